@@ -1,0 +1,24 @@
+//! Medley's domain: the types every other crate speaks, and the rules that need no I/O.
+//!
+//! Layout:
+//! - [`id`]: 22-character base-62 ids (the shape Spotify clients expect) and their generation.
+//! - [`uri`]: `medley:track:<id>` / `spotify:track:<id>` style URIs and their parsing.
+//! - [`catalog`]: artists, albums, tracks and the input shape for adding tracks.
+//! - [`user`]: users, usernames and password rules.
+//! - [`playlist`]: playlists, items, snapshots, limits.
+//! - [`edit`]: playlist edit arithmetic (insert, remove, reorder) as pure functions.
+//! - [`paging`]: limit/offset validation shared by every list endpoint.
+//!
+//! Nothing here touches a database, the network or a clock it does not receive.
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod edit;
+pub mod id;
+pub mod paging;
+pub mod playlist;
+pub mod uri;
+pub mod user;
+
+pub use id::{new_id, Id};
+pub use uri::Uri;

@@ -1,0 +1,52 @@
+//! The events Medley publishes.
+
+use medley_domain::Id;
+use serde::{Deserialize, Serialize};
+
+/// What happened to a playlist's items in one committed change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemsChange {
+    pub playlist_id: Id,
+    pub owner_id: Id,
+    /// The user whose request made the change.
+    pub actor_id: Id,
+    /// The snapshot the change produced.
+    pub snapshot_id: String,
+    /// Track ids added, in the order they were inserted.
+    pub added: Vec<Id>,
+    /// Track ids removed (one entry per removed item).
+    pub removed: Vec<Id>,
+    /// Whether existing items changed places (reorder or insertion in the middle).
+    pub reordered: bool,
+    /// Number of items after the change.
+    pub item_count: i64,
+}
+
+/// A fact some component may react to. Published only after the change is committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    PlaylistCreated { playlist_id: Id, owner_id: Id },
+    /// Name, description, visibility or collaborators changed.
+    PlaylistDetailsChanged { playlist_id: Id, snapshot_id: String },
+    PlaylistItemsChanged(ItemsChange),
+    /// Tracks were added to or changed in the catalog.
+    TracksUpserted { track_ids: Vec<Id> },
+    UserCreated { user_id: Id },
+    /// A user's liked songs changed.
+    SavedTracksChanged { user_id: Id, added: Vec<Id>, removed: Vec<Id> },
+}
+
+impl Event {
+    /// A short stable name, used in logs and metrics labels.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::PlaylistCreated { .. } => "playlist_created",
+            Event::PlaylistDetailsChanged { .. } => "playlist_details_changed",
+            Event::PlaylistItemsChanged(_) => "playlist_items_changed",
+            Event::TracksUpserted { .. } => "tracks_upserted",
+            Event::UserCreated { .. } => "user_created",
+            Event::SavedTracksChanged { .. } => "saved_tracks_changed",
+        }
+    }
+}

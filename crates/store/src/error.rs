@@ -1,0 +1,32 @@
+//! What storage can report. Callers map these to HTTP statuses at the edge.
+
+use medley_domain::edit::EditError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was hit; the text names what was taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller's `snapshot_id` is not the playlist's current one.
+    #[error("the playlist has changed since snapshot `{given}`; its current snapshot is `{current}`")]
+    StaleSnapshot { given: String, current: String },
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// Whether the database refused a duplicate key.
+    pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+    }
+}

@@ -1,0 +1,31 @@
+//! Medley's storage: the traits every component uses to read and write data, and the SQL
+//! backend that implements them on SQLite (embedded default) and PostgreSQL (scale-out).
+//!
+//! Layout:
+//! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
+//! - [`users`], [`catalog`], [`playlists`], [`library`]: one trait per area, with its SQL.
+//! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
+//!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
+//!
+//! The conformance suite (`tests/conformance.rs`) runs the same scenarios on both backends.
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+mod error;
+pub mod library;
+pub mod playlists;
+pub mod sql;
+pub mod testing;
+pub mod users;
+
+pub use catalog::CatalogStore;
+pub use error::{Result, StoreError};
+pub use library::LibraryStore;
+pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
+pub use sql::{Backend, SqlStore};
+pub use users::{NewToken, NewUser, UserStore};
+
+/// Everything Medley stores, behind one object-safe trait.
+pub trait Store: UserStore + CatalogStore + PlaylistStore + LibraryStore {}
+
+impl<T: UserStore + CatalogStore + PlaylistStore + LibraryStore> Store for T {}

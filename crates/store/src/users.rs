@@ -1,0 +1,269 @@
+//! Users, their access tokens and who follows whom.
+
+use async_trait::async_trait;
+use medley_domain::user::User;
+use medley_domain::Id;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::error::{Result, StoreError};
+use crate::sql::{params, SqlStore};
+
+/// A user to create. The first user ever created becomes an administrator.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub id: Id,
+    pub username: String,
+    pub password_hash: String,
+    pub display_name: Option<String>,
+    pub now_ms: i64,
+}
+
+/// A bearer token as stored: only its hash is kept.
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    pub token_hash: String,
+    pub user_id: Id,
+    /// `session` (from a login) or `api` (long-lived, from the CLI).
+    pub kind: String,
+    pub label: Option<String>,
+    pub now_ms: i64,
+    pub expires_at_ms: Option<i64>,
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Fails with `Conflict` when the username is taken.
+    async fn create_user(&self, new: NewUser) -> Result<User>;
+    async fn user(&self, id: &str) -> Result<Option<User>>;
+    /// The user and their password hash.
+    async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn user_count(&self) -> Result<i64>;
+    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()>;
+
+    async fn insert_token(&self, token: NewToken) -> Result<()>;
+    /// The user a token belongs to, if it exists and has not expired at `now_ms`.
+    async fn user_for_token(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>>;
+    /// Whether a token was revoked (false if it did not exist).
+    async fn revoke_token(&self, token_hash: &str) -> Result<bool>;
+    /// Revokes every token of a user except `keep`; returns how many were revoked.
+    async fn revoke_user_tokens(&self, user_id: &str, keep: Option<&str>) -> Result<u64>;
+
+    /// Follows users; unknown ids fail with `NotFound` and nothing is written.
+    async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()>;
+    async fn unfollow_users(&self, follower: &str, ids: &[Id]) -> Result<()>;
+    /// For each id, whether `follower` follows it.
+    async fn follows_users(&self, follower: &str, ids: &[Id]) -> Result<Vec<bool>>;
+    async fn follower_count(&self, user_id: &str) -> Result<i64>;
+    /// How many of `ids` exist.
+    async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>>;
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, is_admin, created_at";
+
+fn user_row(row: &AnyRow) -> Result<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+        created_at_ms: row.try_get("created_at")?,
+    })
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn create_user(&self, new: NewUser) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO users (id, username, password_hash, display_name, is_admin, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+        ))
+        .bind(&new.id)
+        .bind(&new.username)
+        .bind(&new.password_hash)
+        .bind(&new.display_name)
+        .bind(i64::from(count == 0))
+        .bind(new.now_ms)
+        .fetch_one(&mut *tx)
+        .await;
+        let row = match inserted {
+            Ok(row) => row,
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(format!("the username `{}` is taken", new.username)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let user = user_row(&row)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((user_row(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, username"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn user_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
+    }
+
+    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn insert_token(&self, t: NewToken) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, user_id, kind, label, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.token_hash)
+        .bind(&t.user_id)
+        .bind(&t.kind)
+        .bind(&t.label)
+        .bind(t.now_ms)
+        .bind(t.expires_at_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn user_for_token(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.is_admin, u.created_at FROM tokens t \
+             JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    async fn revoke_token(&self, token_hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_user_tokens(&self, user_id: &str, keep: Option<&str>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()> {
+        if self.existing_users(ids).await?.len() != dedup_len(ids) {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.write.begin().await?;
+        for id in ids {
+            sqlx::query(
+                "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(follower)
+            .bind(id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn unfollow_users(&self, follower: &str, ids: &[Id]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "DELETE FROM follows WHERE follower_id = $1 AND followee_id IN ({})",
+            params(2, ids.len())
+        );
+        let mut q = sqlx::query(&sql).bind(follower);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn follows_users(&self, follower: &str, ids: &[Id]) -> Result<Vec<bool>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT followee_id FROM follows WHERE follower_id = $1 AND followee_id IN ({})",
+            params(2, ids.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(follower);
+        for id in ids {
+            q = q.bind(id);
+        }
+        let followed: Vec<String> = q.fetch_all(&self.read).await?;
+        Ok(ids.iter().map(|id| followed.contains(id)).collect())
+    }
+
+    async fn follower_count(&self, user_id: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM follows WHERE followee_id = $1")
+            .bind(user_id)
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!("SELECT id FROM users WHERE id IN ({})", params(1, ids.len()));
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&self.read).await?)
+    }
+}
+
+pub(crate) fn dedup_len(ids: &[Id]) -> usize {
+    let mut v: Vec<&Id> = ids.iter().collect();
+    v.sort();
+    v.dedup();
+    v.len()
+}
