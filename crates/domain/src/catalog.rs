@@ -115,7 +115,10 @@ impl NewTrack {
         }
         if self.artists.is_empty()
             || self.artists.len() > 20
-            || self.artists.iter().any(|a| a.trim().is_empty() || a.chars().count() > 300)
+            || self
+                .artists
+                .iter()
+                .any(|a| a.trim().is_empty() || a.chars().count() > 300)
         {
             return Err(TrackError::Artists);
         }
@@ -168,7 +171,10 @@ pub fn date_precision(date: &str) -> Option<&'static str> {
 /// The key under which names are matched when artists and albums are "found or created by
 /// name": case-insensitive, surrounding and repeated white space ignored.
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -191,13 +197,20 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(Box<dyn Fn(&mut NewTrack)>, TrackError)> = vec![
+        type Mutation = Box<dyn Fn(&mut NewTrack)>;
+        let cases: Vec<(Mutation, TrackError)> = vec![
             (Box::new(|t| t.name = " ".into()), TrackError::Name),
             (Box::new(|t| t.artists.clear()), TrackError::Artists),
             (Box::new(|t| t.duration_ms = 0), TrackError::Duration),
             (Box::new(|t| t.isrc = Some("XX".into())), TrackError::Isrc),
-            (Box::new(|t| t.release_date = Some("2020-13".into())), TrackError::ReleaseDate),
-            (Box::new(|t| t.track_number = Some(0)), TrackError::TrackNumber),
+            (
+                Box::new(|t| t.release_date = Some("2020-13".into())),
+                TrackError::ReleaseDate,
+            ),
+            (
+                Box::new(|t| t.track_number = Some(0)),
+                TrackError::TrackNumber,
+            ),
         ];
         for (mutate, expected) in cases {
             let mut t = track();

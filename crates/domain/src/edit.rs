@@ -19,9 +19,17 @@ pub enum EditError {
 }
 
 /// Where an insertion of `count` items lands, given the current length.
-pub fn insert_position(len: i64, position: Option<i64>, count: i64, cap: i64) -> Result<i64, EditError> {
+pub fn insert_position(
+    len: i64,
+    position: Option<i64>,
+    count: i64,
+    cap: i64,
+) -> Result<i64, EditError> {
     if len + count > cap {
-        return Err(EditError::Full { would_hold: len + count, cap });
+        return Err(EditError::Full {
+            would_hold: len + count,
+            cap,
+        });
     }
     match position {
         None => Ok(len),
@@ -47,7 +55,11 @@ pub fn reorder_shifts(
     insert_before: i64,
 ) -> Result<Option<[Shift; 2]>, EditError> {
     if range_length < 1 || range_start < 0 || range_start + range_length > len {
-        return Err(EditError::Range { start: range_start, length: range_length, len });
+        return Err(EditError::Range {
+            start: range_start,
+            length: range_length,
+            len,
+        });
     }
     if !(0..=len).contains(&insert_before) {
         return Err(EditError::InsertBefore { insert_before, len });
@@ -55,13 +67,29 @@ pub fn reorder_shifts(
     let end = range_start + range_length;
     Ok(if insert_before > end {
         Some([
-            Shift { start: range_start, end, delta: insert_before - end },
-            Shift { start: end, end: insert_before, delta: -range_length },
+            Shift {
+                start: range_start,
+                end,
+                delta: insert_before - end,
+            },
+            Shift {
+                start: end,
+                end: insert_before,
+                delta: -range_length,
+            },
         ])
     } else if insert_before < range_start {
         Some([
-            Shift { start: range_start, end, delta: insert_before - range_start },
-            Shift { start: insert_before, end: range_start, delta: range_length },
+            Shift {
+                start: range_start,
+                end,
+                delta: insert_before - range_start,
+            },
+            Shift {
+                start: insert_before,
+                end: range_start,
+                delta: range_length,
+            },
         ])
     } else {
         None
@@ -82,15 +110,32 @@ pub fn check_positions(len: i64, positions: &[i64]) -> Result<Vec<i64>, EditErro
 /// An edit in its plainest form, for the in-memory reference model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Edit<T> {
-    Add { items: Vec<T>, position: Option<i64> },
-    RemoveAll { items: Vec<T> },
-    RemovePositions { positions: Vec<i64> },
-    Reorder { range_start: i64, range_length: i64, insert_before: i64 },
-    Replace { items: Vec<T> },
+    Add {
+        items: Vec<T>,
+        position: Option<i64>,
+    },
+    RemoveAll {
+        items: Vec<T>,
+    },
+    RemovePositions {
+        positions: Vec<i64>,
+    },
+    Reorder {
+        range_start: i64,
+        range_length: i64,
+        insert_before: i64,
+    },
+    Replace {
+        items: Vec<T>,
+    },
 }
 
 /// Applies an edit to a list in memory: the meaning every storage backend must reproduce.
-pub fn apply<T: Clone + PartialEq>(list: &mut Vec<T>, edit: &Edit<T>, cap: i64) -> Result<(), EditError> {
+pub fn apply<T: Clone + PartialEq>(
+    list: &mut Vec<T>,
+    edit: &Edit<T>,
+    cap: i64,
+) -> Result<(), EditError> {
     let len = list.len() as i64;
     match edit {
         Edit::Add { items, position } => {
@@ -107,9 +152,17 @@ pub fn apply<T: Clone + PartialEq>(list: &mut Vec<T>, edit: &Edit<T>, cap: i64) 
                 keep
             });
         }
-        Edit::Reorder { range_start, range_length, insert_before } => {
+        Edit::Reorder {
+            range_start,
+            range_length,
+            insert_before,
+        } => {
             if reorder_shifts(len, *range_start, *range_length, *insert_before)?.is_some() {
-                let (s, l, b) = (*range_start as usize, *range_length as usize, *insert_before as usize);
+                let (s, l, b) = (
+                    *range_start as usize,
+                    *range_length as usize,
+                    *insert_before as usize,
+                );
                 let block: Vec<T> = list.drain(s..s + l).collect();
                 let at = if b > s { b - l } else { b };
                 list.splice(at..at, block);
@@ -117,7 +170,10 @@ pub fn apply<T: Clone + PartialEq>(list: &mut Vec<T>, edit: &Edit<T>, cap: i64) 
         }
         Edit::Replace { items } => {
             if items.len() as i64 > cap {
-                return Err(EditError::Full { would_hold: items.len() as i64, cap });
+                return Err(EditError::Full {
+                    would_hold: items.len() as i64,
+                    cap,
+                });
             }
             *list = items.clone();
         }
@@ -143,10 +199,28 @@ mod tests {
         // "To reorder the first item to the last position in a playlist with 10 items, set
         // range_start to 0 and insert_before to 10."
         let mut v: Vec<i64> = (0..10).collect();
-        apply(&mut v, &Edit::Reorder { range_start: 0, range_length: 1, insert_before: 10 }, 100).unwrap();
+        apply(
+            &mut v,
+            &Edit::Reorder {
+                range_start: 0,
+                range_length: 1,
+                insert_before: 10,
+            },
+            100,
+        )
+        .unwrap();
         assert_eq!(v, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 0]);
         let mut v: Vec<i64> = (0..10).collect();
-        apply(&mut v, &Edit::Reorder { range_start: 9, range_length: 1, insert_before: 0 }, 100).unwrap();
+        apply(
+            &mut v,
+            &Edit::Reorder {
+                range_start: 9,
+                range_length: 1,
+                insert_before: 0,
+            },
+            100,
+        )
+        .unwrap();
         assert_eq!(v, vec![9, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
@@ -154,16 +228,54 @@ mod tests {
     fn out_of_range_edits_are_refused() {
         let mut v = vec![1, 2, 3];
         assert_eq!(
-            apply(&mut v, &Edit::Add { items: vec![4], position: Some(4) }, 100),
-            Err(EditError::Position { position: 4, len: 3 })
+            apply(
+                &mut v,
+                &Edit::Add {
+                    items: vec![4],
+                    position: Some(4)
+                },
+                100
+            ),
+            Err(EditError::Position {
+                position: 4,
+                len: 3
+            })
         );
         assert_eq!(
-            apply(&mut v, &Edit::Add { items: vec![4, 5], position: None }, 4),
-            Err(EditError::Full { would_hold: 5, cap: 4 })
+            apply(
+                &mut v,
+                &Edit::Add {
+                    items: vec![4, 5],
+                    position: None
+                },
+                4
+            ),
+            Err(EditError::Full {
+                would_hold: 5,
+                cap: 4
+            })
         );
         assert!(apply(&mut v, &Edit::RemovePositions { positions: vec![3] }, 100).is_err());
-        assert!(apply(&mut v, &Edit::Reorder { range_start: 2, range_length: 2, insert_before: 0 }, 100).is_err());
-        assert!(apply(&mut v, &Edit::Reorder { range_start: 0, range_length: 1, insert_before: 4 }, 100).is_err());
+        assert!(apply(
+            &mut v,
+            &Edit::Reorder {
+                range_start: 2,
+                range_length: 2,
+                insert_before: 0
+            },
+            100
+        )
+        .is_err());
+        assert!(apply(
+            &mut v,
+            &Edit::Reorder {
+                range_start: 0,
+                range_length: 1,
+                insert_before: 4
+            },
+            100
+        )
+        .is_err());
         assert_eq!(v, vec![1, 2, 3], "a refused edit changes nothing");
     }
 

@@ -51,18 +51,40 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        assert_eq!(Page::new(None, None, 20, 50), Ok(Page { limit: 20, offset: 0 }));
-        assert_eq!(Page::new(Some(51), None, 20, 50), Err(PageError::Limit { max: 50 }));
-        assert_eq!(Page::new(Some(0), None, 20, 50), Err(PageError::Limit { max: 50 }));
+        assert_eq!(
+            Page::new(None, None, 20, 50),
+            Ok(Page {
+                limit: 20,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            Page::new(Some(51), None, 20, 50),
+            Err(PageError::Limit { max: 50 })
+        );
+        assert_eq!(
+            Page::new(Some(0), None, 20, 50),
+            Err(PageError::Limit { max: 50 })
+        );
         assert_eq!(Page::new(None, Some(-1), 20, 50), Err(PageError::Offset));
     }
 
     #[test]
     fn neighbours() {
-        let p = Page { limit: 10, offset: 5 };
+        let p = Page {
+            limit: 10,
+            offset: 5,
+        };
         assert_eq!(p.next(16), Some(15));
         assert_eq!(p.next(15), None);
         assert_eq!(p.previous(), Some(0));
-        assert_eq!(Page { limit: 10, offset: 0 }.previous(), None);
+        assert_eq!(
+            Page {
+                limit: 10,
+                offset: 0
+            }
+            .previous(),
+            None
+        );
     }
 }

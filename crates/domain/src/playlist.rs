@@ -81,11 +81,16 @@ pub enum DetailsError {
 
 pub fn validate_name(name: &str) -> Result<(), DetailsError> {
     let n = name.trim().chars().count();
-    (1..=200).contains(&n).then_some(()).ok_or(DetailsError::Name)
+    (1..=200)
+        .contains(&n)
+        .then_some(())
+        .ok_or(DetailsError::Name)
 }
 
 pub fn validate_description(d: &str) -> Result<(), DetailsError> {
-    (d.chars().count() <= 1000).then_some(()).ok_or(DetailsError::Description)
+    (d.chars().count() <= 1000)
+        .then_some(())
+        .ok_or(DetailsError::Description)
 }
 
 #[cfg(test)]
@@ -119,7 +124,10 @@ mod tests {
 
     #[test]
     fn public_playlists_are_read_only_to_others() {
-        assert_eq!(playlist(true, false).access(Some("other"), false), Access::Read);
+        assert_eq!(
+            playlist(true, false).access(Some("other"), false),
+            Access::Read
+        );
     }
 
     #[test]

@@ -62,17 +62,26 @@ pub struct UriError {
 
 impl Uri {
     pub fn medley(kind: Kind, id: impl Into<String>) -> Uri {
-        Uri { namespace: Namespace::Medley, kind, id: id.into() }
+        Uri {
+            namespace: Namespace::Medley,
+            kind,
+            id: id.into(),
+        }
     }
 
     /// Parses `namespace:kind:id`. Ids are base-62 text of 1 to 64 characters.
     pub fn parse(s: &str) -> Result<Uri, UriError> {
-        let err = |reason| UriError { uri: s.chars().take(200).collect(), reason };
+        let err = |reason| UriError {
+            uri: s.chars().take(200).collect(),
+            reason,
+        };
         let mut parts = s.split(':');
         let (Some(ns), Some(kind), Some(id), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(err("expected the form `medley:track:<id>` or `spotify:track:<id>`"));
+            return Err(err(
+                "expected the form `medley:track:<id>` or `spotify:track:<id>`",
+            ));
         };
         let namespace = match ns {
             "medley" => Namespace::Medley,
@@ -83,7 +92,11 @@ impl Uri {
         if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(err("the id must be 1 to 64 letters and digits"));
         }
-        Ok(Uri { namespace, kind, id: id.to_owned() })
+        Ok(Uri {
+            namespace,
+            kind,
+            id: id.to_owned(),
+        })
     }
 
     /// Parses and requires a given kind (e.g. only track URIs may be added to a playlist).
@@ -119,7 +132,10 @@ mod tests {
 
     #[test]
     fn parses_both_namespaces_and_round_trips() {
-        for s in ["medley:track:6rqhFgbbKwnb9MLmUQDhG6", "spotify:playlist:37i9dQZF1DX"] {
+        for s in [
+            "medley:track:6rqhFgbbKwnb9MLmUQDhG6",
+            "spotify:playlist:37i9dQZF1DX",
+        ] {
             assert_eq!(Uri::parse(s).unwrap().to_string(), s);
         }
     }

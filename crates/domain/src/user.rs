@@ -25,13 +25,18 @@ pub enum CredentialError {
 
 pub fn validate_username(name: &str) -> Result<(), CredentialError> {
     let ok = (3..=32).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
     ok.then_some(()).ok_or(CredentialError::Username)
 }
 
 pub fn validate_password(password: &str) -> Result<(), CredentialError> {
     let n = password.chars().count();
-    (8..=256).contains(&n).then_some(()).ok_or(CredentialError::Password)
+    (8..=256)
+        .contains(&n)
+        .then_some(())
+        .ok_or(CredentialError::Password)
 }
 
 #[cfg(test)]

@@ -33,7 +33,9 @@ impl Bus {
     }
 
     pub fn subscribe(&self) -> Subscription {
-        Subscription { rx: self.tx.subscribe() }
+        Subscription {
+            rx: self.tx.subscribe(),
+        }
     }
 }
 
@@ -69,12 +71,19 @@ mod tests {
         let mut a = bus.subscribe();
         let mut b = bus.subscribe();
         for i in 0..3 {
-            bus.publish(Event::UserCreated { user_id: i.to_string() });
+            bus.publish(Event::UserCreated {
+                user_id: i.to_string(),
+            });
         }
         for sub in [&mut a, &mut b] {
             for i in 0..3 {
                 let event = sub.next().await.unwrap();
-                assert_eq!(*event, Event::UserCreated { user_id: i.to_string() });
+                assert_eq!(
+                    *event,
+                    Event::UserCreated {
+                        user_id: i.to_string()
+                    }
+                );
             }
         }
     }

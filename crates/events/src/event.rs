@@ -26,15 +26,29 @@ pub struct ItemsChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    PlaylistCreated { playlist_id: Id, owner_id: Id },
+    PlaylistCreated {
+        playlist_id: Id,
+        owner_id: Id,
+    },
     /// Name, description, visibility or collaborators changed.
-    PlaylistDetailsChanged { playlist_id: Id, snapshot_id: String },
+    PlaylistDetailsChanged {
+        playlist_id: Id,
+        snapshot_id: String,
+    },
     PlaylistItemsChanged(ItemsChange),
     /// Tracks were added to or changed in the catalog.
-    TracksUpserted { track_ids: Vec<Id> },
-    UserCreated { user_id: Id },
+    TracksUpserted {
+        track_ids: Vec<Id>,
+    },
+    UserCreated {
+        user_id: Id,
+    },
     /// A user's liked songs changed.
-    SavedTracksChanged { user_id: Id, added: Vec<Id>, removed: Vec<Id> },
+    SavedTracksChanged {
+        user_id: Id,
+        added: Vec<Id>,
+        removed: Vec<Id>,
+    },
 }
 
 impl Event {

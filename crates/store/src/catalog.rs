@@ -36,24 +36,28 @@ pub trait CatalogStore: Send + Sync {
     async fn track_count(&self) -> Result<i64>;
 }
 
-const TRACK_SELECT: &str = "SELECT t.id, t.name, t.duration_ms, t.isrc, t.explicit, t.track_number, \
+const TRACK_SELECT: &str =
+    "SELECT t.id, t.name, t.duration_ms, t.isrc, t.explicit, t.track_number, \
      t.disc_number, t.popularity, t.spotify_id, t.external_ids, \
      al.id AS album_id, al.name AS album_name, al.release_date, al.album_type, al.total_tracks, \
      al.spotify_id AS album_spotify_id, ar.id AS album_artist_id, ar.name AS album_artist_name \
      FROM tracks t JOIN albums al ON al.id = t.album_id JOIN artists ar ON ar.id = al.artist_id";
 
-const ALBUM_SELECT: &str = "SELECT al.id, al.name, al.release_date, al.album_type, al.total_tracks, \
+const ALBUM_SELECT: &str =
+    "SELECT al.id, al.name, al.release_date, al.album_type, al.total_tracks, \
      al.spotify_id, ar.id AS artist_id, ar.name AS artist_name \
      FROM albums al JOIN artists ar ON ar.id = al.artist_id";
 
-const ARTIST_SELECT: &str =
-    "SELECT id, name, birth_date, country, status, spotify_id FROM artists";
+const ARTIST_SELECT: &str = "SELECT id, name, birth_date, country, status, spotify_id FROM artists";
 
 fn album_row(row: &AnyRow) -> Result<Album> {
     Ok(Album {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        artists: vec![ArtistRef { id: row.try_get("artist_id")?, name: row.try_get("artist_name")? }],
+        artists: vec![ArtistRef {
+            id: row.try_get("artist_id")?,
+            name: row.try_get("artist_name")?,
+        }],
         release_date: row.try_get("release_date")?,
         album_type: row.try_get("album_type")?,
         total_tracks: row.try_get("total_tracks")?,
@@ -128,7 +132,10 @@ impl SqlStore {
             by_track
                 .entry(row.try_get(0)?)
                 .or_default()
-                .push(ArtistRef { id: row.try_get(1)?, name: row.try_get(2)? });
+                .push(ArtistRef {
+                    id: row.try_get(1)?,
+                    name: row.try_get(2)?,
+                });
         }
         for t in &mut tracks {
             t.artists = by_track.remove(&t.id).unwrap_or_default();
@@ -201,22 +208,30 @@ async fn find_or_create_album(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
-    let id: String = sqlx::query_scalar("SELECT id FROM albums WHERE artist_id = $1 AND name_key = $2")
-        .bind(artist_id)
-        .bind(&key.1)
-        .fetch_one(&mut **tx)
-        .await?;
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM albums WHERE artist_id = $1 AND name_key = $2")
+            .bind(artist_id)
+            .bind(&key.1)
+            .fetch_one(&mut **tx)
+            .await?;
     cache.albums.insert(key, id.clone());
     Ok(id)
 }
 
-async fn existing_track(tx: &mut Transaction<'_, Any>, t: &NewTrack, album_id: &str) -> Result<Option<Id>> {
+async fn existing_track(
+    tx: &mut Transaction<'_, Any>,
+    t: &NewTrack,
+    album_id: &str,
+) -> Result<Option<Id>> {
     let (sql, value) = if let Some(sid) = &t.spotify_id {
         ("SELECT id FROM tracks WHERE spotify_id = $1", sid.clone())
     } else if let Some(isrc) = &t.isrc {
         ("SELECT id FROM tracks WHERE isrc = $1", isrc.clone())
     } else {
-        ("SELECT id FROM tracks WHERE album_id = $2 AND name_key = $1", name_key(&t.name))
+        (
+            "SELECT id FROM tracks WHERE album_id = $2 AND name_key = $1",
+            name_key(&t.name),
+        )
     };
     let mut q = sqlx::query_scalar::<_, String>(sql).bind(value);
     if sql.contains("$2") {
@@ -279,12 +294,14 @@ impl CatalogStore for SqlStore {
                 }
             })?;
             for (ord, artist_id) in artist_ids.iter().enumerate() {
-                sqlx::query("INSERT INTO track_artists (track_id, ord, artist_id) VALUES ($1, $2, $3)")
-                    .bind(&id)
-                    .bind(ord as i64)
-                    .bind(artist_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO track_artists (track_id, ord, artist_id) VALUES ($1, $2, $3)",
+                )
+                .bind(&id)
+                .bind(ord as i64)
+                .bind(artist_id)
+                .execute(&mut *tx)
+                .await?;
             }
             sqlx::query("UPDATE albums SET total_tracks = total_tracks + 1 WHERE id = $1")
                 .bind(&album_id)
@@ -304,10 +321,16 @@ impl CatalogStore for SqlStore {
         unique.sort_unstable();
         unique.dedup();
         let found = self
-            .load_tracks(&format!("WHERE t.id IN ({})", params(1, unique.len())), &unique)
+            .load_tracks(
+                &format!("WHERE t.id IN ({})", params(1, unique.len())),
+                &unique,
+            )
             .await?;
         let by_id: HashMap<&str, &Track> = found.iter().map(|t| (t.id.as_str(), t)).collect();
-        Ok(ids.iter().filter_map(|id| by_id.get(id.as_str()).map(|t| (*t).clone())).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()).map(|t| (*t).clone()))
+            .collect())
     }
 
     async fn tracks_by_spotify_ids(&self, spotify_ids: &[String]) -> Result<HashMap<String, Id>> {
@@ -323,14 +346,19 @@ impl CatalogStore for SqlStore {
             q = q.bind(id);
         }
         let rows = q.fetch_all(&self.read).await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     async fn existing_tracks(&self, ids: &[Id]) -> Result<Vec<Id>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let sql = format!("SELECT id FROM tracks WHERE id IN ({})", params(1, ids.len()));
+        let sql = format!(
+            "SELECT id FROM tracks WHERE id IN ({})",
+            params(1, ids.len())
+        );
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for id in ids {
             q = q.bind(id);
@@ -394,7 +422,10 @@ impl CatalogStore for SqlStore {
         }
         let rows = q.fetch_all(&self.read).await?;
         let found = rows.iter().map(album_row).collect::<Result<Vec<_>>>()?;
-        Ok(ids.iter().filter_map(|id| found.iter().find(|a| &a.id == id).cloned()).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.iter().find(|a| &a.id == id).cloned())
+            .collect())
     }
 
     async fn artists(&self, ids: &[Id]) -> Result<Vec<Artist>> {
@@ -408,7 +439,10 @@ impl CatalogStore for SqlStore {
         }
         let rows = q.fetch_all(&self.read).await?;
         let found = rows.iter().map(artist_row).collect::<Result<Vec<_>>>()?;
-        Ok(ids.iter().filter_map(|id| found.iter().find(|a| &a.id == id).cloned()).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.iter().find(|a| &a.id == id).cloned())
+            .collect())
     }
 
     async fn tracks_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<Track>> {
@@ -421,6 +455,8 @@ impl CatalogStore for SqlStore {
     }
 
     async fn track_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tracks").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tracks")
+            .fetch_one(&self.read)
+            .await?)
     }
 }

@@ -10,7 +10,9 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     /// The caller's `snapshot_id` is not the playlist's current one.
-    #[error("the playlist has changed since snapshot `{given}`; its current snapshot is `{current}`")]
+    #[error(
+        "the playlist has changed since snapshot `{given}`; its current snapshot is `{current}`"
+    )]
     StaleSnapshot { given: String, current: String },
     #[error(transparent)]
     Edit(#[from] EditError),

@@ -14,7 +14,12 @@ pub trait LibraryStore: Send + Sync {
     /// Returns the ids that were saved and now are not.
     async fn unsave_tracks(&self, user_id: &str, ids: &[Id]) -> Result<Vec<Id>>;
     /// Most recently saved first: `(track_id, added_at_ms)`, and the total.
-    async fn saved_tracks(&self, user_id: &str, limit: i64, offset: i64) -> Result<(Vec<(Id, i64)>, i64)>;
+    async fn saved_tracks(
+        &self,
+        user_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<(Id, i64)>, i64)>;
     async fn saved_contains(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>>;
 }
 
@@ -22,10 +27,11 @@ pub trait LibraryStore: Send + Sync {
 impl LibraryStore for SqlStore {
     async fn save_tracks(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<Vec<Id>> {
         let mut tx = self.write.begin().await?;
-        let mut seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM saved_tracks WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let mut seq: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM saved_tracks WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let mut added = Vec::new();
         for id in ids {
             seq += 1;
@@ -62,7 +68,12 @@ impl LibraryStore for SqlStore {
         Ok(q.fetch_all(&self.write).await?)
     }
 
-    async fn saved_tracks(&self, user_id: &str, limit: i64, offset: i64) -> Result<(Vec<(Id, i64)>, i64)> {
+    async fn saved_tracks(
+        &self,
+        user_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<(Id, i64)>, i64)> {
         let rows = sqlx::query(
             "SELECT track_id, added_at FROM saved_tracks WHERE user_id = $1 \
              ORDER BY seq DESC LIMIT $2 OFFSET $3",
@@ -76,7 +87,10 @@ impl LibraryStore for SqlStore {
             .bind(user_id)
             .fetch_one(&self.read)
             .await?;
-        let items = rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+        let items = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_>>()?;
         Ok((items, total))
     }
 

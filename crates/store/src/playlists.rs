@@ -34,13 +34,26 @@ pub struct DetailsChange {
 /// A change to a playlist's items. Track ids must exist in the catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ItemsEdit {
-    Add { track_ids: Vec<Id>, position: Option<i64> },
+    Add {
+        track_ids: Vec<Id>,
+        position: Option<i64>,
+    },
     /// Removes every occurrence of each track.
-    RemoveTracks { track_ids: Vec<Id> },
+    RemoveTracks {
+        track_ids: Vec<Id>,
+    },
     /// Removes the items at these positions, each of which must hold the given track.
-    RemoveAt { items: Vec<(i64, Id)> },
-    Reorder { range_start: i64, range_length: i64, insert_before: i64 },
-    Replace { track_ids: Vec<Id> },
+    RemoveAt {
+        items: Vec<(i64, Id)>,
+    },
+    Reorder {
+        range_start: i64,
+        range_length: i64,
+        insert_before: i64,
+    },
+    Replace {
+        track_ids: Vec<Id>,
+    },
 }
 
 /// What an items edit did.
@@ -57,9 +70,19 @@ pub trait PlaylistStore: Send + Sync {
     async fn create_playlist(&self, new: NewPlaylist) -> Result<Playlist>;
     async fn playlist(&self, id: &str) -> Result<Option<Playlist>>;
     /// Changes details and the snapshot in one step.
-    async fn update_playlist(&self, id: &str, change: DetailsChange, now_ms: i64) -> Result<Playlist>;
+    async fn update_playlist(
+        &self,
+        id: &str,
+        change: DetailsChange,
+        now_ms: i64,
+    ) -> Result<Playlist>;
     /// Playlists a user owns, collaborates on or follows, newest first, and their count.
-    async fn user_playlists(&self, user_id: &str, limit: i64, offset: i64) -> Result<(Vec<Playlist>, i64)>;
+    async fn user_playlists(
+        &self,
+        user_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Playlist>, i64)>;
     /// A page of items starting at position `offset` (an index seek, not a scan).
     async fn playlist_items(&self, id: &str, limit: i64, offset: i64) -> Result<Vec<PlaylistItem>>;
     /// Applies an edit if `expected_snapshot` (when given) is still current and the playlist
@@ -84,7 +107,8 @@ pub trait PlaylistStore: Send + Sync {
     async fn follows_playlist(&self, playlist_id: &str, user_ids: &[Id]) -> Result<Vec<bool>>;
 }
 
-const PLAYLIST_SELECT: &str = "SELECT p.id, p.owner_id, u.username AS owner_name, p.name, p.description, \
+const PLAYLIST_SELECT: &str =
+    "SELECT p.id, p.owner_id, u.username AS owner_name, p.name, p.description, \
      p.public, p.collaborative, p.snapshot_id, p.item_count, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM playlist_followers f WHERE f.playlist_id = p.id) AS follower_count \
      FROM playlists p JOIN users u ON u.id = p.owner_id";
@@ -135,13 +159,15 @@ async fn finish_change(
     item_count: i64,
     now_ms: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE playlists SET snapshot_id = $1, item_count = $2, updated_at = $3 WHERE id = $4")
-        .bind(snapshot_id(id, version))
-        .bind(item_count)
-        .bind(now_ms)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE playlists SET snapshot_id = $1, item_count = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(snapshot_id(id, version))
+    .bind(item_count)
+    .bind(now_ms)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -186,7 +212,12 @@ async fn renumber(tx: &mut Transaction<'_, Any>, id: &str) -> Result<()> {
     Ok(())
 }
 
-async fn delete_where(tx: &mut Transaction<'_, Any>, id: &str, column: &str, values: &[String]) -> Result<Vec<Id>> {
+async fn delete_where(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    column: &str,
+    values: &[String],
+) -> Result<Vec<Id>> {
     let mut removed = Vec::new();
     for chunk in values.chunks(500) {
         let sql = format!(
@@ -212,7 +243,10 @@ async fn apply_edit(
     now_ms: i64,
 ) -> Result<(Vec<Id>, Vec<Id>, bool)> {
     Ok(match edit {
-        ItemsEdit::Add { track_ids, position } => {
+        ItemsEdit::Add {
+            track_ids,
+            position,
+        } => {
             let at = insert_position(len, position, track_ids.len() as i64, cap)?;
             if at < len {
                 sqlx::query("UPDATE playlist_items SET position = position + $1 WHERE playlist_id = $2 AND position >= $3")
@@ -250,7 +284,11 @@ async fn apply_edit(
                         && r.try_get::<String, _>(1).ok().as_ref() == Some(track_id)
                 });
                 if !holds {
-                    return Err(EditError::Mismatch { position: *position, uri: format!("medley:track:{track_id}") }.into());
+                    return Err(EditError::Mismatch {
+                        position: *position,
+                        uri: format!("medley:track:{track_id}"),
+                    }
+                    .into());
                 }
             }
             // Positions are validated integers, so they are written into the statement.
@@ -265,32 +303,38 @@ async fn apply_edit(
             renumber(tx, id).await?;
             (vec![], removed, false)
         }
-        ItemsEdit::Reorder { range_start, range_length, insert_before } => {
-            match reorder_shifts(len, range_start, range_length, insert_before)? {
-                None => (vec![], vec![], false),
-                Some([a, b]) => {
-                    sqlx::query(
-                        "UPDATE playlist_items SET position = CASE \
+        ItemsEdit::Reorder {
+            range_start,
+            range_length,
+            insert_before,
+        } => match reorder_shifts(len, range_start, range_length, insert_before)? {
+            None => (vec![], vec![], false),
+            Some([a, b]) => {
+                sqlx::query(
+                    "UPDATE playlist_items SET position = CASE \
                          WHEN position >= $1 AND position < $2 THEN position + $3 \
                          ELSE position + $4 END \
                          WHERE playlist_id = $5 AND position >= $6 AND position < $7",
-                    )
-                    .bind(a.start)
-                    .bind(a.end)
-                    .bind(a.delta)
-                    .bind(b.delta)
-                    .bind(id)
-                    .bind(a.start.min(b.start))
-                    .bind(a.end.max(b.end))
-                    .execute(&mut **tx)
-                    .await?;
-                    (vec![], vec![], true)
-                }
+                )
+                .bind(a.start)
+                .bind(a.end)
+                .bind(a.delta)
+                .bind(b.delta)
+                .bind(id)
+                .bind(a.start.min(b.start))
+                .bind(a.end.max(b.end))
+                .execute(&mut **tx)
+                .await?;
+                (vec![], vec![], true)
             }
-        }
+        },
         ItemsEdit::Replace { track_ids } => {
             if track_ids.len() as i64 > cap {
-                return Err(EditError::Full { would_hold: track_ids.len() as i64, cap }.into());
+                return Err(EditError::Full {
+                    would_hold: track_ids.len() as i64,
+                    cap,
+                }
+                .into());
             }
             let removed: Vec<String> = sqlx::query_scalar(
                 "DELETE FROM playlist_items WHERE playlist_id = $1 RETURNING track_id",
@@ -335,7 +379,12 @@ impl PlaylistStore for SqlStore {
         row.as_ref().map(playlist_row).transpose()
     }
 
-    async fn update_playlist(&self, id: &str, change: DetailsChange, now_ms: i64) -> Result<Playlist> {
+    async fn update_playlist(
+        &self,
+        id: &str,
+        change: DetailsChange,
+        now_ms: i64,
+    ) -> Result<Playlist> {
         let mut tx = self.write.begin().await?;
         let (version, _, count) = begin_change(&mut tx, id).await?;
         sqlx::query(
@@ -357,7 +406,12 @@ impl PlaylistStore for SqlStore {
         Ok(playlist)
     }
 
-    async fn user_playlists(&self, user_id: &str, limit: i64, offset: i64) -> Result<(Vec<Playlist>, i64)> {
+    async fn user_playlists(
+        &self,
+        user_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Playlist>, i64)> {
         let mine = "(p.owner_id = $1 \
              OR p.id IN (SELECT playlist_id FROM playlist_collaborators WHERE user_id = $1) \
              OR p.id IN (SELECT playlist_id FROM playlist_followers WHERE user_id = $1))";
@@ -369,10 +423,11 @@ impl PlaylistStore for SqlStore {
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM playlists p WHERE {mine}"))
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await?;
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM playlists p WHERE {mine}"))
+                .bind(user_id)
+                .fetch_one(&self.read)
+                .await?;
         Ok((rows.iter().map(playlist_row).collect::<Result<_>>()?, total))
     }
 
@@ -411,15 +466,24 @@ impl PlaylistStore for SqlStore {
         let (version, current, len) = begin_change(&mut tx, id).await?;
         if let Some(given) = expected_snapshot {
             if given != current {
-                return Err(StoreError::StaleSnapshot { given: given.to_owned(), current });
+                return Err(StoreError::StaleSnapshot {
+                    given: given.to_owned(),
+                    current,
+                });
             }
         }
-        let (added, removed, reordered) = apply_edit(&mut tx, id, len, edit, cap, actor, now_ms).await?;
+        let (added, removed, reordered) =
+            apply_edit(&mut tx, id, len, edit, cap, actor, now_ms).await?;
         let count = len + added.len() as i64 - removed.len() as i64;
         finish_change(&mut tx, id, version, count, now_ms).await?;
         let playlist = load_playlist(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(EditOutcome { playlist, added, removed, reordered })
+        Ok(EditOutcome {
+            playlist,
+            added,
+            removed,
+            reordered,
+        })
     }
 
     async fn is_collaborator(&self, playlist_id: &str, user_id: &str) -> Result<bool> {
@@ -434,10 +498,12 @@ impl PlaylistStore for SqlStore {
     }
 
     async fn collaborators(&self, playlist_id: &str) -> Result<Vec<Id>> {
-        Ok(sqlx::query_scalar("SELECT user_id FROM playlist_collaborators WHERE playlist_id = $1 ORDER BY user_id")
-            .bind(playlist_id)
-            .fetch_all(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM playlist_collaborators WHERE playlist_id = $1 ORDER BY user_id",
+        )
+        .bind(playlist_id)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     async fn add_collaborators(&self, playlist_id: &str, ids: &[Id]) -> Result<()> {
@@ -456,11 +522,13 @@ impl PlaylistStore for SqlStore {
     async fn remove_collaborators(&self, playlist_id: &str, ids: &[Id]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for user_id in ids {
-            sqlx::query("DELETE FROM playlist_collaborators WHERE playlist_id = $1 AND user_id = $2")
-                .bind(playlist_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "DELETE FROM playlist_collaborators WHERE playlist_id = $1 AND user_id = $2",
+            )
+            .bind(playlist_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -46,12 +46,20 @@ impl SqlStore {
         };
         let store = match backend {
             Backend::Sqlite => {
-                let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+                let url = if url.contains('?') {
+                    url.to_owned()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
                 let options: AnyConnectOptions = url.parse()?;
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
                 let read = sqlite_pool(readers as u32).connect_with(options).await?;
-                SqlStore { read, write, backend }
+                SqlStore {
+                    read,
+                    write,
+                    backend,
+                }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -59,7 +67,11 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                SqlStore { read: pool.clone(), write: pool, backend }
+                SqlStore {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                }
             }
         };
         match backend {
@@ -115,7 +127,12 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
             match userinfo.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -125,7 +142,10 @@ pub fn redact(url: &str) -> String {
 
 /// `$start, $start+1, …` for `n` parameters.
 pub(crate) fn params(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Flags are stored as 0/1 on both backends.

@@ -18,13 +18,19 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("medley.db").display());
-        TestDb { url, _dir: Some(dir) }
+        TestDb {
+            url,
+            _dir: Some(dir),
+        }
     }
 
     /// A new, empty PostgreSQL database, if `MEDLEY_TEST_DATABASE_URL` is set.
     pub async fn postgres() -> Option<TestDb> {
         let base = std::env::var(POSTGRES_ENV).ok()?;
-        Some(TestDb { url: create_postgres_database(&base).await, _dir: None })
+        Some(TestDb {
+            url: create_postgres_database(&base).await,
+            _dir: None,
+        })
     }
 
     pub async fn connect(&self) -> Result<SqlStore> {
@@ -45,7 +51,12 @@ pub async fn create_postgres_database(base_url: &str) -> String {
         .await
         .expect("create a test database");
     let _ = conn.close().await;
-    let (prefix, _) = base_url.rsplit_once('/').expect("a database URL ends in /DBNAME");
-    let query = base_url.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+    let (prefix, _) = base_url
+        .rsplit_once('/')
+        .expect("a database URL ends in /DBNAME");
+    let query = base_url
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
     format!("{prefix}/{name}{query}")
 }

@@ -76,7 +76,9 @@ fn user_row(row: &AnyRow) -> Result<User> {
 impl UserStore for SqlStore {
     async fn create_user(&self, new: NewUser) -> Result<User> {
         let mut tx = self.write.begin().await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO users (id, username, password_hash, display_name, is_admin, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
@@ -92,7 +94,10 @@ impl UserStore for SqlStore {
         let row = match inserted {
             Ok(row) => row,
             Err(e) if StoreError::is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(format!("the username `{}` is taken", new.username)))
+                return Err(StoreError::Conflict(format!(
+                    "the username `{}` is taken",
+                    new.username
+                )))
             }
             Err(e) => return Err(e.into()),
         };
@@ -110,10 +115,12 @@ impl UserStore for SqlStore {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"))
-            .bind(username)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
         match row {
             Some(row) => Ok(Some((user_row(&row)?, row.try_get("password_hash")?))),
             None => Ok(None),
@@ -121,14 +128,18 @@ impl UserStore for SqlStore {
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, username"))
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, username"
+        ))
+        .fetch_all(&self.read)
+        .await?;
         rows.iter().map(user_row).collect()
     }
 
     async fn user_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()> {
@@ -242,17 +253,22 @@ impl UserStore for SqlStore {
     }
 
     async fn follower_count(&self, user_id: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM follows WHERE followee_id = $1")
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM follows WHERE followee_id = $1")
+                .bind(user_id)
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let sql = format!("SELECT id FROM users WHERE id IN ({})", params(1, ids.len()));
+        let sql = format!(
+            "SELECT id FROM users WHERE id IN ({})",
+            params(1, ids.len())
+        );
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for id in ids {
             q = q.bind(id);

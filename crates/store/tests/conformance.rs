@@ -5,8 +5,8 @@ use medley_domain::catalog::NewTrack;
 use medley_domain::edit::{apply, Edit, EditError};
 use medley_domain::new_id;
 use medley_store::{
-    CatalogStore, DetailsChange, ItemsEdit, LibraryStore, NewPlaylist, NewToken, NewUser, PlaylistStore, SqlStore,
-    StoreError, UserStore,
+    CatalogStore, DetailsChange, ItemsEdit, LibraryStore, NewPlaylist, NewToken, NewUser,
+    PlaylistStore, SqlStore, StoreError, UserStore,
 };
 use rand::{Rng, SeedableRng};
 
@@ -42,7 +42,13 @@ on_both_backends!(
 );
 
 fn new_user(name: &str) -> NewUser {
-    NewUser { id: new_id(), username: name.into(), password_hash: "h".into(), display_name: None, now_ms: 1 }
+    NewUser {
+        id: new_id(),
+        username: name.into(),
+        password_hash: "h".into(),
+        display_name: None,
+        now_ms: 1,
+    }
 }
 
 fn track(name: &str, artist: &str, album: &str) -> NewTrack {
@@ -56,7 +62,9 @@ fn track(name: &str, artist: &str, album: &str) -> NewTrack {
 }
 
 async fn seed_tracks(store: &SqlStore, n: usize) -> Vec<String> {
-    let tracks: Vec<NewTrack> = (0..n).map(|i| track(&format!("Song {i}"), "Band", "Album")).collect();
+    let tracks: Vec<NewTrack> = (0..n)
+        .map(|i| track(&format!("Song {i}"), "Band", "Album"))
+        .collect();
     store.upsert_tracks(&tracks, 1).await.unwrap()
 }
 
@@ -83,26 +91,59 @@ async fn users_tokens_and_follows(store: SqlStore) {
     };
     store.insert_token(token("t1", None)).await.unwrap();
     store.insert_token(token("t2", Some(100))).await.unwrap();
-    assert_eq!(store.user_for_token("t1", 50).await.unwrap().unwrap().id, ana.id);
+    assert_eq!(
+        store.user_for_token("t1", 50).await.unwrap().unwrap().id,
+        ana.id
+    );
     assert!(store.user_for_token("t2", 50).await.unwrap().is_some());
-    assert!(store.user_for_token("t2", 100).await.unwrap().is_none(), "expired");
+    assert!(
+        store.user_for_token("t2", 100).await.unwrap().is_none(),
+        "expired"
+    );
     assert!(store.revoke_token("t1").await.unwrap());
-    assert!(store.user_for_token("t1", 50).await.unwrap().is_none(), "revoked");
+    assert!(
+        store.user_for_token("t1", 50).await.unwrap().is_none(),
+        "revoked"
+    );
     store.insert_token(token("t3", None)).await.unwrap();
     store.insert_token(token("t4", None)).await.unwrap();
-    assert_eq!(store.revoke_user_tokens(&ana.id, Some("t4")).await.unwrap(), 2);
+    assert_eq!(
+        store.revoke_user_tokens(&ana.id, Some("t4")).await.unwrap(),
+        2
+    );
     assert!(store.user_for_token("t4", 50).await.unwrap().is_some());
 
-    store.follow_users(&ana.id, &[bob.id.clone()], 5).await.unwrap();
-    store.follow_users(&ana.id, &[bob.id.clone()], 6).await.unwrap();
+    store
+        .follow_users(&ana.id, std::slice::from_ref(&bob.id), 5)
+        .await
+        .unwrap();
+    store
+        .follow_users(&ana.id, std::slice::from_ref(&bob.id), 6)
+        .await
+        .unwrap();
     assert_eq!(store.follower_count(&bob.id).await.unwrap(), 1);
-    assert_eq!(store.follows_users(&ana.id, &[bob.id.clone(), ana.id.clone()]).await.unwrap(), vec![true, false]);
+    assert_eq!(
+        store
+            .follows_users(&ana.id, &[bob.id.clone(), ana.id.clone()])
+            .await
+            .unwrap(),
+        vec![true, false]
+    );
     assert!(matches!(
-        store.follow_users(&bob.id, &[ana.id.clone(), new_id()], 7).await,
+        store
+            .follow_users(&bob.id, &[ana.id.clone(), new_id()], 7)
+            .await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.follower_count(&ana.id).await.unwrap(), 0, "nothing written for a partly unknown list");
-    store.unfollow_users(&ana.id, &[bob.id.clone()]).await.unwrap();
+    assert_eq!(
+        store.follower_count(&ana.id).await.unwrap(),
+        0,
+        "nothing written for a partly unknown list"
+    );
+    store
+        .unfollow_users(&ana.id, std::slice::from_ref(&bob.id))
+        .await
+        .unwrap();
     assert_eq!(store.follower_count(&bob.id).await.unwrap(), 0);
 }
 
@@ -119,24 +160,47 @@ async fn catalog_finds_or_creates_by_name(store: SqlStore) {
     assert_eq!(again[0], ids[0], "the same track is found, not duplicated");
     assert_eq!(store.track_count().await.unwrap(), 3);
 
-    let tracks = store.tracks(&[ids[2].clone(), ids[0].clone(), new_id(), ids[0].clone()]).await.unwrap();
-    assert_eq!(tracks.len(), 3, "unknown ids are skipped, duplicates kept, order kept");
+    let tracks = store
+        .tracks(&[ids[2].clone(), ids[0].clone(), new_id(), ids[0].clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        tracks.len(),
+        3,
+        "unknown ids are skipped, duplicates kept, order kept"
+    );
     assert_eq!(tracks[0].name, "Three");
-    assert_eq!(tracks[0].artists.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["AC/DC", "Guest"]);
+    assert_eq!(
+        tracks[0]
+            .artists
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["AC/DC", "Guest"]
+    );
     assert_eq!(tracks[1].album.name, "Back in Black");
     assert_eq!(tracks[1].isrc.as_deref(), Some("AUAP08000001"));
     let second = store.tracks(&[ids[1].clone()]).await.unwrap();
-    assert_eq!(second[0].album.id, tracks[1].album.id, "albums are matched by name, ignoring case and spacing");
+    assert_eq!(
+        second[0].album.id, tracks[1].album.id,
+        "albums are matched by name, ignoring case and spacing"
+    );
     assert_eq!(second[0].track_number, 2);
 
-    let by_spotify = store.tracks_by_spotify_ids(&["08mG3Y1vljYA6bvDt4Wqkj".into()]).await.unwrap();
+    let by_spotify = store
+        .tracks_by_spotify_ids(&["08mG3Y1vljYA6bvDt4Wqkj".into()])
+        .await
+        .unwrap();
     assert_eq!(by_spotify.get("08mG3Y1vljYA6bvDt4Wqkj"), Some(&ids[0]));
     let artist_id = tracks[0].artists[0].id.clone();
     let (albums, total) = store.artist_albums(&artist_id, 10, 0).await.unwrap();
     assert_eq!((albums.len(), total), (2, 2));
     let album = store.album(&tracks[1].album.id).await.unwrap().unwrap();
     assert_eq!(album.total_tracks, 2);
-    assert_eq!(store.album_track_ids(&album.id, 10, 0).await.unwrap(), vec![ids[0].clone(), ids[1].clone()]);
+    assert_eq!(
+        store.album_track_ids(&album.id, 10, 0).await.unwrap(),
+        vec![ids[0].clone(), ids[1].clone()]
+    );
     assert!(store.artist(&new_id()).await.unwrap().is_none());
 
     let mut seen = Vec::new();
@@ -186,12 +250,19 @@ async fn playlist_edits_match_the_reference_model(store: SqlStore) {
     let playlist = make_playlist(&store, &owner.id).await;
     let cap = 40;
     let mut model: Vec<String> = Vec::new();
-    let mut snapshot = store.playlist(&playlist).await.unwrap().unwrap().snapshot_id;
+    let mut snapshot = store
+        .playlist(&playlist)
+        .await
+        .unwrap()
+        .unwrap()
+        .snapshot_id;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for step in 0..150 {
         let len = model.len() as i64;
         let pick = |rng: &mut rand::rngs::StdRng, n: usize| -> Vec<String> {
-            (0..n).map(|_| catalog[rng.gen_range(0..catalog.len())].clone()).collect()
+            (0..n)
+                .map(|_| catalog[rng.gen_range(0..catalog.len())].clone())
+                .collect()
         };
         let (edit, reference) = match rng.gen_range(0..5) {
             0 | 1 => {
@@ -199,78 +270,174 @@ async fn playlist_edits_match_the_reference_model(store: SqlStore) {
                 let items = pick(&mut rng, n);
                 let position = rng.gen_bool(0.5).then(|| rng.gen_range(0..=len + 1));
                 (
-                    ItemsEdit::Add { track_ids: items.clone(), position },
+                    ItemsEdit::Add {
+                        track_ids: items.clone(),
+                        position,
+                    },
                     Edit::Add { items, position },
                 )
             }
             2 => {
                 let n = rng.gen_range(1..3);
                 let items = pick(&mut rng, n);
-                (ItemsEdit::RemoveTracks { track_ids: items.clone() }, Edit::RemoveAll { items })
+                (
+                    ItemsEdit::RemoveTracks {
+                        track_ids: items.clone(),
+                    },
+                    Edit::RemoveAll { items },
+                )
             }
             3 if len > 0 => {
-                let positions: Vec<i64> = (0..rng.gen_range(1..4)).map(|_| rng.gen_range(0..len)).collect();
-                let items = positions.iter().map(|&p| (p, model[p as usize].clone())).collect();
-                (ItemsEdit::RemoveAt { items }, Edit::RemovePositions { positions })
+                let positions: Vec<i64> = (0..rng.gen_range(1..4))
+                    .map(|_| rng.gen_range(0..len))
+                    .collect();
+                let items = positions
+                    .iter()
+                    .map(|&p| (p, model[p as usize].clone()))
+                    .collect();
+                (
+                    ItemsEdit::RemoveAt { items },
+                    Edit::RemovePositions { positions },
+                )
             }
             _ => {
                 let range_start = rng.gen_range(0..=len);
                 let range_length = rng.gen_range(1..4);
                 let insert_before = rng.gen_range(0..=len + 1);
                 (
-                    ItemsEdit::Reorder { range_start, range_length, insert_before },
-                    Edit::Reorder { range_start, range_length, insert_before },
+                    ItemsEdit::Reorder {
+                        range_start,
+                        range_length,
+                        insert_before,
+                    },
+                    Edit::Reorder {
+                        range_start,
+                        range_length,
+                        insert_before,
+                    },
                 )
             }
         };
         let expected = apply(&mut model, &reference, cap);
-        let got = store.edit_items(&playlist, &owner.id, Some(&snapshot), edit.clone(), cap, 2).await;
+        let got = store
+            .edit_items(&playlist, &owner.id, Some(&snapshot), edit.clone(), cap, 2)
+            .await;
         match (expected, got) {
             (Ok(()), Ok(outcome)) => {
-                assert_ne!(outcome.playlist.snapshot_id, snapshot, "step {step}: a new snapshot");
+                assert_ne!(
+                    outcome.playlist.snapshot_id, snapshot,
+                    "step {step}: a new snapshot"
+                );
                 assert_eq!(outcome.playlist.item_count, model.len() as i64);
                 snapshot = outcome.playlist.snapshot_id;
             }
             (Err(e), Err(StoreError::Edit(got))) => assert_eq!(e, got, "step {step}: {edit:?}"),
             (expected, got) => panic!("step {step}: {edit:?}: model {expected:?}, store {got:?}"),
         }
-        assert_eq!(items_of(&store, &playlist).await, model, "step {step}: {edit:?}");
-        assert_eq!(store.playlist(&playlist).await.unwrap().unwrap().snapshot_id, snapshot);
+        assert_eq!(
+            items_of(&store, &playlist).await,
+            model,
+            "step {step}: {edit:?}"
+        );
+        assert_eq!(
+            store
+                .playlist(&playlist)
+                .await
+                .unwrap()
+                .unwrap()
+                .snapshot_id,
+            snapshot
+        );
     }
     let replacement = catalog[..3].to_vec();
     store
-        .edit_items(&playlist, &owner.id, None, ItemsEdit::Replace { track_ids: replacement.clone() }, cap, 3)
+        .edit_items(
+            &playlist,
+            &owner.id,
+            None,
+            ItemsEdit::Replace {
+                track_ids: replacement.clone(),
+            },
+            cap,
+            3,
+        )
         .await
         .unwrap();
     assert_eq!(items_of(&store, &playlist).await, replacement);
     let page = store.playlist_items(&playlist, 2, 1).await.unwrap();
-    assert_eq!(page.iter().map(|i| i.track_id.clone()).collect::<Vec<_>>(), replacement[1..3]);
+    assert_eq!(
+        page.iter().map(|i| i.track_id.clone()).collect::<Vec<_>>(),
+        replacement[1..3]
+    );
 }
 
 async fn stale_snapshots_and_caps_change_nothing(store: SqlStore) {
     let owner = store.create_user(new_user("owner")).await.unwrap();
     let catalog = seed_tracks(&store, 5).await;
     let playlist = make_playlist(&store, &owner.id).await;
-    let first = store.playlist(&playlist).await.unwrap().unwrap().snapshot_id;
-    let add = |ids: &[String]| ItemsEdit::Add { track_ids: ids.to_vec(), position: None };
-    store.edit_items(&playlist, &owner.id, None, add(&catalog[..2]), 3, 2).await.unwrap();
-    let current = store.playlist(&playlist).await.unwrap().unwrap().snapshot_id;
-    match store.edit_items(&playlist, &owner.id, Some(&first), add(&catalog[2..3]), 3, 3).await {
-        Err(StoreError::StaleSnapshot { given, current: c }) => assert_eq!((given, c), (first, current.clone())),
+    let first = store
+        .playlist(&playlist)
+        .await
+        .unwrap()
+        .unwrap()
+        .snapshot_id;
+    let add = |ids: &[String]| ItemsEdit::Add {
+        track_ids: ids.to_vec(),
+        position: None,
+    };
+    store
+        .edit_items(&playlist, &owner.id, None, add(&catalog[..2]), 3, 2)
+        .await
+        .unwrap();
+    let current = store
+        .playlist(&playlist)
+        .await
+        .unwrap()
+        .unwrap()
+        .snapshot_id;
+    match store
+        .edit_items(
+            &playlist,
+            &owner.id,
+            Some(&first),
+            add(&catalog[2..3]),
+            3,
+            3,
+        )
+        .await
+    {
+        Err(StoreError::StaleSnapshot { given, current: c }) => {
+            assert_eq!((given, c), (first, current.clone()))
+        }
         other => panic!("expected a stale snapshot, got {other:?}"),
     }
-    match store.edit_items(&playlist, &owner.id, None, add(&catalog[2..4]), 3, 3).await {
-        Err(StoreError::Edit(EditError::Full { would_hold: 4, cap: 3 })) => {}
+    match store
+        .edit_items(&playlist, &owner.id, None, add(&catalog[2..4]), 3, 3)
+        .await
+    {
+        Err(StoreError::Edit(EditError::Full {
+            would_hold: 4,
+            cap: 3,
+        })) => {}
         other => panic!("expected the cap to hold, got {other:?}"),
     }
     let after = store.playlist(&playlist).await.unwrap().unwrap();
-    assert_eq!(after.snapshot_id, current, "a refused edit keeps the snapshot");
+    assert_eq!(
+        after.snapshot_id, current,
+        "a refused edit keeps the snapshot"
+    );
     assert_eq!(items_of(&store, &playlist).await, catalog[..2]);
-    let missing = store.edit_items(&new_id(), &owner.id, None, add(&catalog[..1]), 3, 3).await;
+    let missing = store
+        .edit_items(&new_id(), &owner.id, None, add(&catalog[..1]), 3, 3)
+        .await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
-    let wrong = ItemsEdit::RemoveAt { items: vec![(0, catalog[1].clone())] };
+    let wrong = ItemsEdit::RemoveAt {
+        items: vec![(0, catalog[1].clone())],
+    };
     assert!(matches!(
-        store.edit_items(&playlist, &owner.id, None, wrong, 3, 3).await,
+        store
+            .edit_items(&playlist, &owner.id, None, wrong, 3, 3)
+            .await,
         Err(StoreError::Edit(EditError::Mismatch { position: 0, .. }))
     ));
     assert_eq!(items_of(&store, &playlist).await, catalog[..2]);
@@ -281,39 +448,114 @@ async fn playlist_details_and_membership(store: SqlStore) {
     let other = store.create_user(new_user("other")).await.unwrap();
     let playlist = make_playlist(&store, &owner.id).await;
     let before = store.playlist(&playlist).await.unwrap().unwrap();
-    let change = DetailsChange { name: Some("Renamed".into()), description: Some("d".into()), public: Some(false), collaborative: None };
+    let change = DetailsChange {
+        name: Some("Renamed".into()),
+        description: Some("d".into()),
+        public: Some(false),
+        collaborative: None,
+    };
     let after = store.update_playlist(&playlist, change, 9).await.unwrap();
-    assert_eq!((after.name.as_str(), after.description.as_deref(), after.public), ("Renamed", Some("d"), false));
+    assert_eq!(
+        (
+            after.name.as_str(),
+            after.description.as_deref(),
+            after.public
+        ),
+        ("Renamed", Some("d"), false)
+    );
     assert_ne!(after.snapshot_id, before.snapshot_id);
-    let unchanged = store.update_playlist(&playlist, DetailsChange::default(), 10).await.unwrap();
+    let unchanged = store
+        .update_playlist(&playlist, DetailsChange::default(), 10)
+        .await
+        .unwrap();
     assert_eq!(unchanged.description.as_deref(), Some("d"));
 
     assert!(!store.is_collaborator(&playlist, &other.id).await.unwrap());
-    store.add_collaborators(&playlist, &[other.id.clone()]).await.unwrap();
+    store
+        .add_collaborators(&playlist, std::slice::from_ref(&other.id))
+        .await
+        .unwrap();
     assert!(store.is_collaborator(&playlist, &other.id).await.unwrap());
-    assert_eq!(store.collaborators(&playlist).await.unwrap(), vec![other.id.clone()]);
+    assert_eq!(
+        store.collaborators(&playlist).await.unwrap(),
+        vec![other.id.clone()]
+    );
     let (listed, total) = store.user_playlists(&other.id, 10, 0).await.unwrap();
     assert_eq!((listed.len(), total), (1, 1), "collaborations are listed");
-    store.remove_collaborators(&playlist, &[other.id.clone()]).await.unwrap();
+    store
+        .remove_collaborators(&playlist, std::slice::from_ref(&other.id))
+        .await
+        .unwrap();
     assert_eq!(store.user_playlists(&other.id, 10, 0).await.unwrap().1, 0);
 
-    store.follow_playlist(&playlist, &other.id, 11).await.unwrap();
-    assert_eq!(store.playlist(&playlist).await.unwrap().unwrap().follower_count, 1);
-    assert_eq!(store.follows_playlist(&playlist, &[other.id.clone(), owner.id.clone()]).await.unwrap(), vec![true, false]);
-    assert_eq!(store.user_playlists(&other.id, 10, 0).await.unwrap().1, 1, "followed playlists are listed");
+    store
+        .follow_playlist(&playlist, &other.id, 11)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .playlist(&playlist)
+            .await
+            .unwrap()
+            .unwrap()
+            .follower_count,
+        1
+    );
+    assert_eq!(
+        store
+            .follows_playlist(&playlist, &[other.id.clone(), owner.id.clone()])
+            .await
+            .unwrap(),
+        vec![true, false]
+    );
+    assert_eq!(
+        store.user_playlists(&other.id, 10, 0).await.unwrap().1,
+        1,
+        "followed playlists are listed"
+    );
     store.unfollow_playlist(&playlist, &other.id).await.unwrap();
-    assert_eq!(store.playlist(&playlist).await.unwrap().unwrap().follower_count, 0);
+    assert_eq!(
+        store
+            .playlist(&playlist)
+            .await
+            .unwrap()
+            .unwrap()
+            .follower_count,
+        0
+    );
 }
 
 async fn saved_tracks(store: SqlStore) {
     let user = store.create_user(new_user("liker")).await.unwrap();
     let ids = seed_tracks(&store, 4).await;
-    assert_eq!(store.save_tracks(&user.id, &ids[..2], 5).await.unwrap(), ids[..2]);
-    assert_eq!(store.save_tracks(&user.id, &ids[1..3], 6).await.unwrap(), ids[2..3], "already saved is kept");
+    assert_eq!(
+        store.save_tracks(&user.id, &ids[..2], 5).await.unwrap(),
+        ids[..2]
+    );
+    assert_eq!(
+        store.save_tracks(&user.id, &ids[1..3], 6).await.unwrap(),
+        ids[2..3],
+        "already saved is kept"
+    );
     let (page, total) = store.saved_tracks(&user.id, 10, 0).await.unwrap();
     assert_eq!(total, 3);
-    assert_eq!(page.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), vec![ids[2].clone(), ids[1].clone(), ids[0].clone()]);
-    assert_eq!(store.saved_contains(&user.id, &[ids[0].clone(), ids[3].clone()]).await.unwrap(), vec![true, false]);
-    assert_eq!(store.unsave_tracks(&user.id, &[ids[0].clone(), ids[3].clone()]).await.unwrap(), vec![ids[0].clone()]);
+    assert_eq!(
+        page.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+        vec![ids[2].clone(), ids[1].clone(), ids[0].clone()]
+    );
+    assert_eq!(
+        store
+            .saved_contains(&user.id, &[ids[0].clone(), ids[3].clone()])
+            .await
+            .unwrap(),
+        vec![true, false]
+    );
+    assert_eq!(
+        store
+            .unsave_tracks(&user.id, &[ids[0].clone(), ids[3].clone()])
+            .await
+            .unwrap(),
+        vec![ids[0].clone()]
+    );
     assert_eq!(store.saved_tracks(&user.id, 10, 0).await.unwrap().1, 2);
 }

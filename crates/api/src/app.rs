@@ -1,0 +1,73 @@
+//! Assembling the application: routes, middleware, and serving on a listener until a
+//! shutdown signal, so that tests and the binary start it the same way.
+
+use std::future::Future;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::state::AppState;
+
+/// The whole HTTP application.
+pub fn router(mut state: AppState) -> Router {
+    if state.metrics.is_none() {
+        state.metrics = Some(crate::metrics::recorder());
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    let limit = state.config.body_limit_bytes;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .merge(routes::api())
+        .merge(routes::ops::routes())
+        .route(
+            "/v1/openapi.json",
+            get(|| async { axum::Json(ApiDoc::openapi()) }),
+        )
+        .merge(Scalar::with_url("/docs", ApiDoc::openapi()))
+        .fallback(|| async {
+            ApiError::NotFound("no such endpoint: the API is described at /docs".into())
+        })
+        .method_not_allowed_fallback(|| async {
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                axum::Json(serde_json::json!({
+                    "type": "about:blank", "title": "Method Not Allowed", "status": 405,
+                    "detail": "this endpoint does not accept that method: see /docs",
+                })),
+            )
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then finishes requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

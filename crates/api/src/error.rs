@@ -1,0 +1,177 @@
+//! The one error type at the HTTP edge. Every failure a handler can meet becomes an
+//! [`ApiError`], rendered as RFC 9457 `application/problem+json` with a status and a sentence
+//! the user can act on. Unexpected failures are logged once here and answered with an opaque 500.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use medley_domain::edit::EditError;
+use medley_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The problem document (RFC 9457). `error` repeats the message in Spotify's error shape
+/// (`{"error":{"status","message"}}`) so that Spotify client libraries show it too.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    error: SpotifyError<'a>,
+}
+
+#[derive(Serialize)]
+struct SpotifyError<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::NotFound(format!("{what} does not exist or is not visible to you"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                "an unexpected error occurred; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let title = status.canonical_reason().unwrap_or("Error");
+        let body = Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail: &detail,
+            error: SpotifyError {
+                status: status.as_u16(),
+                message: &detail,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found("the object"),
+            StoreError::Conflict(msg) => ApiError::Conflict(msg),
+            e @ StoreError::StaleSnapshot { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::Edit(e) => e.into(),
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<EditError> for ApiError {
+    fn from(e: EditError) -> ApiError {
+        match e {
+            EditError::Full { .. } => ApiError::Forbidden(e.to_string()),
+            EditError::Mismatch { .. } => ApiError::Conflict(e.to_string()),
+            _ => ApiError::BadRequest(e.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge(
+                    "the request body is larger than this server accepts".into(),
+                )
+            }
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::BadRequest(format!("the body is not valid JSON: {}", source_text(&e)))
+            }
+            JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
+                "the JSON body does not have the expected shape: {}",
+                source_text(&e)
+            )),
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::BadRequest(format!("invalid query parameters: {}", source_text(&r)))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> ApiError {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+/// The innermost cause of a rejection, which names the field and the problem.
+fn source_text(e: &dyn std::error::Error) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

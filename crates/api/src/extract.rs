@@ -1,0 +1,121 @@
+//! Request extractors that turn every rejection into an [`ApiError`], and the bearer-token
+//! authentication every protected handler asks for.
+
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use medley_domain::user::User;
+
+use crate::error::ApiError;
+use crate::service::accounts::hash_token;
+use crate::state::{now_ms, AppState};
+
+/// JSON body; malformed or mistyped bodies become precise 400s.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+/// Query string; bad values become precise 400s.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// Path parameters.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// The signed-in user, from `Authorization: Bearer <token>`.
+pub struct Auth {
+    pub user: User,
+    /// Hash of the token used, so a logout revokes exactly it.
+    pub token_hash: String,
+}
+
+fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not valid text".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(ApiError::Unauthorized(
+            "use `Authorization: Bearer <token>`".into(),
+        )),
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?.ok_or_else(|| {
+            ApiError::Unauthorized(
+                "sign in first: send `Authorization: Bearer <token>` (POST /v1/sessions gives one)"
+                    .into(),
+            )
+        })?;
+        let token_hash = hash_token(token);
+        let user = state
+            .store
+            .user_for_token(&token_hash, now_ms())
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthorized("the access token is invalid, expired or revoked".into())
+            })?;
+        Ok(Auth { user, token_hash })
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if bearer(parts)?.is_none() {
+            return Ok(None);
+        }
+        <Auth as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
+/// An optional JSON body: an empty body is `T::default()`, for endpoints where Spotify accepts
+/// parameters either in the query string or in the body.
+pub struct JsonOrEmpty<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for JsonOrEmpty<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(
+                        "the request body is larger than this server accepts".into(),
+                    )
+                } else {
+                    ApiError::BadRequest(format!("the request body could not be read: {e}"))
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonOrEmpty(T::default()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonOrEmpty)
+            .map_err(|e| ApiError::BadRequest(format!("the JSON body is invalid: {e}")))
+    }
+}

@@ -1,0 +1,46 @@
+//! The OpenAPI document, generated from the handlers' annotations, served at
+//! `/v1/openapi.json` and browsable at `/docs`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{accounts, catalog, items, library, ops, playlists, search};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Medley API", description = "A self-hosted music server. Where Spotify's Web API has the same concept, \
+        Medley uses its paths, parameters and object shapes, so Spotify client libraries work against it."),
+    paths(
+        accounts::register, accounts::login, accounts::logout, accounts::me, accounts::change_password,
+        accounts::profile, accounts::follow, accounts::unfollow, accounts::following_contains,
+        catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
+        catalog::artist_albums, catalog::add, search::search,
+        playlists::mine, playlists::create, playlists::create_for_user, playlists::playlist, playlists::change_details,
+        playlists::follow, playlists::unfollow, playlists::followers_contains, playlists::collaborators,
+        playlists::add_collaborators, playlists::remove_collaborators,
+        items::list, items::add, items::reorder_or_replace, items::remove,
+        library::saved, library::save, library::unsave, library::contains,
+        ops::healthz, ops::readyz, ops::metrics,
+    ),
+    modifiers(&Bearer),
+    tags(
+        (name = "accounts", description = "Users, sessions and following"),
+        (name = "catalog", description = "Tracks, albums, artists and search"),
+        (name = "playlists", description = "Playlists and their items"),
+        (name = "library", description = "Liked songs"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! Registration, sessions, the current user, profiles and following.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::split_ids;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Json, Path, Query};
+use crate::objects::{PrivateUser, PublicUser};
+use crate::service::accounts;
+use crate::state::{now_ms, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/users", post(register))
+        .route("/v1/users/{id}", get(profile))
+        .route("/v1/sessions", post(login).delete(logout))
+        .route("/v1/sessions/current", axum::routing::delete(logout))
+        .route("/v1/me", get(me))
+        .route("/v1/me/password", put(change_password))
+        .route("/v1/me/following", put(follow).delete(unfollow))
+        .route("/v1/me/following/contains", get(following_contains))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+    pub user: PrivateUser,
+}
+
+fn private(state: &AppState, user: &medley_domain::user::User, followers: i64) -> PrivateUser {
+    PrivateUser {
+        public: state.render.user(user, followers),
+        product: "medley",
+        is_admin: user.is_admin,
+    }
+}
+
+/// Register an account. The first account becomes the administrator.
+#[utoipa::path(post, path = "/v1/users", tag = "accounts", request_body = Credentials,
+    responses((status = 201, body = PrivateUser), (status = 400), (status = 403, description = "registration is closed"), (status = 409, description = "username taken")))]
+pub async fn register(
+    State(state): State<AppState>,
+    Json(body): Json<Credentials>,
+) -> ApiResult<(StatusCode, axum::Json<PrivateUser>)> {
+    if !state.config.registration_open && state.store.user_count().await? > 0 {
+        return Err(ApiError::Forbidden(
+            "registration is closed on this server: ask an administrator to run `medley user add`"
+                .into(),
+        ));
+    }
+    let user = accounts::create_user(
+        state.store.as_ref(),
+        &state.bus,
+        &body.username,
+        &body.password,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(private(&state, &user, 0))))
+}
+
+/// Log in: exchange a username and password for a bearer token.
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = Credentials,
+    responses((status = 201, body = Session), (status = 401, description = "wrong username or password")))]
+pub async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<Credentials>,
+) -> ApiResult<(StatusCode, axum::Json<Session>)> {
+    let user = accounts::authenticate(state.store.as_ref(), &body.username, &body.password).await?;
+    let ttl = state.config.session_ttl;
+    let token =
+        accounts::issue_token(state.store.as_ref(), &user.id, "session", None, Some(ttl)).await?;
+    let followers = state.store.follower_count(&user.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Session {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: ttl.as_secs(),
+            user: private(&state, &user, followers),
+        }),
+    ))
+}
+
+/// Log out: revoke the token this request carries.
+#[utoipa::path(delete, path = "/v1/sessions", tag = "accounts", responses((status = 204), (status = 401)), security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<StatusCode> {
+    state.store.revoke_token(&auth.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The current user's profile (Spotify's `GET /me`).
+#[utoipa::path(get, path = "/v1/me", tag = "accounts", responses((status = 200, body = PrivateUser), (status = 401)), security(("bearer" = [])))]
+pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<PrivateUser>> {
+    let followers = state.store.follower_count(&auth.user.id).await?;
+    Ok(axum::Json(private(&state, &auth.user, followers)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change the password. Every other session of the user ends.
+#[utoipa::path(put, path = "/v1/me/password", tag = "accounts", request_body = PasswordChange,
+    responses((status = 204), (status = 400), (status = 401)), security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    accounts::authenticate(
+        state.store.as_ref(),
+        &auth.user.username,
+        &body.current_password,
+    )
+    .await
+    .map_err(|_| ApiError::Unauthorized("`current_password` is wrong".into()))?;
+    accounts::set_password(
+        state.store.as_ref(),
+        &auth.user.id,
+        &body.new_password,
+        Some(&auth.token_hash),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user's public profile, with their follower count.
+#[utoipa::path(get, path = "/v1/users/{id}", tag = "accounts", responses((status = 200, body = PublicUser), (status = 404)))]
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<PublicUser>> {
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("user `{id}`")))?;
+    let followers = state.store.follower_count(&id).await?;
+    Ok(axum::Json(state.render.user(&user, followers)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FollowParams {
+    /// Only `user` is supported.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Comma-separated user ids (at most 50).
+    pub ids: Option<String>,
+}
+
+fn follow_ids(params: &FollowParams) -> ApiResult<Vec<String>> {
+    if params.kind != "user" {
+        return Err(ApiError::BadRequest(format!(
+            "`type` must be `user` (got `{}`); following artists is not supported",
+            params.kind
+        )));
+    }
+    split_ids(params.ids.as_deref().unwrap_or(""), 50)
+}
+
+/// Follow users.
+#[utoipa::path(put, path = "/v1/me/following", tag = "accounts", params(FollowParams),
+    responses((status = 204), (status = 400), (status = 404)), security(("bearer" = [])))]
+pub async fn follow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(params): Query<FollowParams>,
+) -> ApiResult<StatusCode> {
+    let ids = follow_ids(&params)?;
+    if ids.contains(&auth.user.id) {
+        return Err(ApiError::BadRequest("you cannot follow yourself".into()));
+    }
+    state
+        .store
+        .follow_users(&auth.user.id, &ids, now_ms())
+        .await
+        .map_err(|e| match e {
+            medley_store::StoreError::NotFound => {
+                ApiError::NotFound("one of the `ids` is not a user of this server".into())
+            }
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stop following users.
+#[utoipa::path(delete, path = "/v1/me/following", tag = "accounts", params(FollowParams),
+    responses((status = 204), (status = 400)), security(("bearer" = [])))]
+pub async fn unfollow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(params): Query<FollowParams>,
+) -> ApiResult<StatusCode> {
+    let ids = follow_ids(&params)?;
+    state.store.unfollow_users(&auth.user.id, &ids).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the current user follows each of the given users.
+#[utoipa::path(get, path = "/v1/me/following/contains", tag = "accounts", params(FollowParams),
+    responses((status = 200, body = Vec<bool>)), security(("bearer" = [])))]
+pub async fn following_contains(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(params): Query<FollowParams>,
+) -> ApiResult<axum::Json<Vec<bool>>> {
+    let ids = follow_ids(&params)?;
+    Ok(axum::Json(
+        state.store.follows_users(&auth.user.id, &ids).await?,
+    ))
+}

@@ -1,0 +1,272 @@
+//! Reading the catalog in Spotify's shapes, and adding to it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use medley_domain::catalog::NewTrack;
+use medley_domain::paging::Page;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::split_ids;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Json, Path, Query};
+use crate::objects::{AlbumObject, ArtistObject, Paging, SimplifiedAlbum, TrackObject};
+use crate::service::catalog::{add_tracks, track_objects};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tracks", get(several_tracks))
+        .route("/v1/tracks/{id}", get(track))
+        .route("/v1/albums/{id}", get(album))
+        .route("/v1/albums/{id}/tracks", get(album_tracks))
+        .route("/v1/artists/{id}", get(artist))
+        .route("/v1/artists/{id}/albums", get(artist_albums))
+        .route("/v1/library/tracks", post(add))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct IdsParams {
+    /// Comma-separated ids (at most 50).
+    pub ids: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Tracks {
+    #[schema(value_type = Vec<Option<TrackObject>>)]
+    pub tracks: Vec<Option<Arc<TrackObject>>>,
+}
+
+/// One track.
+#[utoipa::path(get, path = "/v1/tracks/{id}", tag = "catalog", responses((status = 200, body = TrackObject), (status = 404)))]
+pub async fn track(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Arc<TrackObject>>> {
+    let found = track_objects(&state, std::slice::from_ref(&id)).await?;
+    found
+        .into_iter()
+        .flatten()
+        .next()
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::not_found(&format!("track `{id}`")))
+}
+
+/// Several tracks; unknown ids give `null` entries, as on Spotify.
+#[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(IdsParams), responses((status = 200, body = Tracks), (status = 400)))]
+pub async fn several_tracks(
+    State(state): State<AppState>,
+    Query(p): Query<IdsParams>,
+) -> ApiResult<axum::Json<Tracks>> {
+    let ids = split_ids(&p.ids, 50)?;
+    Ok(axum::Json(Tracks {
+        tracks: track_objects(&state, &ids).await?,
+    }))
+}
+
+async fn album_page(
+    state: &AppState,
+    id: &str,
+    page: Page,
+    total: i64,
+) -> ApiResult<Paging<TrackObject>> {
+    let ids = state
+        .store
+        .album_track_ids(id, page.limit, page.offset)
+        .await?;
+    let tracks = state.store.tracks(&ids).await?;
+    let items = tracks.iter().map(|t| state.render.track(t)).collect();
+    Ok(state
+        .render
+        .paging(&format!("albums/{id}/tracks"), page, total, items))
+}
+
+/// One album with the first page of its tracks.
+#[utoipa::path(get, path = "/v1/albums/{id}", tag = "catalog", responses((status = 200, body = AlbumObject), (status = 404)))]
+pub async fn album(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<AlbumObject>> {
+    let album = state
+        .store
+        .album(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("album `{id}`")))?;
+    let page = Page {
+        limit: 50,
+        offset: 0,
+    };
+    let tracks = album_page(&state, &id, page, album.total_tracks).await?;
+    Ok(axum::Json(AlbumObject {
+        base: state.render.album(&album),
+        tracks,
+        genres: vec![],
+        label: None,
+        popularity: 0,
+    }))
+}
+
+/// A page of an album's tracks.
+#[utoipa::path(get, path = "/v1/albums/{id}/tracks", tag = "catalog", params(PageParams), responses((status = 200, body = Paging<TrackObject>), (status = 404)))]
+pub async fn album_tracks(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<axum::Json<Paging<TrackObject>>> {
+    let page =
+        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let album = state
+        .store
+        .album(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("album `{id}`")))?;
+    Ok(axum::Json(
+        album_page(&state, &id, page, album.total_tracks).await?,
+    ))
+}
+
+/// One artist, with Medley's birth date, country and status.
+#[utoipa::path(get, path = "/v1/artists/{id}", tag = "catalog", responses((status = 200, body = ArtistObject), (status = 404)))]
+pub async fn artist(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<ArtistObject>> {
+    let artist = state
+        .store
+        .artist(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("artist `{id}`")))?;
+    Ok(axum::Json(state.render.artist(&artist)))
+}
+
+/// A page of an artist's albums, newest first.
+#[utoipa::path(get, path = "/v1/artists/{id}/albums", tag = "catalog", params(PageParams), responses((status = 200, body = Paging<SimplifiedAlbum>), (status = 404)))]
+pub async fn artist_albums(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<axum::Json<Paging<SimplifiedAlbum>>> {
+    let page =
+        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    state
+        .store
+        .artist(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("artist `{id}`")))?;
+    let (albums, total) = state
+        .store
+        .artist_albums(&id, page.limit, page.offset)
+        .await?;
+    let items = albums.iter().map(|a| state.render.album(a)).collect();
+    Ok(axum::Json(state.render.paging(
+        &format!("artists/{id}/albums"),
+        page,
+        total,
+        items,
+    )))
+}
+
+/// A track to add: artists and album are found or created by name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackInput {
+    #[serde(alias = "title")]
+    pub name: String,
+    pub artists: Vec<String>,
+    pub album: Option<String>,
+    pub duration_ms: i64,
+    pub isrc: Option<String>,
+    pub release_date: Option<String>,
+    #[serde(default)]
+    pub explicit: bool,
+    pub track_number: Option<i64>,
+    /// Other ids, e.g. `{"spotify": "4uLU6hMCjMI75M1A2tKUQC"}` or `{"spotify": "spotify:track:…"}`.
+    #[serde(default)]
+    pub external_ids: BTreeMap<String, String>,
+}
+
+/// One track or an array of up to 1,000.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum TrackInputs {
+    One(TrackInput),
+    Many(Vec<TrackInput>),
+}
+
+/// Reads one object or an array, with the index of a bad entry in the message.
+fn parse_inputs(body: serde_json::Value) -> ApiResult<Vec<TrackInput>> {
+    let one = |i: Option<usize>, v: serde_json::Value| {
+        serde_json::from_value::<TrackInput>(v).map_err(|e| {
+            let at = i.map(|i| format!("track {i}: ")).unwrap_or_default();
+            ApiError::BadRequest(format!("{at}{e}"))
+        })
+    };
+    match body {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| one(Some(i), v))
+            .collect(),
+        v @ serde_json::Value::Object(_) => Ok(vec![one(None, v)?]),
+        _ => Err(ApiError::BadRequest(
+            "send a track object or an array of track objects".into(),
+        )),
+    }
+}
+
+impl From<TrackInput> for NewTrack {
+    fn from(t: TrackInput) -> NewTrack {
+        let mut external_ids = t.external_ids;
+        let spotify_id = external_ids.remove("spotify").map(|s| {
+            s.strip_prefix("spotify:track:")
+                .map(str::to_owned)
+                .unwrap_or(s)
+        });
+        NewTrack {
+            name: t.name,
+            artists: t.artists,
+            album: t.album,
+            duration_ms: t.duration_ms,
+            isrc: t.isrc.map(|s| s.to_uppercase()),
+            release_date: t.release_date,
+            explicit: t.explicit,
+            track_number: t.track_number,
+            spotify_id,
+            external_ids,
+            artist_details: Default::default(),
+        }
+    }
+}
+
+/// Add tracks to the catalog (administrators only).
+#[utoipa::path(post, path = "/v1/library/tracks", tag = "catalog", request_body = TrackInputs,
+    responses((status = 201, body = Tracks), (status = 400), (status = 403)), security(("bearer" = [])))]
+pub async fn add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<serde_json::Value>,
+) -> ApiResult<(StatusCode, axum::Json<Tracks>)> {
+    if !auth.user.is_admin {
+        return Err(ApiError::Forbidden(
+            "only administrators may add to the catalog".into(),
+        ));
+    }
+    let inputs = parse_inputs(body)?;
+    let stored = add_tracks(&state, inputs.into_iter().map(NewTrack::from).collect()).await?;
+    let tracks = stored
+        .iter()
+        .map(|t| Some(Arc::new(state.render.track(t))))
+        .collect();
+    Ok((StatusCode::CREATED, axum::Json(Tracks { tracks })))
+}

@@ -1,0 +1,130 @@
+//! Liked songs: `GET|PUT|DELETE /v1/me/tracks` and `/v1/me/tracks/contains`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use medley_domain::paging::Page;
+use medley_events::Event;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::catalog::PageParams;
+use super::split_ids;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Query};
+use crate::objects::{timestamp, Paging, SavedTrack};
+use crate::service::catalog::track_objects;
+use crate::state::{now_ms, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/me/tracks", get(saved).put(save).delete(unsave))
+        .route("/v1/me/tracks/contains", get(contains))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TrackIds {
+    /// Comma-separated track ids (at most 50).
+    pub ids: String,
+}
+
+/// The current user's liked songs, most recent first.
+#[utoipa::path(get, path = "/v1/me/tracks", tag = "library", params(PageParams), responses((status = 200, body = Paging<SavedTrack>)), security(("bearer" = [])))]
+pub async fn saved(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<PageParams>,
+) -> ApiResult<axum::Json<Paging<SavedTrack>>> {
+    let page =
+        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (rows, total) = state
+        .store
+        .saved_tracks(&auth.user.id, page.limit, page.offset)
+        .await?;
+    let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+    let tracks = track_objects(&state, &ids).await?;
+    let items = rows
+        .iter()
+        .zip(tracks)
+        .filter_map(|((_, at), t)| {
+            t.map(|track: Arc<_>| SavedTrack {
+                added_at: timestamp(*at),
+                track,
+            })
+        })
+        .collect();
+    Ok(axum::Json(state.render.paging(
+        "me/tracks",
+        page,
+        total,
+        items,
+    )))
+}
+
+async fn known_ids(state: &AppState, ids: &str) -> ApiResult<Vec<String>> {
+    let ids = split_ids(ids, 50)?;
+    let existing = state.store.existing_tracks(&ids).await?;
+    if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
+        return Err(ApiError::BadRequest(format!(
+            "`{missing}` is not a track in the catalog"
+        )));
+    }
+    Ok(ids)
+}
+
+/// Like tracks.
+#[utoipa::path(put, path = "/v1/me/tracks", tag = "library", params(TrackIds), responses((status = 200), (status = 400)), security(("bearer" = [])))]
+pub async fn save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<TrackIds>,
+) -> ApiResult<StatusCode> {
+    let ids = known_ids(&state, &p.ids).await?;
+    let added = state
+        .store
+        .save_tracks(&auth.user.id, &ids, now_ms())
+        .await?;
+    if !added.is_empty() {
+        state.bus.publish(Event::SavedTracksChanged {
+            user_id: auth.user.id,
+            added,
+            removed: vec![],
+        });
+    }
+    Ok(StatusCode::OK)
+}
+
+/// Unlike tracks.
+#[utoipa::path(delete, path = "/v1/me/tracks", tag = "library", params(TrackIds), responses((status = 200), (status = 400)), security(("bearer" = [])))]
+pub async fn unsave(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<TrackIds>,
+) -> ApiResult<StatusCode> {
+    let ids = split_ids(&p.ids, 50)?;
+    let removed = state.store.unsave_tracks(&auth.user.id, &ids).await?;
+    if !removed.is_empty() {
+        state.bus.publish(Event::SavedTracksChanged {
+            user_id: auth.user.id,
+            added: vec![],
+            removed,
+        });
+    }
+    Ok(StatusCode::OK)
+}
+
+/// Whether each track is liked.
+#[utoipa::path(get, path = "/v1/me/tracks/contains", tag = "library", params(TrackIds), responses((status = 200, body = Vec<bool>)), security(("bearer" = [])))]
+pub async fn contains(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<TrackIds>,
+) -> ApiResult<axum::Json<Vec<bool>>> {
+    let ids = split_ids(&p.ids, 50)?;
+    Ok(axum::Json(
+        state.store.saved_contains(&auth.user.id, &ids).await?,
+    ))
+}

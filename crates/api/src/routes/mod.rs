@@ -1,0 +1,41 @@
+//! HTTP handlers, one file per area. Each handler parses, calls a service or the store, and
+//! renders; none schedules work or has side effects beyond its own request.
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub mod accounts;
+pub mod catalog;
+pub mod items;
+pub mod library;
+pub mod ops;
+pub mod playlists;
+pub mod search;
+
+/// Every `/v1` route.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(catalog::routes())
+        .merge(search::routes())
+        .merge(playlists::routes())
+        .merge(items::routes())
+        .merge(library::routes())
+}
+
+/// Splits Spotify's comma-separated `ids` parameter, checking count and shape.
+pub fn split_ids(ids: &str, max: usize) -> crate::error::ApiResult<Vec<String>> {
+    let list: Vec<String> = ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if list.is_empty() || list.len() > max {
+        return Err(crate::error::ApiError::BadRequest(format!(
+            "`ids` must list 1 to {max} comma-separated ids"
+        )));
+    }
+    Ok(list)
+}

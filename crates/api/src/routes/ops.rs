@@ -1,0 +1,48 @@
+//! Operations: liveness, readiness, Prometheus metrics.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The server can serve requests: its database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    state
+        .store
+        .user_count()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
+    Ok("ready")
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200)))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match &state.metrics {
+        Some(handle) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => ApiError::Unavailable("metrics are disabled".into()).into_response(),
+    }
+}

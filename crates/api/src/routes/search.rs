@@ -1,0 +1,127 @@
+//! `GET /v1/search` in Spotify's response shape, ranked by the search index.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use medley_domain::paging::Page;
+use medley_search::Kind;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
+use crate::objects::{ArtistObject, Paging, SimplifiedAlbum, TrackObject};
+use crate::service::catalog::track_objects;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/search", get(search))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// What to look for: words of song, artist and album names, any case, with or without accents.
+    pub q: String,
+    /// Comma-separated: `track`, `artist`, `album`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    /// Accepted for compatibility; Medley's catalog has no markets.
+    pub market: Option<String>,
+}
+
+#[derive(Serialize, ToSchema, Default)]
+pub struct SearchResults {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Paging<TrackObject>>)]
+    pub tracks: Option<Paging<Arc<TrackObject>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artists: Option<Paging<ArtistObject>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub albums: Option<Paging<SimplifiedAlbum>>,
+}
+
+fn kinds(list: &str) -> ApiResult<Vec<Kind>> {
+    let mut out = Vec::new();
+    for k in list.split(',').map(str::trim) {
+        let kind = match k {
+            "track" => Kind::Track,
+            "artist" => Kind::Artist,
+            "album" => Kind::Album,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unsupported `type` `{other}`: use `track`, `artist` and/or `album`"
+                )))
+            }
+        };
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    Ok(out)
+}
+
+/// Search the catalog: ranked matches on song, artist and album names.
+#[utoipa::path(get, path = "/v1/search", tag = "catalog", params(SearchParams), responses((status = 200, body = SearchResults), (status = 400)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<axum::Json<SearchResults>> {
+    if p.q.trim().is_empty() || p.q.chars().count() > 500 {
+        return Err(ApiError::BadRequest(
+            "`q` must be 1 to 500 characters".into(),
+        ));
+    }
+    let page =
+        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut results = SearchResults::default();
+    let path = format!("search?q={}&type={}", urlencode(&p.q), urlencode(&p.kind));
+    for kind in kinds(&p.kind)? {
+        let index = state.search.clone();
+        let q = p.q.clone();
+        let hits = tokio::task::spawn_blocking(move || {
+            index.search(&q, kind, page.limit as usize, page.offset as usize)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("search task: {e}"))?
+        .map_err(|e| anyhow::anyhow!("search: {e}"))?;
+        let total = hits.total as i64;
+        match kind {
+            Kind::Track => {
+                let items = track_objects(&state, &hits.ids)
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                results.tracks = Some(state.render.paging(&path, page, total, items));
+            }
+            Kind::Artist => {
+                let artists = state.store.artists(&hits.ids).await?;
+                let items = artists.iter().map(|a| state.render.artist(a)).collect();
+                results.artists = Some(state.render.paging(&path, page, total, items));
+            }
+            Kind::Album => {
+                let albums = state.store.albums(&hits.ids).await?;
+                let items = albums.iter().map(|a| state.render.album(a)).collect();
+                results.albums = Some(state.render.paging(&path, page, total, items));
+            }
+        }
+    }
+    Ok(axum::Json(results))
+}
+
+/// Percent-encodes a query value for the `href`/`next` links.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,6 @@
+//! The operations handlers call: authorization, validation, storage and events together.
+//! Handlers stay thin (parse, call one of these, render); the CLI calls the same functions.
+
+pub mod accounts;
+pub mod catalog;
+pub mod playlists;

@@ -1,0 +1,80 @@
+//! What every handler can reach: storage, the event bus, the search index, settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use medley_events::Bus;
+use medley_search::SearchIndex;
+use medley_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::objects::Render;
+
+/// Settings of the HTTP API.
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    /// Base URL clients reach this server at, without a trailing slash (for `href`, `next`).
+    pub public_url: String,
+    /// Whether anyone may register through `POST /v1/users` (the first user always may).
+    pub registration_open: bool,
+    /// Most items a playlist may hold.
+    pub max_playlist_items: i64,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Longest a request may take before it is answered with 503.
+    pub request_timeout: Duration,
+    /// How long a session token from `POST /v1/sessions` lives.
+    pub session_ttl: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            registration_open: true,
+            max_playlist_items: medley_domain::playlist::DEFAULT_MAX_ITEMS,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub bus: Bus,
+    pub search: Arc<SearchIndex>,
+    pub config: Arc<ApiConfig>,
+    pub render: Render,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: Bus,
+        search: Arc<SearchIndex>,
+        config: ApiConfig,
+    ) -> AppState {
+        let render = Render {
+            base: config.public_url.trim_end_matches('/').to_owned(),
+        };
+        AppState {
+            store,
+            bus,
+            search,
+            config: Arc::new(config),
+            render,
+            metrics: None,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,207 @@
+//! A real Medley server on a loopback port with its own fresh database, and a small client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use medley_api::{ApiConfig, AppState};
+use medley_events::Bus;
+use medley_search::SearchIndex;
+use medley_store::testing::TestDb;
+use medley_store::Store;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub bus: Bus,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    _db: TestDb,
+    _stop: oneshot::Sender<()>,
+}
+
+/// A response: status and parsed JSON body (`Null` when empty or not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl TestApp {
+    /// A server on SQLite with default settings.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(TestDb::sqlite(), ApiConfig::default()).await
+    }
+
+    /// A server on PostgreSQL, if `MEDLEY_TEST_DATABASE_URL` is set.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        Some(TestApp::spawn_with(TestDb::postgres().await?, ApiConfig::default()).await)
+    }
+
+    pub async fn spawn_with(db: TestDb, config: ApiConfig) -> TestApp {
+        let store: Arc<dyn Store> = Arc::new(db.connect().await.expect("test database"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let bus = Bus::new();
+        let search = Arc::new(SearchIndex::in_memory().unwrap());
+        let state = AppState::new(
+            store.clone(),
+            bus.clone(),
+            search,
+            ApiConfig {
+                public_url: base.clone(),
+                ..config
+            },
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(medley_api::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        TestApp {
+            base,
+            bus,
+            store,
+            http,
+            _db: db,
+            _stop: stop,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut req = self.http.request(method, url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.call(Method::DELETE, path, token, body).await
+    }
+
+    /// Registers a user and logs in; returns (user id, token).
+    pub async fn user(&self, name: &str) -> (String, String) {
+        let password = format!("{name}-password");
+        let r = self
+            .post(
+                "/v1/users",
+                None,
+                json!({"username": name, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let r = self
+            .post(
+                "/v1/sessions",
+                None,
+                json!({"username": name, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        (
+            r.body["user"]["id"].as_str().unwrap().to_owned(),
+            r.body["access_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Adds `n` tracks through the API as `admin_token`; returns their URIs.
+    pub async fn tracks(&self, admin_token: &str, n: usize) -> Vec<String> {
+        let tracks: Vec<Value> = (0..n)
+            .map(|i| json!({"name": format!("Track {i}"), "artists": ["Test Band"], "album": "Test Album", "duration_ms": 180_000 + i}))
+            .collect();
+        let r = self
+            .post(
+                "/v1/library/tracks",
+                Some(admin_token),
+                Value::Array(tracks),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["uri"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Creates a playlist; returns its id.
+    pub async fn playlist(&self, token: &str, body: Value) -> String {
+        let r = self.post("/v1/me/playlists", Some(token), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The URIs of a playlist's items, all pages.
+    pub async fn item_uris(&self, token: &str, playlist: &str) -> Vec<String> {
+        let mut uris = Vec::new();
+        let mut next = Some(format!(
+            "{}/v1/playlists/{playlist}/items?limit=100",
+            self.base
+        ));
+        while let Some(url) = next {
+            let r = self.get(&url, Some(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            uris.extend(
+                r.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["item"]["uri"].as_str().unwrap().to_owned()),
+            );
+            next = r.body["next"].as_str().map(str::to_owned);
+        }
+        uris
+    }
+}
+
+/// Asserts a problem+json error with the status and a detail containing `needle`.
+pub fn assert_problem(r: &Reply, status: StatusCode, needle: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(needle),
+        "detail {detail:?} should mention {needle:?}"
+    );
+    assert_eq!(
+        r.body["error"]["status"],
+        status.as_u16(),
+        "Spotify-style error object"
+    );
+}

@@ -1,0 +1,13 @@
+//! The HTTP API, tested through a real server on a loopback port (one binary, many modules,
+//! each test with its own database).
+
+mod accounts;
+mod catalog;
+mod events;
+mod harness;
+mod items;
+mod library;
+mod ops;
+mod playlists;
+mod postgres;
+mod spotipy;

@@ -1,0 +1,106 @@
+//! `medley user add|list|passwd|token`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{anyhow, bail, Context};
+use clap::Subcommand;
+use medley_api::service::accounts;
+use medley_events::Bus;
+use medley_store::Store;
+
+use super::open_store;
+use crate::config::Config;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from MEDLEY_PASSWORD or standard input.
+    Add { username: String },
+    /// List users.
+    List,
+    /// Set a user's password (read from MEDLEY_PASSWORD or standard input); ends their sessions.
+    Passwd { username: String },
+    /// Print a new API token for a user (it does not expire; store it safely).
+    Token {
+        username: String,
+        /// What the token is for, shown nowhere but the database.
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let store: &dyn Store = store.as_ref();
+    match command {
+        UserCommand::Add { username } => {
+            let password = read_password()?;
+            let user = accounts::create_user(store, &Bus::new(), &username, &password)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let role = if user.is_admin {
+                " (administrator)"
+            } else {
+                ""
+            };
+            println!("created user {} with id {}{role}", user.username, user.id);
+        }
+        UserCommand::List => {
+            println!("{:<24} {:<32} {:<6}", "ID", "USERNAME", "ADMIN");
+            for u in store.users().await? {
+                println!(
+                    "{:<24} {:<32} {:<6}",
+                    u.id,
+                    u.username,
+                    if u.is_admin { "yes" } else { "no" }
+                );
+            }
+        }
+        UserCommand::Passwd { username } => {
+            let user = find(store, &username).await?;
+            let password = read_password()?;
+            accounts::set_password(store, &user, &password, None)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("password changed for {username}; their sessions were ended");
+        }
+        UserCommand::Token { username, label } => {
+            let user = find(store, &username).await?;
+            let token = accounts::issue_token(store, &user, "api", label, None)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+async fn find(store: &dyn Store, username: &str) -> anyhow::Result<String> {
+    Ok(store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| anyhow!("no user named `{username}` (see `medley user list`)"))?
+        .0
+        .id)
+}
+
+/// The password from `MEDLEY_PASSWORD`, or one line of standard input (prompted on a terminal).
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("MEDLEY_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password: ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password given: set MEDLEY_PASSWORD or type it on standard input");
+    }
+    Ok(password)
+}

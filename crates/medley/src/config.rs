@@ -1,0 +1,271 @@
+//! Configuration, layered: built-in defaults < config file (TOML) < environment (`MEDLEY_*`)
+//! < command-line flags. Every setting:
+//!
+//! | flag | environment | file key | default |
+//! |---|---|---|---|
+//! | `--config` | `MEDLEY_CONFIG` | | none |
+//! | `--data-dir` | `MEDLEY_DATA_DIR` | `data_dir` | `./medley-data` |
+//! | `--database-url` | `MEDLEY_DATABASE_URL` | `database_url` | `sqlite://<data-dir>/medley.db` |
+//! | `--bind` | `MEDLEY_BIND` | `bind` | `127.0.0.1:8080` |
+//! | `--public-url` | `MEDLEY_PUBLIC_URL` | `public_url` | `http://<bind>` |
+//! | `--registration` | `MEDLEY_REGISTRATION` | `registration` | `open` (`open`/`closed`) |
+//! | `--max-playlist-items` | `MEDLEY_MAX_PLAYLIST_ITEMS` | `max_playlist_items` | 10000 |
+//! | `--body-limit-bytes` | `MEDLEY_BODY_LIMIT_BYTES` | `body_limit_bytes` | 1048576 |
+//! | `--request-timeout-secs` | `MEDLEY_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 30 |
+//! | `--log-format` | `MEDLEY_LOG_FORMAT` | `log_format` | `text` (`text`/`json`) |
+//!
+//! Log levels follow `RUST_LOG` (default `info`). The database URL's password is never logged.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde::Deserialize;
+
+/// Settings shared by every command that touches the database.
+#[derive(Args, Debug, Clone, Default)]
+pub struct StorageArgs {
+    /// TOML file with any of the settings below.
+    #[arg(long, env = "MEDLEY_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Folder for the SQLite database and other local data.
+    #[arg(long, env = "MEDLEY_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`; defaults to SQLite in the data folder.
+    #[arg(
+        long,
+        env = "MEDLEY_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+/// Settings of `medley serve`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MEDLEY_BIND")]
+    pub bind: Option<String>,
+    /// URL clients reach this server at (for links in responses), e.g. behind a proxy.
+    #[arg(long, env = "MEDLEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Whether anyone may register through the API: `open` or `closed`.
+    #[arg(long, env = "MEDLEY_REGISTRATION")]
+    pub registration: Option<String>,
+    #[arg(long, env = "MEDLEY_MAX_PLAYLIST_ITEMS")]
+    pub max_playlist_items: Option<i64>,
+    #[arg(long, env = "MEDLEY_BODY_LIMIT_BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    #[arg(long, env = "MEDLEY_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// `text` or `json`.
+    #[arg(long, env = "MEDLEY_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+/// The config file's shape: the same settings, all optional.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    bind: Option<String>,
+    public_url: Option<String>,
+    registration: Option<String>,
+    max_playlist_items: Option<i64>,
+    body_limit_bytes: Option<usize>,
+    request_timeout_secs: Option<u64>,
+    log_format: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub bind: String,
+    pub public_url: Option<String>,
+    pub registration_open: bool,
+    pub max_playlist_items: i64,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub json_logs: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &medley_store::sql::redact(&self.database_url),
+            )
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("registration_open", &self.registration_open)
+            .field("max_playlist_items", &self.max_playlist_items)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("json_logs", &self.json_logs)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Resolves the layers. `serve` may be absent for commands that do not serve.
+    pub fn resolve(storage: &StorageArgs, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
+        let file = match &storage.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let none = ServeArgs::default();
+        let serve = serve.unwrap_or(&none);
+        let data_dir = storage
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("medley-data"));
+        let database_url = storage
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("medley.db").display()));
+        let registration = serve
+            .registration
+            .clone()
+            .or(file.registration)
+            .unwrap_or_else(|| "open".into());
+        let registration_open = match registration.as_str() {
+            "open" => true,
+            "closed" => false,
+            other => bail!("registration must be `open` or `closed`, not `{other}`"),
+        };
+        let log_format = serve
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
+        let json_logs = match log_format.as_str() {
+            "text" => false,
+            "json" => true,
+            other => bail!("log format must be `text` or `json`, not `{other}`"),
+        };
+        let max_playlist_items = serve
+            .max_playlist_items
+            .or(file.max_playlist_items)
+            .unwrap_or(10_000);
+        if !(1..=1_000_000).contains(&max_playlist_items) {
+            bail!("max playlist items must be between 1 and 1000000");
+        }
+        let body_limit_bytes = serve
+            .body_limit_bytes
+            .or(file.body_limit_bytes)
+            .unwrap_or(1024 * 1024);
+        if body_limit_bytes < 1024 {
+            bail!("the body limit must be at least 1024 bytes");
+        }
+        let timeout = serve
+            .request_timeout_secs
+            .or(file.request_timeout_secs)
+            .unwrap_or(30);
+        if timeout == 0 {
+            bail!("the request timeout must be at least 1 second");
+        }
+        Ok(Config {
+            data_dir,
+            database_url,
+            bind: serve
+                .bind
+                .clone()
+                .or(file.bind)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            public_url: serve.public_url.clone().or(file.public_url),
+            registration_open,
+            max_playlist_items,
+            body_limit_bytes,
+            request_timeout: Duration::from_secs(timeout),
+            json_logs,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing the config file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_put_sqlite_in_the_data_dir() {
+        let c = Config::resolve(&StorageArgs::default(), None).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("medley-data"));
+        assert_eq!(c.database_url, "sqlite://medley-data/medley.db");
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert!(c.registration_open);
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("medley.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\ndata_dir = \"/srv/medley\"\nregistration = \"closed\"\n",
+        )
+        .unwrap();
+        let storage = StorageArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let c = Config::resolve(&storage, None).unwrap();
+        assert_eq!(
+            (c.bind.as_str(), c.registration_open),
+            ("0.0.0.0:9000", false)
+        );
+        assert_eq!(c.database_url, "sqlite:///srv/medley/medley.db");
+        let serve = ServeArgs {
+            bind: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&storage, Some(&serve)).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:1");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        let serve = ServeArgs {
+            registration: Some("maybe".into()),
+            ..Default::default()
+        };
+        let e = Config::resolve(&StorageArgs::default(), Some(&serve)).unwrap_err();
+        assert!(e.to_string().contains("registration"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "bnd = 1").unwrap();
+        let e = Config::resolve(
+            &StorageArgs {
+                config: Some(path),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("unknown field"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let storage = StorageArgs {
+            database_url: Some("postgres://u:hunter2@db/medley".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&storage, None).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,59 @@
+//! `medley`: the one binary. `serve` runs the server; `user` manages accounts.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod config;
+mod demo;
+mod logging;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ServeArgs, StorageArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "medley",
+    version,
+    about = "A self-hosted music platform server"
+)]
+struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (SQLite in the data folder unless --database-url says otherwise).
+    Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+        /// Fill a demo catalog, demo users and playlists (once; later runs keep them).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: commands::user::UserCommand,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { args, demo } => {
+            let config = config::Config::resolve(&cli.storage, Some(&args))?;
+            logging::init(config.json_logs);
+            serve::run(config, demo).await
+        }
+        Command::User { command } => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            commands::user::run(&config, command).await
+        }
+    }
+}

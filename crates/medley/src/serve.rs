@@ -1,0 +1,101 @@
+//! `medley serve`: open storage, rebuild the search index, optionally fill the demo, listen,
+//! and shut down gracefully on SIGTERM or ctrl-c.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use medley_api::service::catalog::rebuild_search_index;
+use medley_api::{ApiConfig, AppState};
+use medley_events::Bus;
+use medley_search::SearchIndex;
+use medley_store::Store;
+use tokio::net::TcpListener;
+
+use crate::commands::open_store;
+use crate::config::Config;
+use crate::demo;
+
+pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    tracing::info!(?config, "starting medley {}", env!("CARGO_PKG_VERSION"));
+    let sql = open_store(&config).await?;
+    let store: Arc<dyn Store> = sql.clone();
+    let bus = Bus::new();
+    let search = Arc::new(SearchIndex::in_memory().context("creating the search index")?);
+
+    let state_for = |public_url: String| {
+        AppState::new(
+            store.clone(),
+            bus.clone(),
+            search.clone(),
+            ApiConfig {
+                public_url,
+                registration_open: config.registration_open,
+                max_playlist_items: config.max_playlist_items,
+                body_limit_bytes: config.body_limit_bytes,
+                request_timeout: config.request_timeout,
+                ..ApiConfig::default()
+            },
+        )
+    };
+
+    let listener = TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("listening on {} (choose another with --bind)", config.bind))?;
+    let addr = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = state_for(public_url.clone());
+
+    if with_demo {
+        demo::fill(&state).await?;
+    }
+    let started = Instant::now();
+    let indexed = rebuild_search_index(store.as_ref(), &search)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(
+        tracks = indexed,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "search index built"
+    );
+
+    if store.user_count().await? == 0 {
+        println!(
+            "No users yet. Create the first (it becomes the administrator) with\n  \
+             MEDLEY_PASSWORD=... medley user add NAME\nor POST {public_url}/v1/users {{\"username\",\"password\"}}."
+        );
+    }
+    println!("Medley is listening on {public_url} (API docs at {public_url}/docs)");
+    medley_api::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("stopped accepting requests; closing the database");
+    sql.close().await;
+    Ok(())
+}
+
+/// Completes on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}
