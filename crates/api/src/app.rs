@@ -8,7 +8,10 @@ use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
+
+use axum::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -67,7 +70,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
+    let app = NormalizePath::trim_trailing_slash(router(state));
+    axum::serve(
+        listener,
+        ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

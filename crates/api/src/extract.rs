@@ -65,6 +65,10 @@ impl FromRequestParts<AppState> for Auth {
             )
         })?;
         let token_hash = hash_token(token);
+        if let Some(user) = state.caches.token(&token_hash) {
+            return Ok(Auth { user, token_hash });
+        }
+        let seen = state.caches.token_generation();
         let user = state
             .store
             .user_for_token(&token_hash, now_ms())
@@ -72,6 +76,9 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the access token is invalid, expired or revoked".into())
             })?;
+        state
+            .caches
+            .remember_token(seen, token_hash.clone(), user.clone());
         Ok(Auth { user, token_hash })
     }
 }

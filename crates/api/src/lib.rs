@@ -8,12 +8,14 @@
 //! - [`objects`]: the JSON objects in Spotify's shapes.
 //! - [`error`]: the one error type at the edge, rendered as problem+json.
 //! - [`extract`]: extractors that turn rejections into precise 4xx answers, and bearer auth.
+//! - [`cache`]: the hot-item caches (tokens, playlist metadata, rendered tracks and pages).
 //! - [`openapi`], [`metrics`], [`state`].
 //!
 //! Must not import: the binary's configuration or CLI (it receives an [`ApiConfig`]).
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -168,10 +168,10 @@ pub struct PlaylistTrack {
     pub is_local: bool,
     /// The track (Spotify's current field).
     #[schema(value_type = TrackObject)]
-    pub item: std::sync::Arc<TrackObject>,
+    pub item: crate::cache::TrackJson,
     /// The same track under the deprecated field older clients read.
     #[schema(value_type = TrackObject)]
-    pub track: std::sync::Arc<TrackObject>,
+    pub track: crate::cache::TrackJson,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -228,7 +228,7 @@ pub struct SnapshotId {
 pub struct SavedTrack {
     pub added_at: String,
     #[schema(value_type = TrackObject)]
-    pub track: std::sync::Arc<TrackObject>,
+    pub track: crate::cache::TrackJson,
 }
 
 /// Builds API objects; holds the public base URL (no trailing slash).

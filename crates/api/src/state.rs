@@ -8,6 +8,7 @@ use medley_search::SearchIndex;
 use medley_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::cache::Caches;
 use crate::objects::Render;
 
 /// Settings of the HTTP API.
@@ -49,6 +50,7 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub render: Render,
     pub metrics: Option<PrometheusHandle>,
+    pub caches: Arc<Caches>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             config: Arc::new(config),
             render,
             metrics: None,
+            caches: Arc::default(),
         }
     }
 }

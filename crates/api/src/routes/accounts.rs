@@ -100,6 +100,7 @@ pub async fn login(
 #[utoipa::path(delete, path = "/v1/sessions", tag = "accounts", responses((status = 204), (status = 401)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<StatusCode> {
     state.store.revoke_token(&auth.token_hash).await?;
+    state.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -139,6 +140,7 @@ pub async fn change_password(
         Some(&auth.token_hash),
     )
     .await?;
+    state.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,7 +1,6 @@
 //! Reading the catalog in Spotify's shapes, and adding to it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::split_ids;
+use crate::cache::TrackJson;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{AlbumObject, ArtistObject, Paging, SimplifiedAlbum, TrackObject};
@@ -45,7 +45,7 @@ pub struct IdsParams {
 #[derive(Serialize, ToSchema)]
 pub struct Tracks {
     #[schema(value_type = Vec<Option<TrackObject>>)]
-    pub tracks: Vec<Option<Arc<TrackObject>>>,
+    pub tracks: Vec<Option<TrackJson>>,
 }
 
 /// One track.
@@ -53,7 +53,7 @@ pub struct Tracks {
 pub async fn track(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Arc<TrackObject>>> {
+) -> ApiResult<axum::Json<TrackJson>> {
     let found = track_objects(&state, std::slice::from_ref(&id)).await?;
     found
         .into_iter()
@@ -264,9 +264,7 @@ pub async fn add(
     }
     let inputs = parse_inputs(body)?;
     let stored = add_tracks(&state, inputs.into_iter().map(NewTrack::from).collect()).await?;
-    let tracks = stored
-        .iter()
-        .map(|t| Some(Arc::new(state.render.track(t))))
-        .collect();
+    let ids: Vec<String> = stored.iter().map(|t| t.id.clone()).collect();
+    let tracks = track_objects(&state, &ids).await?;
     Ok((StatusCode::CREATED, axum::Json(Tracks { tracks })))
 }

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
 use medley_domain::paging::Page;
 use medley_domain::playlist::{Playlist, MAX_URIS_PER_WRITE};
 use medley_store::ItemsEdit;
@@ -85,11 +87,23 @@ pub async fn list(
     auth: Option<Auth>,
     Path(id): Path<String>,
     Query(q): Query<ItemsParams>,
-) -> ApiResult<axum::Json<Paging<PlaylistTrack>>> {
+) -> ApiResult<Response> {
     let page =
         Page::new(q.limit, q.offset, 20, 100).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let (p, _) = visible(&state, &id, auth.as_ref().map(|a| &a.user)).await?;
-    Ok(axum::Json(items_page(&state, &p, page).await?))
+    // A snapshot's items never change, so a page rendered for it can be served again as is.
+    let key = (p.id.clone(), p.snapshot_id.clone(), page.offset, page.limit);
+    let body = match state.caches.pages.get(&key) {
+        Some(body) => body,
+        None => {
+            let rendered = serde_json::to_vec(&items_page(&state, &p, page).await?)
+                .map_err(|e| anyhow::anyhow!("rendering a page of items: {e}"))?;
+            let body = Bytes::from(rendered);
+            state.caches.pages.insert(key, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -99,10 +113,41 @@ pub struct UrisParams {
     pub position: Option<i64>,
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+/// `{"uris": [...], "position": n}`, or (as spotipy sends it) a bare array of URIs.
+#[derive(ToSchema, Default)]
 pub struct AddBody {
     pub uris: Option<Vec<String>>,
     pub position: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for AddBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AddBody, D::Error> {
+        #[derive(Deserialize)]
+        struct Object {
+            uris: Option<Vec<String>>,
+            position: Option<i64>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape {
+            Uris(Vec<String>),
+            Object(Object),
+        }
+        match Shape::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "expected {\"uris\": [\"medley:track:…\"], \"position\": n} or an array of URIs",
+            )
+        })? {
+            Shape::Uris(uris) => Ok(AddBody {
+                uris: Some(uris),
+                position: None,
+            }),
+            Shape::Object(o) => Ok(AddBody {
+                uris: o.uris,
+                position: o.position,
+            }),
+        }
+    }
 }
 
 fn uri_list(body: Option<Vec<String>>, query: Option<&str>) -> ApiResult<Option<Vec<String>>> {

@@ -1,7 +1,5 @@
 //! Liked songs: `GET|PUT|DELETE /v1/me/tracks` and `/v1/me/tracks/contains`.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -50,7 +48,7 @@ pub async fn saved(
         .iter()
         .zip(tracks)
         .filter_map(|((_, at), t)| {
-            t.map(|track: Arc<_>| SavedTrack {
+            t.map(|track| SavedTrack {
                 added_at: timestamp(*at),
                 track,
             })

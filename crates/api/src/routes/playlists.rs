@@ -229,7 +229,9 @@ pub async fn change_details(
         public: body.public,
         collaborative: body.collaborative,
     };
-    let updated = state.store.update_playlist(&id, change, now_ms()).await?;
+    let updated = state.store.update_playlist(&id, change, now_ms()).await;
+    state.caches.forget_playlist(&id);
+    let updated = updated?;
     state.bus.publish(Event::PlaylistDetailsChanged {
         playlist_id: id,
         snapshot_id: updated.snapshot_id.clone(),
@@ -252,6 +254,7 @@ pub async fn follow(
             .store
             .follow_playlist(&id, &auth.user.id, now_ms())
             .await?;
+        state.caches.forget_playlist(&id);
     }
     Ok(StatusCode::OK)
 }
@@ -265,6 +268,7 @@ pub async fn unfollow(
 ) -> ApiResult<StatusCode> {
     visible(&state, &id, Some(&auth.user)).await?;
     state.store.unfollow_playlist(&id, &auth.user.id).await?;
+    state.caches.forget_playlist(&id);
     Ok(StatusCode::OK)
 }
 

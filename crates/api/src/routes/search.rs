@@ -1,7 +1,5 @@
 //! `GET /v1/search` in Spotify's response shape, ranked by the search index.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
@@ -10,6 +8,7 @@ use medley_search::Kind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::cache::TrackJson;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::objects::{ArtistObject, Paging, SimplifiedAlbum, TrackObject};
@@ -37,7 +36,7 @@ pub struct SearchParams {
 pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Paging<TrackObject>>)]
-    pub tracks: Option<Paging<Arc<TrackObject>>>,
+    pub tracks: Option<Paging<TrackJson>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub artists: Option<Paging<ArtistObject>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,7 @@
 //! Catalog writes and the search index that follows them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use medley_domain::catalog::{NewTrack, Track, MAX_TRACKS_PER_WRITE};
 use medley_domain::Id;
@@ -8,6 +9,7 @@ use medley_events::Event;
 use medley_search::{SearchIndex, TrackDoc};
 use medley_store::Store;
 
+use crate::cache::TrackJson;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{now_ms, AppState};
 
@@ -27,6 +29,7 @@ pub async fn add_tracks(state: &AppState, tracks: Vec<NewTrack>) -> ApiResult<Ve
     let ids = state.store.upsert_tracks(&tracks, now_ms()).await?;
     let stored = state.store.tracks(&ids).await?;
     index_tracks(&state.search, &stored)?;
+    state.caches.forget_tracks(&ids);
     state.bus.publish(Event::TracksUpserted { track_ids: ids });
     Ok(stored)
 }
@@ -67,19 +70,32 @@ pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> Api
     Ok(count)
 }
 
-/// Track objects for `ids`, in order, `None` where a track does not exist.
-pub async fn track_objects(
-    state: &AppState,
-    ids: &[Id],
-) -> ApiResult<Vec<Option<std::sync::Arc<crate::objects::TrackObject>>>> {
-    let found = state.store.tracks(ids).await?;
-    let by_id: HashMap<&str, &Track> = found.iter().map(|t| (t.id.as_str(), t)).collect();
-    Ok(ids
+/// Rendered track objects for `ids`, in order, `None` where a track does not exist. Served
+/// from the track cache; only the missing ones are read and rendered.
+pub async fn track_objects(state: &AppState, ids: &[Id]) -> ApiResult<Vec<Option<TrackJson>>> {
+    let mut out: Vec<Option<TrackJson>> =
+        ids.iter().map(|id| state.caches.tracks.get(id)).collect();
+    let missing: Vec<Id> = ids
         .iter()
-        .map(|id| {
-            by_id
-                .get(id.as_str())
-                .map(|t| std::sync::Arc::new(state.render.track(t)))
-        })
-        .collect())
+        .zip(&out)
+        .filter(|(_, t)| t.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let mut loaded: HashMap<Id, TrackJson> = HashMap::new();
+    for track in state.store.tracks(&missing).await? {
+        let json = serde_json::value::to_raw_value(&state.render.track(&track))
+            .map_err(|e| anyhow::anyhow!("rendering track {}: {e}", track.id))?;
+        let json: TrackJson = Arc::from(json);
+        state.caches.tracks.insert(track.id.clone(), json.clone());
+        loaded.insert(track.id, json);
+    }
+    for (slot, id) in out.iter_mut().zip(ids) {
+        if slot.is_none() {
+            *slot = loaded.get(id).cloned();
+        }
+    }
+    Ok(out)
 }

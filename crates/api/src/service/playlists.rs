@@ -24,7 +24,15 @@ pub async fn visible(
     if !is_id(id) {
         return Err(not_found());
     }
-    let playlist = state.store.playlist(id).await?.ok_or_else(not_found)?;
+    let playlist = match state.caches.playlist(id) {
+        Some(p) => p,
+        None => {
+            let seen = state.caches.playlist_generation();
+            let p = state.store.playlist(id).await?.ok_or_else(not_found)?;
+            state.caches.remember_playlist(seen, p.clone());
+            p
+        }
+    };
     let user_id = user.map(|u| u.id.as_str());
     let is_collaborator = match user_id {
         Some(uid) if uid != playlist.owner_id => state.store.is_collaborator(id, uid).await?,
@@ -131,7 +139,9 @@ pub async fn edit(
             state.config.max_playlist_items,
             now_ms(),
         )
-        .await?;
+        .await;
+    state.caches.forget_playlist(id);
+    let outcome = outcome?;
     state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
         playlist_id: id.to_owned(),
         owner_id: playlist.owner_id,

@@ -299,7 +299,7 @@ async fn bad_edits_are_refused_precisely_and_change_nothing() {
         (
             json!({"uris": "medley:track:x"}),
             StatusCode::BAD_REQUEST,
-            "invalid type",
+            "expected",
         ),
         (json!({}), StatusCode::BAD_REQUEST, "`uris`"),
     ];

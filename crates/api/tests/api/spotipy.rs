@@ -40,7 +40,13 @@ async fn spotipy_importable(python: &str) -> Result<(), String> {
         )),
         Ok(Err(e)) => Err(format!("could not run `{python}`: {e}")),
         Ok(Ok(o)) if o.status.success() => Ok(()),
-        Ok(Ok(o)) => Err(String::from_utf8_lossy(&o.stderr).trim().to_owned()),
+        // The last line of the traceback: `ModuleNotFoundError: No module named 'spotipy'`.
+        Ok(Ok(o)) => Err(String::from_utf8_lossy(&o.stderr)
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or("no output")
+            .to_owned()),
     }
 }
 
