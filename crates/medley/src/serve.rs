@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::demo;
 
 pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     tracing::info!(?config, "starting medley {}", env!("CARGO_PKG_VERSION"));
     let sql = open_store(&config).await?;
     let store: Arc<dyn Store> = sql.clone();
@@ -69,7 +70,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         );
     }
     println!("Medley is listening on {public_url} (API docs at {public_url}/docs)");
-    medley_api::serve(listener, state, shutdown_signal())
+    medley_api::serve(listener, state, shutdown)
         .await
         .context("serving HTTP")?;
     tracing::info!("stopped accepting requests; closing the database");
@@ -77,25 +78,30 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on ctrl-c or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal that arrives while the server is
+/// still starting up is not lost (and does not kill the process without a clean shutdown).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate =
+            signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut interrupt =
+            signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+            tracing::info!("shutdown requested");
+        })
     }
-    tracing::info!("shutdown requested");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutdown requested");
+        })
+    }
 }

@@ -1,0 +1,212 @@
+//! The `medley` binary as a user runs it: user commands, `serve --demo`, graceful shutdown.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
+
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn medley(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medley"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = tokio::time::timeout(DEADLINE, cmd.output())
+        .await
+        .expect("command finished in time")
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// Starts `serve` on a free port and reads its standard output until it says where it listens.
+async fn serve(
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> (Child, String, Vec<String>, BufReader<ChildStdout>) {
+    let mut child = medley(data_dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let url = tokio::time::timeout(DEADLINE, async {
+        loop {
+            let mut line = String::new();
+            assert!(
+                lines.read_line(&mut line).await.unwrap() > 0,
+                "serve exited early: {seen:?}"
+            );
+            if let Some(rest) = line.strip_prefix("Medley is listening on ") {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+            seen.push(line.trim_end().to_owned());
+        }
+    })
+    .await
+    .expect("the server announced its address in time");
+    (child, url, seen, lines)
+}
+
+async fn terminate(mut child: Child) {
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = tokio::time::timeout(DEADLINE, child.wait())
+        .await
+        .expect("stopped in time")
+        .unwrap();
+    assert!(
+        status.success(),
+        "graceful shutdown exits cleanly: {status:?}"
+    );
+}
+
+#[tokio::test]
+async fn user_commands_manage_accounts_and_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(medley(dir.path())
+        .args(["user", "add", "ana"])
+        .env("MEDLEY_PASSWORD", "ana-password"))
+    .await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("created user ana") && out.contains("administrator"),
+        "{out}"
+    );
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "add", "ana"])
+        .env("MEDLEY_PASSWORD", "ana-password"))
+    .await;
+    assert!(!ok && err.contains("taken"), "{err}");
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "add", "bob"])
+        .env("MEDLEY_PASSWORD", "short"))
+    .await;
+    assert!(!ok && err.contains("password"), "{err}");
+    let (ok, out, _) = run(medley(dir.path()).args(["user", "list"])).await;
+    assert!(ok && out.contains("ana") && !out.contains("bob"), "{out}");
+    let (ok, token, err) =
+        run(medley(dir.path()).args(["user", "token", "ana", "--label", "script"])).await;
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "passwd", "nobody"])
+        .env("MEDLEY_PASSWORD", "whatever1"))
+    .await;
+    assert!(!ok && err.contains("no user named"), "{err}");
+
+    let (child, url, _, _) = serve(dir.path(), &[]).await;
+    let http = reqwest::Client::new();
+    let me: serde_json::Value = http
+        .get(format!("{url}/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["display_name"], "ana",
+        "the CLI token works against the server"
+    );
+    terminate(child).await;
+}
+
+#[tokio::test]
+async fn serve_demo_fills_a_catalog_and_prints_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, url, printed, _out) = serve(dir.path(), &["--demo"]).await;
+    let password = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Demo user: demo / password: "))
+        .unwrap_or_else(|| panic!("no demo password printed: {printed:?}"))
+        .to_owned();
+    let http = reqwest::Client::new();
+    let session: serde_json::Value = http
+        .post(format!("{url}/v1/sessions"))
+        .json(&serde_json::json!({"username": "demo", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["access_token"]
+        .as_str()
+        .expect("demo login works")
+        .to_owned();
+    let playlists: serde_json::Value = http
+        .get(format!("{url}/v1/me/playlists"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(playlists["total"].as_i64().unwrap() >= 3, "{playlists}");
+    let first = &playlists["items"][0];
+    assert!(
+        first["items"]["total"].as_i64().unwrap() >= 20,
+        "demo playlists have tracks: {first}"
+    );
+    let search: serde_json::Value = http
+        .get(format!(
+            "{url}/v1/search?q=ac%2Fdc&type=artist,album,track&limit=50"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(search["artists"]["items"][0]["name"], "AC/DC");
+    assert!(search["albums"]["total"].as_i64().unwrap() >= 2);
+    assert!(search["tracks"]["total"].as_i64().unwrap() >= 10);
+    terminate(child).await;
+
+    let (child, _, printed, _out) = serve(dir.path(), &["--demo"]).await;
+    assert!(
+        printed.iter().any(|l| l.contains("already has tracks")),
+        "a second --demo keeps the data: {printed:?}"
+    );
+    terminate(child).await;
+}
+
+#[tokio::test]
+async fn an_empty_server_says_how_to_create_the_first_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _, printed, _out) = serve(dir.path(), &[]).await;
+    assert!(
+        printed.iter().any(|l| l.contains("medley user add")),
+        "{printed:?}"
+    );
+    terminate(child).await;
+}
+
+#[tokio::test]
+async fn bad_configuration_is_refused_with_the_setting_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = run(medley(dir.path()).args(["serve", "--registration", "maybe"])).await;
+    assert!(!ok && err.contains("registration"), "{err}");
+    let (ok, _, err) =
+        run(medley(dir.path()).args(["--database-url", "mysql://x", "user", "list"])).await;
+    assert!(!ok && err.contains("unsupported database URL"), "{err}");
+}
