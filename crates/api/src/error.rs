@@ -130,6 +130,24 @@ impl From<EditError> for ApiError {
     }
 }
 
+/// Validation errors of the domain are the user's to fix: 400 with the rule in words.
+macro_rules! bad_request_from {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> ApiError {
+                ApiError::BadRequest(e.to_string())
+            }
+        }
+    )*};
+}
+
+bad_request_from!(
+    medley_domain::paging::PageError,
+    medley_domain::playlist::DetailsError,
+    medley_domain::user::CredentialError,
+    medley_domain::uri::UriError,
+);
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
         match r {

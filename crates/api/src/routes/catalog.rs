@@ -124,8 +124,7 @@ pub async fn album_tracks(
     Path(id): Path<String>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<TrackObject>>> {
-    let page =
-        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = Page::new(p.limit, p.offset, 20, 50)?;
     let album = state
         .store
         .album(&id)
@@ -157,8 +156,7 @@ pub async fn artist_albums(
     Path(id): Path<String>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SimplifiedAlbum>>> {
-    let page =
-        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = Page::new(p.limit, p.offset, 20, 50)?;
     state
         .store
         .artist(&id)

@@ -88,8 +88,7 @@ pub async fn list(
     Path(id): Path<String>,
     Query(q): Query<ItemsParams>,
 ) -> ApiResult<Response> {
-    let page =
-        Page::new(q.limit, q.offset, 20, 100).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = Page::new(q.limit, q.offset, 20, 100)?;
     let (p, _) = visible(&state, &id, auth.as_ref().map(|a| &a.user)).await?;
     // A snapshot's items never change, so a page rendered for it can be served again as is.
     let key = (p.id.clone(), p.snapshot_id.clone(), page.offset, page.limit);

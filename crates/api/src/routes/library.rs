@@ -36,8 +36,7 @@ pub async fn saved(
     auth: Auth,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SavedTrack>>> {
-    let page =
-        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = Page::new(p.limit, p.offset, 20, 50)?;
     let (rows, total) = state
         .store
         .saved_tracks(&auth.user.id, page.limit, page.offset)

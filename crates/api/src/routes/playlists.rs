@@ -49,8 +49,7 @@ pub async fn mine(
     auth: Auth,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SimplifiedPlaylist>>> {
-    let page =
-        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = Page::new(p.limit, p.offset, 20, 50)?;
     let (playlists, total) = state
         .store
         .user_playlists(&auth.user.id, page.limit, page.offset)
@@ -77,10 +76,6 @@ pub struct NewPlaylistBody {
     pub collaborative: Option<bool>,
 }
 
-fn details_error(e: DetailsError) -> ApiError {
-    ApiError::BadRequest(e.to_string())
-}
-
 /// Create a playlist owned by the current user.
 #[utoipa::path(post, path = "/v1/me/playlists", tag = "playlists", request_body = NewPlaylistBody,
     responses((status = 201, body = PlaylistObject), (status = 400)), security(("bearer" = [])))]
@@ -89,14 +84,14 @@ pub async fn create(
     auth: Auth,
     Json(body): Json<NewPlaylistBody>,
 ) -> ApiResult<(StatusCode, axum::Json<PlaylistObject>)> {
-    validate_name(&body.name).map_err(details_error)?;
+    validate_name(&body.name)?;
     if let Some(d) = &body.description {
-        validate_description(d).map_err(details_error)?;
+        validate_description(d)?;
     }
     let collaborative = body.collaborative.unwrap_or(false);
     let public = body.public.unwrap_or(!collaborative);
     if collaborative && public {
-        return Err(details_error(DetailsError::CollaborativePublic));
+        return Err(DetailsError::CollaborativePublic.into());
     }
     let playlist = state
         .store
@@ -213,15 +208,15 @@ pub async fn change_details(
 ) -> ApiResult<axum::Json<SnapshotId>> {
     let current = owned(&state, &id, &auth.user).await?;
     if let Some(name) = &body.name {
-        validate_name(name).map_err(details_error)?;
+        validate_name(name)?;
     }
     if let Some(d) = &body.description {
-        validate_description(d).map_err(details_error)?;
+        validate_description(d)?;
     }
     let public = body.public.unwrap_or(current.public);
     let collaborative = body.collaborative.unwrap_or(current.collaborative);
     if public && collaborative {
-        return Err(details_error(DetailsError::CollaborativePublic));
+        return Err(DetailsError::CollaborativePublic.into());
     }
     let change = DetailsChange {
         name: body.name.map(|n| n.trim().to_owned()),

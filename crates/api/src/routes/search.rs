@@ -74,8 +74,7 @@ pub async fn search(
             "`q` must be 1 to 500 characters".into(),
         ));
     }
-    let page =
-        Page::new(p.limit, p.offset, 20, 50).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = Page::new(p.limit, p.offset, 20, 50)?;
     let mut results = SearchResults::default();
     let path = format!("search?q={}&type={}", urlencode(&p.q), urlencode(&p.kind));
     for kind in kinds(&p.kind)? {

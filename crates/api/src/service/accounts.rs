@@ -70,8 +70,8 @@ pub async fn create_user(
     username: &str,
     password: &str,
 ) -> ApiResult<User> {
-    validate_username(username).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    validate_password(password).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    validate_username(username)?;
+    validate_password(password)?;
     if store.user_by_username(username).await?.is_some() {
         return Err(ApiError::Conflict(format!(
             "the username `{username}` is taken"
@@ -137,7 +137,7 @@ pub async fn set_password(
     password: &str,
     keep_token: Option<&str>,
 ) -> ApiResult<()> {
-    validate_password(password).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    validate_password(password)?;
     let hash = hash_password(password).await?;
     store.set_password_hash(user_id, &hash).await?;
     store.revoke_user_tokens(user_id, keep_token).await?;

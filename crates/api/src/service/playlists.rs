@@ -72,7 +72,7 @@ pub async fn owned(state: &AppState, id: &str, user: &User) -> ApiResult<Playlis
 pub async fn resolve_tracks(state: &AppState, uris: &[String]) -> ApiResult<Vec<Id>> {
     let parsed = uris
         .iter()
-        .map(|s| Uri::parse_kind(s, Kind::Track).map_err(|e| ApiError::BadRequest(e.to_string())))
+        .map(|s| Ok(Uri::parse_kind(s, Kind::Track)?))
         .collect::<ApiResult<Vec<Uri>>>()?;
     let candidates: Vec<Id> = parsed
         .iter()
