@@ -20,6 +20,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data that cannot be read back (a bug or a manual edit).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
 }

@@ -3,7 +3,8 @@
 //!
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
-//! - [`users`], [`catalog`], [`playlists`], [`library`]: one trait per area, with its SQL.
+//! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`]: one trait per area,
+//!   with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -11,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod composites;
 mod error;
 pub mod library;
 pub mod playlists;
@@ -19,6 +21,7 @@ pub mod testing;
 pub mod users;
 
 pub use catalog::CatalogStore;
+pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use error::{Result, StoreError};
 pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
@@ -26,6 +29,6 @@ pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
 /// Everything Medley stores, behind one object-safe trait.
-pub trait Store: UserStore + CatalogStore + PlaylistStore + LibraryStore {}
+pub trait Store: UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore {}
 
-impl<T: UserStore + CatalogStore + PlaylistStore + LibraryStore> Store for T {}
+impl<T: UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore> Store for T {}

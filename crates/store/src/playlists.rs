@@ -130,7 +130,7 @@ fn playlist_row(row: &AnyRow) -> Result<Playlist> {
     })
 }
 
-async fn load_playlist(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Playlist> {
+pub(crate) async fn load_playlist(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Playlist> {
     let row = sqlx::query(&format!("{PLAYLIST_SELECT} WHERE p.id = $1"))
         .bind(id)
         .fetch_one(&mut **tx)
@@ -140,7 +140,10 @@ async fn load_playlist(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Playli
 
 /// Bumps the playlist's version, which also takes its row lock on PostgreSQL, and returns the
 /// new version, the snapshot before this change and the item count.
-async fn begin_change(tx: &mut Transaction<'_, Any>, id: &str) -> Result<(i64, String, i64)> {
+pub(crate) async fn begin_change(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+) -> Result<(i64, String, i64)> {
     let row = sqlx::query(
         "UPDATE playlists SET version = version + 1 WHERE id = $1 \
          RETURNING version, snapshot_id, item_count",
@@ -152,7 +155,7 @@ async fn begin_change(tx: &mut Transaction<'_, Any>, id: &str) -> Result<(i64, S
     Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
 }
 
-async fn finish_change(
+pub(crate) async fn finish_change(
     tx: &mut Transaction<'_, Any>,
     id: &str,
     version: i64,
@@ -233,7 +236,7 @@ async fn delete_where(
     Ok(removed)
 }
 
-async fn apply_edit(
+pub(crate) async fn apply_edit(
     tx: &mut Transaction<'_, Any>,
     id: &str,
     len: i64,
