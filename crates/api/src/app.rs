@@ -64,18 +64,22 @@ pub fn router(mut state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then finishes requests in flight.
+/// Serves until `shutdown` completes, then finishes requests in flight. The worker that keeps
+/// composites following their sources runs alongside and stops with it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
+    let worker = tokio::spawn(crate::service::compositions::follow_sources(state.clone()));
     let app = NormalizePath::trim_trailing_slash(router(state));
-    axum::serve(
+    let served = axum::serve(
         listener,
         ServiceExt::<axum::extract::Request>::into_make_service(app),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    worker.abort();
+    served
 }

@@ -172,6 +172,16 @@ pub struct PlaylistTrack {
     /// The same track under the deprecated field older clients read.
     #[schema(value_type = TrackObject)]
     pub track: crate::cache::TrackJson,
+    /// Medley, on composite playlists: where the item came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// Why an item is in a composite: the sources that hold it, and whether the owner added it.
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub sources: Vec<String>,
+    pub direct: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -192,6 +202,8 @@ pub struct SimplifiedPlaylist {
     pub owner: PlaylistUser,
     pub public: bool,
     pub snapshot_id: String,
+    /// Medley: built from other playlists (see `/v1/playlists/{id}/composition`).
+    pub composite: bool,
     pub items: ItemsRef,
     pub tracks: ItemsRef,
     #[serde(rename = "type")]
@@ -377,6 +389,7 @@ impl Render {
             owner: self.playlist_user(&p.owner_id, Some(&p.owner_name)),
             public: p.public,
             snapshot_id: p.snapshot_id.clone(),
+            composite: p.composite,
             items: items(),
             tracks: items(),
             kind: "playlist",

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{accounts, catalog, items, library, ops, playlists, search};
+use crate::routes::{accounts, catalog, compositions, items, library, ops, playlists, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,7 +18,9 @@ use crate::routes::{accounts, catalog, items, library, ops, playlists, search};
         playlists::mine, playlists::create, playlists::create_for_user, playlists::playlist, playlists::change_details,
         playlists::follow, playlists::unfollow, playlists::followers_contains, playlists::collaborators,
         playlists::add_collaborators, playlists::remove_collaborators,
-        items::list, items::add, items::reorder_or_replace, items::remove,
+        items::list,
+        compositions::read, compositions::configure, compositions::remove, compositions::preview,
+        compositions::sync, compositions::suppressed, compositions::restore, items::add, items::reorder_or_replace, items::remove,
         library::saved, library::save, library::unsave, library::contains,
         ops::healthz, ops::readyz, ops::metrics,
     ),
@@ -27,6 +29,7 @@ use crate::routes::{accounts, catalog, items, library, ops, playlists, search};
         (name = "accounts", description = "Users, sessions and following"),
         (name = "catalog", description = "Tracks, albums, artists and search"),
         (name = "playlists", description = "Playlists and their items"),
+        (name = "composites", description = "Playlists built from playlists"),
         (name = "library", description = "Liked songs"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -22,6 +22,8 @@ pub struct Playlist {
     pub snapshot_id: String,
     pub item_count: i64,
     pub follower_count: i64,
+    /// Built from other playlists (see medley-compose).
+    pub composite: bool,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -109,6 +111,7 @@ mod tests {
             snapshot_id: snapshot_id("p", 1),
             item_count: 0,
             follower_count: 0,
+            composite: false,
             created_at_ms: 0,
             updated_at_ms: 0,
         }

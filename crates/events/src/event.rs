@@ -20,6 +20,8 @@ pub struct ItemsChange {
     pub reordered: bool,
     /// Number of items after the change.
     pub item_count: i64,
+    /// Made by Medley itself (a composite following its sources), not by a person.
+    pub automatic: bool,
 }
 
 /// A fact some component may react to. Published only after the change is committed.

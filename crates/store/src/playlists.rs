@@ -110,7 +110,8 @@ pub trait PlaylistStore: Send + Sync {
 const PLAYLIST_SELECT: &str =
     "SELECT p.id, p.owner_id, u.username AS owner_name, p.name, p.description, \
      p.public, p.collaborative, p.snapshot_id, p.item_count, p.created_at, p.updated_at, \
-     (SELECT COUNT(*) FROM playlist_followers f WHERE f.playlist_id = p.id) AS follower_count \
+     (SELECT COUNT(*) FROM playlist_followers f WHERE f.playlist_id = p.id) AS follower_count, \
+     (SELECT COUNT(*) FROM composites c WHERE c.playlist_id = p.id) AS composite \
      FROM playlists p JOIN users u ON u.id = p.owner_id";
 
 fn playlist_row(row: &AnyRow) -> Result<Playlist> {
@@ -125,6 +126,7 @@ fn playlist_row(row: &AnyRow) -> Result<Playlist> {
         snapshot_id: row.try_get("snapshot_id")?,
         item_count: row.try_get("item_count")?,
         follower_count: row.try_get("follower_count")?,
+        composite: row.try_get::<i64, _>("composite")? != 0,
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
     })

@@ -17,10 +17,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonOrEmpty, Path, Query};
-use crate::objects::{timestamp, Paging, PlaylistTrack, SnapshotId};
+use crate::objects::{timestamp, Origin, Paging, PlaylistTrack, SnapshotId};
 use crate::service::catalog::track_objects;
+use crate::service::compositions::engine_track;
 use crate::service::playlists::{edit, resolve_tracks, visible};
 use crate::state::AppState;
+use medley_compose::identity::Keys;
 
 pub fn routes() -> Router<AppState> {
     let items = || get(list).post(add).put(reorder_or_replace).delete(remove);
@@ -41,6 +43,11 @@ pub async fn items_page(
         .await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = track_objects(state, &ids).await?;
+    let origins = if p.composite {
+        origins(state, &p.id, &ids).await?
+    } else {
+        HashMap::new()
+    };
     let mut adders: HashMap<&str, _> = HashMap::new();
     let rendered = items
         .iter()
@@ -57,6 +64,7 @@ pub async fn items_page(
                 is_local: false,
                 item: track.clone(),
                 track,
+                origin: origins.get(&item.track_id).cloned(),
             })
         })
         .collect();
@@ -66,6 +74,31 @@ pub async fn items_page(
         p.item_count,
         rendered,
     ))
+}
+
+/// Where each of these tracks of a composite came from, by track id.
+async fn origins(state: &AppState, id: &str, ids: &[String]) -> ApiResult<HashMap<String, Origin>> {
+    let Some(stored) = state.store.composite(id).await? else {
+        return Ok(HashMap::new());
+    };
+    let mut keys = Keys::new(stored.composite.options.identity);
+    for (key, entry) in &stored.ledger.entries {
+        keys.remember(key, &entry.track);
+    }
+    let tracks = state.store.tracks(ids).await?;
+    Ok(tracks
+        .iter()
+        .filter_map(|t| {
+            let entry = stored.ledger.entries.get(&keys.key(&engine_track(t)))?;
+            Some((
+                t.id.clone(),
+                Origin {
+                    sources: entry.contributors.keys().cloned().collect(),
+                    direct: entry.direct,
+                },
+            ))
+        })
+        .collect())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -91,14 +124,22 @@ pub async fn list(
     let page = Page::new(q.limit, q.offset, 20, 100)?;
     let (p, _) = visible(&state, &id, auth.as_ref().map(|a| &a.user)).await?;
     // A snapshot's items never change, so a page rendered for it can be served again as is.
+    // Not for composites: an item's origin can change while the items stay the same.
     let key = (p.id.clone(), p.snapshot_id.clone(), page.offset, page.limit);
-    let body = match state.caches.pages.get(&key) {
+    let cached = if p.composite {
+        None
+    } else {
+        state.caches.pages.get(&key)
+    };
+    let body = match cached {
         Some(body) => body,
         None => {
             let rendered = serde_json::to_vec(&items_page(&state, &p, page).await?)
                 .map_err(|e| anyhow::anyhow!("rendering a page of items: {e}"))?;
             let body = Bytes::from(rendered);
-            state.caches.pages.insert(key, body.clone());
+            if !p.composite {
+                state.caches.pages.insert(key, body.clone());
+            }
             body
         }
     };

@@ -7,6 +7,7 @@ use crate::state::AppState;
 
 pub mod accounts;
 pub mod catalog;
+pub mod compositions;
 pub mod items;
 pub mod library;
 pub mod ops;
@@ -18,6 +19,7 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
         .merge(catalog::routes())
+        .merge(compositions::routes())
         .merge(search::routes())
         .merge(playlists::routes())
         .merge(items::routes())

@@ -13,13 +13,16 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::PageParams;
+use super::compositions::CompositionBody;
 use super::items::items_page;
 use super::split_ids;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{Followers, Paging, PlaylistObject, SimplifiedPlaylist, SnapshotId};
+use crate::service::compositions;
 use crate::service::playlists::{owned, visible};
 use crate::state::{now_ms, AppState};
+use medley_compose::Composite;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -74,6 +77,8 @@ pub struct NewPlaylistBody {
     /// Defaults to true, as on Spotify.
     pub public: Option<bool>,
     pub collaborative: Option<bool>,
+    /// Medley: make it a composite of these sources at once.
+    pub composition: Option<CompositionBody>,
 }
 
 /// Create a playlist owned by the current user.
@@ -93,10 +98,15 @@ pub async fn create(
     if collaborative && public {
         return Err(DetailsError::CollaborativePublic.into());
     }
-    let playlist = state
+    let id = new_id();
+    let composition: Option<Composite> = body.composition.map(Into::into);
+    if let Some(c) = &composition {
+        compositions::check_sources(&state, &auth.user, &id, c).await?;
+    }
+    let mut playlist = state
         .store
         .create_playlist(NewPlaylist {
-            id: new_id(),
+            id: id.clone(),
             owner_id: auth.user.id.clone(),
             name: body.name.trim().to_owned(),
             description: body.description,
@@ -109,6 +119,15 @@ pub async fn create(
         playlist_id: playlist.id.clone(),
         owner_id: auth.user.id,
     });
+    if let Some(c) = &composition {
+        state.store.put_composite(&id, c, now_ms()).await?;
+        compositions::sync(&state, &id).await?;
+        playlist = state
+            .store
+            .playlist(&id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("the new playlist"))?;
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(

@@ -151,6 +151,7 @@ pub async fn edit(
         removed: outcome.removed.clone(),
         reordered: outcome.reordered,
         item_count: outcome.playlist.item_count,
+        automatic: false,
     }));
     Ok(outcome)
 }

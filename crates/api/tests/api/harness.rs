@@ -205,3 +205,24 @@ pub fn assert_problem(r: &Reply, status: StatusCode, needle: &str) {
         "Spotify-style error object"
     );
 }
+
+impl TestApp {
+    /// Waits until a playlist holds exactly `expected` (in order), re-checking whenever the bus
+    /// reports a change, up to a deadline.
+    pub async fn wait_for_items(&self, token: &str, playlist: &str, expected: &[String]) {
+        let mut events = self.bus.subscribe();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.item_uris(token, playlist).await;
+            if now == expected {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, events.next())
+                .await
+                .is_err()
+            {
+                panic!("playlist {playlist} holds {now:?}, expected {expected:?}");
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod catalog;
+mod composites;
 mod events;
 mod harness;
 mod items;

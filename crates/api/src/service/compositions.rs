@@ -1,0 +1,338 @@
+//! Composite playlists: configuring them, reading their sources, and syncing them through the
+//! engine (`medley-compose`), with the edits and ledger written in one transaction.
+
+use std::collections::{BTreeMap, HashSet};
+
+use medley_compose::graph::find_cycle;
+use medley_compose::{Composite, Ledger, Mode, Outcome, Read, Report, SourceItem, SyncInput};
+use medley_domain::catalog::Track;
+use medley_domain::id::is_id;
+use medley_domain::playlist::Access;
+use medley_domain::uri::{Kind, Namespace, Uri};
+use medley_domain::user::User;
+use medley_events::{Event, ItemsChange};
+use medley_store::{StoreError, StoredComposite, SyncWrite};
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::playlists::owned;
+use crate::state::{now_ms, AppState};
+
+/// Most sources one composite may have.
+pub const MAX_SOURCES: usize = 50;
+/// Attempts before a sync gives up on a playlist that keeps changing under it.
+const ATTEMPTS: usize = 5;
+
+pub fn engine_track(t: &Track) -> medley_compose::Track {
+    medley_compose::Track {
+        id: t.id.clone(),
+        isrc: t.isrc.clone(),
+        name: t.name.clone(),
+        artists: t.artists.iter().map(|a| a.name.clone()).collect(),
+        duration_ms: t.duration_ms,
+        explicit: t.explicit,
+    }
+}
+
+/// All items of a playlist with their tracks, in order, and when each was added.
+async fn playlist_tracks(state: &AppState, id: &str) -> ApiResult<Vec<SourceItem>> {
+    let items = state.store.playlist_items(id, i64::MAX, 0).await?;
+    let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
+    let tracks = state.store.tracks(&ids).await?;
+    let by_id: BTreeMap<&str, &Track> = tracks.iter().map(|t| (t.id.as_str(), t)).collect();
+    Ok(items
+        .iter()
+        .filter_map(|i| {
+            by_id.get(i.track_id.as_str()).map(|t| SourceItem {
+                track: engine_track(t),
+                added_at_ms: Some(i.added_at_ms),
+            })
+        })
+        .collect())
+}
+
+/// Reads one source as the composite's owner sees it: all of it, or a failure saying why.
+async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult<Read> {
+    let parsed = match Uri::parse_kind(uri, Kind::Playlist) {
+        Ok(u) => u,
+        Err(e) => return Ok(Read::Failed(e.to_string())),
+    };
+    if parsed.namespace == Namespace::Spotify {
+        return Ok(Read::Failed(
+            "Spotify playlists are read through a Spotify connection, which is not set up".into(),
+        ));
+    }
+    let Some(playlist) = state.store.playlist(&parsed.id).await? else {
+        return Ok(Read::Failed("the playlist no longer exists".into()));
+    };
+    let collaborator =
+        playlist.owner_id != owner.id && state.store.is_collaborator(&parsed.id, &owner.id).await?;
+    if playlist.access(Some(&owner.id), collaborator) == Access::None {
+        return Ok(Read::Failed(
+            "the playlist is no longer visible to the composite's owner".into(),
+        ));
+    }
+    Ok(Read::Complete(playlist_tracks(state, &parsed.id).await?))
+}
+
+async fn stored(state: &AppState, id: &str) -> ApiResult<StoredComposite> {
+    state
+        .store
+        .composite(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("playlist `{id}` is not a composite: configure it with PUT /v1/playlists/{id}/composition")))
+}
+
+/// Runs the engine for `composite` over the current sources and target, without writing.
+async fn plan(
+    state: &AppState,
+    id: &str,
+    composite: &Composite,
+    ledger: &Ledger,
+) -> ApiResult<(Outcome, String)> {
+    let playlist = state
+        .store
+        .playlist(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("playlist `{id}`")))?;
+    let owner = state
+        .store
+        .user(&playlist.owner_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the playlist's owner"))?;
+    let mut reads = BTreeMap::new();
+    for source in &composite.sources {
+        reads.insert(
+            source.uri.clone(),
+            read_source(state, &owner, &source.uri).await?,
+        );
+    }
+    let target: Vec<medley_compose::Track> = playlist_tracks(state, id)
+        .await?
+        .into_iter()
+        .map(|i| i.track)
+        .collect();
+    let outcome = medley_compose::sync(
+        ledger,
+        &SyncInput {
+            composite,
+            reads: &reads,
+            target: &target,
+            now_ms: now_ms(),
+        },
+    );
+    Ok((outcome, playlist.snapshot_id))
+}
+
+/// Syncs a composite: learns the owner's edits, follows the sources, writes the difference.
+/// `adjust` may change the stored ledger first (restoring tombstones).
+pub async fn sync_with(
+    state: &AppState,
+    id: &str,
+    adjust: impl Fn(&mut Ledger),
+) -> ApiResult<Report> {
+    for _ in 0..ATTEMPTS {
+        let stored = stored(state, id).await?;
+        let mut start = stored.ledger.clone();
+        adjust(&mut start);
+        let (outcome, snapshot_id) = plan(state, id, &stored.composite, &start).await?;
+        let owner_id = state
+            .store
+            .playlist(id)
+            .await?
+            .map(|p| p.owner_id)
+            .unwrap_or_default();
+        let write = SyncWrite {
+            playlist_id: id,
+            actor: &owner_id,
+            ledger_version: stored.ledger_version,
+            before: &stored.ledger,
+            after: &outcome.ledger,
+            plan: &outcome.plan,
+            snapshot_id: &snapshot_id,
+            report_json: serde_json::to_string(&outcome.report).unwrap_or_default(),
+            cap: state.config.max_playlist_items,
+            now_ms: now_ms(),
+        };
+        match state.store.write_sync(write).await {
+            Ok(edit) => {
+                state.caches.forget_playlist(id);
+                if let Some(edit) = edit {
+                    state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
+                        playlist_id: id.to_owned(),
+                        owner_id: owner_id.clone(),
+                        actor_id: owner_id,
+                        snapshot_id: edit.playlist.snapshot_id.clone(),
+                        added: edit.added,
+                        removed: edit.removed,
+                        reordered: false,
+                        item_count: edit.playlist.item_count,
+                        automatic: true,
+                    }));
+                }
+                return Ok(outcome.report);
+            }
+            // The target or the ledger changed while we read: read again.
+            Err(StoreError::StaleSnapshot { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "playlist `{id}` kept changing during the sync; try again"
+    )))
+}
+
+pub async fn sync(state: &AppState, id: &str) -> ApiResult<Report> {
+    sync_with(state, id, |_| {}).await
+}
+
+/// Checks a proposed composition: owner only, readable playlist sources, no cycle, a cap the
+/// server allows. Returns it ready to store.
+pub async fn validate(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    composite: &Composite,
+) -> ApiResult<()> {
+    owned(state, id, user).await?;
+    check_sources(state, user, id, composite).await
+}
+
+/// Checks sources and options for composite `id` (which need not exist yet).
+pub async fn check_sources(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    composite: &Composite,
+) -> ApiResult<()> {
+    if composite.sources.len() > MAX_SOURCES {
+        return Err(ApiError::BadRequest(format!(
+            "a composite may have at most {MAX_SOURCES} sources"
+        )));
+    }
+    if composite.options.cap == 0 || composite.options.cap as i64 > state.config.max_playlist_items
+    {
+        return Err(ApiError::BadRequest(format!(
+            "`options.cap` must be between 1 and {}",
+            state.config.max_playlist_items
+        )));
+    }
+    let mut seen = HashSet::new();
+    for source in &composite.sources {
+        let uri = Uri::parse_kind(&source.uri, Kind::Playlist)?;
+        if !seen.insert(uri.to_string()) {
+            return Err(ApiError::BadRequest(format!(
+                "source `{uri}` is listed twice"
+            )));
+        }
+        if uri.namespace == Namespace::Spotify {
+            return Err(ApiError::BadRequest(format!(
+                "source `{uri}` is a Spotify playlist: connect a Spotify account first (not available yet)"
+            )));
+        }
+        let invisible = || {
+            ApiError::NotFound(format!(
+                "source `{uri}` does not exist or is not visible to you"
+            ))
+        };
+        if !is_id(&uri.id) {
+            return Err(invisible());
+        }
+        let playlist = state.store.playlist(&uri.id).await?.ok_or_else(invisible)?;
+        let collaborator =
+            playlist.owner_id != user.id && state.store.is_collaborator(&uri.id, &user.id).await?;
+        if playlist.access(Some(&user.id), collaborator) == Access::None {
+            return Err(invisible());
+        }
+    }
+    let me = format!("medley:playlist:{id}");
+    let mut graph = state.store.composite_graph().await?;
+    graph.insert(
+        me.clone(),
+        composite.sources.iter().map(|s| s.uri.clone()).collect(),
+    );
+    if let Some(cycle) = find_cycle(&me, &graph) {
+        return Err(ApiError::Conflict(format!(
+            "these sources would make a cycle: {}",
+            cycle.join(" → ")
+        )));
+    }
+    Ok(())
+}
+
+/// Makes a playlist composite (or changes its sources and options) and syncs it.
+pub async fn configure(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    composite: &Composite,
+) -> ApiResult<Report> {
+    validate(state, user, id, composite).await?;
+    state.store.put_composite(id, composite, now_ms()).await?;
+    state.caches.forget_playlist(id);
+    sync(state, id).await
+}
+
+/// What a proposed composition would add and remove, without changing anything.
+pub async fn preview(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    composite: &Composite,
+) -> ApiResult<Report> {
+    validate(state, user, id, composite).await?;
+    let ledger = state
+        .store
+        .composite(id)
+        .await?
+        .map(|s| s.ledger)
+        .unwrap_or_default();
+    Ok(plan(state, id, composite, &ledger).await?.0.report)
+}
+
+/// Whether the source list of a composite names `mode` sources: used to describe it.
+pub fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Include => "include",
+        Mode::Exclude => "exclude",
+    }
+}
+
+/// Keeps composites following their sources: every committed change to a playlist syncs the
+/// composites that use it (and so on up, as their own changes are published), and a person's
+/// edit of a composite is learned at once. Runs until the bus closes.
+pub async fn follow_sources(state: AppState) {
+    let mut events = state.bus.subscribe();
+    while let Some(event) = events.next().await {
+        let Event::PlaylistItemsChanged(change) = &*event else {
+            continue;
+        };
+        let mut targets = match state
+            .store
+            .composites_using(&format!("medley:playlist:{}", change.playlist_id))
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "finding composites to sync");
+                continue;
+            }
+        };
+        if !change.automatic
+            && matches!(
+                state.store.composite(&change.playlist_id).await,
+                Ok(Some(_))
+            )
+        {
+            targets.insert(0, change.playlist_id.clone());
+        }
+        for target in targets {
+            match sync(&state, &target).await {
+                Ok(report) if !report.added.is_empty() || !report.removed.is_empty() => {
+                    tracing::info!(playlist = %target, added = report.added.len(), removed = report.removed.len(), "composite followed its sources")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(playlist = %target, error = %e, "composite sync failed"),
+            }
+        }
+    }
+}
