@@ -8,6 +8,7 @@
 //! - [`playlist`]: playlists, items, snapshots, limits.
 //! - [`edit`]: playlist edit arithmetic (insert, remove, reorder) as pure functions.
 //! - [`paging`]: limit/offset validation shared by every list endpoint.
+//! - [`schedule`]: cron schedules in a time zone.
 //!
 //! Nothing here touches a database, the network or a clock it does not receive.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod edit;
 pub mod id;
 pub mod paging;
 pub mod playlist;
+pub mod schedule;
 pub mod uri;
 pub mod user;
 

@@ -3,7 +3,8 @@
 //!
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
-//! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`]: one trait per area,
+//! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`]: one trait per
+//!   area,
 //!   with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
@@ -14,6 +15,7 @@
 pub mod catalog;
 pub mod composites;
 mod error;
+pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod sql;
@@ -23,12 +25,19 @@ pub mod users;
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use error::{Result, StoreError};
+pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun};
 pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
 /// Everything Medley stores, behind one object-safe trait.
-pub trait Store: UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore {}
+pub trait Store:
+    UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore + JobStore
+{
+}
 
-impl<T: UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore> Store for T {}
+impl<T: UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore + JobStore> Store
+    for T
+{
+}

@@ -1,0 +1,409 @@
+//! Scheduled syncs and the work queue.
+//!
+//! The queue holds at most one pending job per `(kind, subject)`. A node leases due jobs for a
+//! while; a lease that runs out (the node died) makes the job due again for any node. On
+//! PostgreSQL leasing uses `FOR UPDATE SKIP LOCKED`, so nodes never lease the same job; on
+//! SQLite the single writer connection serialises leasing.
+
+use async_trait::async_trait;
+use medley_compose::Ledger;
+use medley_domain::{new_id, Id};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::error::{Result, StoreError};
+use crate::sql::{flag, Backend, SqlStore};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncJob {
+    pub id: Id,
+    pub owner_id: Id,
+    pub source_uri: String,
+    pub target_uri: String,
+    pub schedule: String,
+    pub timezone: String,
+    pub paused: bool,
+    pub next_run_at_ms: Option<i64>,
+    pub ledger: Ledger,
+    pub ledger_version: i64,
+    pub created_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncRun {
+    pub id: Id,
+    pub job_id: Id,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub added: i64,
+    pub skipped: i64,
+    pub error: Option<String>,
+}
+
+/// A leased unit of work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedJob {
+    pub id: Id,
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+    pub attempts: i64,
+}
+
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    async fn create_sync_job(&self, job: &SyncJob) -> Result<()>;
+    async fn sync_job(&self, id: &str) -> Result<Option<SyncJob>>;
+    async fn user_sync_jobs(&self, owner_id: &str) -> Result<Vec<SyncJob>>;
+    async fn set_sync_job_paused(
+        &self,
+        id: &str,
+        paused: bool,
+        next_run_at_ms: Option<i64>,
+    ) -> Result<()>;
+    async fn delete_sync_job(&self, id: &str) -> Result<bool>;
+    /// Unpaused jobs whose next run is due at `now_ms`.
+    async fn due_sync_jobs(&self, now_ms: i64) -> Result<Vec<SyncJob>>;
+    /// Moves a job's next run, if it is still `expected` (so two schedulers advance it once).
+    async fn advance_sync_job(
+        &self,
+        id: &str,
+        expected: Option<i64>,
+        next_run_at_ms: Option<i64>,
+    ) -> Result<bool>;
+    /// Stores a job's ledger if its version is still `version`; `StaleSnapshot` otherwise.
+    async fn save_sync_ledger(&self, id: &str, version: i64, ledger: &Ledger) -> Result<()>;
+
+    async fn start_run(&self, job_id: &str, trigger: &str, now_ms: i64) -> Result<SyncRun>;
+    async fn finish_run(&self, run: &SyncRun) -> Result<()>;
+    /// Runs of a job, newest first, and their total.
+    async fn sync_runs(&self, job_id: &str, limit: i64, offset: i64)
+        -> Result<(Vec<SyncRun>, i64)>;
+
+    /// Queues work; an identical pending job is kept (its run time moves earlier if needed).
+    async fn enqueue(
+        &self,
+        kind: &str,
+        subject: &str,
+        detail: &str,
+        run_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// Leases up to `limit` due jobs for `node` until `now_ms + lease_ms`.
+    async fn lease(
+        &self,
+        node: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<QueuedJob>>;
+    /// Removes a finished job, if `node` still holds its lease.
+    async fn complete(&self, id: &str, node: &str) -> Result<()>;
+    /// Gives a failed job back to the queue, due again at `run_at_ms`.
+    async fn retry(&self, id: &str, node: &str, run_at_ms: i64, error: &str) -> Result<()>;
+    async fn queue_len(&self) -> Result<i64>;
+}
+
+const JOB_COLUMNS: &str =
+    "id, owner_id, source_uri, target_uri, schedule, timezone, paused, next_run_at, ledger, \
+     ledger_version, created_at";
+
+fn job_row(r: &AnyRow) -> Result<SyncJob> {
+    let ledger: String = r.try_get("ledger")?;
+    Ok(SyncJob {
+        id: r.try_get("id")?,
+        owner_id: r.try_get("owner_id")?,
+        source_uri: r.try_get("source_uri")?,
+        target_uri: r.try_get("target_uri")?,
+        schedule: r.try_get("schedule")?,
+        timezone: r.try_get("timezone")?,
+        paused: r.try_get::<i64, _>("paused")? != 0,
+        next_run_at_ms: r.try_get("next_run_at")?,
+        ledger: serde_json::from_str(&ledger)
+            .map_err(|e| StoreError::Corrupt(format!("sync job ledger: {e}")))?,
+        ledger_version: r.try_get("ledger_version")?,
+        created_at_ms: r.try_get("created_at")?,
+    })
+}
+
+fn run_row(r: &AnyRow) -> Result<SyncRun> {
+    Ok(SyncRun {
+        id: r.try_get("id")?,
+        job_id: r.try_get("job_id")?,
+        trigger: r.try_get("trigger")?,
+        started_at_ms: r.try_get("started_at")?,
+        finished_at_ms: r.try_get("finished_at")?,
+        added: r.try_get("added")?,
+        skipped: r.try_get("skipped")?,
+        error: r.try_get("error")?,
+    })
+}
+
+#[async_trait]
+impl JobStore for SqlStore {
+    async fn create_sync_job(&self, j: &SyncJob) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO sync_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(&j.id)
+        .bind(&j.owner_id)
+        .bind(&j.source_uri)
+        .bind(&j.target_uri)
+        .bind(&j.schedule)
+        .bind(&j.timezone)
+        .bind(flag(j.paused))
+        .bind(j.next_run_at_ms)
+        .bind(serde_json::to_string(&j.ledger).expect("ledger serialises"))
+        .bind(j.ledger_version)
+        .bind(j.created_at_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn sync_job(&self, id: &str) -> Result<Option<SyncJob>> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM sync_jobs WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(job_row).transpose()
+    }
+
+    async fn user_sync_jobs(&self, owner_id: &str) -> Result<Vec<SyncJob>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM sync_jobs WHERE owner_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(owner_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(job_row).collect()
+    }
+
+    async fn set_sync_job_paused(
+        &self,
+        id: &str,
+        paused: bool,
+        next_run_at_ms: Option<i64>,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE sync_jobs SET paused = $1, next_run_at = $2 WHERE id = $3")
+            .bind(flag(paused))
+            .bind(next_run_at_ms)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_sync_job(&self, id: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM work_queue WHERE kind = 'sync_job' AND subject = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM sync_jobs WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn due_sync_jobs(&self, now_ms: i64) -> Result<Vec<SyncJob>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM sync_jobs WHERE paused = 0 AND next_run_at IS NOT NULL AND next_run_at <= $1 \
+             ORDER BY next_run_at LIMIT 500"
+        ))
+        .bind(now_ms)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(job_row).collect()
+    }
+
+    async fn advance_sync_job(
+        &self,
+        id: &str,
+        expected: Option<i64>,
+        next_run_at_ms: Option<i64>,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE sync_jobs SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3")
+                .bind(next_run_at_ms)
+                .bind(id)
+                .bind(expected)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn save_sync_ledger(&self, id: &str, version: i64, ledger: &Ledger) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE sync_jobs SET ledger = $1, ledger_version = ledger_version + 1 WHERE id = $2 AND ledger_version = $3",
+        )
+        .bind(serde_json::to_string(ledger).expect("ledger serialises"))
+        .bind(id)
+        .bind(version)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::StaleSnapshot {
+                given: version.to_string(),
+                current: "newer".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn start_run(&self, job_id: &str, trigger: &str, now_ms: i64) -> Result<SyncRun> {
+        let run = SyncRun {
+            id: new_id(),
+            job_id: job_id.to_owned(),
+            trigger: trigger.to_owned(),
+            started_at_ms: now_ms,
+            finished_at_ms: None,
+            added: 0,
+            skipped: 0,
+            error: None,
+        };
+        sqlx::query(
+            "INSERT INTO sync_runs (id, job_id, seq, trigger, started_at) \
+             VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_runs WHERE job_id = $2), $3, $4)",
+        )
+        .bind(&run.id)
+        .bind(job_id)
+        .bind(trigger)
+        .bind(now_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(run)
+    }
+
+    async fn finish_run(&self, run: &SyncRun) -> Result<()> {
+        sqlx::query("UPDATE sync_runs SET finished_at = $1, added = $2, skipped = $3, error = $4 WHERE id = $5")
+            .bind(run.finished_at_ms)
+            .bind(run.added)
+            .bind(run.skipped)
+            .bind(&run.error)
+            .bind(&run.id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn sync_runs(
+        &self,
+        job_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<SyncRun>, i64)> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, trigger, started_at, finished_at, added, skipped, error FROM sync_runs \
+             WHERE job_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(job_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.read)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_runs WHERE job_id = $1")
+            .bind(job_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok((rows.iter().map(run_row).collect::<Result<_>>()?, total))
+    }
+
+    async fn enqueue(
+        &self,
+        kind: &str,
+        subject: &str,
+        detail: &str,
+        run_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO work_queue (id, kind, subject, detail, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (kind, subject) DO UPDATE SET run_at = CASE WHEN excluded.run_at < work_queue.run_at \
+             THEN excluded.run_at ELSE work_queue.run_at END",
+        )
+        .bind(new_id())
+        .bind(kind)
+        .bind(subject)
+        .bind(detail)
+        .bind(run_at_ms)
+        .bind(now_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn lease(
+        &self,
+        node: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<QueuedJob>> {
+        let lock = match self.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(&format!(
+            "UPDATE work_queue SET leased_by = $1, leased_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM work_queue WHERE run_at <= $3 \
+                          AND (leased_until IS NULL OR leased_until < $3) ORDER BY run_at LIMIT $4 {lock}) \
+             RETURNING id, kind, subject, detail, attempts"
+        ))
+        .bind(node)
+        .bind(now_ms + lease_ms)
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.write)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QueuedJob {
+                    id: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    subject: r.try_get(2)?,
+                    detail: r.try_get(3)?,
+                    attempts: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn complete(&self, id: &str, node: &str) -> Result<()> {
+        sqlx::query("DELETE FROM work_queue WHERE id = $1 AND leased_by = $2")
+            .bind(id)
+            .bind(node)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn retry(&self, id: &str, node: &str, run_at_ms: i64, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE work_queue SET run_at = $1, leased_by = NULL, leased_until = NULL, last_error = $2 \
+             WHERE id = $3 AND leased_by = $4",
+        )
+        .bind(run_at_ms)
+        .bind(error)
+        .bind(id)
+        .bind(node)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn queue_len(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM work_queue")
+            .fetch_one(&self.read)
+            .await?)
+    }
+}
