@@ -64,15 +64,18 @@ pub fn router(mut state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then finishes requests in flight. The worker that keeps
-/// composites following their sources runs alongside and stops with it.
+/// Serves until `shutdown` completes, then finishes requests in flight. The workers (composites
+/// following their sources; scheduled syncs and the work queue) run alongside and stop with it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
-    let worker = tokio::spawn(crate::service::compositions::follow_sources(state.clone()));
+    let workers = [
+        tokio::spawn(crate::service::compositions::follow_sources(state.clone())),
+        tokio::spawn(crate::service::sync_jobs::run_workers(state.clone())),
+    ];
     let app = NormalizePath::trim_trailing_slash(router(state));
     let served = axum::serve(
         listener,
@@ -80,6 +83,8 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    worker.abort();
+    for worker in workers {
+        worker.abort();
+    }
     served
 }

@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{accounts, catalog, compositions, items, library, ops, playlists, search};
+use crate::routes::{
+    accounts, catalog, compositions, items, library, ops, playlists, search, sync_jobs,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +22,9 @@ use crate::routes::{accounts, catalog, compositions, items, library, ops, playli
         playlists::add_collaborators, playlists::remove_collaborators,
         items::list,
         compositions::read, compositions::configure, compositions::remove, compositions::preview,
-        compositions::sync, compositions::suppressed, compositions::restore, items::add, items::reorder_or_replace, items::remove,
+        compositions::sync, compositions::suppressed, compositions::restore,
+        sync_jobs::create, sync_jobs::list, sync_jobs::read, sync_jobs::remove, sync_jobs::pause,
+        sync_jobs::resume, sync_jobs::run_now, sync_jobs::runs, items::add, items::reorder_or_replace, items::remove,
         library::saved, library::save, library::unsave, library::contains,
         ops::healthz, ops::readyz, ops::metrics,
     ),

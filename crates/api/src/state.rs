@@ -51,6 +51,10 @@ pub struct AppState {
     pub render: Render,
     pub metrics: Option<PrometheusHandle>,
     pub caches: Arc<Caches>,
+    /// Wakes the queue worker when work is queued (it also looks on its own every second).
+    pub wake_worker: Arc<tokio::sync::Notify>,
+    /// This process's name when it leases queued work.
+    pub node_id: String,
 }
 
 impl AppState {
@@ -71,6 +75,8 @@ impl AppState {
             render,
             metrics: None,
             caches: Arc::default(),
+            wake_worker: Arc::default(),
+            node_id: medley_domain::new_id(),
         }
     }
 }

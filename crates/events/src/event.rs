@@ -45,6 +45,11 @@ pub enum Event {
     UserCreated {
         user_id: Id,
     },
+    /// A scheduled sync finished a run (successfully or not).
+    SyncRunFinished {
+        job_id: Id,
+        run_id: Id,
+    },
     /// A user's liked songs changed.
     SavedTracksChanged {
         user_id: Id,
@@ -63,6 +68,7 @@ impl Event {
             Event::TracksUpserted { .. } => "tracks_upserted",
             Event::UserCreated { .. } => "user_created",
             Event::SavedTracksChanged { .. } => "saved_tracks_changed",
+            Event::SyncRunFinished { .. } => "sync_run_finished",
         }
     }
 }

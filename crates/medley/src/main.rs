@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::user::UserCommand,
     },
+    /// Manage scheduled one-way syncs between playlists.
+    SyncJobs {
+        #[command(subcommand)]
+        command: commands::sync_jobs::SyncJobCommand,
+    },
 }
 
 #[tokio::main]
@@ -54,6 +59,11 @@ async fn main() -> anyhow::Result<()> {
             let config = config::Config::resolve(&cli.storage, None)?;
             logging::init(false);
             commands::user::run(&config, command).await
+        }
+        Command::SyncJobs { command } => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            commands::sync_jobs::run(&config, command).await
         }
     }
 }

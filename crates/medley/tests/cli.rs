@@ -210,3 +210,118 @@ async fn bad_configuration_is_refused_with_the_setting_named() {
         run(medley(dir.path()).args(["--database-url", "mysql://x", "user", "list"])).await;
     assert!(!ok && err.contains("unsupported database URL"), "{err}");
 }
+
+#[tokio::test]
+async fn sync_job_commands_add_run_and_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "add", "ana"])
+        .env("MEDLEY_PASSWORD", "ana-password"))
+    .await;
+    assert!(ok, "{err}");
+    let (_, token, _) = run(medley(dir.path()).args(["user", "token", "ana"])).await;
+    let token = token.trim().to_owned();
+
+    // Playlists and tracks come through the API.
+    let (child, url, _, _out) = serve(dir.path(), &[]).await;
+    let http = reqwest::Client::new();
+    let post = |path: String, body: serde_json::Value| {
+        http.post(format!("{url}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let tracks: serde_json::Value = post(
+        "/v1/library/tracks".into(),
+        serde_json::json!([
+            {"name": "One", "artists": ["Band"], "duration_ms": 1000},
+            {"name": "Two", "artists": ["Band"], "duration_ms": 1000}
+        ]),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let uris: Vec<String> = tracks["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["uri"].as_str().unwrap().to_owned())
+        .collect();
+    let mut ids = Vec::new();
+    for name in ["Source", "Target"] {
+        let p: serde_json::Value =
+            post("/v1/me/playlists".into(), serde_json::json!({"name": name}))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        ids.push(p["id"].as_str().unwrap().to_owned());
+    }
+    post(
+        format!("/v1/playlists/{}/items", ids[0]),
+        serde_json::json!({"uris": uris}),
+    )
+    .await
+    .unwrap();
+    terminate(child).await;
+
+    let source = format!("medley:playlist:{}", ids[0]);
+    let target = format!("medley:playlist:{}", ids[1]);
+    let (ok, out, err) = run(medley(dir.path()).args([
+        "sync-jobs",
+        "add",
+        "--user",
+        "ana",
+        "--source",
+        &source,
+        "--target",
+        &target,
+        "--schedule",
+        "0 9 * * MON",
+        "--timezone",
+        "Europe/Berlin",
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let job = out
+        .trim()
+        .strip_prefix("created sync job ")
+        .unwrap()
+        .to_owned();
+    let (ok, _, err) = run(medley(dir.path()).args([
+        "sync-jobs",
+        "add",
+        "--user",
+        "ana",
+        "--source",
+        &source,
+        "--target",
+        &target,
+        "--schedule",
+        "often",
+    ]))
+    .await;
+    assert!(!ok && err.contains("cron"), "{err}");
+    let (ok, out, err) = run(medley(dir.path()).args(["sync-jobs", "run", &job])).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "added 2, skipped 0");
+    let (ok, out, _) = run(medley(dir.path()).args(["sync-jobs", "run", &job])).await;
+    assert!(ok && out.trim() == "added 0, skipped 2", "{out}");
+    let (_, out, _) = run(medley(dir.path()).args(["sync-jobs", "runs", &job])).await;
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("manual")).count(),
+        2,
+        "{out}"
+    );
+    let (_, out, _) = run(medley(dir.path()).args(["sync-jobs", "list", "--user", "ana"])).await;
+    assert!(out.contains(&job) && out.contains("Europe/Berlin"), "{out}");
+    let (ok, _, _) = run(medley(dir.path()).args(["sync-jobs", "pause", &job])).await;
+    assert!(ok);
+    let (ok, _, _) = run(medley(dir.path()).args(["sync-jobs", "delete", &job])).await;
+    assert!(ok);
+    let (ok, _, err) = run(medley(dir.path()).args(["sync-jobs", "run", &job])).await;
+    assert!(!ok && err.contains("no sync job"), "{err}");
+}

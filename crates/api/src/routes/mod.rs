@@ -13,6 +13,7 @@ pub mod library;
 pub mod ops;
 pub mod playlists;
 pub mod search;
+pub mod sync_jobs;
 
 /// Every `/v1` route.
 pub fn api() -> Router<AppState> {
@@ -24,6 +25,7 @@ pub fn api() -> Router<AppState> {
         .merge(playlists::routes())
         .merge(items::routes())
         .merge(library::routes())
+        .merge(sync_jobs::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

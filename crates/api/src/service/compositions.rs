@@ -34,7 +34,7 @@ pub fn engine_track(t: &Track) -> medley_compose::Track {
 }
 
 /// All items of a playlist with their tracks, in order, and when each was added.
-async fn playlist_tracks(state: &AppState, id: &str) -> ApiResult<Vec<SourceItem>> {
+pub async fn playlist_tracks(state: &AppState, id: &str) -> ApiResult<Vec<SourceItem>> {
     let items = state.store.playlist_items(id, i64::MAX, 0).await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = state.store.tracks(&ids).await?;
@@ -51,7 +51,7 @@ async fn playlist_tracks(state: &AppState, id: &str) -> ApiResult<Vec<SourceItem
 }
 
 /// Reads one source as the composite's owner sees it: all of it, or a failure saying why.
-async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult<Read> {
+pub async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult<Read> {
     let parsed = match Uri::parse_kind(uri, Kind::Playlist) {
         Ok(u) => u,
         Err(e) => return Ok(Read::Failed(e.to_string())),

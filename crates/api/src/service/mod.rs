@@ -5,3 +5,4 @@ pub mod accounts;
 pub mod catalog;
 pub mod compositions;
 pub mod playlists;
+pub mod sync_jobs;

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub bus: Bus,
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
+    /// The server's own state, for tests that drive its workers directly.
+    pub state: AppState,
     _db: TestDb,
     _stop: oneshot::Sender<()>,
 }
@@ -54,6 +56,7 @@ impl TestApp {
             },
         );
         let (stop, stopped) = oneshot::channel::<()>();
+        let handle = state.clone();
         tokio::spawn(medley_api::serve(listener, state, async {
             let _ = stopped.await;
         }));
@@ -66,6 +69,7 @@ impl TestApp {
             bus,
             store,
             http,
+            state: handle,
             _db: db,
             _stop: stop,
         }

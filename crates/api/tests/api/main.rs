@@ -12,3 +12,4 @@ mod ops;
 mod playlists;
 mod postgres;
 mod spotipy;
+mod sync_jobs;

@@ -1,0 +1,216 @@
+//! Scheduled one-way syncs: `/v1/sync-jobs`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use medley_domain::paging::Page;
+use medley_store::{SyncJob, SyncRun};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::catalog::PageParams;
+use crate::error::ApiResult;
+use crate::extract::{Auth, Json, Path, Query};
+use crate::objects::{timestamp, Paging};
+use crate::service::sync_jobs;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/sync-jobs", get(list).post(create))
+        .route("/v1/sync-jobs/{id}", get(read).delete(remove))
+        .route("/v1/sync-jobs/{id}/pause", post(pause))
+        .route("/v1/sync-jobs/{id}/resume", post(resume))
+        .route("/v1/sync-jobs/{id}/run", post(run_now))
+        .route("/v1/sync-jobs/{id}/runs", get(runs))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSyncJob {
+    /// The playlist to copy from, `medley:playlist:<id>`.
+    pub source: String,
+    /// The playlist to copy into (you must be able to edit it).
+    pub target: String,
+    /// Five-field cron, e.g. `0 9 * * MON`.
+    pub schedule: String,
+    /// IANA time zone the schedule is read in; default `UTC`.
+    #[serde(default = "utc")]
+    pub timezone: String,
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncJobView {
+    pub id: String,
+    pub source: String,
+    pub target: String,
+    pub schedule: String,
+    pub timezone: String,
+    pub paused: bool,
+    pub next_run_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<SyncJob> for SyncJobView {
+    fn from(j: SyncJob) -> SyncJobView {
+        SyncJobView {
+            id: j.id,
+            source: j.source_uri,
+            target: j.target_uri,
+            schedule: j.schedule,
+            timezone: j.timezone,
+            paused: j.paused,
+            next_run_at: j.next_run_at_ms.map(timestamp),
+            created_at: timestamp(j.created_at_ms),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncRunView {
+    pub id: String,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// Tracks copied into the target.
+    pub added: i64,
+    /// Source tracks not copied: already in the target, or copied once and deleted since.
+    pub skipped: i64,
+    pub error: Option<String>,
+}
+
+impl From<SyncRun> for SyncRunView {
+    fn from(r: SyncRun) -> SyncRunView {
+        SyncRunView {
+            id: r.id,
+            trigger: r.trigger,
+            started_at: timestamp(r.started_at_ms),
+            finished_at: r.finished_at_ms.map(timestamp),
+            added: r.added,
+            skipped: r.skipped,
+            error: r.error,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncJobs {
+    pub items: Vec<SyncJobView>,
+}
+
+/// Create a scheduled one-way sync.
+#[utoipa::path(post, path = "/v1/sync-jobs", tag = "composites", request_body = NewSyncJob,
+    responses((status = 201, body = SyncJobView), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(b): Json<NewSyncJob>,
+) -> ApiResult<(StatusCode, axum::Json<SyncJobView>)> {
+    let job = sync_jobs::create(
+        &state,
+        &auth.user,
+        &b.source,
+        &b.target,
+        &b.schedule,
+        &b.timezone,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(job.into())))
+}
+
+/// Your sync jobs.
+#[utoipa::path(get, path = "/v1/sync-jobs", tag = "composites", responses((status = 200, body = SyncJobs)), security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<SyncJobs>> {
+    let jobs = state.store.user_sync_jobs(&auth.user.id).await?;
+    Ok(axum::Json(SyncJobs {
+        items: jobs.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// One sync job.
+#[utoipa::path(get, path = "/v1/sync-jobs/{id}", tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<SyncJobView>> {
+    Ok(axum::Json(
+        sync_jobs::owned(&state, &auth.user, &id).await?.into(),
+    ))
+}
+
+/// Delete a sync job and its history.
+#[utoipa::path(delete, path = "/v1/sync-jobs/{id}", tag = "composites", responses((status = 204), (status = 404)), security(("bearer" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    sync_jobs::owned(&state, &auth.user, &id).await?;
+    state.store.delete_sync_job(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stop running on schedule.
+#[utoipa::path(post, path = "/v1/sync-jobs/{id}/pause", tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
+pub async fn pause(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<SyncJobView>> {
+    let job = sync_jobs::owned(&state, &auth.user, &id).await?;
+    Ok(axum::Json(
+        sync_jobs::set_paused(&state, &job, true).await?.into(),
+    ))
+}
+
+/// Run on schedule again, from the next time the schedule says.
+#[utoipa::path(post, path = "/v1/sync-jobs/{id}/resume", tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
+pub async fn resume(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<SyncJobView>> {
+    let job = sync_jobs::owned(&state, &auth.user, &id).await?;
+    Ok(axum::Json(
+        sync_jobs::set_paused(&state, &job, false).await?.into(),
+    ))
+}
+
+/// Run now (queued at once; the run appears under `/runs`).
+#[utoipa::path(post, path = "/v1/sync-jobs/{id}/run", tag = "composites", responses((status = 202), (status = 404)), security(("bearer" = [])))]
+pub async fn run_now(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let job = sync_jobs::owned(&state, &auth.user, &id).await?;
+    sync_jobs::run_soon(&state, &job).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The job's runs, newest first.
+#[utoipa::path(get, path = "/v1/sync-jobs/{id}/runs", tag = "composites", params(PageParams), responses((status = 200, body = Paging<SyncRunView>), (status = 404)), security(("bearer" = [])))]
+pub async fn runs(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<axum::Json<Paging<SyncRunView>>> {
+    let page = Page::new(p.limit, p.offset, 20, 50)?;
+    sync_jobs::owned(&state, &auth.user, &id).await?;
+    let (runs, total) = state.store.sync_runs(&id, page.limit, page.offset).await?;
+    let items = runs.into_iter().map(Into::into).collect();
+    Ok(axum::Json(state.render.paging(
+        &format!("sync-jobs/{id}/runs"),
+        page,
+        total,
+        items,
+    )))
+}

@@ -1,0 +1,329 @@
+//! Scheduled one-way syncs (seed 001): copy the new tracks of a source into a target on a cron
+//! schedule, never copying again a track that was copied once and then deleted from the target.
+//! It is the simplest composite: one source, archive mode; its ledger remembers everything
+//! ever copied. Runs go through the work queue, so each runs once even with several nodes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use medley_compose::{Composite, Mode, Options, Read, Source, SyncInput};
+use medley_domain::new_id;
+use medley_domain::schedule::Schedule;
+use medley_domain::uri::{Kind, Namespace, Uri};
+use medley_domain::user::User;
+use medley_events::{Event, ItemsChange};
+use medley_store::{ItemsEdit, StoreError, SyncJob, SyncRun};
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::compositions::{playlist_tracks, read_source};
+use crate::service::playlists::{editable, visible};
+use crate::state::{now_ms, AppState};
+
+/// Queue kind of a sync-job run.
+pub const KIND: &str = "sync_job";
+/// How long a node holds a leased run before another may take it over.
+const LEASE: Duration = Duration::from_secs(120);
+
+/// Where a playlist URI points, if it is a Medley playlist.
+fn medley_playlist(uri: &str, field: &str) -> ApiResult<String> {
+    let parsed = Uri::parse_kind(uri, Kind::Playlist)?;
+    if parsed.namespace != Namespace::Medley {
+        return Err(ApiError::BadRequest(format!(
+            "`{field}` is a Spotify playlist: connect a Spotify account first (not available yet)"
+        )));
+    }
+    Ok(parsed.id)
+}
+
+/// Creates a job after checking that the user may read the source and change the target.
+pub async fn create(
+    state: &AppState,
+    user: &User,
+    source: &str,
+    target: &str,
+    schedule: &str,
+    timezone: &str,
+) -> ApiResult<SyncJob> {
+    let source_id = medley_playlist(source, "source")?;
+    let target_id = medley_playlist(target, "target")?;
+    if source_id == target_id {
+        return Err(ApiError::BadRequest(
+            "`source` and `target` are the same playlist".into(),
+        ));
+    }
+    let parsed =
+        Schedule::parse(schedule, timezone).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    visible(state, &source_id, Some(user))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound(format!(
+                "source `{source}` does not exist or is not visible to you"
+            )),
+            other => other,
+        })?;
+    editable(state, &target_id, user).await?;
+    let now = now_ms();
+    let job = SyncJob {
+        id: new_id(),
+        owner_id: user.id.clone(),
+        source_uri: format!("medley:playlist:{source_id}"),
+        target_uri: format!("medley:playlist:{target_id}"),
+        schedule: schedule.trim().to_owned(),
+        timezone: timezone.to_owned(),
+        paused: false,
+        next_run_at_ms: parsed.next_after(now),
+        ledger: Default::default(),
+        ledger_version: 0,
+        created_at_ms: now,
+    };
+    state.store.create_sync_job(&job).await?;
+    Ok(job)
+}
+
+/// A job of `user`'s, or 404.
+pub async fn owned(state: &AppState, user: &User, id: &str) -> ApiResult<SyncJob> {
+    match state.store.sync_job(id).await? {
+        Some(job) if job.owner_id == user.id => Ok(job),
+        _ => Err(ApiError::NotFound(format!(
+            "sync job `{id}` does not exist or is not yours"
+        ))),
+    }
+}
+
+pub async fn set_paused(state: &AppState, job: &SyncJob, paused: bool) -> ApiResult<SyncJob> {
+    let next = if paused {
+        None
+    } else {
+        Schedule::parse(&job.schedule, &job.timezone)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?
+            .next_after(now_ms())
+    };
+    state
+        .store
+        .set_sync_job_paused(&job.id, paused, next)
+        .await?;
+    state
+        .store
+        .sync_job(&job.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the sync job"))
+}
+
+/// Queues a run now and wakes the worker.
+pub async fn run_soon(state: &AppState, job: &SyncJob) -> ApiResult<()> {
+    let now = now_ms();
+    state
+        .store
+        .enqueue(KIND, &job.id, "manual", now, now)
+        .await?;
+    state.wake_worker.notify_one();
+    Ok(())
+}
+
+/// Runs a job once and records the run: how many tracks were copied and how many skipped.
+pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<SyncRun> {
+    let job = state
+        .store
+        .sync_job(job_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("sync job `{job_id}`")))?;
+    let mut run = state.store.start_run(job_id, trigger, now_ms()).await?;
+    match copy(state, &job).await {
+        Ok((added, skipped)) => {
+            run.added = added;
+            run.skipped = skipped;
+        }
+        Err(e) => run.error = Some(e.to_string()),
+    }
+    run.finished_at_ms = Some(now_ms());
+    state.store.finish_run(&run).await?;
+    state.bus.publish(Event::SyncRunFinished {
+        job_id: job.id.clone(),
+        run_id: run.id.clone(),
+    });
+    Ok(run)
+}
+
+/// The copy itself: returns (added, skipped).
+async fn copy(state: &AppState, job: &SyncJob) -> ApiResult<(i64, i64)> {
+    let owner = state
+        .store
+        .user(&job.owner_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the job's owner"))?;
+    let target_id = medley_playlist(&job.target_uri, "target")?;
+    editable(state, &target_id, &owner).await?;
+    let read = read_source(state, &owner, &job.source_uri).await?;
+    let source_len = match &read {
+        Read::Complete(items) => items.len() as i64,
+        Read::Failed(e) => {
+            return Err(ApiError::Unavailable(format!(
+                "the source could not be read: {e}"
+            )))
+        }
+    };
+    let composite = Composite {
+        sources: vec![Source {
+            uri: job.source_uri.clone(),
+            mode: Mode::Include,
+        }],
+        options: Options {
+            archive: true,
+            cap: state.config.max_playlist_items as usize,
+            ..Options::default()
+        },
+    };
+    let reads = BTreeMap::from([(job.source_uri.clone(), read)]);
+    let target: Vec<_> = playlist_tracks(state, &target_id)
+        .await?
+        .into_iter()
+        .map(|i| i.track)
+        .collect();
+    let outcome = medley_compose::sync(
+        &job.ledger,
+        &SyncInput {
+            composite: &composite,
+            reads: &reads,
+            target: &target,
+            now_ms: now_ms(),
+        },
+    );
+    // A one-way copy only adds: the target is the owner's, duplicates and all.
+    let added: Vec<String> = outcome
+        .plan
+        .insert
+        .iter()
+        .map(|(_, id)| id.clone())
+        .collect();
+    if !added.is_empty() {
+        let edit = ItemsEdit::Add {
+            track_ids: added.clone(),
+            position: None,
+        };
+        let result = state
+            .store
+            .edit_items(
+                &target_id,
+                &owner.id,
+                None,
+                edit,
+                state.config.max_playlist_items,
+                now_ms(),
+            )
+            .await;
+        state.caches.forget_playlist(&target_id);
+        let result = result?;
+        state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
+            playlist_id: target_id.clone(),
+            owner_id: result.playlist.owner_id.clone(),
+            actor_id: owner.id.clone(),
+            snapshot_id: result.playlist.snapshot_id.clone(),
+            added: result.added,
+            removed: vec![],
+            reordered: false,
+            item_count: result.playlist.item_count,
+            automatic: true,
+        }));
+    }
+    match state
+        .store
+        .save_sync_ledger(&job.id, job.ledger_version, &outcome.ledger)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::StaleSnapshot { .. }) => {
+            return Err(ApiError::Conflict(
+                "another run of this job finished first; nothing was lost".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let added = added.len() as i64;
+    Ok((added, source_len - added))
+}
+
+/// Queues the runs that are due at `now_ms` and moves each job to its next time. Only
+/// enqueues: the worker runs them.
+pub async fn schedule_due(state: &AppState, now_ms: i64) -> ApiResult<usize> {
+    let mut queued = 0;
+    for job in state.store.due_sync_jobs(now_ms).await? {
+        let next = Schedule::parse(&job.schedule, &job.timezone)
+            .ok()
+            .and_then(|s| s.next_after(now_ms));
+        if state
+            .store
+            .advance_sync_job(&job.id, job.next_run_at_ms, next)
+            .await?
+        {
+            state
+                .store
+                .enqueue(KIND, &job.id, "schedule", now_ms, now_ms)
+                .await?;
+            queued += 1;
+        }
+    }
+    if queued > 0 {
+        state.wake_worker.notify_one();
+    }
+    Ok(queued)
+}
+
+/// Leases due work and does it; returns how many jobs it handled.
+pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
+    let leased = state
+        .store
+        .lease(&state.node_id, now_ms, LEASE.as_millis() as i64, 10)
+        .await?;
+    for job in &leased {
+        if job.kind != KIND {
+            tracing::warn!(kind = %job.kind, "unknown kind of queued work; dropping it");
+            state.store.complete(&job.id, &state.node_id).await?;
+            continue;
+        }
+        let trigger = if job.detail == "manual" {
+            "manual"
+        } else {
+            "schedule"
+        };
+        match run(state, &job.subject, trigger).await {
+            // A run that recorded its own failure is done: its error is in the run history.
+            Ok(_) | Err(ApiError::NotFound(_)) => {
+                state.store.complete(&job.id, &state.node_id).await?
+            }
+            Err(e) => {
+                let backoff = 1000 * (1_i64 << job.attempts.clamp(1, 10));
+                state
+                    .store
+                    .retry(&job.id, &state.node_id, now_ms + backoff, &e.to_string())
+                    .await?;
+            }
+        }
+    }
+    Ok(leased.len())
+}
+
+/// The scheduler and the worker, until the process stops.
+pub async fn run_workers(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = schedule_due(&state, now_ms()).await {
+                    tracing::error!(error = %e, "scheduling due sync jobs");
+                }
+            }
+            _ = state.wake_worker.notified() => {}
+        }
+        loop {
+            match work_once(&state, now_ms()).await {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "running queued work");
+                    break;
+                }
+            }
+        }
+    }
+}
