@@ -74,7 +74,7 @@ pub async fn serve(
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
     let workers = [
         tokio::spawn(crate::service::compositions::follow_sources(state.clone())),
-        tokio::spawn(crate::service::sync_jobs::run_workers(state.clone())),
+        tokio::spawn(crate::service::worker::run_workers(state.clone())),
     ];
     let app = NormalizePath::trim_trailing_slash(router(state));
     let served = axum::serve(

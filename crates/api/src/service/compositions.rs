@@ -297,9 +297,13 @@ pub fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-/// Keeps composites following their sources: every committed change to a playlist syncs the
-/// composites that use it (and so on up, as their own changes are published), and a person's
-/// edit of a composite is learned at once. Runs until the bus closes.
+/// Queue kind of a composite resync.
+pub const KIND: &str = "composite";
+
+/// Keeps composites following their sources: every committed change to a playlist queues a
+/// resync of the composites that use it (and so on up, as their own changes are published),
+/// and a person's edit of a composite is learned at once. The queue makes each resync run once
+/// even with several nodes, and survives a node dying before it ran. Runs until the bus closes.
 pub async fn follow_sources(state: AppState) {
     let mut events = state.bus.subscribe();
     while let Some(event) = events.next().await {
@@ -325,14 +329,14 @@ pub async fn follow_sources(state: AppState) {
         {
             targets.insert(0, change.playlist_id.clone());
         }
-        for target in targets {
-            match sync(&state, &target).await {
-                Ok(report) if !report.added.is_empty() || !report.removed.is_empty() => {
-                    tracing::info!(playlist = %target, added = report.added.len(), removed = report.removed.len(), "composite followed its sources")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(playlist = %target, error = %e, "composite sync failed"),
+        let now = now_ms();
+        for target in &targets {
+            if let Err(e) = state.store.enqueue(KIND, target, "", now, now).await {
+                tracing::error!(playlist = %target, error = %e, "queueing a composite resync");
             }
+        }
+        if !targets.is_empty() {
+            state.wake_worker.notify_one();
         }
     }
 }

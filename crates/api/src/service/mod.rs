@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod compositions;
 pub mod playlists;
 pub mod sync_jobs;
+pub mod worker;

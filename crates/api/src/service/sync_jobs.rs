@@ -4,7 +4,6 @@
 //! ever copied. Runs go through the work queue, so each runs once even with several nodes.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use medley_compose::{Composite, Mode, Options, Read, Source, SyncInput};
 use medley_domain::new_id;
@@ -21,8 +20,6 @@ use crate::state::{now_ms, AppState};
 
 /// Queue kind of a sync-job run.
 pub const KIND: &str = "sync_job";
-/// How long a node holds a leased run before another may take it over.
-const LEASE: Duration = Duration::from_secs(120);
 
 /// Where a playlist URI points, if it is a Medley playlist.
 fn medley_playlist(uri: &str, field: &str) -> ApiResult<String> {
@@ -266,64 +263,4 @@ pub async fn schedule_due(state: &AppState, now_ms: i64) -> ApiResult<usize> {
         state.wake_worker.notify_one();
     }
     Ok(queued)
-}
-
-/// Leases due work and does it; returns how many jobs it handled.
-pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
-    let leased = state
-        .store
-        .lease(&state.node_id, now_ms, LEASE.as_millis() as i64, 10)
-        .await?;
-    for job in &leased {
-        if job.kind != KIND {
-            tracing::warn!(kind = %job.kind, "unknown kind of queued work; dropping it");
-            state.store.complete(&job.id, &state.node_id).await?;
-            continue;
-        }
-        let trigger = if job.detail == "manual" {
-            "manual"
-        } else {
-            "schedule"
-        };
-        match run(state, &job.subject, trigger).await {
-            // A run that recorded its own failure is done: its error is in the run history.
-            Ok(_) | Err(ApiError::NotFound(_)) => {
-                state.store.complete(&job.id, &state.node_id).await?
-            }
-            Err(e) => {
-                let backoff = 1000 * (1_i64 << job.attempts.clamp(1, 10));
-                state
-                    .store
-                    .retry(&job.id, &state.node_id, now_ms + backoff, &e.to_string())
-                    .await?;
-            }
-        }
-    }
-    Ok(leased.len())
-}
-
-/// The scheduler and the worker, until the process stops.
-pub async fn run_workers(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                if let Err(e) = schedule_due(&state, now_ms()).await {
-                    tracing::error!(error = %e, "scheduling due sync jobs");
-                }
-            }
-            _ = state.wake_worker.notified() => {}
-        }
-        loop {
-            match work_once(&state, now_ms()).await {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "running queued work");
-                    break;
-                }
-            }
-        }
-    }
 }

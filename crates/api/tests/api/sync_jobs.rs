@@ -189,7 +189,8 @@ async fn the_scheduler_queues_due_runs_once_and_moves_to_the_next_time() {
         .to_owned();
     let stored = app.store.sync_job(&job).await.unwrap().unwrap();
     let due = stored.next_run_at_ms.unwrap();
-    use medley_api::service::sync_jobs::{schedule_due, work_once};
+    use medley_api::service::sync_jobs::schedule_due;
+    use medley_api::service::worker::work_once;
     assert_eq!(
         schedule_due(&app.state, due - 1).await.unwrap(),
         0,
