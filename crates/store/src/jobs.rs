@@ -50,6 +50,8 @@ pub struct QueuedJob {
     pub subject: String,
     pub detail: String,
     pub attempts: i64,
+    /// Which request of this work the lease covers; see [`JobStore::complete`].
+    pub generation: i64,
 }
 
 #[async_trait]
@@ -99,8 +101,9 @@ pub trait JobStore: Send + Sync {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<QueuedJob>>;
-    /// Removes a finished job, if `node` still holds its lease.
-    async fn complete(&self, id: &str, node: &str) -> Result<()>;
+    /// Removes a finished job, if `node` still holds its lease. If the same work was asked for
+    /// again while it ran (a newer generation), the job stays queued and due instead.
+    async fn complete(&self, job: &QueuedJob, node: &str) -> Result<()>;
     /// Gives a failed job back to the queue, due again at `run_at_ms`.
     async fn retry(&self, id: &str, node: &str, run_at_ms: i64, error: &str) -> Result<()>;
     async fn queue_len(&self) -> Result<i64>;
@@ -329,7 +332,7 @@ impl JobStore for SqlStore {
         sqlx::query(
             "INSERT INTO work_queue (id, kind, subject, detail, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (kind, subject) DO UPDATE SET run_at = CASE WHEN excluded.run_at < work_queue.run_at \
-             THEN excluded.run_at ELSE work_queue.run_at END",
+             THEN excluded.run_at ELSE work_queue.run_at END, generation = work_queue.generation + 1",
         )
         .bind(new_id())
         .bind(kind)
@@ -357,7 +360,7 @@ impl JobStore for SqlStore {
             "UPDATE work_queue SET leased_by = $1, leased_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM work_queue WHERE run_at <= $3 \
                           AND (leased_until IS NULL OR leased_until < $3) ORDER BY run_at LIMIT $4 {lock}) \
-             RETURNING id, kind, subject, detail, attempts"
+             RETURNING id, kind, subject, detail, attempts, generation"
         ))
         .bind(node)
         .bind(now_ms + lease_ms)
@@ -373,17 +376,28 @@ impl JobStore for SqlStore {
                     subject: r.try_get(2)?,
                     detail: r.try_get(3)?,
                     attempts: r.try_get(4)?,
+                    generation: r.try_get(5)?,
                 })
             })
             .collect()
     }
 
-    async fn complete(&self, id: &str, node: &str) -> Result<()> {
-        sqlx::query("DELETE FROM work_queue WHERE id = $1 AND leased_by = $2")
-            .bind(id)
-            .bind(node)
-            .execute(&self.write)
-            .await?;
+    async fn complete(&self, job: &QueuedJob, node: &str) -> Result<()> {
+        let done = sqlx::query(
+            "DELETE FROM work_queue WHERE id = $1 AND leased_by = $2 AND generation = $3",
+        )
+        .bind(&job.id)
+        .bind(node)
+        .bind(job.generation)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            sqlx::query("UPDATE work_queue SET leased_by = NULL, leased_until = NULL, attempts = 0 WHERE id = $1 AND leased_by = $2")
+                .bind(&job.id)
+                .bind(node)
+                .execute(&self.write)
+                .await?;
+        }
         Ok(())
     }
 

@@ -801,19 +801,38 @@ async fn the_queue_leases_each_job_to_one_node(store: SqlStore) {
     );
 
     let done = &a[0];
-    store.complete(&done.id, "n2").await.unwrap();
+    store.complete(done, "n2").await.unwrap();
     assert_eq!(
         store.queue_len().await.unwrap(),
         20,
         "only the lease holder completes"
     );
-    store.complete(&done.id, "n1").await.unwrap();
+    store.complete(done, "n1").await.unwrap();
     assert_eq!(store.queue_len().await.unwrap(), 19);
+    // Asked for again while it runs: completing the older run leaves it queued and due.
+    let running = &a[2];
+    store
+        .enqueue("sync_job", &running.subject, "", 10, 10)
+        .await
+        .unwrap();
+    store.complete(running, "n1").await.unwrap();
+    assert_eq!(
+        store.queue_len().await.unwrap(),
+        19,
+        "the newer request survives"
+    );
+    let rerun = store.lease("n1", 11, 1000, 50).await.unwrap();
+    assert_eq!(
+        rerun.iter().map(|j| j.subject.clone()).collect::<Vec<_>>(),
+        vec![running.subject.clone()]
+    );
+    store.complete(&rerun[0], "n1").await.unwrap();
+    assert_eq!(store.queue_len().await.unwrap(), 18);
     store.retry(&a[1].id, "n1", 2_000, "boom").await.unwrap();
 
     // n2 dies: after its leases run out, another node picks its jobs up.
     let again = store.lease("n3", 1_011, 1000, 50).await.unwrap();
-    let expected = b.len() + a.len() - 2;
+    let expected = b.len() + a.len() - 3;
     assert_eq!(
         again.len(),
         expected,

@@ -35,9 +35,7 @@ pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
         };
         match result {
             // A run that recorded its own failure is done: its error is in the run history.
-            Ok(_) | Err(ApiError::NotFound(_)) => {
-                state.store.complete(&job.id, &state.node_id).await?
-            }
+            Ok(_) | Err(ApiError::NotFound(_)) => state.store.complete(job, &state.node_id).await?,
             Err(e) => {
                 let backoff = 1000 * (1_i64 << job.attempts.clamp(1, 10));
                 state

@@ -40,6 +40,9 @@ CREATE TABLE work_queue (
     leased_by    TEXT,
     leased_until BIGINT,
     attempts     BIGINT NOT NULL DEFAULT 0,
+    -- Bumped when the same work is asked for again, so a run that started before the request
+    -- does not count as doing it.
+    generation   BIGINT NOT NULL DEFAULT 0,
     last_error   TEXT,
     created_at   BIGINT NOT NULL,
     UNIQUE (kind, subject)
