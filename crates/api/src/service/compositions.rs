@@ -6,15 +6,13 @@ use std::collections::{BTreeMap, HashSet};
 use medley_compose::graph::find_cycle;
 use medley_compose::{Composite, Ledger, Mode, Outcome, Read, Report, SourceItem, SyncInput};
 use medley_domain::catalog::Track;
-use medley_domain::id::is_id;
-use medley_domain::playlist::Access;
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
 use medley_events::{Event, ItemsChange};
 use medley_store::{StoreError, StoredComposite, SyncWrite};
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::playlists::owned;
+use crate::service::playlists::{owned, visible};
 use crate::state::{now_ms, AppState};
 
 /// Most sources one composite may have.
@@ -61,15 +59,15 @@ pub async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult
             "Spotify playlists are read through a Spotify connection, which is not set up".into(),
         ));
     }
-    let Some(playlist) = state.store.playlist(&parsed.id).await? else {
-        return Ok(Read::Failed("the playlist no longer exists".into()));
-    };
-    let collaborator =
-        playlist.owner_id != owner.id && state.store.is_collaborator(&parsed.id, &owner.id).await?;
-    if playlist.access(Some(&owner.id), collaborator) == Access::None {
-        return Ok(Read::Failed(
-            "the playlist is no longer visible to the composite's owner".into(),
-        ));
+    match visible(state, &parsed.id, Some(owner)).await {
+        Ok(_) => {}
+        Err(ApiError::NotFound(_)) => {
+            return Ok(Read::Failed(
+                "the playlist no longer exists or is no longer visible to the composite's owner"
+                    .into(),
+            ))
+        }
+        Err(e) => return Err(e),
     }
     Ok(Read::Complete(playlist_tracks(state, &parsed.id).await?))
 }
@@ -88,7 +86,7 @@ async fn plan(
     id: &str,
     composite: &Composite,
     ledger: &Ledger,
-) -> ApiResult<(Outcome, String)> {
+) -> ApiResult<(Outcome, String, String)> {
     let playlist = state
         .store
         .playlist(id)
@@ -120,7 +118,7 @@ async fn plan(
             now_ms: now_ms(),
         },
     );
-    Ok((outcome, playlist.snapshot_id))
+    Ok((outcome, playlist.snapshot_id, playlist.owner_id))
 }
 
 /// Syncs a composite: learns the owner's edits, follows the sources, writes the difference.
@@ -134,13 +132,7 @@ pub async fn sync_with(
         let stored = stored(state, id).await?;
         let mut start = stored.ledger.clone();
         adjust(&mut start);
-        let (outcome, snapshot_id) = plan(state, id, &stored.composite, &start).await?;
-        let owner_id = state
-            .store
-            .playlist(id)
-            .await?
-            .map(|p| p.owner_id)
-            .unwrap_or_default();
+        let (outcome, snapshot_id, owner_id) = plan(state, id, &stored.composite, &start).await?;
         let write = SyncWrite {
             playlist_id: id,
             actor: &owner_id,
@@ -229,20 +221,14 @@ pub async fn check_sources(
                 "source `{uri}` is a Spotify playlist: connect a Spotify account first (not available yet)"
             )));
         }
-        let invisible = || {
-            ApiError::NotFound(format!(
-                "source `{uri}` does not exist or is not visible to you"
-            ))
-        };
-        if !is_id(&uri.id) {
-            return Err(invisible());
-        }
-        let playlist = state.store.playlist(&uri.id).await?.ok_or_else(invisible)?;
-        let collaborator =
-            playlist.owner_id != user.id && state.store.is_collaborator(&uri.id, &user.id).await?;
-        if playlist.access(Some(&user.id), collaborator) == Access::None {
-            return Err(invisible());
-        }
+        visible(state, &uri.id, Some(user))
+            .await
+            .map_err(|e| match e {
+                ApiError::NotFound(_) => ApiError::NotFound(format!(
+                    "source `{uri}` does not exist or is not visible to you"
+                )),
+                other => other,
+            })?;
     }
     let me = format!("medley:playlist:{id}");
     let mut graph = state.store.composite_graph().await?;
