@@ -309,8 +309,8 @@ pub async fn follow_sources(state: AppState) {
         };
         if !change.automatic
             && matches!(
-                state.store.composite(&change.playlist_id).await,
-                Ok(Some(_))
+                state.store.playlist(&change.playlist_id).await,
+                Ok(Some(p)) if p.composite
             )
         {
             targets.insert(0, change.playlist_id.clone());
