@@ -52,21 +52,12 @@ pub(crate) fn convert(raw: &str, options: &ReadOptions) -> Result<Play, NotPlay>
     if ms_played == 0 {
         return Err(NotPlay::Skip(SkipReason::ZeroLength));
     }
-    Ok(Play {
-        source: Format::AccountData,
-        ended_at_ms: ended,
-        started_at_ms: ended - ms_played as i64,
+    Ok(Play::bare(
+        Format::AccountData,
+        ended,
+        ended - ms_played as i64,
         ms_played,
-        ms_played_measured: true,
+        true,
         item,
-        platform: None,
-        country: None,
-        reason_start: None,
-        reason_end: None,
-        shuffle: None,
-        skipped: None,
-        offline: None,
-        offline_timestamp_ms: None,
-        incognito: None,
-    })
+    ))
 }

@@ -101,28 +101,19 @@ mod tests {
         track: &str,
         uri: Option<&str>,
     ) -> Play {
-        Play {
+        Play::bare(
             source,
             ended_at_ms,
-            started_at_ms: ended_at_ms - 1000,
-            ms_played: 1000,
-            ms_played_measured: true,
-            item: Item::Track {
+            ended_at_ms - 1000,
+            1000,
+            true,
+            Item::Track {
                 name: Some(track.into()),
                 artist: Some(artist.into()),
                 album: None,
                 uri: uri.map(Into::into),
             },
-            platform: None,
-            country: None,
-            reason_start: None,
-            reason_end: None,
-            shuffle: None,
-            skipped: None,
-            offline: None,
-            offline_timestamp_ms: None,
-            incognito: None,
-        }
+        )
     }
 
     #[test]

@@ -57,31 +57,25 @@ pub(crate) fn convert(raw: &str, options: &ReadOptions) -> Result<Play, NotPlay>
         .iter()
         .find_map(|k| info.get(*k).and_then(Value::as_str))
         .map(str::to_owned);
-    Ok(Play {
-        source: Format::ListenBrainz,
-        ended_at_ms: started + ms_played as i64,
-        started_at_ms: started,
+    let item = Item::Track {
+        name,
+        artist,
+        album: text(meta.release_name),
+        uri: info
+            .get("spotify_id")
+            .and_then(Value::as_str)
+            .and_then(spotify_track_uri),
+    };
+    let mut play = Play::bare(
+        Format::ListenBrainz,
+        started + ms_played as i64,
+        started,
         ms_played,
-        ms_played_measured: false,
-        item: Item::Track {
-            name,
-            artist,
-            album: text(meta.release_name),
-            uri: info
-                .get("spotify_id")
-                .and_then(Value::as_str)
-                .and_then(spotify_track_uri),
-        },
-        platform: text(platform),
-        country: None,
-        reason_start: None,
-        reason_end: None,
-        shuffle: None,
-        skipped: None,
-        offline: None,
-        offline_timestamp_ms: None,
-        incognito: None,
-    })
+        false,
+        item,
+    );
+    play.platform = text(platform);
+    Ok(play)
 }
 
 /// `duration_ms`, else `duration` in seconds, else 0.

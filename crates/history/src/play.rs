@@ -143,6 +143,35 @@ pub struct Play {
 }
 
 impl Play {
+    /// A play with only what every format has: when it ended, how long, what. The details that
+    /// only Extended streaming history carries are left unknown.
+    pub fn bare(
+        source: Format,
+        ended_at_ms: i64,
+        started_at_ms: i64,
+        ms_played: u64,
+        measured: bool,
+        item: Item,
+    ) -> Play {
+        Play {
+            source,
+            ended_at_ms,
+            started_at_ms,
+            ms_played,
+            ms_played_measured: measured,
+            item,
+            platform: None,
+            country: None,
+            reason_start: None,
+            reason_end: None,
+            shuffle: None,
+            skipped: None,
+            offline: None,
+            offline_timestamp_ms: None,
+            incognito: None,
+        }
+    }
+
     pub fn kind(&self) -> PlayKind {
         self.item.kind()
     }
