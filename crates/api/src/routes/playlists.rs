@@ -120,8 +120,7 @@ pub async fn create(
         owner_id: auth.user.id,
     });
     if let Some(c) = &composition {
-        state.store.put_composite(&id, c, now_ms()).await?;
-        compositions::sync(&state, &id).await?;
+        compositions::attach(&state, &id, c).await?;
         playlist = state
             .store
             .playlist(&id)

@@ -253,6 +253,11 @@ pub async fn configure(
     composite: &Composite,
 ) -> ApiResult<Report> {
     validate(state, user, id, composite).await?;
+    attach(state, id, composite).await
+}
+
+/// Stores an already checked composition for playlist `id` and syncs it.
+pub async fn attach(state: &AppState, id: &str, composite: &Composite) -> ApiResult<Report> {
     state.store.put_composite(id, composite, now_ms()).await?;
     state.caches.forget_playlist(id);
     sync(state, id).await
