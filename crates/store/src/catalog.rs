@@ -223,20 +223,20 @@ async fn existing_track(
     t: &NewTrack,
     album_id: &str,
 ) -> Result<Option<Id>> {
-    let (sql, value) = if let Some(sid) = &t.spotify_id {
-        ("SELECT id FROM tracks WHERE spotify_id = $1", sid.clone())
-    } else if let Some(isrc) = &t.isrc {
-        ("SELECT id FROM tracks WHERE isrc = $1", isrc.clone())
-    } else {
-        (
-            "SELECT id FROM tracks WHERE album_id = $2 AND name_key = $1",
-            name_key(&t.name),
-        )
+    let q = match (&t.spotify_id, &t.isrc) {
+        (Some(sid), _) => {
+            sqlx::query_scalar::<_, String>("SELECT id FROM tracks WHERE spotify_id = $1")
+                .bind(sid.clone())
+        }
+        (None, Some(isrc)) => {
+            sqlx::query_scalar("SELECT id FROM tracks WHERE isrc = $1").bind(isrc.clone())
+        }
+        (None, None) => {
+            sqlx::query_scalar("SELECT id FROM tracks WHERE name_key = $1 AND album_id = $2")
+                .bind(name_key(&t.name))
+                .bind(album_id.to_owned())
+        }
     };
-    let mut q = sqlx::query_scalar::<_, String>(sql).bind(value);
-    if sql.contains("$2") {
-        q = q.bind(album_id);
-    }
     Ok(q.fetch_optional(&mut **tx).await?)
 }
 

@@ -77,15 +77,24 @@ pub async fn search(
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     let mut results = SearchResults::default();
     let path = format!("search?q={}&type={}", urlencode(&p.q), urlencode(&p.kind));
-    for kind in kinds(&p.kind)? {
-        let index = state.search.clone();
-        let q = p.q.clone();
-        let hits = tokio::task::spawn_blocking(move || {
-            index.search(&q, kind, page.limit as usize, page.offset as usize)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("search task: {e}"))?
-        .map_err(|e| anyhow::anyhow!("search: {e}"))?;
+    // One blocking task runs every requested kind's search: the index is CPU work.
+    let index = state.search.clone();
+    let (q, kinds) = (p.q.clone(), kinds(&p.kind)?);
+    let all_hits = tokio::task::spawn_blocking(move || {
+        kinds
+            .into_iter()
+            .map(|kind| {
+                Ok((
+                    kind,
+                    index.search(&q, kind, page.limit as usize, page.offset as usize)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, medley_search::SearchError>>()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("search task: {e}"))?
+    .map_err(|e| anyhow::anyhow!("search: {e}"))?;
+    for (kind, hits) in all_hits {
         let total = hits.total as i64;
         match kind {
             Kind::Track => {
