@@ -3,9 +3,8 @@
 //!
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
-//! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`]: one trait per
-//!   area,
-//!   with its SQL.
+//! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
+//!   [`imports`]: one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -15,9 +14,11 @@
 pub mod catalog;
 pub mod composites;
 mod error;
+pub mod imports;
 pub mod jobs;
 pub mod library;
 pub mod playlists;
+pub mod plays;
 pub mod sql;
 pub mod testing;
 pub mod users;
@@ -25,19 +26,37 @@ pub mod users;
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use error::{Result, StoreError};
+pub use imports::{ImportStore, StoredImport};
 pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun};
 pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
+pub use plays::{
+    ItemRef, NewPlay, PlayStamp, PlayStore, PlayWriter, PlayedItem, PlayedKind, Precision, StatPlay,
+};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
 /// Everything Medley stores, behind one object-safe trait.
 pub trait Store:
-    UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore + JobStore
+    UserStore
+    + CatalogStore
+    + PlaylistStore
+    + LibraryStore
+    + CompositeStore
+    + JobStore
+    + PlayStore
+    + ImportStore
 {
 }
 
-impl<T: UserStore + CatalogStore + PlaylistStore + LibraryStore + CompositeStore + JobStore> Store
-    for T
+impl<T> Store for T where
+    T: UserStore
+        + CatalogStore
+        + PlaylistStore
+        + LibraryStore
+        + CompositeStore
+        + JobStore
+        + PlayStore
+        + ImportStore
 {
 }
