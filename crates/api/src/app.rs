@@ -21,7 +21,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routes;
-use crate::state::AppState;
+use crate::state::{now_ms, AppState};
 
 /// The whole HTTP application.
 pub fn router(mut state: AppState) -> Router {
@@ -57,6 +57,7 @@ pub fn router(mut state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        .merge(routes::imports::upload_routes())
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
@@ -72,6 +73,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
+    match state
+        .store
+        .fail_stale_imports(
+            now_ms() - crate::service::imports::STALE_AFTER.as_millis() as i64,
+            now_ms(),
+        )
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(imports = n, "imports interrupted by a stop were marked failed"),
+        Err(e) => tracing::error!(error = %e, "checking for interrupted imports failed"),
+    }
     let workers = [
         tokio::spawn(crate::service::compositions::follow_sources(state.clone())),
         tokio::spawn(crate::service::worker::run_workers(state.clone())),

@@ -1,9 +1,11 @@
 //! What every handler can reach: storage, the event bus, the search index, settings.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use medley_events::Bus;
+use medley_imports::ZipLimits;
 use medley_search::SearchIndex;
 use medley_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -26,6 +28,12 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// How long a session token from `POST /v1/sessions` lives.
     pub session_ttl: Duration,
+    /// Where uploaded exports are kept while they are imported.
+    pub spool_dir: PathBuf,
+    /// Largest export upload accepted, in bytes.
+    pub import_max_bytes: u64,
+    /// What a zip archive must respect before anything in it is read.
+    pub zip_limits: ZipLimits,
 }
 
 impl Default for ApiConfig {
@@ -37,6 +45,9 @@ impl Default for ApiConfig {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            spool_dir: std::env::temp_dir().join("medley-uploads"),
+            import_max_bytes: 4 * 1024 * 1024 * 1024,
+            zip_limits: ZipLimits::default(),
         }
     }
 }
@@ -55,6 +66,8 @@ pub struct AppState {
     pub wake_worker: Arc<tokio::sync::Notify>,
     /// This process's name when it leases queued work.
     pub node_id: String,
+    /// Imports running at once on this node (each uses a core to parse).
+    pub import_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -77,6 +90,7 @@ impl AppState {
             caches: Arc::default(),
             wake_worker: Arc::default(),
             node_id: medley_domain::new_id(),
+            import_slots: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 }

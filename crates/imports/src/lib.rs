@@ -8,7 +8,8 @@
 //! with its position. Copies of one play from exports of different precision are paired by
 //! tolerance ([`matching`]) so each play counts once.
 //!
-//! Layout: [`inputs`] (files, folders, zip checks), [`pipeline`] (one file), [`convert`]
+//! Layout: [`inputs`] (files, folders, zip checks), [`pipeline`] (one file), [`live`] (plays
+//! reported one at a time), [`convert`]
 //! (parsed play to stored play), [`matching`] (copies of different precision), [`report`],
 //! [`error`].
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@
 pub mod convert;
 pub mod error;
 pub mod inputs;
+pub mod live;
 pub mod matching;
 pub mod pipeline;
 pub mod report;
@@ -28,6 +30,7 @@ use medley_store::Store;
 
 pub use error::ImportError;
 pub use inputs::{collect, Entry, InputError, ZipLimits};
+pub use live::{record, LivePlay, Recorded};
 pub use pipeline::{ItemCache, Progress};
 pub use report::{FileOutcome, FileStatus, ImportReport};
 

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use medley_history::{read_file, FileError, Play, ReadOptions, RowOutcome};
-use medley_store::{ItemRef, PlayedItem, Store};
+use medley_store::{ItemRef, PlayWriter, PlayedItem, Store};
 use tokio::sync::mpsc;
 
 use crate::convert::{new_play, played_item};
@@ -103,27 +103,34 @@ pub async fn import_entry(
     };
     outcome.counted(&report);
     let mut writer = writer;
-    let (mut duplicate_new, mut replaced) = (0, 0);
-    if let Some((from, to)) = stats.range {
-        let (from, to) = (from - 2 * TOLERANCE_MS, to + 2 * TOLERANCE_MS);
-        if writer.has_coarse_plays(from, to).await? {
-            let extra = redundant(&writer.stamps(from, to).await?);
-            for seq in &extra {
-                if *seq > stats.seq_before {
-                    duplicate_new += 1;
-                } else {
-                    replaced += 1;
-                }
-            }
-            writer.delete(&extra).await?;
-        }
-    }
+    let (duplicate_new, replaced) = settle(writer.as_mut(), stats.range, stats.seq_before).await?;
     writer.commit().await?;
     items.extend(local_items);
     outcome.added = stats.inserted - duplicate_new - replaced;
     outcome.duplicate = report.parsed - stats.inserted + duplicate_new;
     outcome.replaced = replaced;
     Ok(outcome)
+}
+
+/// Removes plays that are less precise copies of others around `range` (the end times just
+/// written), returning how many of them were written after `seq_before` (new duplicates)
+/// and before it (older copies replaced by better ones).
+pub(crate) async fn settle(
+    writer: &mut dyn PlayWriter,
+    range: Option<(i64, i64)>,
+    seq_before: i64,
+) -> Result<(u64, u64), ImportError> {
+    let Some((from, to)) = range else {
+        return Ok((0, 0));
+    };
+    let (from, to) = (from - 2 * TOLERANCE_MS, to + 2 * TOLERANCE_MS);
+    if !writer.has_coarse_plays(from, to).await? {
+        return Ok((0, 0));
+    }
+    let extra = redundant(&writer.stamps(from, to).await?);
+    let new = extra.iter().filter(|seq| **seq > seq_before).count() as u64;
+    writer.delete(&extra).await?;
+    Ok((new, extra.len() as u64 - new))
 }
 
 /// The blocking half: parse the entry, sending plays in batches.
@@ -181,7 +188,7 @@ struct Written {
     range: Option<(i64, i64)>,
 }
 
-type WriteResult = (Box<dyn medley_store::PlayWriter>, Written, ItemCache);
+type WriteResult = (Box<dyn PlayWriter>, Written, ItemCache);
 
 /// The async half: resolve items and insert each batch as it arrives.
 async fn write(

@@ -39,6 +39,8 @@ enum Command {
         #[command(subcommand)]
         command: commands::user::UserCommand,
     },
+    /// Import listening-history exports (files, folders or my_spotify_data.zip) for a user.
+    Import(commands::import::ImportArgs),
     /// Manage scheduled one-way syncs between playlists.
     SyncJobs {
         #[command(subcommand)]
@@ -59,6 +61,11 @@ async fn main() -> anyhow::Result<()> {
             let config = config::Config::resolve(&cli.storage, None)?;
             logging::init(false);
             commands::user::run(&config, command).await
+        }
+        Command::Import(args) => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            commands::import::run(&config, args).await
         }
         Command::SyncJobs { command } => {
             let config = config::Config::resolve(&cli.storage, None)?;

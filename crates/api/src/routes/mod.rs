@@ -8,10 +8,13 @@ use crate::state::AppState;
 pub mod accounts;
 pub mod catalog;
 pub mod compositions;
+pub mod imports;
 pub mod items;
+pub mod listenbrainz;
 pub mod library;
 pub mod ops;
 pub mod playlists;
+pub mod plays;
 pub mod search;
 pub mod sync_jobs;
 
@@ -26,6 +29,9 @@ pub fn api() -> Router<AppState> {
         .merge(items::routes())
         .merge(library::routes())
         .merge(sync_jobs::routes())
+        .merge(imports::routes())
+        .merge(plays::routes())
+        .merge(listenbrainz::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod catalog;
 pub mod compositions;
+pub mod imports;
 pub mod playlists;
+pub mod plays;
 pub mod sync_jobs;
 pub mod worker;

@@ -1,5 +1,6 @@
 //! CLI commands other than `serve`.
 
+pub mod import;
 pub mod sync_jobs;
 pub mod user;
 

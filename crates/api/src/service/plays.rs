@@ -1,0 +1,108 @@
+//! Recording live plays: Medley's player and scrobblers (ListenBrainz submissions).
+
+use medley_history::{Format, Item, Play};
+use medley_imports::{record, LivePlay, Recorded};
+use medley_store::{ItemRef, Precision};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{now_ms, AppState};
+
+/// Latest a reported play may end in the future (clocks of clients drift).
+const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+/// Earliest plausible play (Spotify launched in 2008; scrobbles go back to 2002).
+const EARLIEST_MS: i64 = 1_000_000_000_000;
+const DAY_MS: i64 = 24 * 3_600_000;
+
+/// Checks the times of a reported play.
+pub fn check_times(ended_at_ms: i64, ms_played: i64) -> ApiResult<()> {
+    if !(0..=DAY_MS).contains(&ms_played) {
+        return Err(ApiError::BadRequest(format!(
+            "`ms_played` must be between 0 and {DAY_MS} (24 hours), not {ms_played}"
+        )));
+    }
+    if ended_at_ms > now_ms() + CLOCK_SKEW_MS {
+        return Err(ApiError::BadRequest(
+            "the play ends in the future: check the time you sent".into(),
+        ));
+    }
+    if ended_at_ms - ms_played < EARLIEST_MS {
+        return Err(ApiError::BadRequest(
+            "the play is dated before 2001-09-09: send times in Unix seconds (ListenBrainz) or \
+             RFC 3339"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A play of a Medley catalog track through Medley's own player.
+pub struct PlayerPlay {
+    pub track_id: String,
+    pub name: String,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub ended_at_ms: i64,
+    pub ms_played: i64,
+    pub skipped: Option<bool>,
+    pub shuffle: Option<bool>,
+}
+
+pub async fn record_player_play(
+    state: &AppState,
+    user_id: &str,
+    p: PlayerPlay,
+) -> ApiResult<Recorded> {
+    check_times(p.ended_at_ms, p.ms_played)?;
+    let mut play = Play::bare(
+        Format::ExtendedAudio,
+        p.ended_at_ms,
+        p.ended_at_ms - p.ms_played,
+        p.ms_played as u64,
+        true,
+        Item::Track {
+            name: Some(p.name),
+            artist: p.artist,
+            album: p.album,
+            uri: Some(format!("medley:track:{}", p.track_id)),
+        },
+    );
+    play.skipped = p.skipped;
+    play.shuffle = p.shuffle;
+    play.platform = Some("medley".into());
+    let live = LivePlay {
+        play,
+        item: Some(ItemRef::Track(p.track_id)),
+    };
+    Ok(record(
+        &state.store,
+        user_id,
+        vec![live],
+        "player",
+        Precision::Exact,
+        now_ms(),
+    )
+    .await
+    .map_err(anyhow::Error::from)?)
+}
+
+/// Scrobbled listens (ListenBrainz shape), already checked.
+pub async fn record_scrobbles(
+    state: &AppState,
+    user_id: &str,
+    plays: Vec<Play>,
+) -> ApiResult<Recorded> {
+    let live = plays
+        .into_iter()
+        .map(|play| LivePlay { play, item: None })
+        .collect();
+    Ok(record(
+        &state.store,
+        user_id,
+        live,
+        "listenbrainz",
+        Precision::Live,
+        now_ms(),
+    )
+    .await
+    .map_err(anyhow::Error::from)?)
+}
