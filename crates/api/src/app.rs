@@ -82,7 +82,10 @@ pub async fn serve(
         .await
     {
         Ok(0) => {}
-        Ok(n) => tracing::warn!(imports = n, "imports interrupted by a stop were marked failed"),
+        Ok(n) => tracing::warn!(
+            imports = n,
+            "imports interrupted by a stop were marked failed"
+        ),
         Err(e) => tracing::error!(error = %e, "checking for interrupted imports failed"),
     }
     let workers = [

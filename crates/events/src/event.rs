@@ -56,6 +56,17 @@ pub enum Event {
         added: Vec<Id>,
         removed: Vec<Id>,
     },
+    /// Plays were added to a user's listening history (an import's file, or live plays).
+    PlaysRecorded {
+        user_id: Id,
+        added: u64,
+    },
+    /// An import ended (`failed` or `done`).
+    ImportFinished {
+        user_id: Id,
+        import_id: Id,
+        status: String,
+    },
 }
 
 impl Event {
@@ -69,6 +80,8 @@ impl Event {
             Event::UserCreated { .. } => "user_created",
             Event::SavedTracksChanged { .. } => "saved_tracks_changed",
             Event::SyncRunFinished { .. } => "sync_run_finished",
+            Event::PlaysRecorded { .. } => "plays_recorded",
+            Event::ImportFinished { .. } => "import_finished",
         }
     }
 }

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn hashes_are_stable() {
         // Stored in the database: a change here would break deduplication of old imports.
-        assert_eq!(hash64("1700000000|1000|spotify:track:x"), hash64("1700000000|1000|spotify:track:x"));
+        assert_eq!(
+            hash64("1700000000|1000|spotify:track:x"),
+            hash64("1700000000|1000|spotify:track:x")
+        );
         assert_eq!(hash64(""), 1_449_310_910_991_872_227);
         assert_eq!(
             name_hash(PlayedKind::Track, " Big  Star", "Thirteen"),

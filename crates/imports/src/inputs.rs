@@ -50,7 +50,11 @@ pub enum InputError {
         limit: usize,
     },
     #[error("{name}: the archive would inflate to {total} bytes, more than the {limit} allowed")]
-    TooLarge { name: String, total: u64, limit: u64 },
+    TooLarge {
+        name: String,
+        total: u64,
+        limit: u64,
+    },
     #[error(
         "{name}: entry {entry} inflates {ratio} times ({compressed} to {uncompressed} bytes), \
          more than the {limit} times a real export does: refused as a possible zip bomb"

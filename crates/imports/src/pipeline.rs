@@ -80,7 +80,16 @@ pub async fn import_entry(
         tokio::task::spawn_blocking(move || parse(&entry, &progress, &stop, batches, now_ms))
     };
 
-    let written = write(store, user_id, import_id, items, progress, &mut received, now_ms).await;
+    let written = write(
+        store,
+        user_id,
+        import_id,
+        items,
+        progress,
+        &mut received,
+        now_ms,
+    )
+    .await;
     if written.is_err() {
         stop.store(true, Ordering::Relaxed);
     }

@@ -50,6 +50,7 @@ pub trait ImportStore: Send + Sync {
     async fn finish_import(
         &self,
         id: &str,
+        rows_done: i64,
         report: &str,
         error: Option<&str>,
         now_ms: i64,
@@ -132,20 +133,22 @@ impl ImportStore for SqlStore {
     async fn finish_import(
         &self,
         id: &str,
+        rows_done: i64,
         report: &str,
         error: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
         sqlx::query(
             "UPDATE imports SET status = $2, report = $3, error = $4, updated_at = $5, \
-             finished_at = $5, bytes_done = CASE WHEN $4 IS NULL THEN bytes_total ELSE bytes_done END \
-             WHERE id = $1",
+             finished_at = $5, rows_done = $6, \
+             bytes_done = CASE WHEN $4 IS NULL THEN bytes_total ELSE bytes_done END WHERE id = $1",
         )
         .bind(id)
         .bind(if error.is_none() { "done" } else { "failed" })
         .bind(report)
         .bind(error)
         .bind(now_ms)
+        .bind(rows_done)
         .execute(&self.write)
         .await?;
         Ok(())

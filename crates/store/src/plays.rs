@@ -511,7 +511,13 @@ async fn artists_by_name(
         wanted.entry(name_key(n)).or_insert(n);
     }
     let keys: Vec<&str> = wanted.keys().map(String::as_str).collect();
-    let mut found = lookup(tx, backend, "SELECT name_key, id FROM artists WHERE name_key", &keys).await?;
+    let mut found = lookup(
+        tx,
+        backend,
+        "SELECT name_key, id FROM artists WHERE name_key",
+        &keys,
+    )
+    .await?;
     let missing: Vec<Vec<Value>> = wanted
         .iter()
         .filter(|(k, _)| !found.contains_key(*k))
@@ -532,7 +538,15 @@ async fn artists_by_name(
             .filter(|k| !found.contains_key(*k))
             .map(String::as_str)
             .collect();
-        found.extend(lookup(tx, backend, "SELECT name_key, id FROM artists WHERE name_key", &keys).await?);
+        found.extend(
+            lookup(
+                tx,
+                backend,
+                "SELECT name_key, id FROM artists WHERE name_key",
+                &keys,
+            )
+            .await?,
+        );
     }
     Ok(found)
 }
@@ -634,7 +648,13 @@ async fn resolve_tracks(
 
     // 1. By Spotify id.
     let sids: Vec<&str> = wants.iter().filter_map(|w| w.spotify_id).collect();
-    let by_sid = lookup(tx, backend, "SELECT spotify_id, id FROM tracks WHERE spotify_id", &sids).await?;
+    let by_sid = lookup(
+        tx,
+        backend,
+        "SELECT spotify_id, id FROM tracks WHERE spotify_id",
+        &sids,
+    )
+    .await?;
     for (i, w) in wants.iter().enumerate() {
         ids[i] = w.spotify_id.and_then(|s| by_sid.get(s).cloned());
     }

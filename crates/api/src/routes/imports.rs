@@ -131,7 +131,13 @@ pub async fn upload(
         .store
         .create_import(&id, &auth.user.id, &name, spooled.bytes as i64, now_ms())
         .await?;
-    imports::run_in_background(state.clone(), auth.user.id.clone(), id.clone(), entries, spooled);
+    imports::run_in_background(
+        state.clone(),
+        auth.user.id.clone(),
+        id.clone(),
+        entries,
+        spooled,
+    );
     let stored = state
         .store
         .import(&auth.user.id, &id)

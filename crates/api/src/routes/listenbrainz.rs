@@ -62,7 +62,10 @@ fn token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     header.or_else(|| query.map(str::to_owned))
 }
 
-async fn user_for(state: &AppState, token: &str) -> Result<Option<medley_domain::user::User>, LbError> {
+async fn user_for(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<medley_domain::user::User>, LbError> {
     Ok(state
         .store
         .user_for_token(&hash_token(token), now_ms())
@@ -105,8 +108,8 @@ async fn submit(
         .await?
         .ok_or_else(|| unauthorized("Invalid authorization token."))?;
     let bad = |m: String| LbError(StatusCode::BAD_REQUEST, m);
-    let doc: Value =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("Cannot parse JSON document: {e}")))?;
+    let doc: Value = serde_json::from_slice(&body)
+        .map_err(|e| bad(format!("Cannot parse JSON document: {e}")))?;
     let listen_type = doc.get("listen_type").and_then(Value::as_str).unwrap_or("");
     let payload = doc
         .get("payload")
@@ -116,7 +119,10 @@ async fn submit(
         "playing_now" => {
             // Playing now is a notice, not a listen: nothing is stored.
             if payload.len() != 1 {
-                return Err(bad("JSON document must contain exactly one listen for listen_type playing_now.".into()));
+                return Err(bad(
+                    "JSON document must contain exactly one listen for listen_type playing_now."
+                        .into(),
+                ));
             }
             return Ok(axum::Json(json!({"status": "ok"})));
         }
@@ -149,22 +155,28 @@ async fn submit(
     }
     let mut plays = Vec::with_capacity(payload.len());
     let mut problem = None;
-    let report = read_file(lines.as_slice(), &ReadOptions::new(now_ms()), |row| match row {
-        RowOutcome::Parsed { play, .. } => plays.push(play),
-        RowOutcome::Skipped { position, reason } => {
-            problem.get_or_insert(format!(
-                "listen {} cannot be counted: {}",
-                position.index + 1,
-                reason.as_str()
-            ));
-        }
-        RowOutcome::Rejected { position, error } => {
-            problem.get_or_insert(format!("listen {}: {error}", position.index + 1));
-        }
-    });
+    let report = read_file(
+        lines.as_slice(),
+        &ReadOptions::new(now_ms()),
+        |row| match row {
+            RowOutcome::Parsed { play, .. } => plays.push(play),
+            RowOutcome::Skipped { position, reason } => {
+                problem.get_or_insert(format!(
+                    "listen {} cannot be counted: {}",
+                    position.index + 1,
+                    reason.as_str()
+                ));
+            }
+            RowOutcome::Rejected { position, error } => {
+                problem.get_or_insert(format!("listen {}: {error}", position.index + 1));
+            }
+        },
+    );
     match report {
         Ok(r) if r.format != medley_history::Format::ListenBrainz => {
-            return Err(bad("Listens need `listened_at` and `track_metadata`.".into()))
+            return Err(bad(
+                "Listens need `listened_at` and `track_metadata`.".into()
+            ))
         }
         Err(e) => return Err(bad(format!("Invalid listens: {e}"))),
         Ok(_) => {}

@@ -70,9 +70,7 @@ pub async fn play(
         None => now_ms(),
         Some(at) => at
             .parse::<jiff::Timestamp>()
-            .map_err(|e| {
-                ApiError::BadRequest(format!("`played_at` is not an RFC 3339 time: {e}"))
-            })?
+            .map_err(|e| ApiError::BadRequest(format!("`played_at` is not an RFC 3339 time: {e}")))?
             .as_millisecond(),
     };
     let ms_played = body.ms_played.unwrap_or(track.duration_ms);

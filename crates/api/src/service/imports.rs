@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use futures::StreamExt;
+use medley_events::Event;
 use medley_history::{read_file, FileError, ReadOptions};
 use medley_imports::{first_byte, inputs, Entry, ImportReport, Importer, InputError, Progress};
 use tokio::io::AsyncWriteExt;
@@ -150,13 +151,37 @@ pub fn run_in_background(
         ));
         let importer = Importer::new(state.store.clone());
         let result = importer
-            .run(&user_id, &import_id, &entries, &progress, now_ms(), |report| {
-                *so_far.lock().expect("not poisoned") = report_json(report);
-            })
+            .run(
+                &user_id,
+                &import_id,
+                &entries,
+                &progress,
+                now_ms(),
+                |report| {
+                    *so_far.lock().expect("not poisoned") = report_json(report);
+                    if let Some(file) = report.files.last().filter(|f| f.added + f.replaced > 0) {
+                        state.bus.publish(Event::PlaysRecorded {
+                            user_id: user_id.clone(),
+                            added: file.added,
+                        });
+                    }
+                },
+            )
             .await;
         ticker.abort();
         let (json, error) = match result {
-            Ok(report) => (report_json(&report), None),
+            Ok(report) => {
+                let t = &report.totals;
+                // An import of which no file could be read failed, whatever the reason.
+                let error = (t.files_imported == 0).then(|| {
+                    let reason = report.files.iter().find_map(|f| f.reason.clone());
+                    format!(
+                        "no file could be imported: {}",
+                        reason.unwrap_or_else(|| "no listening history found".into())
+                    )
+                });
+                (report_json(&report), error)
+            }
             Err(e) => {
                 // Files finished before the failure stay imported; the report lists them.
                 tracing::error!(import = %import_id, error = %e, "import failed");
@@ -166,11 +191,22 @@ pub fn run_in_background(
         };
         if let Err(e) = state
             .store
-            .finish_import(&import_id, &json, error.as_deref(), now_ms())
+            .finish_import(
+                &import_id,
+                progress.rows_done.load(Ordering::Relaxed) as i64,
+                &json,
+                error.as_deref(),
+                now_ms(),
+            )
             .await
         {
             tracing::error!(import = %import_id, error = %e, "recording the import's end failed");
         }
+        state.bus.publish(Event::ImportFinished {
+            user_id,
+            import_id,
+            status: if error.is_some() { "failed" } else { "done" }.into(),
+        });
         drop(spooled);
     });
 }

@@ -1,5 +1,6 @@
 //! Recording live plays: Medley's player and scrobblers (ListenBrainz submissions).
 
+use medley_events::Event;
 use medley_history::{Format, Item, Play};
 use medley_imports::{record, LivePlay, Recorded};
 use medley_store::{ItemRef, Precision};
@@ -73,7 +74,7 @@ pub async fn record_player_play(
         play,
         item: Some(ItemRef::Track(p.track_id)),
     };
-    Ok(record(
+    let recorded = record(
         &state.store,
         user_id,
         vec![live],
@@ -82,7 +83,9 @@ pub async fn record_player_play(
         now_ms(),
     )
     .await
-    .map_err(anyhow::Error::from)?)
+    .map_err(anyhow::Error::from)?;
+    announce(state, user_id, recorded);
+    Ok(recorded)
 }
 
 /// Scrobbled listens (ListenBrainz shape), already checked.
@@ -95,7 +98,7 @@ pub async fn record_scrobbles(
         .into_iter()
         .map(|play| LivePlay { play, item: None })
         .collect();
-    Ok(record(
+    let recorded = record(
         &state.store,
         user_id,
         live,
@@ -104,5 +107,16 @@ pub async fn record_scrobbles(
         now_ms(),
     )
     .await
-    .map_err(anyhow::Error::from)?)
+    .map_err(anyhow::Error::from)?;
+    announce(state, user_id, recorded);
+    Ok(recorded)
+}
+
+fn announce(state: &AppState, user_id: &str, recorded: Recorded) {
+    if recorded.added > 0 {
+        state.bus.publish(Event::PlaysRecorded {
+            user_id: user_id.to_owned(),
+            added: recorded.added,
+        });
+    }
 }

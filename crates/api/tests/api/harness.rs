@@ -229,4 +229,50 @@ impl TestApp {
             }
         }
     }
+
+    /// Uploads an export as the body of `POST /v1/me/imports`.
+    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> Reply {
+        let r = self
+            .http
+            .post(format!("{}/v1/me/imports?name={name}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Waits (on the server's events, with a deadline) until the import has ended; returns it.
+    pub async fn finished_import(&self, token: &str, id: &str) -> Value {
+        let mut events = self.bus.subscribe();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = self.get(&format!("/v1/me/imports/{id}"), Some(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            if r.body["status"] != "running" {
+                return r.body;
+            }
+            if tokio::time::timeout_at(deadline, events.next())
+                .await
+                .is_err()
+            {
+                panic!("import {id} still running: {}", r.body);
+            }
+        }
+    }
+
+    /// Uploads and waits for the import to end.
+    pub async fn import(&self, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+        let r = self.upload(token, name, bytes).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        let id = r.body["id"].as_str().expect("an import id").to_owned();
+        self.finished_import(token, &id).await
+    }
 }

@@ -6,6 +6,7 @@ mod catalog;
 mod composites;
 mod events;
 mod harness;
+mod history;
 mod items;
 mod library;
 mod ops;

@@ -79,7 +79,13 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     };
     let json = serde_json::to_string(&report)?;
     store
-        .finish_import(&id, &json, error.as_deref(), now_ms())
+        .finish_import(
+            &id,
+            progress.rows_done.load(Ordering::Relaxed) as i64,
+            &json,
+            error.as_deref(),
+            now_ms(),
+        )
         .await?;
     if let Some(error) = error {
         return Err(anyhow!("the import failed: {error}"));
