@@ -7,7 +7,7 @@ use medley_api::{ApiConfig, AppState};
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::testing::TestDb;
-use medley_store::Store;
+use medley_store::{Backend, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -33,6 +33,15 @@ impl TestApp {
     /// A server on SQLite with default settings.
     pub async fn spawn() -> TestApp {
         TestApp::spawn_with(TestDb::sqlite(), ApiConfig::default()).await
+    }
+
+    /// A server on the given backend; `None` for PostgreSQL when `MEDLEY_TEST_DATABASE_URL`
+    /// is not set.
+    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+        match backend {
+            Backend::Sqlite => Some(TestApp::spawn().await),
+            Backend::Postgres => TestApp::spawn_postgres().await,
+        }
     }
 
     /// A server on PostgreSQL, if `MEDLEY_TEST_DATABASE_URL` is set.
@@ -275,4 +284,26 @@ impl TestApp {
         let id = r.body["id"].as_str().expect("an import id").to_owned();
         self.finished_import(token, &id).await
     }
+}
+
+/// Runs an `async fn(Backend)` scenario as one test per backend: `name::sqlite` and
+/// `name::postgres` (the latter reports a skip when no PostgreSQL URL is set).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(medley_store::Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if std::env::var(medley_store::testing::POSTGRES_ENV).is_err() {
+                    eprintln!("skipped: {} is not set", medley_store::testing::POSTGRES_ENV);
+                    return;
+                }
+                super::$name(medley_store::Backend::Postgres).await;
+            }
+        }
+    )*};
 }

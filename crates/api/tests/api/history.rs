@@ -8,7 +8,20 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use medley_store::Backend;
+
 use crate::harness::{assert_problem, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_export_file_is_imported_once_and_accounted_for,
+    a_whole_export_zip_is_imported_file_by_file,
+    overlapping_exports_count_each_play_once,
+    bad_uploads_get_precise_errors_and_store_nothing,
+    an_upload_cut_off_midway_imports_nothing,
+    player_plays_are_recorded_once_and_listed,
+    scrobblers_submit_listens_the_listenbrainz_way,
+);
 
 const SAMPLES: &str = "../../../shared/samples";
 
@@ -39,9 +52,8 @@ async fn recent(app: &TestApp, token: &str) -> Vec<Value> {
     r.body["items"].as_array().unwrap().clone()
 }
 
-#[tokio::test]
-async fn an_export_file_is_imported_once_and_accounted_for() {
-    let app = TestApp::spawn().await;
+async fn an_export_file_is_imported_once_and_accounted_for(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
     let (_, token) = app.user("ana").await;
     let done = app
         .import(
@@ -93,9 +105,8 @@ async fn an_export_file_is_imported_once_and_accounted_for() {
     assert_eq!(list.body.as_array().unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn a_whole_export_zip_is_imported_file_by_file() {
-    let app = TestApp::spawn().await;
+async fn a_whole_export_zip_is_imported_file_by_file(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
     let (_, token) = app.user("ana").await;
     let zip = zip_of(&[
         (
@@ -150,8 +161,7 @@ async fn a_whole_export_zip_is_imported_file_by_file() {
 
 /// Extended history and Account data of the same streams, imported in either order, count
 /// each play once.
-#[tokio::test]
-async fn overlapping_exports_count_each_play_once() {
+async fn overlapping_exports_count_each_play_once(backend: Backend) {
     let extended = json!([
         {"ts": "2024-05-01T10:03:37Z", "platform": "ios", "ms_played": 200000, "conn_country": "DE",
          "ip_addr": "x", "master_metadata_track_name": "Happy Birthday",
@@ -177,7 +187,7 @@ async fn overlapping_exports_count_each_play_once() {
     ]);
     let bytes = |v: &Value| serde_json::to_vec(v).unwrap();
     for account_first in [true, false] {
-        let app = TestApp::spawn().await;
+        let app = TestApp::spawn_on(backend).await.unwrap();
         let (_, token) = app.user("ana").await;
         let (first, second) = if account_first {
             (
@@ -214,9 +224,8 @@ async fn overlapping_exports_count_each_play_once() {
     }
 }
 
-#[tokio::test]
-async fn bad_uploads_get_precise_errors_and_store_nothing() {
-    let app = TestApp::spawn().await;
+async fn bad_uploads_get_precise_errors_and_store_nothing(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
     let (_, token) = app.user("ana").await;
 
     let r = app.upload(&token, "empty.json", vec![]).await;
@@ -284,9 +293,8 @@ async fn bad_uploads_get_precise_errors_and_store_nothing() {
 
 /// A client that stops sending mid-upload leaves no import and no spooled file, and the
 /// server keeps serving.
-#[tokio::test]
-async fn an_upload_cut_off_midway_imports_nothing() {
-    let app = TestApp::spawn().await;
+async fn an_upload_cut_off_midway_imports_nothing(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
     let (_, token) = app.user("ana").await;
     let addr = app.base.trim_start_matches("http://").to_owned();
     let body = sample("endsong_sample.json");
@@ -308,9 +316,8 @@ async fn an_upload_cut_off_midway_imports_nothing() {
     assert_eq!(list.body, json!([]));
 }
 
-#[tokio::test]
-async fn player_plays_are_recorded_once_and_listed() {
-    let app = TestApp::spawn().await;
+async fn player_plays_are_recorded_once_and_listed(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
     let (_, token) = app.user("ana").await;
     let tracks = app.tracks(&token, 2).await;
     let play = json!({"track": tracks[0], "played_at": "2025-03-01T12:00:00Z", "ms_played": 61000});
@@ -386,9 +393,8 @@ async fn lb(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
     (r.status(), r.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn scrobblers_submit_listens_the_listenbrainz_way() {
-    let app = TestApp::spawn().await;
+async fn scrobblers_submit_listens_the_listenbrainz_way(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
     let (_, token) = app.user("ana").await;
     let valid = app
         .http
