@@ -31,7 +31,8 @@ pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun};
 pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use plays::{
-    ItemRef, NewPlay, PlayStamp, PlayStore, PlayWriter, PlayedItem, PlayedKind, Precision, StatPlay,
+    ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
+    Precision, StatPlay,
 };
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};

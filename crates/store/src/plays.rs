@@ -125,6 +125,13 @@ pub struct StatPlay {
     pub reason_end: Option<String>,
 }
 
+/// See [`PlayStore::play_version`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlayVersion {
+    pub last_seq: i64,
+    pub deletions: i64,
+}
+
 /// The times and names of a stored play, for matching copies of one play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlayStamp {
@@ -150,8 +157,9 @@ pub trait PlayStore: Send + Sync {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StatPlay>>;
-    /// The highest play `seq` of the user (0 without plays): changes on every write.
-    async fn last_play_seq(&self, user_id: &str) -> Result<i64>;
+    /// The version of the user's history: the highest play `seq` (grows with every insert)
+    /// and the number of deletions so far. Equal versions, equal histories.
+    async fn play_version(&self, user_id: &str) -> Result<PlayVersion>;
     /// Track plays ending in `(after_ms, before_ms)`, latest first: `(track_id, ended_at_ms)`.
     async fn recent_track_plays(
         &self,
@@ -254,13 +262,18 @@ impl PlayStore for SqlStore {
             .collect()
     }
 
-    async fn last_play_seq(&self, user_id: &str) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM plays WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_one(&self.read)
-                .await?,
+    async fn play_version(&self, user_id: &str) -> Result<PlayVersion> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM plays WHERE user_id = $1), \
+             (SELECT COALESCE(MAX(deletions), 0) FROM play_versions WHERE user_id = $1)",
         )
+        .bind(user_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(PlayVersion {
+            last_seq: row.try_get(0)?,
+            deletions: row.try_get(1)?,
+        })
     }
 
     async fn recent_track_plays(
@@ -419,6 +432,16 @@ impl PlayWriter for SqlPlayWriter {
     }
 
     async fn delete(&mut self, seqs: &[i64]) -> Result<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO play_versions (user_id, deletions) VALUES ($1, 1) \
+             ON CONFLICT (user_id) DO UPDATE SET deletions = play_versions.deletions + 1",
+        )
+        .bind(self.user_id.as_str())
+        .execute(&mut *self.tx)
+        .await?;
         for chunk in seqs.chunks(LOOKUP_CHUNK) {
             let sql = format!(
                 "DELETE FROM plays WHERE user_id = $1 AND seq IN ({})",

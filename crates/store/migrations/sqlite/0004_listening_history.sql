@@ -69,6 +69,12 @@ CREATE TABLE plays (
 CREATE UNIQUE INDEX plays_dedup ON plays (user_id, dedup);
 CREATE INDEX plays_user_ended ON plays (user_id, ended_at);
 CREATE INDEX plays_user_seq ON plays (user_id, seq);
+-- Bumped whenever plays of a user are deleted (a coarse copy replaced by a precise one), so
+-- that in-memory copies of a history know to reload rather than append.
+CREATE TABLE play_versions (
+    user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    deletions BIGINT NOT NULL
+);
 -- The few plays of lower precision, looked up when a more precise copy may arrive.
 CREATE INDEX plays_coarse ON plays (user_id, ended_at) WHERE precision > 0;
 -- Plays name tracks by artist and title: found by title, then checked for the artist.
