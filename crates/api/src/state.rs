@@ -68,6 +68,8 @@ pub struct AppState {
     pub node_id: String,
     /// Imports running at once on this node (each uses a core to parse).
     pub import_slots: Arc<tokio::sync::Semaphore>,
+    /// Users' listening histories kept in memory for statistics.
+    pub histories: Arc<crate::service::stats::Histories>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             wake_worker: Arc::default(),
             node_id: medley_domain::new_id(),
             import_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+            histories: Arc::default(),
         }
     }
 }

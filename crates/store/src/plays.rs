@@ -125,6 +125,17 @@ pub struct StatPlay {
     pub reason_end: Option<String>,
 }
 
+/// An episode (with its show's name) or a show, for rendering statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodcastEntity {
+    /// `episode` or `show`.
+    pub kind: &'static str,
+    pub name: String,
+    /// The show of an episode; `podcast` or `audiobook` for a show.
+    pub detail: String,
+    pub spotify_id: Option<String>,
+}
+
 /// See [`PlayStore::play_version`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlayVersion {
@@ -160,6 +171,8 @@ pub trait PlayStore: Send + Sync {
     /// The version of the user's history: the highest play `seq` (grows with every insert)
     /// and the number of deletions so far. Equal versions, equal histories.
     async fn play_version(&self, user_id: &str) -> Result<PlayVersion>;
+    /// Episodes and shows among `ids`, by id.
+    async fn podcast_entities(&self, ids: &[Id]) -> Result<HashMap<Id, PodcastEntity>>;
     /// Track plays ending in `(after_ms, before_ms)`, latest first: `(track_id, ended_at_ms)`.
     async fn recent_track_plays(
         &self,
@@ -274,6 +287,38 @@ impl PlayStore for SqlStore {
             last_seq: row.try_get(0)?,
             deletions: row.try_get(1)?,
         })
+    }
+
+    async fn podcast_entities(&self, ids: &[Id]) -> Result<HashMap<Id, PodcastEntity>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let list = bulk_params(self.backend(), 1, chunk.len());
+            let sql = format!(
+                "SELECT e.id, 'episode', e.name, s.name, e.spotify_id FROM episodes e \
+                 JOIN shows s ON s.id = e.show_id WHERE e.id IN ({list}) \
+                 UNION ALL SELECT id, 'show', name, kind, spotify_id FROM shows WHERE id IN ({})",
+                bulk_params(self.backend(), chunk.len() + 1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for _ in 0..2 {
+                for id in chunk {
+                    q = q.bind(id);
+                }
+            }
+            for row in q.fetch_all(&self.read).await? {
+                let kind: String = row.try_get(1)?;
+                found.insert(
+                    row.try_get(0)?,
+                    PodcastEntity {
+                        kind: if kind == "episode" { "episode" } else { "show" },
+                        name: row.try_get(2)?,
+                        detail: row.try_get(3)?,
+                        spotify_id: row.try_get(4)?,
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     async fn recent_track_plays(

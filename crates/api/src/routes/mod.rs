@@ -16,6 +16,7 @@ pub mod ops;
 pub mod playlists;
 pub mod plays;
 pub mod search;
+pub mod stats;
 pub mod sync_jobs;
 
 /// Every `/v1` route.
@@ -32,6 +33,7 @@ pub fn api() -> Router<AppState> {
         .merge(imports::routes())
         .merge(plays::routes())
         .merge(listenbrainz::routes())
+        .merge(stats::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

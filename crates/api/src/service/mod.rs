@@ -7,5 +7,6 @@ pub mod compositions;
 pub mod imports;
 pub mod playlists;
 pub mod plays;
+pub mod stats;
 pub mod sync_jobs;
 pub mod worker;

@@ -13,4 +13,5 @@ mod ops;
 mod playlists;
 mod postgres;
 mod spotipy;
+mod stats;
 mod sync_jobs;

@@ -1,0 +1,146 @@
+//! Listening statistics: each user's history is loaded once from the store into the pure
+//! engine's compact form (medley-stats) and kept in memory, brought up to date from the
+//! store's play version before every question: new plays are appended, a deletion (a coarse
+//! copy replaced by a precise one) reloads. Any node answers the same, whatever wrote.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use medley_domain::Id;
+use medley_stats::{History, Kind, Listen, NONE};
+use medley_store::{PlayVersion, PlayedKind, StatPlay};
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Plays read from the store per query while loading.
+const LOAD_BATCH: i64 = 100_000;
+/// Memory for histories kept across requests (all users of this node).
+const CACHE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Dense indices for the engine, and back.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub ids: Vec<Id>,
+    by_id: HashMap<Id, u32>,
+}
+
+impl Index {
+    fn of(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.by_id.get(id) {
+            return i;
+        }
+        let i = self.ids.len() as u32;
+        self.ids.push(id.to_owned());
+        self.by_id.insert(id.to_owned(), i);
+        i
+    }
+
+    pub fn id(&self, i: u32) -> &str {
+        &self.ids[i as usize]
+    }
+}
+
+/// One user's history in the engine's form.
+#[derive(Debug, Clone, Default)]
+pub struct UserHistory {
+    pub version: PlayVersion,
+    pub history: History,
+    /// Tracks and episodes.
+    pub items: Index,
+    /// Whether item `i` is an episode or audiobook chapter.
+    pub podcast_items: Vec<bool>,
+    /// Artists and shows.
+    pub artists: Index,
+    pub albums: Index,
+}
+
+impl UserHistory {
+    fn add(&mut self, plays: Vec<StatPlay>) {
+        let mut listens = Vec::with_capacity(plays.len());
+        for p in plays {
+            let item = self.items.of(&p.item_id);
+            if item as usize == self.podcast_items.len() {
+                self.podcast_items.push(p.kind != PlayedKind::Track);
+            }
+            let artist = p.artist_id.as_deref().map_or(NONE, |a| self.artists.of(a));
+            let album = p.album_id.as_deref().map_or(NONE, |a| self.albums.of(a));
+            listens.push(Listen {
+                started_at_ms: p.started_at_ms,
+                ms_played: p.ms_played.clamp(0, u32::MAX as i64) as u32,
+                kind: match p.kind {
+                    PlayedKind::Track => Kind::Track,
+                    PlayedKind::Episode => Kind::Episode,
+                    PlayedKind::Audiobook => Kind::Audiobook,
+                },
+                item,
+                artist,
+                album,
+                skipped: p.skipped == Some(true) || p.reason_end.as_deref() == Some("fwdbtn"),
+            });
+            self.version.last_seq = self.version.last_seq.max(p.seq);
+        }
+        self.history.extend(listens);
+    }
+
+    fn bytes(&self) -> u64 {
+        let index = |i: &Index| i.ids.len() * 64;
+        (self.history.memory_bytes()
+            + index(&self.items)
+            + index(&self.artists)
+            + index(&self.albums)) as u64
+    }
+}
+
+/// The histories of this node's users, bounded by memory.
+pub struct Histories {
+    cache: moka::sync::Cache<Id, Arc<UserHistory>>,
+}
+
+impl Default for Histories {
+    fn default() -> Histories {
+        Histories {
+            cache: moka::sync::Cache::builder()
+                .weigher(|_, h: &Arc<UserHistory>| h.bytes().min(u32::MAX as u64) as u32)
+                .max_capacity(CACHE_BYTES)
+                .build(),
+        }
+    }
+}
+
+impl Histories {
+    /// The user's history as of now.
+    pub async fn get(&self, state: &AppState, user_id: &str) -> ApiResult<Arc<UserHistory>> {
+        let version = state.store.play_version(user_id).await?;
+        let cached = self.cache.get(user_id);
+        if let Some(h) = &cached {
+            if h.version == version {
+                return Ok(h.clone());
+            }
+        }
+        let mut fresh = match cached {
+            Some(h) if h.version.deletions == version.deletions => (*h).clone(),
+            _ => UserHistory {
+                version: PlayVersion {
+                    last_seq: 0,
+                    deletions: version.deletions,
+                },
+                ..UserHistory::default()
+            },
+        };
+        loop {
+            let plays = state
+                .store
+                .stat_plays_after(user_id, fresh.version.last_seq, LOAD_BATCH)
+                .await?;
+            let done = (plays.len() as i64) < LOAD_BATCH;
+            fresh.add(plays);
+            if done {
+                break;
+            }
+        }
+        let fresh = Arc::new(fresh);
+        self.cache.insert(user_id.to_owned(), fresh.clone());
+        Ok(fresh)
+    }
+}
