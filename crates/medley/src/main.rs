@@ -41,6 +41,8 @@ enum Command {
     },
     /// Import listening-history exports (files, folders or my_spotify_data.zip) for a user.
     Import(commands::import::ImportArgs),
+    /// Listening statistics of a user, as tables.
+    Stats(commands::stats::StatsArgs),
     /// Manage scheduled one-way syncs between playlists.
     SyncJobs {
         #[command(subcommand)]
@@ -66,6 +68,11 @@ async fn main() -> anyhow::Result<()> {
             let config = config::Config::resolve(&cli.storage, None)?;
             logging::init(false);
             commands::import::run(&config, args).await
+        }
+        Command::Stats(args) => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            commands::stats::run(&config, args).await
         }
         Command::SyncJobs { command } => {
             let config = config::Config::resolve(&cli.storage, None)?;

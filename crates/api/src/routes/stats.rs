@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use chrono::{NaiveDate, TimeZone};
-use chrono_tz::Tz;
+use chrono::TimeZone;
 use medley_domain::paging::Page;
 use medley_stats::{self as stats, Bucket, By, Entity, Query as StatsQuery};
 use serde::{Deserialize, Serialize};
@@ -19,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::{timestamp, Paging};
 use crate::service::catalog::track_objects;
-use crate::service::stats::UserHistory;
+use crate::service::stats::{self as stats_service, UserHistory};
 use crate::state::{now_ms, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -51,75 +50,15 @@ pub struct Window {
     pub podcasts: Option<bool>,
 }
 
-fn parse_tz(tz: Option<&str>) -> ApiResult<Tz> {
-    match tz {
-        None => Ok(Tz::UTC),
-        Some(name) => name.parse().map_err(|_| {
-            ApiError::BadRequest(format!(
-                "`tz` must be an IANA time zone such as Europe/Berlin, not `{name}`"
-            ))
-        }),
-    }
-}
-
-/// A bound given as a time or a local date; `end` dates mean the end of that day.
-fn parse_bound(name: &str, value: &str, tz: Tz, end: bool) -> ApiResult<i64> {
-    if let Ok(t) = value.parse::<jiff::Timestamp>() {
-        return Ok(t.as_millisecond());
-    }
-    let date: NaiveDate = value.parse().map_err(|_| {
-        ApiError::BadRequest(format!(
-            "`{name}` must be an RFC 3339 time (2024-05-01T10:00:00Z) or a date (2024-05-01), \
-             not `{value}`"
-        ))
-    })?;
-    let day = if end {
-        date.succ_opt().unwrap_or(date)
-    } else {
-        date
-    };
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
-    let local = tz
-        .from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .ok_or_else(|| ApiError::BadRequest(format!("`{name}` does not exist in {tz}")))?;
-    Ok(local.timestamp_millis())
-}
-
 impl Window {
     fn query(&self) -> ApiResult<StatsQuery> {
-        let tz = parse_tz(self.tz.as_deref())?;
-        let min_ms = match self.min_ms {
-            None => stats::DEFAULT_MIN_MS,
-            Some(v) if (0..=86_400_000).contains(&v) => v as u32,
-            Some(v) => {
-                return Err(ApiError::BadRequest(format!(
-                    "`min_ms` must be between 0 and 86400000, not {v}"
-                )))
-            }
-        };
-        let from_ms = match &self.from {
-            Some(v) => parse_bound("from", v, tz, false)?,
-            None => StatsQuery::all_time().from_ms,
-        };
-        let to_ms = match &self.to {
-            Some(v) => parse_bound("to", v, tz, true)?,
-            None => now_ms() + 1,
-        };
-        let q = StatsQuery {
-            from_ms,
-            to_ms,
-            tz,
-            min_ms,
-            podcasts: self.podcasts.unwrap_or(false),
-        };
-        q.validate()
-            .map_err(|e| ApiError::BadRequest(format!("{e} (from {from_ms}, to {to_ms})")))?;
-        Ok(q)
+        stats_service::window(
+            self.from.as_deref(),
+            self.to.as_deref(),
+            self.tz.as_deref(),
+            self.min_ms,
+            self.podcasts,
+        )
     }
 }
 

@@ -8,10 +8,13 @@ use std::sync::Arc;
 
 use medley_domain::Id;
 use medley_stats::{History, Kind, Listen, NONE};
-use medley_store::{PlayVersion, PlayedKind, StatPlay};
+use medley_store::{PlayVersion, PlayedKind, StatPlay, Store};
 
-use crate::error::ApiResult;
-use crate::state::AppState;
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{now_ms, AppState};
 
 /// Plays read from the store per query while loading.
 const LOAD_BATCH: i64 = 100_000;
@@ -111,7 +114,12 @@ impl Default for Histories {
 impl Histories {
     /// The user's history as of now.
     pub async fn get(&self, state: &AppState, user_id: &str) -> ApiResult<Arc<UserHistory>> {
-        let version = state.store.play_version(user_id).await?;
+        self.load(state.store.as_ref(), user_id).await
+    }
+
+    /// The user's history as of now, from `store`.
+    pub async fn load(&self, store: &dyn Store, user_id: &str) -> ApiResult<Arc<UserHistory>> {
+        let version = store.play_version(user_id).await?;
         let cached = self.cache.get(user_id);
         if let Some(h) = &cached {
             if h.version == version {
@@ -129,8 +137,7 @@ impl Histories {
             },
         };
         loop {
-            let plays = state
-                .store
+            let plays = store
                 .stat_plays_after(user_id, fresh.version.last_seq, LOAD_BATCH)
                 .await?;
             let done = (plays.len() as i64) < LOAD_BATCH;
@@ -143,4 +150,78 @@ impl Histories {
         self.cache.insert(user_id.to_owned(), fresh.clone());
         Ok(fresh)
     }
+}
+
+/// The window and filters of a question, from the API's or the CLI's parameters: `from` and
+/// `to` are RFC 3339 times or local dates (`to` dates included whole), `tz` an IANA zone.
+pub fn window(
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: Option<&str>,
+    min_ms: Option<i64>,
+    podcasts: Option<bool>,
+) -> ApiResult<medley_stats::Query> {
+    let tz = parse_tz(tz)?;
+    let min_ms = match min_ms {
+        None => medley_stats::DEFAULT_MIN_MS,
+        Some(v) if (0..=86_400_000).contains(&v) => v as u32,
+        Some(v) => {
+            return Err(ApiError::BadRequest(format!(
+                "`min_ms` must be between 0 and 86400000, not {v}"
+            )))
+        }
+    };
+    let from_ms = match from {
+        Some(v) => parse_bound("from", v, tz, false)?,
+        None => medley_stats::Query::all_time().from_ms,
+    };
+    let to_ms = match to {
+        Some(v) => parse_bound("to", v, tz, true)?,
+        None => now_ms() + 1,
+    };
+    let q = medley_stats::Query {
+        from_ms,
+        to_ms,
+        tz,
+        min_ms,
+        podcasts: podcasts.unwrap_or(false),
+    };
+    q.validate().map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(q)
+}
+
+fn parse_tz(tz: Option<&str>) -> ApiResult<Tz> {
+    match tz {
+        None => Ok(Tz::UTC),
+        Some(name) => name.parse().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "`tz` must be an IANA time zone such as Europe/Berlin, not `{name}`"
+            ))
+        }),
+    }
+}
+
+/// A bound given as a time or a local date; `end` dates mean the end of that day.
+fn parse_bound(name: &str, value: &str, tz: Tz, end: bool) -> ApiResult<i64> {
+    if let Ok(t) = value.parse::<jiff::Timestamp>() {
+        return Ok(t.as_millisecond());
+    }
+    let date: NaiveDate = value.parse().map_err(|_| {
+        ApiError::BadRequest(format!(
+            "`{name}` must be an RFC 3339 time (2024-05-01T10:00:00Z) or a date (2024-05-01), \
+             not `{value}`"
+        ))
+    })?;
+    let day = if end { date.succ_opt().unwrap_or(date) } else { date };
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
+    // Where midnight does not exist (a DST change at 00:00), the day starts an hour later.
+    let local = tz
+        .from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .ok_or_else(|| ApiError::BadRequest(format!("`{name}` does not exist in {tz}")))?;
+    Ok(local.timestamp_millis())
 }

@@ -1,0 +1,220 @@
+//! `medley stats --user NAME …`: the listening statistics of the API as tables.
+
+use std::collections::HashMap;
+
+use anyhow::anyhow;
+use chrono::TimeZone;
+use clap::{Args, Subcommand};
+use medley_api::service::stats::{window, Histories, UserHistory};
+use medley_api::state::now_ms;
+use medley_stats::{self as stats, Bucket, By, Entity};
+use medley_store::Store;
+
+use super::open_store;
+use crate::config::Config;
+
+#[derive(Args)]
+pub struct StatsArgs {
+    /// Whose statistics.
+    #[arg(long)]
+    pub user: String,
+    /// Start: an RFC 3339 time or a date (default: all time).
+    #[arg(long, global = true)]
+    pub from: Option<String>,
+    /// End: an RFC 3339 time or a date, included (default: now).
+    #[arg(long, global = true)]
+    pub to: Option<String>,
+    /// IANA time zone (default UTC).
+    #[arg(long, global = true)]
+    pub tz: Option<String>,
+    /// A listen counts from this many ms (default 30000).
+    #[arg(long, global = true)]
+    pub min_ms: Option<i64>,
+    /// Count podcast episodes and audiobooks too.
+    #[arg(long, global = true)]
+    pub podcasts: bool,
+    #[command(subcommand)]
+    pub question: Question,
+}
+
+#[derive(Subcommand)]
+pub enum Question {
+    /// Top tracks, artists or albums.
+    Top {
+        /// tracks, artists or albums
+        kind: String,
+        /// Rank by listening time instead of plays.
+        #[arg(long)]
+        by_time: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Plays, time and distinct tracks, artists, albums.
+    Totals,
+    /// Plays per day, week, month or year.
+    Timeline {
+        #[arg(long, default_value = "month")]
+        bucket: String,
+    },
+    /// Plays by weekday and hour.
+    Heatmap,
+    /// Longest and current run of days with plays.
+    Streaks,
+}
+
+fn entity(kind: &str) -> anyhow::Result<Entity> {
+    match kind {
+        "tracks" => Ok(Entity::Track),
+        "artists" => Ok(Entity::Artist),
+        "albums" => Ok(Entity::Album),
+        other => Err(anyhow!("no statistics of `{other}`: use tracks, artists or albums")),
+    }
+}
+
+pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let store: &dyn Store = store.as_ref();
+    let (user, _) = store
+        .user_by_username(&args.user)
+        .await?
+        .ok_or_else(|| anyhow!("no user named {}", args.user))?;
+    let q = window(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        args.tz.as_deref(),
+        args.min_ms,
+        Some(args.podcasts),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let h = Histories::default()
+        .load(store, &user.id)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    match args.question {
+        Question::Top {
+            kind,
+            by_time,
+            limit,
+        } => {
+            let entity = entity(&kind)?;
+            let by = if by_time { By::Time } else { By::Plays };
+            let top = stats::top(&h.history, &q, entity, by, limit.max(1), 0);
+            let indices: Vec<u32> = top.rows.iter().map(|r| r.entity).collect();
+            let labels = labels(store, &h, entity, &indices).await?;
+            println!("{:>4} {:>7} {:>9}  {}", "#", "PLAYS", "HOURS", kind.to_uppercase());
+            for (i, (r, label)) in top.rows.iter().zip(labels).enumerate() {
+                println!(
+                    "{:>4} {:>7} {:>9.1}  {label}",
+                    i + 1,
+                    r.plays,
+                    r.ms as f64 / 3.6e6
+                );
+            }
+            println!("{} {kind} in all", top.total);
+        }
+        Question::Totals => {
+            let t = stats::totals(&h.history, &q);
+            println!("plays             {}", t.plays);
+            println!("hours             {:.1}", t.ms as f64 / 3.6e6);
+            println!("distinct tracks   {}", t.distinct_tracks);
+            println!("distinct episodes {}", t.distinct_episodes);
+            println!("distinct artists  {}", t.distinct_artists);
+            println!("distinct albums   {}", t.distinct_albums);
+        }
+        Question::Timeline { bucket } => {
+            let bucket = match bucket.as_str() {
+                "day" => Bucket::Day,
+                "week" => Bucket::Week,
+                "month" => Bucket::Month,
+                "year" => Bucket::Year,
+                other => return Err(anyhow!("--bucket must be day, week, month or year, not {other}")),
+            };
+            println!("{:<10} {:>7} {:>9}", "START", "PLAYS", "HOURS");
+            for p in stats::timeline(&h.history, &q, bucket) {
+                println!("{:<10} {:>7} {:>9.1}", p.start, p.plays, p.ms as f64 / 3.6e6);
+            }
+        }
+        Question::Heatmap => {
+            let map = stats::heatmap(&h.history, &q);
+            print!("{:<4}", "");
+            for hour in 0..24 {
+                print!("{hour:>5}");
+            }
+            println!();
+            for (day, row) in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+                .iter()
+                .zip(&map.cells)
+            {
+                print!("{day:<4}");
+                for cell in row {
+                    print!("{:>5}", cell.plays);
+                }
+                println!();
+            }
+        }
+        Question::Streaks => {
+            let today = q
+                .tz
+                .timestamp_millis_opt(now_ms())
+                .single()
+                .map(|t| t.date_naive())
+                .ok_or_else(|| anyhow!("the clock is out of range"))?;
+            let s = stats::streaks(&h.history, &q, today);
+            let show = |r: Option<stats::Run>| {
+                r.map_or("none".to_owned(), |r| {
+                    format!("{} days, {} to {}", r.days, r.from, r.to)
+                })
+            };
+            println!("longest  {}", show(s.longest));
+            println!("current  {}", show(s.current));
+        }
+    }
+    Ok(())
+}
+
+/// "Artist – Title", artist or album names for the engine's indices.
+async fn labels(
+    store: &dyn Store,
+    h: &UserHistory,
+    entity: Entity,
+    indices: &[u32],
+) -> anyhow::Result<Vec<String>> {
+    let index = match entity {
+        Entity::Track => &h.items,
+        Entity::Artist => &h.artists,
+        Entity::Album => &h.albums,
+    };
+    let ids: Vec<String> = indices.iter().map(|&i| index.id(i).to_owned()).collect();
+    let mut names: HashMap<String, String> = HashMap::new();
+    match entity {
+        Entity::Track => {
+            for t in store.tracks(&ids).await? {
+                let artist = t.artists.first().map_or("", |a| a.name.as_str());
+                names.insert(t.id.clone(), format!("{artist} – {}", t.name));
+            }
+        }
+        Entity::Artist => {
+            for a in store.artists(&ids).await? {
+                names.insert(a.id.clone(), a.name);
+            }
+        }
+        Entity::Album => {
+            for a in store.albums(&ids).await? {
+                let artist = a.artists.first().map_or("", |x| x.name.as_str());
+                names.insert(a.id.clone(), format!("{artist} – {}", a.name));
+            }
+        }
+    }
+    for (id, p) in store.podcast_entities(&ids).await? {
+        let label = if p.kind == "episode" {
+            format!("{} – {}", p.detail, p.name)
+        } else {
+            p.name
+        };
+        names.insert(id, label);
+    }
+    Ok(ids
+        .into_iter()
+        .map(|id| names.remove(&id).unwrap_or(id))
+        .collect())
+}
