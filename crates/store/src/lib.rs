@@ -32,7 +32,7 @@ pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
-    Precision, StatPlay,
+    Precision, StatItem, StatPlay,
 };
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};

@@ -108,21 +108,25 @@ pub struct NewPlay {
     pub offline_at_ms: Option<i64>,
 }
 
-/// A stored play with what statistics need of it and of the item it names.
+/// A stored play with what statistics need of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatPlay {
     pub seq: i64,
     pub started_at_ms: i64,
-    pub ended_at_ms: i64,
     pub ms_played: i64,
     pub kind: PlayedKind,
     /// The track or episode id.
     pub item_id: Id,
-    /// The track's first artist, or the episode's show.
+    /// The `skipped` flag, or a play ended with the forward button.
+    pub skipped: bool,
+}
+
+/// What statistics group a played item by: the track's first artist and album, or the
+/// episode's show.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatItem {
     pub artist_id: Option<Id>,
     pub album_id: Option<Id>,
-    pub skipped: Option<bool>,
-    pub reason_end: Option<String>,
 }
 
 /// An episode (with its show's name) or a show, for rendering statistics.
@@ -168,6 +172,8 @@ pub trait PlayStore: Send + Sync {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StatPlay>>;
+    /// The artist and album (or show) of each played item among `ids`.
+    async fn stat_items(&self, ids: &[Id]) -> Result<HashMap<Id, StatItem>>;
     /// The version of the user's history: the highest play `seq` (grows with every insert)
     /// and the number of deletions so far. Equal versions, equal histories.
     async fn play_version(&self, user_id: &str) -> Result<PlayVersion>;
@@ -217,10 +223,6 @@ fn opt_flag(b: Option<bool>) -> Option<i64> {
     b.map(i64::from)
 }
 
-fn read_opt_flag(row: &AnyRow, col: &str) -> Result<Option<bool>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?.map(|v| v != 0))
-}
-
 #[async_trait]
 impl PlayStore for SqlStore {
     async fn play_writer(
@@ -243,14 +245,9 @@ impl PlayStore for SqlStore {
         limit: i64,
     ) -> Result<Vec<StatPlay>> {
         let rows = sqlx::query(
-            "SELECT p.seq, p.started_at, p.ended_at, p.ms_played, p.kind, p.skipped, p.reason_end, \
-             COALESCE(p.track_id, p.episode_id) AS item_id, \
-             COALESCE(ta.artist_id, e.show_id) AS artist_id, t.album_id \
-             FROM plays p \
-             LEFT JOIN tracks t ON t.id = p.track_id \
-             LEFT JOIN track_artists ta ON ta.track_id = p.track_id AND ta.ord = 0 \
-             LEFT JOIN episodes e ON e.id = p.episode_id \
-             WHERE p.user_id = $1 AND p.seq > $2 ORDER BY p.seq LIMIT $3",
+            "SELECT seq, started_at, ms_played, kind, COALESCE(track_id, episode_id), \
+             CASE WHEN skipped = 1 OR reason_end = 'fwdbtn' THEN 1 ELSE 0 END \
+             FROM plays WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(user_id)
         .bind(after_seq)
@@ -260,19 +257,45 @@ impl PlayStore for SqlStore {
         rows.iter()
             .map(|row| {
                 Ok(StatPlay {
-                    seq: row.try_get("seq")?,
-                    started_at_ms: row.try_get("started_at")?,
-                    ended_at_ms: row.try_get("ended_at")?,
-                    ms_played: row.try_get("ms_played")?,
-                    kind: PlayedKind::from_i64(row.try_get("kind")?),
-                    item_id: row.try_get("item_id")?,
-                    artist_id: row.try_get("artist_id")?,
-                    album_id: row.try_get("album_id")?,
-                    skipped: read_opt_flag(row, "skipped")?,
-                    reason_end: row.try_get("reason_end")?,
+                    seq: row.try_get(0)?,
+                    started_at_ms: row.try_get(1)?,
+                    ms_played: row.try_get(2)?,
+                    kind: PlayedKind::from_i64(row.try_get(3)?),
+                    item_id: row.try_get(4)?,
+                    skipped: row.try_get::<i64, _>(5)? != 0,
                 })
             })
             .collect()
+    }
+
+    async fn stat_items(&self, ids: &[Id]) -> Result<HashMap<Id, StatItem>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT t.id, ta.artist_id, t.album_id FROM tracks t \
+                 LEFT JOIN track_artists ta ON ta.track_id = t.id AND ta.ord = 0 \
+                 WHERE t.id IN ({}) \
+                 UNION ALL SELECT id, show_id, NULL FROM episodes WHERE id IN ({})",
+                bulk_params(self.backend(), 1, chunk.len()),
+                bulk_params(self.backend(), chunk.len() + 1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for _ in 0..2 {
+                for id in chunk {
+                    q = q.bind(id);
+                }
+            }
+            for row in q.fetch_all(&self.read).await? {
+                found.insert(
+                    row.try_get(0)?,
+                    StatItem {
+                        artist_id: row.try_get(1)?,
+                        album_id: row.try_get(2)?,
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     async fn play_version(&self, user_id: &str) -> Result<PlayVersion> {

@@ -341,18 +341,26 @@ pub async fn discoveries(
     let listed = limit(p.limit, 10, 50)?;
     let h = state.histories.get(&state, &auth.user.id).await?;
     let periods = stats::discoveries(&h.history, &q, entity, bucket, listed);
-    let mut out = Vec::with_capacity(periods.len());
-    for period in periods {
-        let indices: Vec<u32> = period.first.iter().map(|(e, _)| *e).collect();
-        let objects = render(&state, &h, entity, &indices).await?;
-        let first: Vec<Value> = period
-            .first
-            .iter()
-            .zip(objects)
-            .map(|((_, at), object)| json!({"first_played_at": timestamp(*at), "item": object}))
-            .collect();
-        out.push(json!({"start": period.start, "count": period.count, "first": first}));
-    }
+    // One lookup for the entities of every period.
+    let indices: Vec<u32> = periods
+        .iter()
+        .flat_map(|p| p.first.iter().map(|(e, _)| *e))
+        .collect();
+    let mut objects = render(&state, &h, entity, &indices).await?.into_iter();
+    let out: Vec<Value> = periods
+        .iter()
+        .map(|period| {
+            let first: Vec<Value> = period
+                .first
+                .iter()
+                .map(|(_, at)| {
+                    let item = objects.next().expect("one object per entity");
+                    json!({"first_played_at": timestamp(*at), "item": item})
+                })
+                .collect();
+            json!({"start": period.start, "count": period.count, "first": first})
+        })
+        .collect();
     Ok(axum::Json(json!({ "bucket": bucket, "periods": out })))
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use medley_domain::Id;
 use medley_stats::{History, Kind, Listen, NONE};
-use medley_store::{PlayVersion, PlayedKind, StatPlay, Store};
+use medley_store::{PlayVersion, PlayedKind, StatItem, StatPlay, Store};
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -51,23 +51,32 @@ pub struct UserHistory {
     pub history: History,
     /// Tracks and episodes.
     pub items: Index,
-    /// Whether item `i` is an episode or audiobook chapter.
-    pub podcast_items: Vec<bool>,
+    /// The artist and album index of each item.
+    item_groups: Vec<(u32, u32)>,
     /// Artists and shows.
     pub artists: Index,
     pub albums: Index,
 }
 
 impl UserHistory {
-    fn add(&mut self, plays: Vec<StatPlay>) {
+    /// Adds plays; `items` gives the artist and album of items not seen before.
+    fn add(&mut self, plays: Vec<StatPlay>, items: &HashMap<Id, StatItem>) {
         let mut listens = Vec::with_capacity(plays.len());
         for p in plays {
             let item = self.items.of(&p.item_id);
-            if item as usize == self.podcast_items.len() {
-                self.podcast_items.push(p.kind != PlayedKind::Track);
+            if item as usize == self.item_groups.len() {
+                let group = items.get(&p.item_id).cloned().unwrap_or_default();
+                let artist = group
+                    .artist_id
+                    .as_deref()
+                    .map_or(NONE, |a| self.artists.of(a));
+                let album = group
+                    .album_id
+                    .as_deref()
+                    .map_or(NONE, |a| self.albums.of(a));
+                self.item_groups.push((artist, album));
             }
-            let artist = p.artist_id.as_deref().map_or(NONE, |a| self.artists.of(a));
-            let album = p.album_id.as_deref().map_or(NONE, |a| self.albums.of(a));
+            let (artist, album) = self.item_groups[item as usize];
             listens.push(Listen {
                 started_at_ms: p.started_at_ms,
                 ms_played: p.ms_played.clamp(0, u32::MAX as i64) as u32,
@@ -79,11 +88,23 @@ impl UserHistory {
                 item,
                 artist,
                 album,
-                skipped: p.skipped == Some(true) || p.reason_end.as_deref() == Some("fwdbtn"),
+                skipped: p.skipped,
             });
             self.version.last_seq = self.version.last_seq.max(p.seq);
         }
         self.history.extend(listens);
+    }
+
+    /// Items of `plays` not indexed yet.
+    fn unknown_items(&self, plays: &[StatPlay]) -> Vec<Id> {
+        let mut ids: Vec<Id> = plays
+            .iter()
+            .filter(|p| !self.items.by_id.contains_key(&p.item_id))
+            .map(|p| p.item_id.clone())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     fn bytes(&self) -> u64 {
@@ -141,7 +162,8 @@ impl Histories {
                 .stat_plays_after(user_id, fresh.version.last_seq, LOAD_BATCH)
                 .await?;
             let done = (plays.len() as i64) < LOAD_BATCH;
-            fresh.add(plays);
+            let items = store.stat_items(&fresh.unknown_items(&plays)).await?;
+            fresh.add(plays, &items);
             if done {
                 break;
             }
@@ -186,7 +208,8 @@ pub fn window(
         min_ms,
         podcasts: podcasts.unwrap_or(false),
     };
-    q.validate().map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    q.validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(q)
 }
 
@@ -212,7 +235,11 @@ fn parse_bound(name: &str, value: &str, tz: Tz, end: bool) -> ApiResult<i64> {
              not `{value}`"
         ))
     })?;
-    let day = if end { date.succ_opt().unwrap_or(date) } else { date };
+    let day = if end {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
     // Where midnight does not exist (a DST change at 00:00), the day starts an hour later.
     let local = tz

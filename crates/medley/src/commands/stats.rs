@@ -67,7 +67,9 @@ fn entity(kind: &str) -> anyhow::Result<Entity> {
         "tracks" => Ok(Entity::Track),
         "artists" => Ok(Entity::Artist),
         "albums" => Ok(Entity::Album),
-        other => Err(anyhow!("no statistics of `{other}`: use tracks, artists or albums")),
+        other => Err(anyhow!(
+            "no statistics of `{other}`: use tracks, artists or albums"
+        )),
     }
 }
 
@@ -101,7 +103,13 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
             let top = stats::top(&h.history, &q, entity, by, limit.max(1), 0);
             let indices: Vec<u32> = top.rows.iter().map(|r| r.entity).collect();
             let labels = labels(store, &h, entity, &indices).await?;
-            println!("{:>4} {:>7} {:>9}  {}", "#", "PLAYS", "HOURS", kind.to_uppercase());
+            println!(
+                "{:>4} {:>7} {:>9}  {}",
+                "#",
+                "PLAYS",
+                "HOURS",
+                kind.to_uppercase()
+            );
             for (i, (r, label)) in top.rows.iter().zip(labels).enumerate() {
                 println!(
                     "{:>4} {:>7} {:>9.1}  {label}",
@@ -127,11 +135,20 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
                 "week" => Bucket::Week,
                 "month" => Bucket::Month,
                 "year" => Bucket::Year,
-                other => return Err(anyhow!("--bucket must be day, week, month or year, not {other}")),
+                other => {
+                    return Err(anyhow!(
+                        "--bucket must be day, week, month or year, not {other}"
+                    ))
+                }
             };
             println!("{:<10} {:>7} {:>9}", "START", "PLAYS", "HOURS");
             for p in stats::timeline(&h.history, &q, bucket) {
-                println!("{:<10} {:>7} {:>9.1}", p.start, p.plays, p.ms as f64 / 3.6e6);
+                println!(
+                    "{:<10} {:>7} {:>9.1}",
+                    p.start,
+                    p.plays,
+                    p.ms as f64 / 3.6e6
+                );
             }
         }
         Question::Heatmap => {
@@ -153,12 +170,11 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
             }
         }
         Question::Streaks => {
-            let today = q
-                .tz
-                .timestamp_millis_opt(now_ms())
-                .single()
-                .map(|t| t.date_naive())
-                .ok_or_else(|| anyhow!("the clock is out of range"))?;
+            let today =
+                q.tz.timestamp_millis_opt(now_ms())
+                    .single()
+                    .map(|t| t.date_naive())
+                    .ok_or_else(|| anyhow!("the clock is out of range"))?;
             let s = stats::streaks(&h.history, &q, today);
             let show = |r: Option<stats::Run>| {
                 r.map_or("none".to_owned(), |r| {
