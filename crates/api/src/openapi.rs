@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, catalog, compositions, items, library, ops, playlists, search, sync_jobs,
+    accounts, catalog, compositions, imports, items, library, ops, playlists, plays, search, stats,
+    sync_jobs,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +27,9 @@ use crate::routes::{
         sync_jobs::create, sync_jobs::list, sync_jobs::read, sync_jobs::remove, sync_jobs::pause,
         sync_jobs::resume, sync_jobs::run_now, sync_jobs::runs, items::add, items::reorder_or_replace, items::remove,
         library::saved, library::save, library::unsave, library::contains,
+        imports::upload, imports::list, imports::show, plays::play, plays::recently_played,
+        stats::top, stats::totals, stats::timeline, stats::heatmap, stats::streaks,
+        stats::discoveries, stats::skips, stats::compare, stats::forgotten, stats::spotify_top,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&Bearer),
@@ -35,6 +39,7 @@ use crate::routes::{
         (name = "playlists", description = "Playlists and their items"),
         (name = "composites", description = "Playlists built from playlists"),
         (name = "library", description = "Liked songs"),
+        (name = "stats", description = "Listening history: imports, plays, statistics (ListenBrainz submissions at /1/submit-listens)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -11,6 +11,7 @@
 //! | `--registration` | `MEDLEY_REGISTRATION` | `registration` | `open` (`open`/`closed`) |
 //! | `--max-playlist-items` | `MEDLEY_MAX_PLAYLIST_ITEMS` | `max_playlist_items` | 10000 |
 //! | `--body-limit-bytes` | `MEDLEY_BODY_LIMIT_BYTES` | `body_limit_bytes` | 1048576 |
+//! | `--import-max-bytes` | `MEDLEY_IMPORT_MAX_BYTES` | `import_max_bytes` | 4294967296 (uploads to `POST /v1/me/imports`) |
 //! | `--request-timeout-secs` | `MEDLEY_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 30 |
 //! | `--log-format` | `MEDLEY_LOG_FORMAT` | `log_format` | `text` (`text`/`json`) |
 //!
@@ -60,6 +61,9 @@ pub struct ServeArgs {
     pub body_limit_bytes: Option<usize>,
     #[arg(long, env = "MEDLEY_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: Option<u64>,
+    /// Largest export upload accepted by `POST /v1/me/imports`.
+    #[arg(long, env = "MEDLEY_IMPORT_MAX_BYTES")]
+    pub import_max_bytes: Option<u64>,
     /// `text` or `json`.
     #[arg(long, env = "MEDLEY_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -76,6 +80,7 @@ struct FileConfig {
     registration: Option<String>,
     max_playlist_items: Option<i64>,
     body_limit_bytes: Option<usize>,
+    import_max_bytes: Option<u64>,
     request_timeout_secs: Option<u64>,
     log_format: Option<String>,
 }
@@ -90,6 +95,7 @@ pub struct Config {
     pub registration_open: bool,
     pub max_playlist_items: i64,
     pub body_limit_bytes: usize,
+    pub import_max_bytes: u64,
     pub request_timeout: Duration,
     pub json_logs: bool,
 }
@@ -107,6 +113,7 @@ impl std::fmt::Debug for Config {
             .field("registration_open", &self.registration_open)
             .field("max_playlist_items", &self.max_playlist_items)
             .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("import_max_bytes", &self.import_max_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("json_logs", &self.json_logs)
             .finish()
@@ -185,6 +192,10 @@ impl Config {
             registration_open,
             max_playlist_items,
             body_limit_bytes,
+            import_max_bytes: serve
+                .import_max_bytes
+                .or(file.import_max_bytes)
+                .unwrap_or(4 * 1024 * 1024 * 1024),
             request_timeout: Duration::from_secs(timeout),
             json_logs,
         })

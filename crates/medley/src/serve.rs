@@ -35,6 +35,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
                 max_playlist_items: config.max_playlist_items,
                 body_limit_bytes: config.body_limit_bytes,
                 request_timeout: config.request_timeout,
+                spool_dir: config.data_dir.join("uploads"),
+                import_max_bytes: config.import_max_bytes,
                 ..ApiConfig::default()
             },
         )
