@@ -204,11 +204,10 @@ pub fn discoveries(
     let values = entity.values(h);
     let mut seen = vec![false; entity.bound(h)];
     let mut firsts: Vec<(u32, i64)> = Vec::new();
-    for i in 0..h.len() {
+    for (i, &v) in values.iter().enumerate() {
         if h.started[i] >= q.to_ms {
             break;
         }
-        let v = values[i];
         if v == NONE || !q.counts(h, i) || seen[v as usize] {
             continue;
         }

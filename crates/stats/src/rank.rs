@@ -251,8 +251,7 @@ pub fn forgotten(
 ) -> Vec<Forgotten> {
     let values = entity.values(h);
     let mut last = vec![i64::MIN; entity.bound(h)];
-    for i in 0..h.len() {
-        let v = values[i];
+    for (i, &v) in values.iter().enumerate() {
         if v != NONE && q.counts(h, i) {
             last[v as usize] = h.started[i];
         }
