@@ -83,6 +83,18 @@ fn entity(kind: &str) -> ApiResult<Entity> {
     }
 }
 
+/// The `type` parameter of questions about tracks or artists.
+fn track_or_artist(value: Option<&str>, default: Entity) -> ApiResult<Entity> {
+    match value {
+        None => Ok(default),
+        Some("tracks") => Ok(Entity::Track),
+        Some("artists") => Ok(Entity::Artist),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "`type` must be tracks or artists, not `{other}`"
+        ))),
+    }
+}
+
 fn bucket(value: Option<&str>, default: Bucket) -> ApiResult<Bucket> {
     Ok(match value {
         None => default,
@@ -328,15 +340,7 @@ pub async fn discoveries(
     Query(p): Query<DiscoveryParams>,
 ) -> ApiResult<axum::Json<Value>> {
     let q = w.query()?;
-    let entity = match p.kind.as_deref() {
-        None | Some("tracks") => Entity::Track,
-        Some("artists") => Entity::Artist,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "`type` must be tracks or artists, not `{other}`"
-            )))
-        }
-    };
+    let entity = track_or_artist(p.kind.as_deref(), Entity::Track)?;
     let bucket = bucket(p.bucket.as_deref(), Bucket::Month)?;
     let listed = limit(p.limit, 10, 50)?;
     let h = state.histories.get(&state, &auth.user.id).await?;
@@ -383,15 +387,7 @@ pub async fn skips(
     Query(p): Query<SkipParams>,
 ) -> ApiResult<axum::Json<Value>> {
     let q = w.query()?;
-    let entity = match p.kind.as_deref() {
-        Some("tracks") => Entity::Track,
-        None | Some("artists") => Entity::Artist,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "`type` must be tracks or artists, not `{other}`"
-            )))
-        }
-    };
+    let entity = track_or_artist(p.kind.as_deref(), Entity::Artist)?;
     let n = limit(p.limit, 20, 100)?;
     let h = state.histories.get(&state, &auth.user.id).await?;
     let s = stats::skips(&h.history, &q, entity, n);
@@ -437,15 +433,7 @@ pub async fn compare(
         podcasts: w.podcasts,
     };
     let b = vs.query()?;
-    let entity = match p.kind.as_deref() {
-        Some("tracks") => Entity::Track,
-        None | Some("artists") => Entity::Artist,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "`type` must be tracks or artists, not `{other}`"
-            )))
-        }
-    };
+    let entity = track_or_artist(p.kind.as_deref(), Entity::Artist)?;
     let n = limit(p.limit, 10, 50)?;
     let h = state.histories.get(&state, &auth.user.id).await?;
     let c = stats::compare(&h.history, &a, &b, entity, n);
@@ -484,15 +472,7 @@ pub async fn forgotten(
     Query(p): Query<ForgottenParams>,
 ) -> ApiResult<axum::Json<Value>> {
     let q = w.query()?;
-    let entity = match p.kind.as_deref() {
-        None | Some("tracks") => Entity::Track,
-        Some("artists") => Entity::Artist,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "`type` must be tracks or artists, not `{other}`"
-            )))
-        }
-    };
+    let entity = track_or_artist(p.kind.as_deref(), Entity::Track)?;
     let n = limit(p.limit, 20, 100)?;
     let h = state.histories.get(&state, &auth.user.id).await?;
     let rows = stats::forgotten(

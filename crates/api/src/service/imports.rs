@@ -140,15 +140,17 @@ pub fn run_in_background(
     spooled: Spooled,
 ) {
     tokio::spawn(async move {
-        let _slot = state.import_slots.clone().acquire_owned().await;
         let progress = Arc::new(Progress::default());
         let so_far = Arc::new(Mutex::new(report_json(&ImportReport::default())));
+        // Progress is written while the import waits for a slot too, so that no node takes
+        // a queued import for one whose node stopped.
         let ticker = tokio::spawn(report_progress(
             state.clone(),
             import_id.clone(),
             progress.clone(),
             so_far.clone(),
         ));
+        let _slot = state.import_slots.clone().acquire_owned().await;
         let importer = Importer::new(state.store.clone());
         let result = importer
             .run(

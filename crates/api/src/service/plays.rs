@@ -74,18 +74,7 @@ pub async fn record_player_play(
         play,
         item: Some(ItemRef::Track(p.track_id)),
     };
-    let recorded = record(
-        &state.store,
-        user_id,
-        vec![live],
-        "player",
-        Precision::Exact,
-        now_ms(),
-    )
-    .await
-    .map_err(anyhow::Error::from)?;
-    announce(state, user_id, recorded);
-    Ok(recorded)
+    record_live(state, user_id, vec![live], "player", Precision::Exact).await
 }
 
 /// Scrobbled listens (ListenBrainz shape), already checked.
@@ -98,25 +87,25 @@ pub async fn record_scrobbles(
         .into_iter()
         .map(|play| LivePlay { play, item: None })
         .collect();
-    let recorded = record(
-        &state.store,
-        user_id,
-        live,
-        "listenbrainz",
-        Precision::Live,
-        now_ms(),
-    )
-    .await
-    .map_err(anyhow::Error::from)?;
-    announce(state, user_id, recorded);
-    Ok(recorded)
+    record_live(state, user_id, live, "listenbrainz", Precision::Live).await
 }
 
-fn announce(state: &AppState, user_id: &str, recorded: Recorded) {
+/// Records plays and tells the bus when some were new.
+async fn record_live(
+    state: &AppState,
+    user_id: &str,
+    plays: Vec<LivePlay>,
+    source: &str,
+    precision: Precision,
+) -> ApiResult<Recorded> {
+    let recorded = record(&state.store, user_id, plays, source, precision, now_ms())
+        .await
+        .map_err(anyhow::Error::from)?;
     if recorded.added > 0 {
         state.bus.publish(Event::PlaysRecorded {
             user_id: user_id.to_owned(),
             added: recorded.added,
         });
     }
+    Ok(recorded)
 }
