@@ -325,3 +325,56 @@ async fn sync_job_commands_add_run_and_list() {
     let (ok, _, err) = run(medley(dir.path()).args(["sync-jobs", "run", &job])).await;
     assert!(!ok && err.contains("no sync job"), "{err}");
 }
+
+#[tokio::test]
+async fn import_and_stats_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "add", "ana"])
+        .env("MEDLEY_PASSWORD", "ana-password"))
+    .await;
+    assert!(ok, "{err}");
+    let samples = "../../../shared/samples";
+    let (ok, out, err) = run(medley(dir.path()).args(["import", "--user", "ana", samples])).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("endsong_sample.json"), "{out}");
+    assert!(
+        out.contains("not a JSON file"),
+        "the README is ignored and said so: {out}"
+    );
+    assert!(out.contains("17 plays added"), "{out}");
+    // Again: nothing new.
+    let (ok, out, _) = run(medley(dir.path()).args(["import", "--user", "ana", samples])).await;
+    assert!(ok);
+    assert!(out.contains("0 plays added"), "{out}");
+
+    let (ok, out, err) = run(medley(dir.path()).args(["stats", "--user", "ana", "totals"])).await;
+    assert!(ok, "{err}");
+    let plays = out.lines().find(|l| l.starts_with("plays")).unwrap();
+    assert!(
+        plays.ends_with(" 8"),
+        "17 plays, 8 of them tracks played 30 s or longer: {out}"
+    );
+    let (ok, out, _) = run(medley(dir.path()).args([
+        "stats",
+        "--user",
+        "ana",
+        "--tz",
+        "Europe/Berlin",
+        "top",
+        "artists",
+        "--limit",
+        "3",
+    ]))
+    .await;
+    assert!(ok);
+    assert_eq!(out.lines().count(), 5, "header, 3 rows, total: {out}");
+    let (ok, _, err) =
+        run(medley(dir.path()).args(["stats", "--user", "ana", "--tz", "Nowhere/City", "totals"]))
+            .await;
+    assert!(!ok);
+    assert!(err.contains("IANA"), "{err}");
+    let (ok, _, err) = run(medley(dir.path()).args(["import", "--user", "nobody", samples])).await;
+    assert!(!ok);
+    assert!(err.contains("no user named nobody"), "{err}");
+}

@@ -60,6 +60,71 @@ pub enum Question {
     Heatmap,
     /// Longest and current run of days with plays.
     Streaks,
+    /// First listens ever per period.
+    Discoveries {
+        /// tracks or artists
+        #[arg(default_value = "tracks")]
+        kind: String,
+        #[arg(long, default_value = "month")]
+        bucket: String,
+        /// How many first listens to name per period.
+        #[arg(long, default_value_t = 3)]
+        limit: usize,
+    },
+    /// Skip rates, overall and for the most played.
+    Skips {
+        /// tracks or artists
+        #[arg(default_value = "artists")]
+        kind: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// The window (--from, --to) against a second one.
+    Compare {
+        /// Start of the second window.
+        #[arg(long)]
+        vs_from: String,
+        /// End of the second window.
+        #[arg(long)]
+        vs_to: String,
+        /// tracks or artists
+        #[arg(default_value = "artists")]
+        kind: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Much played in the window, not in the last days.
+    Forgotten {
+        /// tracks or artists
+        #[arg(default_value = "tracks")]
+        kind: String,
+        #[arg(long, default_value_t = 90)]
+        quiet_days: u32,
+        #[arg(long, default_value_t = 10)]
+        min_plays: u64,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+fn bucket(name: &str) -> anyhow::Result<Bucket> {
+    match name {
+        "day" => Ok(Bucket::Day),
+        "week" => Ok(Bucket::Week),
+        "month" => Ok(Bucket::Month),
+        "year" => Ok(Bucket::Year),
+        other => Err(anyhow!(
+            "--bucket must be day, week, month or year, not {other}"
+        )),
+    }
+}
+
+fn track_or_artist(kind: &str) -> anyhow::Result<Entity> {
+    match kind {
+        "tracks" => Ok(Entity::Track),
+        "artists" => Ok(Entity::Artist),
+        other => Err(anyhow!("`{other}`: use tracks or artists")),
+    }
 }
 
 fn entity(kind: &str) -> anyhow::Result<Entity> {
@@ -183,6 +248,121 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
             };
             println!("longest  {}", show(s.longest));
             println!("current  {}", show(s.current));
+        }
+        Question::Discoveries {
+            kind,
+            bucket: name,
+            limit,
+        } => {
+            let entity = track_or_artist(&kind)?;
+            let periods = stats::discoveries(&h.history, &q, entity, bucket(&name)?, limit);
+            let indices: Vec<u32> = periods
+                .iter()
+                .flat_map(|p| p.first.iter().map(|(e, _)| *e))
+                .collect();
+            let mut names = labels(store, &h, entity, &indices).await?.into_iter();
+            println!("{:<10} {:>6}  FIRST HEARD", "START", "NEW");
+            for p in periods {
+                let first: Vec<String> = p.first.iter().filter_map(|_| names.next()).collect();
+                println!("{:<10} {:>6}  {}", p.start, p.count, first.join("; "));
+            }
+        }
+        Question::Skips { kind, limit } => {
+            let entity = track_or_artist(&kind)?;
+            let s = stats::skips(&h.history, &q, entity, limit.max(1));
+            let indices: Vec<u32> = s.rows.iter().map(|r| r.entity).collect();
+            let names = labels(store, &h, entity, &indices).await?;
+            println!(
+                "overall: {} of {} listens skipped ({:.1} %)",
+                s.overall.skipped,
+                s.overall.plays,
+                s.overall.rate * 100.0
+            );
+            println!(
+                "{:>7} {:>7} {:>7}  {}",
+                "LISTENS",
+                "SKIPPED",
+                "RATE",
+                kind.to_uppercase()
+            );
+            for (r, name) in s.rows.iter().zip(names) {
+                println!(
+                    "{:>7} {:>7} {:>6.1}%  {name}",
+                    r.rate.plays,
+                    r.rate.skipped,
+                    r.rate.rate * 100.0
+                );
+            }
+        }
+        Question::Compare {
+            vs_from,
+            vs_to,
+            kind,
+            limit,
+        } => {
+            let entity = track_or_artist(&kind)?;
+            let vs = window(
+                Some(&vs_from),
+                Some(&vs_to),
+                args.tz.as_deref(),
+                args.min_ms,
+                Some(args.podcasts),
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+            let c = stats::compare(&h.history, &q, &vs, entity, limit.max(1));
+            println!("plays: {} against {}", c.a.plays, c.b.plays);
+            let indices: Vec<u32> = c.rows.iter().map(|r| r.entity).collect();
+            let names = labels(store, &h, entity, &indices).await?;
+            let rank = |r: Option<usize>| r.map_or("-".to_owned(), |r| r.to_string());
+            println!(
+                "{:>6} {:>6} {:>6} {:>6}  {}",
+                "PLAYS",
+                "RANK",
+                "VS",
+                "RANK",
+                kind.to_uppercase()
+            );
+            for (r, name) in c.rows.iter().zip(names) {
+                println!(
+                    "{:>6} {:>6} {:>6} {:>6}  {name}",
+                    r.a_plays,
+                    rank(r.a_rank),
+                    r.b_plays,
+                    rank(r.b_rank)
+                );
+            }
+        }
+        Question::Forgotten {
+            kind,
+            quiet_days,
+            min_plays,
+            limit,
+        } => {
+            let entity = track_or_artist(&kind)?;
+            let rows = stats::forgotten(
+                &h.history,
+                &q,
+                entity,
+                now_ms(),
+                quiet_days,
+                min_plays.max(1),
+                limit.max(1),
+            );
+            let indices: Vec<u32> = rows.iter().map(|r| r.entity).collect();
+            let names = labels(store, &h, entity, &indices).await?;
+            println!(
+                "{:>6}  {:<20}  {}",
+                "PLAYS",
+                "LAST PLAYED",
+                kind.to_uppercase()
+            );
+            for (r, name) in rows.iter().zip(names) {
+                println!(
+                    "{:>6}  {:<20}  {name}",
+                    r.plays,
+                    medley_api::objects::timestamp(r.last_played_ms)
+                );
+            }
         }
     }
     Ok(())
