@@ -6,8 +6,9 @@ use medley_domain::catalog::NewTrack;
 use medley_domain::edit::{apply, Edit, EditError};
 use medley_domain::new_id;
 use medley_store::{
-    CatalogStore, CompositeStore, DetailsChange, ItemsEdit, JobStore, LibraryStore, NewPlaylist,
-    NewToken, NewUser, PlaylistStore, SqlStore, StoreError, SyncJob, SyncWrite, UserStore,
+    CatalogStore, CompositeStore, DetailsChange, ImportStore, ItemRef, ItemsEdit, JobStore,
+    LibraryStore, NewPlay, NewPlaylist, NewToken, NewUser, PlayStore, PlayedItem, PlayedKind,
+    PlaylistStore, Precision, SqlStore, StoreError, SyncJob, SyncWrite, UserStore,
 };
 use rand::{Rng, SeedableRng};
 
@@ -43,6 +44,8 @@ on_both_backends!(
     composites_store_definitions_ledgers_and_syncs,
     sync_jobs_and_runs,
     the_queue_leases_each_job_to_one_node,
+    plays_resolve_items_deduplicate_and_roll_back,
+    imports_record_progress_and_stale_ones_fail,
 );
 
 fn new_user(name: &str) -> NewUser {
@@ -842,4 +845,190 @@ async fn the_queue_leases_each_job_to_one_node(store: SqlStore) {
     let retried = store.lease("n3", 2_000, 1000, 50).await.unwrap();
     assert_eq!(retried.len(), 1);
     assert_eq!(retried[0].subject, a[1].subject);
+}
+
+fn played_track(spotify_id: Option<&str>, name: &str, artist: &str) -> PlayedItem {
+    PlayedItem::Track {
+        spotify_id: spotify_id.map(Into::into),
+        name: name.into(),
+        artist: artist.into(),
+        album: Some("Album".into()),
+    }
+}
+
+fn new_play(dedup: i64, precision: Precision, ended: i64, item: ItemRef) -> NewPlay {
+    NewPlay {
+        dedup,
+        name_hash: 7,
+        precision,
+        started_at_ms: ended - 100_000,
+        ended_at_ms: ended,
+        ms_played: 100_000,
+        measured: true,
+        kind: PlayedKind::Track,
+        item,
+        source: "extended_audio".into(),
+        platform: Some("ios".into()),
+        country: None,
+        reason_start: None,
+        reason_end: Some("fwdbtn".into()),
+        shuffle: Some(true),
+        skipped: None,
+        offline: None,
+        offline_at_ms: None,
+    }
+}
+
+async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
+    let ana = store.create_user(new_user("ana")).await.unwrap().id;
+    let ben = store.create_user(new_user("ben")).await.unwrap().id;
+
+    // A track known only by name takes the Spotify id when it comes; episodes get shows.
+    let mut w = store.play_writer(&ana, None).await.unwrap();
+    let by_name = w
+        .resolve(&[played_track(None, "Song", "Band")], 1)
+        .await
+        .unwrap();
+    let items = [
+        played_track(Some("sp1"), "Song", "band"),
+        played_track(Some("sp2"), "Other", "Band"),
+        PlayedItem::Episode {
+            spotify_id: None,
+            name: "Ep 1".into(),
+            show: "Show".into(),
+            audiobook: false,
+        },
+    ];
+    let refs = w.resolve(&items, 1).await.unwrap();
+    assert_eq!(refs[0], by_name[0], "found by artist and title");
+    assert_ne!(refs[1], refs[0]);
+    assert!(matches!(refs[2], ItemRef::Episode(_)));
+    let again = w.resolve(&items, 1).await.unwrap();
+    assert_eq!(again, refs, "resolving twice finds the same entities");
+
+    let t = refs[0].clone();
+    let plays = [
+        new_play(1, Precision::Exact, 1_000_000, t.clone()),
+        new_play(1, Precision::Exact, 1_000_000, t.clone()),
+        new_play(2, Precision::Minute, 2_000_000, t.clone()),
+    ];
+    assert_eq!(
+        w.insert(&plays).await.unwrap(),
+        2,
+        "one dedup hash, one play"
+    );
+    assert!(w.has_coarse_plays(1_900_000, 2_100_000).await.unwrap());
+    assert!(!w.has_coarse_plays(0, 1_500_000).await.unwrap());
+    let stamps = w.stamps(0, 3_000_000).await.unwrap();
+    assert_eq!(stamps.len(), 2);
+    w.commit().await.unwrap();
+
+    let v1 = store.play_version(&ana).await.unwrap();
+    let loaded = store.stat_plays_after(&ana, 0, 10).await.unwrap();
+    assert_eq!(loaded.len(), 2);
+    assert!(loaded[0].skipped, "a forward-button end counts as a skip");
+    assert_eq!(
+        loaded[0].item_id,
+        match &t {
+            ItemRef::Track(id) => id.clone(),
+            _ => unreachable!(),
+        }
+    );
+    let groups = store
+        .stat_items(&[loaded[0].item_id.clone()])
+        .await
+        .unwrap();
+    assert!(groups[&loaded[0].item_id].artist_id.is_some());
+    assert!(groups[&loaded[0].item_id].album_id.is_some());
+    assert_eq!(
+        store
+            .recent_track_plays(&ana, None, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .stat_plays_after(&ben, 0, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "per user"
+    );
+
+    // The same dedup hash for another user is another play; deletions change the version.
+    let mut w = store.play_writer(&ben, None).await.unwrap();
+    assert_eq!(w.insert(&plays[..1]).await.unwrap(), 1);
+    w.commit().await.unwrap();
+    let mut w = store.play_writer(&ana, None).await.unwrap();
+    let coarse = stamps
+        .iter()
+        .find(|s| s.precision == Precision::Minute)
+        .unwrap()
+        .seq;
+    w.delete(&[coarse]).await.unwrap();
+    w.commit().await.unwrap();
+    let v2 = store.play_version(&ana).await.unwrap();
+    assert_eq!(v2.deletions, v1.deletions + 1);
+
+    // Dropped without commit: nothing stays, not even the items it created.
+    let mut w = store.play_writer(&ana, None).await.unwrap();
+    let fresh = w
+        .resolve(&[played_track(Some("sp9"), "Gone", "Nobody")], 1)
+        .await
+        .unwrap();
+    w.insert(&[new_play(9, Precision::Exact, 5_000_000, fresh[0].clone())])
+        .await
+        .unwrap();
+    drop(w);
+    assert_eq!(store.play_version(&ana).await.unwrap(), v2);
+    assert!(store
+        .tracks_by_spotify_ids(&["sp9".into()])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn imports_record_progress_and_stale_ones_fail(store: SqlStore) {
+    let ana = store.create_user(new_user("ana")).await.unwrap().id;
+    let ben = store.create_user(new_user("ben")).await.unwrap().id;
+    store
+        .create_import("i1", &ana, "export.zip", 100, 1_000)
+        .await
+        .unwrap();
+    store
+        .create_import("i2", &ana, "old.json", 10, 1_000)
+        .await
+        .unwrap();
+    store
+        .import_progress("i1", 40, 7, "{\"files\":[]}", 5_000)
+        .await
+        .unwrap();
+    let i1 = store.import(&ana, "i1").await.unwrap().unwrap();
+    assert_eq!(
+        (i1.status.as_str(), i1.bytes_done, i1.rows_done),
+        ("running", 40, 7)
+    );
+    assert!(
+        store.import(&ben, "i1").await.unwrap().is_none(),
+        "only its owner sees it"
+    );
+    // i2 made no progress since 1,000: its node is gone.
+    assert_eq!(store.fail_stale_imports(2_000, 6_000).await.unwrap(), 1);
+    let i2 = store.import(&ana, "i2").await.unwrap().unwrap();
+    assert_eq!(i2.status, "failed");
+    assert!(i2.error.unwrap().contains("upload the export again"));
+    store
+        .finish_import("i1", 9, "{}", None, 7_000)
+        .await
+        .unwrap();
+    let i1 = store.import(&ana, "i1").await.unwrap().unwrap();
+    assert_eq!(
+        (i1.status.as_str(), i1.bytes_done, i1.rows_done),
+        ("done", 100, 9)
+    );
+    assert_eq!(i1.finished_at_ms, Some(7_000));
+    let all = store.imports(&ana, 10, 0).await.unwrap();
+    assert_eq!(all.len(), 2);
 }
