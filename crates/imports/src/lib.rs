@@ -23,10 +23,13 @@ pub mod pipeline;
 pub mod report;
 
 use std::io::Read;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use medley_store::Store;
+use tokio::sync::mpsc;
+
+use crate::pipeline::BATCHES_AHEAD;
 
 pub use error::ImportError;
 pub use inputs::{collect, Entry, InputError, ZipLimits};
@@ -60,34 +63,65 @@ impl Importer {
     ) -> Result<ImportReport, ImportError> {
         let total: u64 = entries.iter().map(Entry::size).sum();
         progress.bytes_total.store(total, Ordering::Relaxed);
+        let skips: Vec<Option<(FileStatus, String)>> = entries.iter().map(skip_reason).collect();
+        let to_parse: Vec<Entry> = entries
+            .iter()
+            .zip(&skips)
+            .filter(|(_, skip)| skip.is_none())
+            .map(|(e, _)| e.clone())
+            .collect();
+        // One thread parses every file in turn, a few batches ahead of the writer.
+        let (sender, mut received) = mpsc::channel(BATCHES_AHEAD);
+        let stop = Arc::new(AtomicBool::new(false));
+        let parser = {
+            let (progress, stop) = (progress.clone(), stop.clone());
+            tokio::task::spawn_blocking(move || {
+                pipeline::parse_all(to_parse, &progress, &stop, sender, now_ms)
+            })
+        };
         let mut report = ImportReport::default();
         let mut items = ItemCache::new();
-        for entry in entries {
-            let before = progress.bytes_done.load(Ordering::Relaxed);
-            let outcome = match skip_reason(entry) {
-                Some((status, reason)) => FileOutcome::not_imported(entry.name(), status, reason),
+        let mut failure = None;
+        for (entry, skip) in entries.iter().zip(skips) {
+            let outcome = match skip {
+                Some((status, reason)) => {
+                    progress
+                        .bytes_done
+                        .fetch_add(entry.size(), Ordering::Relaxed);
+                    FileOutcome::not_imported(entry.name(), status, reason)
+                }
                 None => {
-                    pipeline::import_entry(
+                    let imported = pipeline::import_file(
                         &self.store,
                         user_id,
                         import_id,
                         entry,
                         &mut items,
                         progress,
+                        &mut received,
                         now_ms,
                     )
-                    .await?
+                    .await;
+                    match imported {
+                        Ok(outcome) => outcome,
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
                 }
             };
-            // Whatever the parser read, the file counts as done.
-            progress
-                .bytes_done
-                .store(before + entry.size(), Ordering::Relaxed);
             progress.files_done.fetch_add(1, Ordering::Relaxed);
             report.push(outcome);
             on_file(&report);
         }
-        Ok(report)
+        stop.store(true, Ordering::Relaxed);
+        drop(received);
+        parser.await.map_err(|e| ImportError::Task(e.to_string()))?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::report::{FileOutcome, FileStatus, RejectedRow, LISTED_REJECTIONS};
 /// Plays parsed per batch handed to the writer.
 const BATCH: usize = 8_192;
 /// Batches parsed ahead of the writer.
-const BATCHES_AHEAD: usize = 3;
+pub(crate) const BATCHES_AHEAD: usize = 3;
 
 /// Counters of a running import, read by whoever shows progress.
 #[derive(Debug, Default)]
@@ -56,49 +56,67 @@ impl Read for Counted<'_> {
     }
 }
 
-/// What the parsing thread hands back at the end.
-struct Parsed {
-    result: Result<medley_history::FileReport, FileError>,
-    rejected_rows: Vec<RejectedRow>,
+/// What the parsing thread sends for each file: its plays in batches, then how it ended.
+pub(crate) enum Parsed {
+    Batch(Vec<Play>),
+    End {
+        result: Result<medley_history::FileReport, FileError>,
+        rejected_rows: Vec<RejectedRow>,
+    },
 }
 
-/// Imports one file for `user_id`. A file that cannot be read whole comes back `Rejected`
-/// with nothing of it stored; `Err` means storage failed.
-pub async fn import_entry(
+/// The parsing side of an import, run on a blocking thread: parses `entries` one after the
+/// other, so that the next file is parsed while the previous one is written and committed.
+/// Stops when `stop` is set or the writer hangs up.
+pub(crate) fn parse_all(
+    entries: Vec<Entry>,
+    progress: &Progress,
+    stop: &AtomicBool,
+    sender: mpsc::Sender<Parsed>,
+    now_ms: i64,
+) {
+    for entry in entries {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let before = progress.bytes_done.load(Ordering::Relaxed);
+        let end = parse(&entry, progress, stop, &sender, now_ms);
+        // Whatever the parser read (a broken file stops early), the file counts as done.
+        let read = progress.bytes_done.load(Ordering::Relaxed) - before;
+        progress
+            .bytes_done
+            .fetch_add(entry.size().saturating_sub(read), Ordering::Relaxed);
+        if sender.blocking_send(end).is_err() {
+            return;
+        }
+    }
+}
+
+/// Imports one file for `user_id` from the parser's messages. A file that cannot be read
+/// whole comes back `Rejected` with nothing of it stored; `Err` means storage failed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn import_file(
     store: &Arc<dyn Store>,
     user_id: &str,
     import_id: &str,
     entry: &Entry,
     items: &mut ItemCache,
-    progress: &Arc<Progress>,
+    progress: &Progress,
+    received: &mut mpsc::Receiver<Parsed>,
     now_ms: i64,
 ) -> Result<FileOutcome, ImportError> {
-    let (batches, mut received) = mpsc::channel::<Vec<Play>>(BATCHES_AHEAD);
-    let stop = Arc::new(AtomicBool::new(false));
-    let parser = {
-        let (entry, progress, stop) = (entry.clone(), progress.clone(), stop.clone());
-        tokio::task::spawn_blocking(move || parse(&entry, &progress, &stop, batches, now_ms))
+    let (writer, stats, local_items, end) =
+        write(store, user_id, import_id, items, progress, received, now_ms).await?;
+    let Parsed::End {
+        result,
+        rejected_rows,
+    } = end
+    else {
+        unreachable!("write returns at the end of a file")
     };
-
-    let written = write(
-        store,
-        user_id,
-        import_id,
-        items,
-        progress,
-        &mut received,
-        now_ms,
-    )
-    .await;
-    if written.is_err() {
-        stop.store(true, Ordering::Relaxed);
-    }
-    drop(received);
-    let parsed = parser.await.map_err(|e| ImportError::Task(e.to_string()))?;
-    let (writer, stats, local_items) = written?;
     let mut outcome = FileOutcome::new(entry.name(), FileStatus::Imported);
-    outcome.rejected_rows = parsed.rejected_rows;
-    let report = match parsed.result {
+    outcome.rejected_rows = rejected_rows;
+    let report = match result {
         Ok(report) => report,
         Err(error) => {
             // Dropping the writer rolls the file back, catalog items included.
@@ -142,12 +160,12 @@ pub(crate) async fn settle(
     Ok((new, extra.len() as u64 - new))
 }
 
-/// The blocking half: parse the entry, sending plays in batches.
+/// Parses one entry, sending its plays in batches; returns how it ended.
 fn parse(
     entry: &Entry,
     progress: &Progress,
     stop: &AtomicBool,
-    batches: mpsc::Sender<Vec<Play>>,
+    batches: &mpsc::Sender<Parsed>,
     now_ms: i64,
 ) -> Parsed {
     let options = ReadOptions::new(now_ms).video(entry.is_video_history());
@@ -164,7 +182,7 @@ fn parse(
                 batch.push(play);
                 if batch.len() == BATCH {
                     let full = mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if batches.blocking_send(full).is_err() {
+                    if batches.blocking_send(Parsed::Batch(full)).is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
                 }
@@ -176,15 +194,18 @@ fn parse(
             }
             RowOutcome::Skipped { .. } => {}
         });
-        if result.is_ok() && !batch.is_empty() && batches.blocking_send(batch).is_err() {
+        if result.is_ok()
+            && !batch.is_empty()
+            && batches.blocking_send(Parsed::Batch(batch)).is_err()
+        {
             stop.store(true, Ordering::Relaxed);
         }
-        Parsed {
+        Parsed::End {
             result,
             rejected_rows,
         }
     });
-    read.unwrap_or_else(|e| Parsed {
+    read.unwrap_or_else(|e| Parsed::End {
         result: Err(FileError::Io(e)),
         rejected_rows: Vec::new(),
     })
@@ -197,7 +218,7 @@ struct Written {
     range: Option<(i64, i64)>,
 }
 
-type WriteResult = (Box<dyn PlayWriter>, Written, ItemCache);
+type WriteResult = (Box<dyn PlayWriter>, Written, ItemCache, Parsed);
 
 /// The async half: resolve items and insert each batch as it arrives.
 async fn write(
@@ -206,7 +227,7 @@ async fn write(
     import_id: &str,
     items: &ItemCache,
     progress: &Progress,
-    received: &mut mpsc::Receiver<Vec<Play>>,
+    received: &mut mpsc::Receiver<Parsed>,
     now_ms: i64,
 ) -> Result<WriteResult, ImportError> {
     let mut writer = store.play_writer(user_id, Some(import_id)).await?;
@@ -217,7 +238,12 @@ async fn write(
     };
     // Items created inside this file's transaction: only kept if it commits.
     let mut local: ItemCache = HashMap::new();
-    while let Some(batch) = received.recv().await {
+    loop {
+        let batch = match received.recv().await {
+            Some(Parsed::Batch(batch)) => batch,
+            Some(end) => return Ok((writer, stats, local, end)),
+            None => return Err(ImportError::Task("the parser stopped".into())),
+        };
         let wanted: Vec<PlayedItem> = batch.iter().map(played_item).collect();
         let unknown: HashSet<&PlayedItem> = wanted
             .iter()
@@ -245,5 +271,4 @@ async fn write(
         stats.inserted += writer.insert(&plays).await?;
         progress.rows_done.fetch_add(rows, Ordering::Relaxed);
     }
-    Ok((writer, stats, local))
 }

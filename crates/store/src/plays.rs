@@ -823,10 +823,12 @@ async fn resolve_tracks(
     let albums = albums_by_name(tx, backend, &album_wants, now_ms).await?;
     let mut track_rows = Vec::with_capacity(create.len());
     let mut artist_rows = Vec::with_capacity(create.len());
+    let mut grown: Vec<Id> = Vec::new();
     for (n, &i) in create.iter().enumerate() {
         let w = &wants[i];
         let (artist, album) = &album_wants[n];
         let album_id = albums[&(artist.clone(), name_key(album))].clone();
+        grown.push(album_id.clone());
         let id = ids[i].clone().expect("assigned above");
         track_rows.push(vec![
             Value::Text(id.clone()),
@@ -855,8 +857,10 @@ async fn resolve_tracks(
     insert_rows(tx, backend, "tracks", &cols, &track_rows).await?;
     let cols = ["track_id", "ord", "artist_id"];
     insert_rows(tx, backend, "track_artists", &cols, &artist_rows).await?;
-    let album_ids: Vec<String> = albums.values().cloned().collect();
-    for chunk in album_ids.chunks(LOOKUP_CHUNK) {
+    // Recount the albums that gained tracks.
+    grown.sort_unstable();
+    grown.dedup();
+    for chunk in grown.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "UPDATE albums SET total_tracks = \
              (SELECT COUNT(*) FROM tracks WHERE tracks.album_id = albums.id) WHERE id IN ({})",
