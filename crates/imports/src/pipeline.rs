@@ -1,7 +1,7 @@
-//! Importing one file: a blocking thread parses it while the caller's task resolves catalog
-//! items and writes plays in batches, all in one transaction committed only when the parse
-//! ends well. Parse and write overlap, on two cores; memory holds a few batches, whatever the
-//! file size.
+//! Importing files: one blocking thread parses them in turn while the caller's task resolves
+//! catalog items and writes plays in batches, one transaction per file committed only when
+//! its parse ended well. Parse and write overlap, on two cores, also across files; memory
+//! holds a few batches, whatever the file size.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
@@ -41,6 +41,8 @@ struct Counted<'r> {
     inner: &'r mut dyn Read,
     progress: &'r Progress,
     stop: &'r AtomicBool,
+    /// Bytes of this file read so far.
+    read: u64,
 }
 
 impl Read for Counted<'_> {
@@ -49,6 +51,7 @@ impl Read for Counted<'_> {
             return Err(io::Error::other("the import stopped"));
         }
         let n = self.inner.read(buf)?;
+        self.read += n as u64;
         self.progress
             .bytes_done
             .fetch_add(n as u64, Ordering::Relaxed);
@@ -79,10 +82,8 @@ pub(crate) fn parse_all(
         if stop.load(Ordering::Relaxed) {
             return;
         }
-        let before = progress.bytes_done.load(Ordering::Relaxed);
-        let end = parse(&entry, progress, stop, &sender, now_ms);
+        let (end, read) = parse(&entry, progress, stop, &sender, now_ms);
         // Whatever the parser read (a broken file stops early), the file counts as done.
-        let read = progress.bytes_done.load(Ordering::Relaxed) - before;
         progress
             .bytes_done
             .fetch_add(entry.size().saturating_sub(read), Ordering::Relaxed);
@@ -160,24 +161,25 @@ pub(crate) async fn settle(
     Ok((new, extra.len() as u64 - new))
 }
 
-/// Parses one entry, sending its plays in batches; returns how it ended.
+/// Parses one entry, sending its plays in batches; returns how it ended and the bytes read.
 fn parse(
     entry: &Entry,
     progress: &Progress,
     stop: &AtomicBool,
     batches: &mpsc::Sender<Parsed>,
     now_ms: i64,
-) -> Parsed {
+) -> (Parsed, u64) {
     let options = ReadOptions::new(now_ms).video(entry.is_video_history());
     let read = entry.read_with(|input| {
         let mut batch = Vec::with_capacity(BATCH);
         let mut rejected_rows = Vec::new();
-        let reader = Counted {
+        let mut reader = Counted {
             inner: input,
             progress,
             stop,
+            read: 0,
         };
-        let result = read_file(reader, &options, |outcome| match outcome {
+        let result = read_file(&mut reader, &options, |outcome| match outcome {
             RowOutcome::Parsed { play, .. } => {
                 batch.push(play);
                 if batch.len() == BATCH {
@@ -200,14 +202,18 @@ fn parse(
         {
             stop.store(true, Ordering::Relaxed);
         }
-        Parsed::End {
+        let end = Parsed::End {
             result,
             rejected_rows,
-        }
+        };
+        (end, reader.read)
     });
-    read.unwrap_or_else(|e| Parsed::End {
-        result: Err(FileError::Io(e)),
-        rejected_rows: Vec::new(),
+    read.unwrap_or_else(|e| {
+        let end = Parsed::End {
+            result: Err(FileError::Io(e)),
+            rejected_rows: Vec::new(),
+        };
+        (end, 0)
     })
 }
 
