@@ -8,7 +8,7 @@
 //! with its position. Copies of one play from exports of different precision are paired by
 //! tolerance ([`matching`]) so each play counts once.
 //!
-//! Layout: [`inputs`] (files, folders, zip checks), [`pipeline`] (one file), [`live`] (plays
+//! Layout: [`inputs`] (files, folders, zip checks), [`pipeline`] (parsing and writing), [`live`] (plays
 //! reported one at a time), [`convert`]
 //! (parsed play to stored play), [`matching`] (copies of different precision), [`report`],
 //! [`error`].
