@@ -8,10 +8,9 @@
 //! with its position. Copies of one play from exports of different precision are paired by
 //! tolerance ([`matching`]) so each play counts once.
 //!
-//! Layout: [`inputs`] (files, folders, zip checks), [`pipeline`] (parsing and writing), [`live`] (plays
-//! reported one at a time), [`convert`]
-//! (parsed play to stored play), [`matching`] (copies of different precision), [`report`],
-//! [`error`].
+//! Layout: [`inputs`] (files, folders, zip checks), [`pipeline`] (parsing and writing),
+//! [`live`] (plays reported one at a time), [`convert`] (parsed play to stored play),
+//! [`matching`] (copies of different precision), [`report`], [`error`].
 #![forbid(unsafe_code)]
 
 pub mod convert;
