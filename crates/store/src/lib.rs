@@ -4,7 +4,7 @@
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
-//!   [`imports`]: one trait per area, with its SQL.
+//!   [`imports`], [`connections`]: one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -13,6 +13,7 @@
 
 pub mod catalog;
 pub mod composites;
+pub mod connections;
 mod error;
 pub mod imports;
 pub mod jobs;
@@ -25,6 +26,7 @@ pub mod users;
 
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
+pub use connections::{Connection, ConnectionStore, NewConnection, PendingAuthorization, Usage};
 pub use error::{Result, StoreError};
 pub use imports::{ImportStore, StoredImport};
 pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun};
@@ -47,6 +49,7 @@ pub trait Store:
     + JobStore
     + PlayStore
     + ImportStore
+    + ConnectionStore
 {
 }
 
@@ -59,5 +62,6 @@ impl<T> Store for T where
         + JobStore
         + PlayStore
         + ImportStore
+        + ConnectionStore
 {
 }
