@@ -9,6 +9,7 @@
 //! - [`error`]: the one error type at the edge, rendered as problem+json.
 //! - [`extract`]: extractors that turn rejections into precise 4xx answers, and bearer auth.
 //! - [`cache`]: the hot-item caches (tokens, playlist metadata, rendered tracks and pages).
+//! - [`sealing`]: secrets at rest (OAuth tokens), sealed with a key kept outside the database.
 //! - [`openapi`], [`metrics`], [`state`].
 //!
 //! Must not import: the binary's configuration or CLI (it receives an [`ApiConfig`]).
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod objects;
 pub mod openapi;
 pub mod routes;
+pub mod sealing;
 pub mod service;
 pub mod state;
 

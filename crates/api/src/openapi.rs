@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, catalog, compositions, imports, items, library, ops, playlists, plays, search, stats,
+    accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays, search, stats,
     sync_jobs,
 };
 
@@ -30,6 +30,7 @@ use crate::routes::{
         imports::upload, imports::list, imports::show, plays::play, plays::recently_played,
         stats::top, stats::totals, stats::timeline, stats::heatmap, stats::streaks,
         stats::discoveries, stats::skips, stats::compare, stats::forgotten, stats::spotify_top,
+        connections::begin, connections::callback, connections::list, connections::remove,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&Bearer),
@@ -39,6 +40,7 @@ use crate::routes::{
         (name = "playlists", description = "Playlists and their items"),
         (name = "composites", description = "Playlists built from playlists"),
         (name = "library", description = "Liked songs"),
+        (name = "connections", description = "Linked Spotify accounts"),
         (name = "stats", description = "Listening history: imports, plays, statistics (ListenBrainz submissions at /1/submit-listens)"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -70,9 +70,22 @@ pub struct AppState {
     pub import_slots: Arc<tokio::sync::Semaphore>,
     /// Users' listening histories kept in memory for statistics.
     pub histories: Arc<crate::service::stats::Histories>,
+    /// Spotify, when an app is configured (`MEDLEY_SPOTIFY_CLIENT_ID`).
+    pub spotify: Option<Arc<crate::service::spotify::Spotify>>,
 }
 
 impl AppState {
+    /// Spotify, or the answer to give when no app is configured.
+    pub fn spotify(&self) -> crate::error::ApiResult<&Arc<crate::service::spotify::Spotify>> {
+        self.spotify.as_ref().ok_or_else(|| {
+            crate::error::ApiError::Unavailable(
+                "Spotify is not configured on this server: its operator must set \
+                 MEDLEY_SPOTIFY_CLIENT_ID (see the README)"
+                    .into(),
+            )
+        })
+    }
+
     pub fn new(
         store: Arc<dyn Store>,
         bus: Bus,
@@ -94,6 +107,7 @@ impl AppState {
             node_id: medley_domain::new_id(),
             import_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             histories: Arc::default(),
+            spotify: None,
         }
     }
 }

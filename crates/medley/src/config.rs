@@ -14,6 +14,16 @@
 //! | `--import-max-bytes` | `MEDLEY_IMPORT_MAX_BYTES` | `import_max_bytes` | 4294967296 (uploads to `POST /v1/me/imports`) |
 //! | `--request-timeout-secs` | `MEDLEY_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 30 |
 //! | `--log-format` | `MEDLEY_LOG_FORMAT` | `log_format` | `text` (`text`/`json`) |
+//! | `--spotify-client-id` | `MEDLEY_SPOTIFY_CLIENT_ID` | `spotify_client_id` | none (Spotify off) |
+//! | | `MEDLEY_SPOTIFY_CLIENT_SECRET` | `spotify_client_secret` | none (PKCE alone) |
+//! | `--spotify-api-url` | `MEDLEY_SPOTIFY_API_URL` | `spotify_api_url` | `https://api.spotify.com/v1` |
+//! | `--spotify-accounts-url` | `MEDLEY_SPOTIFY_ACCOUNTS_URL` | `spotify_accounts_url` | `https://accounts.spotify.com` |
+//! | `--spotify-daily-budget` | `MEDLEY_SPOTIFY_DAILY_BUDGET` | `spotify_daily_budget` | none (no budget of Medley's own) |
+//! | | `MEDLEY_SECRET_KEY` | | none: the key file is used |
+//! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
+//!
+//! The secret key (32 bytes, base64) seals OAuth tokens at rest; it is kept outside the
+//! database, and every node sharing one database needs the same key.
 //!
 //! Log levels follow `RUST_LOG` (default `info`). The database URL's password is never logged.
 
@@ -41,6 +51,19 @@ pub struct StorageArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Client id of your Spotify app (developer.spotify.com); without it Spotify is off.
+    #[arg(long, env = "MEDLEY_SPOTIFY_CLIENT_ID", global = true)]
+    pub spotify_client_id: Option<String>,
+    #[arg(long, env = "MEDLEY_SPOTIFY_API_URL", global = true)]
+    pub spotify_api_url: Option<String>,
+    #[arg(long, env = "MEDLEY_SPOTIFY_ACCOUNTS_URL", global = true)]
+    pub spotify_accounts_url: Option<String>,
+    /// Requests per rolling 24 hours Medley allows itself for the app, shared by its users.
+    #[arg(long, env = "MEDLEY_SPOTIFY_DAILY_BUDGET", global = true)]
+    pub spotify_daily_budget: Option<u64>,
+    /// File holding the key that seals tokens at rest (created if missing).
+    #[arg(long, env = "MEDLEY_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// Settings of `medley serve`.
@@ -83,6 +106,52 @@ struct FileConfig {
     import_max_bytes: Option<u64>,
     request_timeout_secs: Option<u64>,
     log_format: Option<String>,
+    spotify_client_id: Option<String>,
+    spotify_client_secret: Option<String>,
+    spotify_api_url: Option<String>,
+    spotify_accounts_url: Option<String>,
+    spotify_daily_budget: Option<u64>,
+    secret_key_file: Option<PathBuf>,
+}
+
+/// How Medley reaches Spotify, when an app is configured.
+#[derive(Clone)]
+pub struct SpotifySettings {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub api_url: String,
+    pub accounts_url: String,
+    pub daily_budget: Option<u64>,
+}
+
+impl std::fmt::Debug for SpotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpotifySettings")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field("api_url", &self.api_url)
+            .field("accounts_url", &self.accounts_url)
+            .field("daily_budget", &self.daily_budget)
+            .finish()
+    }
+}
+
+/// Where the key sealing secrets at rest comes from.
+#[derive(Clone)]
+pub enum SecretKey {
+    /// `MEDLEY_SECRET_KEY`, base64.
+    Inline(String),
+    /// A file holding the base64 key, created on first use.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretKey::Inline(_) => f.write_str("Inline(<redacted>)"),
+            SecretKey::File(p) => write!(f, "File({})", p.display()),
+        }
+    }
 }
 
 /// The resolved configuration.
@@ -98,6 +167,8 @@ pub struct Config {
     pub import_max_bytes: u64,
     pub request_timeout: Duration,
     pub json_logs: bool,
+    pub spotify: Option<SpotifySettings>,
+    pub secret_key: SecretKey,
 }
 
 impl std::fmt::Debug for Config {
@@ -116,6 +187,8 @@ impl std::fmt::Debug for Config {
             .field("import_max_bytes", &self.import_max_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("json_logs", &self.json_logs)
+            .field("spotify", &self.spotify)
+            .field("secret_key", &self.secret_key)
             .finish()
     }
 }
@@ -180,7 +253,40 @@ impl Config {
         if timeout == 0 {
             bail!("the request timeout must be at least 1 second");
         }
+        let spotify = match storage.spotify_client_id.clone().or(file.spotify_client_id) {
+            Some(client_id) if !client_id.trim().is_empty() => Some(SpotifySettings {
+                client_id,
+                client_secret: std::env::var("MEDLEY_SPOTIFY_CLIENT_SECRET")
+                    .ok()
+                    .or(file.spotify_client_secret)
+                    .filter(|s| !s.is_empty()),
+                api_url: storage
+                    .spotify_api_url
+                    .clone()
+                    .or(file.spotify_api_url)
+                    .unwrap_or_else(|| "https://api.spotify.com/v1".into()),
+                accounts_url: storage
+                    .spotify_accounts_url
+                    .clone()
+                    .or(file.spotify_accounts_url)
+                    .unwrap_or_else(|| "https://accounts.spotify.com".into()),
+                daily_budget: storage.spotify_daily_budget.or(file.spotify_daily_budget),
+            }),
+            _ => None,
+        };
+        let secret_key = match std::env::var("MEDLEY_SECRET_KEY") {
+            Ok(key) if !key.is_empty() => SecretKey::Inline(key),
+            _ => SecretKey::File(
+                storage
+                    .secret_key_file
+                    .clone()
+                    .or(file.secret_key_file)
+                    .unwrap_or_else(|| data_dir.join("secret.key")),
+            ),
+        };
         Ok(Config {
+            spotify,
+            secret_key,
             data_dir,
             database_url,
             bind: serve

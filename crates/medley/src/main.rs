@@ -43,6 +43,11 @@ enum Command {
     Import(commands::import::ImportArgs),
     /// Listening statistics of a user, as tables.
     Stats(commands::stats::StatsArgs),
+    /// Link users' Spotify accounts.
+    Spotify {
+        #[command(subcommand)]
+        command: commands::spotify::SpotifyCommand,
+    },
     /// Manage scheduled one-way syncs between playlists.
     SyncJobs {
         #[command(subcommand)]
@@ -73,6 +78,11 @@ async fn main() -> anyhow::Result<()> {
             let config = config::Config::resolve(&cli.storage, None)?;
             logging::init(false);
             commands::stats::run(&config, args).await
+        }
+        Command::Spotify { command } => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            commands::spotify::run(&config, command).await
         }
         Command::SyncJobs { command } => {
             let config = config::Config::resolve(&cli.storage, None)?;

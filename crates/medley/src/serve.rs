@@ -50,7 +50,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let state = state_for(public_url.clone());
+    let mut state = state_for(public_url.clone());
+    state.spotify = crate::commands::spotify(&config, &public_url)?;
 
     if with_demo {
         demo::fill(&state).await?;

@@ -43,6 +43,13 @@ impl Gate {
         *self.state.lock().expect("gate lock")
     }
 
+    /// Adopts deadlines recorded elsewhere (storage, another node); later deadlines win.
+    pub fn merge(&self, other: GateState) {
+        let mut s = self.state.lock().expect("gate lock");
+        s.rate_until_ms = s.rate_until_ms.max(other.rate_until_ms);
+        s.quota_until_ms = s.quota_until_ms.max(other.quota_until_ms);
+    }
+
     pub fn admit(&self, now_ms: i64) -> Admission {
         let s = self.state();
         if s.quota_until_ms > now_ms {

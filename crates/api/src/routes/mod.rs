@@ -8,6 +8,7 @@ use crate::state::AppState;
 pub mod accounts;
 pub mod catalog;
 pub mod compositions;
+pub mod connections;
 pub mod imports;
 pub mod items;
 pub mod library;
@@ -25,6 +26,7 @@ pub fn api() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(catalog::routes())
         .merge(compositions::routes())
+        .merge(connections::routes())
         .merge(search::routes())
         .merge(playlists::routes())
         .merge(items::routes())

@@ -7,6 +7,7 @@ pub mod compositions;
 pub mod imports;
 pub mod playlists;
 pub mod plays;
+pub mod spotify;
 pub mod stats;
 pub mod sync_jobs;
 pub mod worker;

@@ -1,6 +1,7 @@
 //! CLI commands other than `serve`.
 
 pub mod import;
+pub mod spotify;
 pub mod stats;
 pub mod sync_jobs;
 pub mod user;
@@ -10,7 +11,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use medley_store::SqlStore;
 
-use crate::config::Config;
+use medley_api::sealing::Sealer;
+use medley_api::service::spotify::{Spotify, SpotifyConfig};
+
+use crate::config::{Config, SecretKey};
 
 /// Opens the configured database (creating the data folder), running migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<SqlStore>> {
@@ -25,4 +29,74 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<SqlStore>> {
             )
         })?;
     Ok(Arc::new(store))
+}
+
+/// The key that seals secrets at rest: `MEDLEY_SECRET_KEY`, or the key file (created with a
+/// fresh random key, readable by its owner only, when missing).
+pub fn sealer(config: &Config) -> anyhow::Result<Sealer> {
+    match &config.secret_key {
+        SecretKey::Inline(key) => {
+            Sealer::from_base64(key).context("MEDLEY_SECRET_KEY must be 32 bytes in base64")
+        }
+        SecretKey::File(path) => match std::fs::read_to_string(path) {
+            Ok(key) => Sealer::from_base64(&key)
+                .with_context(|| format!("the secret key file {} is damaged", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let (sealer, key) = Sealer::random();
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                write_private(path, &key)
+                    .with_context(|| format!("creating the secret key file {}", path.display()))?;
+                tracing::info!(path = %path.display(), "created a new secret key; back it up with the database: tokens sealed with it cannot be read without it");
+                Ok(sealer)
+            }
+            Err(e) => {
+                Err(e).with_context(|| format!("reading the secret key file {}", path.display()))
+            }
+        },
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Spotify, when an app is configured; the browser comes back to `public_url`'s callback.
+pub fn spotify(config: &Config, public_url: &str) -> anyhow::Result<Option<Arc<Spotify>>> {
+    let Some(s) = &config.spotify else {
+        return Ok(None);
+    };
+    let spotify = Spotify::new(
+        SpotifyConfig {
+            app: medley_spotify::App {
+                client_id: s.client_id.clone(),
+                client_secret: s.client_secret.clone(),
+                api_url: s.api_url.clone(),
+                accounts_url: s.accounts_url.clone(),
+            },
+            redirect_uri: format!(
+                "{}/v1/connections/spotify/callback",
+                public_url.trim_end_matches('/')
+            ),
+            daily_budget: s.daily_budget,
+            policy: medley_spotify::Policy::default(),
+        },
+        Arc::new(sealer(config)?),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Some(Arc::new(spotify)))
 }

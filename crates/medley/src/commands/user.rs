@@ -74,7 +74,7 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn find(store: &dyn Store, username: &str) -> anyhow::Result<String> {
+pub async fn find(store: &dyn Store, username: &str) -> anyhow::Result<String> {
     Ok(store
         .user_by_username(username)
         .await?

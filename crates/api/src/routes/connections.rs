@@ -1,0 +1,207 @@
+//! Linked accounts: `POST /v1/connections/spotify` starts linking a Spotify account, Spotify
+//! sends the browser back to `GET /v1/connections/spotify/callback`, `GET /v1/connections`
+//! shows each link's state and cost, `DELETE /v1/connections/{id}` unlinks and wipes tokens.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Path, Query};
+use crate::objects::timestamp;
+use crate::service::spotify::{AppView, ConnectionView};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/connections", get(list))
+        .route("/v1/connections/spotify", post(begin))
+        .route("/v1/connections/spotify/callback", get(callback))
+        .route("/v1/connections/{id}", delete(remove))
+}
+
+/// Where to send the browser to link a Spotify account.
+#[derive(Serialize, ToSchema)]
+pub struct AuthorizeObject {
+    pub authorize_url: String,
+}
+
+/// A linked account.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionObject {
+    pub id: String,
+    /// `spotify`.
+    pub provider: &'static str,
+    pub account: AccountObject,
+    pub scopes: Vec<String>,
+    /// `active`, `paused` (see `paused_until` and `reason`) or `reconnect` (the user must
+    /// link the account again: `POST /v1/connections/spotify`).
+    pub state: &'static str,
+    pub paused_until: Option<String>,
+    pub reason: Option<String>,
+    /// Requests Medley sent to Spotify for this connection in the last 24 hours.
+    pub requests_24h: i64,
+    pub connected_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountObject {
+    pub id: String,
+    pub uri: String,
+    pub display_name: Option<String>,
+}
+
+/// The Spotify app all connections of this server share.
+#[derive(Serialize, ToSchema)]
+pub struct SpotifyAppObject {
+    pub client_id: String,
+    /// Requests of every user of the app in the last 24 hours.
+    pub requests_24h: i64,
+    pub daily_budget: Option<u64>,
+    pub paused_until: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionsObject {
+    pub items: Vec<ConnectionObject>,
+    pub app: SpotifyAppObject,
+}
+
+fn connection_object(v: ConnectionView) -> ConnectionObject {
+    let c = v.connection;
+    ConnectionObject {
+        provider: "spotify",
+        account: AccountObject {
+            uri: format!("spotify:user:{}", c.spotify_user_id),
+            id: c.spotify_user_id,
+            display_name: c.display_name,
+        },
+        scopes: c.scopes,
+        state: v.state,
+        paused_until: v.paused_until_ms.map(timestamp),
+        reason: v.reason,
+        requests_24h: v.requests_24h,
+        connected_at: timestamp(c.consented_at_ms),
+        id: c.id,
+    }
+}
+
+fn app_object(a: AppView) -> SpotifyAppObject {
+    SpotifyAppObject {
+        client_id: a.client_id,
+        requests_24h: a.requests_24h,
+        daily_budget: a.daily_budget,
+        paused_until: a.paused_until_ms.map(timestamp),
+    }
+}
+
+/// Starts linking a Spotify account: open `authorize_url` in a browser; Spotify sends it back
+/// to this server's callback.
+#[utoipa::path(post, path = "/v1/connections/spotify", tag = "connections",
+    responses((status = 200, body = AuthorizeObject), (status = 503)),
+    security(("bearer" = [])))]
+pub async fn begin(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<AuthorizeObject>> {
+    let spotify = state.spotify()?;
+    let authorize_url = spotify.begin(state.store.as_ref(), &auth.user.id, None).await?;
+    Ok(Json(AuthorizeObject { authorize_url }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    /// Set by Spotify instead of `code` when the user declined.
+    pub error: Option<String>,
+}
+
+/// Where Spotify sends the browser back. Answers an HTML page to browsers and the connection
+/// as JSON to everyone else.
+#[utoipa::path(get, path = "/v1/connections/spotify/callback", tag = "connections",
+    params(CallbackParams),
+    responses((status = 200, body = ConnectionObject), (status = 400)))]
+pub async fn callback(
+    State(state): State<AppState>,
+    Query(p): Query<CallbackParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let spotify = state.spotify()?;
+    let Some(auth_state) = p.state.filter(|s| !s.is_empty()) else {
+        return Err(ApiError::BadRequest(
+            "the `state` parameter is missing: open the authorize_url from POST /v1/connections/spotify".into(),
+        ));
+    };
+    if let Some(error) = p.error {
+        // Spend the authorization so it cannot be used later.
+        spotify.abandon(state.store.as_ref(), &auth_state).await?;
+        return Err(ApiError::BadRequest(format!(
+            "Spotify did not grant access ({error}); nothing was linked"
+        )));
+    }
+    let Some(code) = p.code.filter(|c| !c.is_empty()) else {
+        return Err(ApiError::BadRequest("the `code` parameter is missing".into()));
+    };
+    let connection = spotify
+        .complete(state.store.as_ref(), &auth_state, &code)
+        .await?;
+    let (views, _) = spotify.views(state.store.as_ref(), &connection.user_id).await?;
+    let view = views
+        .into_iter()
+        .find(|v| v.connection.id == connection.id)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a new connection vanished")))?;
+    let object = connection_object(view);
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        let who = object.account.display_name.as_deref().unwrap_or(&object.account.id);
+        let page = format!(
+            "<!doctype html><meta charset=utf-8><title>Medley</title>\
+             <p>Medley is now connected to the Spotify account <b>{}</b>. You can close this window.</p>",
+            html_escape(who)
+        );
+        return Ok(Html(page).into_response());
+    }
+    Ok(Json(object).into_response())
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Your linked accounts: state, what each cost in the last 24 hours, and the app's totals.
+#[utoipa::path(get, path = "/v1/connections", tag = "connections",
+    responses((status = 200, body = ConnectionsObject), (status = 503)),
+    security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<ConnectionsObject>> {
+    let spotify = state.spotify()?;
+    let (views, app) = spotify.views(state.store.as_ref(), &auth.user.id).await?;
+    Ok(Json(ConnectionsObject {
+        items: views.into_iter().map(connection_object).collect(),
+        app: app_object(app),
+    }))
+}
+
+/// Unlinks an account: its tokens are deleted.
+#[utoipa::path(delete, path = "/v1/connections/{id}", tag = "connections",
+    responses((status = 204), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    if state.store.delete_connection(&auth.user.id, &id).await? {
+        tracing::info!(user = %auth.user.id, connection = %id, "Spotify account disconnected");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("connection"))
+    }
+}

@@ -1,0 +1,391 @@
+//! Spotify connections: linking an account through the authorization code flow with PKCE,
+//! sessions for background work (tokens renewed and stored sealed, the app's pauses honoured
+//! and persisted, a fair share of the daily budget), and what each connection costs.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use medley_spotify::{
+    allowance, Api, App, Gate, GateState, Keeper, Meter, OAuth, Policy, Session, SpotifyError,
+    TokenSink, Tokens,
+};
+use medley_store::{Connection, NewConnection, Store, Usage};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+use crate::sealing::Sealer;
+use crate::state::now_ms;
+
+/// How long an authorization waits for the browser to come back.
+const AUTHORIZATION_TTL_MS: i64 = 10 * 60_000;
+/// The window usage is reported and budgeted over.
+pub const DAY_MS: i64 = 24 * 3_600_000;
+
+/// How Medley talks to Spotify.
+#[derive(Clone, Debug)]
+pub struct SpotifyConfig {
+    pub app: App,
+    /// Where Spotify sends the browser back: `<public URL>/v1/connections/spotify/callback`.
+    pub redirect_uri: String,
+    /// Requests per rolling 24 hours for the whole app, shared fairly by its connections.
+    pub daily_budget: Option<u64>,
+    pub policy: Policy,
+}
+
+/// The Spotify side of one Medley node.
+pub struct Spotify {
+    pub config: SpotifyConfig,
+    oauth: OAuth,
+    api: Api,
+    /// The app's pauses, shared by every session on this node, loaded once from storage.
+    gate: Arc<Gate>,
+    gate_loaded: tokio::sync::OnceCell<()>,
+    sealer: Arc<Sealer>,
+}
+
+/// A connection as its owner sees it.
+#[derive(Clone, Debug)]
+pub struct ConnectionView {
+    pub connection: Connection,
+    /// `active`, `paused` (until `paused_until_ms`, or until budget frees up) or `reconnect`.
+    pub state: &'static str,
+    pub paused_until_ms: Option<i64>,
+    pub reason: Option<String>,
+    pub requests_24h: i64,
+}
+
+/// The app's side: what all its connections used, and its pauses.
+#[derive(Clone, Debug)]
+pub struct AppView {
+    pub client_id: String,
+    pub requests_24h: i64,
+    pub daily_budget: Option<u64>,
+    pub paused_until_ms: Option<i64>,
+}
+
+fn state_hash(state: &str) -> String {
+    format!("{:x}", Sha256::digest(state.as_bytes()))
+}
+
+fn upstream(e: SpotifyError) -> ApiError {
+    match e {
+        SpotifyError::InvalidGrant(m) | SpotifyError::BadRequest(m) => ApiError::BadRequest(
+            format!("Spotify did not accept the authorization ({m}); start again"),
+        ),
+        SpotifyError::Unauthorized(m) => ApiError::Unavailable(format!(
+            "Spotify refused Medley's app credentials ({m}): check MEDLEY_SPOTIFY_CLIENT_ID and \
+             MEDLEY_SPOTIFY_CLIENT_SECRET"
+        )),
+        other => ApiError::Unavailable(format!("Spotify: {other}")),
+    }
+}
+
+impl Spotify {
+    pub fn new(config: SpotifyConfig, sealer: Arc<Sealer>) -> ApiResult<Spotify> {
+        let oauth = OAuth::new(&config.app).map_err(|e| ApiError::Internal(e.into()))?;
+        let api = Api::new(&config.app.api_url, config.policy.clone(), now_ms)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(Spotify {
+            config,
+            oauth,
+            api,
+            gate: Arc::default(),
+            gate_loaded: tokio::sync::OnceCell::new(),
+            sealer,
+        })
+    }
+
+    fn client_id(&self) -> &str {
+        &self.config.app.client_id
+    }
+
+    async fn gate(&self, store: &dyn Store) -> ApiResult<Arc<Gate>> {
+        self.gate_loaded
+            .get_or_try_init(|| async {
+                let (rate, quota) = store.app_pauses(self.client_id()).await?;
+                self.gate.merge(GateState {
+                    rate_until_ms: rate,
+                    quota_until_ms: quota,
+                });
+                Ok::<(), ApiError>(())
+            })
+            .await?;
+        Ok(self.gate.clone())
+    }
+
+    /// Starts linking an account for `user_id`: the URL to send the browser to. The browser
+    /// comes back to `redirect_uri` (the server's callback unless the CLI catches it itself).
+    pub async fn begin(
+        &self,
+        store: &dyn Store,
+        user_id: &str,
+        redirect_uri: Option<&str>,
+    ) -> ApiResult<String> {
+        let redirect_uri = redirect_uri.unwrap_or(&self.config.redirect_uri);
+        let auth = self.oauth.authorize(redirect_uri).map_err(upstream)?;
+        let hash = state_hash(&auth.state);
+        let verifier = self.sealer.seal(auth.verifier.as_bytes(), &hash);
+        store
+            .put_authorization(
+                &hash,
+                user_id,
+                &verifier,
+                redirect_uri,
+                now_ms() + AUTHORIZATION_TTL_MS,
+            )
+            .await?;
+        Ok(auth.url)
+    }
+
+    /// Forgets an authorization the user declined.
+    pub async fn abandon(&self, store: &dyn Store, state: &str) -> ApiResult<()> {
+        store.take_authorization(&state_hash(state), now_ms()).await?;
+        Ok(())
+    }
+
+    /// Finishes linking when the browser comes back with `code` and `state`.
+    pub async fn complete(
+        &self,
+        store: &dyn Store,
+        state: &str,
+        code: &str,
+    ) -> ApiResult<Connection> {
+        let hash = state_hash(state);
+        let pending = store
+            .take_authorization(&hash, now_ms())
+            .await?
+            .ok_or_else(|| {
+                ApiError::BadRequest(
+                    "this authorization is unknown, already used or expired (they last 10 \
+                     minutes): start again with POST /v1/connections/spotify"
+                        .into(),
+                )
+            })?;
+        let verifier = self
+            .sealer
+            .open(&pending.sealed_verifier, &hash)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let verifier = String::from_utf8(verifier).map_err(|e| ApiError::Internal(e.into()))?;
+        let meter = Arc::new(Meter::default());
+        let tokens = self
+            .oauth
+            .exchange(code, &verifier, &pending.redirect_uri, now_ms(), &meter)
+            .await;
+        let tokens = match tokens {
+            Ok(t) => t,
+            Err(e) => {
+                self.record(store, "", &meter).await?;
+                return Err(upstream(e));
+            }
+        };
+        // Who is this? The tokens are not stored until Spotify says.
+        let session = Session::new(
+            self.api.clone(),
+            Arc::new(Keeper::new(
+                self.oauth.clone(),
+                tokens.clone(),
+                Arc::new(NoSink),
+                now_ms,
+            )),
+            self.gate(store).await?,
+            meter.clone(),
+            None,
+        );
+        let me = session.me().await;
+        let me = match me {
+            Ok(me) => me,
+            Err(e) => {
+                self.record(store, "", &meter).await?;
+                return Err(upstream(e));
+            }
+        };
+        let sealed = self.seal_tokens(&tokens, &pending.user_id);
+        let connection = store
+            .upsert_connection(NewConnection {
+                id: &medley_domain::new_id(),
+                user_id: &pending.user_id,
+                client_id: self.client_id(),
+                spotify_user_id: &me.id,
+                display_name: me.display_name.as_deref(),
+                scopes: &tokens.scopes,
+                sealed_tokens: &sealed,
+                now_ms: now_ms(),
+            })
+            .await?;
+        self.record(store, &connection.id, &meter).await?;
+        tracing::info!(user = %pending.user_id, connection = %connection.id, "Spotify account connected");
+        Ok(connection)
+    }
+
+    fn seal_tokens(&self, tokens: &Tokens, user_id: &str) -> String {
+        let json = serde_json::to_vec(tokens).expect("tokens serialise");
+        self.sealer.seal(&json, user_id)
+    }
+
+    /// A session to work with `connection`'s account. Refused when the account must be
+    /// connected again, the app is paused, or the connection's share of the budget is spent.
+    pub async fn session(&self, store: &Arc<dyn Store>, connection: &Connection) -> ApiResult<Session> {
+        if connection.status == "reconnect" {
+            return Err(ApiError::Conflict(
+                "the Spotify account must be connected again: POST /v1/connections/spotify".into(),
+            ));
+        }
+        let opened = self
+            .sealer
+            .open(&connection.sealed_tokens, &connection.user_id)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let tokens: Tokens =
+            serde_json::from_slice(&opened).map_err(|e| ApiError::Internal(e.into()))?;
+        let sink = Arc::new(StoreSink {
+            store: store.clone(),
+            sealer: self.sealer.clone(),
+            connection_id: connection.id.clone(),
+            user_id: connection.user_id.clone(),
+        });
+        let allowance = match self.config.daily_budget {
+            None => None,
+            Some(budget) => {
+                let usage = store
+                    .usage(self.client_id(), now_ms() - DAY_MS)
+                    .await?;
+                Some(self.share(store.as_ref(), budget, &usage, &connection.id).await?)
+            }
+        };
+        Ok(Session::new(
+            self.api.clone(),
+            Arc::new(Keeper::new(self.oauth.clone(), tokens, sink, now_ms)),
+            self.gate(store.as_ref()).await?,
+            Arc::new(Meter::default()),
+            allowance,
+        ))
+    }
+
+    async fn share(
+        &self,
+        store: &dyn Store,
+        budget: u64,
+        usage: &Usage,
+        connection_id: &str,
+    ) -> ApiResult<u64> {
+        let peers = store.app_connections(self.client_id()).await?;
+        let used = |id: &str| usage.by_connection.get(id).copied().unwrap_or(0).max(0) as u64;
+        let others: Vec<u64> = peers
+            .iter()
+            .filter(|c| c.id != connection_id && c.status == "active")
+            .map(|c| used(&c.id))
+            .collect();
+        // Requests on behalf of no connection (linking accounts) come off the top.
+        let off_top = used("");
+        Ok(allowance(budget.saturating_sub(off_top), used(connection_id), &others))
+    }
+
+    /// After work with a session: counts its requests, keeps the app's pauses across restarts,
+    /// and asks the user to connect again when Spotify refused the refresh token.
+    pub async fn settle<T>(
+        &self,
+        store: &dyn Store,
+        connection: &Connection,
+        session: &Session,
+        outcome: &Result<T, SpotifyError>,
+    ) -> ApiResult<()> {
+        self.record(store, &connection.id, session.meter()).await?;
+        let gate = self.gate.state();
+        let (rate, quota) = store.app_pauses(self.client_id()).await?;
+        if (rate, quota) != (gate.rate_until_ms, gate.quota_until_ms) {
+            store
+                .set_app_pauses(self.client_id(), gate.rate_until_ms, gate.quota_until_ms, now_ms())
+                .await?;
+        }
+        if let Err(SpotifyError::InvalidGrant(reason)) = outcome {
+            tracing::warn!(connection = %connection.id, "Spotify refused the refresh token; the user must connect again");
+            store
+                .set_connection_status(&connection.id, "reconnect", Some(reason), now_ms())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn record(&self, store: &dyn Store, connection_id: &str, meter: &Meter) -> ApiResult<()> {
+        store
+            .record_usage(self.client_id(), connection_id, now_ms(), meter.total() as i64)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's connections with their state and what they cost, and the app's totals.
+    pub async fn views(
+        &self,
+        store: &dyn Store,
+        user_id: &str,
+    ) -> ApiResult<(Vec<ConnectionView>, AppView)> {
+        let now = now_ms();
+        let usage = store.usage(self.client_id(), now - DAY_MS).await?;
+        let (rate, quota) = store.app_pauses(self.client_id()).await?;
+        let paused_until = [rate, quota].into_iter().filter(|t| *t > now).max();
+        let mut views = Vec::new();
+        for c in store.connections(user_id).await? {
+            let requests_24h = usage.by_connection.get(&c.id).copied().unwrap_or(0);
+            let (state, until, reason) = if c.status == "reconnect" {
+                ("reconnect", None, c.status_reason.clone())
+            } else if quota > now {
+                ("paused", Some(quota), Some("Spotify's daily quota for this app is spent".into()))
+            } else if rate > now {
+                ("paused", Some(rate), Some("Spotify's rate limit: waiting as it asked".into()))
+            } else if let Some(budget) = self.config.daily_budget {
+                if self.share(store, budget, &usage, &c.id).await? == 0 {
+                    ("paused", None, Some("this connection's share of the daily request budget is spent; it frees up as the last 24 hours roll on".into()))
+                } else {
+                    ("active", None, None)
+                }
+            } else {
+                ("active", None, None)
+            };
+            views.push(ConnectionView {
+                connection: c,
+                state,
+                paused_until_ms: until,
+                reason,
+                requests_24h,
+            });
+        }
+        Ok((
+            views,
+            AppView {
+                client_id: self.client_id().to_owned(),
+                requests_24h: usage.total,
+                daily_budget: self.config.daily_budget,
+                paused_until_ms: paused_until,
+            },
+        ))
+    }
+}
+
+/// Stores renewed tokens, sealed, before they are used.
+struct StoreSink {
+    store: Arc<dyn Store>,
+    sealer: Arc<Sealer>,
+    connection_id: String,
+    user_id: String,
+}
+
+#[async_trait]
+impl TokenSink for StoreSink {
+    async fn store(&self, tokens: &Tokens) -> Result<(), String> {
+        let json = serde_json::to_vec(tokens).map_err(|e| e.to_string())?;
+        let sealed = self.sealer.seal(&json, &self.user_id);
+        self.store
+            .set_connection_tokens(&self.connection_id, &sealed, now_ms())
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// For the one request made before a connection exists (`GET /me` right after linking).
+struct NoSink;
+
+#[async_trait]
+impl TokenSink for NoSink {
+    async fn store(&self, _: &Tokens) -> Result<(), String> {
+        Ok(())
+    }
+}
