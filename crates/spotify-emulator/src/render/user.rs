@@ -7,6 +7,7 @@ use crate::world::User;
 
 pub fn private_user(links: Links, user: &User) -> Value {
     json!({
+        "account_id": crate::ids::id_from_name("account", &user.id),
         "country": user.country,
         "display_name": user.display_name,
         "email": user.email,
