@@ -3,6 +3,7 @@
 
 mod accounts;
 mod conformance;
+mod demo;
 mod faults;
 mod library;
 mod limits;
