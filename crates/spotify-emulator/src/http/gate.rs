@@ -53,6 +53,9 @@ pub async fn gate(
         if let Err(refusal) = world.admit(now, &caller.client_id) {
             return WebError::from(refusal).into_response();
         }
+        if let Err(e) = world.check_user_allowed(&caller) {
+            return WebError::from(e).into_response();
+        }
         (caller, world.faults.draw(&path))
     };
     let kill = req.extensions().get::<Kill>().cloned();
