@@ -17,6 +17,10 @@ use crate::world::faults::Fault;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShortPage(pub bool);
 
+/// Set on requests that get the `stale_snapshot` fault.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StaleSnapshot(pub bool);
+
 pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -53,12 +57,17 @@ pub async fn gate(
         if let Err(refusal) = world.admit(now, &caller.client_id) {
             return WebError::from(refusal).into_response();
         }
+        if let Err(e) = world.check_user_allowed(&caller) {
+            return WebError::from(e).into_response();
+        }
         (caller, world.faults.draw(&path))
     };
     let kill = req.extensions().get::<Kill>().cloned();
     req.extensions_mut().insert(caller);
     req.extensions_mut()
         .insert(ShortPage(fault == Some(Fault::ShortPage)));
+    req.extensions_mut()
+        .insert(StaleSnapshot(fault == Some(Fault::StaleSnapshot)));
     with_fault(fault, kill, state.fault_hold, next.run(req)).await
 }
 
@@ -94,6 +103,6 @@ pub async fn with_fault(
                 None => WebError::new(500, "Server error.").into_response(),
             }
         }
-        Some(Fault::ShortPage) | None => handler.await,
+        Some(Fault::ShortPage) | Some(Fault::StaleSnapshot) | None => handler.await,
     }
 }

@@ -27,6 +27,13 @@ fn base(links: Links, world: &World, p: &Playlist) -> Value {
     })
 }
 
+/// Under the `stale_snapshot` fault: the snapshot id from before the last edit.
+pub fn show_stale_snapshot(v: &mut Value, p: &Playlist) {
+    if let Some(previous) = &p.previous_snapshot_id {
+        v["snapshot_id"] = json!(previous);
+    }
+}
+
 /// SimplifiedPlaylistObject, as in `/me/playlists`: `items` (and the older `tracks`) hold
 /// only `{href, total}`.
 pub fn simplified(links: Links, world: &World, p: &Playlist) -> Value {

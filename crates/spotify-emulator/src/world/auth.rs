@@ -54,6 +54,8 @@ pub struct App {
     pub daily_quota: Option<u32>,
     /// Registered automatically by `/authorize` (a public PKCE app).
     pub auto_registered: bool,
+    /// Development mode: when not empty, only these users (at most five) may call the Web API.
+    pub allowed_users: Vec<String>,
     #[serde(skip)]
     pub usage: Usage,
 }
@@ -67,7 +69,12 @@ pub struct AppSettings {
     /// `Some(None)` (JSON `null`) removes the quota.
     #[serde(default, with = "double_option")]
     pub daily_quota: Option<Option<u32>>,
+    /// Development-mode allowlist (at most five users); an empty list lifts it.
+    pub allowed_users: Option<Vec<String>>,
 }
+
+/// Users a development-mode app may serve.
+pub const DEV_MODE_USERS: usize = 5;
 
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -162,7 +169,16 @@ pub enum AuthorizeOutcome {
 pub type Params = HashMap<String, String>;
 
 impl World {
-    pub fn configure_app(&mut self, client_id: &str, settings: AppSettings) -> &App {
+    pub fn configure_app(&mut self, client_id: &str, settings: AppSettings) -> WorldResult<&App> {
+        if settings
+            .allowed_users
+            .as_ref()
+            .is_some_and(|u| u.len() > DEV_MODE_USERS)
+        {
+            return Err(WorldError::bad(format!(
+                "a development-mode app has at most {DEV_MODE_USERS} users"
+            )));
+        }
         let defaults = self.defaults;
         let app = self
             .apps
@@ -174,6 +190,7 @@ impl World {
                 rate_limit_per_30s: defaults.rate_limit_per_30s,
                 daily_quota: defaults.daily_quota,
                 auto_registered: false,
+                allowed_users: Vec::new(),
                 usage: Usage::default(),
             });
         app.auto_registered = false;
@@ -189,7 +206,22 @@ impl World {
         if let Some(quota) = settings.daily_quota {
             app.daily_quota = quota;
         }
-        app
+        if let Some(users) = settings.allowed_users {
+            app.allowed_users = users;
+        }
+        Ok(app)
+    }
+
+    /// Development mode: an app with an allowlist serves only the users on it.
+    pub fn check_user_allowed(&self, caller: &Caller) -> WorldResult<()> {
+        match self.apps.get(&caller.client_id) {
+            Some(app) if !app.allowed_users.is_empty() && !app.allowed_users.contains(&caller.user) => {
+                Err(WorldError::forbidden(
+                    "Check settings on developer.spotify.com/dashboard, the user may not be registered.",
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     pub fn authorize(&mut self, now: i64, params: &Params) -> AuthorizeOutcome {
@@ -204,11 +236,11 @@ impl World {
             return AuthorizeOutcome::Page(page);
         }
         if !self.apps.contains_key(client_id) {
-            self.configure_app(client_id, AppSettings::default());
-            self.apps
-                .get_mut(client_id)
-                .expect("just added")
-                .auto_registered = true;
+            // Default settings always pass validation.
+            let _ = self.configure_app(client_id, AppSettings::default());
+            if let Some(app) = self.apps.get_mut(client_id) {
+                app.auto_registered = true;
+            }
         }
         let app = &self.apps[client_id];
         if !app.redirect_uris.is_empty() && !app.redirect_uris.iter().any(|u| u == redirect_uri) {
@@ -432,7 +464,7 @@ impl World {
             return Err(WorldError::bad(format!("unknown scope {bad}")));
         }
         if !self.apps.contains_key(client_id) {
-            self.configure_app(client_id, AppSettings::default());
+            self.configure_app(client_id, AppSettings::default())?;
         }
         Ok(self.issue(now, client_id, user, scopes, now))
     }

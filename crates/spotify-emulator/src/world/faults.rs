@@ -16,6 +16,9 @@ pub enum FaultKind {
     Drop,
     /// A page with fewer items than `limit` while `total` and `next` stay as they were.
     ShortPage,
+    /// Playlist objects show the snapshot id from before the last edit while their contents
+    /// are already new (observed right after writes).
+    StaleSnapshot,
 }
 
 /// A fault chosen for one request.
@@ -25,6 +28,7 @@ pub enum Fault {
     Timeout,
     Drop,
     ShortPage,
+    StaleSnapshot,
 }
 
 /// Random faults: each request under `path_prefix` fails with `probability`, the kind drawn
@@ -102,6 +106,7 @@ impl Faults {
                 FaultKind::Timeout => Fault::Timeout,
                 FaultKind::Drop => Fault::Drop,
                 FaultKind::ShortPage => Fault::ShortPage,
+                FaultKind::StaleSnapshot => Fault::StaleSnapshot,
             };
             f.count = f.count.saturating_sub(1);
             if f.count == 0 {
@@ -122,6 +127,7 @@ impl Faults {
                 FaultKind::Timeout => Fault::Timeout,
                 FaultKind::Drop => Fault::Drop,
                 FaultKind::ShortPage => Fault::ShortPage,
+                FaultKind::StaleSnapshot => Fault::StaleSnapshot,
             },
         )
     }

@@ -100,7 +100,7 @@ mod tests {
                 ban_extension_ms: 10_000,
             },
         );
-        w.configure_app("app", AppSettings::default());
+        w.configure_app("app", AppSettings::default()).unwrap();
         w
     }
 

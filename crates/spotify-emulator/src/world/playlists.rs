@@ -25,6 +25,8 @@ pub struct Playlist {
     pub followers: BTreeSet<String>,
     pub entries: Vec<Entry>,
     pub snapshot_id: String,
+    /// The snapshot before the last edit (for the `stale_snapshot` fault).
+    pub previous_snapshot_id: Option<String>,
     pub version: u64,
 }
 
@@ -90,6 +92,7 @@ impl World {
             followers: BTreeSet::new(),
             entries: Vec::new(),
             snapshot_id: String::new(),
+            previous_snapshot_id: None,
             version: 0,
         };
         self.bump(&mut playlist);
@@ -139,6 +142,9 @@ impl World {
 
     fn bump(&mut self, playlist: &mut Playlist) {
         playlist.version += 1;
+        if !playlist.snapshot_id.is_empty() {
+            playlist.previous_snapshot_id = Some(playlist.snapshot_id.clone());
+        }
         let mut bytes = [0u8; 24];
         bytes[..8].copy_from_slice(&playlist.version.to_be_bytes());
         self.rng.fill_bytes(&mut bytes[8..]);

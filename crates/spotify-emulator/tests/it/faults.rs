@@ -175,3 +175,31 @@ async fn token_endpoint_faults_can_be_scripted() {
         "only the request that reached the token logic is counted"
     );
 }
+
+#[tokio::test]
+async fn stale_snapshots_show_new_contents_under_the_old_id() {
+    let env = start().await;
+    let alice = env.user_with_token("alice").await;
+    let (id, uris) = env.playlist_with("alice", 3, 13).await;
+    let old = env.control.get_playlist(&id).await.unwrap().snapshot_id;
+    let new = env
+        .control
+        .remove_items(&id, &uris[..1])
+        .await
+        .unwrap()
+        .snapshot_id;
+    env.control
+        .next_faults(&scripted(FaultKind::StaleSnapshot, "/v1/", 2))
+        .await
+        .unwrap();
+    let listed = env.get(&alice, "/me/playlists").await.body;
+    assert_eq!(listed["items"][0]["snapshot_id"], old.as_str());
+    assert_eq!(listed["items"][0]["items"]["total"], 2);
+    let full = env.get(&alice, &format!("/playlists/{id}")).await.body;
+    assert_eq!(full["snapshot_id"], old.as_str());
+    assert_eq!(full["items"]["total"], 2);
+    assert_eq!(
+        env.get(&alice, &format!("/playlists/{id}")).await.body["snapshot_id"],
+        new.as_str()
+    );
+}

@@ -74,3 +74,28 @@ async fn daily_quota_answers_quota_exceeded_for_hours() {
     let fresh = env.token("alice").await;
     assert_eq!(env.get(&fresh, "/me").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn development_mode_apps_serve_only_their_users() {
+    let env = start().await;
+    let alice = env.user_with_token("alice").await;
+    let bob = env.user_with_token("bob").await;
+    let six: Vec<String> = (0..6).map(|n| format!("u{n}")).collect();
+    let too_many = AppSettings {
+        allowed_users: Some(six),
+        ..Default::default()
+    };
+    assert!(env.control.configure_app(APP, &too_many).await.is_err());
+    let only_alice = AppSettings {
+        allowed_users: Some(vec!["alice".into()]),
+        ..Default::default()
+    };
+    env.control.configure_app(APP, &only_alice).await.unwrap();
+    assert_eq!(env.get(&alice, "/me").await.status, StatusCode::OK);
+    let denied = env.get(&bob, "/me").await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert!(denied.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("may not be registered"));
+}

@@ -12,8 +12,8 @@ pub async fn configure(
     State(s): State<AppState>,
     Path(client_id): Path<String>,
     Json(b): Json<AppSettings>,
-) -> Json<App> {
-    Json(s.lock().configure_app(&client_id, b).clone())
+) -> WebResult<Json<App>> {
+    Ok(Json(s.lock().configure_app(&client_id, b)?.clone()))
 }
 
 pub async fn get(State(s): State<AppState>, Path(client_id): Path<String>) -> WebResult<Json<App>> {

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use super::input::{json_body, limit, offset, page_range, require_scope, Params, MODIFY_PLAYLISTS};
 use crate::http::error::{WebError, WebResult};
-use crate::http::gate::ShortPage;
+use crate::http::gate::{ShortPage, StaleSnapshot};
 use crate::http::AppState;
 use crate::render::paging::page;
-use crate::render::playlist::{full, simplified};
+use crate::render::playlist::{full, show_stale_snapshot, simplified};
 use crate::render::user::private_user;
 use crate::render::Links;
 use crate::world::playlists::Details;
@@ -46,6 +46,7 @@ pub async fn my_playlists(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(ShortPage(short)): Extension<ShortPage>,
+    Extension(StaleSnapshot(stale)): Extension<StaleSnapshot>,
     Query(q): Query<Params>,
 ) -> WebResult<Json<Value>> {
     let (limit, offset) = (limit(&q, 20, 50)?, offset(&q)?);
@@ -61,7 +62,13 @@ pub async fn my_playlists(
         .collect();
     let items = lists[page_range(lists.len(), offset, limit, short)]
         .iter()
-        .map(|p| simplified(links, &world, p))
+        .map(|p| {
+            let mut v = simplified(links, &world, p);
+            if stale {
+                show_stale_snapshot(&mut v, p);
+            }
+            v
+        })
         .collect();
     Ok(Json(page(
         &format!("{api}/me/playlists"),

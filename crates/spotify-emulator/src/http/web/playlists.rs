@@ -9,8 +9,9 @@ use serde_json::Value;
 use super::input::{check_id, json_body, require_scope, Params, MODIFY_PLAYLISTS};
 use super::items::items_page;
 use crate::http::error::{WebError, WebResult};
+use crate::http::gate::StaleSnapshot;
 use crate::http::AppState;
-use crate::render::playlist::full;
+use crate::render::playlist::{full, show_stale_snapshot};
 use crate::render::Links;
 use crate::world::playlists::Details;
 use crate::world::Caller;
@@ -21,6 +22,7 @@ pub const EMBEDDED_PAGE: usize = 50;
 pub async fn get_playlist(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(StaleSnapshot(stale)): Extension<StaleSnapshot>,
     Path(id): Path<String>,
     Query(q): Query<Params>,
 ) -> WebResult<Json<Value>> {
@@ -32,7 +34,11 @@ pub async fn get_playlist(
     let page = p
         .can_edit(&caller.user)
         .then(|| items_page(links, &world, p, &q, 0, EMBEDDED_PAGE, false));
-    Ok(Json(full(links, &world, p, page)))
+    let mut v = full(links, &world, p, page);
+    if stale {
+        show_stale_snapshot(&mut v, p);
+    }
+    Ok(Json(v))
 }
 
 pub async fn change_details(
