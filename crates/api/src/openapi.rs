@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays, search, stats,
-    sync_jobs,
+    accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays,
+    search, stats, sync_jobs,
 };
 
 #[derive(OpenApi)]

@@ -46,7 +46,9 @@ impl Sealer {
 
     /// A sealer from a base64-encoded 32-byte key.
     pub fn from_base64(text: &str) -> Result<Sealer, SealError> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| SealError::BadKey)?;
+        let bytes = STANDARD
+            .decode(text.trim())
+            .map_err(|_| SealError::BadKey)?;
         let key: [u8; 32] = bytes.try_into().map_err(|_| SealError::BadKey)?;
         Ok(Sealer::new(&key))
     }
@@ -100,7 +102,10 @@ mod tests {
         let (sealer, key) = Sealer::random();
         let sealed = sealer.seal(b"refresh-token-123", "user-1");
         assert!(!sealed.contains("refresh-token"));
-        assert_eq!(sealer.open(&sealed, "user-1").unwrap(), b"refresh-token-123");
+        assert_eq!(
+            sealer.open(&sealed, "user-1").unwrap(),
+            b"refresh-token-123"
+        );
         // Same key from its text form.
         let again = Sealer::from_base64(&key).unwrap();
         assert_eq!(again.open(&sealed, "user-1").unwrap(), b"refresh-token-123");

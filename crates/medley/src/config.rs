@@ -128,7 +128,10 @@ impl std::fmt::Debug for SpotifySettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpotifySettings")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("api_url", &self.api_url)
             .field("accounts_url", &self.accounts_url)
             .field("daily_budget", &self.daily_budget)

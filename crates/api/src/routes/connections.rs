@@ -106,7 +106,9 @@ fn app_object(a: AppView) -> SpotifyAppObject {
     security(("bearer" = [])))]
 pub async fn begin(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<AuthorizeObject>> {
     let spotify = state.spotify()?;
-    let authorize_url = spotify.begin(state.store.as_ref(), &auth.user.id, None).await?;
+    let authorize_url = spotify
+        .begin(state.store.as_ref(), &auth.user.id, None)
+        .await?;
     Ok(Json(AuthorizeObject { authorize_url }))
 }
 
@@ -142,12 +144,16 @@ pub async fn callback(
         )));
     }
     let Some(code) = p.code.filter(|c| !c.is_empty()) else {
-        return Err(ApiError::BadRequest("the `code` parameter is missing".into()));
+        return Err(ApiError::BadRequest(
+            "the `code` parameter is missing".into(),
+        ));
     };
     let connection = spotify
         .complete(state.store.as_ref(), &auth_state, &code)
         .await?;
-    let (views, _) = spotify.views(state.store.as_ref(), &connection.user_id).await?;
+    let (views, _) = spotify
+        .views(state.store.as_ref(), &connection.user_id)
+        .await?;
     let view = views
         .into_iter()
         .find(|v| v.connection.id == connection.id)
@@ -158,7 +164,11 @@ pub async fn callback(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html {
-        let who = object.account.display_name.as_deref().unwrap_or(&object.account.id);
+        let who = object
+            .account
+            .display_name
+            .as_deref()
+            .unwrap_or(&object.account.id);
         let page = format!(
             "<!doctype html><meta charset=utf-8><title>Medley</title>\
              <p>Medley is now connected to the Spotify account <b>{}</b>. You can close this window.</p>",

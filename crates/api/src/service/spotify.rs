@@ -139,7 +139,9 @@ impl Spotify {
 
     /// Forgets an authorization the user declined.
     pub async fn abandon(&self, store: &dyn Store, state: &str) -> ApiResult<()> {
-        store.take_authorization(&state_hash(state), now_ms()).await?;
+        store
+            .take_authorization(&state_hash(state), now_ms())
+            .await?;
         Ok(())
     }
 
@@ -224,7 +226,11 @@ impl Spotify {
 
     /// A session to work with `connection`'s account. Refused when the account must be
     /// connected again, the app is paused, or the connection's share of the budget is spent.
-    pub async fn session(&self, store: &Arc<dyn Store>, connection: &Connection) -> ApiResult<Session> {
+    pub async fn session(
+        &self,
+        store: &Arc<dyn Store>,
+        connection: &Connection,
+    ) -> ApiResult<Session> {
         if connection.status == "reconnect" {
             return Err(ApiError::Conflict(
                 "the Spotify account must be connected again: POST /v1/connections/spotify".into(),
@@ -245,10 +251,11 @@ impl Spotify {
         let allowance = match self.config.daily_budget {
             None => None,
             Some(budget) => {
-                let usage = store
-                    .usage(self.client_id(), now_ms() - DAY_MS)
-                    .await?;
-                Some(self.share(store.as_ref(), budget, &usage, &connection.id).await?)
+                let usage = store.usage(self.client_id(), now_ms() - DAY_MS).await?;
+                Some(
+                    self.share(store.as_ref(), budget, &usage, &connection.id)
+                        .await?,
+                )
             }
         };
         Ok(Session::new(
@@ -276,7 +283,11 @@ impl Spotify {
             .collect();
         // Requests on behalf of no connection (linking accounts) come off the top.
         let off_top = used("");
-        Ok(allowance(budget.saturating_sub(off_top), used(connection_id), &others))
+        Ok(allowance(
+            budget.saturating_sub(off_top),
+            used(connection_id),
+            &others,
+        ))
     }
 
     /// After work with a session: counts its requests, keeps the app's pauses across restarts,
@@ -293,7 +304,12 @@ impl Spotify {
         let (rate, quota) = store.app_pauses(self.client_id()).await?;
         if (rate, quota) != (gate.rate_until_ms, gate.quota_until_ms) {
             store
-                .set_app_pauses(self.client_id(), gate.rate_until_ms, gate.quota_until_ms, now_ms())
+                .set_app_pauses(
+                    self.client_id(),
+                    gate.rate_until_ms,
+                    gate.quota_until_ms,
+                    now_ms(),
+                )
                 .await?;
         }
         if let Err(SpotifyError::InvalidGrant(reason)) = outcome {
@@ -307,7 +323,12 @@ impl Spotify {
 
     async fn record(&self, store: &dyn Store, connection_id: &str, meter: &Meter) -> ApiResult<()> {
         store
-            .record_usage(self.client_id(), connection_id, now_ms(), meter.total() as i64)
+            .record_usage(
+                self.client_id(),
+                connection_id,
+                now_ms(),
+                meter.total() as i64,
+            )
             .await?;
         Ok(())
     }
@@ -328,9 +349,17 @@ impl Spotify {
             let (state, until, reason) = if c.status == "reconnect" {
                 ("reconnect", None, c.status_reason.clone())
             } else if quota > now {
-                ("paused", Some(quota), Some("Spotify's daily quota for this app is spent".into()))
+                (
+                    "paused",
+                    Some(quota),
+                    Some("Spotify's daily quota for this app is spent".into()),
+                )
             } else if rate > now {
-                ("paused", Some(rate), Some("Spotify's rate limit: waiting as it asked".into()))
+                (
+                    "paused",
+                    Some(rate),
+                    Some("Spotify's rate limit: waiting as it asked".into()),
+                )
             } else if let Some(budget) = self.config.daily_budget {
                 if self.share(store, budget, &usage, &c.id).await? == 0 {
                     ("paused", None, Some("this connection's share of the daily request budget is spent; it frees up as the last 24 hours roll on".into()))

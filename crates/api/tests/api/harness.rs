@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use medley_api::sealing::Sealer;
+use medley_api::service::spotify::{Spotify, SpotifyConfig};
 use medley_api::{ApiConfig, AppState};
 use medley_events::Bus;
 use medley_search::SearchIndex;
@@ -11,6 +13,34 @@ use medley_store::{Backend, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
+
+/// Medley's Spotify side for an emulator: the public app `medley-test`, quick timeouts.
+pub fn spotify_for(
+    api_url: &str,
+    accounts_url: &str,
+    base: &str,
+    daily_budget: Option<u64>,
+) -> Arc<Spotify> {
+    let config = SpotifyConfig {
+        app: medley_spotify::App {
+            client_id: "medley-test".into(),
+            client_secret: None,
+            api_url: api_url.into(),
+            accounts_url: accounts_url.into(),
+        },
+        redirect_uri: format!("{base}/v1/connections/spotify/callback"),
+        daily_budget,
+        policy: medley_spotify::Policy {
+            timeout: Duration::from_secs(2),
+            read_attempts: 4,
+            backoff: Duration::from_millis(10),
+            max_wait: Duration::from_secs(2),
+        },
+    };
+    // One key for every test server, as nodes sharing a database share their key.
+    let sealer = Sealer::new(&[7; 32]);
+    Arc::new(Spotify::new(config, Arc::new(sealer)).expect("Spotify side"))
+}
 
 pub struct TestApp {
     pub base: String,
@@ -50,6 +80,32 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: TestDb, config: ApiConfig) -> TestApp {
+        TestApp::spawn_full(db, config, |_, _| {}).await
+    }
+
+    /// A server on SQLite whose Spotify side talks to the emulator `emu` as the public (PKCE)
+    /// app `medley-test`, with an optional daily budget.
+    pub async fn spawn_with_spotify(
+        emu: &medley_spotify_emulator::Running,
+        daily_budget: Option<u64>,
+    ) -> TestApp {
+        let (api_url, accounts_url) = (emu.api_url(), emu.accounts_url());
+        TestApp::spawn_full(
+            TestDb::sqlite(),
+            ApiConfig::default(),
+            move |state, base| {
+                state.spotify = Some(spotify_for(&api_url, &accounts_url, base, daily_budget));
+            },
+        )
+        .await
+    }
+
+    /// A server with `setup` applied to its state (which learns the server's base URL) first.
+    pub async fn spawn_full(
+        db: TestDb,
+        config: ApiConfig,
+        setup: impl FnOnce(&mut AppState, &str),
+    ) -> TestApp {
         let store: Arc<dyn Store> = Arc::new(db.connect().await.expect("test database"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -64,6 +120,8 @@ impl TestApp {
                 ..config
             },
         );
+        let mut state = state;
+        setup(&mut state, &base);
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = state.clone();
         tokio::spawn(medley_api::serve(listener, state, async {

@@ -12,6 +12,7 @@ mod library;
 mod ops;
 mod playlists;
 mod postgres;
+mod spotify;
 mod spotipy;
 mod stats;
 mod sync_jobs;

@@ -67,8 +67,13 @@ pub async fn run(config: &Config, command: SpotifyCommand) -> anyhow::Result<()>
             let user_id = find(store.as_ref(), &user).await?;
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
                 .await
-                .with_context(|| format!("listening on 127.0.0.1:{port} (choose another with --port)"))?;
-            let redirect_uri = format!("http://127.0.0.1:{}/callback", listener.local_addr()?.port());
+                .with_context(|| {
+                    format!("listening on 127.0.0.1:{port} (choose another with --port)")
+                })?;
+            let redirect_uri = format!(
+                "http://127.0.0.1:{}/callback",
+                listener.local_addr()?.port()
+            );
             let url = spotify
                 .begin(store.as_ref(), &user_id, Some(&redirect_uri))
                 .await
@@ -100,14 +105,19 @@ pub async fn run(config: &Config, command: SpotifyCommand) -> anyhow::Result<()>
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 bail!("Spotify did not grant access ({error}); nothing was linked");
             }
-            let code = redirect.code.context("Spotify's redirect carried no code")?;
+            let code = redirect
+                .code
+                .context("Spotify's redirect carried no code")?;
             let connection = spotify
                 .complete(store.as_ref(), &state, &code)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "Connected the Spotify account {} ({}) as connection {}.",
-                connection.display_name.as_deref().unwrap_or(&connection.spotify_user_id),
+                connection
+                    .display_name
+                    .as_deref()
+                    .unwrap_or(&connection.spotify_user_id),
                 connection.spotify_user_id,
                 connection.id
             );
@@ -118,7 +128,10 @@ pub async fn run(config: &Config, command: SpotifyCommand) -> anyhow::Result<()>
                 .views(store.as_ref(), &user_id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{:<28} {:<24} {:<10} {:>12}", "CONNECTION", "SPOTIFY ACCOUNT", "STATE", "REQUESTS 24H");
+            println!(
+                "{:<28} {:<24} {:<10} {:>12}",
+                "CONNECTION", "SPOTIFY ACCOUNT", "STATE", "REQUESTS 24H"
+            );
             for v in views {
                 println!(
                     "{:<28} {:<24} {:<10} {:>12}{}",
@@ -133,7 +146,9 @@ pub async fn run(config: &Config, command: SpotifyCommand) -> anyhow::Result<()>
                 "app {}: {} requests in the last 24 hours{}",
                 app.client_id,
                 app.requests_24h,
-                app.daily_budget.map(|b| format!(" of a budget of {b}")).unwrap_or_default()
+                app.daily_budget
+                    .map(|b| format!(" of a budget of {b}"))
+                    .unwrap_or_default()
             );
         }
         SpotifyCommand::Disconnect { user, id } => {
