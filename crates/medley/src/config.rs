@@ -19,6 +19,7 @@
 //! | `--spotify-api-url` | `MEDLEY_SPOTIFY_API_URL` | `spotify_api_url` | `https://api.spotify.com/v1` |
 //! | `--spotify-accounts-url` | `MEDLEY_SPOTIFY_ACCOUNTS_URL` | `spotify_accounts_url` | `https://accounts.spotify.com` |
 //! | `--spotify-daily-budget` | `MEDLEY_SPOTIFY_DAILY_BUDGET` | `spotify_daily_budget` | none (no budget of Medley's own) |
+//! | `--spotify-poll-secs` | `MEDLEY_SPOTIFY_POLL_SECS` | `spotify_poll_secs` | 300 (how often Spotify collections in use are checked) |
 //! | | `MEDLEY_SECRET_KEY` | | none: the key file is used |
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
 //!
@@ -61,6 +62,9 @@ pub struct StorageArgs {
     /// Requests per rolling 24 hours Medley allows itself for the app, shared by its users.
     #[arg(long, env = "MEDLEY_SPOTIFY_DAILY_BUDGET", global = true)]
     pub spotify_daily_budget: Option<u64>,
+    /// Seconds between checks of the Spotify collections composites and jobs use.
+    #[arg(long, env = "MEDLEY_SPOTIFY_POLL_SECS", global = true)]
+    pub spotify_poll_secs: Option<u64>,
     /// File holding the key that seals tokens at rest (created if missing).
     #[arg(long, env = "MEDLEY_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
@@ -111,6 +115,7 @@ struct FileConfig {
     spotify_api_url: Option<String>,
     spotify_accounts_url: Option<String>,
     spotify_daily_budget: Option<u64>,
+    spotify_poll_secs: Option<u64>,
     secret_key_file: Option<PathBuf>,
 }
 
@@ -122,6 +127,7 @@ pub struct SpotifySettings {
     pub api_url: String,
     pub accounts_url: String,
     pub daily_budget: Option<u64>,
+    pub poll_secs: u64,
 }
 
 impl std::fmt::Debug for SpotifySettings {
@@ -135,6 +141,7 @@ impl std::fmt::Debug for SpotifySettings {
             .field("api_url", &self.api_url)
             .field("accounts_url", &self.accounts_url)
             .field("daily_budget", &self.daily_budget)
+            .field("poll_secs", &self.poll_secs)
             .finish()
     }
 }
@@ -274,6 +281,11 @@ impl Config {
                     .or(file.spotify_accounts_url)
                     .unwrap_or_else(|| "https://accounts.spotify.com".into()),
                 daily_budget: storage.spotify_daily_budget.or(file.spotify_daily_budget),
+                poll_secs: storage
+                    .spotify_poll_secs
+                    .or(file.spotify_poll_secs)
+                    .unwrap_or(300)
+                    .max(10),
             }),
             _ => None,
         };

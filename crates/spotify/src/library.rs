@@ -23,6 +23,23 @@ impl Session {
             .await
     }
 
+    /// A cheap change detector for Liked Songs (one request): how many there are and which was
+    /// saved last. Saving always puts a track first, so any change moves one or the other.
+    pub async fn liked_marker(&self) -> Result<String> {
+        let page: crate::objects::Page<SavedTrack> = self
+            .read("GET /me/tracks", "/me/tracks?limit=1", |_| Ok(()))
+            .await?;
+        let newest = page.items.first();
+        Ok(format!(
+            "{}:{}:{}",
+            page.total,
+            newest
+                .and_then(|s| s.track.as_ref())
+                .map_or("", |t| t.uri.as_str()),
+            newest.and_then(|s| s.added_at.as_deref()).unwrap_or("")
+        ))
+    }
+
     /// Saves tracks to Liked Songs, 50 ids a request.
     pub async fn save_tracks(&self, ids: &[String]) -> Result<()> {
         for batch in ids.chunks(LIBRARY_BATCH) {

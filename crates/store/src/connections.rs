@@ -52,6 +52,27 @@ pub struct PendingAuthorization {
     pub redirect_uri: String,
 }
 
+/// What Medley knows of one Spotify collection (see the `spotify_collections` table).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CollectionState {
+    /// The snapshot the latest sweep saw.
+    pub seen_snapshot: Option<String>,
+    /// The snapshot `items` were read at.
+    pub read_snapshot: Option<String>,
+    /// The items as of the last complete read (JSON, written by the caller).
+    pub items: Option<String>,
+    pub read_at_ms: Option<i64>,
+}
+
+impl CollectionState {
+    /// Whether the stored items are the collection as the latest sweep saw it.
+    pub fn fresh(&self) -> bool {
+        self.items.is_some()
+            && self.read_snapshot.is_some()
+            && self.read_snapshot == self.seen_snapshot
+    }
+}
+
 /// Requests an app sent since some time: in all, and per connection.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Usage {
@@ -114,6 +135,20 @@ pub trait ConnectionStore: Send + Sync {
     /// Requests of the app since `since_ms`, in all and per connection; older counts are
     /// forgotten on the way.
     async fn usage(&self, client_id: &str, since_ms: i64) -> Result<Usage>;
+    async fn collection(&self, connection_id: &str, uri: &str) -> Result<CollectionState>;
+    /// Records what a sweep saw: `(uri, snapshot)` pairs.
+    async fn saw_snapshots(&self, connection_id: &str, seen: &[(String, String)]) -> Result<()>;
+    /// Records a complete read (or the state after Medley's own write) at `snapshot`.
+    async fn put_collection_read(
+        &self,
+        connection_id: &str,
+        uri: &str,
+        snapshot: Option<&str>,
+        items: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// The Spotify URIs (sources and targets) a user's composites and sync jobs use.
+    async fn spotify_uris_in_use(&self, user_id: &str) -> Result<Vec<String>>;
 }
 
 const SELECT: &str = "SELECT id, user_id, client_id, spotify_user_id, display_name, scopes, \
@@ -372,5 +407,85 @@ impl ConnectionStore for SqlStore {
             usage.by_connection.insert(r.try_get(0)?, n);
         }
         Ok(usage)
+    }
+
+    async fn collection(&self, connection_id: &str, uri: &str) -> Result<CollectionState> {
+        let row = sqlx::query(
+            "SELECT seen_snapshot, read_snapshot, items, read_at FROM spotify_collections \
+             WHERE connection_id = $1 AND uri = $2",
+        )
+        .bind(connection_id)
+        .bind(uri)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(match row {
+            None => CollectionState::default(),
+            Some(r) => CollectionState {
+                seen_snapshot: r.try_get(0)?,
+                read_snapshot: r.try_get(1)?,
+                items: r.try_get(2)?,
+                read_at_ms: r.try_get(3)?,
+            },
+        })
+    }
+
+    async fn saw_snapshots(&self, connection_id: &str, seen: &[(String, String)]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for (uri, snapshot) in seen {
+            sqlx::query(
+                "INSERT INTO spotify_collections (connection_id, uri, seen_snapshot) VALUES ($1, $2, $3) \
+                 ON CONFLICT (connection_id, uri) DO UPDATE SET seen_snapshot = excluded.seen_snapshot",
+            )
+            .bind(connection_id)
+            .bind(uri)
+            .bind(snapshot)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn put_collection_read(
+        &self,
+        connection_id: &str,
+        uri: &str,
+        snapshot: Option<&str>,
+        items: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO spotify_collections (connection_id, uri, seen_snapshot, read_snapshot, items, read_at) \
+             VALUES ($1, $2, $3, $3, $4, $5) \
+             ON CONFLICT (connection_id, uri) DO UPDATE SET read_snapshot = excluded.read_snapshot, \
+             items = excluded.items, read_at = excluded.read_at, \
+             seen_snapshot = COALESCE(excluded.seen_snapshot, spotify_collections.seen_snapshot)",
+        )
+        .bind(connection_id)
+        .bind(uri)
+        .bind(snapshot)
+        .bind(items)
+        .bind(now_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn spotify_uris_in_use(&self, user_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT s.uri FROM composite_sources s JOIN playlists p ON p.id = s.playlist_id \
+             WHERE p.owner_id = $1 AND s.uri LIKE 'spotify:%' \
+             UNION SELECT source_uri FROM sync_jobs WHERE owner_id = $1 AND source_uri LIKE 'spotify:%' \
+             UNION SELECT target_uri FROM sync_jobs WHERE owner_id = $1 AND target_uri LIKE 'spotify:%'",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mut uris: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        uris.sort();
+        Ok(uris)
     }
 }

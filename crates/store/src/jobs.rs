@@ -40,6 +40,8 @@ pub struct SyncRun {
     pub added: i64,
     pub skipped: i64,
     pub error: Option<String>,
+    /// Requests to Spotify the run cost (0 between Medley playlists).
+    pub requests: i64,
 }
 
 /// A leased unit of work.
@@ -141,6 +143,7 @@ fn run_row(r: &AnyRow) -> Result<SyncRun> {
         added: r.try_get("added")?,
         skipped: r.try_get("skipped")?,
         error: r.try_get("error")?,
+        requests: r.try_get("requests")?,
     })
 }
 
@@ -273,6 +276,7 @@ impl JobStore for SqlStore {
             added: 0,
             skipped: 0,
             error: None,
+            requests: 0,
         };
         sqlx::query(
             "INSERT INTO sync_runs (id, job_id, seq, trigger, started_at) \
@@ -288,12 +292,13 @@ impl JobStore for SqlStore {
     }
 
     async fn finish_run(&self, run: &SyncRun) -> Result<()> {
-        sqlx::query("UPDATE sync_runs SET finished_at = $1, added = $2, skipped = $3, error = $4 WHERE id = $5")
+        sqlx::query("UPDATE sync_runs SET finished_at = $1, added = $2, skipped = $3, error = $4, requests = $6 WHERE id = $5")
             .bind(run.finished_at_ms)
             .bind(run.added)
             .bind(run.skipped)
             .bind(&run.error)
             .bind(&run.id)
+            .bind(run.requests)
             .execute(&self.write)
             .await?;
         Ok(())
@@ -306,7 +311,7 @@ impl JobStore for SqlStore {
         offset: i64,
     ) -> Result<(Vec<SyncRun>, i64)> {
         let rows = sqlx::query(
-            "SELECT id, job_id, trigger, started_at, finished_at, added, skipped, error FROM sync_runs \
+            "SELECT id, job_id, trigger, started_at, finished_at, added, skipped, error, requests FROM sync_runs \
              WHERE job_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
         )
         .bind(job_id)

@@ -26,7 +26,9 @@ pub mod users;
 
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
-pub use connections::{Connection, ConnectionStore, NewConnection, PendingAuthorization, Usage};
+pub use connections::{
+    CollectionState, Connection, ConnectionStore, NewConnection, PendingAuthorization, Usage,
+};
 pub use error::{Result, StoreError};
 pub use imports::{ImportStore, StoredImport};
 pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun};

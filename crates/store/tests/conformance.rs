@@ -1155,4 +1155,53 @@ async fn spotify_connections_authorizations_pauses_and_usage(store: SqlStore) {
     assert_eq!(usage.total, 6);
     assert_eq!(usage.by_connection["c1"], 5);
     assert_eq!(usage.by_connection[""], 1);
+
+    // Collections: a read is fresh while the sweep sees the snapshot it was read at.
+    let uri = "spotify:playlist:p1";
+    assert!(!store.collection("c1", uri).await.unwrap().fresh());
+    store
+        .saw_snapshots("c1", &[(uri.to_owned(), "s1".to_owned())])
+        .await
+        .unwrap();
+    store
+        .put_collection_read("c1", uri, Some("s1"), "[[\"t1\",null]]", 9_000)
+        .await
+        .unwrap();
+    let state = store.collection("c1", uri).await.unwrap();
+    assert!(state.fresh());
+    assert_eq!(state.items.as_deref(), Some("[[\"t1\",null]]"));
+    store
+        .saw_snapshots("c1", &[(uri.to_owned(), "s2".to_owned())])
+        .await
+        .unwrap();
+    assert!(!store.collection("c1", uri).await.unwrap().fresh());
+    // A read whose snapshot is unknown is never fresh.
+    store
+        .put_collection_read("c1", uri, None, "[]", 9_500)
+        .await
+        .unwrap();
+    let state = store.collection("c1", uri).await.unwrap();
+    assert!(!state.fresh());
+    assert_eq!(state.seen_snapshot.as_deref(), Some("s2"));
+
+    // URIs in use by a user's sync jobs.
+    let job = SyncJob {
+        id: "j1".into(),
+        owner_id: ana.clone(),
+        source_uri: "spotify:playlist:p1".into(),
+        target_uri: "spotify:user:sp-ana:collection".into(),
+        schedule: "0 * * * *".into(),
+        timezone: "UTC".into(),
+        paused: false,
+        next_run_at_ms: None,
+        ledger: Default::default(),
+        ledger_version: 0,
+        created_at_ms: 1,
+    };
+    store.create_sync_job(&job).await.unwrap();
+    assert_eq!(
+        store.spotify_uris_in_use(&ana).await.unwrap(),
+        vec!["spotify:playlist:p1", "spotify:user:sp-ana:collection"]
+    );
+    assert!(store.spotify_uris_in_use(&ben).await.unwrap().is_empty());
 }

@@ -29,9 +29,10 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSyncJob {
-    /// The playlist to copy from, `medley:playlist:<id>`.
+    /// What to copy from: `medley:playlist:<id>`, `spotify:playlist:<id>` (one your connected
+    /// account owns or collaborates on) or `spotify:user:<id>:collection` (its Liked Songs).
     pub source: String,
-    /// The playlist to copy into (you must be able to edit it).
+    /// What to copy into, of the same kinds (you must be able to change it).
     pub target: String,
     /// Five-field cron, e.g. `0 9 * * MON`.
     pub schedule: String,
@@ -80,9 +81,12 @@ pub struct SyncRunView {
     pub finished_at: Option<String>,
     /// Tracks copied into the target.
     pub added: i64,
-    /// Source tracks not copied: already in the target, or copied once and deleted since.
+    /// Source tracks not copied: already in the target, copied once and deleted since, or
+    /// (into Spotify) tracks Spotify does not have.
     pub skipped: i64,
     pub error: Option<String>,
+    /// Requests to Spotify the run cost.
+    pub requests: i64,
 }
 
 impl From<SyncRun> for SyncRunView {
@@ -95,6 +99,7 @@ impl From<SyncRun> for SyncRunView {
             added: r.added,
             skipped: r.skipped,
             error: r.error,
+            requests: r.requests,
         }
     }
 }

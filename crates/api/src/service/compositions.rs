@@ -13,7 +13,9 @@ use medley_store::{StoreError, StoredComposite, SyncWrite};
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::playlists::{owned, visible};
+use crate::service::spotify::collections::{self, Spent};
 use crate::state::{now_ms, AppState};
+use medley_spotify::Collection;
 
 /// Most sources one composite may have.
 pub const MAX_SOURCES: usize = 50;
@@ -50,15 +52,33 @@ pub async fn playlist_tracks(state: &AppState, id: &str) -> ApiResult<Vec<Source
 
 /// Reads one source as the composite's owner sees it: all of it, or a failure saying why.
 pub async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult<Read> {
+    read_source_counting(state, owner, uri, &mut Spent::default()).await
+}
+
+/// [`read_source`], adding the Spotify requests it cost to `spent`.
+pub async fn read_source_counting(
+    state: &AppState,
+    owner: &User,
+    uri: &str,
+    spent: &mut Spent,
+) -> ApiResult<Read> {
+    if let Some(collection) = Collection::parse(uri) {
+        if state.spotify.is_none() {
+            return Ok(Read::Failed(
+                "Spotify is not configured on this server any more".into(),
+            ));
+        }
+        return Ok(
+            match collections::read(state, owner, &collection, spent).await? {
+                Ok(items) => Read::Complete(items),
+                Err(reason) => Read::Failed(reason),
+            },
+        );
+    }
     let parsed = match Uri::parse_kind(uri, Kind::Playlist) {
         Ok(u) => u,
         Err(e) => return Ok(Read::Failed(e.to_string())),
     };
-    if parsed.namespace == Namespace::Spotify {
-        return Ok(Read::Failed(
-            "Spotify playlists are read through a Spotify connection, which is not set up".into(),
-        ));
-    }
     match visible(state, &parsed.id, Some(owner)).await {
         Ok(_) => {}
         Err(ApiError::NotFound(_)) => {
@@ -70,6 +90,30 @@ pub async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult
         Err(e) => return Err(e),
     }
     Ok(Read::Complete(playlist_tracks(state, &parsed.id).await?))
+}
+
+/// Checks that `user` can read `uri` as a source: a Medley playlist visible to them, or a
+/// Spotify collection one of their connected accounts can read.
+pub async fn check_readable(state: &AppState, user: &User, uri: &str) -> ApiResult<String> {
+    if let Some(collection) = Collection::parse(uri) {
+        collections::check(state, user, &collection, false).await?;
+        return Ok(collection.uri());
+    }
+    let parsed = Uri::parse_kind(uri, Kind::Playlist)?;
+    if parsed.namespace == Namespace::Spotify {
+        return Err(ApiError::BadRequest(format!(
+            "`{uri}` is not a Spotify playlist URI"
+        )));
+    }
+    visible(state, &parsed.id, Some(user))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound(format!(
+                "source `{uri}` does not exist or is not visible to you"
+            )),
+            other => other,
+        })?;
+    Ok(parsed.to_string())
 }
 
 async fn stored(state: &AppState, id: &str) -> ApiResult<StoredComposite> {
@@ -210,25 +254,12 @@ pub async fn check_sources(
     }
     let mut seen = HashSet::new();
     for source in &composite.sources {
-        let uri = Uri::parse_kind(&source.uri, Kind::Playlist)?;
-        if !seen.insert(uri.to_string()) {
+        let uri = check_readable(state, user, &source.uri).await?;
+        if !seen.insert(uri.clone()) {
             return Err(ApiError::BadRequest(format!(
                 "source `{uri}` is listed twice"
             )));
         }
-        if uri.namespace == Namespace::Spotify {
-            return Err(ApiError::BadRequest(format!(
-                "source `{uri}` is a Spotify playlist: connect a Spotify account first (not available yet)"
-            )));
-        }
-        visible(state, &uri.id, Some(user))
-            .await
-            .map_err(|e| match e {
-                ApiError::NotFound(_) => ApiError::NotFound(format!(
-                    "source `{uri}` does not exist or is not visible to you"
-                )),
-                other => other,
-            })?;
     }
     let me = format!("medley:playlist:{id}");
     let mut graph = state.store.composite_graph().await?;

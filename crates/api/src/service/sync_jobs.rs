@@ -3,7 +3,7 @@
 //! It is the simplest composite: one source, archive mode; its ledger remembers everything
 //! ever copied. Runs go through the work queue, so each runs once even with several nodes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use medley_compose::{Composite, Mode, Options, Read, Source, SyncInput};
 use medley_domain::new_id;
@@ -14,22 +14,41 @@ use medley_events::{Event, ItemsChange};
 use medley_store::{ItemsEdit, StoreError, SyncJob, SyncRun};
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::compositions::{playlist_tracks, read_source};
-use crate::service::playlists::{editable, visible};
+use crate::service::compositions::{check_readable, playlist_tracks, read_source_counting};
+use crate::service::playlists::editable;
+use crate::service::spotify::collections::{self, Spent};
 use crate::state::{now_ms, AppState};
+use medley_spotify::Collection;
 
 /// Queue kind of a sync-job run.
 pub const KIND: &str = "sync_job";
 
-/// Where a playlist URI points, if it is a Medley playlist.
-fn medley_playlist(uri: &str, field: &str) -> ApiResult<String> {
-    let parsed = Uri::parse_kind(uri, Kind::Playlist)?;
-    if parsed.namespace != Namespace::Medley {
-        return Err(ApiError::BadRequest(format!(
-            "`{field}` is a Spotify playlist: connect a Spotify account first (not available yet)"
-        )));
+/// One end of a job: a Medley playlist, or a Spotify playlist or Liked Songs.
+enum End {
+    Medley(String),
+    Spotify(Collection),
+}
+
+impl End {
+    fn parse(uri: &str) -> ApiResult<End> {
+        if let Some(c) = Collection::parse(uri) {
+            return Ok(End::Spotify(c));
+        }
+        let parsed = Uri::parse_kind(uri, Kind::Playlist)?;
+        if parsed.namespace != Namespace::Medley {
+            return Err(ApiError::BadRequest(format!(
+                "`{uri}` is neither a Medley playlist, a Spotify playlist nor Liked Songs"
+            )));
+        }
+        Ok(End::Medley(parsed.id))
     }
-    Ok(parsed.id)
+
+    fn uri(&self) -> String {
+        match self {
+            End::Medley(id) => format!("medley:playlist:{id}"),
+            End::Spotify(c) => c.uri(),
+        }
+    }
 }
 
 /// Creates a job after checking that the user may read the source and change the target.
@@ -41,30 +60,28 @@ pub async fn create(
     schedule: &str,
     timezone: &str,
 ) -> ApiResult<SyncJob> {
-    let source_id = medley_playlist(source, "source")?;
-    let target_id = medley_playlist(target, "target")?;
-    if source_id == target_id {
+    let source_end = End::parse(source)?;
+    let target_end = End::parse(target)?;
+    if source_end.uri() == target_end.uri() {
         return Err(ApiError::BadRequest(
             "`source` and `target` are the same playlist".into(),
         ));
     }
     let parsed =
         Schedule::parse(schedule, timezone).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    visible(state, &source_id, Some(user))
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound(format!(
-                "source `{source}` does not exist or is not visible to you"
-            )),
-            other => other,
-        })?;
-    editable(state, &target_id, user).await?;
+    check_readable(state, user, &source_end.uri()).await?;
+    match &target_end {
+        End::Medley(id) => {
+            editable(state, id, user).await?;
+        }
+        End::Spotify(c) => collections::check(state, user, c, true).await?,
+    }
     let now = now_ms();
     let job = SyncJob {
         id: new_id(),
         owner_id: user.id.clone(),
-        source_uri: format!("medley:playlist:{source_id}"),
-        target_uri: format!("medley:playlist:{target_id}"),
+        source_uri: source_end.uri(),
+        target_uri: target_end.uri(),
         schedule: schedule.trim().to_owned(),
         timezone: timezone.to_owned(),
         paused: false,
@@ -125,13 +142,15 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("sync job `{job_id}`")))?;
     let mut run = state.store.start_run(job_id, trigger, now_ms()).await?;
-    match copy(state, &job).await {
+    let mut spent = Spent::default();
+    match copy(state, &job, &mut spent).await {
         Ok((added, skipped)) => {
             run.added = added;
             run.skipped = skipped;
         }
         Err(e) => run.error = Some(e.to_string()),
     }
+    run.requests = spent.0 as i64;
     run.finished_at_ms = Some(now_ms());
     state.store.finish_run(&run).await?;
     state.bus.publish(Event::SyncRunFinished {
@@ -142,15 +161,33 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
 }
 
 /// The copy itself: returns (added, skipped).
-async fn copy(state: &AppState, job: &SyncJob) -> ApiResult<(i64, i64)> {
+async fn copy(state: &AppState, job: &SyncJob, spent: &mut Spent) -> ApiResult<(i64, i64)> {
     let owner = state
         .store
         .user(&job.owner_id)
         .await?
         .ok_or_else(|| ApiError::not_found("the job's owner"))?;
-    let target_id = medley_playlist(&job.target_uri, "target")?;
-    editable(state, &target_id, &owner).await?;
-    let read = read_source(state, &owner, &job.source_uri).await?;
+    let target = End::parse(&job.target_uri)?;
+    if let End::Medley(id) = &target {
+        editable(state, id, &owner).await?;
+    }
+    let mut read = read_source_counting(state, &owner, &job.source_uri, spent).await?;
+    let mut unplayable = 0;
+    if let (End::Spotify(_), Read::Complete(items)) = (&target, &mut read) {
+        // Only tracks Spotify knows can be copied there.
+        let ids: Vec<String> = items.iter().map(|i| i.track.id.clone()).collect();
+        let on_spotify: HashSet<String> = state
+            .store
+            .tracks(&ids)
+            .await?
+            .into_iter()
+            .filter(|t| t.spotify_id.is_some())
+            .map(|t| t.id)
+            .collect();
+        let before = items.len();
+        items.retain(|i| on_spotify.contains(&i.track.id));
+        unplayable = (before - items.len()) as i64;
+    }
     let source_len = match &read {
         Read::Complete(items) => items.len() as i64,
         Read::Failed(e) => {
@@ -171,17 +208,21 @@ async fn copy(state: &AppState, job: &SyncJob) -> ApiResult<(i64, i64)> {
         },
     };
     let reads = BTreeMap::from([(job.source_uri.clone(), read)]);
-    let target: Vec<_> = playlist_tracks(state, &target_id)
-        .await?
-        .into_iter()
-        .map(|i| i.track)
-        .collect();
+    let current: Vec<_> = match &target {
+        End::Medley(id) => playlist_tracks(state, id).await?,
+        End::Spotify(c) => collections::read(state, &owner, c, spent)
+            .await?
+            .map_err(|e| ApiError::Unavailable(format!("the target could not be read: {e}")))?,
+    }
+    .into_iter()
+    .map(|i| i.track)
+    .collect();
     let outcome = medley_compose::sync(
         &job.ledger,
         &SyncInput {
             composite: &composite,
             reads: &reads,
-            target: &target,
+            target: &current,
             now_ms: now_ms(),
         },
     );
@@ -193,34 +234,12 @@ async fn copy(state: &AppState, job: &SyncJob) -> ApiResult<(i64, i64)> {
         .map(|(_, id)| id.clone())
         .collect();
     if !added.is_empty() {
-        let edit = ItemsEdit::Add {
-            track_ids: added.clone(),
-            position: None,
-        };
-        let result = state
-            .store
-            .edit_items(
-                &target_id,
-                &owner.id,
-                None,
-                edit,
-                state.config.max_playlist_items,
-                now_ms(),
-            )
-            .await;
-        state.caches.forget_playlist(&target_id);
-        let result = result?;
-        state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
-            playlist_id: target_id.clone(),
-            owner_id: result.playlist.owner_id.clone(),
-            actor_id: owner.id.clone(),
-            snapshot_id: result.playlist.snapshot_id.clone(),
-            added: result.added,
-            removed: vec![],
-            reordered: false,
-            item_count: result.playlist.item_count,
-            automatic: true,
-        }));
+        match &target {
+            End::Medley(id) => add_to_medley(state, &owner, id, &added).await?,
+            End::Spotify(c) => {
+                collections::add(state, &owner, c, &added, spent).await?;
+            }
+        }
     }
     match state
         .store
@@ -236,7 +255,44 @@ async fn copy(state: &AppState, job: &SyncJob) -> ApiResult<(i64, i64)> {
         Err(e) => return Err(e.into()),
     }
     let added = added.len() as i64;
-    Ok((added, source_len - added))
+    Ok((added, source_len - added + unplayable))
+}
+
+async fn add_to_medley(
+    state: &AppState,
+    owner: &User,
+    target_id: &str,
+    added: &[String],
+) -> ApiResult<()> {
+    let edit = ItemsEdit::Add {
+        track_ids: added.to_vec(),
+        position: None,
+    };
+    let result = state
+        .store
+        .edit_items(
+            target_id,
+            &owner.id,
+            None,
+            edit,
+            state.config.max_playlist_items,
+            now_ms(),
+        )
+        .await;
+    state.caches.forget_playlist(target_id);
+    let result = result?;
+    state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
+        playlist_id: target_id.to_owned(),
+        owner_id: result.playlist.owner_id.clone(),
+        actor_id: owner.id.clone(),
+        snapshot_id: result.playlist.snapshot_id.clone(),
+        added: result.added,
+        removed: vec![],
+        reordered: false,
+        item_count: result.playlist.item_count,
+        automatic: true,
+    }));
+    Ok(())
 }
 
 /// Queues the runs that are due at `now_ms` and moves each job to its next time. Only

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::error::{ApiError, ApiResult};
+use crate::service::spotify::watch;
 use crate::service::{compositions, sync_jobs};
 use crate::state::{now_ms, AppState};
 
@@ -26,6 +27,11 @@ pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
             compositions::KIND => compositions::sync(state, &job.subject).await.map(|report| {
                 if !report.added.is_empty() || !report.removed.is_empty() {
                     tracing::info!(playlist = %job.subject, added = report.added.len(), removed = report.removed.len(), "composite followed its sources");
+                }
+            }),
+            watch::KIND => watch::watch(state, &job.subject).await.map(|w| {
+                if !w.changed.is_empty() {
+                    tracing::info!(connection = %job.subject, changed = w.changed.len(), queued = w.queued, "Spotify collections changed");
                 }
             }),
             other => {
@@ -52,11 +58,23 @@ pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
 pub async fn run_workers(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The interval boundary Spotify watches were last queued for.
+    let mut watches_queued_for = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {
                 if let Err(e) = sync_jobs::schedule_due(&state, now_ms()).await {
                     tracing::error!(error = %e, "scheduling due sync jobs");
+                }
+                if let Some(spotify) = &state.spotify {
+                    let interval = spotify.config.poll_interval.as_millis().max(1_000) as i64;
+                    let now = now_ms();
+                    if now >= watches_queued_for {
+                        match watch::schedule(&state, now, interval).await {
+                            Ok(boundary) => watches_queued_for = boundary,
+                            Err(e) => tracing::error!(error = %e, "queueing Spotify watches"),
+                        }
+                    }
                 }
             }
             _ = state.wake_worker.notified() => {}

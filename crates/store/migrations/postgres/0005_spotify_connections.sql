@@ -47,3 +47,21 @@ CREATE TABLE spotify_usage (
     PRIMARY KEY (client_id, connection_id, minute)
 );
 CREATE INDEX spotify_usage_minute ON spotify_usage (minute);
+
+-- What Medley knows of each Spotify collection a connection's composites and jobs use: the
+-- snapshot the latest sweep of `GET /me/playlists` saw (for Liked Songs: count and newest
+-- save), and the items as of the last complete read, as Medley track ids. A read is reused
+-- while the two snapshots agree, so an unchanged collection costs no request.
+CREATE TABLE spotify_collections (
+    connection_id TEXT NOT NULL REFERENCES spotify_connections (id) ON DELETE CASCADE,
+    uri           TEXT NOT NULL,
+    seen_snapshot TEXT,
+    read_snapshot TEXT,
+    -- JSON: [[track_id, added_at_ms or null], …] in collection order.
+    items         TEXT,
+    read_at       BIGINT,
+    PRIMARY KEY (connection_id, uri)
+);
+
+-- Requests to Spotify a sync-job run cost.
+ALTER TABLE sync_runs ADD COLUMN requests BIGINT NOT NULL DEFAULT 0;

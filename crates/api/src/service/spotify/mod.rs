@@ -16,6 +16,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::sealing::Sealer;
 use crate::state::now_ms;
 
+pub mod collections;
+pub mod watch;
+
 /// How long an authorization waits for the browser to come back.
 const AUTHORIZATION_TTL_MS: i64 = 10 * 60_000;
 /// The window usage is reported and budgeted over.
@@ -30,6 +33,8 @@ pub struct SpotifyConfig {
     /// Requests per rolling 24 hours for the whole app, shared fairly by its connections.
     pub daily_budget: Option<u64>,
     pub policy: Policy,
+    /// How often each connection's collections in use are checked for changes.
+    pub poll_interval: std::time::Duration,
 }
 
 /// The Spotify side of one Medley node.

@@ -1,0 +1,142 @@
+//! Watching Spotify for changes at the least cost: per connection, one sweep of
+//! `GET /me/playlists` (50 playlists a request) yields every playlist's `snapshot_id`, and one
+//! request tells whether Liked Songs changed. Collections whose snapshot moved are read again
+//! by the syncs this queues; the others cost nothing more.
+//!
+//! A periodic trigger only enqueues (one watch per connection per interval, through the
+//! database queue, so several nodes do not repeat it); the worker runs [`watch`].
+
+use std::collections::BTreeMap;
+
+use medley_spotify::Collection;
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::compositions;
+use crate::state::{now_ms, AppState};
+
+/// Queue kind of a watch (subject: the connection id).
+pub const KIND: &str = "spotify_watch";
+
+/// What one watch saw.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Watched {
+    /// Collections in use whose snapshot moved since the last watch.
+    pub changed: Vec<String>,
+    /// Composites queued to sync.
+    pub queued: usize,
+    pub requests: u64,
+}
+
+/// Sweeps one connection and queues syncs of composites whose Spotify collections changed.
+pub async fn watch(state: &AppState, connection_id: &str) -> ApiResult<Watched> {
+    let spotify = state.spotify()?;
+    let Some(connection) = state.store.connection(connection_id).await? else {
+        return Err(ApiError::NotFound("the connection is gone".into()));
+    };
+    if connection.status != "active" {
+        return Ok(Watched::default());
+    }
+    let mine = |c: &Collection| match c {
+        Collection::LikedSongs { user_id } => user_id == &connection.spotify_user_id,
+        Collection::Playlist(_) => true,
+    };
+    let in_use: Vec<Collection> = state
+        .store
+        .spotify_uris_in_use(&connection.user_id)
+        .await?
+        .iter()
+        .filter_map(|u| Collection::parse(u))
+        .filter(mine)
+        .collect();
+    if in_use.is_empty() {
+        return Ok(Watched::default());
+    }
+    let session = spotify.session(&state.store, &connection).await?;
+    let swept = sweep(&session, &in_use).await;
+    spotify
+        .settle(state.store.as_ref(), &connection, &session, &swept)
+        .await?;
+    let requests = session.meter().total();
+    let seen = swept.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
+    let mut changed = Vec::new();
+    for (uri, snapshot) in &seen {
+        let known = state.store.collection(&connection.id, uri).await?;
+        if known.seen_snapshot.as_deref() != Some(snapshot.as_str()) {
+            changed.push(uri.clone());
+        }
+    }
+    let pairs: Vec<(String, String)> = seen.into_iter().collect();
+    state.store.saw_snapshots(&connection.id, &pairs).await?;
+    let mut queued = 0;
+    let now = now_ms();
+    for uri in &changed {
+        for composite in state.store.composites_using(uri).await? {
+            state
+                .store
+                .enqueue(compositions::KIND, &composite, "", now, now)
+                .await?;
+            queued += 1;
+        }
+    }
+    if queued > 0 {
+        state.wake_worker.notify_one();
+    }
+    Ok(Watched {
+        changed,
+        queued,
+        requests,
+    })
+}
+
+/// The current snapshot of each collection in use. A playlist missing from the sweep (deleted,
+/// unfollowed) gets a snapshot no read can have, so its stored read is not reused.
+async fn sweep(
+    session: &medley_spotify::Session,
+    in_use: &[Collection],
+) -> Result<BTreeMap<String, String>, medley_spotify::SpotifyError> {
+    let mut seen = BTreeMap::new();
+    if in_use.iter().any(|c| matches!(c, Collection::Playlist(_))) {
+        let listed: BTreeMap<String, String> = session
+            .my_playlists()
+            .await?
+            .into_iter()
+            .map(|p| (format!("spotify:playlist:{}", p.id), p.snapshot_id))
+            .collect();
+        for c in in_use {
+            if let Collection::Playlist(_) = c {
+                let uri = c.uri();
+                let snapshot = listed
+                    .get(&uri)
+                    .cloned()
+                    .unwrap_or_else(|| "missing".into());
+                seen.insert(uri, snapshot);
+            }
+        }
+    }
+    for c in in_use {
+        if let Collection::LikedSongs { .. } = c {
+            seen.insert(c.uri(), format!("liked:{}", session.liked_marker().await?));
+        }
+    }
+    Ok(seen)
+}
+
+/// Queues one watch per active connection of the app for the interval boundary after
+/// `now_ms`. Returns the boundary, so the caller enqueues again only when it moves.
+pub async fn schedule(state: &AppState, now_ms: i64, interval_ms: i64) -> ApiResult<i64> {
+    let spotify = state.spotify()?;
+    let boundary = (now_ms.div_euclid(interval_ms) + 1) * interval_ms;
+    for c in state
+        .store
+        .app_connections(&spotify.config.app.client_id)
+        .await?
+    {
+        if c.status == "active" {
+            state
+                .store
+                .enqueue(KIND, &c.id, "", boundary, now_ms)
+                .await?;
+        }
+    }
+    Ok(boundary)
+}
