@@ -17,17 +17,19 @@
 //! are already there.
 //!
 //! Layout: [`model`] (tracks, sources, options), [`identity`] (what "the same track" means),
-//! [`ledger`], [`sync`](mod@sync) (reconcile and plan), [`plan`] (applying a plan to a list),
+//! [`ledger`], [`intent`] (writes to targets outside Medley's transactions), [`sync`](mod@sync) (reconcile and plan), [`plan`] (applying a plan to a list),
 //! [`graph`] (cycles among composites).
 #![forbid(unsafe_code)]
 
 pub mod graph;
 pub mod identity;
+pub mod intent;
 pub mod ledger;
 pub mod model;
 pub mod plan;
 pub mod sync;
 
+pub use intent::Intent;
 pub use ledger::{Entry, Ledger, SourceMemo};
 pub use model::{
     Composite, Filters, Identity, Mode, Options, Ordering, Read, Source, SourceItem, Track,

@@ -96,6 +96,10 @@ pub struct Options {
     pub cap: usize,
     pub filters: Filters,
     pub ordering: Ordering,
+    /// Where the composite is written when not to its own Medley playlist:
+    /// `spotify:playlist:<id>`, a Spotify playlist the owner's connected account owns or
+    /// collaborates on. The Medley playlist then mirrors it.
+    pub target: Option<String>,
 }
 
 impl Default for Options {
@@ -106,6 +110,7 @@ impl Default for Options {
             cap: 10_000,
             filters: Filters::default(),
             ordering: Ordering::Append,
+            target: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use medley_compose::{Composite, Entry, Ledger, Mode, Options, Plan, Source, SourceMemo};
+use medley_compose::{Composite, Entry, Intent, Ledger, Mode, Options, Plan, Source, SourceMemo};
 use medley_domain::Id;
 use sqlx::{Any, Row, Transaction};
 
@@ -22,6 +22,8 @@ pub struct StoredComposite {
     pub ledger_version: i64,
     pub last_sync_ms: Option<i64>,
     pub last_report: Option<String>,
+    /// Writes to an outside target (Spotify) begun and not known to have finished.
+    pub intent: Option<Intent>,
 }
 
 /// The result of one sync to write.
@@ -40,6 +42,8 @@ pub struct SyncWrite<'a> {
     pub report_json: String,
     pub cap: i64,
     pub now_ms: i64,
+    /// Clears the recorded intent (its writes are accounted for in `after`).
+    pub clear_intent: bool,
 }
 
 #[async_trait]
@@ -59,6 +63,14 @@ pub trait CompositeStore: Send + Sync {
     async fn composites_using(&self, source_uri: &str) -> Result<Vec<Id>>;
     /// Every composite's source URIs, keyed by the composite's own URI.
     async fn composite_graph(&self) -> Result<BTreeMap<String, Vec<String>>>;
+    /// Records (or clears) the writes a sync of an outside target sets out to make. Refused as
+    /// stale if the ledger moved past `ledger_version`.
+    async fn set_composite_intent(
+        &self,
+        playlist_id: &str,
+        ledger_version: i64,
+        intent: Option<&Intent>,
+    ) -> Result<()>;
     /// Writes a sync: the plan's edits (if any) and the ledger's changes, in one transaction.
     /// `StaleSnapshot` if the target or the ledger changed since the sync read them.
     async fn write_sync(&self, write: SyncWrite<'_>) -> Result<Option<EditOutcome>>;
@@ -129,7 +141,7 @@ async fn write_ledger_diff(
 impl CompositeStore for SqlStore {
     async fn composite(&self, playlist_id: &str) -> Result<Option<StoredComposite>> {
         let Some(head) = sqlx::query(
-            "SELECT options, ledger_version, last_sync_at, last_report FROM composites WHERE playlist_id = $1",
+            "SELECT options, ledger_version, last_sync_at, last_report, pending_intent FROM composites WHERE playlist_id = $1",
         )
         .bind(playlist_id)
         .fetch_optional(&self.read)
@@ -175,6 +187,10 @@ impl CompositeStore for SqlStore {
             ledger_version: head.try_get(1)?,
             last_sync_ms: head.try_get(2)?,
             last_report: head.try_get(3)?,
+            intent: head
+                .try_get::<Option<String>, _>(4)?
+                .map(|t| parse(&t, "pending intent"))
+                .transpose()?,
         }))
     }
 
@@ -257,6 +273,29 @@ impl CompositeStore for SqlStore {
         Ok(graph)
     }
 
+    async fn set_composite_intent(
+        &self,
+        playlist_id: &str,
+        ledger_version: i64,
+        intent: Option<&Intent>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE composites SET pending_intent = $1 WHERE playlist_id = $2 AND ledger_version = $3",
+        )
+        .bind(intent.map(json))
+        .bind(playlist_id)
+        .bind(ledger_version)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::StaleSnapshot {
+                given: ledger_version.to_string(),
+                current: "newer".into(),
+            });
+        }
+        Ok(())
+    }
+
     async fn write_sync(&self, w: SyncWrite<'_>) -> Result<Option<EditOutcome>> {
         let mut tx = self.write.begin().await?;
         let bumped = sqlx::query(
@@ -326,6 +365,12 @@ impl CompositeStore for SqlStore {
             });
         }
         write_ledger_diff(&mut tx, w.playlist_id, w.before, w.after).await?;
+        if w.clear_intent {
+            sqlx::query("UPDATE composites SET pending_intent = NULL WHERE playlist_id = $1")
+                .bind(w.playlist_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(outcome)
     }

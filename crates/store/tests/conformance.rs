@@ -643,7 +643,27 @@ async fn composites_store_definitions_ledgers_and_syncs(store: SqlStore) {
         report_json: "{}".into(),
         cap: 10_000,
         now_ms: 5,
+        clear_intent: true,
     };
+    // An intent recorded before writing an outside target, refused once the ledger moved.
+    let intent = medley_compose::Intent {
+        add: vec![engine_track(&catalog[0])],
+        remove: vec![],
+    };
+    store
+        .set_composite_intent(&target, stored.ledger_version, Some(&intent))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.composite(&target).await.unwrap().unwrap().intent,
+        Some(intent.clone())
+    );
+    assert!(matches!(
+        store
+            .set_composite_intent(&target, stored.ledger_version + 1, None)
+            .await,
+        Err(StoreError::StaleSnapshot { .. })
+    ));
     assert!(matches!(
         store
             .write_sync(write(stored.ledger_version + 7, &snapshot))
@@ -670,6 +690,7 @@ async fn composites_store_definitions_ledgers_and_syncs(store: SqlStore) {
     assert_eq!(again.ledger, out.ledger, "the ledger reads back as written");
     assert_eq!(again.ledger_version, stored.ledger_version + 1);
     assert_eq!(again.last_sync_ms, Some(5));
+    assert_eq!(again.intent, None, "the sync's write cleared the intent");
 
     // Changing the definition keeps the ledger and the memo of a source that stays.
     let mut wider = composite.clone();

@@ -242,7 +242,11 @@ pub async fn sync(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ReportView>> {
     owned(&state, &id, &auth.user).await?;
-    Ok(axum::Json(compositions::sync(&state, &id).await?.into()))
+    Ok(axum::Json(
+        compositions::sync_with(&state, &id, |_| {}, true)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -303,9 +307,14 @@ pub async fn restore(
         ));
     }
     let ids = resolve_tracks(&state, &body.uris).await?;
-    let report = compositions::sync_with(&state, &id, |ledger| {
-        ledger.restore(&ids);
-    })
+    let report = compositions::sync_with(
+        &state,
+        &id,
+        |ledger| {
+            ledger.restore(&ids);
+        },
+        true,
+    )
     .await?;
     Ok(axum::Json(report.into()))
 }

@@ -13,7 +13,7 @@ use medley_store::{StoreError, StoredComposite, SyncWrite};
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::playlists::{owned, visible};
-use crate::service::spotify::collections::{self, Spent};
+use crate::service::spotify::collections::{self, Work};
 use crate::state::{now_ms, AppState};
 use medley_spotify::Collection;
 
@@ -52,15 +52,15 @@ pub async fn playlist_tracks(state: &AppState, id: &str) -> ApiResult<Vec<Source
 
 /// Reads one source as the composite's owner sees it: all of it, or a failure saying why.
 pub async fn read_source(state: &AppState, owner: &User, uri: &str) -> ApiResult<Read> {
-    read_source_counting(state, owner, uri, &mut Spent::default()).await
+    read_source_counting(state, owner, uri, &mut Work::default()).await
 }
 
-/// [`read_source`], adding the Spotify requests it cost to `spent`.
+/// [`read_source`], adding the Spotify requests it cost to `work`.
 pub async fn read_source_counting(
     state: &AppState,
     owner: &User,
     uri: &str,
-    spent: &mut Spent,
+    work: &mut Work,
 ) -> ApiResult<Read> {
     if let Some(collection) = Collection::parse(uri) {
         if state.spotify.is_none() {
@@ -69,7 +69,7 @@ pub async fn read_source_counting(
             ));
         }
         return Ok(
-            match collections::read(state, owner, &collection, spent).await? {
+            match collections::read(state, owner, &collection, work).await? {
                 Ok(items) => Read::Complete(items),
                 Err(reason) => Read::Failed(reason),
             },
@@ -130,6 +130,7 @@ async fn plan(
     id: &str,
     composite: &Composite,
     ledger: &Ledger,
+    work: &mut Work,
 ) -> ApiResult<(Outcome, String, String)> {
     let playlist = state
         .store
@@ -145,7 +146,7 @@ async fn plan(
     for source in &composite.sources {
         reads.insert(
             source.uri.clone(),
-            read_source(state, &owner, &source.uri).await?,
+            read_source_counting(state, &owner, &source.uri, work).await?,
         );
     }
     let target: Vec<medley_compose::Track> = playlist_tracks(state, id)
@@ -167,16 +168,26 @@ async fn plan(
 
 /// Syncs a composite: learns the owner's edits, follows the sources, writes the difference.
 /// `adjust` may change the stored ledger first (restoring tombstones).
+/// With `fresh`, every Spotify collection is read anew (a sync the user asked for).
 pub async fn sync_with(
     state: &AppState,
     id: &str,
-    adjust: impl Fn(&mut Ledger),
+    adjust: impl Fn(&mut Ledger) + Sync,
+    fresh: bool,
 ) -> ApiResult<Report> {
     for _ in 0..ATTEMPTS {
         let stored = stored(state, id).await?;
+        if let Some(target) = &stored.composite.options.target {
+            return crate::service::spotify::targets::sync(state, id, target, &adjust, fresh).await;
+        }
         let mut start = stored.ledger.clone();
         adjust(&mut start);
-        let (outcome, snapshot_id, owner_id) = plan(state, id, &stored.composite, &start).await?;
+        let mut work = Work {
+            fresh,
+            ..Work::default()
+        };
+        let (outcome, snapshot_id, owner_id) =
+            plan(state, id, &stored.composite, &start, &mut work).await?;
         let write = SyncWrite {
             playlist_id: id,
             actor: &owner_id,
@@ -188,6 +199,7 @@ pub async fn sync_with(
             report_json: serde_json::to_string(&outcome.report).unwrap_or_default(),
             cap: state.config.max_playlist_items,
             now_ms: now_ms(),
+            clear_intent: false,
         };
         match state.store.write_sync(write).await {
             Ok(edit) => {
@@ -218,7 +230,7 @@ pub async fn sync_with(
 }
 
 pub async fn sync(state: &AppState, id: &str) -> ApiResult<Report> {
-    sync_with(state, id, |_| {}).await
+    sync_with(state, id, |_| {}, false).await
 }
 
 /// Checks a proposed composition: owner only, readable playlist sources, no cycle, a cap the
@@ -260,6 +272,19 @@ pub async fn check_sources(
                 "source `{uri}` is listed twice"
             )));
         }
+    }
+    if let Some(target) = &composite.options.target {
+        let Some(collection @ Collection::Playlist(_)) = Collection::parse(target) else {
+            return Err(ApiError::BadRequest(format!(
+                "`options.target` must be a Spotify playlist (`spotify:playlist:<id>`), not `{target}`"
+            )));
+        };
+        if seen.contains(&collection.uri()) {
+            return Err(ApiError::BadRequest(format!(
+                "`{target}` cannot be both a source and the target"
+            )));
+        }
+        collections::check(state, user, &collection, true).await?;
     }
     let me = format!("medley:playlist:{id}");
     let mut graph = state.store.composite_graph().await?;
@@ -308,7 +333,10 @@ pub async fn preview(
         .await?
         .map(|s| s.ledger)
         .unwrap_or_default();
-    Ok(plan(state, id, composite, &ledger).await?.0.report)
+    Ok(plan(state, id, composite, &ledger, &mut Work::fresh())
+        .await?
+        .0
+        .report)
 }
 
 /// Whether the source list of a composite names `mode` sources: used to describe it.

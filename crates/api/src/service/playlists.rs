@@ -129,6 +129,19 @@ pub async fn edit(
     edit: ItemsEdit,
 ) -> ApiResult<EditOutcome> {
     let playlist = editable(state, id, user).await?;
+    if playlist.composite {
+        let target = state
+            .store
+            .composite(id)
+            .await?
+            .and_then(|c| c.composite.options.target);
+        if let Some(target) = target {
+            return Err(ApiError::Conflict(format!(
+                "playlist `{id}` mirrors the Spotify playlist `{target}`: edit that one in Spotify, \
+                 and Medley learns your changes at its next sync"
+            )));
+        }
+    }
     let outcome = state
         .store
         .edit_items(

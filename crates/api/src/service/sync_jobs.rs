@@ -16,7 +16,7 @@ use medley_store::{ItemsEdit, StoreError, SyncJob, SyncRun};
 use crate::error::{ApiError, ApiResult};
 use crate::service::compositions::{check_readable, playlist_tracks, read_source_counting};
 use crate::service::playlists::editable;
-use crate::service::spotify::collections::{self, Spent};
+use crate::service::spotify::collections::{self, Work};
 use crate::state::{now_ms, AppState};
 use medley_spotify::Collection;
 
@@ -142,15 +142,15 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("sync job `{job_id}`")))?;
     let mut run = state.store.start_run(job_id, trigger, now_ms()).await?;
-    let mut spent = Spent::default();
-    match copy(state, &job, &mut spent).await {
+    let mut work = Work::default();
+    match copy(state, &job, &mut work).await {
         Ok((added, skipped)) => {
             run.added = added;
             run.skipped = skipped;
         }
         Err(e) => run.error = Some(e.to_string()),
     }
-    run.requests = spent.0 as i64;
+    run.requests = work.requests as i64;
     run.finished_at_ms = Some(now_ms());
     state.store.finish_run(&run).await?;
     state.bus.publish(Event::SyncRunFinished {
@@ -161,7 +161,7 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
 }
 
 /// The copy itself: returns (added, skipped).
-async fn copy(state: &AppState, job: &SyncJob, spent: &mut Spent) -> ApiResult<(i64, i64)> {
+async fn copy(state: &AppState, job: &SyncJob, work: &mut Work) -> ApiResult<(i64, i64)> {
     let owner = state
         .store
         .user(&job.owner_id)
@@ -171,7 +171,7 @@ async fn copy(state: &AppState, job: &SyncJob, spent: &mut Spent) -> ApiResult<(
     if let End::Medley(id) = &target {
         editable(state, id, &owner).await?;
     }
-    let mut read = read_source_counting(state, &owner, &job.source_uri, spent).await?;
+    let mut read = read_source_counting(state, &owner, &job.source_uri, work).await?;
     let mut unplayable = 0;
     if let (End::Spotify(_), Read::Complete(items)) = (&target, &mut read) {
         // Only tracks Spotify knows can be copied there.
@@ -210,7 +210,7 @@ async fn copy(state: &AppState, job: &SyncJob, spent: &mut Spent) -> ApiResult<(
     let reads = BTreeMap::from([(job.source_uri.clone(), read)]);
     let current: Vec<_> = match &target {
         End::Medley(id) => playlist_tracks(state, id).await?,
-        End::Spotify(c) => collections::read(state, &owner, c, spent)
+        End::Spotify(c) => collections::read(state, &owner, c, work)
             .await?
             .map_err(|e| ApiError::Unavailable(format!("the target could not be read: {e}")))?,
     }
@@ -237,7 +237,7 @@ async fn copy(state: &AppState, job: &SyncJob, spent: &mut Spent) -> ApiResult<(
         match &target {
             End::Medley(id) => add_to_medley(state, &owner, id, &added).await?,
             End::Spotify(c) => {
-                collections::add(state, &owner, c, &added, spent).await?;
+                collections::add(state, &owner, c, &added, work).await?;
             }
         }
     }

@@ -65,3 +65,8 @@ CREATE TABLE spotify_collections (
 
 -- Requests to Spotify a sync-job run cost.
 ALTER TABLE sync_runs ADD COLUMN requests BIGINT NOT NULL DEFAULT 0;
+
+-- A composite written to Spotify records what it sets out to write before writing (the next
+-- sync settles it against what it finds), since Spotify is outside the database's
+-- transactions.
+ALTER TABLE composites ADD COLUMN pending_intent TEXT;

@@ -19,9 +19,25 @@ use crate::service::catalog::add_tracks;
 use crate::service::compositions::engine_track;
 use crate::state::{now_ms, AppState};
 
-/// Requests spent on Spotify by one piece of work (a sync-job run), summed over its sessions.
+/// One piece of work with Spotify (a sync, a sync-job run): the requests it spent, summed over
+/// its sessions, and whether it must read every collection anew (a sync the user asked for)
+/// rather than reuse a read the last sweep vouches for.
 #[derive(Debug, Default)]
-pub struct Spent(pub u64);
+pub struct Work {
+    pub requests: u64,
+    pub fresh: bool,
+    /// Collections served from a stored read rather than read now.
+    pub reused: Vec<String>,
+}
+
+impl Work {
+    pub fn fresh() -> Work {
+        Work {
+            fresh: true,
+            ..Work::default()
+        }
+    }
+}
 
 /// The connection through which `owner` reaches `collection`: for Liked Songs the one linked
 /// to that very account; for a playlist the first active one.
@@ -54,7 +70,7 @@ pub async fn read(
     state: &AppState,
     owner: &User,
     collection: &Collection,
-    spent: &mut Spent,
+    work: &mut Work,
 ) -> ApiResult<Result<Vec<SourceItem>, String>> {
     let spotify = state.spotify()?;
     let Some(connection) = connection_for(state, &owner.id, collection).await? else {
@@ -62,8 +78,9 @@ pub async fn read(
     };
     let uri = collection.uri();
     let cached = state.store.collection(&connection.id, &uri).await?;
-    if cached.fresh() {
+    if cached.fresh() && !work.fresh {
         if let Some(items) = decode(cached.items.as_deref()) {
+            work.reused.push(uri);
             return Ok(Ok(source_items(state, &items).await?));
         }
     }
@@ -98,7 +115,7 @@ pub async fn read(
     spotify
         .settle(state.store.as_ref(), &connection, &session, &read)
         .await?;
-    spent.0 += session.meter().total();
+    work.requests += session.meter().total();
     let read = match read {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
@@ -123,6 +140,40 @@ pub async fn read(
     Ok(Ok(source_items(state, &items).await?))
 }
 
+/// Whether a playlist is still as Medley last read or wrote it (one request for its snapshot).
+/// If not, the stored read is set aside so that the next read fetches it.
+pub async fn unchanged(
+    state: &AppState,
+    owner: &User,
+    collection: &Collection,
+    work: &mut Work,
+) -> ApiResult<bool> {
+    let Collection::Playlist(id) = collection else {
+        return Ok(false);
+    };
+    let spotify = state.spotify()?;
+    let connection = connection_for(state, &owner.id, collection)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
+    let uri = collection.uri();
+    let cached = state.store.collection(&connection.id, &uri).await?;
+    let session = spotify.session(&state.store, &connection).await?;
+    let meta = session.playlist(id).await;
+    spotify
+        .settle(state.store.as_ref(), &connection, &session, &meta)
+        .await?;
+    work.requests += session.meter().total();
+    let meta = meta.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
+    if cached.read_snapshot.as_deref() == Some(meta.snapshot_id.as_str()) {
+        return Ok(true);
+    }
+    state
+        .store
+        .saw_snapshots(&connection.id, &[(uri, meta.snapshot_id)])
+        .await?;
+    Ok(false)
+}
+
 /// Adds catalog tracks to a collection the owner may change, 100 (playlists) or 50 (Liked
 /// Songs) a request. Tracks Spotify does not know (no Spotify id) are left out and counted.
 /// Returns how many were left out.
@@ -131,43 +182,130 @@ pub async fn add(
     owner: &User,
     collection: &Collection,
     track_ids: &[String],
-    spent: &mut Spent,
+    work: &mut Work,
 ) -> ApiResult<usize> {
+    let tracks = state.store.tracks(track_ids).await?;
+    let on_spotify: Vec<&medley_domain::catalog::Track> =
+        tracks.iter().filter(|t| t.spotify_id.is_some()).collect();
+    let left_out = track_ids.len() - on_spotify.len();
+    if on_spotify.is_empty() {
+        return Ok(left_out);
+    }
+    let uris: Vec<String> = on_spotify
+        .iter()
+        .filter_map(|t| t.spotify_id.as_ref())
+        .map(|i| format!("spotify:track:{i}"))
+        .collect();
+    let added: Vec<String> = on_spotify.iter().map(|t| t.id.clone()).collect();
+    write(
+        state,
+        owner,
+        collection,
+        &[],
+        &uris,
+        After::Appended(&added),
+        work,
+    )
+    .await?;
+    Ok(left_out)
+}
+
+/// What a collection holds after a write, as far as Medley can tell without reading it.
+pub enum After<'a> {
+    /// Exactly these catalog tracks, in order.
+    Exactly(&'a [String]),
+    /// What it held before, with these appended.
+    Appended(&'a [String]),
+}
+
+/// Removes URIs (every copy), then appends URIs, in batches. Afterwards the stored read is
+/// brought up to date (so the next sweep does not send Medley to read what it just wrote),
+/// and composites reading the collection are queued to follow it. A failure leaves the stored
+/// read unusable, so that the next sync reads the collection as it really is.
+pub async fn write(
+    state: &AppState,
+    owner: &User,
+    collection: &Collection,
+    remove: &[String],
+    append: &[String],
+    after: After<'_>,
+    work: &mut Work,
+) -> ApiResult<()> {
     let spotify = state.spotify()?;
     let connection = connection_for(state, &owner.id, collection)
         .await?
         .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
-    let tracks = state.store.tracks(track_ids).await?;
-    let spotify_ids: Vec<String> = tracks.iter().filter_map(|t| t.spotify_id.clone()).collect();
-    let left_out = track_ids.len() - spotify_ids.len();
-    if spotify_ids.is_empty() {
-        return Ok(left_out);
-    }
     let uri = collection.uri();
     let cached = state.store.collection(&connection.id, &uri).await?;
     let session = spotify.session(&state.store, &connection).await?;
-    // Whatever happens to the write, the stored read no longer describes the collection.
     state
         .store
         .saw_snapshots(&connection.id, &[(uri.clone(), "writing".into())])
         .await?;
-    let written = match collection {
-        Collection::Playlist(id) => {
-            let uris: Vec<String> = spotify_ids
-                .iter()
-                .map(|i| format!("spotify:track:{i}"))
-                .collect();
-            session.add_items(id, &uris, None).await.map(Some)
+    let written: Result<Option<String>, SpotifyError> = async {
+        match collection {
+            Collection::Playlist(id) => {
+                let mut snapshot = session.remove_items(id, remove).await?;
+                if !append.is_empty() {
+                    snapshot = session.add_items(id, append, None).await?;
+                }
+                Ok(snapshot)
+            }
+            Collection::LikedSongs { .. } => {
+                let ids = |uris: &[String]| -> Vec<String> {
+                    uris.iter()
+                        .filter_map(|u| uri::track_id(u))
+                        .map(str::to_owned)
+                        .collect()
+                };
+                session.unsave_tracks(&ids(remove)).await?;
+                session.save_tracks(&ids(append)).await?;
+                Ok(None)
+            }
         }
-        Collection::LikedSongs { .. } => session.save_tracks(&spotify_ids).await.map(|()| None),
-    };
+    }
+    .await;
     spotify
         .settle(state.store.as_ref(), &connection, &session, &written)
         .await?;
-    spent.0 += session.meter().total();
-    let snapshot = written.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
-    // Composites reading this collection follow it, as they follow Medley playlists.
+    work.requests += session.meter().total();
+    let snapshot = written.map_err(|e| {
+        ApiError::Unavailable(format!(
+            "Spotify: {e}; the next sync finds out what was written and finishes the change"
+        ))
+    })?;
     let now = now_ms();
+    let previous = decode(cached.items.as_deref()).filter(|_| cached.fresh());
+    let items: Option<Vec<(String, Option<i64>)>> = match after {
+        After::Exactly(ids) => {
+            let known: HashMap<&str, Option<i64>> = previous
+                .iter()
+                .flatten()
+                .map(|(id, at)| (id.as_str(), *at))
+                .collect();
+            Some(
+                ids.iter()
+                    .map(|id| {
+                        (
+                            id.clone(),
+                            known.get(id.as_str()).copied().unwrap_or(Some(now)),
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        After::Appended(ids) => previous.map(|mut items| {
+            items.extend(ids.iter().map(|id| (id.clone(), Some(now))));
+            items
+        }),
+    };
+    if let (Some(snapshot), Some(items)) = (snapshot, items) {
+        let json = serde_json::to_string(&items).expect("items serialise");
+        state
+            .store
+            .put_collection_read(&connection.id, &uri, Some(&snapshot), &json, now)
+            .await?;
+    }
     for composite in state.store.composites_using(&uri).await? {
         state
             .store
@@ -175,24 +313,7 @@ pub async fn add(
             .await?;
         state.wake_worker.notify_one();
     }
-    // What the collection now holds, if Medley knew it before: no need to read it again
-    // while the sweep sees the snapshot the write produced.
-    if let (Some(snapshot), true) = (snapshot.flatten(), cached.fresh()) {
-        if let Some(mut items) = decode(cached.items.as_deref()) {
-            items.extend(
-                tracks
-                    .iter()
-                    .filter(|t| t.spotify_id.is_some())
-                    .map(|t| (t.id.clone(), Some(now))),
-            );
-            let json = serde_json::to_string(&items).expect("items serialise");
-            state
-                .store
-                .put_collection_read(&connection.id, &uri, Some(&snapshot), &json, now)
-                .await?;
-        }
-    }
-    Ok(left_out)
+    Ok(())
 }
 
 fn decode(items: Option<&str>) -> Option<Vec<(String, Option<i64>)>> {

@@ -17,6 +17,7 @@ use crate::sealing::Sealer;
 use crate::state::now_ms;
 
 pub mod collections;
+pub mod targets;
 pub mod watch;
 
 /// How long an authorization waits for the browser to come back.
