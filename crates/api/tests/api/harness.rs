@@ -21,21 +21,41 @@ pub fn spotify_for(
     base: &str,
     daily_budget: Option<u64>,
 ) -> Arc<Spotify> {
+    let policy = medley_spotify::Policy {
+        timeout: Duration::from_secs(2),
+        read_attempts: 4,
+        backoff: Duration::from_millis(10),
+        max_wait: Duration::from_secs(2),
+    };
+    spotify_with(
+        api_url,
+        accounts_url,
+        base,
+        "medley-test",
+        daily_budget,
+        policy,
+    )
+}
+
+/// Medley's Spotify side for an emulator, as the public app `client_id`.
+pub fn spotify_with(
+    api_url: &str,
+    accounts_url: &str,
+    base: &str,
+    client_id: &str,
+    daily_budget: Option<u64>,
+    policy: medley_spotify::Policy,
+) -> Arc<Spotify> {
     let config = SpotifyConfig {
         app: medley_spotify::App {
-            client_id: "medley-test".into(),
+            client_id: client_id.into(),
             client_secret: None,
             api_url: api_url.into(),
             accounts_url: accounts_url.into(),
         },
         redirect_uri: format!("{base}/v1/connections/spotify/callback"),
         daily_budget,
-        policy: medley_spotify::Policy {
-            timeout: Duration::from_secs(2),
-            read_attempts: 4,
-            backoff: Duration::from_millis(10),
-            max_wait: Duration::from_secs(2),
-        },
+        policy,
         // Tests run watches themselves.
         poll_interval: Duration::from_secs(3_600),
     };

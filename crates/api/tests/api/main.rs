@@ -13,6 +13,7 @@ mod ops;
 mod playlists;
 mod postgres;
 mod spotify;
+mod spotify_faults;
 mod spotify_sync;
 mod spotipy;
 mod stats;

@@ -686,4 +686,18 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
         r.body["removed"],
         json!(one_of(&w.app, &w.tracks[62]).await)
     );
+
+    // A background sync plans on the target as Medley left it, but checks its snapshot before
+    // writing: the owner's addition made meanwhile in the app is seen, not duplicated.
+    control.add_items(&out, &w.tracks[66..67]).await.unwrap();
+    control.add_items(&w.mix, &w.tracks[66..68]).await.unwrap();
+    let report = medley_api::service::compositions::sync(&w.app.state, &mirror)
+        .await
+        .unwrap();
+    assert_eq!(report.learned_direct.len(), 1, "{report:?}");
+    let mut expected = w.tracks[..65].to_vec();
+    expected.remove(62);
+    expected.push(w.tracks[66].clone());
+    expected.push(w.tracks[67].clone());
+    assert_eq!(held(&w.emu, &out).await, expected);
 }

@@ -19,6 +19,10 @@ use crate::service::catalog::add_tracks;
 use crate::service::compositions::engine_track;
 use crate::state::{now_ms, AppState};
 
+/// Marks a collection being written: no stored read vouches for it until the write's own
+/// snapshot does.
+const WRITING: &str = "writing";
+
 /// One piece of work with Spotify (a sync, a sync-job run): the requests it spent, summed over
 /// its sessions, and whether it must read every collection anew (a sync the user asked for)
 /// rather than reuse a read the last sweep vouches for.
@@ -127,15 +131,11 @@ pub async fn read(
         .filter_map(|(id, at)| Some((id?, at)))
         .collect();
     let json = serde_json::to_string(&items).expect("items serialise");
+    // The read is as of the snapshot the sweep saw, if that is a snapshot at all.
+    let vouched = cached.seen_snapshot.as_deref().filter(|s| *s != WRITING);
     state
         .store
-        .put_collection_read(
-            &connection.id,
-            &uri,
-            cached.seen_snapshot.as_deref(),
-            &json,
-            now_ms(),
-        )
+        .put_collection_read(&connection.id, &uri, vouched, &json, now_ms())
         .await?;
     Ok(Ok(source_items(state, &items).await?))
 }
@@ -240,7 +240,7 @@ pub async fn write(
     let session = spotify.session(&state.store, &connection).await?;
     state
         .store
-        .saw_snapshots(&connection.id, &[(uri.clone(), "writing".into())])
+        .saw_snapshots(&connection.id, &[(uri.clone(), WRITING.into())])
         .await?;
     let written: Result<Option<String>, SpotifyError> = async {
         match collection {
