@@ -12,9 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use medley_api::sealing::Sealer;
 use medley_api::service::spotify::{watch, Spotify, SpotifyConfig};
 use medley_api::service::{compositions, worker};
-use medley_api::sealing::Sealer;
 use medley_api::state::now_ms;
 use medley_api::{ApiConfig, AppState};
 use medley_compose::{Composite, Mode, Options, Source};
@@ -97,6 +97,7 @@ async fn main() -> anyhow::Result<()> {
                 daily_budget: None,
                 policy: medley_spotify::Policy::default(),
                 poll_interval: Duration::from_secs(3_600),
+                plays_interval: Duration::from_secs(3_600),
             },
             Arc::new(Sealer::random().0),
         )
@@ -162,7 +163,10 @@ async fn main() -> anyhow::Result<()> {
     let sweep = playlists.div_ceil(50) as u64;
     let read = (size + 5).div_ceil(50) as u64;
     println!("world: {playlists} playlists of {size} tracks, {pairs} composites, {cycles} cycles; one playlist in a hundred changes per cycle (+5 tracks)\n");
-    println!("{:>6} {:>16} {:>16} {:>16} {:>10}", "cycle", "medley unchanged", "medley changed", "read-everything", "ratio");
+    println!(
+        "{:>6} {:>16} {:>16} {:>16} {:>10}",
+        "cycle", "medley unchanged", "medley changed", "read-everything", "ratio"
+    );
     let mut medley_total = 0;
     let mut naive_total = 0;
     for cycle in 0..cycles {

@@ -20,6 +20,7 @@
 //! | `--spotify-accounts-url` | `MEDLEY_SPOTIFY_ACCOUNTS_URL` | `spotify_accounts_url` | `https://accounts.spotify.com` |
 //! | `--spotify-daily-budget` | `MEDLEY_SPOTIFY_DAILY_BUDGET` | `spotify_daily_budget` | none (no budget of Medley's own) |
 //! | `--spotify-poll-secs` | `MEDLEY_SPOTIFY_POLL_SECS` | `spotify_poll_secs` | 300 (how often Spotify collections in use are checked) |
+//! | `--spotify-plays-poll-secs` | `MEDLEY_SPOTIFY_PLAYS_POLL_SECS` | `spotify_plays_poll_secs` | 1800 (recently played; sooner after a full page) |
 //! | | `MEDLEY_SECRET_KEY` | | none: the key file is used |
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
 //!
@@ -65,6 +66,9 @@ pub struct StorageArgs {
     /// Seconds between checks of the Spotify collections composites and jobs use.
     #[arg(long, env = "MEDLEY_SPOTIFY_POLL_SECS", global = true)]
     pub spotify_poll_secs: Option<u64>,
+    /// Seconds between polls of each account's recently played (only 50 plays are reachable).
+    #[arg(long, env = "MEDLEY_SPOTIFY_PLAYS_POLL_SECS", global = true)]
+    pub spotify_plays_poll_secs: Option<u64>,
     /// File holding the key that seals tokens at rest (created if missing).
     #[arg(long, env = "MEDLEY_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
@@ -116,6 +120,7 @@ struct FileConfig {
     spotify_accounts_url: Option<String>,
     spotify_daily_budget: Option<u64>,
     spotify_poll_secs: Option<u64>,
+    spotify_plays_poll_secs: Option<u64>,
     secret_key_file: Option<PathBuf>,
 }
 
@@ -128,6 +133,7 @@ pub struct SpotifySettings {
     pub accounts_url: String,
     pub daily_budget: Option<u64>,
     pub poll_secs: u64,
+    pub plays_poll_secs: u64,
 }
 
 impl std::fmt::Debug for SpotifySettings {
@@ -142,6 +148,7 @@ impl std::fmt::Debug for SpotifySettings {
             .field("accounts_url", &self.accounts_url)
             .field("daily_budget", &self.daily_budget)
             .field("poll_secs", &self.poll_secs)
+            .field("plays_poll_secs", &self.plays_poll_secs)
             .finish()
     }
 }
@@ -285,6 +292,11 @@ impl Config {
                     .spotify_poll_secs
                     .or(file.spotify_poll_secs)
                     .unwrap_or(300)
+                    .max(10),
+                plays_poll_secs: storage
+                    .spotify_plays_poll_secs
+                    .or(file.spotify_plays_poll_secs)
+                    .unwrap_or(1_800)
                     .max(10),
             }),
             _ => None,

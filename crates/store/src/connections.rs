@@ -27,6 +27,8 @@ pub struct Connection {
     pub status: String,
     pub status_reason: Option<String>,
     pub consented_at_ms: i64,
+    /// Recently played: the latest `played_at` (Unix ms) already recorded.
+    pub plays_cursor_ms: Option<i64>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -113,6 +115,8 @@ pub trait ConnectionStore: Send + Sync {
         reason: Option<&str>,
         now_ms: i64,
     ) -> Result<()>;
+    /// Moves the recently-played cursor forward (never back).
+    async fn advance_plays_cursor(&self, id: &str, played_at_ms: i64) -> Result<()>;
     /// Deletes the user's connection and its tokens. False if it was not theirs.
     async fn delete_connection(&self, user_id: &str, id: &str) -> Result<bool>;
     /// An app's pauses (Unix ms): `(rate_until, quota_until)`, zero when none was recorded.
@@ -152,7 +156,7 @@ pub trait ConnectionStore: Send + Sync {
 }
 
 const SELECT: &str = "SELECT id, user_id, client_id, spotify_user_id, display_name, scopes, \
-     sealed_tokens, status, status_reason, consented_at, created_at, updated_at \
+     sealed_tokens, status, status_reason, consented_at, plays_cursor, created_at, updated_at \
      FROM spotify_connections";
 
 fn connection_row(r: &AnyRow) -> Result<Connection> {
@@ -168,6 +172,7 @@ fn connection_row(r: &AnyRow) -> Result<Connection> {
         status: r.try_get("status")?,
         status_reason: r.try_get("status_reason")?,
         consented_at_ms: r.try_get("consented_at")?,
+        plays_cursor_ms: r.try_get("plays_cursor")?,
         created_at_ms: r.try_get("created_at")?,
         updated_at_ms: r.try_get("updated_at")?,
     })
@@ -314,6 +319,18 @@ impl ConnectionStore for SqlStore {
         .bind(status)
         .bind(reason)
         .bind(now_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn advance_plays_cursor(&self, id: &str, played_at_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE spotify_connections SET plays_cursor = $2 \
+             WHERE id = $1 AND (plays_cursor IS NULL OR plays_cursor < $2)",
+        )
+        .bind(id)
+        .bind(played_at_ms)
         .execute(&self.write)
         .await?;
         Ok(())

@@ -91,7 +91,7 @@ pub async fn record_scrobbles(
 }
 
 /// Records plays and tells the bus when some were new.
-async fn record_live(
+pub async fn record_live(
     state: &AppState,
     user_id: &str,
     plays: Vec<LivePlay>,

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::spotify::watch;
+use crate::service::spotify::{plays, watch};
 use crate::service::{compositions, sync_jobs};
 use crate::state::{now_ms, AppState};
 
@@ -34,6 +34,11 @@ pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
                     tracing::info!(connection = %job.subject, changed = w.changed.len(), queued = w.queued, "Spotify collections changed");
                 }
             }),
+            plays::KIND => plays::poll(state, &job.subject).await.map(|p| {
+                if p.added > 0 {
+                    tracing::info!(connection = %job.subject, added = p.added, "recorded plays from Spotify");
+                }
+            }),
             other => {
                 tracing::warn!(kind = %other, "unknown kind of queued work; dropping it");
                 Ok(())
@@ -58,8 +63,9 @@ pub async fn work_once(state: &AppState, now_ms: i64) -> ApiResult<usize> {
 pub async fn run_workers(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // The interval boundary Spotify watches were last queued for.
+    // The interval boundaries Spotify watches and polls were last queued for.
     let mut watches_queued_for = 0;
+    let mut polls_queued_for = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -67,12 +73,17 @@ pub async fn run_workers(state: AppState) {
                     tracing::error!(error = %e, "scheduling due sync jobs");
                 }
                 if let Some(spotify) = &state.spotify {
-                    let interval = spotify.config.poll_interval.as_millis().max(1_000) as i64;
                     let now = now_ms();
-                    if now >= watches_queued_for {
-                        match watch::schedule(&state, now, interval).await {
-                            Ok(boundary) => watches_queued_for = boundary,
-                            Err(e) => tracing::error!(error = %e, "queueing Spotify watches"),
+                    for (kind, interval, queued_for) in [
+                        (watch::KIND, spotify.config.poll_interval, &mut watches_queued_for),
+                        (plays::KIND, spotify.config.plays_interval, &mut polls_queued_for),
+                    ] {
+                        if now >= *queued_for {
+                            let interval = interval.as_millis().max(1_000) as i64;
+                            match watch::schedule(&state, kind, now, interval).await {
+                                Ok(boundary) => *queued_for = boundary,
+                                Err(e) => tracing::error!(error = %e, kind, "queueing Spotify work"),
+                            }
                         }
                     }
                 }

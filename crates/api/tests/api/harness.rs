@@ -58,6 +58,7 @@ pub fn spotify_with(
         policy,
         // Tests run watches themselves.
         poll_interval: Duration::from_secs(3_600),
+        plays_interval: Duration::from_secs(3_600),
     };
     // One key for every test server, as nodes sharing a database share their key.
     let sealer = Sealer::new(&[7; 32]);

@@ -367,3 +367,108 @@ async fn a_daily_budget_is_shared_fairly_between_connections() {
     assert_eq!(list.body["app"]["requests_24h"], 20);
     assert_eq!(list.body["app"]["daily_budget"], 20);
 }
+
+#[tokio::test]
+async fn recently_played_is_polled_from_a_cursor_and_counts_once_with_a_later_export() {
+    use medley_api::service::spotify::plays;
+    use medley_spotify_emulator::control::types::NewPlay;
+
+    let emu = emulator().await;
+    let control = emu.control();
+    let tracks = control.generate(10, 3).await.unwrap();
+    let app = TestApp::spawn_with_spotify(&emu, None).await;
+    let (_, ana) = app.user("ana").await;
+    let id = connect(&app, &ana).await["id"].as_str().unwrap().to_owned();
+    let start = control.clock().await.unwrap().now_ms - 3_600_000;
+    let at = |i: usize| start + i as i64 * 240_000;
+    let played = |range: std::ops::Range<usize>| -> Vec<NewPlay> {
+        range
+            .map(|i| NewPlay {
+                track_id: tracks.ids[i].clone(),
+                played_at_ms: Some(at(i)),
+                context_uri: None,
+            })
+            .collect()
+    };
+    control.record_plays("alice", &played(1..4)).await.unwrap();
+
+    let polled = plays::poll(&app.state, &id).await.unwrap();
+    assert_eq!((polled.seen, polled.added, polled.requests), (3, 3, 1));
+    let r = app
+        .get("/v1/me/player/recently-played?limit=50", Some(&ana))
+        .await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        items[0]["track"]["external_urls"]["spotify"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap(),
+        tracks.ids[3],
+        "latest first"
+    );
+    // Nothing new: one request, nothing recorded.
+    let polled = plays::poll(&app.state, &id).await.unwrap();
+    assert_eq!((polled.seen, polled.added, polled.requests), (0, 0, 1));
+    control.record_plays("alice", &played(4..6)).await.unwrap();
+    let polled = plays::poll(&app.state, &id).await.unwrap();
+    assert_eq!((polled.seen, polled.added), (2, 2));
+
+    // Later the user imports a data export holding the same five plays and one from before
+    // Medley was connected: the five count once (the export's facts replace the estimates).
+    // Exports name tracks as Spotify does: the catalog learned those names from the polls.
+    let known = app.store.tracks_by_spotify_ids(&tracks.ids).await.unwrap();
+    let mut names = Vec::new();
+    for i in 0..6 {
+        names.push(match known.get(&tracks.ids[i]) {
+            Some(id) => {
+                let t = app
+                    .store
+                    .tracks(std::slice::from_ref(id))
+                    .await
+                    .unwrap()
+                    .remove(0);
+                (t.name, t.artists[0].name.clone())
+            }
+            None => ("Before Medley".to_owned(), "Someone".to_owned()),
+        });
+    }
+    let rows: Vec<Value> = (0..6)
+        .map(|i| {
+            let ts = jiff::Timestamp::from_millisecond(at(i)).unwrap();
+            json!({
+                "ts": ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "platform": "ios",
+                "ms_played": 180_000,
+                "conn_country": "SE",
+                "master_metadata_track_name": names[i].0,
+                "master_metadata_album_artist_name": names[i].1,
+                "master_metadata_album_album_name": "Something",
+                "spotify_track_uri": tracks.uris[i],
+                "reason_start": "trackdone",
+                "reason_end": "trackdone",
+                "shuffle": false,
+                "skipped": false,
+                "offline": false,
+                "incognito_mode": false,
+            })
+        })
+        .collect();
+    let body = serde_json::to_vec(&rows).unwrap();
+    let done = app
+        .import(&ana, "Streaming_History_Audio_2026.json", body)
+        .await;
+    assert_eq!(done["status"], "done", "{done}");
+    let totals = &done["report"]["totals"];
+    assert_eq!(
+        (totals["added"].as_u64(), totals["replaced"].as_u64()),
+        (Some(1), Some(5)),
+        "{done}"
+    );
+    let r = app
+        .get("/v1/me/player/recently-played?limit=50", Some(&ana))
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 6);
+}

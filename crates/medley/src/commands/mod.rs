@@ -95,6 +95,7 @@ pub fn spotify(config: &Config, public_url: &str) -> anyhow::Result<Option<Arc<S
             daily_budget: s.daily_budget,
             policy: medley_spotify::Policy::default(),
             poll_interval: std::time::Duration::from_secs(s.poll_secs),
+            plays_interval: std::time::Duration::from_secs(s.plays_poll_secs),
         },
         Arc::new(sealer(config)?),
     )

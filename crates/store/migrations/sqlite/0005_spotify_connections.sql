@@ -15,6 +15,8 @@ CREATE TABLE spotify_connections (
     status          TEXT NOT NULL,
     status_reason   TEXT,
     consented_at    BIGINT NOT NULL,
+    -- Recently played: the latest `played_at` (Unix ms) already recorded.
+    plays_cursor    BIGINT,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
     UNIQUE (user_id, spotify_user_id)

@@ -17,6 +17,7 @@ use crate::sealing::Sealer;
 use crate::state::now_ms;
 
 pub mod collections;
+pub mod plays;
 pub mod targets;
 pub mod watch;
 
@@ -36,6 +37,8 @@ pub struct SpotifyConfig {
     pub policy: Policy,
     /// How often each connection's collections in use are checked for changes.
     pub poll_interval: std::time::Duration,
+    /// How often each connection's recently played is polled (sooner after a full page).
+    pub plays_interval: std::time::Duration,
 }
 
 /// The Spotify side of one Medley node.

@@ -121,9 +121,15 @@ async fn sweep(
     Ok(seen)
 }
 
-/// Queues one watch per active connection of the app for the interval boundary after
-/// `now_ms`. Returns the boundary, so the caller enqueues again only when it moves.
-pub async fn schedule(state: &AppState, now_ms: i64, interval_ms: i64) -> ApiResult<i64> {
+/// Queues work of `kind` (a watch, a poll of recently played) for each active connection of
+/// the app at the interval boundary after `now_ms`. Returns the boundary, so the caller
+/// enqueues again only when it moves; several nodes queue the same boundary once.
+pub async fn schedule(
+    state: &AppState,
+    kind: &str,
+    now_ms: i64,
+    interval_ms: i64,
+) -> ApiResult<i64> {
     let spotify = state.spotify()?;
     let boundary = (now_ms.div_euclid(interval_ms) + 1) * interval_ms;
     for c in state
@@ -134,7 +140,7 @@ pub async fn schedule(state: &AppState, now_ms: i64, interval_ms: i64) -> ApiRes
         if c.status == "active" {
             state
                 .store
-                .enqueue(KIND, &c.id, "", boundary, now_ms)
+                .enqueue(kind, &c.id, "", boundary, now_ms)
                 .await?;
         }
     }

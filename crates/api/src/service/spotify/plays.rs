@@ -1,0 +1,119 @@
+//! Keeping listening history current from Spotify: `GET /me/player/recently-played` reaches
+//! only the last 50 plays, so each connection is polled regularly (one request when nothing
+//! happened) from a persisted cursor, and sooner again when a poll comes back full. The plays
+//! are recorded as live plays: when a later data export holds the same plays, each counts once
+//! (the import matches them within a tolerance).
+
+use medley_history::{Format, Item, Play};
+use medley_imports::LivePlay;
+use medley_spotify::objects::PlayHistory;
+use medley_store::{ItemRef, Precision};
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::plays::record_live;
+use crate::service::spotify::collections::catalog_ids;
+use crate::state::{now_ms, AppState};
+
+/// Queue kind of a poll (subject: the connection id).
+pub const KIND: &str = "spotify_plays";
+
+/// Spotify's page: a poll that returns this many may have missed older plays.
+const PAGE: usize = 50;
+
+/// What one poll found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Polled {
+    pub seen: usize,
+    pub added: u64,
+    pub requests: u64,
+}
+
+/// Polls one connection's recently played and records what is new.
+pub async fn poll(state: &AppState, connection_id: &str) -> ApiResult<Polled> {
+    let spotify = state.spotify()?;
+    let Some(connection) = state.store.connection(connection_id).await? else {
+        return Err(ApiError::NotFound("the connection is gone".into()));
+    };
+    if connection.status != "active"
+        || !connection
+            .scopes
+            .iter()
+            .any(|s| s == "user-read-recently-played")
+    {
+        return Ok(Polled::default());
+    }
+    let session = spotify.session(&state.store, &connection).await?;
+    let page = session.recently_played(connection.plays_cursor_ms).await;
+    spotify
+        .settle(state.store.as_ref(), &connection, &session, &page)
+        .await?;
+    let requests = session.meter().total();
+    let page = page.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
+    let mut plays: Vec<(i64, &PlayHistory)> = page
+        .iter()
+        .filter_map(|p| Some((parse_time(&p.played_at)?, p)))
+        .filter(|(at, _)| connection.plays_cursor_ms.is_none_or(|c| *at > c))
+        .collect();
+    plays.sort_by_key(|(at, _)| *at);
+    let ids = catalog_ids(state, plays.iter().map(|(_, p)| &p.track)).await?;
+    let live: Vec<LivePlay> = plays
+        .iter()
+        .zip(ids)
+        .filter_map(|((at, p), id)| {
+            let id = id?;
+            // Spotify says when a play ended, not how long it lasted: the track's length is
+            // the estimate, marked as not measured.
+            let mut play = Play::bare(
+                Format::ExtendedAudio,
+                *at,
+                at - p.track.duration_ms as i64,
+                p.track.duration_ms,
+                false,
+                Item::Track {
+                    name: Some(p.track.name.clone()),
+                    artist: p.track.artists.first().map(|a| a.name.clone()),
+                    album: p.track.album.as_ref().map(|a| a.name.clone()),
+                    uri: Some(p.track.uri.clone()),
+                },
+            );
+            play.platform = Some("spotify".into());
+            Some(LivePlay {
+                play,
+                item: Some(ItemRef::Track(id)),
+            })
+        })
+        .collect();
+    let seen = plays.len();
+    let added = if live.is_empty() {
+        0
+    } else {
+        record_live(state, &connection.user_id, live, "spotify", Precision::Live)
+            .await?
+            .added
+    };
+    if let Some((latest, _)) = plays.last() {
+        state
+            .store
+            .advance_plays_cursor(&connection.id, *latest)
+            .await?;
+    }
+    if page.len() >= PAGE {
+        // Plays may be coming faster than the polls: look again soon.
+        let soon = now_ms() + spotify.config.poll_interval.as_millis() as i64;
+        state
+            .store
+            .enqueue(KIND, &connection.id, "", soon, now_ms())
+            .await?;
+    }
+    Ok(Polled {
+        seen,
+        added,
+        requests,
+    })
+}
+
+fn parse_time(text: &str) -> Option<i64> {
+    text.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_millisecond())
+}
