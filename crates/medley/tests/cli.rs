@@ -378,3 +378,87 @@ async fn import_and_stats_commands() {
     assert!(!ok);
     assert!(err.contains("no user named nobody"), "{err}");
 }
+
+#[tokio::test]
+async fn spotify_connect_catches_the_redirect_on_a_loopback_port() {
+    let emu = medley_spotify_emulator::spawn(Default::default())
+        .await
+        .unwrap();
+    emu.control().user("alice").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let spotify = |cmd: &mut Command| {
+        cmd.env("MEDLEY_SPOTIFY_CLIENT_ID", "medley-cli")
+            .env("MEDLEY_SPOTIFY_API_URL", emu.api_url())
+            .env("MEDLEY_SPOTIFY_ACCOUNTS_URL", emu.accounts_url());
+    };
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "add", "ana"])
+        .env("MEDLEY_PASSWORD", "a long password"))
+    .await;
+    assert!(ok, "{err}");
+
+    let mut connect = medley(dir.path());
+    spotify(&mut connect);
+    let mut child = connect
+        .args(["spotify", "connect", "--user", "ana", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let url = tokio::time::timeout(DEADLINE, async {
+        loop {
+            let mut line = String::new();
+            assert!(
+                lines.read_line(&mut line).await.unwrap() > 0,
+                "exited early"
+            );
+            if let Some(url) = line.trim().strip_prefix("http") {
+                return format!("http{url}");
+            }
+        }
+    })
+    .await
+    .expect("the URL was printed");
+    assert!(
+        url.starts_with(&format!("{}/authorize?", emu.accounts_url())),
+        "{url}"
+    );
+    // The browser: Spotify approves and sends it to the CLI's loopback listener.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let back = browser.get(&url).send().await.unwrap();
+    let location = back.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("http://127.0.0.1:"), "{location}");
+    let page = browser
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("close this window"), "{page}");
+    let status = tokio::time::timeout(DEADLINE, child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rest = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut lines, &mut rest)
+        .await
+        .unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("Connected the Spotify account alice"),
+        "{rest}"
+    );
+
+    let mut list = medley(dir.path());
+    spotify(&mut list);
+    let (ok, out, err) = run(list.args(["spotify", "list", "--user", "ana"])).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("alice") && out.contains("active"), "{out}");
+    // The tokens are in the database sealed, with the key in a file beside it.
+    assert!(dir.path().join("secret.key").exists());
+}

@@ -701,3 +701,80 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
     expected.push(w.tracks[67].clone());
     assert_eq!(held(&w.emu, &out).await, expected);
 }
+
+#[tokio::test]
+async fn local_files_episodes_unavailable_and_relinked_items_are_handled_as_spotify_says() {
+    use medley_spotify_emulator::control::types::NewEpisode;
+
+    let w = world().await;
+    let control = w.emu.control();
+    let odd = control.playlist("alice", "Odd").await.unwrap().id;
+    let episode = control
+        .add_episodes(&[NewEpisode {
+            name: "A talk".into(),
+            show: "A show".into(),
+            duration_ms: 1_800_000,
+            ..Default::default()
+        }])
+        .await
+        .unwrap()
+        .uris
+        .remove(0);
+    // The playlist holds: t0, a local file, an episode, t1 (to become unavailable), t2
+    // (relinked to t3 in the listener's market), t4.
+    let local = "spotify:local:Some+Band:Some+Album:A+Demo:200".to_owned();
+    let uris = vec![
+        w.tracks[110].clone(),
+        local,
+        episode,
+        w.tracks[111].clone(),
+        w.tracks[112].clone(),
+        w.tracks[114].clone(),
+    ];
+    control.add_items(&odd, &uris).await.unwrap();
+    control
+        .make_unavailable(&id_of(&w.tracks[111]))
+        .await
+        .unwrap();
+    control
+        .relink(&id_of(&w.tracks[112]), &id_of(&w.tracks[113]))
+        .await
+        .unwrap();
+
+    let mine = w.app.playlist(&w.token, json!({"name": "Odd copy"})).await;
+    let r = w
+        .app
+        .put(
+            &format!("/v1/playlists/{mine}/composition"),
+            Some(&w.token),
+            json!({"sources": [{"uri": format!("spotify:playlist:{odd}")}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Tracks only; the relinked one is known by the URI the playlist holds.
+    let expected = vec![
+        id_of(&w.tracks[110]),
+        id_of(&w.tracks[112]),
+        id_of(&w.tracks[114]),
+    ];
+    assert_eq!(spotify_ids(&w.app, &w.token, &mine).await, expected);
+
+    // Removing the relinked track in the app (by the URI the playlist holds) removes it here.
+    control
+        .remove_items(&odd, &w.tracks[112..113])
+        .await
+        .unwrap();
+    let r = w
+        .app
+        .post(
+            &format!("/v1/playlists/{mine}/composition/sync"),
+            Some(&w.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        spotify_ids(&w.app, &w.token, &mine).await,
+        vec![id_of(&w.tracks[110]), id_of(&w.tracks[114])]
+    );
+}
