@@ -6,13 +6,14 @@ use std::collections::{BTreeMap, HashSet};
 use medley_compose::graph::find_cycle;
 use medley_compose::{Composite, Ledger, Mode, Outcome, Read, Report, SourceItem, SyncInput};
 use medley_domain::catalog::Track;
+use medley_domain::playlist::Playlist;
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
-use medley_events::{Event, ItemsChange};
+use medley_events::Event;
 use medley_store::{StoreError, StoredComposite, SyncWrite};
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::playlists::{owned, visible};
+use crate::service::playlists::{announce, owned, visible};
 use crate::service::spotify::collections::{self, Work};
 use crate::state::{now_ms, AppState};
 use medley_spotify::Collection;
@@ -116,6 +117,21 @@ pub async fn check_readable(state: &AppState, user: &User, uri: &str) -> ApiResu
     Ok(parsed.to_string())
 }
 
+/// A playlist and its owner.
+pub async fn with_owner(state: &AppState, id: &str) -> ApiResult<(Playlist, User)> {
+    let playlist = state
+        .store
+        .playlist(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("playlist `{id}`")))?;
+    let owner = state
+        .store
+        .user(&playlist.owner_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the playlist's owner"))?;
+    Ok((playlist, owner))
+}
+
 async fn stored(state: &AppState, id: &str) -> ApiResult<StoredComposite> {
     state
         .store
@@ -132,16 +148,7 @@ async fn plan(
     ledger: &Ledger,
     work: &mut Work,
 ) -> ApiResult<(Outcome, String, String)> {
-    let playlist = state
-        .store
-        .playlist(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("playlist `{id}`")))?;
-    let owner = state
-        .store
-        .user(&playlist.owner_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the playlist's owner"))?;
+    let (playlist, owner) = with_owner(state, id).await?;
     let mut reads = BTreeMap::new();
     for source in &composite.sources {
         reads.insert(
@@ -205,17 +212,7 @@ pub async fn sync_with(
             Ok(edit) => {
                 state.caches.forget_playlist(id);
                 if let Some(edit) = edit {
-                    state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
-                        playlist_id: id.to_owned(),
-                        owner_id: owner_id.clone(),
-                        actor_id: owner_id,
-                        snapshot_id: edit.playlist.snapshot_id.clone(),
-                        added: edit.added,
-                        removed: edit.removed,
-                        reordered: false,
-                        item_count: edit.playlist.item_count,
-                        automatic: true,
-                    }));
+                    announce(state, &edit, &owner_id, true);
                 }
                 return Ok(outcome.report);
             }

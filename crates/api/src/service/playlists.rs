@@ -155,16 +155,21 @@ pub async fn edit(
         .await;
     state.caches.forget_playlist(id);
     let outcome = outcome?;
+    announce(state, &outcome, &user.id, false);
+    Ok(outcome)
+}
+
+/// Tells the bus about a committed items edit (`automatic` when Medley made it, not a person).
+pub fn announce(state: &AppState, outcome: &EditOutcome, actor_id: &str, automatic: bool) {
     state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
-        playlist_id: id.to_owned(),
-        owner_id: playlist.owner_id,
-        actor_id: user.id.clone(),
+        playlist_id: outcome.playlist.id.clone(),
+        owner_id: outcome.playlist.owner_id.clone(),
+        actor_id: actor_id.to_owned(),
         snapshot_id: outcome.playlist.snapshot_id.clone(),
         added: outcome.added.clone(),
         removed: outcome.removed.clone(),
         reordered: outcome.reordered,
         item_count: outcome.playlist.item_count,
-        automatic: false,
+        automatic,
     }));
-    Ok(outcome)
 }

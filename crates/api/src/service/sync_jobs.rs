@@ -10,12 +10,12 @@ use medley_domain::new_id;
 use medley_domain::schedule::Schedule;
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
-use medley_events::{Event, ItemsChange};
+use medley_events::Event;
 use medley_store::{ItemsEdit, StoreError, SyncJob, SyncRun};
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::compositions::{check_readable, playlist_tracks, read_source_counting};
-use crate::service::playlists::editable;
+use crate::service::playlists::{announce, editable};
 use crate::service::spotify::collections::{self, Work};
 use crate::state::{now_ms, AppState};
 use medley_spotify::Collection;
@@ -280,18 +280,7 @@ async fn add_to_medley(
         )
         .await;
     state.caches.forget_playlist(target_id);
-    let result = result?;
-    state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
-        playlist_id: target_id.to_owned(),
-        owner_id: result.playlist.owner_id.clone(),
-        actor_id: owner.id.clone(),
-        snapshot_id: result.playlist.snapshot_id.clone(),
-        added: result.added,
-        removed: vec![],
-        reordered: false,
-        item_count: result.playlist.item_count,
-        automatic: true,
-    }));
+    announce(state, &result?, &owner.id, true);
     Ok(())
 }
 

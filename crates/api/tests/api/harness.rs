@@ -320,6 +320,33 @@ impl TestApp {
         }
     }
 
+    /// Asks for a sync-job run and waits (on the bus, with a deadline) until it is recorded;
+    /// returns the run.
+    pub async fn run_sync_job(&self, token: &str, job: &str) -> Value {
+        let mut events = self.bus.subscribe();
+        let r = self
+            .post(&format!("/v1/sync-jobs/{job}/run"), Some(token), json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if let medley_events::Event::SyncRunFinished { job_id, .. } =
+                    &*events.next().await.unwrap()
+                {
+                    if job_id == job {
+                        return;
+                    }
+                }
+            }
+        })
+        .await
+        .expect("the run finished in time");
+        self.get(&format!("/v1/sync-jobs/{job}/runs"), Some(token))
+            .await
+            .body["items"][0]
+            .clone()
+    }
+
     /// Uploads an export as the body of `POST /v1/me/imports`.
     pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> Reply {
         let r = self

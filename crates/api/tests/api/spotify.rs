@@ -38,6 +38,18 @@ pub async fn connect(app: &TestApp, token: &str) -> Value {
     r.body
 }
 
+/// The URIs a Spotify playlist holds, in order, as the emulator keeps them.
+pub async fn held(control: &medley_spotify_emulator::Control, playlist: &str) -> Vec<String> {
+    control
+        .get_playlist(playlist)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.uri)
+        .collect()
+}
+
 async fn emulator() -> Running {
     let emu = spawn(Config::default()).await.unwrap();
     emu.control().user("alice").await.unwrap();

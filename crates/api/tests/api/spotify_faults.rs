@@ -25,6 +25,7 @@ use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 
 use crate::harness::{spotify_with, TestApp};
+use crate::spotify::held;
 
 fn seeds() -> u64 {
     std::env::var("MEDLEY_FAULT_SEEDS")
@@ -77,17 +78,6 @@ impl Model {
             .cloned()
             .collect()
     }
-}
-
-async fn items(control: &Control, playlist: &str) -> Vec<String> {
-    control
-        .get_playlist(playlist)
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|i| i.uri)
-        .collect()
 }
 
 /// Faults stop, limits lift, a day passes (Spotify's windows and Medley's recorded pauses run
@@ -206,7 +196,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
         .await
         .map_err(|e| format!("configure: {e}"))?;
     // What T held after the last sync that finished: the owner removes only from it.
-    let mut committed: Vec<String> = items(&control, &target).await;
+    let mut committed: Vec<String> = held(&control, &target).await;
     let mut owner_unused: Vec<String> = owner_pool.to_vec();
     let mut spotify = patient.clone();
 
@@ -230,7 +220,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
                     control.remove_items(id, &[&uri]).await.unwrap();
                 }
             } else {
-                let now = items(&control, &target).await;
+                let now = held(&control, &target).await;
                 let wanted = model.expected();
                 let removable: Vec<&String> = committed
                     .iter()
@@ -305,7 +295,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
         }
         let st = with(app, &spotify);
         if compositions::sync(&st, &mirror).await.is_ok() {
-            committed = items(&control, &target).await;
+            committed = held(&control, &target).await;
         }
         if faulty && rng.gen_bool(0.7) {
             // The trouble passes: faults stop, limits lift, pauses run out.
@@ -323,7 +313,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
     let again = compositions::sync_with(&last, &mirror, |_| {}, true)
         .await
         .map_err(|e| format!("second final sync: {e}"))?;
-    let now = items(&control, &target).await;
+    let now = held(&control, &target).await;
     let unique: BTreeSet<String> = now.iter().cloned().collect();
     if unique.len() != now.len() {
         return Err(format!("duplicates in the target: {now:?}"));

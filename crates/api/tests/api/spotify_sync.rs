@@ -5,14 +5,13 @@
 use std::time::Duration;
 
 use medley_api::service::spotify::watch;
-use medley_events::Event;
 use medley_spotify_emulator::control::types::{FaultKind, ScriptedFault};
 use medley_spotify_emulator::Running;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::{assert_problem, TestApp};
-use crate::spotify::connect;
+use crate::spotify::{connect, held};
 
 /// Spotify ids of a Medley playlist's items, in order (from their `external_urls`).
 async fn spotify_ids(app: &TestApp, token: &str, playlist: &str) -> Vec<String> {
@@ -67,6 +66,17 @@ async fn queue_drained(app: &TestApp) {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// `POST /v1/playlists/{id}/composition/sync` as Ana.
+async fn resync(w: &World, playlist: &str) -> crate::harness::Reply {
+    w.app
+        .post(
+            &format!("/v1/playlists/{playlist}/composition/sync"),
+            Some(&w.token),
+            json!({}),
+        )
+        .await
 }
 
 async fn requests(emu: &Running) -> u64 {
@@ -183,14 +193,7 @@ async fn composites_follow_spotify_playlists_and_liked_songs_at_the_least_cost()
     control.rename(&w.mix, "Mix 2").await.unwrap();
     let seen = watch_once(&w).await;
     assert_eq!(seen.queued, 1);
-    let r = w
-        .app
-        .post(
-            &format!("/v1/playlists/{all}/composition/sync"),
-            Some(&w.token),
-            json!({}),
-        )
-        .await;
+    let r = resync(&w, &all).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["added"], json!([]));
     assert_eq!(r.body["removed"], json!([]));
@@ -238,14 +241,7 @@ async fn a_spotify_source_that_fails_to_read_is_frozen_not_emptied() {
         })
         .await
         .unwrap();
-    let r = w
-        .app
-        .post(
-            &format!("/v1/playlists/{all}/composition/sync"),
-            Some(&w.token),
-            json!({}),
-        )
-        .await;
+    let r = resync(&w, &all).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["removed"], json!([]), "a failed read never empties");
     assert_eq!(spotify_ids(&w.app, &w.token, &all).await, full);
@@ -263,14 +259,7 @@ async fn a_spotify_source_that_fails_to_read_is_frozen_not_emptied() {
 
     // Once reads work again, the composite follows.
     control.clear_faults().await.unwrap();
-    let r = w
-        .app
-        .post(
-            &format!("/v1/playlists/{all}/composition/sync"),
-            Some(&w.token),
-            json!({}),
-        )
-        .await;
+    let r = resync(&w, &all).await;
     assert_eq!(
         r.body["removed"].as_array().unwrap().len(),
         30,
@@ -335,30 +324,6 @@ async fn only_spotify_playlists_the_account_owns_or_collaborates_on_can_be_sourc
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-/// Asks for a run and waits (on the bus, with a deadline) until it is recorded.
-async fn run_now(app: &TestApp, token: &str, job: &str) -> Value {
-    let mut events = app.bus.subscribe();
-    let r = app
-        .post(&format!("/v1/sync-jobs/{job}/run"), Some(token), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Event::SyncRunFinished { job_id, .. } = &*events.next().await.unwrap() {
-                if job_id == job {
-                    return;
-                }
-            }
-        }
-    })
-    .await
-    .expect("the run finished in time");
-    app.get(&format!("/v1/sync-jobs/{job}/runs"), Some(token))
-        .await
-        .body["items"][0]
-        .clone()
-}
-
 #[tokio::test]
 async fn sync_jobs_copy_between_medley_spotify_playlists_and_liked_songs() {
     let w = world().await;
@@ -381,7 +346,7 @@ async fn sync_jobs_copy_between_medley_spotify_playlists_and_liked_songs() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let to_archive = r.body["id"].as_str().unwrap().to_owned();
-    let run = run_now(&w.app, &w.token, &to_archive).await;
+    let run = w.app.run_sync_job(&w.token, &to_archive).await;
     assert_eq!(run["error"], Value::Null, "{run}");
     assert_eq!(run["added"], 60);
     // Reading the 60-item source (2) and the empty target (1); one write of 60.
@@ -404,7 +369,7 @@ async fn sync_jobs_copy_between_medley_spotify_playlists_and_liked_songs() {
         .unwrap();
     control.add_items(&w.mix, &w.tracks[70..71]).await.unwrap();
     watch_once(&w).await;
-    let run = run_now(&w.app, &w.token, &to_archive).await;
+    let run = w.app.run_sync_job(&w.token, &to_archive).await;
     assert_eq!(
         (run["added"].as_i64(), run["skipped"].as_i64()),
         (Some(1), Some(60)),
@@ -432,7 +397,10 @@ async fn sync_jobs_copy_between_medley_spotify_playlists_and_liked_songs() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let run = run_now(&w.app, &w.token, r.body["id"].as_str().unwrap()).await;
+    let run = w
+        .app
+        .run_sync_job(&w.token, r.body["id"].as_str().unwrap())
+        .await;
     assert_eq!(run["added"], 10, "{run}");
     let liked: Vec<String> = w.tracks[100..110].iter().map(|u| id_of(u)).collect();
     assert_eq!(spotify_ids(&w.app, &w.token, &mine).await, liked);
@@ -465,7 +433,10 @@ async fn sync_jobs_copy_between_medley_spotify_playlists_and_liked_songs() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let run = run_now(&w.app, &w.token, r.body["id"].as_str().unwrap()).await;
+    let run = w
+        .app
+        .run_sync_job(&w.token, r.body["id"].as_str().unwrap())
+        .await;
     assert_eq!(
         (run["added"].as_i64(), run["skipped"].as_i64()),
         (Some(1), Some(2)),
@@ -496,17 +467,6 @@ async fn endpoint_counts(emu: &Running) -> std::collections::BTreeMap<String, u6
     emu.control().requests().await.unwrap().by_endpoint
 }
 
-async fn held(emu: &Running, playlist: &str) -> Vec<String> {
-    emu.control()
-        .get_playlist(playlist)
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|i| i.uri)
-        .collect()
-}
-
 #[tokio::test]
 async fn a_composite_written_to_spotify_learns_the_owners_edits_made_in_the_app() {
     let w = world().await;
@@ -532,7 +492,7 @@ async fn a_composite_written_to_spotify_learns_the_owners_edits_made_in_the_app(
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(held(&w.emu, &out).await, w.tracks[..90].to_vec());
+    assert_eq!(held(&w.emu.control(), &out).await, w.tracks[..90].to_vec());
     // 90 newcomers: one write.
     assert_eq!(
         endpoint_counts(&w.emu).await["POST /v1/playlists/{id}/items"],
@@ -561,14 +521,7 @@ async fn a_composite_written_to_spotify_learns_the_owners_edits_made_in_the_app(
         .unwrap();
     control.add_items(&second, &w.tracks[90..91]).await.unwrap();
     control.reset_requests().await.unwrap();
-    let r = w
-        .app
-        .post(
-            &format!("/v1/playlists/{mirror}/composition/sync"),
-            Some(&w.token),
-            json!({}),
-        )
-        .await;
+    let r = resync(&w, &mirror).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         r.body["learned_direct"],
@@ -591,7 +544,7 @@ async fn a_composite_written_to_spotify_learns_the_owners_edits_made_in_the_app(
         .collect();
     expected.push(w.tracks[95].clone());
     expected.push(w.tracks[90].clone());
-    assert_eq!(held(&w.emu, &out).await, expected);
+    assert_eq!(held(&w.emu.control(), &out).await, expected);
     // One removal and one addition: one request each.
     let counts = endpoint_counts(&w.emu).await;
     assert_eq!(counts["DELETE /v1/playlists/{id}/items"], 1);
@@ -599,19 +552,12 @@ async fn a_composite_written_to_spotify_learns_the_owners_edits_made_in_the_app(
 
     // The owner's removal holds although the Mix still has the track; a second sync changes
     // nothing.
-    let r = w
-        .app
-        .post(
-            &format!("/v1/playlists/{mirror}/composition/sync"),
-            Some(&w.token),
-            json!({}),
-        )
-        .await;
+    let r = resync(&w, &mirror).await;
     assert_eq!(
         (r.body["added"].clone(), r.body["removed"].clone()),
         (json!([]), json!([]))
     );
-    assert_eq!(held(&w.emu, &out).await, expected);
+    assert_eq!(held(&w.emu.control(), &out).await, expected);
     let ids: Vec<String> = expected.iter().map(|u| id_of(u)).collect();
     assert_eq!(spotify_ids(&w.app, &w.token, &mirror).await, ids);
 }
@@ -645,7 +591,7 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(held(&w.emu, &out).await, w.tracks[..60].to_vec());
+    assert_eq!(held(&w.emu.control(), &out).await, w.tracks[..60].to_vec());
 
     // The Mix gains 5 tracks, and a sync follows in the background (as after a sweep). Medley
     // knows the target as it left it (it checks the snapshot only), so the first request to
@@ -666,7 +612,7 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
         matches!(cut, Err(medley_api::ApiError::Unavailable(_))),
         "{cut:?}"
     );
-    assert_eq!(held(&w.emu, &out).await, w.tracks[..65].to_vec());
+    assert_eq!(held(&w.emu.control(), &out).await, w.tracks[..65].to_vec());
     let path = format!("/v1/playlists/{mirror}/composition/sync");
 
     // The next sync reads the target, finds the write happened, and neither repeats it nor
@@ -675,7 +621,7 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["added"], json!([]), "{}", r.body);
     assert_eq!(r.body["learned_direct"], json!([]), "{}", r.body);
-    assert_eq!(held(&w.emu, &out).await, w.tracks[..65].to_vec());
+    assert_eq!(held(&w.emu.control(), &out).await, w.tracks[..65].to_vec());
     // And when the Mix drops one of them, it leaves: it was Medley's, not the owner's.
     control
         .remove_items(&w.mix, &w.tracks[62..63])
@@ -699,7 +645,7 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
     expected.remove(62);
     expected.push(w.tracks[66].clone());
     expected.push(w.tracks[67].clone());
-    assert_eq!(held(&w.emu, &out).await, expected);
+    assert_eq!(held(&w.emu.control(), &out).await, expected);
 }
 
 #[tokio::test]
@@ -764,14 +710,7 @@ async fn local_files_episodes_unavailable_and_relinked_items_are_handled_as_spot
         .remove_items(&odd, &w.tracks[112..113])
         .await
         .unwrap();
-    let r = w
-        .app
-        .post(
-            &format!("/v1/playlists/{mine}/composition/sync"),
-            Some(&w.token),
-            json!({}),
-        )
-        .await;
+    let r = resync(&w, &mine).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         spotify_ids(&w.app, &w.token, &mine).await,

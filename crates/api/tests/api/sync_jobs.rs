@@ -1,37 +1,10 @@
-use std::time::Duration;
-
-use medley_events::Event;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::harness::{assert_problem, TestApp};
 
 fn pl(id: &str) -> String {
     format!("medley:playlist:{id}")
-}
-
-/// Asks for a run and waits (on the bus, with a deadline) until it is recorded.
-async fn run_now(app: &TestApp, token: &str, job: &str) -> Value {
-    let mut events = app.bus.subscribe();
-    let r = app
-        .post(&format!("/v1/sync-jobs/{job}/run"), Some(token), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Event::SyncRunFinished { job_id, .. } = &*events.next().await.unwrap() {
-                if job_id == job {
-                    return;
-                }
-            }
-        }
-    })
-    .await
-    .expect("the run finished in time");
-    app.get(&format!("/v1/sync-jobs/{job}/runs"), Some(token))
-        .await
-        .body["items"][0]
-        .clone()
 }
 
 #[tokio::test]
@@ -61,7 +34,7 @@ async fn a_one_way_sync_copies_new_tracks_and_never_recopies_deleted_ones() {
     let job = r.body["id"].as_str().unwrap().to_owned();
     assert!(r.body["next_run_at"].as_str().unwrap().ends_with('Z'));
 
-    let run = run_now(&app, &token, &job).await;
+    let run = app.run_sync_job(&token, &job).await;
     assert_eq!(
         (
             run["added"].as_i64(),
@@ -91,7 +64,7 @@ async fn a_one_way_sync_copies_new_tracks_and_never_recopies_deleted_ones() {
         json!({"uris": [t[2]]}),
     )
     .await;
-    let run = run_now(&app, &token, &job).await;
+    let run = app.run_sync_job(&token, &job).await;
     assert_eq!(
         (run["added"].as_i64(), run["skipped"].as_i64()),
         (Some(1), Some(2)),
@@ -109,7 +82,7 @@ async fn a_one_way_sync_copies_new_tracks_and_never_recopies_deleted_ones() {
         json!({"uris": [t[3]]}),
     )
     .await;
-    let run = run_now(&app, &token, &job).await;
+    let run = app.run_sync_job(&token, &job).await;
     assert_eq!(run["added"], 1);
     assert_eq!(
         app.item_uris(&token, &archive).await,

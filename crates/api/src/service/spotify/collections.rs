@@ -58,6 +58,20 @@ pub async fn connection_for(
     }))
 }
 
+/// Spotify and the connection through which `owner` reaches `collection`, or 409 saying to
+/// connect one.
+async fn reach<'a>(
+    state: &'a AppState,
+    owner: &User,
+    collection: &Collection,
+) -> ApiResult<(&'a std::sync::Arc<super::Spotify>, Connection)> {
+    let spotify = state.spotify()?;
+    let connection = connection_for(state, &owner.id, collection)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
+    Ok((spotify, connection))
+}
+
 fn no_connection(collection: &Collection) -> String {
     match collection {
         Collection::LikedSongs { user_id } => format!(
@@ -151,10 +165,7 @@ pub async fn unchanged(
     let Collection::Playlist(id) = collection else {
         return Ok(false);
     };
-    let spotify = state.spotify()?;
-    let connection = connection_for(state, &owner.id, collection)
-        .await?
-        .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
+    let (spotify, connection) = reach(state, owner, collection).await?;
     let uri = collection.uri();
     let cached = state.store.collection(&connection.id, &uri).await?;
     let session = spotify.session(&state.store, &connection).await?;
@@ -231,10 +242,7 @@ pub async fn write(
     after: After<'_>,
     work: &mut Work,
 ) -> ApiResult<()> {
-    let spotify = state.spotify()?;
-    let connection = connection_for(state, &owner.id, collection)
-        .await?
-        .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
+    let (spotify, connection) = reach(state, owner, collection).await?;
     let uri = collection.uri();
     let cached = state.store.collection(&connection.id, &uri).await?;
     let session = spotify.session(&state.store, &connection).await?;

@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medley_compose::{intent, Intent, Ordering, Plan, Read, Report, SyncInput};
 use medley_domain::user::User;
-use medley_events::{Event, ItemsChange};
 use medley_spotify::Collection;
 use medley_store::{ItemsEdit, StoreError, StoredComposite, SyncWrite};
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::compositions::read_source_counting;
+use crate::service::compositions::{read_source_counting, with_owner};
+use crate::service::playlists::announce;
 use crate::service::spotify::collections::{self, After, Work};
 use crate::state::{now_ms, AppState};
 
@@ -44,16 +44,7 @@ pub async fn sync(
             .composite(id)
             .await?
             .ok_or_else(|| ApiError::not_found("the composite"))?;
-        let playlist = state
-            .store
-            .playlist(id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(&format!("playlist `{id}`")))?;
-        let owner = state
-            .store
-            .user(&playlist.owner_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("the playlist's owner"))?;
+        let (_, owner) = with_owner(state, id).await?;
         match attempt(state, id, &owner, &collection, &stored, adjust, fresh).await {
             Err(ApiError::Conflict(m)) if m == STALE => continue,
             other => return other,
@@ -261,17 +252,6 @@ async fn mirror(state: &AppState, id: &str, owner: &User, final_ids: &[String]) 
         )
         .await;
     state.caches.forget_playlist(id);
-    let done = done?;
-    state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
-        playlist_id: id.to_owned(),
-        owner_id: owner.id.clone(),
-        actor_id: owner.id.clone(),
-        snapshot_id: done.playlist.snapshot_id.clone(),
-        added: done.added,
-        removed: done.removed,
-        reordered: false,
-        item_count: done.playlist.item_count,
-        automatic: true,
-    }));
+    announce(state, &done?, &owner.id, true);
     Ok(())
 }
