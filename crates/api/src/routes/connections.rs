@@ -169,10 +169,18 @@ pub async fn callback(
             .display_name
             .as_deref()
             .unwrap_or(&object.account.id);
+        let medley_user = state
+            .store
+            .user(&connection.user_id)
+            .await?
+            .map(|u| u.username)
+            .unwrap_or_default();
         let page = format!(
             "<!doctype html><meta charset=utf-8><title>Medley</title>\
-             <p>Medley is now connected to the Spotify account <b>{}</b>. You can close this window.</p>",
-            html_escape(who)
+             <p>The Spotify account <b>{}</b> is now linked to the Medley user <b>{}</b>. \
+             If that is not you, disconnect it in Medley. You can close this window.</p>",
+            html_escape(who),
+            html_escape(&medley_user)
         );
         return Ok(Html(page).into_response());
     }

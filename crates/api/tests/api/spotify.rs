@@ -80,16 +80,41 @@ async fn a_user_links_an_account_through_the_redirect_flow() {
 
     let connection = connect(&app, &ana).await;
     assert_eq!(connection["account"]["id"], "alice");
+    // A browser gets a page naming both accounts.
+    let r = app
+        .post("/v1/connections/spotify", Some(&ana), json!({}))
+        .await;
+    let authorize = r.body["authorize_url"].as_str().unwrap().to_owned();
+    let back = browser().get(&authorize).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let page = browser()
+        .get(&back)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<b>alice</b>") && page.contains("<b>ana</b>"),
+        "{page}"
+    );
     assert_eq!(connection["account"]["uri"], "spotify:user:alice");
     assert_eq!(connection["state"], "active");
     // Exchanging the code and asking who the user is: two requests.
     assert_eq!(connection["requests_24h"], 2);
 
+    // Linking the same account again (above, from a browser) kept one connection; the two
+    // links cost two requests each.
     let list = app.get("/v1/connections", Some(&ana)).await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["items"][0]["requests_24h"], 4);
     assert_eq!(list.body["app"]["client_id"], "medley-test");
-    assert_eq!(list.body["app"]["requests_24h"], 2);
+    assert_eq!(list.body["app"]["requests_24h"], 4);
     assert_eq!(
         app.get("/v1/connections", Some(&ben)).await.body["items"],
         json!([])
