@@ -15,6 +15,10 @@ use crate::error::{Result, SpotifyError};
 use crate::limits::{Admission, Gate, Meter};
 use crate::objects::ErrorBody;
 
+/// Times one request may be turned away by the rate limit (and waited for) before the work
+/// stops and is rescheduled.
+const RATE_LIMIT_ROUNDS: u32 = 4;
+
 /// How requests are sent.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -170,6 +174,7 @@ impl Session {
 
     async fn send(&self, call: &Call<'_>) -> Result<Value> {
         let mut refused: Option<String> = None;
+        let mut limited = 0;
         loop {
             match self.gate.admit(self.now()) {
                 Admission::Go => {}
@@ -236,6 +241,10 @@ impl Session {
                         return Err(SpotifyError::QuotaExceeded { until_ms });
                     }
                     self.gate.rate_limited(self.now(), wait);
+                    limited += 1;
+                    if limited >= RATE_LIMIT_ROUNDS {
+                        return Err(SpotifyError::RateLimited { retry_after: wait });
+                    }
                 }
                 StatusCode::UNAUTHORIZED if refused.is_none() => refused = Some(token),
                 StatusCode::UNAUTHORIZED => return Err(SpotifyError::Unauthorized(message)),
