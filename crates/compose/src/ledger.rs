@@ -52,7 +52,7 @@ impl Entry {
 pub struct SourceMemo {
     /// Keys of the last complete read, in source order (frozen while the source fails), each
     /// with when it was added to the source, as of that read.
-    items: Arc<Vec<(String, Option<i64>)>>,
+    items: Arc<Vec<(Arc<str>, Option<i64>)>>,
     pub healthy: bool,
     pub last_ok_ms: Option<i64>,
     pub last_error: Option<String>,
@@ -61,24 +61,24 @@ pub struct SourceMemo {
 impl SourceMemo {
     /// Keys of the last complete read, in source order (no duplicates).
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + '_ {
-        self.items.iter().map(|(k, _)| k.as_str())
+        self.items.iter().map(|(k, _)| &**k)
     }
 
     /// When `key` was added to the source, as of the last complete read.
     pub fn added_at(&self, key: &str) -> Option<i64> {
         self.items
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| &**k == key)
             .and_then(|(_, at)| *at)
     }
 
     /// The keys of the last complete read, each with when it was added.
-    pub fn items(&self) -> &[(String, Option<i64>)] {
+    pub fn items(&self) -> &[(Arc<str>, Option<i64>)] {
         &self.items
     }
 
     /// Replaces the read: keys in source order (no duplicates), each with when it was added.
-    pub fn set_items(&mut self, items: Vec<(String, Option<i64>)>) {
+    pub fn set_items(&mut self, items: Vec<(Arc<str>, Option<i64>)>) {
         self.items = Arc::new(items);
     }
 }
@@ -100,7 +100,7 @@ impl From<MemoWire> for SourceMemo {
             .into_iter()
             .map(|k| {
                 let at = w.added_at.get(&k).copied().flatten();
-                (k, at)
+                (Arc::from(k), at)
             })
             .collect();
         SourceMemo {
@@ -115,8 +115,8 @@ impl From<MemoWire> for SourceMemo {
 impl From<SourceMemo> for MemoWire {
     fn from(m: SourceMemo) -> MemoWire {
         MemoWire {
-            keys: m.items.iter().map(|(k, _)| k.clone()).collect(),
-            added_at: m.items.iter().cloned().collect(),
+            keys: m.items.iter().map(|(k, _)| k.to_string()).collect(),
+            added_at: m.items.iter().map(|(k, at)| (k.to_string(), *at)).collect(),
             healthy: m.healthy,
             last_ok_ms: m.last_ok_ms,
             last_error: m.last_error,

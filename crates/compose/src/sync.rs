@@ -3,14 +3,17 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 use serde::{Deserialize, Serialize};
 
 use crate::identity::Keys;
 use crate::ledger::{Entries, Entry, Ledger, SourceMemo};
-use crate::model::{Composite, Identity, Mode, Ordering, Read, Track};
+use crate::model::{Composite, Identity, Mode, Options, Ordering, Read, Track};
 use crate::plan::Plan;
 
 /// Everything one sync reads.
@@ -49,8 +52,8 @@ pub struct Outcome {
 /// Runs one sync. Pure: the same inputs give the same outcome.
 ///
 /// Every key the sync meets (ledger entries, target items, source items) gets one slot, found
-/// through one hash map; the passes below then work on slots. The new ledger starts as an O(1)
-/// clone of the previous one, and only the entries whose state changes are written.
+/// through one hash table; the passes below then work on slots. The new ledger starts as an
+/// O(1) clone of the previous one, and only the entries whose state changes are written.
 pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     let options = &input.composite.options;
     let sources = &input.composite.sources;
@@ -61,7 +64,7 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
             keys.remember(key, &entry.track);
         }
     }
-    let mut table = Table::with_capacity(previous.entries.len() + input.target.len());
+    let mut table = Table::with_capacity(previous.entries.len() + input.target.len() / 8 + 16);
     for (key, entry) in &previous.entries {
         table.push_entry(key, entry);
     }
@@ -75,27 +78,26 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
         let s = table.slot(&buf);
         target_slots.push(s);
         let slot = &mut table.slots[s as usize];
-        if !slot.exists {
-            slot.exists = true;
+        if !slot.has(EXISTS) {
+            slot.set(EXISTS);
             slot.new_track = Some(track);
         }
-        slot.in_target = true;
-        if !slot.written {
+        slot.set(IN_TARGET);
+        if !slot.has(WRITTEN) {
             // In the target, and Medley did not put it there: the owner did.
-            slot.written = true;
-            if !slot.direct || slot.suppressed {
+            slot.set(WRITTEN);
+            if !slot.has(DIRECT) || slot.has(SUPPRESSED) {
                 report.learned_direct.push(track.id.clone());
             }
-            slot.direct = true;
-            slot.suppressed = false;
+            slot.set(DIRECT);
+            slot.clear(SUPPRESSED);
         }
     }
     for slot in &mut table.slots[..old_count] {
-        if slot.written && !slot.in_target {
+        if slot.has(WRITTEN) && !slot.has(IN_TARGET) {
             // Medley wrote it and it is gone: the owner removed it.
-            slot.written = false;
-            slot.direct = false;
-            slot.suppressed = true;
+            slot.clear(WRITTEN | DIRECT);
+            slot.set(SUPPRESSED);
             report
                 .learned_suppressed
                 .push(slot.track().expect("an old entry").id.clone());
@@ -129,50 +131,21 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
         match input.reads.get(&source.uri) {
             Some(Read::Complete(items)) => {
                 if first {
-                    let mark = u as u32 + 1;
-                    let old = uris[u].memo.items();
-                    let mut same = true;
-                    let mut list: Vec<(u32, Option<i64>)> = Vec::with_capacity(items.len());
-                    for item in items {
-                        keys.key_into(&item.track, &mut buf);
-                        let s = table.slot(&buf);
-                        let slot = &mut table.slots[s as usize];
-                        if slot.seen == mark {
-                            continue;
-                        }
-                        slot.seen = mark;
-                        if create && !slot.exists {
-                            slot.exists = true;
-                            slot.new_track = Some(&item.track);
-                        }
-                        let j = list.len();
-                        same = same
-                            && old
-                                .get(j)
-                                .is_some_and(|(k, at)| *k == buf && *at == item.added_at_ms);
-                        list.push((s, item.added_at_ms));
-                    }
-                    let changed = !same || list.len() != old.len();
+                    let list =
+                        read_source(&mut table, &mut keys, &mut buf, &mut uris[u], items, create);
                     let memo = &mut uris[u].memo;
-                    if changed {
-                        memo.set_items(
-                            list.iter()
-                                .map(|&(s, at)| (table.slots[s as usize].key.to_string(), at))
-                                .collect(),
-                        );
-                    }
                     memo.healthy = true;
                     memo.last_ok_ms = Some(input.now_ms);
                     memo.last_error = None;
-                    uris[u].list = Some(list.into_iter().map(|(s, _)| s).collect());
+                    uris[u].list = Some(list);
                 } else if create {
                     // The same source configured again, now including: its items are entries.
                     for item in items {
                         keys.key_into(&item.track, &mut buf);
                         let s = table.slot(&buf);
                         let slot = &mut table.slots[s as usize];
-                        if !slot.exists {
-                            slot.exists = true;
+                        if !slot.has(EXISTS) {
+                            slot.set(EXISTS);
                             slot.new_track = Some(&item.track);
                         }
                     }
@@ -223,35 +196,24 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
             Mode::Exclude => {
                 for &s in list {
                     if s != NONE {
-                        table.slots[s as usize].excluded = true;
+                        table.slots[s as usize].set(EXCLUDED);
                     }
                 }
             }
             Mode::Include => {
                 for ((pos, &s), (_, at)) in list.iter().enumerate().zip(state.memo.items()) {
-                    if s == NONE {
-                        continue;
+                    if s != NONE {
+                        table.contribute(s, u as u32, pos as u32, *at);
                     }
-                    let slot = &mut table.slots[s as usize];
-                    if slot.first_src == NONE {
-                        slot.first_src = u as u32;
-                        slot.first_pos = pos as u32;
-                    }
-                    slot.contribute(state.uri, *at);
                 }
             }
         }
     }
-    for slot in &mut table.slots {
-        if slot.exists {
-            slot.settle_contributors(options.archive);
-        }
-    }
 
-    // 4. The rule.
-    for slot in &mut table.slots {
-        if slot.exists {
-            slot.wanted = slot.is_wanted(options, input.now_ms);
+    // 4. The rule (with each entry's new contributors).
+    for s in 0..table.slots.len() {
+        if table.slots[s].has(EXISTS) {
+            table.settle(s, &uris, options, input.now_ms);
         }
     }
 
@@ -261,8 +223,8 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     let mut kept: Vec<u32> = Vec::with_capacity(target_slots.len());
     for (i, (&s, track)) in target_slots.iter().zip(input.target).enumerate() {
         let slot = &mut table.slots[s as usize];
-        if slot.wanted && !slot.kept {
-            slot.kept = true;
+        if slot.has(WANTED) && !slot.has(KEPT) {
+            slot.set(KEPT);
             kept.push(s);
         } else {
             plan.remove.push((i, track.id.clone()));
@@ -282,14 +244,36 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
                 .clone()
         })
         .collect();
-    let final_slots = place(input.composite, &mut table, &uris, &kept, fits);
-    for (position, &s) in final_slots.iter().enumerate() {
-        let slot = &mut table.slots[s as usize];
-        slot.final_written = true;
-        if !slot.kept {
-            let id = slot.track().expect("an entry").id.clone();
-            plan.insert.push((position, id.clone()));
-            report.added.push(id);
+    for &s in &kept {
+        table.slots[s as usize].set(FINAL);
+    }
+    let mut position = kept.len();
+    let placed = place(input.composite, &mut table, &uris, &kept, fits);
+    for &s in fits {
+        table.slots[s as usize].set(FINAL);
+    }
+    match placed {
+        None => {
+            for &s in fits {
+                let id = table.slots[s as usize]
+                    .track()
+                    .expect("an entry")
+                    .id
+                    .clone();
+                plan.insert.push((position, id.clone()));
+                report.added.push(id);
+                position += 1;
+            }
+        }
+        Some(order) => {
+            for (position, &s) in order.iter().enumerate() {
+                let slot = &table.slots[s as usize];
+                if !slot.has(KEPT) {
+                    let id = slot.track().expect("an entry").id.clone();
+                    plan.insert.push((position, id.clone()));
+                    report.added.push(id);
+                }
+            }
         }
     }
 
@@ -298,11 +282,7 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
         entries: previous.entries.clone(),
         sources: BTreeMap::new(),
     };
-    for slot in table.slots {
-        if slot.exists {
-            slot.write_to(&mut ledger.entries);
-        }
-    }
+    table.write_to(&mut ledger.entries);
     for state in uris {
         ledger.sources.insert(state.uri.to_owned(), state.memo);
     }
@@ -313,7 +293,87 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     }
 }
 
+/// Takes in a complete read: the slots of its keys in order (without duplicates), entries
+/// made for an include source's new keys, and the memo replaced if the read differs from it.
+fn read_source<'a>(
+    table: &mut Table<'a>,
+    keys: &mut Keys,
+    buf: &mut String,
+    state: &mut SourceState<'a>,
+    items: &'a [crate::model::SourceItem],
+    create: bool,
+) -> Vec<u32> {
+    let mark = table.next_mark();
+    let old = state.memo.items();
+    let mut list: Vec<u32> = Vec::with_capacity(items.len());
+    // The new memo, begun at the first difference from the old one.
+    let mut fresh: Option<Vec<(Arc<str>, Option<i64>)>> = None;
+    let mut at_old = 0;
+    for item in items {
+        keys.key_into(&item.track, buf);
+        let s = table.slot(buf);
+        let slot = &mut table.slots[s as usize];
+        if slot.seen == mark {
+            continue;
+        }
+        slot.seen = mark;
+        if create && !slot.has(EXISTS) {
+            slot.set(EXISTS);
+            slot.new_track = Some(&item.track);
+        }
+        let j = list.len();
+        list.push(s);
+        if fresh.is_none() {
+            if old
+                .get(j)
+                .is_some_and(|(k, at)| **k == **buf && *at == item.added_at_ms)
+            {
+                at_old = j + 1;
+                continue;
+            }
+            let mut items_now = Vec::with_capacity(items.len());
+            items_now.extend(old[..j].iter().cloned());
+            fresh = Some(items_now);
+        }
+        let now = fresh.as_mut().expect("begun");
+        // Share the old memo's key where the read still has it nearby.
+        let shared = (at_old..(at_old + 8).min(old.len())).find(|&i| *old[i].0 == **buf);
+        let key = match shared {
+            Some(i) => {
+                at_old = i + 1;
+                old[i].0.clone()
+            }
+            None => Arc::from(buf.as_str()),
+        };
+        now.push((key, item.added_at_ms));
+    }
+    match fresh {
+        Some(now) => state.memo.set_items(now),
+        None if list.len() != old.len() => {
+            let now = old[..list.len()].to_vec();
+            state.memo.set_items(now);
+        }
+        None => {}
+    }
+    list
+}
+
 const NONE: u32 = u32::MAX;
+
+const EXISTS: u16 = 1;
+const WRITTEN: u16 = 1 << 1;
+const DIRECT: u16 = 1 << 2;
+const SUPPRESSED: u16 = 1 << 3;
+const IN_TARGET: u16 = 1 << 4;
+const EXCLUDED: u16 = 1 << 5;
+const WANTED: u16 = 1 << 6;
+const KEPT: u16 = 1 << 7;
+const QUEUED: u16 = 1 << 8;
+const PLACED: u16 = 1 << 9;
+/// In the target after this sync.
+const FINAL: u16 = 1 << 10;
+/// The first contribution has a time.
+const HAS_AT: u16 = 1 << 11;
 
 /// One configured source URI during a sync.
 struct SourceState<'a> {
@@ -323,207 +383,273 @@ struct SourceState<'a> {
     list: Option<Vec<u32>>,
 }
 
-/// What one sync knows of one key.
+/// What one sync knows of one key (its key is in [`Table::keys`]).
 struct Slot<'a> {
-    key: Cow<'a, str>,
     /// The previous ledger's entry.
     old: Option<&'a Entry>,
     /// The track of an entry this sync creates (the first one seen).
     new_track: Option<&'a Track>,
-    /// An entry exists (old or new).
-    exists: bool,
-    written: bool,
-    direct: bool,
-    suppressed: bool,
-    in_target: bool,
-    excluded: bool,
-    /// The last source (index + 1) whose read listed it, to skip duplicates in a read.
+    /// When the first contribution's source added it.
+    at: i64,
+    flags: u16,
+    /// The last read (a mark) that listed it, to skip duplicates in a read.
     seen: u32,
-    /// The first include source holding it, and its position there.
+    /// The first include source (index in `uris`) holding it, and its position there.
     first_src: u32,
     first_pos: u32,
-    /// Contributions from this sync's memos: `(uri, added at)`.
-    contribution: Option<(&'a str, Option<i64>)>,
-    more_contributions: Vec<(&'a str, Option<i64>)>,
-    /// The entry's new contributors, when they differ from the old entry's.
-    new_contributors: Option<BTreeMap<String, Option<i64>>>,
-    wanted: bool,
-    kept: bool,
-    queued: bool,
-    placed: bool,
+    /// Further contributions: index in [`Table::more`].
+    more: u32,
+    /// New contributors, when they differ from the old entry's: index in [`Table::now`].
+    now: u32,
+    /// The next slot in the final order (source order placement).
     next: u32,
-    final_written: bool,
 }
 
 impl<'a> Slot<'a> {
-    fn new(key: Cow<'a, str>, old: Option<&'a Entry>) -> Slot<'a> {
+    fn new(old: Option<&'a Entry>) -> Slot<'a> {
+        let mut flags = 0;
+        if let Some(e) = old {
+            flags |= EXISTS;
+            if e.written {
+                flags |= WRITTEN;
+            }
+            if e.direct {
+                flags |= DIRECT;
+            }
+            if e.suppressed {
+                flags |= SUPPRESSED;
+            }
+        }
         Slot {
-            key,
             old,
             new_track: None,
-            exists: old.is_some(),
-            written: old.is_some_and(|e| e.written),
-            direct: old.is_some_and(|e| e.direct),
-            suppressed: old.is_some_and(|e| e.suppressed),
-            in_target: false,
-            excluded: false,
+            at: 0,
+            flags,
             seen: 0,
             first_src: NONE,
             first_pos: NONE,
-            contribution: None,
-            more_contributions: Vec::new(),
-            new_contributors: None,
-            wanted: false,
-            kept: false,
-            queued: false,
-            placed: false,
+            more: NONE,
+            now: NONE,
             next: NONE,
-            final_written: false,
         }
+    }
+
+    fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+
+    fn set(&mut self, flag: u16) {
+        self.flags |= flag;
+    }
+
+    fn clear(&mut self, flag: u16) {
+        self.flags &= !flag;
     }
 
     fn track(&self) -> Option<&'a Track> {
         self.old.map(|e| &e.track).or(self.new_track)
     }
 
-    fn contribute(&mut self, uri: &'a str, at: Option<i64>) {
-        if self.contribution.is_none() {
-            self.contribution = Some((uri, at));
-        } else {
-            self.more_contributions.push((uri, at));
-        }
-    }
-
-    fn contributions(&self) -> impl Iterator<Item = &(&'a str, Option<i64>)> {
-        self.contribution.iter().chain(&self.more_contributions)
-    }
-
-    /// Works out the entry's contributors: replaced by this sync's (or, in archive mode,
-    /// extended with them); kept in `new_contributors` only when they change.
-    fn settle_contributors(&mut self, archive: bool) {
-        let empty = BTreeMap::new();
-        let old = self.old.map_or(&empty, |e| &e.contributors);
-        let count = self.contributions().count();
-        let differs = self
-            .contributions()
-            .any(|(uri, at)| old.get(*uri) != Some(at));
-        if archive {
-            if differs {
-                let mut now = old.clone();
-                now.extend(self.contributions().map(|(u, at)| ((*u).to_owned(), *at)));
-                self.new_contributors = Some(now);
-            }
-        } else if differs || count != old.len() {
-            self.new_contributors = Some(
-                self.contributions()
-                    .map(|(u, at)| ((*u).to_owned(), *at))
-                    .collect(),
-            );
-        }
-    }
-
-    fn contributors(&self) -> &BTreeMap<String, Option<i64>> {
-        static EMPTY: BTreeMap<String, Option<i64>> = BTreeMap::new();
-        match (&self.new_contributors, self.old) {
-            (Some(now), _) => now,
-            (None, Some(e)) => &e.contributors,
-            (None, None) => &EMPTY,
-        }
-    }
-
-    /// The rule, for an entry.
-    fn is_wanted(&self, options: &crate::model::Options, now_ms: i64) -> bool {
-        if self.suppressed {
-            return false;
-        }
-        if self.direct || (options.archive && self.written) {
-            return true;
-        }
-        let contributors = self.contributors();
-        if contributors.is_empty() || self.excluded {
-            return false;
-        }
-        let added_at = contributors.values().flatten().max().copied();
-        let track = self.track().expect("an entry");
-        options.filters.pass(track, added_at, now_ms)
-    }
-
-    /// Writes the entry's new state to the ledger: nothing if unchanged, removed if idle.
-    fn write_to(self, entries: &mut Entries) {
-        let idle = self.contributors().is_empty()
-            && !self.direct
-            && !self.suppressed
-            && !self.final_written;
-        match self.old {
-            Some(old) => {
-                if idle {
-                    entries.remove(self.key.as_ref());
-                } else if old.written != self.final_written
-                    || old.direct != self.direct
-                    || old.suppressed != self.suppressed
-                    || self.new_contributors.is_some()
-                {
-                    let entry = entries.get_mut(self.key.as_ref()).expect("an old entry");
-                    entry.written = self.final_written;
-                    entry.direct = self.direct;
-                    entry.suppressed = self.suppressed;
-                    if let Some(now) = self.new_contributors {
-                        entry.contributors = now;
-                    }
-                }
-            }
-            None => {
-                if !idle {
-                    let track = self.new_track.expect("a new entry").clone();
-                    entries.insert(
-                        self.key.into_owned(),
-                        Entry {
-                            track,
-                            contributors: self.new_contributors.unwrap_or_default(),
-                            direct: self.direct,
-                            suppressed: self.suppressed,
-                            written: self.final_written,
-                        },
-                    );
-                }
-            }
-        }
+    fn first_at(&self) -> Option<i64> {
+        self.has(HAS_AT).then_some(self.at)
     }
 }
 
-/// The slots of one sync, by key.
+/// The slots of one sync, found by key.
 struct Table<'a> {
     slots: Vec<Slot<'a>>,
-    index: FxHashMap<Cow<'a, str>, u32>,
+    keys: Vec<Cow<'a, str>>,
+    index: HashTable<u32>,
+    /// Contributions after a key's first: `(source index, added at)`.
+    more: Vec<Vec<(u32, Option<i64>)>>,
+    /// New contributors of entries whose contributors change.
+    now: Vec<BTreeMap<String, Option<i64>>>,
+    marks: u32,
+}
+
+fn hash(key: &str) -> u64 {
+    let mut h = FxHasher::default();
+    key.hash(&mut h);
+    h.finish()
 }
 
 impl<'a> Table<'a> {
     fn with_capacity(n: usize) -> Table<'a> {
         Table {
             slots: Vec::with_capacity(n),
-            index: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            keys: Vec::with_capacity(n),
+            index: HashTable::with_capacity(n),
+            more: Vec::new(),
+            now: Vec::new(),
+            marks: 0,
         }
     }
 
-    fn push_entry(&mut self, key: &'a str, entry: &'a Entry) {
+    fn next_mark(&mut self) -> u32 {
+        self.marks += 1;
+        self.marks
+    }
+
+    fn push(&mut self, key: Cow<'a, str>, old: Option<&'a Entry>, h: u64) -> u32 {
         let s = self.slots.len() as u32;
-        self.slots.push(Slot::new(Cow::Borrowed(key), Some(entry)));
-        self.index.insert(Cow::Borrowed(key), s);
+        self.slots.push(Slot::new(old));
+        self.keys.push(key);
+        let keys = &self.keys;
+        self.index.insert_unique(h, s, |&i| hash(&keys[i as usize]));
+        s
+    }
+
+    fn push_entry(&mut self, key: &'a str, entry: &'a Entry) {
+        self.push(Cow::Borrowed(key), Some(entry), hash(key));
     }
 
     fn find(&self, key: &str) -> Option<u32> {
-        self.index.get(key).copied()
+        let keys = &self.keys;
+        self.index
+            .find(hash(key), |&i| keys[i as usize] == key)
+            .copied()
     }
 
     /// The slot of `key`, made if new.
     fn slot(&mut self, key: &str) -> u32 {
-        if let Some(&s) = self.index.get(key) {
+        let h = hash(key);
+        let keys = &self.keys;
+        if let Some(&s) = self.index.find(h, |&i| keys[i as usize] == key) {
             return s;
         }
-        let s = self.slots.len() as u32;
-        self.slots.push(Slot::new(Cow::Owned(key.to_owned()), None));
-        self.index.insert(Cow::Owned(key.to_owned()), s);
-        s
+        self.push(Cow::Owned(key.to_owned()), None, h)
+    }
+
+    /// Source `u` holds slot `s`'s key at `pos`, added at `at`.
+    fn contribute(&mut self, s: u32, u: u32, pos: u32, at: Option<i64>) {
+        let slot = &mut self.slots[s as usize];
+        if slot.first_src == NONE {
+            slot.first_src = u;
+            slot.first_pos = pos;
+            if let Some(at) = at {
+                slot.at = at;
+                slot.set(HAS_AT);
+            }
+        } else {
+            if slot.more == NONE {
+                slot.more = self.more.len() as u32;
+                self.more.push(Vec::new());
+            }
+            self.more[slot.more as usize].push((u, at));
+        }
+    }
+
+    /// Works out an entry's contributors (replaced by this sync's, or in archive mode extended
+    /// with them; kept apart only when they change) and applies the rule to it.
+    fn settle(&mut self, s: usize, uris: &[SourceState<'_>], options: &Options, now_ms: i64) {
+        static EMPTY: BTreeMap<String, Option<i64>> = BTreeMap::new();
+        let slot = &self.slots[s];
+        let old = slot.old.map_or(&EMPTY, |e| &e.contributors);
+        let first = (slot.first_src != NONE).then(|| (slot.first_src, slot.first_at()));
+        let more: &[(u32, Option<i64>)] = if slot.more == NONE {
+            &[]
+        } else {
+            &self.more[slot.more as usize]
+        };
+        let contributions = || {
+            first
+                .iter()
+                .chain(more)
+                .map(|&(u, at)| (uris[u as usize].uri, at))
+        };
+        let count = first.iter().len() + more.len();
+        let differs = contributions().any(|(uri, at)| old.get(uri) != Some(&at));
+        let now = if options.archive {
+            differs.then(|| {
+                let mut now = old.clone();
+                now.extend(contributions().map(|(u, at)| (u.to_owned(), at)));
+                now
+            })
+        } else if differs || count != old.len() {
+            Some(contributions().map(|(u, at)| (u.to_owned(), at)).collect())
+        } else {
+            None
+        };
+        let wanted = {
+            let contributors = now.as_ref().unwrap_or(old);
+            if slot.has(SUPPRESSED) {
+                false
+            } else if slot.has(DIRECT) || (options.archive && slot.has(WRITTEN)) {
+                true
+            } else if contributors.is_empty() || slot.has(EXCLUDED) {
+                false
+            } else {
+                let added_at = contributors.values().flatten().max().copied();
+                let track = slot.track().expect("an entry");
+                options.filters.pass(track, added_at, now_ms)
+            }
+        };
+        let slot = &mut self.slots[s];
+        if wanted {
+            slot.set(WANTED);
+        }
+        if let Some(now) = now {
+            slot.now = self.now.len() as u32;
+            self.now.push(now);
+        }
+    }
+
+    /// Writes every entry's new state to the ledger: nothing if unchanged, removed if idle.
+    fn write_to(mut self, entries: &mut Entries) {
+        let mut now: Vec<Option<BTreeMap<String, Option<i64>>>> = std::mem::take(&mut self.now)
+            .into_iter()
+            .map(Some)
+            .collect();
+        for (slot, key) in self.slots.iter().zip(self.keys) {
+            if !slot.has(EXISTS) {
+                continue;
+            }
+            let written = slot.has(FINAL);
+            let direct = slot.has(DIRECT);
+            let suppressed = slot.has(SUPPRESSED);
+            let contributors =
+                (slot.now != NONE).then(|| now[slot.now as usize].take().expect("once"));
+            let no_contributors = match (&contributors, slot.old) {
+                (Some(c), _) => c.is_empty(),
+                (None, Some(e)) => e.contributors.is_empty(),
+                (None, None) => true,
+            };
+            let idle = no_contributors && !direct && !suppressed && !written;
+            match slot.old {
+                Some(old) => {
+                    if idle {
+                        entries.remove(key.as_ref());
+                    } else if old.written != written
+                        || old.direct != direct
+                        || old.suppressed != suppressed
+                        || contributors.is_some()
+                    {
+                        let entry = entries.get_mut(key.as_ref()).expect("an old entry");
+                        entry.written = written;
+                        entry.direct = direct;
+                        entry.suppressed = suppressed;
+                        if let Some(c) = contributors {
+                            entry.contributors = c;
+                        }
+                    }
+                }
+                None => {
+                    if !idle {
+                        let track = slot.new_track.expect("a new entry").clone();
+                        entries.insert(
+                            key.into_owned(),
+                            Entry {
+                                track,
+                                contributors: contributors.unwrap_or_default(),
+                                direct,
+                                suppressed,
+                                written,
+                            },
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -534,7 +660,7 @@ fn order_newcomers(
     table: &mut Table<'_>,
     uris: &[SourceState<'_>],
 ) -> Vec<u32> {
-    let is_new = |slot: &Slot<'_>| slot.exists && !slot.kept && slot.wanted;
+    let is_new = |slot: &Slot<'_>| slot.has(EXISTS) && !slot.has(KEPT) && slot.has(WANTED);
     let mut out = Vec::new();
     if !table.slots.iter().any(is_new) {
         return out;
@@ -560,8 +686,8 @@ fn order_newcomers(
         .collect();
     let mut push = |s: u32| {
         let slot = &mut table.slots[s as usize];
-        if !slot.queued {
-            slot.queued = true;
+        if !slot.has(QUEUED) {
+            slot.set(QUEUED);
             out.push(s);
         }
     };
@@ -581,42 +707,36 @@ fn order_newcomers(
     let mut rest: Vec<u32> = (0..table.slots.len() as u32)
         .filter(|&s| {
             let slot = &table.slots[s as usize];
-            !slot.queued && is_new(slot)
+            !slot.has(QUEUED) && is_new(slot)
         })
         .collect();
-    rest.sort_by(|&a, &b| {
-        table.slots[a as usize]
-            .key
-            .cmp(&table.slots[b as usize].key)
-    });
+    rest.sort_by(|&a, &b| table.keys[a as usize].cmp(&table.keys[b as usize]));
     for s in rest {
-        table.slots[s as usize].queued = true;
+        table.slots[s as usize].set(QUEUED);
         out.push(s);
     }
     out
 }
 
-/// The final order of slots: kept items in their order, newcomers placed by the option.
+/// The final order of slots, when newcomers are not simply appended (`source_order`): kept
+/// items in their order, each newcomer right after the nearest item before it in its first
+/// source that is already placed (or first). `None`: kept items, then the newcomers.
 fn place(
     composite: &Composite,
     table: &mut Table<'_>,
     uris: &[SourceState<'_>],
     kept: &[u32],
     newcomers: &[u32],
-) -> Vec<u32> {
+) -> Option<Vec<u32>> {
     if composite.options.ordering != Ordering::SourceOrder || newcomers.is_empty() {
-        let mut out = Vec::with_capacity(kept.len() + newcomers.len());
-        out.extend_from_slice(kept);
-        out.extend_from_slice(newcomers);
-        return out;
+        return None;
     }
-    // A linked list through the slots: kept items in order, each newcomer inserted right after
-    // the nearest item before it in its first source that is already placed (or first).
+    // A linked list through the slots.
     let slots = &mut table.slots;
     let mut head = NONE;
     for &s in kept.iter().rev() {
         slots[s as usize].next = head;
-        slots[s as usize].placed = true;
+        slots[s as usize].set(PLACED);
         head = s;
     }
     for &s in newcomers {
@@ -629,7 +749,7 @@ fn place(
                 .iter()
                 .rev()
                 .copied()
-                .find(|&k| k != NONE && slots[k as usize].placed)
+                .find(|&k| k != NONE && slots[k as usize].has(PLACED))
         };
         match anchor {
             Some(a) => {
@@ -641,7 +761,7 @@ fn place(
                 head = s;
             }
         }
-        slots[s as usize].placed = true;
+        slots[s as usize].set(PLACED);
     }
     let mut out = Vec::with_capacity(kept.len() + newcomers.len());
     let mut at = head;
@@ -649,5 +769,5 @@ fn place(
         out.push(at);
         at = slots[at as usize].next;
     }
-    out
+    Some(out)
 }
