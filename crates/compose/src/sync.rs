@@ -1,7 +1,6 @@
 //! One sync of a composite: learn the owner's edits from the target, take in the sources'
 //! reads, apply the rule, and plan the smallest edit that makes the target follow it.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -374,6 +373,11 @@ const PLACED: u16 = 1 << 9;
 const FINAL: u16 = 1 << 10;
 /// The first contribution has a time.
 const HAS_AT: u16 = 1 << 11;
+/// The old entry's state: `written`, `direct`, `suppressed`, and whether it had contributors.
+const OLD_WRITTEN: u16 = 1 << 12;
+const OLD_DIRECT: u16 = 1 << 13;
+const OLD_SUPPRESSED: u16 = 1 << 14;
+const OLD_CONTRIBUTED: u16 = 1 << 15;
 
 /// One configured source URI during a sync.
 struct SourceState<'a> {
@@ -411,13 +415,16 @@ impl<'a> Slot<'a> {
         if let Some(e) = old {
             flags |= EXISTS;
             if e.written {
-                flags |= WRITTEN;
+                flags |= WRITTEN | OLD_WRITTEN;
             }
             if e.direct {
-                flags |= DIRECT;
+                flags |= DIRECT | OLD_DIRECT;
             }
             if e.suppressed {
-                flags |= SUPPRESSED;
+                flags |= SUPPRESSED | OLD_SUPPRESSED;
+            }
+            if !e.contributors.is_empty() {
+                flags |= OLD_CONTRIBUTED;
             }
         }
         Slot {
@@ -458,13 +465,21 @@ impl<'a> Slot<'a> {
 /// The slots of one sync, found by key.
 struct Table<'a> {
     slots: Vec<Slot<'a>>,
-    keys: Vec<Cow<'a, str>>,
+    /// Every slot's key, one after another (`spans`: where each is), close together for the
+    /// comparisons of lookups.
+    arena: String,
+    spans: Vec<(u32, u32)>,
     index: HashTable<u32>,
     /// Contributions after a key's first: `(source index, added at)`.
     more: Vec<Vec<(u32, Option<i64>)>>,
     /// New contributors of entries whose contributors change.
     now: Vec<BTreeMap<String, Option<i64>>>,
     marks: u32,
+}
+
+fn span<'k>(arena: &'k str, spans: &[(u32, u32)], s: u32) -> &'k str {
+    let (at, len) = spans[s as usize];
+    &arena[at as usize..(at + len) as usize]
 }
 
 fn hash(key: &str) -> u64 {
@@ -477,7 +492,8 @@ impl<'a> Table<'a> {
     fn with_capacity(n: usize) -> Table<'a> {
         Table {
             slots: Vec::with_capacity(n),
-            keys: Vec::with_capacity(n),
+            arena: String::with_capacity(n * 24),
+            spans: Vec::with_capacity(n),
             index: HashTable::with_capacity(n),
             more: Vec::new(),
             now: Vec::new(),
@@ -490,34 +506,40 @@ impl<'a> Table<'a> {
         self.marks
     }
 
-    fn push(&mut self, key: Cow<'a, str>, old: Option<&'a Entry>, h: u64) -> u32 {
+    fn push(&mut self, key: &str, old: Option<&'a Entry>, h: u64) -> u32 {
         let s = self.slots.len() as u32;
         self.slots.push(Slot::new(old));
-        self.keys.push(key);
-        let keys = &self.keys;
-        self.index.insert_unique(h, s, |&i| hash(&keys[i as usize]));
+        self.spans.push((self.arena.len() as u32, key.len() as u32));
+        self.arena.push_str(key);
+        let (arena, spans) = (&self.arena, &self.spans);
+        self.index
+            .insert_unique(h, s, |&i| hash(span(arena, spans, i)));
         s
     }
 
-    fn push_entry(&mut self, key: &'a str, entry: &'a Entry) {
-        self.push(Cow::Borrowed(key), Some(entry), hash(key));
+    fn key(&self, s: u32) -> &str {
+        span(&self.arena, &self.spans, s)
+    }
+
+    fn push_entry(&mut self, key: &str, entry: &'a Entry) {
+        self.push(key, Some(entry), hash(key));
     }
 
     fn find(&self, key: &str) -> Option<u32> {
-        let keys = &self.keys;
+        let (arena, spans) = (&self.arena, &self.spans);
         self.index
-            .find(hash(key), |&i| keys[i as usize] == key)
+            .find(hash(key), |&i| span(arena, spans, i) == key)
             .copied()
     }
 
     /// The slot of `key`, made if new.
     fn slot(&mut self, key: &str) -> u32 {
         let h = hash(key);
-        let keys = &self.keys;
-        if let Some(&s) = self.index.find(h, |&i| keys[i as usize] == key) {
+        let (arena, spans) = (&self.arena, &self.spans);
+        if let Some(&s) = self.index.find(h, |&i| span(arena, spans, i) == key) {
             return s;
         }
-        self.push(Cow::Owned(key.to_owned()), None, h)
+        self.push(key, None, h)
     }
 
     /// Source `u` holds slot `s`'s key at `pos`, added at `at`.
@@ -544,6 +566,15 @@ impl<'a> Table<'a> {
     fn settle(&mut self, s: usize, uris: &[SourceState<'_>], options: &Options, now_ms: i64) {
         static EMPTY: BTreeMap<String, Option<i64>> = BTreeMap::new();
         let slot = &self.slots[s];
+        if slot.first_src == NONE && !slot.has(OLD_CONTRIBUTED) {
+            // No contributors before or now: the rule needs only the owner's decisions.
+            let wanted = !slot.has(SUPPRESSED)
+                && (slot.has(DIRECT) || (options.archive && slot.has(WRITTEN)));
+            if wanted {
+                self.slots[s].set(WANTED);
+            }
+            return;
+        }
         let old = slot.old.map_or(&EMPTY, |e| &e.contributors);
         let first = (slot.first_src != NONE).then(|| (slot.first_src, slot.first_at()));
         let more: &[(u32, Option<i64>)] = if slot.more == NONE {
@@ -600,7 +631,8 @@ impl<'a> Table<'a> {
             .into_iter()
             .map(Some)
             .collect();
-        for (slot, key) in self.slots.iter().zip(self.keys) {
+        for (s, slot) in self.slots.iter().enumerate() {
+            let key = span(&self.arena, &self.spans, s as u32);
             if !slot.has(EXISTS) {
                 continue;
             }
@@ -609,22 +641,21 @@ impl<'a> Table<'a> {
             let suppressed = slot.has(SUPPRESSED);
             let contributors =
                 (slot.now != NONE).then(|| now[slot.now as usize].take().expect("once"));
-            let no_contributors = match (&contributors, slot.old) {
-                (Some(c), _) => c.is_empty(),
-                (None, Some(e)) => e.contributors.is_empty(),
-                (None, None) => true,
+            let no_contributors = match &contributors {
+                Some(c) => c.is_empty(),
+                None => !slot.has(OLD_CONTRIBUTED),
             };
             let idle = no_contributors && !direct && !suppressed && !written;
             match slot.old {
-                Some(old) => {
+                Some(_) => {
                     if idle {
-                        entries.remove(key.as_ref());
-                    } else if old.written != written
-                        || old.direct != direct
-                        || old.suppressed != suppressed
+                        entries.remove(key);
+                    } else if slot.has(OLD_WRITTEN) != written
+                        || slot.has(OLD_DIRECT) != direct
+                        || slot.has(OLD_SUPPRESSED) != suppressed
                         || contributors.is_some()
                     {
-                        let entry = entries.get_mut(key.as_ref()).expect("an old entry");
+                        let entry = entries.get_mut(key).expect("an old entry");
                         entry.written = written;
                         entry.direct = direct;
                         entry.suppressed = suppressed;
@@ -637,7 +668,7 @@ impl<'a> Table<'a> {
                     if !idle {
                         let track = slot.new_track.expect("a new entry").clone();
                         entries.insert(
-                            key.into_owned(),
+                            key.to_owned(),
                             Entry {
                                 track,
                                 contributors: contributors.unwrap_or_default(),
@@ -710,7 +741,7 @@ fn order_newcomers(
             !slot.has(QUEUED) && is_new(slot)
         })
         .collect();
-    rest.sort_by(|&a, &b| table.keys[a as usize].cmp(&table.keys[b as usize]));
+    rest.sort_by(|&a, &b| table.key(a).cmp(table.key(b)));
     for s in rest {
         table.slots[s as usize].set(QUEUED);
         out.push(s);
