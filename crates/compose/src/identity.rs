@@ -43,6 +43,29 @@ impl Keys {
         }
     }
 
+    /// Like [`Keys::key`], into `out` (cleared first), without allocating for id and ISRC
+    /// identity.
+    pub fn key_into(&mut self, track: &Track, out: &mut String) {
+        out.clear();
+        match self.identity {
+            Identity::Id => {
+                out.push_str("id:");
+                out.push_str(&track.id);
+            }
+            Identity::Isrc => match &track.isrc {
+                Some(isrc) if !isrc.is_empty() => {
+                    out.push_str("isrc:");
+                    out.extend(isrc.chars().map(|c| c.to_ascii_uppercase()));
+                }
+                _ => {
+                    out.push_str("id:");
+                    out.push_str(&track.id);
+                }
+            },
+            Identity::Fuzzy => out.push_str(&self.key(track)),
+        }
+    }
+
     pub fn key(&mut self, track: &Track) -> String {
         match self.identity {
             Identity::Id => format!("id:{}", track.id),

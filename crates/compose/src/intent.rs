@@ -54,7 +54,7 @@ pub fn settle(ledger: &mut Ledger, intent: &Intent, target: &[Track], identity: 
             }
         }
     }
-    ledger.entries.retain(|_, e| !e.is_idle());
+    ledger.forget_idle();
 }
 
 #[cfg(test)]

@@ -1,10 +1,15 @@
 //! The ledger: what Medley knows about every track of one composite, and about its sources.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::Track;
+
+/// The ledger's entries by identity key: a persistent ordered map, so that a sync's new ledger
+/// shares every entry it does not change with the previous one (cloning is O(1)).
+pub type Entries = imbl::OrdMap<String, Entry>;
 
 /// What Medley knows of one track (one identity key) of a composite.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,21 +44,90 @@ impl Entry {
 }
 
 /// The last good read of a source, and its health.
+///
+/// Serialized as `{keys, added_at, healthy, last_ok_ms, last_error}`. The read itself is shared
+/// (cloning a memo is O(1)).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "MemoWire", into = "MemoWire")]
 pub struct SourceMemo {
-    /// Keys of the last complete read, in source order (frozen while the source fails).
-    pub keys: Vec<String>,
-    /// When each key was added to the source, as of the last complete read.
-    pub added_at: BTreeMap<String, Option<i64>>,
+    /// Keys of the last complete read, in source order (frozen while the source fails), each
+    /// with when it was added to the source, as of that read.
+    items: Arc<Vec<(Arc<str>, Option<i64>)>>,
     pub healthy: bool,
     pub last_ok_ms: Option<i64>,
     pub last_error: Option<String>,
 }
 
+impl SourceMemo {
+    /// Keys of the last complete read, in source order (no duplicates).
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + '_ {
+        self.items.iter().map(|(k, _)| &**k)
+    }
+
+    /// When `key` was added to the source, as of the last complete read.
+    pub fn added_at(&self, key: &str) -> Option<i64> {
+        self.items
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .and_then(|(_, at)| *at)
+    }
+
+    /// The keys of the last complete read, each with when it was added.
+    pub fn items(&self) -> &[(Arc<str>, Option<i64>)] {
+        &self.items
+    }
+
+    /// Replaces the read: keys in source order (no duplicates), each with when it was added.
+    pub fn set_items(&mut self, items: Vec<(Arc<str>, Option<i64>)>) {
+        self.items = Arc::new(items);
+    }
+}
+
+/// The stored form of [`SourceMemo`].
+#[derive(Clone, Serialize, Deserialize)]
+struct MemoWire {
+    keys: Vec<String>,
+    added_at: BTreeMap<String, Option<i64>>,
+    healthy: bool,
+    last_ok_ms: Option<i64>,
+    last_error: Option<String>,
+}
+
+impl From<MemoWire> for SourceMemo {
+    fn from(w: MemoWire) -> SourceMemo {
+        let items = w
+            .keys
+            .into_iter()
+            .map(|k| {
+                let at = w.added_at.get(&k).copied().flatten();
+                (Arc::from(k), at)
+            })
+            .collect();
+        SourceMemo {
+            items: Arc::new(items),
+            healthy: w.healthy,
+            last_ok_ms: w.last_ok_ms,
+            last_error: w.last_error,
+        }
+    }
+}
+
+impl From<SourceMemo> for MemoWire {
+    fn from(m: SourceMemo) -> MemoWire {
+        MemoWire {
+            keys: m.items.iter().map(|(k, _)| k.to_string()).collect(),
+            added_at: m.items.iter().map(|(k, at)| (k.to_string(), *at)).collect(),
+            healthy: m.healthy,
+            last_ok_ms: m.last_ok_ms,
+            last_error: m.last_error,
+        }
+    }
+}
+
 /// Everything the engine remembers about one composite between syncs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
-    pub entries: BTreeMap<String, Entry>,
+    pub entries: Entries,
     pub sources: BTreeMap<String, SourceMemo>,
 }
 
@@ -66,13 +140,30 @@ impl Ledger {
     /// Clears tombstones for these track ids; returns how many were cleared. The next sync
     /// brings a restored track back if the rule says so.
     pub fn restore(&mut self, track_ids: &[String]) -> usize {
-        let mut n = 0;
-        for e in self.entries.values_mut() {
-            if e.suppressed && track_ids.contains(&e.track.id) {
+        let keys: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.suppressed && track_ids.contains(&e.track.id))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &keys {
+            if let Some(e) = self.entries.get_mut(key) {
                 e.suppressed = false;
-                n += 1;
             }
         }
-        n
+        keys.len()
+    }
+
+    /// Drops the entries that carry nothing ([`Entry::is_idle`]).
+    pub fn forget_idle(&mut self) {
+        let idle: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.is_idle())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &idle {
+            self.entries.remove(key);
+        }
     }
 }

@@ -133,16 +133,18 @@ impl Filters {
         {
             return false;
         }
-        let names: Vec<String> = t.artists.iter().map(|a| lower(a)).collect();
-        if !self.artists.is_empty() && !self.artists.iter().any(|a| names.contains(&lower(a))) {
-            return false;
-        }
-        if self
-            .exclude_artists
-            .iter()
-            .any(|a| names.contains(&lower(a)))
-        {
-            return false;
+        if !self.artists.is_empty() || !self.exclude_artists.is_empty() {
+            let names: Vec<String> = t.artists.iter().map(|a| lower(a)).collect();
+            if !self.artists.is_empty() && !self.artists.iter().any(|a| names.contains(&lower(a))) {
+                return false;
+            }
+            if self
+                .exclude_artists
+                .iter()
+                .any(|a| names.contains(&lower(a)))
+            {
+                return false;
+            }
         }
         if let Some(days) = self.added_within_days {
             let horizon = now_ms - days * 86_400_000;
