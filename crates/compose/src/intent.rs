@@ -27,6 +27,25 @@ impl Intent {
     pub fn is_empty(&self) -> bool {
         self.add.is_empty() && self.remove.is_empty()
     }
+
+    /// This intent and a newer one, for a sync that writes again before an earlier,
+    /// unsettled write was accounted for in a committed ledger: both must be settled by the
+    /// next sync. (Settling a track named by both agrees either way: present, it is written;
+    /// absent, it is not.)
+    pub fn merged(&self, newer: &Intent) -> Intent {
+        let join = |a: &[Track], b: &[Track]| -> Vec<Track> {
+            let mut seen = HashSet::new();
+            a.iter()
+                .chain(b)
+                .filter(|t| seen.insert(t.id.clone()))
+                .cloned()
+                .collect()
+        };
+        Intent {
+            add: join(&self.add, &newer.add),
+            remove: join(&self.remove, &newer.remove),
+        }
+    }
 }
 
 /// Folds an unfinished intent into the ledger, given the target as it is now.
@@ -130,6 +149,39 @@ mod tests {
         let unsettled = run(&ledger, &["a", "b", "c"], &["a", "b"]);
         assert_eq!(unsettled.report.learned_direct, vec!["b".to_owned()]);
         assert_eq!(planned.report.added, vec!["b".to_owned(), "c".to_owned()]);
+    }
+
+    #[test]
+    fn two_cut_off_writes_in_a_row_are_both_settled() {
+        // Medley wrote a, b, c. The source drops b and gains d: the removal of b goes
+        // through, the addition of d does not. Before any sync commits, the source drops c:
+        // the next attempt (starting again from the committed ledger, in which b is still
+        // written) records a newer intent, and its removal of c goes through too.
+        let ledger = run(&Ledger::default(), &["a", "b", "c"], &[]).ledger;
+        let first = Intent {
+            add: vec![t("d")],
+            remove: vec![t("b")],
+        };
+        let second = Intent {
+            add: vec![t("d")],
+            remove: vec![t("c")],
+        };
+        let target = [t("a")];
+        // Settled with the merged intent, neither b nor c reads as the owner's removal.
+        let mut settled = ledger.clone();
+        settle(&mut settled, &first.merged(&second), &target, Identity::Id);
+        let next = run(&settled, &["a", "d"], &["a"]);
+        assert!(
+            next.report.learned_suppressed.is_empty(),
+            "{:?}",
+            next.report
+        );
+        assert_eq!(next.report.added, vec!["d".to_owned()]);
+        // With only the newer intent, b would have become a tombstone.
+        let mut lost = ledger.clone();
+        settle(&mut lost, &second, &target, Identity::Id);
+        let wrong = run(&lost, &["a", "d"], &["a"]);
+        assert_eq!(wrong.report.learned_suppressed, vec!["b".to_owned()]);
     }
 
     #[test]

@@ -152,6 +152,11 @@ async fn attempt(
             .filter_map(|i| by_id.get(i.as_str()).map(|t| (*t).clone()))
             .collect(),
     };
+    // An earlier write not yet accounted for in the committed ledger stays to be settled.
+    let planned = match &stored.intent {
+        Some(unfinished) if !planned.is_empty() => unfinished.merged(&planned),
+        _ => planned,
+    };
     if !planned.is_empty() {
         // Writes are made against the target as it is: if the plan rests on a stored read,
         // check that the target has not moved since (the owner may be editing it right now).
