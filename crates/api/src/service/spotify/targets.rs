@@ -131,6 +131,23 @@ async fn attempt(
             now_ms: now_ms(),
         },
     );
+    // A frozen source's contributions come from the ledger, not from this sync's reads: learn
+    // the Spotify ids of everything the plan touches.
+    let unknown: Vec<String> = outcome
+        .plan
+        .insert
+        .iter()
+        .chain(&outcome.plan.remove)
+        .map(|(_, id)| id.clone())
+        .filter(|id| !known.contains_key(id))
+        .collect();
+    if !unknown.is_empty() {
+        for t in state.store.tracks(&unknown).await? {
+            if let Some(sid) = t.spotify_id {
+                known.insert(t.id, sid);
+            }
+        }
+    }
     let before_ids: Vec<String> = target_tracks.iter().map(|t| t.id.clone()).collect();
     let final_ids = outcome.plan.apply(&before_ids);
     let writes = spotify_writes(&outcome.plan, &final_ids, &known);
