@@ -328,7 +328,8 @@ fn decode(items: Option<&str>) -> Option<Vec<(String, Option<i64>)>> {
     serde_json::from_str(items?).ok()
 }
 
-fn parse_time(text: &str) -> Option<i64> {
+/// An RFC 3339 time from Spotify, in Unix ms.
+pub fn parse_time(text: &str) -> Option<i64> {
     text.parse::<jiff::Timestamp>()
         .ok()
         .map(|t| t.as_millisecond())

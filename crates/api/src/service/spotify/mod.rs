@@ -10,7 +10,6 @@ use medley_spotify::{
     TokenSink, Tokens,
 };
 use medley_store::{Connection, NewConnection, Store, Usage};
-use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
 use crate::sealing::Sealer;
@@ -72,8 +71,9 @@ pub struct AppView {
     pub paused_until_ms: Option<i64>,
 }
 
+/// The `state` is stored as tokens are: only its hash.
 fn state_hash(state: &str) -> String {
-    format!("{:x}", Sha256::digest(state.as_bytes()))
+    crate::service::accounts::hash_token(state)
 }
 
 fn upstream(e: SpotifyError) -> ApiError {
@@ -261,10 +261,8 @@ impl Spotify {
             None => None,
             Some(budget) => {
                 let usage = store.usage(self.client_id(), now_ms() - DAY_MS).await?;
-                Some(
-                    self.share(store.as_ref(), budget, &usage, &connection.id)
-                        .await?,
-                )
+                let peers = store.app_connections(self.client_id()).await?;
+                Some(Spotify::share(budget, &peers, &usage, &connection.id))
             }
         };
         Ok(Session::new(
@@ -276,14 +274,8 @@ impl Spotify {
         ))
     }
 
-    async fn share(
-        &self,
-        store: &dyn Store,
-        budget: u64,
-        usage: &Usage,
-        connection_id: &str,
-    ) -> ApiResult<u64> {
-        let peers = store.app_connections(self.client_id()).await?;
+    /// A connection's share of the daily budget, given the app's connections and usage.
+    fn share(budget: u64, peers: &[Connection], usage: &Usage, connection_id: &str) -> u64 {
         let used = |id: &str| usage.by_connection.get(id).copied().unwrap_or(0).max(0) as u64;
         let others: Vec<u64> = peers
             .iter()
@@ -292,11 +284,7 @@ impl Spotify {
             .collect();
         // Requests on behalf of no connection (linking accounts) come off the top.
         let off_top = used("");
-        Ok(allowance(
-            budget.saturating_sub(off_top),
-            used(connection_id),
-            &others,
-        ))
+        allowance(budget.saturating_sub(off_top), used(connection_id), &others)
     }
 
     /// After work with a session: counts its requests, keeps the app's pauses across restarts,
@@ -351,6 +339,10 @@ impl Spotify {
         let now = now_ms();
         let usage = store.usage(self.client_id(), now - DAY_MS).await?;
         let (rate, quota) = store.app_pauses(self.client_id()).await?;
+        let peers = match self.config.daily_budget {
+            Some(_) => store.app_connections(self.client_id()).await?,
+            None => Vec::new(),
+        };
         let paused_until = [rate, quota].into_iter().filter(|t| *t > now).max();
         let mut views = Vec::new();
         for c in store.connections(user_id).await? {
@@ -370,7 +362,7 @@ impl Spotify {
                     Some("Spotify's rate limit: waiting as it asked".into()),
                 )
             } else if let Some(budget) = self.config.daily_budget {
-                if self.share(store, budget, &usage, &c.id).await? == 0 {
+                if Spotify::share(budget, &peers, &usage, &c.id) == 0 {
                     ("paused", None, Some("this connection's share of the daily request budget is spent; it frees up as the last 24 hours roll on".into()))
                 } else {
                     ("active", None, None)

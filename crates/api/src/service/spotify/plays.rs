@@ -11,7 +11,7 @@ use medley_store::{ItemRef, Precision};
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::plays::record_live;
-use crate::service::spotify::collections::catalog_ids;
+use crate::service::spotify::collections::{catalog_ids, parse_time};
 use crate::state::{now_ms, AppState};
 
 /// Queue kind of a poll (subject: the connection id).
@@ -110,10 +110,4 @@ pub async fn poll(state: &AppState, connection_id: &str) -> ApiResult<Polled> {
         added,
         requests,
     })
-}
-
-fn parse_time(text: &str) -> Option<i64> {
-    text.parse::<jiff::Timestamp>()
-        .ok()
-        .map(|t| t.as_millisecond())
 }
