@@ -6,6 +6,7 @@
 //! no tombstone brought back.
 //!
 //! `MEDLEY_FAULT_SEEDS` sets the number of seeds (200 by default; the bench run uses 10,000);
+//! `MEDLEY_FAULT_SEED_FROM` moves the first seed (to run a long series in chunks);
 //! `MEDLEY_FAULT_SEED` runs one seed alone.
 
 use std::collections::BTreeSet;
@@ -28,12 +29,16 @@ use reqwest::StatusCode;
 use crate::harness::{spotify_with, TestApp};
 use crate::spotify::held;
 
-/// The seeds to run: `MEDLEY_FAULT_SEED` alone, or `0..MEDLEY_FAULT_SEEDS` (default 200).
+/// The seeds to run: `MEDLEY_FAULT_SEED` alone, or `MEDLEY_FAULT_SEEDS` of them (default 200)
+/// from `MEDLEY_FAULT_SEED_FROM` (default 0), so a long run can be split into chunks.
 fn seeds() -> std::ops::Range<u64> {
     let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
     match var("MEDLEY_FAULT_SEED") {
         Some(one) => one..one + 1,
-        None => 0..var("MEDLEY_FAULT_SEEDS").unwrap_or(200),
+        None => {
+            let from = var("MEDLEY_FAULT_SEED_FROM").unwrap_or(0);
+            from..from + var("MEDLEY_FAULT_SEEDS").unwrap_or(200)
+        }
     }
 }
 
