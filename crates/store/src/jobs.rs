@@ -23,11 +23,16 @@ pub struct SyncJob {
     pub schedule: String,
     pub timezone: String,
     pub paused: bool,
+    /// Why Medley paused the job (see [`PAUSED_FOR_RECONNECT`]); `None` when its owner did.
+    pub paused_reason: Option<String>,
     pub next_run_at_ms: Option<i64>,
     pub ledger: Ledger,
     pub ledger_version: i64,
     pub created_at_ms: i64,
 }
+
+/// The pause reason of a job whose Spotify account must be connected again.
+pub const PAUSED_FOR_RECONNECT: &str = "spotify_reconnect";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncRun {
@@ -61,10 +66,12 @@ pub trait JobStore: Send + Sync {
     async fn create_sync_job(&self, job: &SyncJob) -> Result<()>;
     async fn sync_job(&self, id: &str) -> Result<Option<SyncJob>>;
     async fn user_sync_jobs(&self, owner_id: &str) -> Result<Vec<SyncJob>>;
+    /// Pauses (saying why, if Medley did it) or resumes a job, setting its next run.
     async fn set_sync_job_paused(
         &self,
         id: &str,
         paused: bool,
+        reason: Option<&str>,
         next_run_at_ms: Option<i64>,
     ) -> Result<()>;
     async fn delete_sync_job(&self, id: &str) -> Result<bool>;
@@ -113,7 +120,7 @@ pub trait JobStore: Send + Sync {
 
 const JOB_COLUMNS: &str =
     "id, owner_id, source_uri, target_uri, schedule, timezone, paused, next_run_at, ledger, \
-     ledger_version, created_at";
+     ledger_version, created_at, paused_reason";
 
 fn job_row(r: &AnyRow) -> Result<SyncJob> {
     let ledger: String = r.try_get("ledger")?;
@@ -125,6 +132,7 @@ fn job_row(r: &AnyRow) -> Result<SyncJob> {
         schedule: r.try_get("schedule")?,
         timezone: r.try_get("timezone")?,
         paused: r.try_get::<i64, _>("paused")? != 0,
+        paused_reason: r.try_get("paused_reason")?,
         next_run_at_ms: r.try_get("next_run_at")?,
         ledger: serde_json::from_str(&ledger)
             .map_err(|e| StoreError::Corrupt(format!("sync job ledger: {e}")))?,
@@ -151,7 +159,7 @@ fn run_row(r: &AnyRow) -> Result<SyncRun> {
 impl JobStore for SqlStore {
     async fn create_sync_job(&self, j: &SyncJob) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO sync_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO sync_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(&j.id)
         .bind(&j.owner_id)
@@ -164,6 +172,7 @@ impl JobStore for SqlStore {
         .bind(serde_json::to_string(&j.ledger).expect("ledger serialises"))
         .bind(j.ledger_version)
         .bind(j.created_at_ms)
+        .bind(j.paused_reason.as_deref())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -193,14 +202,18 @@ impl JobStore for SqlStore {
         &self,
         id: &str,
         paused: bool,
+        reason: Option<&str>,
         next_run_at_ms: Option<i64>,
     ) -> Result<()> {
-        let done = sqlx::query("UPDATE sync_jobs SET paused = $1, next_run_at = $2 WHERE id = $3")
-            .bind(flag(paused))
-            .bind(next_run_at_ms)
-            .bind(id)
-            .execute(&self.write)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE sync_jobs SET paused = $1, paused_reason = $2, next_run_at = $3 WHERE id = $4",
+        )
+        .bind(flag(paused))
+        .bind(reason.filter(|_| paused))
+        .bind(next_run_at_ms)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

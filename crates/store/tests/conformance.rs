@@ -9,7 +9,7 @@ use medley_store::{
     CatalogStore, CompositeStore, ConnectionStore, DetailsChange, ImportStore, ItemRef, ItemsEdit,
     JobStore, LibraryStore, NewConnection, NewPlay, NewPlaylist, NewToken, NewUser, PlayStore,
     PlayedItem, PlayedKind, PlaylistStore, Precision, SqlStore, StoreError, SyncJob, SyncWrite,
-    UserStore,
+    UserStore, PAUSED_FOR_RECONNECT,
 };
 use rand::{Rng, SeedableRng};
 
@@ -731,6 +731,7 @@ async fn sync_jobs_and_runs(store: SqlStore) {
         schedule: "0 9 * * MON".into(),
         timezone: "Europe/Berlin".into(),
         paused: false,
+        paused_reason: None,
         next_run_at_ms: Some(100),
         ledger: Default::default(),
         ledger_version: 0,
@@ -753,12 +754,42 @@ async fn sync_jobs_and_runs(store: SqlStore) {
         "advanced once only"
     );
     store
-        .set_sync_job_paused(&job.id, true, None)
+        .set_sync_job_paused(&job.id, true, Some(PAUSED_FOR_RECONNECT), None)
         .await
         .unwrap();
     assert!(
         store.due_sync_jobs(1_000).await.unwrap().is_empty(),
         "paused jobs are not due"
+    );
+    let paused = store.sync_job(&job.id).await.unwrap().unwrap();
+    assert_eq!(paused.paused_reason.as_deref(), Some(PAUSED_FOR_RECONNECT));
+    store
+        .set_sync_job_paused(&job.id, false, Some(PAUSED_FOR_RECONNECT), Some(500))
+        .await
+        .unwrap();
+    let resumed = store.sync_job(&job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            resumed.paused,
+            resumed.paused_reason,
+            resumed.next_run_at_ms
+        ),
+        (false, None, Some(500)),
+        "a running job has no pause reason"
+    );
+    store
+        .set_sync_job_paused(&job.id, true, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .sync_job(&job.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .paused_reason,
+        None,
+        "paused by its owner"
     );
 
     let mut ledger = medley_compose::Ledger::default();
@@ -1214,6 +1245,7 @@ async fn spotify_connections_authorizations_pauses_and_usage(store: SqlStore) {
         schedule: "0 * * * *".into(),
         timezone: "UTC".into(),
         paused: false,
+        paused_reason: None,
         next_run_at_ms: None,
         ledger: Default::default(),
         ledger_version: 0,

@@ -53,6 +53,10 @@ pub struct SyncJobView {
     pub schedule: String,
     pub timezone: String,
     pub paused: bool,
+    /// Why Medley paused the job: `spotify_reconnect` (a Spotify account it reads or writes
+    /// must be connected again; it resumes by itself once it is). `null` when it runs or its
+    /// owner paused it.
+    pub paused_reason: Option<String>,
     pub next_run_at: Option<String>,
     pub created_at: String,
 }
@@ -66,6 +70,7 @@ impl From<SyncJob> for SyncJobView {
             schedule: j.schedule,
             timezone: j.timezone,
             paused: j.paused,
+            paused_reason: j.paused_reason,
             next_run_at: j.next_run_at_ms.map(timestamp),
             created_at: timestamp(j.created_at_ms),
         }

@@ -11,7 +11,9 @@ use medley_domain::schedule::Schedule;
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
 use medley_events::Event;
-use medley_store::{ItemsEdit, StoreError, SyncJob, SyncRun};
+use medley_store::{
+    Connection, ItemsEdit, Store, StoreError, SyncJob, SyncRun, PAUSED_FOR_RECONNECT,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::compositions::{check_readable, playlist_tracks, read_source_counting};
@@ -85,6 +87,7 @@ pub async fn create(
         schedule: schedule.trim().to_owned(),
         timezone: timezone.to_owned(),
         paused: false,
+        paused_reason: None,
         next_run_at_ms: parsed.next_after(now),
         ledger: Default::default(),
         ledger_version: 0,
@@ -104,23 +107,70 @@ pub async fn owned(state: &AppState, user: &User, id: &str) -> ApiResult<SyncJob
     }
 }
 
+/// The owner pauses or resumes a job (which clears any pause Medley made).
 pub async fn set_paused(state: &AppState, job: &SyncJob, paused: bool) -> ApiResult<SyncJob> {
-    let next = if paused {
-        None
-    } else {
-        Schedule::parse(&job.schedule, &job.timezone)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?
-            .next_after(now_ms())
-    };
+    let next = if paused { None } else { next_run(job)? };
     state
         .store
-        .set_sync_job_paused(&job.id, paused, next)
+        .set_sync_job_paused(&job.id, paused, None, next)
         .await?;
     state
         .store
         .sync_job(&job.id)
         .await?
         .ok_or_else(|| ApiError::not_found("the sync job"))
+}
+
+/// When a resumed job runs next.
+fn next_run(job: &SyncJob) -> ApiResult<Option<i64>> {
+    Ok(Schedule::parse(&job.schedule, &job.timezone)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        .next_after(now_ms()))
+}
+
+/// Pauses `owner_id`'s running jobs that reach Spotify through an account that must be
+/// connected again, saying why ([`PAUSED_FOR_RECONNECT`]): until the user links it again
+/// their runs could only fail. Returns how many were paused.
+pub async fn pause_for_reconnect(store: &dyn Store, owner_id: &str) -> ApiResult<usize> {
+    let connections = store.connections(owner_id).await?;
+    let mut paused = 0;
+    for job in store.user_sync_jobs(owner_id).await? {
+        if !job.paused && blocked(&job, &connections) {
+            store
+                .set_sync_job_paused(&job.id, true, Some(PAUSED_FOR_RECONNECT), None)
+                .await?;
+            paused += 1;
+        }
+    }
+    if paused > 0 {
+        tracing::info!(owner = %owner_id, paused, "sync jobs paused until the Spotify account is connected again");
+    }
+    Ok(paused)
+}
+
+/// Resumes the jobs Medley paused for a reconnection, once each reaches Spotify again (jobs
+/// their owner paused stay paused). Returns how many were resumed.
+pub async fn resume_after_reconnect(store: &dyn Store, owner_id: &str) -> ApiResult<usize> {
+    let connections = store.connections(owner_id).await?;
+    let mut resumed = 0;
+    for job in store.user_sync_jobs(owner_id).await? {
+        let waiting = job.paused && job.paused_reason.as_deref() == Some(PAUSED_FOR_RECONNECT);
+        if waiting && !blocked(&job, &connections) {
+            store
+                .set_sync_job_paused(&job.id, false, None, next_run(&job)?)
+                .await?;
+            resumed += 1;
+        }
+    }
+    Ok(resumed)
+}
+
+/// Whether one of the job's Spotify ends goes through a connection that must be linked again.
+fn blocked(job: &SyncJob, connections: &[Connection]) -> bool {
+    [&job.source_uri, &job.target_uri]
+        .into_iter()
+        .filter_map(|uri| Collection::parse(uri))
+        .any(|c| collections::pick(connections, &c).is_some_and(|c| c.status == "reconnect"))
 }
 
 /// Queues a run now and wakes the worker.
@@ -148,7 +198,11 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
             run.added = added;
             run.skipped = skipped;
         }
-        Err(e) => run.error = Some(e.to_string()),
+        Err(e) => {
+            run.error = Some(e.to_string());
+            // A job its owner resumed before linking the account again waits once more.
+            pause_for_reconnect(state.store.as_ref(), &job.owner_id).await?;
+        }
     }
     run.requests = work.requests as i64;
     run.finished_at_ms = Some(now_ms());

@@ -462,6 +462,134 @@ async fn sync_jobs_copy_between_medley_spotify_playlists_and_liked_songs() {
     assert_problem(&r, StatusCode::FORBIDDEN, "change only playlists");
 }
 
+#[tokio::test]
+async fn sync_jobs_wait_while_their_spotify_account_must_be_connected_again() {
+    let w = world().await;
+    let mine = w.app.playlist(&w.token, json!({"name": "Copy"})).await;
+    let other = w.app.playlist(&w.token, json!({"name": "Other"})).await;
+    let create = |source: String, target: String| {
+        let app = &w.app;
+        let token = &w.token;
+        async move {
+            let body = json!({"source": source, "target": target, "schedule": "0 9 * * MON"});
+            let r = app.post("/v1/sync-jobs", Some(token), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            r.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let from_spotify = create(
+        format!("spotify:playlist:{}", w.mix),
+        format!("medley:playlist:{mine}"),
+    )
+    .await;
+    let held_back = create(
+        "spotify:user:alice:collection".into(),
+        format!("medley:playlist:{other}"),
+    )
+    .await;
+    let local = create(
+        format!("medley:playlist:{mine}"),
+        format!("medley:playlist:{other}"),
+    )
+    .await;
+    let job = |id: String| {
+        let app = &w.app;
+        let token = &w.token;
+        async move {
+            let r = app.get(&format!("/v1/sync-jobs/{id}"), Some(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.body
+        }
+    };
+    // The owner pauses one job herself.
+    let r = w
+        .app
+        .post(
+            &format!("/v1/sync-jobs/{held_back}/pause"),
+            Some(&w.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let run = w.app.run_sync_job(&w.token, &from_spotify).await;
+    assert_eq!(
+        (run["error"].clone(), run["added"].clone()),
+        (Value::Null, json!(60))
+    );
+
+    // Six months on, Spotify refuses the refresh token: the run fails, the account must be
+    // connected again, and the jobs that need it wait, saying why. The job between Medley
+    // playlists runs on.
+    w.emu.control().advance(184 * 24 * 3_600).await.unwrap();
+    let run = w.app.run_sync_job(&w.token, &from_spotify).await;
+    assert!(run["error"].as_str().is_some(), "{run}");
+    let connections = w.app.get("/v1/connections", Some(&w.token)).await;
+    assert_eq!(connections.body["items"][0]["state"], "reconnect");
+    let paused = job(from_spotify.clone()).await;
+    assert_eq!(
+        (
+            &paused["paused"],
+            &paused["paused_reason"],
+            &paused["next_run_at"]
+        ),
+        (&json!(true), &json!("spotify_reconnect"), &Value::Null),
+        "{paused}"
+    );
+    let runs_local = job(local.clone()).await;
+    assert_eq!(
+        (&runs_local["paused"], &runs_local["paused_reason"]),
+        (&json!(false), &Value::Null)
+    );
+    let owners = job(held_back.clone()).await;
+    assert_eq!(
+        (&owners["paused"], &owners["paused_reason"]),
+        (&json!(true), &Value::Null)
+    );
+
+    // Resuming it by hand before linking the account: its next run fails and it waits again.
+    let r = w
+        .app
+        .post(
+            &format!("/v1/sync-jobs/{from_spotify}/resume"),
+            Some(&w.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["paused_reason"], Value::Null, "{}", r.body);
+    let run = w.app.run_sync_job(&w.token, &from_spotify).await;
+    assert!(run["error"].as_str().is_some(), "{run}");
+    assert_eq!(
+        job(from_spotify.clone()).await["paused_reason"],
+        "spotify_reconnect"
+    );
+
+    // Linking the account again resumes what Medley paused, and only that.
+    connect(&w.app, &w.token).await;
+    let resumed = job(from_spotify.clone()).await;
+    assert_eq!(
+        (&resumed["paused"], &resumed["paused_reason"]),
+        (&json!(false), &Value::Null)
+    );
+    assert!(resumed["next_run_at"].as_str().is_some(), "{resumed}");
+    assert_eq!(
+        job(held_back).await["paused"],
+        true,
+        "the owner's pause stands"
+    );
+    w.emu
+        .control()
+        .add_items(&w.mix, &w.tracks[60..61])
+        .await
+        .unwrap();
+    watch_once(&w).await;
+    let run = w.app.run_sync_job(&w.token, &from_spotify).await;
+    assert_eq!(
+        (run["error"].clone(), run["added"].clone()),
+        (Value::Null, json!(1)),
+        "{run}"
+    );
+}
+
 /// Requests per endpoint since the emulator's counts were reset.
 async fn endpoint_counts(emu: &Running) -> std::collections::BTreeMap<String, u64> {
     emu.control().requests().await.unwrap().by_endpoint

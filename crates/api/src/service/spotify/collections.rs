@@ -50,12 +50,20 @@ pub async fn connection_for(
     owner_id: &str,
     collection: &Collection,
 ) -> ApiResult<Option<Connection>> {
-    let mut connections = state.store.connections(owner_id).await?;
-    connections.sort_by_key(|c| c.status != "active");
-    Ok(connections.into_iter().find(|c| match collection {
+    let connections = state.store.connections(owner_id).await?;
+    Ok(pick(&connections, collection).cloned())
+}
+
+/// Which of an owner's `connections` reaches `collection`: for Liked Songs the one linked to
+/// that account; for a playlist the first active one (or the first, when none is active).
+pub fn pick<'c>(connections: &'c [Connection], collection: &Collection) -> Option<&'c Connection> {
+    let reaches = |c: &&Connection| match collection {
         Collection::LikedSongs { user_id } => &c.spotify_user_id == user_id,
         Collection::Playlist(_) => true,
-    }))
+    };
+    let mut candidates = connections.iter().filter(reaches);
+    let first = candidates.clone().next();
+    candidates.find(|c| c.status == "active").or(first)
 }
 
 /// Spotify and the connection through which `owner` reaches `collection`, or 409 saying to

@@ -13,6 +13,7 @@ use medley_store::{Connection, NewConnection, Store, Usage};
 
 use crate::error::{ApiError, ApiResult};
 use crate::sealing::Sealer;
+use crate::service::sync_jobs;
 use crate::state::now_ms;
 
 pub mod collections;
@@ -225,6 +226,7 @@ impl Spotify {
             .await?;
         self.record(store, &connection.id, &meter).await?;
         tracing::info!(user = %pending.user_id, connection = %connection.id, "Spotify account connected");
+        sync_jobs::resume_after_reconnect(store, &pending.user_id).await?;
         Ok(connection)
     }
 
@@ -314,6 +316,7 @@ impl Spotify {
             store
                 .set_connection_status(&connection.id, "reconnect", Some(reason), now_ms())
                 .await?;
+            sync_jobs::pause_for_reconnect(store, &connection.user_id).await?;
         }
         Ok(())
     }
