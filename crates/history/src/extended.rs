@@ -10,27 +10,46 @@ use crate::error::{row_type_error, NotPlay, RowError};
 use crate::play::{Format, Item, Play};
 use crate::read::ReadOptions;
 use crate::report::SkipReason;
-use crate::values::{check_time, duration, offline_ms, parse_instant, text, EARLIEST_SPOTIFY_MS};
+use crate::values::{
+    check_time, duration, offline_ms, owned, parse_instant, Text, EARLIEST_SPOTIFY_MS,
+};
 
+/// One row, its strings borrowed from the record's text (see [`Text`]).
 #[derive(Deserialize)]
-struct Row {
-    ts: Option<String>,
-    platform: Option<String>,
+struct Row<'a> {
+    #[serde(borrow)]
+    ts: Option<Text<'a>>,
+    #[serde(borrow)]
+    platform: Option<Text<'a>>,
     ms_played: Option<i64>,
-    conn_country: Option<String>,
-    master_metadata_track_name: Option<String>,
-    master_metadata_album_artist_name: Option<String>,
-    master_metadata_album_album_name: Option<String>,
-    spotify_track_uri: Option<String>,
-    episode_name: Option<String>,
-    episode_show_name: Option<String>,
-    spotify_episode_uri: Option<String>,
-    audiobook_title: Option<String>,
-    audiobook_uri: Option<String>,
-    audiobook_chapter_uri: Option<String>,
-    audiobook_chapter_title: Option<String>,
-    reason_start: Option<String>,
-    reason_end: Option<String>,
+    #[serde(borrow)]
+    conn_country: Option<Text<'a>>,
+    #[serde(borrow)]
+    master_metadata_track_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    master_metadata_album_artist_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    master_metadata_album_album_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    spotify_track_uri: Option<Text<'a>>,
+    #[serde(borrow)]
+    episode_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    episode_show_name: Option<Text<'a>>,
+    #[serde(borrow)]
+    spotify_episode_uri: Option<Text<'a>>,
+    #[serde(borrow)]
+    audiobook_title: Option<Text<'a>>,
+    #[serde(borrow)]
+    audiobook_uri: Option<Text<'a>>,
+    #[serde(borrow)]
+    audiobook_chapter_uri: Option<Text<'a>>,
+    #[serde(borrow)]
+    audiobook_chapter_title: Option<Text<'a>>,
+    #[serde(borrow)]
+    reason_start: Option<Text<'a>>,
+    #[serde(borrow)]
+    reason_end: Option<Text<'a>>,
     shuffle: Option<bool>,
     skipped: Option<bool>,
     offline: Option<bool>,
@@ -42,7 +61,7 @@ struct Row {
 pub(crate) fn convert(raw: &str, format: Format, options: &ReadOptions) -> Result<Play, NotPlay> {
     let row: Row = serde_json::from_str(raw).map_err(row_type_error)?;
     let ts = row.ts.ok_or(RowError::Missing("ts"))?;
-    let ended = parse_instant("ts", &ts)?;
+    let ended = parse_instant("ts", ts.as_str())?;
     let ended = check_time("ts", ended, EARLIEST_SPOTIFY_MS, options.now_ms)?;
     let ms_played = duration("ms_played", row.ms_played)?;
     if row.incognito_mode == Some(true) {
@@ -78,10 +97,10 @@ pub(crate) fn convert(raw: &str, format: Format, options: &ReadOptions) -> Resul
         ms_played,
         ms_played_measured: true,
         item,
-        platform: text(row.platform),
-        country: text(row.conn_country),
-        reason_start: text(row.reason_start),
-        reason_end: text(row.reason_end),
+        platform: owned(row.platform),
+        country: owned(row.conn_country),
+        reason_start: owned(row.reason_start),
+        reason_end: owned(row.reason_end),
         shuffle: row.shuffle,
         skipped: row.skipped,
         offline: row.offline,
@@ -92,11 +111,11 @@ pub(crate) fn convert(raw: &str, format: Format, options: &ReadOptions) -> Resul
 
 /// The first kind whose fields are not all empty: track, then episode, then audiobook.
 fn item(
-    track: [Option<String>; 4],
-    episode: [Option<String>; 3],
-    book: [Option<String>; 4],
+    track: [Option<Text<'_>>; 4],
+    episode: [Option<Text<'_>>; 3],
+    book: [Option<Text<'_>>; 4],
 ) -> Option<Item> {
-    let [name, artist, album, uri] = track.map(text);
+    let [name, artist, album, uri] = track.map(owned);
     if name.is_some() || uri.is_some() {
         return Some(Item::Track {
             name,
@@ -105,11 +124,11 @@ fn item(
             uri,
         });
     }
-    let [name, show, uri] = episode.map(text);
+    let [name, show, uri] = episode.map(owned);
     if name.is_some() || uri.is_some() {
         return Some(Item::Episode { name, show, uri });
     }
-    let [title, chapter_title, uri, chapter_uri] = book.map(text);
+    let [title, chapter_title, uri, chapter_uri] = book.map(owned);
     if title.is_some() || uri.is_some() || chapter_uri.is_some() {
         return Some(Item::Audiobook {
             title,

@@ -19,8 +19,8 @@
 //! - [`detect`]: which format a file is, decided by the fields of its first record.
 //! - [`extended`], [`account`], [`listenbrainz`]: one row shape each, converted to a play.
 //! - [`values`]: timestamps, durations and the absurd-value limits shared by the row shapes.
-//! - [`read`](mod@read): the entry point and the per-file accounting; `array`, `lines` and
-//!   `tracked` stream JSON arrays and JSON lines.
+//! - [`read`](mod@read): the entry point and the per-file accounting; `input` (the read
+//!   buffer), `array`, `lines` and `tracked` stream JSON arrays and JSON lines.
 //! - [`report`], [`error`]: row outcomes, the file report, file and row errors.
 //! - [`dedup`]: the deduplication key and the Account-data-to-Extended matcher.
 //! - [`synth`]: a deterministic generator of Extended-history exports for tests and benchmarks.
@@ -32,6 +32,7 @@ pub mod dedup;
 pub mod detect;
 pub mod error;
 pub mod extended;
+mod input;
 mod lines;
 pub mod listenbrainz;
 pub mod play;

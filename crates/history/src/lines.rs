@@ -4,11 +4,10 @@
 use std::io::{BufRead, Read};
 
 use serde_json::error::Category;
-use serde_json::value::RawValue;
 
 use crate::array::without_position;
 use crate::error::{FileError, RowError};
-use crate::read::{Sink, Start, MAX_RECORD_BYTES};
+use crate::read::{Json, Sink, Start, Taken, MAX_RECORD_BYTES};
 use crate::report::{Position, RowOutcome};
 
 pub(crate) fn read<R: BufRead, F: FnMut(RowOutcome)>(
@@ -18,6 +17,9 @@ pub(crate) fn read<R: BufRead, F: FnMut(RowOutcome)>(
 ) -> Result<(), FileError> {
     let mut buf = Vec::new();
     let (mut byte, mut line, mut index) = (start.byte, start.line, 0u64);
+    // Columns count from the start of the line: the first line's text starts after the
+    // byte-order mark and blanks already skipped.
+    let mut indent = (start.byte - start.line_start) as usize;
     loop {
         buf.clear();
         let n = (&mut input)
@@ -45,21 +47,25 @@ pub(crate) fn read<R: BufRead, F: FnMut(RowOutcome)>(
                 byte: byte + lead as u64,
                 line,
             };
-            match serde_json::from_str::<&RawValue>(record) {
-                Ok(raw) => sink.record(raw.get(), position)?,
-                Err(e) if index == 0 => return Err(first_line_error(&e, line, lead)),
-                Err(e) if !ended && e.classify() == Category::Eof => {
+            let lead = indent + lead;
+            // The record is parsed once, as its format's row; a line that is not JSON comes
+            // back with serde_json's error for it as a raw value.
+            match sink.record(record, position, Json::Unchecked)? {
+                Taken::Done => {}
+                Taken::Invalid(e) if index == 0 => return Err(first_line_error(&e, line, lead)),
+                Taken::Invalid(e) if !ended && e.classify() == Category::Eof => {
                     return Err(FileError::Truncated {
                         line,
                         column: (lead + e.column()) as u64,
                     })
                 }
-                Err(e) => sink.reject(position, RowError::Syntax(e.to_string())),
+                Taken::Invalid(e) => sink.reject(position, RowError::Syntax(e.to_string())),
             }
             index += 1;
         }
         byte += n as u64;
         line += 1;
+        indent = 0;
     }
 }
 

@@ -1,9 +1,12 @@
 //! The entry point: [`read_file`] recognises a file's shape (JSON array or JSON lines) and
 //! format, streams its records and accounts for each one.
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
+
+use serde_json::value::RawValue;
 
 use crate::detect::detect;
 use crate::error::{FileError, NotPlay, RowError};
+use crate::input::Input;
 use crate::play::{Format, Play};
 use crate::report::{FileReport, Position, RowOutcome, SkipReason};
 use crate::{account, array, extended, lines, listenbrainz};
@@ -47,7 +50,7 @@ pub fn read_file<R: Read>(
     options: &ReadOptions,
     on_row: impl FnMut(RowOutcome),
 ) -> Result<FileReport, FileError> {
-    let mut input = BufReader::with_capacity(BUFFER_BYTES, reader);
+    let mut input = Input::new(reader);
     let start = skip_preamble(&mut input)?;
     let mut sink = Sink {
         options,
@@ -69,18 +72,21 @@ pub fn read_file<R: Read>(
 pub(crate) struct Start {
     pub byte: u64,
     pub line: u64,
+    /// Offset of the first byte of that line.
+    pub line_start: u64,
     pub first: Option<u8>,
 }
 
 /// Skips a UTF-8 byte-order mark and whitespace, leaving the first other byte unread.
 fn skip_preamble<R: BufRead>(input: &mut R) -> Result<Start, FileError> {
-    let (mut byte, mut line) = (0u64, 1u64);
+    let (mut byte, mut line, mut line_start) = (0u64, 1u64, 0u64);
     loop {
         let buf = input.fill_buf()?;
         if buf.is_empty() {
             return Ok(Start {
                 byte,
                 line,
+                line_start,
                 first: None,
             });
         }
@@ -93,7 +99,10 @@ fn skip_preamble<R: BufRead>(input: &mut R) -> Result<Start, FileError> {
         while i < buf.len() {
             match buf[i] {
                 b' ' | b'\t' | b'\r' => {}
-                b'\n' => line += 1,
+                b'\n' => {
+                    line += 1;
+                    line_start = byte + i as u64 + 1;
+                }
                 b => {
                     first = Some(b);
                     break;
@@ -104,7 +113,12 @@ fn skip_preamble<R: BufRead>(input: &mut R) -> Result<Start, FileError> {
         input.consume(i);
         byte += i as u64;
         if first.is_some() {
-            return Ok(Start { byte, line, first });
+            return Ok(Start {
+                byte,
+                line,
+                line_start,
+                first,
+            });
         }
     }
 }
@@ -137,24 +151,71 @@ pub(crate) struct Sink<'o, F> {
     report: FileReport,
 }
 
+/// What the reader knows of a record's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Json {
+    /// A JSON parser has already read it as one complete value.
+    Valid,
+    /// Framed by a scanner that does not check JSON syntax: the record may not be JSON.
+    Unchecked,
+}
+
+/// What became of a record handed to [`Sink::record`].
+#[derive(Debug)]
+pub(crate) enum Taken {
+    /// Accounted for and handed to the caller.
+    Done,
+    /// An [`Json::Unchecked`] record that is not valid JSON, with serde_json's error for it
+    /// as a raw value: nothing was counted or handed over, the reader decides what it means.
+    Invalid(serde_json::Error),
+}
+
 impl<F: FnMut(RowOutcome)> Sink<'_, F> {
-    pub(crate) fn record(&mut self, raw: &str, position: Position) -> Result<(), FileError> {
+    /// Converts one record and hands its outcome to the caller.
+    ///
+    /// An unchecked record is converted first (a typed parse checks the syntax of what it
+    /// reads) and checked as JSON only when the conversion did not read it all, so the common
+    /// case parses each record once.
+    pub(crate) fn record(
+        &mut self,
+        raw: &str,
+        position: Position,
+        json: Json,
+    ) -> Result<Taken, FileError> {
+        let mut unchecked = json == Json::Unchecked;
         let format = match self.format {
             Some(format) => format,
-            None => self.recognise(raw)?,
+            None => {
+                if unchecked {
+                    if let Err(error) = check_json(raw) {
+                        return Ok(Taken::Invalid(error));
+                    }
+                    unchecked = false;
+                }
+                self.recognise(raw)?
+            }
         };
         let result = if !raw.starts_with('{') {
             Err(NotPlay::Reject(RowError::NotAnObject))
         } else {
             convert(raw, format, self.options)
         };
+        // Plays and the skips other than `video` come from a typed parse of the whole record,
+        // which has checked its syntax; rejections and `video` may not have read it.
+        let read_whole = result.is_ok()
+            || matches!(&result, Err(NotPlay::Skip(reason)) if *reason != SkipReason::Video);
+        if unchecked && !read_whole {
+            if let Err(error) = check_json(raw) {
+                return Ok(Taken::Invalid(error));
+            }
+        }
         let outcome = match result {
             Ok(play) => RowOutcome::Parsed { position, play },
             Err(NotPlay::Skip(reason)) => RowOutcome::Skipped { position, reason },
             Err(NotPlay::Reject(error)) => RowOutcome::Rejected { position, error },
         };
         self.emit(outcome);
-        Ok(())
+        Ok(Taken::Done)
     }
 
     pub(crate) fn reject(&mut self, position: Position, error: RowError) {
@@ -176,6 +237,11 @@ impl<F: FnMut(RowOutcome)> Sink<'_, F> {
         self.report.count(&outcome);
         (self.on_row)(outcome);
     }
+}
+
+/// Whether `raw` is one JSON value, as serde_json reads a raw value.
+fn check_json(raw: &str) -> Result<(), serde_json::Error> {
+    serde_json::from_str::<&RawValue>(raw).map(|_| ())
 }
 
 fn convert(raw: &str, format: Format, options: &ReadOptions) -> Result<Play, NotPlay> {

@@ -132,10 +132,13 @@ impl FileReport {
         match outcome {
             RowOutcome::Parsed { .. } => self.parsed += 1,
             RowOutcome::Skipped { reason, .. } => {
-                *self
-                    .skipped_by_reason
-                    .entry(reason.as_str().to_owned())
-                    .or_default() += 1
+                // Looked up before inserting: no key allocated per skipped row.
+                match self.skipped_by_reason.get_mut(reason.as_str()) {
+                    Some(count) => *count += 1,
+                    None => {
+                        self.skipped_by_reason.insert(reason.as_str().to_owned(), 1);
+                    }
+                }
             }
             RowOutcome::Rejected { .. } => self.rejected += 1,
         }

@@ -1,4 +1,6 @@
-//! A reader that knows how far the JSON parser has got, and checks UTF-8 on the way.
+//! A reader that knows how far the JSON parser has got, and checks UTF-8 on the way: the
+//! careful reader of JSON arrays (see [`crate::array`]), used once the fast one meets anything
+//! unusual.
 //!
 //! `serde_json` reads its input a byte at a time and does not say where it is, so this
 //! wrapper counts bytes and newlines for record positions, validates UTF-8 as a stream (to
