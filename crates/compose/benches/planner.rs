@@ -10,6 +10,9 @@
 //!   ones added in each source: 500 + 500) in one sync. Target: under 20 ms.
 //! * `resync_no_change_100k`: the same settled composite synced again with the same reads (the
 //!   idempotent path: an empty plan).
+//! * `stored_1000_changes_100k`: the 1,000 changes again, but from the settled ledger as read
+//!   back from storage (a serde round trip): it carries no basis of the sync that made it, so
+//!   the sync takes the full path (every key), as it does after a restart.
 //! * `rebuild_10k`: 5 sources x 2,000 tracks into an empty ledger and an empty target (default
 //!   options, `cap` 10,000). Target: under 100 ms.
 
@@ -126,7 +129,11 @@ fn large_composite(criterion: &mut Criterion) {
     let unchanged = run(&c, &ledger, &before, &target);
     assert!(unchanged.plan.is_empty());
     assert_eq!(unchanged.ledger, ledger);
-    drop((changed, unchanged));
+    let stored: Ledger = serde_json::from_str(&serde_json::to_string(&ledger).unwrap()).unwrap();
+    let from_stored = run(&c, &stored, &after, &target);
+    assert_eq!(from_stored.plan, changed.plan);
+    assert_eq!(from_stored.ledger, changed.ledger);
+    drop((changed, unchanged, from_stored));
 
     let mut group = criterion.benchmark_group("composite_planner");
     group
@@ -141,6 +148,20 @@ fn large_composite(criterion: &mut Criterion) {
                 run(
                     &c,
                     black_box(&ledger),
+                    black_box(&after),
+                    black_box(&target),
+                )
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("stored_1000_changes_100k", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                run(
+                    &c,
+                    black_box(&stored),
                     black_box(&after),
                     black_box(&target),
                 )

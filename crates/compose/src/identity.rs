@@ -66,6 +66,29 @@ impl Keys {
         }
     }
 
+    /// Whether `key` is the key of `track`: [`Keys::key_into`] and a comparison, without
+    /// building the key for id and ISRC identity.
+    pub(crate) fn is_key_of(&mut self, track: &Track, key: &str) -> bool {
+        let by_id = |key: &str| {
+            key.len() == 3 + track.id.len()
+                && key.as_bytes()[..3] == *b"id:"
+                && key.as_bytes()[3..] == *track.id.as_bytes()
+        };
+        match self.identity {
+            Identity::Id => by_id(key),
+            Identity::Isrc => match &track.isrc {
+                Some(isrc) if !isrc.is_empty() => key.strip_prefix("isrc:").is_some_and(|k| {
+                    k.len() == isrc.len()
+                        && k.bytes()
+                            .zip(isrc.bytes())
+                            .all(|(a, b)| a == b.to_ascii_uppercase())
+                }),
+                _ => by_id(key),
+            },
+            Identity::Fuzzy => self.key(track) == key,
+        }
+    }
+
     pub fn key(&mut self, track: &Track) -> String {
         match self.identity {
             Identity::Id => format!("id:{}", track.id),
@@ -139,6 +162,33 @@ mod tests {
             keys.key(&track("d", "Halo", "Someone Else", 261_000, None)),
             a
         );
+    }
+
+    #[test]
+    fn is_key_of_agrees_with_the_keys() {
+        let tracks = [
+            track("a", "Halo", "Beyoncé", 261_000, Some("usRc1é")),
+            track("b", "Halo", "Beyoncé", 261_000, Some("")),
+            track("c", "Halo", "Beyoncé", 261_000, None),
+            track("id:c", "Halo", "Beyoncé", 261_000, Some("USRC1É")),
+        ];
+        for identity in [Identity::Id, Identity::Isrc] {
+            let mut keys = Keys::new(identity);
+            for t in &tracks {
+                let key = keys.key(t);
+                for other in &tracks {
+                    let other_key = keys.key(other);
+                    assert_eq!(
+                        keys.is_key_of(t, &other_key),
+                        key == other_key,
+                        "{key} {other_key}"
+                    );
+                }
+                let mut shorter = key.clone();
+                shorter.pop();
+                assert!(!keys.is_key_of(t, &shorter));
+            }
+        }
     }
 
     #[test]

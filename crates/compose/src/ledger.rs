@@ -1,11 +1,13 @@
 //! The ledger: what Medley knows about every track of one composite, and about its sources.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::Track;
+use crate::sync::Basis;
 
 /// The ledger's entries by identity key: a persistent ordered map, so that a sync's new ledger
 /// shares every entry it does not change with the previous one (cloning is O(1)).
@@ -43,6 +45,9 @@ impl Entry {
     }
 }
 
+/// A source's read as a memo keeps it: keys in source order, each with when it was added.
+pub(crate) type Read = Arc<Vec<(Arc<str>, Option<i64>)>>;
+
 /// The last good read of a source, and its health.
 ///
 /// Serialized as `{keys, added_at, healthy, last_ok_ms, last_error}`. The read itself is shared
@@ -52,7 +57,7 @@ impl Entry {
 pub struct SourceMemo {
     /// Keys of the last complete read, in source order (frozen while the source fails), each
     /// with when it was added to the source, as of that read.
-    items: Arc<Vec<(Arc<str>, Option<i64>)>>,
+    items: Read,
     pub healthy: bool,
     pub last_ok_ms: Option<i64>,
     pub last_error: Option<String>,
@@ -80,6 +85,11 @@ impl SourceMemo {
     /// Replaces the read: keys in source order (no duplicates), each with when it was added.
     pub fn set_items(&mut self, items: Vec<(Arc<str>, Option<i64>)>) {
         self.items = Arc::new(items);
+    }
+
+    /// The shared read itself: two memos whose reads are the same allocation hold the same read.
+    pub(crate) fn shared_items(&self) -> &Read {
+        &self.items
     }
 }
 
@@ -125,10 +135,35 @@ impl From<SourceMemo> for MemoWire {
 }
 
 /// Everything the engine remembers about one composite between syncs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A ledger returned by [`crate::sync()`] also carries, in memory only, what that sync worked
+/// out (its configuration, the target as it left it): the next sync from this very ledger, if
+/// nothing was changed in it since, then does work in proportion to what changed in the sources
+/// rather than to the composite's size. That basis is not stored (a ledger read back from
+/// storage syncs the full way, with the same outcome) and takes no part in equality.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Ledger {
     pub entries: Entries,
     pub sources: BTreeMap<String, SourceMemo>,
+    #[serde(skip)]
+    pub(crate) basis: Option<Arc<Basis>>,
+}
+
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Ledger) -> bool {
+        self.entries == other.entries && self.sources == other.sources
+    }
+}
+
+impl Eq for Ledger {}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("entries", &self.entries)
+            .field("sources", &self.sources)
+            .finish()
+    }
 }
 
 impl Ledger {

@@ -14,7 +14,8 @@
 //! edits by three-way comparison (items Medley did not write are `direct`; items Medley wrote
 //! that are gone are `suppressed`), applies the rule, and returns the new ledger with the minimal
 //! edit plan: removals, and insertions placed by the ordering option, never moving items that
-//! are already there.
+//! are already there. A sync from the very ledger an earlier sync returned, with the target as
+//! that sync left it, does work in proportion to what changed in the sources (see [`Ledger`]).
 //!
 //! Layout: [`model`] (tracks, sources, options), [`identity`] (what "the same track" means),
 //! [`ledger`], [`intent`] (writes to targets outside Medley's transactions), [`sync`](mod@sync) (reconcile and plan), [`plan`] (applying a plan to a list),

@@ -15,6 +15,8 @@ use crate::ledger::{Entries, Entry, Ledger, SourceMemo};
 use crate::model::{Composite, Identity, Mode, Options, Ordering, Read, Track};
 use crate::plan::Plan;
 
+mod incremental;
+
 /// Everything one sync reads.
 pub struct SyncInput<'a> {
     pub composite: &'a Composite,
@@ -50,10 +52,75 @@ pub struct Outcome {
 
 /// Runs one sync. Pure: the same inputs give the same outcome.
 ///
-/// Every key the sync meets (ledger entries, target items, source items) gets one slot, found
-/// through one hash table; the passes below then work on slots. The new ledger starts as an
-/// O(1) clone of the previous one, and only the entries whose state changes are written.
+/// When `previous` is the very ledger an earlier sync returned (nothing changed in it since),
+/// the configuration is the same and the target is as that sync left it, only the keys that
+/// the sources' reads changed are settled again (see [`Ledger`]); otherwise, or when that path
+/// does not apply, every key is. Both give the same outcome.
 pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
+    incremental::sync(previous, input).unwrap_or_else(|| full(previous, input))
+}
+
+/// What a sync worked out, carried (in memory only) by the ledger it returns, so that the next
+/// sync from that ledger can skip what did not change. It exists only when all of these hold,
+/// which the next sync relies on while the ledger's entries and reads are still these very
+/// ones (pointer equality) and the configuration is this one:
+///
+/// 1. Identity is `id` or `isrc` (a key depends on its track alone), no filter depends on the
+///    time (`added_within_days`), and no source URI is configured twice.
+/// 2. Every key of every include source's read has an entry, whose contributors name that
+///    source with the read's `added_at`; outside archive mode, they name exactly those sources.
+/// 3. Nothing overflowed the cap: an entry is `written` exactly when the rule wants it.
+/// 4. `target` is the target as the sync left it (its plan applied), key by key: the written
+///    entries, each once.
+pub(crate) struct Basis {
+    entries: Entries,
+    composite: Composite,
+    /// Each configured source's read, in configuration order.
+    reads: Vec<crate::ledger::Read>,
+    target: Arc<Vec<Arc<str>>>,
+}
+
+/// Whether a sync of `composite` may leave a [`Basis`] (its condition 1).
+fn basis_allowed(composite: &Composite) -> bool {
+    let options = &composite.options;
+    options.identity != Identity::Fuzzy
+        && options.filters.added_within_days.is_none()
+        && composite
+            .sources
+            .iter()
+            .enumerate()
+            .all(|(i, s)| composite.sources[..i].iter().all(|t| t.uri != s.uri))
+}
+
+/// The rule, for one entry.
+#[allow(clippy::too_many_arguments)]
+fn wants(
+    suppressed: bool,
+    direct: bool,
+    written: bool,
+    contributors: &BTreeMap<String, Option<i64>>,
+    excluded: bool,
+    options: &Options,
+    track: &Track,
+    now_ms: i64,
+) -> bool {
+    if suppressed {
+        false
+    } else if direct || (options.archive && written) {
+        true
+    } else if contributors.is_empty() || excluded {
+        false
+    } else {
+        let added_at = contributors.values().flatten().max().copied();
+        options.filters.pass(track, added_at, now_ms)
+    }
+}
+
+/// The full sync: every key the sync meets (ledger entries, target items, source items) gets
+/// one slot, found through one hash table; the passes below then work on slots. The new ledger
+/// starts as an O(1) clone of the previous one, and only the entries whose state changes are
+/// written.
+fn full(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     let options = &input.composite.options;
     let sources = &input.composite.sources;
     let mut report = Report::default();
@@ -248,6 +315,33 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     }
     let mut position = kept.len();
     let placed = place(input.composite, &mut table, &uris, &kept, fits);
+    // The keys of the target as this sync leaves it, for the basis: shared with the reads.
+    let basis_target = (report.overflow.is_empty()
+        && basis_allowed(input.composite)
+        && sources.iter().zip(&uris).all(|(source, state)| {
+            source.mode == Mode::Exclude
+                || state
+                    .list
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .all(|&s| s != NONE && table.slots[s as usize].has(EXISTS))
+        }))
+    .then(|| {
+        let key = |s: u32| -> Arc<str> {
+            let slot = &table.slots[s as usize];
+            if slot.first_src == NONE {
+                Arc::from(table.key(s))
+            } else {
+                let read = uris[slot.first_src as usize].memo.items();
+                read[slot.first_pos as usize].0.clone()
+            }
+        };
+        match &placed {
+            Some(order) => order.iter().map(|&s| key(s)).collect::<Vec<_>>(),
+            None => kept.iter().chain(fits).map(|&s| key(s)).collect(),
+        }
+    });
     for &s in fits {
         table.slots[s as usize].set(FINAL);
     }
@@ -280,8 +374,17 @@ pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     let mut ledger = Ledger {
         entries: previous.entries.clone(),
         sources: BTreeMap::new(),
+        basis: None,
     };
     table.write_to(&mut ledger.entries);
+    if let Some(target) = basis_target {
+        ledger.basis = Some(Arc::new(Basis {
+            entries: ledger.entries.clone(),
+            composite: input.composite.clone(),
+            reads: uris.iter().map(|s| s.memo.shared_items().clone()).collect(),
+            target: Arc::new(target),
+        }));
+    }
     for state in uris {
         ledger.sources.insert(state.uri.to_owned(), state.memo);
     }
@@ -488,6 +591,31 @@ fn hash(key: &str) -> u64 {
     h.finish()
 }
 
+/// Keys by content, each with a number; the caller keeps the keys and tells `find` where.
+#[derive(Default)]
+struct KeyIndex {
+    table: HashTable<(u64, usize)>,
+}
+
+impl KeyIndex {
+    /// Adds key number `n`, of hash `h` (not already there).
+    fn insert(&mut self, h: u64, n: usize) {
+        self.table.insert_unique(h, (h, n), |&(h, _)| h);
+    }
+
+    /// The number of `key`, of hash `h`.
+    fn find<'k, K: AsRef<str> + ?Sized + 'k>(
+        &self,
+        h: u64,
+        key: &str,
+        key_of: impl Fn(usize) -> &'k K,
+    ) -> Option<usize> {
+        self.table
+            .find(h, |&(g, n)| g == h && key_of(n).as_ref() == key)
+            .map(|&(_, n)| n)
+    }
+}
+
 impl<'a> Table<'a> {
     fn with_capacity(n: usize) -> Table<'a> {
         Table {
@@ -601,20 +729,16 @@ impl<'a> Table<'a> {
         } else {
             None
         };
-        let wanted = {
-            let contributors = now.as_ref().unwrap_or(old);
-            if slot.has(SUPPRESSED) {
-                false
-            } else if slot.has(DIRECT) || (options.archive && slot.has(WRITTEN)) {
-                true
-            } else if contributors.is_empty() || slot.has(EXCLUDED) {
-                false
-            } else {
-                let added_at = contributors.values().flatten().max().copied();
-                let track = slot.track().expect("an entry");
-                options.filters.pass(track, added_at, now_ms)
-            }
-        };
+        let wanted = wants(
+            slot.has(SUPPRESSED),
+            slot.has(DIRECT),
+            slot.has(WRITTEN),
+            now.as_ref().unwrap_or(old),
+            slot.has(EXCLUDED),
+            options,
+            slot.track().expect("an entry"),
+            now_ms,
+        );
         let slot = &mut self.slots[s];
         if wanted {
             slot.set(WANTED);
