@@ -9,6 +9,11 @@
 //!   changes it, which drops the entry.
 //! - **pages**: a whole rendered page of playlist items, keyed by playlist, snapshot, offset
 //!   and limit. A snapshot never changes its items, so entries are never stale.
+//! - **ledgers**: a composite's ledger as this node's last sync of it left it, with the
+//!   version that sync wrote. It is used only while the store still holds that very version
+//!   (and the composite was not made again since), so a sync of a large composite neither
+//!   reads and parses its ledger again nor loses what the engine worked out last time (which
+//!   lets it work in proportion to what changed). Another node's sync moves the version on.
 //!
 //! Loads that raced with an invalidation are not cached: [`Generation`] tells a loader whether
 //! any invalidation happened since it started reading.
@@ -18,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use medley_compose::Ledger;
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
 use moka::sync::Cache;
@@ -67,6 +73,43 @@ pub struct Caches {
     playlist_generation: Generation,
     pub tracks: Cache<String, TrackJson>,
     pub pages: Cache<PageKey, Bytes>,
+    ledgers: Cache<String, Arc<KeptLedger>>,
+}
+
+/// The most ledger entries (and remembered source items) kept in memory across composites.
+pub const KEPT_LEDGER_WEIGHT: u64 = 2_000_000;
+
+/// A composite's ledger as a sync on this node wrote it.
+pub struct KeptLedger {
+    /// The ledger version the sync's write produced.
+    pub version: i64,
+    pub created_at_ms: i64,
+    pub ledger: Ledger,
+}
+
+impl Caches {
+    /// The ledger of composite `id` at `version`, if this node holds it.
+    pub fn ledger(&self, id: &str, version: i64, created_at_ms: i64) -> Option<Ledger> {
+        let kept = self.ledgers.get(id)?;
+        (kept.version == version && kept.created_at_ms == created_at_ms)
+            .then(|| kept.ledger.clone())
+    }
+
+    /// Keeps the ledger a sync of composite `id` wrote, as `version`.
+    pub fn keep_ledger(&self, id: &str, kept: KeptLedger) {
+        self.ledgers.insert(id.to_owned(), Arc::new(kept));
+    }
+
+    pub fn forget_ledger(&self, id: &str) {
+        self.ledgers.invalidate(id);
+    }
+}
+
+fn ledger_weight(_: &String, kept: &Arc<KeptLedger>) -> u32 {
+    let remembered: usize = kept.ledger.sources.values().map(|m| m.keys().len()).sum();
+    (kept.ledger.entries.len() + remembered + 1)
+        .try_into()
+        .unwrap_or(u32::MAX)
 }
 
 impl Default for Caches {
@@ -86,6 +129,10 @@ impl Default for Caches {
             pages: Cache::builder()
                 .weigher(|_: &PageKey, v: &Bytes| v.len().try_into().unwrap_or(u32::MAX))
                 .max_capacity(128 * 1024 * 1024)
+                .build(),
+            ledgers: Cache::builder()
+                .weigher(ledger_weight)
+                .max_capacity(KEPT_LEDGER_WEIGHT)
                 .build(),
         }
     }

@@ -20,6 +20,9 @@ pub struct StoredComposite {
     pub composite: Composite,
     pub ledger: Ledger,
     pub ledger_version: i64,
+    /// When the playlist became composite: with the version, it tells one composite's ledger
+    /// from that of a composite deleted and made again (whose version starts over).
+    pub created_at_ms: i64,
     pub last_sync_ms: Option<i64>,
     pub last_report: Option<String>,
     /// Writes to an outside target (Spotify) begun and not known to have finished.
@@ -49,6 +52,9 @@ pub struct SyncWrite<'a> {
 #[async_trait]
 pub trait CompositeStore: Send + Sync {
     async fn composite(&self, playlist_id: &str) -> Result<Option<StoredComposite>>;
+    /// The composite without its ledger (left empty): for callers that hold the ledger of
+    /// this version (and `created_at_ms`) in memory, and so need not read it again.
+    async fn composite_head(&self, playlist_id: &str) -> Result<Option<StoredComposite>>;
     /// Makes a playlist composite, or changes its definition. Ledger entries and the memos of
     /// sources that stay are kept.
     async fn put_composite(
@@ -140,8 +146,33 @@ async fn write_ledger_diff(
 #[async_trait]
 impl CompositeStore for SqlStore {
     async fn composite(&self, playlist_id: &str) -> Result<Option<StoredComposite>> {
+        let Some(mut stored) = self.composite_head(playlist_id).await? else {
+            return Ok(None);
+        };
+        let memos = sqlx::query("SELECT uri, memo FROM composite_sources WHERE playlist_id = $1")
+            .bind(playlist_id)
+            .fetch_all(&self.read)
+            .await?;
+        for row in memos {
+            let memo: SourceMemo = parse(&row.try_get::<String, _>(1)?, "source memo")?;
+            stored.ledger.sources.insert(row.try_get(0)?, memo);
+        }
+        let entries =
+            sqlx::query("SELECT entry_key, entry FROM composite_entries WHERE playlist_id = $1")
+                .bind(playlist_id)
+                .fetch_all(&self.read)
+                .await?;
+        for row in entries {
+            let entry: Entry = parse(&row.try_get::<String, _>(1)?, "ledger entry")?;
+            stored.ledger.entries.insert(row.try_get(0)?, entry);
+        }
+        Ok(Some(stored))
+    }
+
+    async fn composite_head(&self, playlist_id: &str) -> Result<Option<StoredComposite>> {
         let Some(head) = sqlx::query(
-            "SELECT options, ledger_version, last_sync_at, last_report, pending_intent FROM composites WHERE playlist_id = $1",
+            "SELECT options, ledger_version, last_sync_at, last_report, pending_intent, created_at \
+             FROM composites WHERE playlist_id = $1",
         )
         .bind(playlist_id)
         .fetch_optional(&self.read)
@@ -154,37 +185,28 @@ impl CompositeStore for SqlStore {
             sources: vec![],
             options,
         };
-        let mut ledger = Ledger::default();
         let sources = sqlx::query(
-            "SELECT uri, mode, memo FROM composite_sources WHERE playlist_id = $1 ORDER BY ord",
+            "SELECT uri, mode FROM composite_sources WHERE playlist_id = $1 ORDER BY ord",
         )
         .bind(playlist_id)
         .fetch_all(&self.read)
         .await?;
         for row in sources {
-            let uri: String = row.try_get(0)?;
             let mode = if row.try_get::<String, _>(1)? == "exclude" {
                 Mode::Exclude
             } else {
                 Mode::Include
             };
-            let memo: SourceMemo = parse(&row.try_get::<String, _>(2)?, "source memo")?;
-            ledger.sources.insert(uri.clone(), memo);
-            composite.sources.push(Source { uri, mode });
-        }
-        let entries =
-            sqlx::query("SELECT entry_key, entry FROM composite_entries WHERE playlist_id = $1")
-                .bind(playlist_id)
-                .fetch_all(&self.read)
-                .await?;
-        for row in entries {
-            let entry: Entry = parse(&row.try_get::<String, _>(1)?, "ledger entry")?;
-            ledger.entries.insert(row.try_get(0)?, entry);
+            composite.sources.push(Source {
+                uri: row.try_get(0)?,
+                mode,
+            });
         }
         Ok(Some(StoredComposite {
             composite,
-            ledger,
+            ledger: Ledger::default(),
             ledger_version: head.try_get(1)?,
+            created_at_ms: head.try_get(5)?,
             last_sync_ms: head.try_get(2)?,
             last_report: head.try_get(3)?,
             intent: head

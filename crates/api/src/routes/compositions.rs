@@ -209,6 +209,7 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     owned(&state, &id, &auth.user).await?;
+    state.caches.forget_ledger(&id);
     if !state.store.delete_composite(&id).await? {
         return Err(ApiError::NotFound(format!(
             "playlist `{id}` is not a composite"

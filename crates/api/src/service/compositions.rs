@@ -12,6 +12,7 @@ use medley_domain::user::User;
 use medley_events::Event;
 use medley_store::{StoreError, StoredComposite, SyncWrite};
 
+use crate::cache::KeptLedger;
 use crate::error::{ApiError, ApiResult};
 use crate::service::playlists::{announce, owned, visible};
 use crate::service::spotify::collections::{self, Work};
@@ -140,6 +141,41 @@ async fn stored(state: &AppState, id: &str) -> ApiResult<StoredComposite> {
         .ok_or_else(|| ApiError::NotFound(format!("playlist `{id}` is not a composite: configure it with PUT /v1/playlists/{id}/composition")))
 }
 
+/// The composite as stored, for a sync: its ledger from memory when this node's last sync
+/// wrote the very version the store holds ([`crate::cache::KeptLedger`]), else read.
+async fn stored_for_sync(state: &AppState, id: &str) -> ApiResult<StoredComposite> {
+    if let Some(head) = state.store.composite_head(id).await? {
+        if let Some(ledger) = state
+            .caches
+            .ledger(id, head.ledger_version, head.created_at_ms)
+        {
+            #[cfg(debug_assertions)]
+            check_kept(state, id, &head, &ledger).await?;
+            return Ok(StoredComposite { ledger, ..head });
+        }
+    }
+    stored(state, id).await
+}
+
+/// Debug builds (and so every test) check a kept ledger against the store's, when the store
+/// still holds that version.
+#[cfg(debug_assertions)]
+async fn check_kept(
+    state: &AppState,
+    id: &str,
+    head: &StoredComposite,
+    kept: &Ledger,
+) -> ApiResult<()> {
+    let read = stored(state, id).await?;
+    if read.ledger_version == head.ledger_version {
+        assert_eq!(
+            &read.ledger, kept,
+            "the kept ledger of composite {id} differs from the stored one"
+        );
+    }
+    Ok(())
+}
+
 /// Runs the engine for `composite` over the current sources and target, without writing.
 async fn plan(
     state: &AppState,
@@ -183,7 +219,7 @@ pub async fn sync_with(
     fresh: bool,
 ) -> ApiResult<Report> {
     for _ in 0..ATTEMPTS {
-        let stored = stored(state, id).await?;
+        let stored = stored_for_sync(state, id).await?;
         if let Some(target) = &stored.composite.options.target {
             return crate::service::spotify::targets::sync(state, id, target, &adjust, fresh).await;
         }
@@ -211,6 +247,14 @@ pub async fn sync_with(
         match state.store.write_sync(write).await {
             Ok(edit) => {
                 state.caches.forget_playlist(id);
+                state.caches.keep_ledger(
+                    id,
+                    KeptLedger {
+                        version: stored.ledger_version + 1,
+                        created_at_ms: stored.created_at_ms,
+                        ledger: outcome.ledger,
+                    },
+                );
                 if let Some(edit) = edit {
                     announce(state, &edit, &owner_id, true);
                 }

@@ -387,3 +387,97 @@ async fn bad_compositions_are_refused_precisely() {
         "no playlist was half-created"
     );
 }
+
+/// The ledger the node's last sync wrote, if it holds it for the version the store holds,
+/// and the stored ledger (read again if a sync wrote while it was read).
+async fn kept_and_stored(
+    app: &TestApp,
+    id: &str,
+) -> (Option<medley_compose::Ledger>, medley_compose::Ledger) {
+    use medley_store::CompositeStore;
+    loop {
+        let stored = app.store.composite(id).await.unwrap().unwrap();
+        let head = app.store.composite_head(id).await.unwrap().unwrap();
+        if head.ledger_version == stored.ledger_version {
+            let kept = app
+                .state
+                .caches
+                .ledger(id, stored.ledger_version, stored.created_at_ms);
+            return (kept, stored.ledger);
+        }
+    }
+}
+
+/// Waits (10 s at most) until the stored ledger of `id` holds `tombstones` tombstones.
+async fn until_tombstones(app: &TestApp, id: &str, tombstones: usize) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while kept_and_stored(app, id).await.1.suppressed().count() != tombstones {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the sync never learned the owner's removal"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_node_syncs_from_the_ledger_it_wrote_only_while_the_store_holds_that_version() {
+    let s = setup().await;
+    let t = &s.t;
+    let a = s.app.playlist(&s.token, json!({"name": "A"})).await;
+    s.add(&a, &[&t[0], &t[1]]).await;
+    let c = s.app.playlist(&s.token, json!({"name": "C"})).await;
+    let composition = json!({"sources": [{"uri": pl(&a)}]});
+    let r = s.compose(&c, composition.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (kept, stored) = kept_and_stored(&s.app, &c).await;
+    assert_eq!(kept.as_ref(), Some(&stored), "the sync kept what it wrote");
+
+    // The next syncs start from it, and keep what they write.
+    s.add(&a, &[&t[2]]).await;
+    s.expect(&c, &[&t[0], &t[1], &t[2]]).await;
+    s.remove(&c, &t[0]).await;
+    until_tombstones(&s.app, &c, 1).await;
+    let (kept, stored) = kept_and_stored(&s.app, &c).await;
+    assert_eq!(
+        kept.as_ref(),
+        Some(&stored),
+        "the owner's removal is in both"
+    );
+
+    // Another writer (here: the composition written again, as another node would) moves the
+    // version on: the kept ledger no longer counts, and the next sync reads the stored one.
+    use medley_store::CompositeStore;
+    let head = s.app.store.composite_head(&c).await.unwrap().unwrap();
+    s.app
+        .store
+        .put_composite(&c, &head.composite, 1)
+        .await
+        .unwrap();
+    let (kept, _) = kept_and_stored(&s.app, &c).await;
+    assert_eq!(kept, None);
+    s.add(&a, &[&t[3]]).await;
+    s.expect(&c, &[&t[1], &t[2], &t[3]]).await;
+    let (kept, stored) = kept_and_stored(&s.app, &c).await;
+    assert_eq!(kept.as_ref(), Some(&stored));
+
+    // A composite deleted and made again starts from an empty ledger, not the kept one.
+    let r = s
+        .app
+        .delete(
+            &format!("/v1/playlists/{c}/composition"),
+            Some(&s.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = s.compose(&c, composition).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (kept, stored) = kept_and_stored(&s.app, &c).await;
+    assert_eq!(kept.as_ref(), Some(&stored));
+    assert_eq!(
+        stored.suppressed().count(),
+        0,
+        "the new composite knows nothing of the old one's tombstones"
+    );
+}
