@@ -846,18 +846,7 @@ fn order_newcomers(
             out.push(s);
         }
     };
-    if composite.options.ordering == Ordering::Interleave {
-        let longest = per_source.iter().map(Vec::len).max().unwrap_or(0);
-        for i in 0..longest {
-            for list in &per_source {
-                if let Some(&s) = list.get(i) {
-                    push(s);
-                }
-            }
-        }
-    } else {
-        per_source.iter().flatten().for_each(|&s| push(s));
-    }
+    in_source_order(composite.options.ordering, &per_source, &mut push);
     // Contributors no longer configured (archive mode keeps them) come last, in key order.
     let mut rest: Vec<u32> = (0..table.slots.len() as u32)
         .filter(|&s| {
@@ -925,4 +914,25 @@ fn place(
         at = slots[at as usize].next;
     }
     Some(out)
+}
+
+/// Hands over newcomers grouped by source: one from each source in turn (`interleave`), or
+/// source after source.
+pub(crate) fn in_source_order<T: Copy>(
+    ordering: Ordering,
+    per_source: &[Vec<T>],
+    mut push: impl FnMut(T),
+) {
+    if ordering == Ordering::Interleave {
+        let longest = per_source.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..longest {
+            for list in per_source {
+                if let Some(&s) = list.get(i) {
+                    push(s);
+                }
+            }
+        }
+    } else {
+        per_source.iter().flatten().for_each(|&s| push(s));
+    }
 }

@@ -489,18 +489,7 @@ fn order_newcomers(
             out.push(s);
         }
     };
-    if composite.options.ordering == Ordering::Interleave {
-        let longest = per_source.iter().map(Vec::len).max().unwrap_or(0);
-        for i in 0..longest {
-            for list in &per_source {
-                if let Some(&s) = list.get(i) {
-                    push(s);
-                }
-            }
-        }
-    } else {
-        per_source.iter().flatten().for_each(|&s| push(s));
-    }
+    super::in_source_order(composite.options.ordering, &per_source, &mut push);
     let mut rest: Vec<usize> = newcomers.into_iter().filter(|&s| !queued[s]).collect();
     rest.sort_by(|&a, &b| settled[a].key.cmp(&settled[b].key));
     out.extend(rest);
