@@ -158,7 +158,7 @@ async fn stored_for_sync(state: &AppState, id: &str) -> ApiResult<StoredComposit
 }
 
 /// Debug builds (and so every test) check a kept ledger against the store's, when the store
-/// still holds that version.
+/// held that version from before the read to after it (so no write landed in between).
 #[cfg(debug_assertions)]
 async fn check_kept(
     state: &AppState,
@@ -167,7 +167,12 @@ async fn check_kept(
     kept: &Ledger,
 ) -> ApiResult<()> {
     let read = stored(state, id).await?;
-    if read.ledger_version == head.ledger_version {
+    let after = state
+        .store
+        .composite_head(id)
+        .await?
+        .map(|h| h.ledger_version);
+    if read.ledger_version == head.ledger_version && after == Some(head.ledger_version) {
         assert_eq!(
             &read.ledger, kept,
             "the kept ledger of composite {id} differs from the stored one"

@@ -201,7 +201,9 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
         Err(e) => {
             run.error = Some(e.to_string());
             // A job its owner resumed before linking the account again waits once more.
-            pause_for_reconnect(state.store.as_ref(), &job.owner_id).await?;
+            if let Err(e) = pause_for_reconnect(state.store.as_ref(), &job.owner_id).await {
+                tracing::warn!(job = %job.id, error = %e, "could not pause the owner's Spotify jobs");
+            }
         }
     }
     run.requests = work.requests as i64;

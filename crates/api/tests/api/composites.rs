@@ -394,7 +394,6 @@ async fn kept_and_stored(
     app: &TestApp,
     id: &str,
 ) -> (Option<medley_compose::Ledger>, medley_compose::Ledger) {
-    use medley_store::CompositeStore;
     loop {
         let stored = app.store.composite(id).await.unwrap().unwrap();
         let head = app.store.composite_head(id).await.unwrap().unwrap();
@@ -447,7 +446,6 @@ async fn a_node_syncs_from_the_ledger_it_wrote_only_while_the_store_holds_that_v
 
     // Another writer (here: the composition written again, as another node would) moves the
     // version on: the kept ledger no longer counts, and the next sync reads the stored one.
-    use medley_store::CompositeStore;
     let head = s.app.store.composite_head(&c).await.unwrap().unwrap();
     s.app
         .store

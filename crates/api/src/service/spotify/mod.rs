@@ -226,7 +226,10 @@ impl Spotify {
             .await?;
         self.record(store, &connection.id, &meter).await?;
         tracing::info!(user = %pending.user_id, connection = %connection.id, "Spotify account connected");
-        sync_jobs::resume_after_reconnect(store, &pending.user_id).await?;
+        // The account is linked whatever happens to the jobs; they can be resumed by hand.
+        if let Err(e) = sync_jobs::resume_after_reconnect(store, &pending.user_id).await {
+            tracing::warn!(user = %pending.user_id, error = %e, "could not resume the sync jobs paused for this account");
+        }
         Ok(connection)
     }
 
