@@ -76,8 +76,12 @@ pub struct Caches {
     ledgers: Cache<String, Arc<KeptLedger>>,
 }
 
-/// The most ledger entries (and remembered source items) kept in memory across composites.
-pub const KEPT_LEDGER_WEIGHT: u64 = 2_000_000;
+/// About how much memory the kept ledgers of all composites may take.
+pub const KEPT_LEDGER_BYTES: u64 = 256 * 1024 * 1024;
+/// Rough sizes, for weighing: a ledger entry (its track, contributors and key) and one
+/// remembered item of a source's last read.
+const ENTRY_BYTES: usize = 768;
+const MEMO_ITEM_BYTES: usize = 64;
 
 /// A composite's ledger as a sync on this node wrote it.
 pub struct KeptLedger {
@@ -107,7 +111,7 @@ impl Caches {
 
 fn ledger_weight(_: &String, kept: &Arc<KeptLedger>) -> u32 {
     let remembered: usize = kept.ledger.sources.values().map(|m| m.keys().len()).sum();
-    (kept.ledger.entries.len() + remembered + 1)
+    (ENTRY_BYTES * (kept.ledger.entries.len() + 1) + MEMO_ITEM_BYTES * remembered)
         .try_into()
         .unwrap_or(u32::MAX)
 }
@@ -132,7 +136,7 @@ impl Default for Caches {
                 .build(),
             ledgers: Cache::builder()
                 .weigher(ledger_weight)
-                .max_capacity(KEPT_LEDGER_WEIGHT)
+                .max_capacity(KEPT_LEDGER_BYTES)
                 .build(),
         }
     }
