@@ -167,10 +167,15 @@ pub async fn resume_after_reconnect(store: &dyn Store, owner_id: &str) -> ApiRes
 
 /// Whether one of the job's Spotify ends goes through a connection that must be linked again.
 fn blocked(job: &SyncJob, connections: &[Connection]) -> bool {
+    spotify_ends(job)
+        .any(|c| collections::pick(connections, &c).is_some_and(|c| c.status == "reconnect"))
+}
+
+/// The job's ends that are Spotify collections.
+fn spotify_ends(job: &SyncJob) -> impl Iterator<Item = Collection> + '_ {
     [&job.source_uri, &job.target_uri]
         .into_iter()
         .filter_map(|uri| Collection::parse(uri))
-        .any(|c| collections::pick(connections, &c).is_some_and(|c| c.status == "reconnect"))
 }
 
 /// Queues a run now and wakes the worker.
@@ -201,8 +206,10 @@ pub async fn run(state: &AppState, job_id: &str, trigger: &str) -> ApiResult<Syn
         Err(e) => {
             run.error = Some(e.to_string());
             // A job its owner resumed before linking the account again waits once more.
-            if let Err(e) = pause_for_reconnect(state.store.as_ref(), &job.owner_id).await {
-                tracing::warn!(job = %job.id, error = %e, "could not pause the owner's Spotify jobs");
+            if spotify_ends(&job).next().is_some() {
+                if let Err(e) = pause_for_reconnect(state.store.as_ref(), &job.owner_id).await {
+                    tracing::warn!(job = %job.id, error = %e, "could not pause the owner's Spotify jobs");
+                }
             }
         }
     }

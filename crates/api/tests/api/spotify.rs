@@ -18,21 +18,28 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-/// Links the emulator's signed-in user to the Medley user holding `token`, as a browser
-/// would: Medley's authorize URL, Spotify's approval, the redirect back to Medley.
-pub async fn connect(app: &TestApp, token: &str) -> Value {
+/// Where Spotify sends the browser back after the user holding `token` starts linking an
+/// account: Medley's authorize URL, then the emulator's answer (approval or refusal).
+async fn callback_url(app: &TestApp, token: &str) -> String {
     let r = app
         .post("/v1/connections/spotify", Some(token), json!({}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let authorize = r.body["authorize_url"].as_str().unwrap().to_owned();
     let hop = browser().get(&authorize).send().await.unwrap();
-    assert_eq!(hop.status(), StatusCode::FOUND, "the emulator approves");
+    assert_eq!(hop.status(), StatusCode::FOUND, "the emulator answers");
     let back = hop.headers()["location"].to_str().unwrap().to_owned();
     assert!(
         back.starts_with(&format!("{}/v1/connections/spotify/callback?", app.base)),
         "{back}"
     );
+    back
+}
+
+/// Links the emulator's signed-in user to the Medley user holding `token`, as a browser
+/// would: Medley's authorize URL, Spotify's approval, the redirect back to Medley.
+pub async fn connect(app: &TestApp, token: &str) -> Value {
+    let back = callback_url(app, token).await;
     let r = app.get(&back, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body
@@ -81,14 +88,7 @@ async fn a_user_links_an_account_through_the_redirect_flow() {
     let connection = connect(&app, &ana).await;
     assert_eq!(connection["account"]["id"], "alice");
     // A browser gets a page naming both accounts.
-    let r = app
-        .post("/v1/connections/spotify", Some(&ana), json!({}))
-        .await;
-    let authorize = r.body["authorize_url"].as_str().unwrap().to_owned();
-    let back = browser().get(&authorize).send().await.unwrap().headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let back = callback_url(&app, &ana).await;
     let page = browser()
         .get(&back)
         .header("accept", "text/html")
@@ -163,14 +163,7 @@ async fn the_callback_refuses_unknown_reused_and_declined_authorizations() {
     let app = TestApp::spawn_with_spotify(&emu, None).await;
     let (_, ana) = app.user("ana").await;
 
-    let r = app
-        .post("/v1/connections/spotify", Some(&ana), json!({}))
-        .await;
-    let authorize = r.body["authorize_url"].as_str().unwrap().to_owned();
-    let back = browser().get(&authorize).send().await.unwrap().headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let back = callback_url(&app, &ana).await;
     // A forged state is refused, and does not spend the real one.
     let forged = back.replace("state=", "state=x");
     let r = app.get(&forged, None).await;
@@ -199,14 +192,7 @@ async fn the_callback_refuses_unknown_reused_and_declined_authorizations() {
         .await
         .unwrap();
     let (_, ben) = app.user("ben").await;
-    let r = app
-        .post("/v1/connections/spotify", Some(&ben), json!({}))
-        .await;
-    let authorize = r.body["authorize_url"].as_str().unwrap().to_owned();
-    let back = browser().get(&authorize).send().await.unwrap().headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let back = callback_url(&app, &ben).await;
     assert!(back.contains("error=access_denied"), "{back}");
     let r = app.get(&back, None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
