@@ -33,7 +33,7 @@ use crate::pipeline::BATCHES_AHEAD;
 pub use error::ImportError;
 pub use inputs::{collect, Entry, InputError, ZipLimits};
 pub use live::{record, LivePlay, Recorded};
-pub use pipeline::{ItemCache, Progress};
+pub use pipeline::{ItemCache, KnownItems, Progress};
 pub use report::{FileOutcome, FileStatus, ImportReport};
 
 /// Runs imports against one store.
@@ -72,14 +72,14 @@ impl Importer {
         // One thread parses every file in turn, a few batches ahead of the writer.
         let (sender, mut received) = mpsc::channel(BATCHES_AHEAD);
         let stop = Arc::new(AtomicBool::new(false));
+        let known = KnownItems::default();
         let parser = {
-            let (progress, stop) = (progress.clone(), stop.clone());
+            let (known, progress, stop) = (known.clone(), progress.clone(), stop.clone());
             tokio::task::spawn_blocking(move || {
-                pipeline::parse_all(to_parse, &progress, &stop, sender, now_ms)
+                pipeline::parse_all(to_parse, &known, &progress, &stop, sender, now_ms)
             })
         };
         let mut report = ImportReport::default();
-        let mut items = ItemCache::new();
         let mut failure = None;
         for (entry, skip) in entries.iter().zip(skips) {
             let outcome = match skip {
@@ -95,7 +95,7 @@ impl Importer {
                         user_id,
                         import_id,
                         entry,
-                        &mut items,
+                        &known,
                         progress,
                         &mut received,
                         now_ms,

@@ -62,7 +62,7 @@ pub async fn record(
             row
         })
         .collect();
-    let inserted = writer.insert(&rows).await?;
+    let inserted = writer.insert(rows).await?;
     let (duplicate_new, _) = settle(writer.as_mut(), range, seq_before).await?;
     writer.commit().await?;
     Ok(Recorded {

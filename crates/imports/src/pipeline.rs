@@ -2,18 +2,23 @@
 //! catalog items and writes plays in batches, one transaction per file committed only when
 //! its parse ended well. Parse and write overlap, on two cores, also across files; memory
 //! holds a few batches, whatever the file size.
+//!
+//! The writer is the slower side, so the parsing thread does what it can for it: hashing each
+//! play, and building the row of every play whose catalog item an earlier file of the import
+//! already resolved ([`KnownItems`], filled as files commit). The writer only resolves the
+//! rest, first from the items of the file in progress, then in the store.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use medley_history::{read_file, FileError, Play, ReadOptions, RowOutcome};
-use medley_store::{ItemRef, PlayWriter, PlayedItem, Store};
+use medley_history::{read_file, FileError, ReadOptions, RowOutcome};
+use medley_store::{ItemRef, NewPlay, PlayWriter, PlayedItem, Store};
 use tokio::sync::mpsc;
 
-use crate::convert::{new_play, played_item};
+use crate::convert::{ItemHasher, ItemMap, KeyedItem, Ready};
 use crate::error::ImportError;
 use crate::inputs::Entry;
 use crate::matching::{redundant, TOLERANCE_MS};
@@ -34,7 +39,11 @@ pub struct Progress {
 }
 
 /// Catalog items already resolved during an import.
-pub type ItemCache = HashMap<PlayedItem, ItemRef>;
+pub type ItemCache = ItemMap<ItemRef>;
+
+/// The catalog items of the files an import committed so far, shared with the parsing
+/// thread, which names them in the rows it makes ready.
+pub type KnownItems = Arc<RwLock<ItemCache>>;
 
 /// Counts bytes read for the progress, and stops the parse when the writer gave up.
 struct Counted<'r> {
@@ -61,7 +70,7 @@ impl Read for Counted<'_> {
 
 /// What the parsing thread sends for each file: its plays in batches, then how it ended.
 pub(crate) enum Parsed {
-    Batch(Vec<Play>),
+    Batch(Vec<Ready>),
     End {
         result: Result<medley_history::FileReport, FileError>,
         rejected_rows: Vec<RejectedRow>,
@@ -73,6 +82,7 @@ pub(crate) enum Parsed {
 /// Stops when `stop` is set or the writer hangs up.
 pub(crate) fn parse_all(
     entries: Vec<Entry>,
+    known: &KnownItems,
     progress: &Progress,
     stop: &AtomicBool,
     sender: mpsc::Sender<Parsed>,
@@ -82,7 +92,7 @@ pub(crate) fn parse_all(
         if stop.load(Ordering::Relaxed) {
             return;
         }
-        let (end, read) = parse(&entry, progress, stop, &sender, now_ms);
+        let (end, read) = parse(&entry, known, progress, stop, &sender, now_ms);
         // Whatever the parser read (a broken file stops early), the file counts as done.
         progress
             .bytes_done
@@ -101,13 +111,13 @@ pub(crate) async fn import_file(
     user_id: &str,
     import_id: &str,
     entry: &Entry,
-    items: &mut ItemCache,
+    known: &KnownItems,
     progress: &Progress,
     received: &mut mpsc::Receiver<Parsed>,
     now_ms: i64,
 ) -> Result<FileOutcome, ImportError> {
     let (writer, stats, local_items, end) =
-        write(store, user_id, import_id, items, progress, received, now_ms).await?;
+        write(store, user_id, import_id, known, progress, received, now_ms).await?;
     let Parsed::End {
         result,
         rejected_rows,
@@ -133,7 +143,7 @@ pub(crate) async fn import_file(
     let mut writer = writer;
     let (duplicate_new, replaced) = settle(writer.as_mut(), stats.range, stats.seq_before).await?;
     writer.commit().await?;
-    items.extend(local_items);
+    known.write().expect("known items").extend(local_items);
     outcome.added = stats.inserted - duplicate_new - replaced;
     outcome.duplicate = report.parsed - stats.inserted + duplicate_new;
     outcome.replaced = replaced;
@@ -164,6 +174,7 @@ pub(crate) async fn settle(
 /// Parses one entry, sending its plays in batches; returns how it ended and the bytes read.
 fn parse(
     entry: &Entry,
+    known: &KnownItems,
     progress: &Progress,
     stop: &AtomicBool,
     batches: &mpsc::Sender<Parsed>,
@@ -181,7 +192,7 @@ fn parse(
         };
         let result = read_file(&mut reader, &options, |outcome| match outcome {
             RowOutcome::Parsed { play, .. } => {
-                batch.push(play);
+                batch.push(Ready::new(play, &known.read().expect("known items")));
                 if batch.len() == BATCH {
                     let full = mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     if batches.blocking_send(Parsed::Batch(full)).is_err() {
@@ -231,7 +242,7 @@ async fn write(
     store: &Arc<dyn Store>,
     user_id: &str,
     import_id: &str,
-    items: &ItemCache,
+    known: &KnownItems,
     progress: &Progress,
     received: &mut mpsc::Receiver<Parsed>,
     now_ms: i64,
@@ -243,38 +254,69 @@ async fn write(
         range: None,
     };
     // Items created inside this file's transaction: only kept if it commits.
-    let mut local: ItemCache = HashMap::new();
+    let mut local = ItemCache::default();
     loop {
         let batch = match received.recv().await {
             Some(Parsed::Batch(batch)) => batch,
             Some(end) => return Ok((writer, stats, local, end)),
             None => return Err(ImportError::Task("the parser stopped".into())),
         };
-        let wanted: Vec<PlayedItem> = batch.iter().map(played_item).collect();
-        let unknown: HashSet<&PlayedItem> = wanted
-            .iter()
-            .filter(|item| !items.contains_key(*item) && !local.contains_key(*item))
-            .collect();
+        // Rows whose item the parser did not know: known since, created earlier in this file,
+        // or to be found now.
+        let unknown = unknown_items(&batch, known, &local);
         if !unknown.is_empty() {
-            let unknown: Vec<PlayedItem> = unknown.into_iter().cloned().collect();
-            let refs = writer.resolve(&unknown, now_ms).await?;
+            let wanted: Vec<PlayedItem> = unknown.iter().map(|k| k.item.clone()).collect();
+            let refs = writer.resolve(&wanted, now_ms).await?;
             local.extend(unknown.into_iter().zip(refs));
         }
         let rows = batch.len() as u64;
-        let plays: Vec<_> = batch
-            .into_iter()
-            .zip(&wanted)
-            .map(|(play, item)| {
-                let end = play.ended_at_ms;
-                stats.range = Some(match stats.range {
-                    None => (end, end),
-                    Some((a, b)) => (a.min(end), b.max(end)),
-                });
-                let item = items.get(item).or_else(|| local.get(item));
-                new_play(play, item.expect("resolved above").clone())
-            })
-            .collect();
-        stats.inserted += writer.insert(&plays).await?;
+        let plays = name_items(batch, known, &local, &mut stats.range);
+        stats.inserted += writer.insert(plays).await?;
         progress.rows_done.fetch_add(rows, Ordering::Relaxed);
     }
+}
+
+/// The distinct items of pending rows in `batch` that neither `known` nor `local` has.
+fn unknown_items(batch: &[Ready], known: &KnownItems, local: &ItemCache) -> Vec<KeyedItem> {
+    let items = known.read().expect("known items");
+    let mut seen: HashSet<&KeyedItem, _> = HashSet::with_hasher(ItemHasher::default());
+    batch
+        .iter()
+        .filter_map(|ready| match ready {
+            Ready::Pending(pending) => Some(&pending.item),
+            Ready::Row(_) => None,
+        })
+        .filter(|item| !items.contains_key(*item) && !local.contains_key(*item))
+        .filter(|item| seen.insert(*item))
+        .cloned()
+        .collect()
+}
+
+/// The rows of `batch`, every item named, widening `range` to their end times.
+fn name_items(
+    batch: Vec<Ready>,
+    known: &KnownItems,
+    local: &ItemCache,
+    range: &mut Option<(i64, i64)>,
+) -> Vec<NewPlay> {
+    let items = known.read().expect("known items");
+    batch
+        .into_iter()
+        .map(|ready| {
+            let end = ready.ended_at_ms();
+            *range = Some(match *range {
+                None => (end, end),
+                Some((a, b)) => (a.min(end), b.max(end)),
+            });
+            match ready {
+                Ready::Row(row) => row,
+                Ready::Pending(pending) => {
+                    let item = items
+                        .get(&pending.item)
+                        .or_else(|| local.get(&pending.item));
+                    pending.into_new_play(item.expect("resolved before").clone())
+                }
+            }
+        })
+        .collect()
 }

@@ -18,6 +18,12 @@ pub enum StoreError {
     Edit(#[from] EditError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite play writer, which talks to SQLite directly.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A write's task ended before it did (cancelled, or it panicked).
+    #[error("the write was interrupted: {0}")]
+    Interrupted(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Stored data that cannot be read back (a bug or a manual edit).

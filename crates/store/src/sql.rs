@@ -11,9 +11,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Executor};
 
 use crate::error::{Result, StoreError};
+use crate::plays::SqliteWriters;
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub struct SqlStore {
     pub(crate) read: AnyPool,
     pub(crate) write: AnyPool,
     backend: Backend,
+    /// SQLite only: where plays are written (see `plays::sqlite_writer`).
+    pub(crate) sqlite_writers: Option<SqliteWriters>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -51,6 +55,10 @@ impl SqlStore {
                 } else {
                     format!("{url}?mode=rwc")
                 };
+                let file = url
+                    .parse::<SqliteConnectOptions>()?
+                    .get_filename()
+                    .to_owned();
                 let options: AnyConnectOptions = url.parse()?;
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
@@ -59,6 +67,7 @@ impl SqlStore {
                     read,
                     write,
                     backend,
+                    sqlite_writers: Some(SqliteWriters::new(file)),
                 }
             }
             Backend::Postgres => {
@@ -71,6 +80,7 @@ impl SqlStore {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    sqlite_writers: None,
                 }
             }
         };

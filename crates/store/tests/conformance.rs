@@ -967,7 +967,7 @@ async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
         new_play(2, Precision::Minute, 2_000_000, t.clone()),
     ];
     assert_eq!(
-        w.insert(&plays).await.unwrap(),
+        w.insert(plays.to_vec()).await.unwrap(),
         2,
         "one dedup hash, one play"
     );
@@ -1013,7 +1013,7 @@ async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
 
     // The same dedup hash for another user is another play; deletions change the version.
     let mut w = store.play_writer(&ben, None).await.unwrap();
-    assert_eq!(w.insert(&plays[..1]).await.unwrap(), 1);
+    assert_eq!(w.insert(plays[..1].to_vec()).await.unwrap(), 1);
     w.commit().await.unwrap();
     let mut w = store.play_writer(&ana, None).await.unwrap();
     let coarse = stamps
@@ -1032,9 +1032,14 @@ async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
         .resolve(&[played_track(Some("sp9"), "Gone", "Nobody")], 1)
         .await
         .unwrap();
-    w.insert(&[new_play(9, Precision::Exact, 5_000_000, fresh[0].clone())])
-        .await
-        .unwrap();
+    w.insert(vec![new_play(
+        9,
+        Precision::Exact,
+        5_000_000,
+        fresh[0].clone(),
+    )])
+    .await
+    .unwrap();
     drop(w);
     assert_eq!(store.play_version(&ana).await.unwrap(), v2);
     assert!(store
