@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     while written < rows {
         let n = ROWS_PER_FILE.min(rows - written);
         let path = export.join(format!("Streaming_History_Audio_{file_no:04}.json"));
+        let mut out = BufWriter::new(File::create(&path)?);
         let summary = write_extended(
             &SynthConfig {
                 seed: file_no + 1,
@@ -40,8 +41,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 start_ms,
                 ..SynthConfig::default()
             },
-            BufWriter::new(File::create(&path)?),
+            &mut out,
         )?;
+        // On disk before the clock starts: the kernel writing 600 MB back during the import
+        // made runs differ by a fifth.
+        out.into_inner()?.sync_all()?;
         bytes += std::fs::metadata(&path)?.len();
         start_ms = summary.last_ts_ms + 3_600_000;
         written += n;
