@@ -82,6 +82,34 @@ pub enum PlayedItem {
     },
 }
 
+/// A track to find or create, borrowed from a [`PlayedItem::Track`].
+struct WantedTrack<'a> {
+    spotify_id: Option<&'a str>,
+    name: &'a str,
+    artist: &'a str,
+    album: Option<&'a str>,
+}
+
+impl PlayedItem {
+    /// The track this item names, if it is one.
+    fn as_track(&self) -> Option<WantedTrack<'_>> {
+        match self {
+            PlayedItem::Track {
+                spotify_id,
+                name,
+                artist,
+                album,
+            } => Some(WantedTrack {
+                spotify_id: spotify_id.as_deref(),
+                name,
+                artist,
+                album: album.as_deref(),
+            }),
+            PlayedItem::Episode { .. } => None,
+        }
+    }
+}
+
 /// A catalog entity a play points at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ItemRef {

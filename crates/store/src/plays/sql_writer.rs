@@ -11,8 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use super::{
-    opt_flag, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem, Precision, LOOKUP_CHUNK,
-    PLAY_COLUMNS, PLAY_COLUMN_COUNT,
+    opt_flag, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem, Precision, WantedTrack,
+    LOOKUP_CHUNK, PLAY_COLUMNS, PLAY_COLUMN_COUNT,
 };
 use crate::error::Result;
 use crate::sql::{bulk_params, params, Backend};
@@ -388,28 +388,9 @@ async fn resolve_tracks(
     items: &[&PlayedItem],
     now_ms: i64,
 ) -> Result<Vec<Id>> {
-    struct Want<'a> {
-        spotify_id: Option<&'a str>,
-        name: &'a str,
-        artist: &'a str,
-        album: Option<&'a str>,
-    }
-    let wants: Vec<Want> = items
+    let wants: Vec<WantedTrack> = items
         .iter()
-        .map(|item| match item {
-            PlayedItem::Track {
-                spotify_id,
-                name,
-                artist,
-                album,
-            } => Want {
-                spotify_id: spotify_id.as_deref(),
-                name,
-                artist,
-                album: album.as_deref(),
-            },
-            PlayedItem::Episode { .. } => unreachable!("tracks only"),
-        })
+        .map(|item| item.as_track().expect("tracks only"))
         .collect();
     let mut ids: Vec<Option<Id>> = vec![None; wants.len()];
 
@@ -433,7 +414,7 @@ async fn resolve_tracks(
     }
     let artist_names: Vec<&str> = open.iter().map(|&i| wants[i].artist).collect();
     let artists = artists_by_name(tx, backend, &artist_names, now_ms).await?;
-    let artist_of = |w: &Want| artists[&name_key(w.artist)].clone();
+    let artist_of = |w: &WantedTrack| artists[&name_key(w.artist)].clone();
     let pairs: Vec<(Id, String)> = open
         .iter()
         .map(|&i| (artist_of(&wants[i]), name_key(wants[i].name)))

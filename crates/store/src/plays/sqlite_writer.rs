@@ -33,7 +33,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
 
 use super::{
-    opt_flag, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem, Precision, PLAY_COLUMNS,
+    opt_flag, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem, Precision, WantedTrack,
+    PLAY_COLUMNS,
 };
 use crate::error::{Result, StoreError};
 
@@ -222,18 +223,8 @@ impl PlayWriter for SqliteWriter {
             let refs = items
                 .iter()
                 .map(|item| match item {
-                    PlayedItem::Track {
-                        spotify_id,
-                        name,
-                        artist,
-                        album,
-                    } => {
-                        let track = Track {
-                            spotify_id: spotify_id.as_deref(),
-                            name,
-                            artist,
-                            album: album.as_deref(),
-                        };
+                    PlayedItem::Track { .. } => {
+                        let track = item.as_track().expect("a track");
                         resolve_track(session, &track, now_ms, &mut grown).map(ItemRef::Track)
                     }
                     PlayedItem::Episode {
@@ -402,20 +393,12 @@ impl<'a> BoundTexts<'a> {
     }
 }
 
-/// A track to find or create.
-struct Track<'a> {
-    spotify_id: Option<&'a str>,
-    name: &'a str,
-    artist: &'a str,
-    album: Option<&'a str>,
-}
-
 /// Finds a track by Spotify id, then by first artist and title (preferring one without a
 /// Spotify id, which then takes this one), or creates it with its artist and album (a track
 /// without an album is its own single). Albums that gained a track are added to `grown`.
 fn resolve_track(
     session: &mut Session,
-    track: &Track,
+    track: &WantedTrack,
     now_ms: i64,
     grown: &mut Vec<Id>,
 ) -> rusqlite::Result<Id> {
