@@ -127,7 +127,8 @@ impl SqliteWriters {
     }
 }
 
-/// A new connection with the settings of the store's own (`sql::sqlite_pool`).
+/// A new connection to write plays (or checkpoint) with: the store's settings
+/// (`sql::sqlite_pool`) but for the two the module documentation gives.
 fn connect(path: &std::path::Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     // Every statement a writer runs stays prepared.
