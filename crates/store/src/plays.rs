@@ -120,7 +120,8 @@ pub enum ItemRef {
 /// One play to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPlay {
-    /// Hash of the play's deduplication key: a second play with the same hash is a duplicate.
+    /// Code of the play's deduplication key (medley-imports `dedup_code`): a second play of
+    /// the same user with the same code is a duplicate.
     pub dedup: i64,
     /// Hash of the normalized (creator, title), for matching copies of different precision.
     pub name_hash: i64,

@@ -969,7 +969,7 @@ async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
     assert_eq!(
         w.insert(plays.to_vec()).await.unwrap(),
         2,
-        "one dedup hash, one play"
+        "one dedup code, one play"
     );
     assert!(w.has_coarse_plays(1_900_000, 2_100_000).await.unwrap());
     assert!(!w.has_coarse_plays(0, 1_500_000).await.unwrap());
@@ -1011,7 +1011,7 @@ async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
         "per user"
     );
 
-    // The same dedup hash for another user is another play; deletions change the version.
+    // The same dedup code for another user is another play; deletions change the version.
     let mut w = store.play_writer(&ben, None).await.unwrap();
     assert_eq!(w.insert(plays[..1].to_vec()).await.unwrap(), 1);
     w.commit().await.unwrap();
