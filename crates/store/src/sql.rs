@@ -5,7 +5,9 @@
 //!
 //! SQLite gets two pools: many readers, and a single writer connection so that writers queue
 //! in the process instead of failing with `SQLITE_BUSY`. WAL mode lets reads proceed during a
-//! write. PostgreSQL uses one pool and row locks.
+//! write. Plays are written on a connection of their own (`plays::sqlite_writer`), which holds
+//! the writer connection while it writes, so the queue stays one. PostgreSQL uses one pool and
+//! row locks.
 
 use std::path::Path;
 use std::time::Duration;
