@@ -46,19 +46,18 @@ INSERT INTO plays_by_listener (seq, listener, dedup, name_hash, precision, start
     ms_played, measured, kind, track_id, episode_id, source, platform, country, reason_start,
     reason_end, shuffle, skipped, offline, offline_at, import_id)
 SELECT p.seq, l.no,
-    ((CASE WHEN s.second >= 0 THEN s.second / 16 ELSE -((15 - s.second) / 16) END) << 32)
+    ((CASE WHEN p.second >= 0 THEN p.second / 16 ELSE -((15 - p.second) / 16) END) << 32)
         | (p.dedup & 4294967295),
     p.name_hash, p.precision, p.started_at, p.ended_at, p.ms_played, p.measured, p.kind,
     p.track_id, p.episode_id, p.source, p.platform, p.country, p.reason_start, p.reason_end,
     p.shuffle, p.skipped, p.offline, p.offline_at, p.import_id
-FROM plays p
-JOIN listeners l ON l.user_id = p.user_id
-JOIN (
-    SELECT seq,
+FROM (
+    SELECT *,
         CASE WHEN ended_at + 500 >= 0 THEN (ended_at + 500) / 1000
              ELSE -((999 - (ended_at + 500)) / 1000) END AS second
     FROM plays
-) s ON s.seq = p.seq
+) p
+JOIN listeners l ON l.user_id = p.user_id
 ORDER BY p.seq;
 
 DROP TABLE plays;

@@ -11,8 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use super::{
-    opt_flag, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem, Precision, WantedTrack,
-    LOOKUP_CHUNK, PLAY_COLUMNS, PLAY_COLUMN_COUNT,
+    insert_plays_sql, opt_flag, statements, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem,
+    Precision, WantedTrack, LOOKUP_CHUNK, PLAY_COLUMN_COUNT,
 };
 use crate::error::Result;
 use crate::sql::{bulk_params, params, Backend};
@@ -28,11 +28,11 @@ pub(super) async fn open(
     import_id: Option<&str>,
 ) -> Result<Box<dyn PlayWriter>> {
     let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO listeners (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING")
+    sqlx::query(statements::NEW_LISTENER)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    let listener: i64 = sqlx::query_scalar("SELECT no FROM listeners WHERE user_id = $1")
+    let listener: i64 = sqlx::query_scalar(statements::LISTENER_NO)
         .bind(user_id)
         .fetch_one(&mut *tx)
         .await?;
@@ -88,17 +88,7 @@ impl PlayWriter for SqlPlayWriter {
     async fn insert(&mut self, plays: Vec<NewPlay>) -> Result<u64> {
         let mut inserted = 0;
         for chunk in plays.chunks(MAX_BINDS / PLAY_COLUMN_COUNT) {
-            let rows = (0..chunk.len())
-                .map(|r| {
-                    let first = r * PLAY_COLUMN_COUNT + 1;
-                    format!("({})", bulk_params(self.backend, first, PLAY_COLUMN_COUNT))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO plays ({PLAY_COLUMNS}) VALUES {rows} \
-                 ON CONFLICT (listener, dedup) DO NOTHING"
-            );
+            let sql = insert_plays_sql(self.backend, chunk.len());
             let mut q = sqlx::query(&sql);
             for p in chunk {
                 let (track_id, episode_id) = p.item_columns();
@@ -131,37 +121,29 @@ impl PlayWriter for SqlPlayWriter {
     }
 
     async fn last_seq(&mut self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM plays WHERE listener = $1")
-                .bind(self.listener)
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(statements::LAST_SEQ)
+            .bind(self.listener)
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     async fn has_coarse_plays(&mut self, from_ms: i64, to_ms: i64) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM plays WHERE listener = $1 AND precision > 0 \
-             AND ended_at >= $2 AND ended_at <= $3 LIMIT 1",
-        )
-        .bind(self.listener)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let found: Option<i64> = sqlx::query_scalar(statements::COARSE_PLAY)
+            .bind(self.listener)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         Ok(found.is_some())
     }
 
     async fn stamps(&mut self, from_ms: i64, to_ms: i64) -> Result<Vec<PlayStamp>> {
-        let rows = sqlx::query(
-            "SELECT seq, name_hash, precision, started_at, ended_at FROM plays \
-             WHERE listener = $1 AND ended_at >= $2 AND ended_at <= $3",
-        )
-        .bind(self.listener)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows = sqlx::query(statements::STAMPS)
+            .bind(self.listener)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(&mut *self.tx)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(PlayStamp {
@@ -179,13 +161,10 @@ impl PlayWriter for SqlPlayWriter {
         if seqs.is_empty() {
             return Ok(());
         }
-        sqlx::query(
-            "INSERT INTO play_versions (user_id, deletions) VALUES ($1, 1) \
-             ON CONFLICT (user_id) DO UPDATE SET deletions = play_versions.deletions + 1",
-        )
-        .bind(self.user_id.as_str())
-        .execute(&mut *self.tx)
-        .await?;
+        sqlx::query(statements::COUNT_DELETION)
+            .bind(self.user_id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
         for chunk in seqs.chunks(LOOKUP_CHUNK) {
             let sql = format!(
                 "DELETE FROM plays WHERE listener = $1 AND seq IN ({})",

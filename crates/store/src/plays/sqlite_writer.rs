@@ -32,10 +32,11 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
 
 use super::{
-    opt_flag, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem, Precision, WantedTrack,
-    PLAY_COLUMNS,
+    insert_plays_sql, opt_flag, statements, ItemRef, NewPlay, PlayStamp, PlayWriter, PlayedItem,
+    Precision, WantedTrack, PLAY_COLUMN_COUNT,
 };
 use crate::error::{Result, StoreError};
+use crate::sql::Backend;
 
 /// Opens native writers on one SQLite file, keeping the last connection for the next writer.
 #[derive(Clone)]
@@ -140,11 +141,9 @@ fn connect(path: &std::path::Path) -> rusqlite::Result<Connection> {
 }
 
 fn listener_of(conn: &Connection, user_id: &str) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO listeners (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
-    )?
-    .execute([user_id])?;
-    conn.prepare_cached("SELECT no FROM listeners WHERE user_id = $1")?
+    conn.prepare_cached(statements::NEW_LISTENER)?
+        .execute([user_id])?;
+    conn.prepare_cached(statements::LISTENER_NO)?
         .query_row([user_id], |r| r.get(0))
 }
 
@@ -276,7 +275,7 @@ impl PlayWriter for SqliteWriter {
     async fn last_seq(&mut self) -> Result<i64> {
         self.with(|cx| {
             cx.conn
-                .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM plays WHERE listener = $1")?
+                .prepare_cached(statements::LAST_SEQ)?
                 .query_row([cx.listener], |r| r.get(0))
         })
         .await
@@ -285,10 +284,7 @@ impl PlayWriter for SqliteWriter {
     async fn has_coarse_plays(&mut self, from_ms: i64, to_ms: i64) -> Result<bool> {
         self.with(move |cx| {
             cx.conn
-                .prepare_cached(
-                    "SELECT 1 FROM plays WHERE listener = $1 AND precision > 0 \
-                 AND ended_at >= $2 AND ended_at <= $3 LIMIT 1",
-                )?
+                .prepare_cached(statements::COARSE_PLAY)?
                 .exists(params![cx.listener, from_ms, to_ms])
         })
         .await
@@ -296,10 +292,7 @@ impl PlayWriter for SqliteWriter {
 
     async fn stamps(&mut self, from_ms: i64, to_ms: i64) -> Result<Vec<PlayStamp>> {
         self.with(move |cx| {
-            let mut statement = cx.conn.prepare_cached(
-                "SELECT seq, name_hash, precision, started_at, ended_at FROM plays \
-                 WHERE listener = $1 AND ended_at >= $2 AND ended_at <= $3",
-            )?;
+            let mut statement = cx.conn.prepare_cached(statements::STAMPS)?;
             let rows = statement.query_map(params![cx.listener, from_ms, to_ms], |r| {
                 Ok(PlayStamp {
                     seq: r.get(0)?,
@@ -321,10 +314,7 @@ impl PlayWriter for SqliteWriter {
         let seqs = seqs.to_vec();
         self.with(move |cx| {
             cx.conn
-                .prepare_cached(
-                    "INSERT INTO play_versions (user_id, deletions) VALUES ($1, 1) \
-                 ON CONFLICT (user_id) DO UPDATE SET deletions = play_versions.deletions + 1",
-                )?
+                .prepare_cached(statements::COUNT_DELETION)?
                 .execute([&cx.user_id])?;
             let mut statement = cx
                 .conn
@@ -354,7 +344,6 @@ impl PlayWriter for SqliteWriter {
 /// index) once per execution, so rows written 16 to 64 at a time cost a fifth less than one by
 /// one (no difference between 16, 32 and 64 beyond the machine's noise).
 const ROWS_PER_INSERT: usize = 32;
-const PLAY_PARAMETERS: usize = 21;
 
 /// An `INSERT` of a number of plays at a time. Text is bound only when it differs from what
 /// its parameter held at the last execution (SQLite keeps bindings from one to the next): most
@@ -373,24 +362,20 @@ impl<'c, 'p> PlayInsert<'c, 'p> {
         listener: i64,
         import_id: Option<&str>,
     ) -> rusqlite::Result<PlayInsert<'c, 'p>> {
-        let row = format!("({})", ["?"; PLAY_PARAMETERS].join(", "));
-        let mut statement = conn.prepare_cached(&format!(
-            "INSERT INTO plays ({PLAY_COLUMNS}) VALUES {} ON CONFLICT (listener, dedup) DO NOTHING",
-            vec![row; rows].join(", ")
-        ))?;
-        for base in (0..rows).map(|slot| slot * PLAY_PARAMETERS) {
+        let mut statement = conn.prepare_cached(&insert_plays_sql(Backend::Sqlite, rows))?;
+        for base in (0..rows).map(|slot| slot * PLAY_COLUMN_COUNT) {
             statement.raw_bind_parameter(base + 1, listener)?;
-            statement.raw_bind_parameter(base + 21, import_id)?;
+            statement.raw_bind_parameter(base + PLAY_COLUMN_COUNT, import_id)?;
         }
         Ok(PlayInsert {
             statement,
-            texts: vec![None; rows * PLAY_PARAMETERS + 1],
+            texts: vec![None; rows * PLAY_COLUMN_COUNT + 1],
         })
     }
 
     /// Binds `p` to the parameters of row `slot`.
     fn bind(&mut self, slot: usize, p: &'p NewPlay) -> rusqlite::Result<()> {
-        let base = slot * PLAY_PARAMETERS;
+        let base = slot * PLAY_COLUMN_COUNT;
         let (track_id, episode_id) = p.item_columns();
         let statement = &mut self.statement;
         statement.raw_bind_parameter(base + 2, p.dedup)?;
