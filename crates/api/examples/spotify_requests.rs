@@ -12,11 +12,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use medley_api::sealing::Sealer;
-use medley_api::service::spotify::{watch, Spotify, SpotifyConfig};
-use medley_api::service::{compositions, worker};
-use medley_api::state::now_ms;
 use medley_api::{ApiConfig, AppState};
+use medley_app::now_ms;
+use medley_app::sealing::Sealer;
+use medley_app::spotify::{watch, Spotify, SpotifyConfig};
+use medley_app::{compositions, worker};
 use medley_compose::{Composite, Mode, Options, Source};
 use medley_events::Bus;
 use medley_search::SearchIndex;
@@ -37,7 +37,7 @@ async fn count(control: &Control) -> anyhow::Result<u64> {
 
 /// Runs queued work until none is left.
 async fn drain(state: &AppState) -> anyhow::Result<()> {
-    while worker::work_once(state, now_ms())
+    while worker::work_once(&state.app, now_ms(), &Default::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         > 0
@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?,
     );
-    state.spotify = Some(spotify.clone());
+    state.app.spotify = Some(spotify.clone());
     let user = store
         .create_user(NewUser {
             id: medley_domain::new_id(),
@@ -150,12 +150,12 @@ async fn main() -> anyhow::Result<()> {
                 ..Options::default()
             },
         };
-        compositions::configure(&state, &user, &mirror, &composite)
+        compositions::configure(&state.app, &user, &mirror, &composite)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     // The first sweep learns every snapshot and has each composite read its source again.
-    watch::watch(&state, &connection.id)
+    watch::watch(&state.app, &connection.id)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     drain(&state).await?;
@@ -172,7 +172,7 @@ async fn main() -> anyhow::Result<()> {
     for cycle in 0..cycles {
         // An unchanged world: one sweep.
         let before = count(&control).await?;
-        let seen = watch::watch(&state, &connection.id)
+        let seen = watch::watch(&state.app, &connection.id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         drain(&state).await?;
@@ -187,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
             control.add_items(s, &new).await?;
         }
         let before = count(&control).await?;
-        watch::watch(&state, &connection.id)
+        watch::watch(&state.app, &connection.id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         drain(&state).await?;
@@ -203,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
             .await?
             .expect("the connection");
         let session = spotify
-            .session(&state.store, &connection)
+            .session(&state.app.store, &connection)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let new: Vec<String> = fresh_tracks.by_ref().take(5).collect();
@@ -224,7 +224,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let naive = count(&control).await? - before;
         // Medley's share of the naive pass's change, so the two worlds stay alike.
-        watch::watch(&state, &connection.id)
+        watch::watch(&state.app, &connection.id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         drain(&state).await?;

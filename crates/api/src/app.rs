@@ -8,6 +8,7 @@ use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use axum::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -21,7 +22,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routes;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 
 /// The whole HTTP application.
 pub fn router(mut state: AppState) -> Router {
@@ -65,22 +66,15 @@ pub fn router(mut state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then finishes requests in flight. The workers (composites
-/// following their sources; scheduled syncs and the work queue) run alongside and stop with it.
+/// Serves until `shutdown` completes, then finishes requests in flight. The worker (scheduled
+/// syncs, composites following their sources, imports: the work queue) runs alongside; after
+/// the last request it finishes the work under way and gives back what it had not started.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
-    match state
-        .store
-        .fail_stale_imports(
-            now_ms() - crate::service::imports::STALE_AFTER.as_millis() as i64,
-            now_ms(),
-        )
-        .await
-    {
+    match medley_app::imports::fail_interrupted(&state.app).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
             imports = n,
@@ -88,10 +82,12 @@ pub async fn serve(
         ),
         Err(e) => tracing::error!(error = %e, "checking for interrupted imports failed"),
     }
-    let workers = [
-        tokio::spawn(crate::service::compositions::follow_sources(state.clone())),
-        tokio::spawn(crate::service::worker::run_workers(state.clone())),
-    ];
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn(medley_app::worker::run_workers(
+        state.app.clone(),
+        stop.clone(),
+    ));
+    // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
     let app = NormalizePath::trim_trailing_slash(router(state));
     let served = axum::serve(
         listener,
@@ -99,8 +95,9 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    for worker in workers {
-        worker.abort();
+    stop.cancel();
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "the worker ended abnormally");
     }
     served
 }

@@ -5,6 +5,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use medley_app::AppError;
 use medley_domain::edit::EditError;
 use medley_store::StoreError;
 use serde::Serialize;
@@ -108,40 +109,38 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
+/// The one mapping from what went wrong in the use cases to an HTTP status.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
         match e {
-            StoreError::NotFound => ApiError::not_found("the object"),
-            StoreError::Conflict(msg) => ApiError::Conflict(msg),
-            e @ StoreError::StaleSnapshot { .. } => ApiError::Conflict(e.to_string()),
-            StoreError::Edit(e) => e.into(),
-            other => ApiError::Internal(anyhow::Error::new(other)),
+            AppError::Invalid(m) => ApiError::BadRequest(m),
+            AppError::Unauthorized(m) => ApiError::Unauthorized(m),
+            AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::Conflict(m) | AppError::Stale(m) => ApiError::Conflict(m),
+            AppError::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            AppError::UnsupportedFormat(m) => ApiError::UnsupportedMediaType(m),
+            AppError::Unprocessable(m) => ApiError::Unprocessable(m),
+            AppError::Unavailable(m) => ApiError::Unavailable(m),
+            AppError::Internal(e) => ApiError::Internal(e),
         }
     }
 }
 
-impl From<EditError> for ApiError {
-    fn from(e: EditError) -> ApiError {
-        match e {
-            EditError::Full { .. } => ApiError::Forbidden(e.to_string()),
-            EditError::Mismatch { .. } => ApiError::Conflict(e.to_string()),
-            _ => ApiError::BadRequest(e.to_string()),
-        }
-    }
-}
-
-/// Validation errors of the domain are the user's to fix: 400 with the rule in words.
-macro_rules! bad_request_from {
+/// Storage and domain errors met in a handler mean what they mean to the use cases.
+macro_rules! through_app {
     ($($t:ty),* $(,)?) => {$(
         impl From<$t> for ApiError {
             fn from(e: $t) -> ApiError {
-                ApiError::BadRequest(e.to_string())
+                AppError::from(e).into()
             }
         }
     )*};
 }
 
-bad_request_from!(
+through_app!(
+    StoreError,
+    EditError,
     medley_domain::paging::PageError,
     medley_domain::playlist::DetailsError,
     medley_domain::user::CredentialError,

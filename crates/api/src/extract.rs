@@ -7,8 +7,9 @@ use axum::http::request::Parts;
 use medley_domain::user::User;
 
 use crate::error::ApiError;
-use crate::service::accounts::hash_token;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::accounts::hash_token;
+use medley_app::now_ms;
 
 /// JSON body; malformed or mistyped bodies become precise 400s.
 #[derive(FromRequest)]
@@ -65,11 +66,12 @@ impl FromRequestParts<AppState> for Auth {
             )
         })?;
         let token_hash = hash_token(token);
-        if let Some(user) = state.caches.token(&token_hash) {
+        if let Some(user) = state.app.caches.token(&token_hash) {
             return Ok(Auth { user, token_hash });
         }
-        let seen = state.caches.token_generation();
+        let seen = state.app.caches.token_generation();
         let user = state
+            .app
             .store
             .user_for_token(&token_hash, now_ms())
             .await?
@@ -77,6 +79,7 @@ impl FromRequestParts<AppState> for Auth {
                 ApiError::Unauthorized("the access token is invalid, expired or revoked".into())
             })?;
         state
+            .app
             .caches
             .remember_token(seen, token_hash.clone(), user.clone());
         Ok(Auth { user, token_hash })

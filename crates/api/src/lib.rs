@@ -2,17 +2,17 @@
 //!
 //! Layout:
 //! - [`app`]: the router with its middleware, and `serve(listener, state, shutdown)`.
-//! - [`routes`]: thin handlers, one file per area (accounts, catalog, search, playlists, items,
-//!   library, ops).
-//! - [`service`]: what handlers and the CLI call: authorization, validation, storage, events.
+//! - [`routes`]: thin handlers, one file per area: extract, call the use case in `medley-app`
+//!   (which authorizes), render.
 //! - [`objects`]: the JSON objects in Spotify's shapes.
-//! - [`error`]: the one error type at the edge, rendered as problem+json.
+//! - [`error`]: the one error type at the edge, rendered as problem+json, and the one mapping
+//!   from the application's errors to statuses.
 //! - [`extract`]: extractors that turn rejections into precise 4xx answers, and bearer auth.
-//! - [`cache`]: the hot-item caches (tokens, playlist metadata, rendered tracks and pages).
-//! - [`sealing`]: secrets at rest (OAuth tokens), sealed with a key kept outside the database.
+//! - [`cache`]: rendered pages of playlist items.
 //! - [`openapi`], [`metrics`], [`state`].
 //!
-//! Must not import: the binary's configuration or CLI (it receives an [`ApiConfig`]).
+//! Must not import: the binary's configuration or CLI (it receives an [`ApiConfig`]). Use cases,
+//! scheduling and background work belong in `medley-app`, not here.
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -23,8 +23,6 @@ pub mod metrics;
 pub mod objects;
 pub mod openapi;
 pub mod routes;
-pub mod sealing;
-pub mod service;
 pub mod state;
 
 pub use app::{router, serve};

@@ -168,10 +168,10 @@ pub struct PlaylistTrack {
     pub is_local: bool,
     /// The track (Spotify's current field).
     #[schema(value_type = TrackObject)]
-    pub item: crate::cache::TrackJson,
+    pub item: medley_app::cache::TrackJson,
     /// The same track under the deprecated field older clients read.
     #[schema(value_type = TrackObject)]
-    pub track: crate::cache::TrackJson,
+    pub track: medley_app::cache::TrackJson,
     /// Medley, on composite playlists: where the item came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -240,7 +240,7 @@ pub struct SnapshotId {
 pub struct SavedTrack {
     pub added_at: String,
     #[schema(value_type = TrackObject)]
-    pub track: crate::cache::TrackJson,
+    pub track: medley_app::cache::TrackJson,
 }
 
 /// Builds API objects; holds the public base URL (no trailing slash).
@@ -258,11 +258,7 @@ fn spotify_url(kind: &str, id: &Option<String>) -> ExternalUrls {
 }
 
 /// Unix milliseconds as Spotify's timestamps (`2024-05-01T12:00:00Z`).
-pub fn timestamp(ms: i64) -> String {
-    jiff::Timestamp::from_second(ms.div_euclid(1000))
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
+pub use medley_app::clock::timestamp;
 
 impl Render {
     pub fn href(&self, path: &str) -> String {

@@ -1,19 +1,23 @@
-//! What every handler can reach: storage, the event bus, the search index, settings.
+//! What every handler can reach: the application layer, the HTTP settings, rendering.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use medley_app::cache::TrackJson;
+use medley_app::{App, AppConfig};
+use medley_domain::Id;
 use medley_events::Bus;
 use medley_imports::ZipLimits;
 use medley_search::SearchIndex;
 use medley_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::cache::Caches;
+use crate::cache::Pages;
+use crate::error::ApiResult;
 use crate::objects::Render;
 
-/// Settings of the HTTP API.
+/// Settings of the HTTP API (and, through [`ApiConfig::app`], of the use cases behind it).
 #[derive(Clone, Debug)]
 pub struct ApiConfig {
     /// Base URL clients reach this server at, without a trailing slash (for `href`, `next`).
@@ -38,16 +42,31 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
+        let app = AppConfig::default();
         ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
-            registration_open: true,
-            max_playlist_items: medley_domain::playlist::DEFAULT_MAX_ITEMS,
+            registration_open: app.registration_open,
+            max_playlist_items: app.max_playlist_items,
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            session_ttl: Duration::from_secs(30 * 24 * 3600),
-            spool_dir: std::env::temp_dir().join("medley-uploads"),
-            import_max_bytes: 4 * 1024 * 1024 * 1024,
-            zip_limits: ZipLimits::default(),
+            session_ttl: app.session_ttl,
+            spool_dir: app.spool_dir,
+            import_max_bytes: app.import_max_bytes,
+            zip_limits: app.zip_limits,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// The settings of the use cases.
+    pub fn app(&self) -> AppConfig {
+        AppConfig {
+            registration_open: self.registration_open,
+            max_playlist_items: self.max_playlist_items,
+            session_ttl: self.session_ttl,
+            spool_dir: self.spool_dir.clone(),
+            import_max_bytes: self.import_max_bytes,
+            zip_limits: self.zip_limits,
         }
     }
 }
@@ -55,66 +74,44 @@ impl Default for ApiConfig {
 /// Shared by every request; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub bus: Bus,
-    pub search: Arc<SearchIndex>,
+    /// The use cases, and what they reach (storage, bus, search, caches).
+    pub app: App,
     pub config: Arc<ApiConfig>,
     pub render: Render,
     pub metrics: Option<PrometheusHandle>,
-    pub caches: Arc<Caches>,
-    /// Wakes the queue worker when work is queued (it also looks on its own every second).
-    pub wake_worker: Arc<tokio::sync::Notify>,
-    /// This process's name when it leases queued work.
-    pub node_id: String,
-    /// Imports running at once on this node (each uses a core to parse).
-    pub import_slots: Arc<tokio::sync::Semaphore>,
-    /// Users' listening histories kept in memory for statistics.
-    pub histories: Arc<crate::service::stats::Histories>,
-    /// Spotify, when an app is configured (`MEDLEY_SPOTIFY_CLIENT_ID`).
-    pub spotify: Option<Arc<crate::service::spotify::Spotify>>,
+    /// Rendered pages of playlist items.
+    pub pages: Arc<Pages>,
 }
 
 impl AppState {
-    /// Spotify, or the answer to give when no app is configured.
-    pub fn spotify(&self) -> crate::error::ApiResult<&Arc<crate::service::spotify::Spotify>> {
-        self.spotify.as_ref().ok_or_else(|| {
-            crate::error::ApiError::Unavailable(
-                "Spotify is not configured on this server: its operator must set \
-                 MEDLEY_SPOTIFY_CLIENT_ID (see the README)"
-                    .into(),
-            )
-        })
-    }
-
     pub fn new(
         store: Arc<dyn Store>,
         bus: Bus,
         search: Arc<SearchIndex>,
         config: ApiConfig,
     ) -> AppState {
+        AppState::over(App::new(store, bus, search, config.app()), config)
+    }
+
+    /// The HTTP API over an application already built (with Spotify, say).
+    pub fn over(app: App, config: ApiConfig) -> AppState {
         let render = Render {
             base: config.public_url.trim_end_matches('/').to_owned(),
         };
         AppState {
-            store,
-            bus,
-            search,
+            app,
             config: Arc::new(config),
             render,
             metrics: None,
-            caches: Arc::default(),
-            wake_worker: Arc::default(),
-            node_id: medley_domain::new_id(),
-            import_slots: Arc::new(tokio::sync::Semaphore::new(1)),
-            histories: Arc::default(),
-            spotify: None,
+            pages: Arc::default(),
         }
     }
-}
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    /// Track objects for `ids` in Spotify's shape, in order, `None` where a track is unknown.
+    pub async fn track_objects(&self, ids: &[Id]) -> ApiResult<Vec<Option<TrackJson>>> {
+        let render = |t: &medley_domain::catalog::Track| {
+            serde_json::value::to_raw_value(&self.render.track(t))
+        };
+        Ok(medley_app::catalog::track_objects(&self.app, ids, render).await?)
+    }
 }

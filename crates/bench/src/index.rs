@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use medley_api::service::catalog::rebuild_search_index;
+use medley_app::catalog::rebuild_search_index;
 use medley_search::{Kind, SearchIndex};
 use medley_store::SqlStore;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use medley_api::service::accounts::{create_user, issue_token};
+use medley_app::accounts::{create_user, issue_token};
 use medley_domain::catalog::NewTrack;
 use medley_domain::new_id;
 use medley_events::Bus;
@@ -44,7 +44,7 @@ pub struct Args {
 }
 
 fn now_ms() -> i64 {
-    medley_api::state::now_ms()
+    medley_app::now_ms()
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {

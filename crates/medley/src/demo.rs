@@ -2,15 +2,15 @@
 //! random and printed when the users are created.
 
 use anyhow::anyhow;
-use medley_api::service::accounts;
-use medley_api::AppState;
+use medley_app::accounts;
+use medley_app::App;
 use medley_domain::new_id;
 use medley_store::{ItemsEdit, NewPlaylist};
 use rand::distributions::{Alphanumeric, DistString};
 
-pub async fn fill(state: &AppState) -> anyhow::Result<()> {
+pub async fn fill(state: &App) -> anyhow::Result<()> {
     let store = state.store.as_ref();
-    let now = medley_api::state::now_ms();
+    let now = medley_app::now_ms();
     let track_ids = if store.track_count().await? == 0 {
         let tracks = medley_demo::chinook();
         let ids = store.upsert_tracks(&tracks, now).await?;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use medley_api::service::catalog::rebuild_search_index;
 use medley_api::{ApiConfig, AppState};
+use medley_app::catalog::rebuild_search_index;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::Store;
@@ -51,10 +51,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let mut state = state_for(public_url.clone());
-    state.spotify = crate::commands::spotify(&config, &public_url)?;
+    state.app.spotify = crate::commands::spotify(&config, &public_url)?;
+    state.app.node_id = node_id(&config.data_dir)?;
 
     if with_demo {
-        demo::fill(&state).await?;
+        demo::fill(&state.app).await?;
     }
     let started = Instant::now();
     let indexed = rebuild_search_index(store.as_ref(), &search)
@@ -79,6 +80,23 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     tracing::info!("stopped accepting requests; closing the database");
     sql.close().await;
     Ok(())
+}
+
+/// This node's lasting name, kept in `<data-dir>/node-id` (made on first start).
+fn node_id(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("reading the node's name from {}", path.display()))
+        }
+        _ => {
+            let id = medley_domain::new_id();
+            std::fs::write(&path, &id)
+                .with_context(|| format!("writing the node's name to {}", path.display()))?;
+            Ok(id)
+        }
+    }
 }
 
 /// A future that completes on ctrl-c or SIGTERM. The handlers are installed when this is

@@ -9,6 +9,7 @@ use medley_domain::Id;
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
+use crate::jobs::queue_dependents;
 use crate::playlists::{
     apply_edit, begin_change, finish_change, load_playlist, EditOutcome, ItemsEdit,
 };
@@ -378,6 +379,7 @@ impl CompositeStore for SqlStore {
                 added.extend(a);
             }
             finish_change(&mut tx, w.playlist_id, version, len, w.now_ms).await?;
+            queue_dependents(&mut tx, w.playlist_id, false, w.now_ms).await?;
             let playlist = load_playlist(&mut tx, w.playlist_id).await?;
             outcome = Some(EditOutcome {
                 playlist,

@@ -59,8 +59,8 @@ pub trait ImportStore: Send + Sync {
     async fn import(&self, user_id: &str, id: &str) -> Result<Option<StoredImport>>;
     /// The user's imports, newest first.
     async fn imports(&self, user_id: &str, limit: i64, offset: i64) -> Result<Vec<StoredImport>>;
-    /// Marks imports still `running` without progress since `stale_before_ms` as failed (their
-    /// node stopped); returns how many.
+    /// Marks imports still `running` without progress since `stale_before_ms`, and not queued
+    /// to run again, as failed (their node stopped); returns how many.
     async fn fail_stale_imports(&self, stale_before_ms: i64, now_ms: i64) -> Result<u64>;
 }
 
@@ -180,7 +180,8 @@ impl ImportStore for SqlStore {
             "UPDATE imports SET status = 'failed', finished_at = $2, updated_at = $2, \
              error = 'the server stopped during this import; files finished before it are \
              kept, upload the export again to import the rest (nothing is counted twice)' \
-             WHERE status = 'running' AND updated_at < $1",
+             WHERE status = 'running' AND updated_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM work_queue WHERE kind = 'import' AND subject = imports.id)",
         )
         .bind(stale_before_ms)
         .bind(now_ms)

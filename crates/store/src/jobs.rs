@@ -9,10 +9,61 @@ use async_trait::async_trait;
 use medley_compose::Ledger;
 use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
 use crate::sql::{flag, Backend, SqlStore};
+
+/// Queue kind of a composite resync. The store queues it itself, in the transaction of every
+/// change to a playlist a composite reads ([`queue_dependents`]); the application's worker runs
+/// it.
+pub const COMPOSITE_JOB: &str = "composite";
+
+/// Queues one job, or asks again for a pending one: its run time moves earlier if needed, and
+/// its generation is bumped so a run already under way does not count as doing it.
+const ENQUEUE: &str = "INSERT INTO work_queue (id, kind, subject, detail, run_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (kind, subject) DO UPDATE SET run_at = CASE WHEN excluded.run_at < work_queue.run_at \
+     THEN excluded.run_at ELSE work_queue.run_at END, generation = work_queue.generation + 1";
+
+/// Queues, inside the transaction that changes playlist `id`, a resync of every composite that
+/// reads it, and of `id` itself when `itself` (a person edited a composite: its sync learns the
+/// edit). The change and the work that follows it commit together, so neither a lagging
+/// listener nor a crash between the commit and a notice can lose it. Returns how many.
+pub(crate) async fn queue_dependents(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    itself: bool,
+    now_ms: i64,
+) -> Result<usize> {
+    let mut composites: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT playlist_id FROM composite_sources WHERE uri = $1")
+            .bind(format!("medley:playlist:{id}"))
+            .fetch_all(&mut **tx)
+            .await?;
+    if itself {
+        composites.extend(
+            sqlx::query_scalar::<_, String>(
+                "SELECT playlist_id FROM composites WHERE playlist_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?,
+        );
+    }
+    for composite in &composites {
+        sqlx::query(ENQUEUE)
+            .bind(new_id())
+            .bind(COMPOSITE_JOB)
+            .bind(composite)
+            .bind("")
+            .bind(now_ms)
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(composites.len())
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyncJob {
@@ -115,6 +166,14 @@ pub trait JobStore: Send + Sync {
     async fn complete(&self, job: &QueuedJob, node: &str) -> Result<()>;
     /// Gives a failed job back to the queue, due again at `run_at_ms`.
     async fn retry(&self, id: &str, node: &str, run_at_ms: i64, error: &str) -> Result<()>;
+    /// Extends `node`'s lease on a job it is still working on; `false` if it lost the lease.
+    async fn renew(&self, id: &str, node: &str, leased_until_ms: i64) -> Result<bool>;
+    /// Gives back a job `node` leased and did not start (it is stopping): due again at once,
+    /// the attempt not counted.
+    async fn release(&self, id: &str, node: &str) -> Result<()>;
+    /// Gives back every lease `node` holds: a node starting again under the same name knows
+    /// that its earlier process (killed, or crashed) is not working on them any more.
+    async fn release_all(&self, node: &str) -> Result<u64>;
     async fn queue_len(&self) -> Result<i64>;
 }
 
@@ -347,19 +406,15 @@ impl JobStore for SqlStore {
         run_at_ms: i64,
         now_ms: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO work_queue (id, kind, subject, detail, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (kind, subject) DO UPDATE SET run_at = CASE WHEN excluded.run_at < work_queue.run_at \
-             THEN excluded.run_at ELSE work_queue.run_at END, generation = work_queue.generation + 1",
-        )
-        .bind(new_id())
-        .bind(kind)
-        .bind(subject)
-        .bind(detail)
-        .bind(run_at_ms)
-        .bind(now_ms)
-        .execute(&self.write)
-        .await?;
+        sqlx::query(ENQUEUE)
+            .bind(new_id())
+            .bind(kind)
+            .bind(subject)
+            .bind(detail)
+            .bind(run_at_ms)
+            .bind(now_ms)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -431,6 +486,39 @@ impl JobStore for SqlStore {
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    async fn renew(&self, id: &str, node: &str, leased_until_ms: i64) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE work_queue SET leased_until = $1 WHERE id = $2 AND leased_by = $3")
+                .bind(leased_until_ms)
+                .bind(id)
+                .bind(node)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn release(&self, id: &str, node: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE work_queue SET leased_by = NULL, leased_until = NULL, attempts = attempts - 1 \
+             WHERE id = $1 AND leased_by = $2",
+        )
+        .bind(id)
+        .bind(node)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn release_all(&self, node: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE work_queue SET leased_by = NULL, leased_until = NULL WHERE leased_by = $1",
+        )
+        .bind(node)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn queue_len(&self) -> Result<i64> {

@@ -31,7 +31,7 @@ pub use connections::{
 };
 pub use error::{Result, StoreError};
 pub use imports::{ImportStore, StoredImport};
-pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun, PAUSED_FOR_RECONNECT};
+pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun, COMPOSITE_JOB, PAUSED_FOR_RECONNECT};
 pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use plays::{

@@ -11,8 +11,9 @@ use super::split_ids;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{PrivateUser, PublicUser};
-use crate::service::accounts;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::accounts;
+use medley_app::now_ms;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -57,15 +58,15 @@ pub async fn register(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> ApiResult<(StatusCode, axum::Json<PrivateUser>)> {
-    if !state.config.registration_open && state.store.user_count().await? > 0 {
+    if !state.config.registration_open && state.app.store.user_count().await? > 0 {
         return Err(ApiError::Forbidden(
             "registration is closed on this server: ask an administrator to run `medley user add`"
                 .into(),
         ));
     }
     let user = accounts::create_user(
-        state.store.as_ref(),
-        &state.bus,
+        state.app.store.as_ref(),
+        &state.app.bus,
         &body.username,
         &body.password,
     )
@@ -80,11 +81,18 @@ pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> ApiResult<(StatusCode, axum::Json<Session>)> {
-    let user = accounts::authenticate(state.store.as_ref(), &body.username, &body.password).await?;
+    let user =
+        accounts::authenticate(state.app.store.as_ref(), &body.username, &body.password).await?;
     let ttl = state.config.session_ttl;
-    let token =
-        accounts::issue_token(state.store.as_ref(), &user.id, "session", None, Some(ttl)).await?;
-    let followers = state.store.follower_count(&user.id).await?;
+    let token = accounts::issue_token(
+        state.app.store.as_ref(),
+        &user.id,
+        "session",
+        None,
+        Some(ttl),
+    )
+    .await?;
+    let followers = state.app.store.follower_count(&user.id).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Session {
@@ -99,15 +107,15 @@ pub async fn login(
 /// Log out: revoke the token this request carries.
 #[utoipa::path(delete, path = "/v1/sessions", tag = "accounts", responses((status = 204), (status = 401)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<StatusCode> {
-    state.store.revoke_token(&auth.token_hash).await?;
-    state.caches.forget_tokens();
+    state.app.store.revoke_token(&auth.token_hash).await?;
+    state.app.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The current user's profile (Spotify's `GET /me`).
 #[utoipa::path(get, path = "/v1/me", tag = "accounts", responses((status = 200, body = PrivateUser), (status = 401)), security(("bearer" = [])))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<PrivateUser>> {
-    let followers = state.store.follower_count(&auth.user.id).await?;
+    let followers = state.app.store.follower_count(&auth.user.id).await?;
     Ok(axum::Json(private(&state, &auth.user, followers)))
 }
 
@@ -127,20 +135,20 @@ pub async fn change_password(
     Json(body): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     accounts::authenticate(
-        state.store.as_ref(),
+        state.app.store.as_ref(),
         &auth.user.username,
         &body.current_password,
     )
     .await
     .map_err(|_| ApiError::Unauthorized("`current_password` is wrong".into()))?;
     accounts::set_password(
-        state.store.as_ref(),
+        state.app.store.as_ref(),
         &auth.user.id,
         &body.new_password,
         Some(&auth.token_hash),
     )
     .await?;
-    state.caches.forget_tokens();
+    state.app.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,11 +159,12 @@ pub async fn profile(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<PublicUser>> {
     let user = state
+        .app
         .store
         .user(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("user `{id}`")))?;
-    let followers = state.store.follower_count(&id).await?;
+    let followers = state.app.store.follower_count(&id).await?;
     Ok(axum::Json(state.render.user(&user, followers)))
 }
 
@@ -191,6 +200,7 @@ pub async fn follow(
         return Err(ApiError::BadRequest("you cannot follow yourself".into()));
     }
     state
+        .app
         .store
         .follow_users(&auth.user.id, &ids, now_ms())
         .await
@@ -212,7 +222,7 @@ pub async fn unfollow(
     Query(params): Query<FollowParams>,
 ) -> ApiResult<StatusCode> {
     let ids = follow_ids(&params)?;
-    state.store.unfollow_users(&auth.user.id, &ids).await?;
+    state.app.store.unfollow_users(&auth.user.id, &ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,6 +236,6 @@ pub async fn following_contains(
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     let ids = follow_ids(&params)?;
     Ok(axum::Json(
-        state.store.follows_users(&auth.user.id, &ids).await?,
+        state.app.store.follows_users(&auth.user.id, &ids).await?,
     ))
 }

@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::split_ids;
-use crate::cache::TrackJson;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{AlbumObject, ArtistObject, Paging, SimplifiedAlbum, TrackObject};
-use crate::service::catalog::{add_tracks, track_objects};
 use crate::state::AppState;
+use medley_app::cache::TrackJson;
+use medley_app::catalog::add_tracks;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,7 +54,7 @@ pub async fn track(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<TrackJson>> {
-    let found = track_objects(&state, std::slice::from_ref(&id)).await?;
+    let found = state.track_objects(std::slice::from_ref(&id)).await?;
     found
         .into_iter()
         .flatten()
@@ -71,7 +71,7 @@ pub async fn several_tracks(
 ) -> ApiResult<axum::Json<Tracks>> {
     let ids = split_ids(&p.ids, 50)?;
     Ok(axum::Json(Tracks {
-        tracks: track_objects(&state, &ids).await?,
+        tracks: state.track_objects(&ids).await?,
     }))
 }
 
@@ -82,10 +82,11 @@ async fn album_page(
     total: i64,
 ) -> ApiResult<Paging<TrackObject>> {
     let ids = state
+        .app
         .store
         .album_track_ids(id, page.limit, page.offset)
         .await?;
-    let tracks = state.store.tracks(&ids).await?;
+    let tracks = state.app.store.tracks(&ids).await?;
     let items = tracks.iter().map(|t| state.render.track(t)).collect();
     Ok(state
         .render
@@ -99,6 +100,7 @@ pub async fn album(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<AlbumObject>> {
     let album = state
+        .app
         .store
         .album(&id)
         .await?
@@ -126,6 +128,7 @@ pub async fn album_tracks(
 ) -> ApiResult<axum::Json<Paging<TrackObject>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     let album = state
+        .app
         .store
         .album(&id)
         .await?
@@ -142,6 +145,7 @@ pub async fn artist(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ArtistObject>> {
     let artist = state
+        .app
         .store
         .artist(&id)
         .await?
@@ -158,11 +162,13 @@ pub async fn artist_albums(
 ) -> ApiResult<axum::Json<Paging<SimplifiedAlbum>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     state
+        .app
         .store
         .artist(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("artist `{id}`")))?;
     let (albums, total) = state
+        .app
         .store
         .artist_albums(&id, page.limit, page.offset)
         .await?;
@@ -261,8 +267,8 @@ pub async fn add(
         ));
     }
     let inputs = parse_inputs(body)?;
-    let stored = add_tracks(&state, inputs.into_iter().map(NewTrack::from).collect()).await?;
+    let stored = add_tracks(&state.app, inputs.into_iter().map(NewTrack::from).collect()).await?;
     let ids: Vec<String> = stored.iter().map(|t| t.id.clone()).collect();
-    let tracks = track_objects(&state, &ids).await?;
+    let tracks = state.track_objects(&ids).await?;
     Ok((StatusCode::CREATED, axum::Json(Tracks { tracks })))
 }

@@ -9,13 +9,12 @@ use medley_compose::{Composite, Mode, Options, Report, Source};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::cache::TrackJson;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path};
-use crate::service::catalog::track_objects;
-use crate::service::compositions::{self, mode_name};
-use crate::service::playlists::{owned, resolve_tracks};
 use crate::state::AppState;
+use medley_app::cache::TrackJson;
+use medley_app::compositions::{self, mode_name};
+use medley_app::playlists::{owned, resolve_tracks};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -134,6 +133,7 @@ impl From<Report> for ReportView {
 
 async fn view(state: &AppState, id: &str) -> ApiResult<CompositionView> {
     let stored = state
+        .app
         .store
         .composite(id)
         .await?
@@ -175,7 +175,7 @@ pub async fn read(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<CompositionView>> {
-    owned(&state, &id, &auth.user).await?;
+    owned(&state.app, &id, &auth.user).await?;
     Ok(axum::Json(view(&state, &id).await?))
 }
 
@@ -194,7 +194,7 @@ pub async fn configure(
     Path(id): Path<String>,
     Json(body): Json<CompositionBody>,
 ) -> ApiResult<axum::Json<Configured>> {
-    let report = compositions::configure(&state, &auth.user, &id, &body.into()).await?;
+    let report = compositions::configure(&state.app, &auth.user, &id, &body.into()).await?;
     Ok(axum::Json(Configured {
         composition: view(&state, &id).await?,
         sync: report.into(),
@@ -208,14 +208,14 @@ pub async fn remove(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    owned(&state, &id, &auth.user).await?;
-    state.caches.forget_ledger(&id);
-    if !state.store.delete_composite(&id).await? {
+    owned(&state.app, &id, &auth.user).await?;
+    state.app.caches.forget_ledger(&id);
+    if !state.app.store.delete_composite(&id).await? {
         return Err(ApiError::NotFound(format!(
             "playlist `{id}` is not a composite"
         )));
     }
-    state.caches.forget_playlist(&id);
+    state.app.caches.forget_playlist(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -229,7 +229,7 @@ pub async fn preview(
     Json(body): Json<CompositionBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
     Ok(axum::Json(
-        compositions::preview(&state, &auth.user, &id, &body.into())
+        compositions::preview(&state.app, &auth.user, &id, &body.into())
             .await?
             .into(),
     ))
@@ -242,9 +242,9 @@ pub async fn sync(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ReportView>> {
-    owned(&state, &id, &auth.user).await?;
+    owned(&state.app, &id, &auth.user).await?;
     Ok(axum::Json(
-        compositions::sync_with(&state, &id, |_| {}, true)
+        compositions::sync_with(&state.app, &id, |_| {}, true)
             .await?
             .into(),
     ))
@@ -264,8 +264,9 @@ pub async fn suppressed(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Suppressed>> {
-    owned(&state, &id, &auth.user).await?;
+    owned(&state.app, &id, &auth.user).await?;
     let stored = state
+        .app
         .store
         .composite(&id)
         .await?
@@ -275,7 +276,8 @@ pub async fn suppressed(
         .suppressed()
         .map(|(_, e)| e.track.id.clone())
         .collect();
-    let items: Vec<TrackJson> = track_objects(&state, &ids)
+    let items: Vec<TrackJson> = state
+        .track_objects(&ids)
         .await?
         .into_iter()
         .flatten()
@@ -301,15 +303,15 @@ pub async fn restore(
     Path(id): Path<String>,
     Json(body): Json<RestoreBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
-    owned(&state, &id, &auth.user).await?;
+    owned(&state.app, &id, &auth.user).await?;
     if body.uris.is_empty() || body.uris.len() > 100 {
         return Err(ApiError::BadRequest(
             "`uris` must list 1 to 100 track URIs".into(),
         ));
     }
-    let ids = resolve_tracks(&state, &body.uris).await?;
+    let ids = resolve_tracks(&state.app, &body.uris).await?;
     let report = compositions::sync_with(
-        &state,
+        &state.app,
         &id,
         |ledger| {
             ledger.restore(&ids);

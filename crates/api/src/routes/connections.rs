@@ -13,8 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::timestamp;
-use crate::service::spotify::{AppView, ConnectionView};
 use crate::state::AppState;
+use medley_app::spotify::{AppView, ConnectionView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -105,9 +105,9 @@ fn app_object(a: AppView) -> SpotifyAppObject {
     responses((status = 200, body = AuthorizeObject), (status = 503)),
     security(("bearer" = [])))]
 pub async fn begin(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<AuthorizeObject>> {
-    let spotify = state.spotify()?;
+    let spotify = state.app.spotify()?;
     let authorize_url = spotify
-        .begin(state.store.as_ref(), &auth.user.id, None)
+        .begin(state.app.store.as_ref(), &auth.user.id, None)
         .await?;
     Ok(Json(AuthorizeObject { authorize_url }))
 }
@@ -130,7 +130,7 @@ pub async fn callback(
     Query(p): Query<CallbackParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let spotify = state.spotify()?;
+    let spotify = state.app.spotify()?;
     let Some(auth_state) = p.state.filter(|s| !s.is_empty()) else {
         return Err(ApiError::BadRequest(
             "the `state` parameter is missing: open the authorize_url from POST /v1/connections/spotify".into(),
@@ -138,7 +138,9 @@ pub async fn callback(
     };
     if let Some(error) = p.error {
         // Spend the authorization so it cannot be used later.
-        spotify.abandon(state.store.as_ref(), &auth_state).await?;
+        spotify
+            .abandon(state.app.store.as_ref(), &auth_state)
+            .await?;
         return Err(ApiError::BadRequest(format!(
             "Spotify did not grant access ({error}); nothing was linked"
         )));
@@ -149,10 +151,10 @@ pub async fn callback(
         ));
     };
     let connection = spotify
-        .complete(state.store.as_ref(), &auth_state, &code)
+        .complete(state.app.store.as_ref(), &auth_state, &code)
         .await?;
     let (views, _) = spotify
-        .views(state.store.as_ref(), &connection.user_id)
+        .views(state.app.store.as_ref(), &connection.user_id)
         .await?;
     let view = views
         .into_iter()
@@ -170,6 +172,7 @@ pub async fn callback(
             .as_deref()
             .unwrap_or(&object.account.id);
         let medley_user = state
+            .app
             .store
             .user(&connection.user_id)
             .await?
@@ -199,8 +202,10 @@ fn html_escape(s: &str) -> String {
     responses((status = 200, body = ConnectionsObject), (status = 503)),
     security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<ConnectionsObject>> {
-    let spotify = state.spotify()?;
-    let (views, app) = spotify.views(state.store.as_ref(), &auth.user.id).await?;
+    let spotify = state.app.spotify()?;
+    let (views, app) = spotify
+        .views(state.app.store.as_ref(), &auth.user.id)
+        .await?;
     Ok(Json(ConnectionsObject {
         items: views.into_iter().map(connection_object).collect(),
         app: app_object(app),
@@ -216,7 +221,12 @@ pub async fn remove(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state.store.delete_connection(&auth.user.id, &id).await? {
+    if state
+        .app
+        .store
+        .delete_connection(&auth.user.id, &id)
+        .await?
+    {
         tracing::info!(user = %auth.user.id, connection = %id, "Spotify account disconnected");
         Ok(StatusCode::NO_CONTENT)
     } else {

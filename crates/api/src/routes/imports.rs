@@ -20,8 +20,8 @@ use super::catalog::PageParams;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::timestamp;
-use crate::service::imports;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::imports;
 
 /// The upload route, mounted outside the body limit and timeout of the other routes.
 pub fn upload_routes() -> Router<AppState> {
@@ -120,25 +120,16 @@ pub async fn upload(
         }
     }
     let id = medley_domain::new_id();
-    let spooled = imports::spool(&state, body, &id).await?;
+    let spooled = imports::spool(&state.app, body.into_data_stream(), &id).await?;
     let name = match p.name {
         Some(name) if !name.trim().is_empty() => name.trim().to_owned(),
         _ if medley_imports::inputs::is_zip(&spooled.path).unwrap_or(false) => "upload.zip".into(),
         _ => "upload.json".into(),
     };
-    let entries = imports::entries(&state, &spooled, &name).await?;
-    state
-        .store
-        .create_import(&id, &auth.user.id, &name, spooled.bytes as i64, now_ms())
-        .await?;
-    imports::run_in_background(
-        state.clone(),
-        auth.user.id.clone(),
-        id.clone(),
-        entries,
-        spooled,
-    );
+    imports::entries(&state.app, &spooled, &name).await?;
+    imports::accept(&state.app, &auth.user.id, &id, &name, spooled).await?;
     let stored = state
+        .app
         .store
         .import(&auth.user.id, &id)
         .await?
@@ -159,7 +150,7 @@ pub async fn show(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ImportObject>> {
-    let found = state.store.import(&auth.user.id, &id).await?;
+    let found = state.app.store.import(&auth.user.id, &id).await?;
     let found = found.ok_or_else(|| ApiError::NotFound(format!("you have no import `{id}`")))?;
     Ok(axum::Json(object(&state, found)))
 }
@@ -173,6 +164,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Vec<ImportObject>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     let found = state
+        .app
         .store
         .imports(&auth.user.id, page.limit, page.offset)
         .await?;

@@ -18,10 +18,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonOrEmpty, Path, Query};
 use crate::objects::{timestamp, Origin, Paging, PlaylistTrack, SnapshotId};
-use crate::service::catalog::track_objects;
-use crate::service::compositions::engine_track;
-use crate::service::playlists::{edit, resolve_tracks, visible};
 use crate::state::AppState;
+use medley_app::catalog::engine_track;
+use medley_app::playlists::{edit, resolve_tracks, visible};
 use medley_compose::identity::Keys;
 
 pub fn routes() -> Router<AppState> {
@@ -38,11 +37,12 @@ pub async fn items_page(
     page: Page,
 ) -> ApiResult<Paging<PlaylistTrack>> {
     let items = state
+        .app
         .store
         .playlist_items(&p.id, page.limit, page.offset)
         .await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
-    let tracks = track_objects(state, &ids).await?;
+    let tracks = state.track_objects(&ids).await?;
     let origins = if p.composite {
         origins(state, &p.id, &ids).await?
     } else {
@@ -78,14 +78,14 @@ pub async fn items_page(
 
 /// Where each of these tracks of a composite came from, by track id.
 async fn origins(state: &AppState, id: &str, ids: &[String]) -> ApiResult<HashMap<String, Origin>> {
-    let Some(stored) = state.store.composite(id).await? else {
+    let Some(stored) = state.app.store.composite(id).await? else {
         return Ok(HashMap::new());
     };
     let mut keys = Keys::new(stored.composite.options.identity);
     for (key, entry) in &stored.ledger.entries {
         keys.remember(key, &entry.track);
     }
-    let tracks = state.store.tracks(ids).await?;
+    let tracks = state.app.store.tracks(ids).await?;
     Ok(tracks
         .iter()
         .filter_map(|t| {
@@ -122,14 +122,14 @@ pub async fn list(
     Query(q): Query<ItemsParams>,
 ) -> ApiResult<Response> {
     let page = Page::new(q.limit, q.offset, 20, 100)?;
-    let (p, _) = visible(&state, &id, auth.as_ref().map(|a| &a.user)).await?;
+    let (p, _) = visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
     // A snapshot's items never change, so a page rendered for it can be served again as is.
     // Not for composites: an item's origin can change while the items stay the same.
     let key = (p.id.clone(), p.snapshot_id.clone(), page.offset, page.limit);
     let cached = if p.composite {
         None
     } else {
-        state.caches.pages.get(&key)
+        state.pages.get(&key)
     };
     let body = match cached {
         Some(body) => body,
@@ -138,7 +138,7 @@ pub async fn list(
                 .map_err(|e| anyhow::anyhow!("rendering a page of items: {e}"))?;
             let body = Bytes::from(rendered);
             if !p.composite {
-                state.caches.pages.insert(key, body.clone());
+                state.pages.insert(key, body.clone());
             }
             body
         }
@@ -228,10 +228,10 @@ pub async fn add(
         .ok_or_else(|| {
             ApiError::BadRequest("give the tracks to add in `uris` (1 to 100 URIs)".into())
         })?;
-    let track_ids = resolve_tracks(&state, &uris).await?;
+    let track_ids = resolve_tracks(&state.app, &uris).await?;
     let position = body.position.or(q.position);
     let outcome = edit(
-        &state,
+        &state.app,
         &auth.user,
         &id,
         None,
@@ -277,7 +277,7 @@ pub async fn reorder_or_replace(
         (Some(_), true) => {
             return Err(ApiError::BadRequest("replace (`uris`) and reorder (`range_start`…) cannot be combined in one request".into()))
         }
-        (Some(uris), false) => (None, ItemsEdit::Replace { track_ids: resolve_tracks(&state, &uris).await? }),
+        (Some(uris), false) => (None, ItemsEdit::Replace { track_ids: resolve_tracks(&state.app, &uris).await? }),
         (None, true) => {
             let (Some(range_start), Some(insert_before)) = (body.range_start, body.insert_before) else {
                 return Err(ApiError::BadRequest("a reorder needs both `range_start` and `insert_before`".into()));
@@ -289,7 +289,7 @@ pub async fn reorder_or_replace(
             return Err(ApiError::BadRequest("give `uris` to replace the items, or `range_start` and `insert_before` to reorder them".into()))
         }
     };
-    let outcome = edit(&state, &auth.user, &id, snapshot.as_deref(), change).await?;
+    let outcome = edit(&state.app, &auth.user, &id, snapshot.as_deref(), change).await?;
     Ok(axum::Json(SnapshotId {
         snapshot_id: outcome.playlist.snapshot_id,
     }))
@@ -327,7 +327,7 @@ pub async fn remove(
         return Err(ApiError::BadRequest(format!("`items` must list 1 to {MAX_URIS_PER_WRITE} objects like {{\"uri\": \"medley:track:…\"}}")));
     }
     let uris: Vec<String> = entries.iter().map(|e| e.uri.clone()).collect();
-    let track_ids = resolve_tracks(&state, &uris).await?;
+    let track_ids = resolve_tracks(&state.app, &uris).await?;
     let with_positions = entries.iter().filter(|e| e.positions.is_some()).count();
     let (snapshot, change) = if with_positions == 0 {
         (None, ItemsEdit::RemoveTracks { track_ids })
@@ -348,7 +348,7 @@ pub async fn remove(
             .collect();
         (Some(snapshot), ItemsEdit::RemoveAt { items })
     };
-    let outcome = edit(&state, &auth.user, &id, snapshot.as_deref(), change).await?;
+    let outcome = edit(&state.app, &auth.user, &id, snapshot.as_deref(), change).await?;
     Ok(axum::Json(SnapshotId {
         snapshot_id: outcome.playlist.snapshot_id,
     }))

@@ -14,8 +14,8 @@ use super::split_ids;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Query};
 use crate::objects::{timestamp, Paging, SavedTrack};
-use crate::service::catalog::track_objects;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::now_ms;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,11 +38,12 @@ pub async fn saved(
 ) -> ApiResult<axum::Json<Paging<SavedTrack>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     let (rows, total) = state
+        .app
         .store
         .saved_tracks(&auth.user.id, page.limit, page.offset)
         .await?;
     let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
-    let tracks = track_objects(&state, &ids).await?;
+    let tracks = state.track_objects(&ids).await?;
     let items = rows
         .iter()
         .zip(tracks)
@@ -63,7 +64,7 @@ pub async fn saved(
 
 async fn known_ids(state: &AppState, ids: &str) -> ApiResult<Vec<String>> {
     let ids = split_ids(ids, 50)?;
-    let existing = state.store.existing_tracks(&ids).await?;
+    let existing = state.app.store.existing_tracks(&ids).await?;
     if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
         return Err(ApiError::BadRequest(format!(
             "`{missing}` is not a track in the catalog"
@@ -81,11 +82,12 @@ pub async fn save(
 ) -> ApiResult<StatusCode> {
     let ids = known_ids(&state, &p.ids).await?;
     let added = state
+        .app
         .store
         .save_tracks(&auth.user.id, &ids, now_ms())
         .await?;
     if !added.is_empty() {
-        state.bus.publish(Event::SavedTracksChanged {
+        state.app.bus.publish(Event::SavedTracksChanged {
             user_id: auth.user.id,
             added,
             removed: vec![],
@@ -102,9 +104,9 @@ pub async fn unsave(
     Query(p): Query<TrackIds>,
 ) -> ApiResult<StatusCode> {
     let ids = split_ids(&p.ids, 50)?;
-    let removed = state.store.unsave_tracks(&auth.user.id, &ids).await?;
+    let removed = state.app.store.unsave_tracks(&auth.user.id, &ids).await?;
     if !removed.is_empty() {
-        state.bus.publish(Event::SavedTracksChanged {
+        state.app.bus.publish(Event::SavedTracksChanged {
             user_id: auth.user.id,
             added: vec![],
             removed,
@@ -122,6 +124,6 @@ pub async fn contains(
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     let ids = split_ids(&p.ids, 50)?;
     Ok(axum::Json(
-        state.store.saved_contains(&auth.user.id, &ids).await?,
+        state.app.store.saved_contains(&auth.user.id, &ids).await?,
     ))
 }

@@ -13,9 +13,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::service::accounts::hash_token;
-use crate::service::plays::record_scrobbles;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::accounts::hash_token;
+use medley_app::now_ms;
+use medley_app::plays::record_scrobbles;
 
 /// Most listens one `import` submission may carry (ListenBrainz's limit).
 pub const MAX_LISTENS_PER_REQUEST: usize = 1000;
@@ -33,6 +34,12 @@ impl IntoResponse for LbError {
     fn into_response(self) -> Response {
         let body = json!({"code": self.0.as_u16(), "error": self.1});
         (self.0, axum::Json(body)).into_response()
+    }
+}
+
+impl From<medley_app::AppError> for LbError {
+    fn from(e: medley_app::AppError) -> LbError {
+        ApiError::from(e).into()
     }
 }
 
@@ -67,6 +74,7 @@ async fn user_for(
     token: &str,
 ) -> Result<Option<medley_domain::user::User>, LbError> {
     Ok(state
+        .app
         .store
         .user_for_token(&hash_token(token), now_ms())
         .await
@@ -184,6 +192,6 @@ async fn submit(
     if let Some(problem) = problem {
         return Err(bad(problem));
     }
-    record_scrobbles(&state, &user.id, plays).await?;
+    record_scrobbles(&state.app, &user.id, plays).await?;
     Ok(axum::Json(json!({"status": "ok"})))
 }

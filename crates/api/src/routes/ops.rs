@@ -26,6 +26,7 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
     state
+        .app
         .store
         .user_count()
         .await

@@ -19,9 +19,10 @@ use super::split_ids;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{Followers, Paging, PlaylistObject, SimplifiedPlaylist, SnapshotId};
-use crate::service::compositions;
-use crate::service::playlists::{owned, visible};
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::compositions;
+use medley_app::now_ms;
+use medley_app::playlists::{owned, visible};
 use medley_compose::Composite;
 
 pub fn routes() -> Router<AppState> {
@@ -54,6 +55,7 @@ pub async fn mine(
 ) -> ApiResult<axum::Json<Paging<SimplifiedPlaylist>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     let (playlists, total) = state
+        .app
         .store
         .user_playlists(&auth.user.id, page.limit, page.offset)
         .await?;
@@ -101,9 +103,10 @@ pub async fn create(
     let id = new_id();
     let composition: Option<Composite> = body.composition.map(Into::into);
     if let Some(c) = &composition {
-        compositions::check_sources(&state, &auth.user, &id, c).await?;
+        compositions::check_sources(&state.app, &auth.user, &id, c).await?;
     }
     let mut playlist = state
+        .app
         .store
         .create_playlist(NewPlaylist {
             id: id.clone(),
@@ -115,13 +118,14 @@ pub async fn create(
             now_ms: now_ms(),
         })
         .await?;
-    state.bus.publish(Event::PlaylistCreated {
+    state.app.bus.publish(Event::PlaylistCreated {
         playlist_id: playlist.id.clone(),
         owner_id: auth.user.id,
     });
     if let Some(c) = &composition {
-        compositions::attach(&state, &id, c).await?;
+        compositions::attach(&state.app, &id, c).await?;
         playlist = state
+            .app
             .store
             .playlist(&id)
             .await?
@@ -192,7 +196,7 @@ pub async fn playlist(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<PlaylistObject>> {
-    let (p, _) = visible(&state, &id, auth.as_ref().map(|a| &a.user)).await?;
+    let (p, _) = visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
     Ok(axum::Json(
         full(
             &state,
@@ -224,7 +228,7 @@ pub async fn change_details(
     Path(id): Path<String>,
     Json(body): Json<DetailsBody>,
 ) -> ApiResult<axum::Json<SnapshotId>> {
-    let current = owned(&state, &id, &auth.user).await?;
+    let current = owned(&state.app, &id, &auth.user).await?;
     if let Some(name) = &body.name {
         validate_name(name)?;
     }
@@ -242,10 +246,10 @@ pub async fn change_details(
         public: body.public,
         collaborative: body.collaborative,
     };
-    let updated = state.store.update_playlist(&id, change, now_ms()).await;
-    state.caches.forget_playlist(&id);
+    let updated = state.app.store.update_playlist(&id, change, now_ms()).await;
+    state.app.caches.forget_playlist(&id);
     let updated = updated?;
-    state.bus.publish(Event::PlaylistDetailsChanged {
+    state.app.bus.publish(Event::PlaylistDetailsChanged {
         playlist_id: id,
         snapshot_id: updated.snapshot_id.clone(),
     });
@@ -261,13 +265,14 @@ pub async fn follow(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let (p, _) = visible(&state, &id, Some(&auth.user)).await?;
+    let (p, _) = visible(&state.app, &id, Some(&auth.user)).await?;
     if p.owner_id != auth.user.id {
         state
+            .app
             .store
             .follow_playlist(&id, &auth.user.id, now_ms())
             .await?;
-        state.caches.forget_playlist(&id);
+        state.app.caches.forget_playlist(&id);
     }
     Ok(StatusCode::OK)
 }
@@ -279,9 +284,13 @@ pub async fn unfollow(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    visible(&state, &id, Some(&auth.user)).await?;
-    state.store.unfollow_playlist(&id, &auth.user.id).await?;
-    state.caches.forget_playlist(&id);
+    visible(&state.app, &id, Some(&auth.user)).await?;
+    state
+        .app
+        .store
+        .unfollow_playlist(&id, &auth.user.id)
+        .await?;
+    state.app.caches.forget_playlist(&id);
     Ok(StatusCode::OK)
 }
 
@@ -299,9 +308,11 @@ pub async fn followers_contains(
     Path(id): Path<String>,
     Query(q): Query<UserIds>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
-    visible(&state, &id, auth.as_ref().map(|a| &a.user)).await?;
+    visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
     let ids = split_ids(&q.ids, 5)?;
-    Ok(axum::Json(state.store.follows_playlist(&id, &ids).await?))
+    Ok(axum::Json(
+        state.app.store.follows_playlist(&id, &ids).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -317,9 +328,9 @@ pub async fn collaborators(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    visible(&state, &id, Some(&auth.user)).await?;
+    visible(&state.app, &id, Some(&auth.user)).await?;
     Ok(axum::Json(
-        serde_json::json!({ "ids": state.store.collaborators(&id).await? }),
+        serde_json::json!({ "ids": state.app.store.collaborators(&id).await? }),
     ))
 }
 
@@ -332,19 +343,19 @@ pub async fn add_collaborators(
     Path(id): Path<String>,
     Json(body): Json<CollaboratorIds>,
 ) -> ApiResult<StatusCode> {
-    owned(&state, &id, &auth.user).await?;
+    owned(&state.app, &id, &auth.user).await?;
     if body.ids.is_empty() || body.ids.len() > 50 {
         return Err(ApiError::BadRequest(
             "`ids` must list 1 to 50 user ids".into(),
         ));
     }
-    let existing = state.store.existing_users(&body.ids).await?;
+    let existing = state.app.store.existing_users(&body.ids).await?;
     if let Some(missing) = body.ids.iter().find(|id| !existing.contains(id)) {
         return Err(ApiError::BadRequest(format!(
             "`{missing}` is not a user of this server"
         )));
     }
-    state.store.add_collaborators(&id, &body.ids).await?;
+    state.app.store.add_collaborators(&id, &body.ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -357,7 +368,7 @@ pub async fn remove_collaborators(
     Path(id): Path<String>,
     Json(body): Json<CollaboratorIds>,
 ) -> ApiResult<StatusCode> {
-    owned(&state, &id, &auth.user).await?;
-    state.store.remove_collaborators(&id, &body.ids).await?;
+    owned(&state.app, &id, &auth.user).await?;
+    state.app.store.remove_collaborators(&id, &body.ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }

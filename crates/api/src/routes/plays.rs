@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Query};
 use crate::objects::timestamp;
-use crate::service::catalog::track_objects;
-use crate::service::plays::{record_player_play, PlayerPlay};
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::now_ms;
+use medley_app::plays::{record_player_play, PlayerPlay};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,7 +43,7 @@ pub struct RecordedPlay {
     pub played_at: String,
     pub ms_played: i64,
     #[schema(value_type = Object)]
-    pub track: crate::cache::TrackJson,
+    pub track: medley_app::cache::TrackJson,
 }
 
 /// Records a play of a catalog track by the current user.
@@ -62,7 +62,7 @@ pub async fn play(
     } else {
         body.track.clone()
     };
-    let track = state.store.tracks(std::slice::from_ref(&id)).await?;
+    let track = state.app.store.tracks(std::slice::from_ref(&id)).await?;
     let track = track.into_iter().next().ok_or_else(|| {
         ApiError::BadRequest(format!("`{}` is not a track in the catalog", body.track))
     })?;
@@ -75,7 +75,7 @@ pub async fn play(
     };
     let ms_played = body.ms_played.unwrap_or(track.duration_ms);
     let recorded = record_player_play(
-        &state,
+        &state.app,
         &auth.user.id,
         PlayerPlay {
             track_id: track.id.clone(),
@@ -89,7 +89,7 @@ pub async fn play(
         },
     )
     .await?;
-    let json = track_objects(&state, &[track.id]).await?;
+    let json = state.track_objects(&[track.id]).await?;
     let status = if recorded.added > 0 {
         StatusCode::CREATED
     } else {
@@ -119,7 +119,7 @@ pub struct RecentParams {
 #[derive(Serialize, ToSchema)]
 pub struct PlayHistory {
     #[schema(value_type = Object)]
-    pub track: crate::cache::TrackJson,
+    pub track: medley_app::cache::TrackJson,
     pub played_at: String,
     #[schema(value_type = Option<Object>)]
     pub context: Option<serde_json::Value>,
@@ -160,11 +160,12 @@ pub async fn recently_played(
         ));
     }
     let rows = state
+        .app
         .store
         .recent_track_plays(&auth.user.id, p.after, p.before, limit)
         .await?;
     let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
-    let tracks = track_objects(&state, &ids).await?;
+    let tracks = state.track_objects(&ids).await?;
     let items: Vec<PlayHistory> = rows
         .iter()
         .zip(tracks)

@@ -8,12 +8,11 @@ use medley_search::Kind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::cache::TrackJson;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::objects::{ArtistObject, Paging, SimplifiedAlbum, TrackObject};
-use crate::service::catalog::track_objects;
 use crate::state::AppState;
+use medley_app::cache::TrackJson;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/search", get(search))
@@ -78,7 +77,7 @@ pub async fn search(
     let mut results = SearchResults::default();
     let path = format!("search?q={}&type={}", urlencode(&p.q), urlencode(&p.kind));
     // One blocking task runs every requested kind's search: the index is CPU work.
-    let index = state.search.clone();
+    let index = state.app.search.clone();
     let (q, kinds) = (p.q.clone(), kinds(&p.kind)?);
     let all_hits = tokio::task::spawn_blocking(move || {
         kinds
@@ -98,7 +97,8 @@ pub async fn search(
         let total = hits.total as i64;
         match kind {
             Kind::Track => {
-                let items = track_objects(&state, &hits.ids)
+                let items = state
+                    .track_objects(&hits.ids)
                     .await?
                     .into_iter()
                     .flatten()
@@ -106,12 +106,12 @@ pub async fn search(
                 results.tracks = Some(state.render.paging(&path, page, total, items));
             }
             Kind::Artist => {
-                let artists = state.store.artists(&hits.ids).await?;
+                let artists = state.app.store.artists(&hits.ids).await?;
                 let items = artists.iter().map(|a| state.render.artist(a)).collect();
                 results.artists = Some(state.render.paging(&path, page, total, items));
             }
             Kind::Album => {
-                let albums = state.store.albums(&hits.ids).await?;
+                let albums = state.app.store.albums(&hits.ids).await?;
                 let items = albums.iter().map(|a| state.render.album(a)).collect();
                 results.albums = Some(state.render.paging(&path, page, total, items));
             }

@@ -17,9 +17,9 @@ use utoipa::IntoParams;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::{timestamp, Paging};
-use crate::service::catalog::track_objects;
-use crate::service::stats::{self as stats_service, UserHistory};
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use medley_app::now_ms;
+use medley_app::stats::{self as stats_service, UserHistory};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,13 +52,13 @@ pub struct Window {
 
 impl Window {
     fn query(&self) -> ApiResult<StatsQuery> {
-        stats_service::window(
+        Ok(stats_service::window(
             self.from.as_deref(),
             self.to.as_deref(),
             self.tz.as_deref(),
             self.min_ms,
             self.podcasts,
-        )
+        )?)
     }
 }
 
@@ -126,19 +126,19 @@ async fn render(
     let mut objects: HashMap<String, Value> = HashMap::new();
     match entity {
         Entity::Track => {
-            for (id, t) in ids.iter().zip(track_objects(state, &ids).await?) {
+            for (id, t) in ids.iter().zip(state.track_objects(&ids).await?) {
                 if let Some(t) = t {
                     objects.insert(id.clone(), serde_json::to_value(t).expect("json"));
                 }
             }
         }
         Entity::Artist => {
-            for a in state.store.artists(&ids).await? {
+            for a in state.app.store.artists(&ids).await? {
                 objects.insert(a.id.clone(), json!(state.render.artist(&a)));
             }
         }
         Entity::Album => {
-            for a in state.store.albums(&ids).await? {
+            for a in state.app.store.albums(&ids).await? {
                 objects.insert(a.id.clone(), json!(state.render.album(&a)));
             }
         }
@@ -149,7 +149,7 @@ async fn render(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        for (id, p) in state.store.podcast_entities(&missing).await? {
+        for (id, p) in state.app.store.podcast_entities(&missing).await? {
             let mut object = json!({"type": p.kind, "id": id, "name": p.name,
                                     "uri": p.spotify_id.map(|s| format!("spotify:{}:{s}", p.kind))});
             object[if p.kind == "episode" {
@@ -208,7 +208,7 @@ pub async fn top(
     let q = w.query()?;
     let by = by(p.by.as_deref())?;
     let page = Page::new(p.limit, p.offset, 50, 100)?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let ranked = stats::top(
         &h.history,
         &q,
@@ -250,7 +250,7 @@ pub async fn totals(
     Query(w): Query<Window>,
 ) -> ApiResult<axum::Json<Value>> {
     let q = w.query()?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     Ok(axum::Json(totals_json(&stats::totals(&h.history, &q))))
 }
 
@@ -279,7 +279,7 @@ pub async fn timeline(
 ) -> ApiResult<axum::Json<Value>> {
     let q = w.query()?;
     let bucket = bucket(b.bucket.as_deref(), Bucket::Month)?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let points = stats::timeline(&h.history, &q, bucket);
     Ok(axum::Json(
         json!({ "bucket": bucket, "tz": q.tz.name(), "points": points }),
@@ -294,7 +294,7 @@ pub async fn heatmap(
     Query(w): Query<Window>,
 ) -> ApiResult<axum::Json<Value>> {
     let q = w.query()?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let map = stats::heatmap(&h.history, &q);
     Ok(axum::Json(json!({
         "tz": q.tz.name(),
@@ -311,7 +311,7 @@ pub async fn streaks(
     Query(w): Query<Window>,
 ) -> ApiResult<axum::Json<stats::Streaks>> {
     let q = w.query()?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let today =
         q.tz.timestamp_millis_opt(now_ms())
             .single()
@@ -343,7 +343,7 @@ pub async fn discoveries(
     let entity = track_or_artist(p.kind.as_deref(), Entity::Track)?;
     let bucket = bucket(p.bucket.as_deref(), Bucket::Month)?;
     let listed = limit(p.limit, 10, 50)?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let periods = stats::discoveries(&h.history, &q, entity, bucket, listed);
     // One lookup for the entities of every period.
     let indices: Vec<u32> = periods
@@ -389,7 +389,7 @@ pub async fn skips(
     let q = w.query()?;
     let entity = track_or_artist(p.kind.as_deref(), Entity::Artist)?;
     let n = limit(p.limit, 20, 100)?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let s = stats::skips(&h.history, &q, entity, n);
     let indices: Vec<u32> = s.rows.iter().map(|r| r.entity).collect();
     let objects = render(&state, &h, entity, &indices).await?;
@@ -435,7 +435,7 @@ pub async fn compare(
     let b = vs.query()?;
     let entity = track_or_artist(p.kind.as_deref(), Entity::Artist)?;
     let n = limit(p.limit, 10, 50)?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let c = stats::compare(&h.history, &a, &b, entity, n);
     let indices: Vec<u32> = c.rows.iter().map(|r| r.entity).collect();
     let objects = render(&state, &h, entity, &indices).await?;
@@ -474,7 +474,7 @@ pub async fn forgotten(
     let q = w.query()?;
     let entity = track_or_artist(p.kind.as_deref(), Entity::Track)?;
     let n = limit(p.limit, 20, 100)?;
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let rows = stats::forgotten(
         &h.history,
         &q,
@@ -537,7 +537,7 @@ pub async fn spotify_top(
         to_ms: now + 1,
         ..StatsQuery::all_time()
     };
-    let h = state.histories.get(&state, &auth.user.id).await?;
+    let h = state.app.histories.get(&state.app, &auth.user.id).await?;
     let ranked = stats::top(
         &h.history,
         &q,

@@ -13,8 +13,8 @@ use super::catalog::PageParams;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{timestamp, Paging};
-use crate::service::sync_jobs;
 use crate::state::AppState;
+use medley_app::sync_jobs;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -123,7 +123,7 @@ pub async fn create(
     Json(b): Json<NewSyncJob>,
 ) -> ApiResult<(StatusCode, axum::Json<SyncJobView>)> {
     let job = sync_jobs::create(
-        &state,
+        &state.app,
         &auth.user,
         &b.source,
         &b.target,
@@ -137,7 +137,7 @@ pub async fn create(
 /// Your sync jobs.
 #[utoipa::path(get, path = "/v1/sync-jobs", tag = "composites", responses((status = 200, body = SyncJobs)), security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<SyncJobs>> {
-    let jobs = state.store.user_sync_jobs(&auth.user.id).await?;
+    let jobs = state.app.store.user_sync_jobs(&auth.user.id).await?;
     Ok(axum::Json(SyncJobs {
         items: jobs.into_iter().map(Into::into).collect(),
     }))
@@ -151,7 +151,7 @@ pub async fn read(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<SyncJobView>> {
     Ok(axum::Json(
-        sync_jobs::owned(&state, &auth.user, &id).await?.into(),
+        sync_jobs::owned(&state.app, &auth.user, &id).await?.into(),
     ))
 }
 
@@ -162,8 +162,8 @@ pub async fn remove(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    sync_jobs::owned(&state, &auth.user, &id).await?;
-    state.store.delete_sync_job(&id).await?;
+    sync_jobs::owned(&state.app, &auth.user, &id).await?;
+    state.app.store.delete_sync_job(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,9 +174,9 @@ pub async fn pause(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<SyncJobView>> {
-    let job = sync_jobs::owned(&state, &auth.user, &id).await?;
+    let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(
-        sync_jobs::set_paused(&state, &job, true).await?.into(),
+        sync_jobs::set_paused(&state.app, &job, true).await?.into(),
     ))
 }
 
@@ -187,9 +187,9 @@ pub async fn resume(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<SyncJobView>> {
-    let job = sync_jobs::owned(&state, &auth.user, &id).await?;
+    let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(
-        sync_jobs::set_paused(&state, &job, false).await?.into(),
+        sync_jobs::set_paused(&state.app, &job, false).await?.into(),
     ))
 }
 
@@ -200,8 +200,8 @@ pub async fn run_now(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let job = sync_jobs::owned(&state, &auth.user, &id).await?;
-    sync_jobs::run_soon(&state, &job).await?;
+    let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
+    sync_jobs::run_soon(&state.app, &job).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -214,8 +214,12 @@ pub async fn runs(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SyncRunView>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    sync_jobs::owned(&state, &auth.user, &id).await?;
-    let (runs, total) = state.store.sync_runs(&id, page.limit, page.offset).await?;
+    sync_jobs::owned(&state.app, &auth.user, &id).await?;
+    let (runs, total) = state
+        .app
+        .store
+        .sync_runs(&id, page.limit, page.offset)
+        .await?;
     let items = runs.into_iter().map(Into::into).collect();
     Ok(axum::Json(state.render.paging(
         &format!("sync-jobs/{id}/runs"),

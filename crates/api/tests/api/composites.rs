@@ -400,6 +400,7 @@ async fn kept_and_stored(
         if head.ledger_version == stored.ledger_version {
             let kept = app
                 .state
+                .app
                 .caches
                 .ledger(id, stored.ledger_version, stored.created_at_ms);
             return (kept, stored.ledger);

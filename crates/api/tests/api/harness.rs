@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use medley_api::sealing::Sealer;
-use medley_api::service::spotify::{Spotify, SpotifyConfig};
 use medley_api::{ApiConfig, AppState};
+use medley_app::sealing::Sealer;
+use medley_app::spotify::{Spotify, SpotifyConfig};
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::testing::TestDb;
@@ -117,7 +117,7 @@ impl TestApp {
             TestDb::sqlite(),
             ApiConfig::default(),
             move |state, base| {
-                state.spotify = Some(spotify_for(&api_url, &accounts_url, base, daily_budget));
+                state.app.spotify = Some(spotify_for(&api_url, &accounts_url, base, daily_budget));
             },
         )
         .await

@@ -231,7 +231,7 @@ async fn tokens_are_renewed_and_rotated_until_the_user_must_connect_again() {
     let app = TestApp::spawn_with_spotify(&emu, None).await;
     let (_, ana) = app.user("ana").await;
     let id = connect(&app, &ana).await["id"].as_str().unwrap().to_owned();
-    let spotify = app.state.spotify.clone().unwrap();
+    let spotify = app.state.app.spotify.clone().unwrap();
     let sealed = |c: &medley_store::Connection| c.sealed_tokens.clone();
     let before = app.store.connection(&id).await.unwrap().unwrap();
 
@@ -309,7 +309,7 @@ async fn a_spent_daily_quota_pauses_the_app_across_restarts() {
         )
         .await
         .unwrap();
-    let spotify = app.state.spotify.clone().unwrap();
+    let spotify = app.state.app.spotify.clone().unwrap();
     let session = spotify.session(&app.store, &connection).await.unwrap();
     let mut outcome = Ok(());
     for _ in 0..5 {
@@ -330,7 +330,7 @@ async fn a_spent_daily_quota_pauses_the_app_across_restarts() {
     assert!(list.body["items"][0]["paused_until"].is_string());
     assert!(list.body["app"]["paused_until"].is_string());
     // Spotify said 13 hours or more.
-    assert!(until_ms - medley_api::state::now_ms() > 12 * 3_600_000);
+    assert!(until_ms - medley_app::now_ms() > 12 * 3_600_000);
 
     // A restarted node (a fresh Spotify side over the same database) sends nothing either.
     let sent = emu.control().requests().await.unwrap().total;
@@ -354,7 +354,7 @@ async fn a_daily_budget_is_shared_fairly_between_connections() {
     let a = connect(&app, &ana).await["id"].as_str().unwrap().to_owned();
     emu.control().sign_in("bert").await.unwrap();
     let b = connect(&app, &ben).await["id"].as_str().unwrap().to_owned();
-    let spotify = app.state.spotify.clone().unwrap();
+    let spotify = app.state.app.spotify.clone().unwrap();
     // Linking cost 2 each; each is guaranteed 10 of 20. Ana spends all she may.
     let ca = app.store.connection(&a).await.unwrap().unwrap();
     let session = spotify.session(&app.store, &ca).await.unwrap();
@@ -393,7 +393,7 @@ async fn a_daily_budget_is_shared_fairly_between_connections() {
 
 #[tokio::test]
 async fn recently_played_is_polled_from_a_cursor_and_counts_once_with_a_later_export() {
-    use medley_api::service::spotify::plays;
+    use medley_app::spotify::plays;
     use medley_spotify_emulator::control::types::NewPlay;
 
     let emu = emulator().await;
@@ -415,7 +415,7 @@ async fn recently_played_is_polled_from_a_cursor_and_counts_once_with_a_later_ex
     };
     control.record_plays("alice", &played(1..4)).await.unwrap();
 
-    let polled = plays::poll(&app.state, &id).await.unwrap();
+    let polled = plays::poll(&app.state.app, &id).await.unwrap();
     assert_eq!((polled.seen, polled.added, polled.requests), (3, 3, 1));
     let r = app
         .get("/v1/me/player/recently-played?limit=50", Some(&ana))
@@ -433,10 +433,10 @@ async fn recently_played_is_polled_from_a_cursor_and_counts_once_with_a_later_ex
         "latest first"
     );
     // Nothing new: one request, nothing recorded.
-    let polled = plays::poll(&app.state, &id).await.unwrap();
+    let polled = plays::poll(&app.state.app, &id).await.unwrap();
     assert_eq!((polled.seen, polled.added, polled.requests), (0, 0, 1));
     control.record_plays("alice", &played(4..6)).await.unwrap();
-    let polled = plays::poll(&app.state, &id).await.unwrap();
+    let polled = plays::poll(&app.state.app, &id).await.unwrap();
     assert_eq!((polled.seen, polled.added), (2, 2));
 
     // Later the user imports a data export holding the same five plays and one from before

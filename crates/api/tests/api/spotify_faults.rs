@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use medley_api::service::compositions;
-use medley_api::service::spotify::Spotify;
 use medley_api::AppState;
+use medley_app::compositions;
+use medley_app::spotify::Spotify;
 use medley_compose::{Composite, Mode, Options, Source};
 use medley_spotify_emulator::control::types::{AppSettings, FaultKind, FaultSettings};
 use medley_spotify_emulator::{spawn, Config, Control, Running};
@@ -63,7 +63,7 @@ fn side(emu: &Running, app: &TestApp, client: &str, impatient: bool) -> Arc<Spot
 
 fn with(app: &TestApp, spotify: &Arc<Spotify>) -> AppState {
     let mut state = app.state.clone();
-    state.spotify = Some(spotify.clone());
+    state.app.spotify = Some(spotify.clone());
     state
 }
 
@@ -105,7 +105,7 @@ async fn calm(control: &Control, app: &TestApp, client: &str) {
         .unwrap();
     control.advance(24 * 3_600).await.unwrap();
     app.store
-        .set_app_pauses(client, 0, 0, medley_api::state::now_ms())
+        .set_app_pauses(client, 0, 0, medley_app::now_ms())
         .await
         .unwrap();
 }
@@ -200,7 +200,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
             ..Options::default()
         },
     };
-    compositions::configure(&state, &user, &mirror, &composite)
+    compositions::configure(&state.app, &user, &mirror, &composite)
         .await
         .map_err(|e| format!("configure: {e}"))?;
     // What T held after the last sync that finished: the owner removes only from it.
@@ -302,7 +302,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
             spotify = side(&emu, app, &client, false);
         }
         let st = with(app, &spotify);
-        if compositions::sync(&st, &mirror).await.is_ok() {
+        if compositions::sync(&st.app, &mirror).await.is_ok() {
             committed = held(&control, &target).await;
         }
         if faulty && rng.gen_bool(0.7) {
@@ -315,10 +315,10 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
     // The faults stop, time passes (limits and pauses run out), Medley restarts, and syncs.
     calm(&control, app, &client).await;
     let last = with(app, &side(&emu, app, &client, false));
-    compositions::sync_with(&last, &mirror, |_| {}, true)
+    compositions::sync_with(&last.app, &mirror, |_| {}, true)
         .await
         .map_err(|e| format!("final sync: {e}"))?;
-    let again = compositions::sync_with(&last, &mirror, |_| {}, true)
+    let again = compositions::sync_with(&last.app, &mirror, |_| {}, true)
         .await
         .map_err(|e| format!("second final sync: {e}"))?;
     let now = held(&control, &target).await;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use medley_api::service::spotify::watch;
+use medley_app::spotify::watch;
 use medley_spotify_emulator::control::types::{FaultKind, ScriptedFault};
 use medley_spotify_emulator::Running;
 use reqwest::StatusCode;
@@ -118,7 +118,9 @@ async fn world() -> World {
 
 async fn watch_once(w: &World) -> watch::Watched {
     let connection = &w.app.store.connections(&user_id(w).await).await.unwrap()[0];
-    watch::watch(&w.app.state, &connection.id).await.unwrap()
+    watch::watch(&w.app.state.app, &connection.id)
+        .await
+        .unwrap()
 }
 
 async fn user_id(w: &World) -> String {
@@ -735,9 +737,9 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
         })
         .await
         .unwrap();
-    let cut = medley_api::service::compositions::sync(&w.app.state, &mirror).await;
+    let cut = medley_app::compositions::sync(&w.app.state.app, &mirror).await;
     assert!(
-        matches!(cut, Err(medley_api::ApiError::Unavailable(_))),
+        matches!(cut, Err(medley_app::AppError::Unavailable(_))),
         "{cut:?}"
     );
     assert_eq!(held(&w.emu.control(), &out).await, w.tracks[..65].to_vec());
@@ -765,7 +767,7 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
     // writing: the owner's addition made meanwhile in the app is seen, not duplicated.
     control.add_items(&out, &w.tracks[66..67]).await.unwrap();
     control.add_items(&w.mix, &w.tracks[66..68]).await.unwrap();
-    let report = medley_api::service::compositions::sync(&w.app.state, &mirror)
+    let report = medley_app::compositions::sync(&w.app.state.app, &mirror)
         .await
         .unwrap();
     assert_eq!(report.learned_direct.len(), 1, "{report:?}");

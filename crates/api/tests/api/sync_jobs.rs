@@ -162,16 +162,16 @@ async fn the_scheduler_queues_due_runs_once_and_moves_to_the_next_time() {
         .to_owned();
     let stored = app.store.sync_job(&job).await.unwrap().unwrap();
     let due = stored.next_run_at_ms.unwrap();
-    use medley_api::service::sync_jobs::schedule_due;
-    use medley_api::service::worker::work_once;
+    use medley_app::sync_jobs::schedule_due;
+    use medley_app::worker::work_once;
     assert_eq!(
-        schedule_due(&app.state, due - 1).await.unwrap(),
+        schedule_due(&app.state.app, due - 1).await.unwrap(),
         0,
         "not due yet"
     );
-    assert_eq!(schedule_due(&app.state, due).await.unwrap(), 1);
+    assert_eq!(schedule_due(&app.state.app, due).await.unwrap(), 1);
     assert_eq!(
-        schedule_due(&app.state, due).await.unwrap(),
+        schedule_due(&app.state.app, due).await.unwrap(),
         0,
         "queued once"
     );
@@ -191,7 +191,11 @@ async fn the_scheduler_queues_due_runs_once_and_moves_to_the_next_time() {
     );
     assert!(next > due);
     // (Monthly, so the background scheduler, which uses the real clock, stays out of the way.)
-    while work_once(&app.state, due).await.unwrap() > 0 {}
+    while work_once(&app.state.app, due, &Default::default())
+        .await
+        .unwrap()
+        > 0
+    {}
     let runs = app
         .get(&format!("/v1/sync-jobs/{job}/runs"), Some(&token))
         .await;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use medley_api::state::now_ms;
+use medley_app::now_ms;
 use medley_imports::{collect, FileStatus, ImportReport, Importer, Progress, ZipLimits};
 use medley_store::Store;
 

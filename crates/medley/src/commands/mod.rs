@@ -11,8 +11,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use medley_store::SqlStore;
 
-use medley_api::sealing::Sealer;
-use medley_api::service::spotify::{Spotify, SpotifyConfig};
+use medley_app::sealing::Sealer;
+use medley_app::spotify::{Spotify, SpotifyConfig};
 
 use crate::config::{Config, SecretKey};
 

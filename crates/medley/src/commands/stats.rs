@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use anyhow::anyhow;
 use chrono::TimeZone;
 use clap::{Args, Subcommand};
-use medley_api::service::stats::{window, Histories, UserHistory};
-use medley_api::state::now_ms;
+use medley_app::now_ms;
+use medley_app::stats::{window, Histories, UserHistory};
 use medley_stats::{self as stats, Bucket, By, Entity};
 use medley_store::Store;
 
@@ -360,7 +360,7 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
                 println!(
                     "{:>6}  {:<20}  {name}",
                     r.plays,
-                    medley_api::objects::timestamp(r.last_played_ms)
+                    medley_app::clock::timestamp(r.last_played_ms)
                 );
             }
         }

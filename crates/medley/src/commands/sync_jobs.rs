@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 use clap::Subcommand;
-use medley_api::service::sync_jobs;
-use medley_api::{ApiConfig, AppState};
+use medley_app::jobs::Trigger;
+use medley_app::sync_jobs;
+use medley_app::{App, AppConfig};
 use medley_events::Bus;
 use medley_search::SearchIndex;
 
@@ -56,13 +57,13 @@ pub enum SyncJobCommand {
 
 pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    let state = AppState::new(
+    let state = App::new(
         store.clone(),
         Bus::new(),
         Arc::new(SearchIndex::in_memory()?),
-        ApiConfig {
+        AppConfig {
             max_playlist_items: config.max_playlist_items,
-            ..ApiConfig::default()
+            ..AppConfig::default()
         },
     );
     let user = |name: String| {
@@ -86,7 +87,7 @@ pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()>
                 .ok_or_else(|| anyhow!("no sync job `{id}`"))
         }
     };
-    let api = |e: medley_api::ApiError| anyhow!("{e}");
+    let api = |e: medley_app::AppError| anyhow!("{e}");
     match command {
         SyncJobCommand::List { user: name } => {
             let owner = user(name).await?;
@@ -128,7 +129,10 @@ pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()>
         }
         SyncJobCommand::Run { id } => {
             job(id.clone()).await?;
-            let r = sync_jobs::run(&state, &id, "manual").await.map_err(api)?;
+            let r = sync_jobs::run(&state, &id, Trigger::Manual)
+                .await
+                .map_err(api)?
+                .ok_or_else(|| anyhow!("sync job `{id}` was deleted"))?;
             match r.error {
                 None => println!("added {}, skipped {}", r.added, r.skipped),
                 Some(e) => return Err(anyhow!("the run failed: {e}")),

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
-use medley_api::service::accounts;
+use medley_app::accounts;
 use medley_events::Bus;
 use medley_store::Store;
 

@@ -6,19 +6,18 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use medley_spotify::{
-    allowance, Api, App, Gate, GateState, Keeper, Meter, OAuth, Policy, Session, SpotifyError,
-    TokenSink, Tokens,
+    allowance, Api, App as SpotifyApp, Gate, GateState, Keeper, Meter, OAuth, Policy, Session,
+    SpotifyError, TokenSink, Tokens,
 };
 use medley_store::{Connection, NewConnection, Store, Usage};
 
-use crate::error::{ApiError, ApiResult};
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
 use crate::sealing::Sealer;
-use crate::service::sync_jobs;
-use crate::state::now_ms;
 
 pub mod collections;
 pub mod plays;
-pub mod targets;
+pub mod reconnect;
 pub mod watch;
 
 /// How long an authorization waits for the browser to come back.
@@ -29,7 +28,7 @@ pub const DAY_MS: i64 = 24 * 3_600_000;
 /// How Medley talks to Spotify.
 #[derive(Clone, Debug)]
 pub struct SpotifyConfig {
-    pub app: App,
+    pub app: SpotifyApp,
     /// Where Spotify sends the browser back: `<public URL>/v1/connections/spotify/callback`.
     pub redirect_uri: String,
     /// Requests per rolling 24 hours for the whole app, shared fairly by its connections.
@@ -72,29 +71,36 @@ pub struct AppView {
     pub paused_until_ms: Option<i64>,
 }
 
-/// The `state` is stored as tokens are: only its hash.
-fn state_hash(state: &str) -> String {
-    crate::service::accounts::hash_token(state)
+/// Why no session can be opened for `connection` until its owner links it again, if so.
+pub fn must_reconnect(connection: &Connection) -> Option<String> {
+    (connection.status == "reconnect")
+        .then(|| "the Spotify account must be connected again: POST /v1/connections/spotify".into())
 }
 
-fn upstream(e: SpotifyError) -> ApiError {
+/// The `state` is stored as tokens are: only its hash.
+fn state_hash(state: &str) -> String {
+    crate::accounts::hash_token(state)
+}
+
+fn upstream(e: SpotifyError) -> AppError {
     match e {
-        SpotifyError::InvalidGrant(m) | SpotifyError::BadRequest(m) => ApiError::BadRequest(
-            format!("Spotify did not accept the authorization ({m}); start again"),
-        ),
-        SpotifyError::Unauthorized(m) => ApiError::Unavailable(format!(
+        SpotifyError::InvalidGrant(m) | SpotifyError::BadRequest(m) => AppError::Invalid(format!(
+            "Spotify did not accept the authorization ({m}); start again"
+        )),
+        SpotifyError::Unauthorized(m) => AppError::Unavailable(format!(
             "Spotify refused Medley's app credentials ({m}): check MEDLEY_SPOTIFY_CLIENT_ID and \
              MEDLEY_SPOTIFY_CLIENT_SECRET"
         )),
-        other => ApiError::Unavailable(format!("Spotify: {other}")),
+        other => AppError::Unavailable(format!("Spotify: {other}")),
     }
 }
 
 impl Spotify {
-    pub fn new(config: SpotifyConfig, sealer: Arc<Sealer>) -> ApiResult<Spotify> {
-        let oauth = OAuth::new(&config.app).map_err(|e| ApiError::Internal(e.into()))?;
+    pub fn new(config: SpotifyConfig, sealer: Arc<Sealer>) -> AppResult<Spotify> {
+        let oauth = OAuth::new(&config.app)
+            .map_err(|e| AppError::internal(e, "setting up Spotify's OAuth client"))?;
         let api = Api::new(&config.app.api_url, config.policy.clone(), now_ms)
-            .map_err(|e| ApiError::Internal(e.into()))?;
+            .map_err(|e| AppError::internal(e, "setting up the Spotify client"))?;
         Ok(Spotify {
             config,
             oauth,
@@ -109,7 +115,7 @@ impl Spotify {
         &self.config.app.client_id
     }
 
-    async fn gate(&self, store: &dyn Store) -> ApiResult<Arc<Gate>> {
+    async fn gate(&self, store: &dyn Store) -> AppResult<Arc<Gate>> {
         self.gate_loaded
             .get_or_try_init(|| async {
                 let (rate, quota) = store.app_pauses(self.client_id()).await?;
@@ -117,7 +123,7 @@ impl Spotify {
                     rate_until_ms: rate,
                     quota_until_ms: quota,
                 });
-                Ok::<(), ApiError>(())
+                Ok::<(), AppError>(())
             })
             .await?;
         Ok(self.gate.clone())
@@ -130,7 +136,7 @@ impl Spotify {
         store: &dyn Store,
         user_id: &str,
         redirect_uri: Option<&str>,
-    ) -> ApiResult<String> {
+    ) -> AppResult<String> {
         let redirect_uri = redirect_uri.unwrap_or(&self.config.redirect_uri);
         let auth = self.oauth.authorize(redirect_uri).map_err(upstream)?;
         let hash = state_hash(&auth.state);
@@ -148,7 +154,7 @@ impl Spotify {
     }
 
     /// Forgets an authorization the user declined.
-    pub async fn abandon(&self, store: &dyn Store, state: &str) -> ApiResult<()> {
+    pub async fn abandon(&self, store: &dyn Store, state: &str) -> AppResult<()> {
         store
             .take_authorization(&state_hash(state), now_ms())
             .await?;
@@ -161,13 +167,13 @@ impl Spotify {
         store: &dyn Store,
         state: &str,
         code: &str,
-    ) -> ApiResult<Connection> {
+    ) -> AppResult<Connection> {
         let hash = state_hash(state);
         let pending = store
             .take_authorization(&hash, now_ms())
             .await?
             .ok_or_else(|| {
-                ApiError::BadRequest(
+                AppError::Invalid(
                     "this authorization is unknown, already used or expired (they last 10 \
                      minutes): start again with POST /v1/connections/spotify"
                         .into(),
@@ -176,8 +182,9 @@ impl Spotify {
         let verifier = self
             .sealer
             .open(&pending.sealed_verifier, &hash)
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        let verifier = String::from_utf8(verifier).map_err(|e| ApiError::Internal(e.into()))?;
+            .map_err(|e| AppError::internal(e, "opening a stored PKCE verifier"))?;
+        let verifier = String::from_utf8(verifier)
+            .map_err(|e| AppError::internal(e, "reading a stored PKCE verifier"))?;
         let meter = Arc::new(Meter::default());
         let tokens = self
             .oauth
@@ -227,7 +234,7 @@ impl Spotify {
         self.record(store, &connection.id, &meter).await?;
         tracing::info!(user = %pending.user_id, connection = %connection.id, "Spotify account connected");
         // The account is linked whatever happens to the jobs; they can be resumed by hand.
-        if let Err(e) = sync_jobs::resume_after_reconnect(store, &pending.user_id).await {
+        if let Err(e) = reconnect::resume_after_reconnect(store, &pending.user_id).await {
             tracing::warn!(user = %pending.user_id, error = %e, "could not resume the sync jobs paused for this account");
         }
         Ok(connection)
@@ -244,18 +251,16 @@ impl Spotify {
         &self,
         store: &Arc<dyn Store>,
         connection: &Connection,
-    ) -> ApiResult<Session> {
-        if connection.status == "reconnect" {
-            return Err(ApiError::Conflict(
-                "the Spotify account must be connected again: POST /v1/connections/spotify".into(),
-            ));
+    ) -> AppResult<Session> {
+        if let Some(why) = must_reconnect(connection) {
+            return Err(AppError::Conflict(why));
         }
         let opened = self
             .sealer
             .open(&connection.sealed_tokens, &connection.user_id)
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        let tokens: Tokens =
-            serde_json::from_slice(&opened).map_err(|e| ApiError::Internal(e.into()))?;
+            .map_err(|e| AppError::internal(e, "opening a connection's stored tokens"))?;
+        let tokens: Tokens = serde_json::from_slice(&opened)
+            .map_err(|e| AppError::internal(e, "reading a connection's stored tokens"))?;
         let sink = Arc::new(StoreSink {
             store: store.clone(),
             sealer: self.sealer.clone(),
@@ -300,7 +305,7 @@ impl Spotify {
         connection: &Connection,
         session: &Session,
         outcome: &Result<T, SpotifyError>,
-    ) -> ApiResult<()> {
+    ) -> AppResult<()> {
         self.record(store, &connection.id, session.meter()).await?;
         let gate = self.gate.state();
         let (rate, quota) = store.app_pauses(self.client_id()).await?;
@@ -319,12 +324,12 @@ impl Spotify {
             store
                 .set_connection_status(&connection.id, "reconnect", Some(reason), now_ms())
                 .await?;
-            sync_jobs::pause_for_reconnect(store, &connection.user_id).await?;
+            reconnect::pause_for_reconnect(store, &connection.user_id).await?;
         }
         Ok(())
     }
 
-    async fn record(&self, store: &dyn Store, connection_id: &str, meter: &Meter) -> ApiResult<()> {
+    async fn record(&self, store: &dyn Store, connection_id: &str, meter: &Meter) -> AppResult<()> {
         store
             .record_usage(
                 self.client_id(),
@@ -341,7 +346,7 @@ impl Spotify {
         &self,
         store: &dyn Store,
         user_id: &str,
-    ) -> ApiResult<(Vec<ConnectionView>, AppView)> {
+    ) -> AppResult<(Vec<ConnectionView>, AppView)> {
         let now = now_ms();
         let usage = store.usage(self.client_id(), now - DAY_MS).await?;
         let (rate, quota) = store.app_pauses(self.client_id()).await?;

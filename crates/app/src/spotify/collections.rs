@@ -14,10 +14,12 @@ use medley_spotify::objects::Playable;
 use medley_spotify::{uri, Collection, Kind, SpotifyError};
 use medley_store::Connection;
 
-use crate::error::{ApiError, ApiResult};
-use crate::service::catalog::add_tracks;
-use crate::service::compositions::engine_track;
-use crate::state::{now_ms, AppState};
+use crate::catalog::add_tracks;
+use crate::catalog::engine_track;
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::jobs::JobKind;
+use crate::App;
 
 /// Marks a collection being written: no stored read vouches for it until the write's own
 /// snapshot does.
@@ -46,11 +48,11 @@ impl Work {
 /// The connection through which `owner` reaches `collection`: for Liked Songs the one linked
 /// to that very account; for a playlist the first active one.
 pub async fn connection_for(
-    state: &AppState,
+    app: &App,
     owner_id: &str,
     collection: &Collection,
-) -> ApiResult<Option<Connection>> {
-    let connections = state.store.connections(owner_id).await?;
+) -> AppResult<Option<Connection>> {
+    let connections = app.store.connections(owner_id).await?;
     Ok(pick(&connections, collection).cloned())
 }
 
@@ -69,14 +71,14 @@ pub fn pick<'c>(connections: &'c [Connection], collection: &Collection) -> Optio
 /// Spotify and the connection through which `owner` reaches `collection`, or 409 saying to
 /// connect one.
 async fn reach<'a>(
-    state: &'a AppState,
+    app: &'a App,
     owner: &User,
     collection: &Collection,
-) -> ApiResult<(&'a std::sync::Arc<super::Spotify>, Connection)> {
-    let spotify = state.spotify()?;
-    let connection = connection_for(state, &owner.id, collection)
+) -> AppResult<(&'a std::sync::Arc<super::Spotify>, Connection)> {
+    let spotify = app.spotify()?;
+    let connection = connection_for(app, &owner.id, collection)
         .await?
-        .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
+        .ok_or_else(|| AppError::Conflict(no_connection(collection)))?;
     Ok((spotify, connection))
 }
 
@@ -93,28 +95,27 @@ fn no_connection(collection: &Collection) -> String {
 
 /// Reads a collection for `owner`: `Ok(Err(reason))` when it cannot be read now.
 pub async fn read(
-    state: &AppState,
+    app: &App,
     owner: &User,
     collection: &Collection,
     work: &mut Work,
-) -> ApiResult<Result<Vec<SourceItem>, String>> {
-    let spotify = state.spotify()?;
-    let Some(connection) = connection_for(state, &owner.id, collection).await? else {
+) -> AppResult<Result<Vec<SourceItem>, String>> {
+    let spotify = app.spotify()?;
+    let Some(connection) = connection_for(app, &owner.id, collection).await? else {
         return Ok(Err(no_connection(collection)));
     };
     let uri = collection.uri();
-    let cached = state.store.collection(&connection.id, &uri).await?;
+    let cached = app.store.collection(&connection.id, &uri).await?;
     if cached.fresh() && !work.fresh {
         if let Some(items) = decode(cached.items.as_deref()) {
             work.reused.push(uri);
-            return Ok(Ok(source_items(state, &items).await?));
+            return Ok(Ok(source_items(app, &items).await?));
         }
     }
-    let session = match spotify.session(&state.store, &connection).await {
-        Ok(s) => s,
-        Err(ApiError::Conflict(m)) => return Ok(Err(m)),
-        Err(e) => return Err(e),
-    };
+    if let Some(why) = super::must_reconnect(&connection) {
+        return Ok(Err(why));
+    }
+    let session = spotify.session(&app.store, &connection).await?;
     let read: Result<Vec<(Playable, Option<i64>)>, SpotifyError> = match collection {
         Collection::Playlist(id) => session.playlist_items(id).await.map(|c| {
             c.items
@@ -139,14 +140,14 @@ pub async fn read(
         }),
     };
     spotify
-        .settle(state.store.as_ref(), &connection, &session, &read)
+        .settle(app.store.as_ref(), &connection, &session, &read)
         .await?;
     work.requests += session.meter().total();
     let read = match read {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let ids = catalog_ids(state, read.iter().map(|(p, _)| p)).await?;
+    let ids = catalog_ids(app, read.iter().map(|(p, _)| p)).await?;
     let items: Vec<(String, Option<i64>)> = ids
         .into_iter()
         .zip(read.iter().map(|(_, at)| *at))
@@ -155,39 +156,37 @@ pub async fn read(
     let json = serde_json::to_string(&items).expect("items serialise");
     // The read is as of the snapshot the sweep saw, if that is a snapshot at all.
     let vouched = cached.seen_snapshot.as_deref().filter(|s| *s != WRITING);
-    state
-        .store
+    app.store
         .put_collection_read(&connection.id, &uri, vouched, &json, now_ms())
         .await?;
-    Ok(Ok(source_items(state, &items).await?))
+    Ok(Ok(source_items(app, &items).await?))
 }
 
 /// Whether a playlist is still as Medley last read or wrote it (one request for its snapshot).
 /// If not, the stored read is set aside so that the next read fetches it.
 pub async fn unchanged(
-    state: &AppState,
+    app: &App,
     owner: &User,
     collection: &Collection,
     work: &mut Work,
-) -> ApiResult<bool> {
+) -> AppResult<bool> {
     let Collection::Playlist(id) = collection else {
         return Ok(false);
     };
-    let (spotify, connection) = reach(state, owner, collection).await?;
+    let (spotify, connection) = reach(app, owner, collection).await?;
     let uri = collection.uri();
-    let cached = state.store.collection(&connection.id, &uri).await?;
-    let session = spotify.session(&state.store, &connection).await?;
+    let cached = app.store.collection(&connection.id, &uri).await?;
+    let session = spotify.session(&app.store, &connection).await?;
     let meta = session.playlist(id).await;
     spotify
-        .settle(state.store.as_ref(), &connection, &session, &meta)
+        .settle(app.store.as_ref(), &connection, &session, &meta)
         .await?;
     work.requests += session.meter().total();
-    let meta = meta.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
+    let meta = meta.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
     if cached.read_snapshot.as_deref() == Some(meta.snapshot_id.as_str()) {
         return Ok(true);
     }
-    state
-        .store
+    app.store
         .saw_snapshots(&connection.id, &[(uri, meta.snapshot_id)])
         .await?;
     Ok(false)
@@ -197,13 +196,13 @@ pub async fn unchanged(
 /// Songs) a request. Tracks Spotify does not know (no Spotify id) are left out and counted.
 /// Returns how many were left out.
 pub async fn add(
-    state: &AppState,
+    app: &App,
     owner: &User,
     collection: &Collection,
     track_ids: &[String],
     work: &mut Work,
-) -> ApiResult<usize> {
-    let tracks = state.store.tracks(track_ids).await?;
+) -> AppResult<usize> {
+    let tracks = app.store.tracks(track_ids).await?;
     let on_spotify: Vec<&medley_domain::catalog::Track> =
         tracks.iter().filter(|t| t.spotify_id.is_some()).collect();
     let left_out = track_ids.len() - on_spotify.len();
@@ -217,7 +216,7 @@ pub async fn add(
         .collect();
     let added: Vec<String> = on_spotify.iter().map(|t| t.id.clone()).collect();
     write(
-        state,
+        app,
         owner,
         collection,
         &[],
@@ -242,20 +241,19 @@ pub enum After<'a> {
 /// and composites reading the collection are queued to follow it. A failure leaves the stored
 /// read unusable, so that the next sync reads the collection as it really is.
 pub async fn write(
-    state: &AppState,
+    app: &App,
     owner: &User,
     collection: &Collection,
     remove: &[String],
     append: &[String],
     after: After<'_>,
     work: &mut Work,
-) -> ApiResult<()> {
-    let (spotify, connection) = reach(state, owner, collection).await?;
+) -> AppResult<()> {
+    let (spotify, connection) = reach(app, owner, collection).await?;
     let uri = collection.uri();
-    let cached = state.store.collection(&connection.id, &uri).await?;
-    let session = spotify.session(&state.store, &connection).await?;
-    state
-        .store
+    let cached = app.store.collection(&connection.id, &uri).await?;
+    let session = spotify.session(&app.store, &connection).await?;
+    app.store
         .saw_snapshots(&connection.id, &[(uri.clone(), WRITING.into())])
         .await?;
     let written: Result<Option<String>, SpotifyError> = async {
@@ -282,11 +280,11 @@ pub async fn write(
     }
     .await;
     spotify
-        .settle(state.store.as_ref(), &connection, &session, &written)
+        .settle(app.store.as_ref(), &connection, &session, &written)
         .await?;
     work.requests += session.meter().total();
     let snapshot = written.map_err(|e| {
-        ApiError::Unavailable(format!(
+        AppError::Unavailable(format!(
             "Spotify: {e}; the next sync finds out what was written and finishes the change"
         ))
     })?;
@@ -317,17 +315,15 @@ pub async fn write(
     };
     if let (Some(snapshot), Some(items)) = (snapshot, items) {
         let json = serde_json::to_string(&items).expect("items serialise");
-        state
-            .store
+        app.store
             .put_collection_read(&connection.id, &uri, Some(&snapshot), &json, now)
             .await?;
     }
-    for composite in state.store.composites_using(&uri).await? {
-        state
-            .store
-            .enqueue(crate::service::compositions::KIND, &composite, "", now, now)
+    for composite in app.store.composites_using(&uri).await? {
+        app.store
+            .enqueue(JobKind::Composite.as_str(), &composite, "", now, now)
             .await?;
-        state.wake_worker.notify_one();
+        app.wake_worker.notify_one();
     }
     Ok(())
 }
@@ -343,12 +339,9 @@ pub fn parse_time(text: &str) -> Option<i64> {
         .map(|t| t.as_millisecond())
 }
 
-async fn source_items(
-    state: &AppState,
-    items: &[(String, Option<i64>)],
-) -> ApiResult<Vec<SourceItem>> {
+async fn source_items(app: &App, items: &[(String, Option<i64>)]) -> AppResult<Vec<SourceItem>> {
     let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
-    let tracks = state.store.tracks(&ids).await?;
+    let tracks = app.store.tracks(&ids).await?;
     let by_id: HashMap<&str, _> = tracks.iter().map(|t| (t.id.as_str(), t)).collect();
     Ok(items
         .iter()
@@ -364,16 +357,16 @@ async fn source_items(
 /// Catalog track ids for Spotify tracks, creating the ones the catalog lacks (with their
 /// Spotify id and ISRC). `None` for what cannot be a catalog track.
 pub async fn catalog_ids<'a>(
-    state: &AppState,
+    app: &App,
     playables: impl Iterator<Item = &'a Playable>,
-) -> ApiResult<Vec<Option<String>>> {
+) -> AppResult<Vec<Option<String>>> {
     let playables: Vec<&Playable> = playables.collect();
     let spotify_ids: Vec<Option<String>> = playables
         .iter()
         .map(|p| uri::track_id(&p.uri).map(str::to_owned))
         .collect();
     let wanted: Vec<String> = spotify_ids.iter().flatten().cloned().collect();
-    let mut known = state.store.tracks_by_spotify_ids(&wanted).await?;
+    let mut known = app.store.tracks_by_spotify_ids(&wanted).await?;
     let mut missing: Vec<NewTrack> = Vec::new();
     let mut queued = std::collections::HashSet::new();
     for (p, id) in playables.iter().zip(&spotify_ids) {
@@ -387,7 +380,7 @@ pub async fn catalog_ids<'a>(
         }
     }
     for chunk in missing.chunks(MAX_TRACKS_PER_WRITE) {
-        for t in add_tracks(state, chunk.to_vec()).await? {
+        for t in add_tracks(app, chunk.to_vec()).await? {
             if let Some(sid) = t.spotify_id.clone() {
                 known.insert(sid, t.id);
             }
@@ -415,44 +408,39 @@ fn new_track(p: &Playable, spotify_id: &str) -> NewTrack {
 /// Checks, when a composite or a job is set up, that `owner` can read (or, with `write`,
 /// change) a Spotify collection: a connected account that reaches it, and for a playlist one
 /// it owns or collaborates on, since Spotify shows other playlists' items to no app.
-pub async fn check(
-    state: &AppState,
-    owner: &User,
-    collection: &Collection,
-    write: bool,
-) -> ApiResult<()> {
-    let Some(spotify) = &state.spotify else {
-        return Err(ApiError::BadRequest(format!(
+pub async fn check(app: &App, owner: &User, collection: &Collection, write: bool) -> AppResult<()> {
+    let Some(spotify) = &app.spotify else {
+        return Err(AppError::Invalid(format!(
             "`{collection}` is on Spotify, and this server has no Spotify app configured (its \
              operator sets MEDLEY_SPOTIFY_CLIENT_ID)"
         )));
     };
-    let connection = connection_for(state, &owner.id, collection)
+    let connection = connection_for(app, &owner.id, collection)
         .await?
-        .ok_or_else(|| ApiError::Conflict(no_connection(collection)))?;
+        .ok_or_else(|| AppError::Conflict(no_connection(collection)))?;
     let Collection::Playlist(id) = collection else {
         return Ok(());
     };
-    let session = spotify.session(&state.store, &connection).await?;
+    let session = spotify.session(&app.store, &connection).await?;
     let meta = session.playlist(id).await;
     spotify
-        .settle(state.store.as_ref(), &connection, &session, &meta)
+        .settle(app.store.as_ref(), &connection, &session, &meta)
         .await?;
     let uri = collection.uri();
     let meta = match meta {
         Ok(m) => m,
         Err(SpotifyError::NotFound(_)) | Err(SpotifyError::BadRequest(_)) => {
-            return Err(ApiError::NotFound(format!(
+            return Err(AppError::NotFound(format!(
                 "`{uri}` does not exist on Spotify or is not visible to `{}`",
                 connection.spotify_user_id
             )))
         }
-        Err(e) => return Err(ApiError::Unavailable(format!("Spotify: {e}"))),
+        Err(e) => return Err(AppError::Unavailable(format!("Spotify: {e}"))),
     };
     let owns = meta.owner.id == connection.spotify_user_id;
     if !owns && !meta.collaborative {
         let what = if write { "change" } else { "read the items of" };
-        return Err(ApiError::Forbidden(format!(
+        return Err(AppError::Forbidden(format!(
             "Spotify lets apps {what} only playlists the account owns or collaborates on; \
              `{uri}` belongs to `{}`. Copy it into a playlist of your own in Spotify first",
             meta.owner.id

@@ -14,22 +14,22 @@ use medley_store::{NewToken, NewUser, Store};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::now_ms;
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
 
 /// Hashes a password with argon2id (on a blocking thread: it is deliberately slow).
-pub async fn hash_password(password: &str) -> ApiResult<String> {
+pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+            .map_err(|e| anyhow::anyhow!("{e}").context("hashing a password"))
     })
     .await
-    .map_err(|e| anyhow::anyhow!("password hashing task: {e}"))?
-    .map_err(ApiError::Internal)
+    .map_err(|e| AppError::internal(e, "waiting for the password hashing task"))?
+    .map_err(AppError::Internal)
 }
 
 /// Checks a password against a stored hash, in constant time for the comparison.
@@ -69,11 +69,11 @@ pub async fn create_user(
     bus: &Bus,
     username: &str,
     password: &str,
-) -> ApiResult<User> {
+) -> AppResult<User> {
     validate_username(username)?;
     validate_password(password)?;
     if store.user_by_username(username).await?.is_some() {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "the username `{username}` is taken"
         )));
     }
@@ -100,7 +100,7 @@ pub async fn issue_token(
     kind: &str,
     label: Option<String>,
     ttl: Option<Duration>,
-) -> ApiResult<String> {
+) -> AppResult<String> {
     let token = new_token();
     let now = now_ms();
     store
@@ -117,8 +117,8 @@ pub async fn issue_token(
 }
 
 /// Checks a username and password; the same answer whether the user or the password is wrong.
-pub async fn authenticate(store: &dyn Store, username: &str, password: &str) -> ApiResult<User> {
-    let wrong = || ApiError::Unauthorized("wrong username or password".into());
+pub async fn authenticate(store: &dyn Store, username: &str, password: &str) -> AppResult<User> {
+    let wrong = || AppError::Unauthorized("wrong username or password".into());
     match store.user_by_username(username).await? {
         Some((user, hash)) if verify_password(&hash, password).await => Ok(user),
         Some(_) => Err(wrong()),
@@ -136,7 +136,7 @@ pub async fn set_password(
     user_id: &str,
     password: &str,
     keep_token: Option<&str>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     validate_password(password)?;
     let hash = hash_password(password).await?;
     store.set_password_hash(user_id, &hash).await?;

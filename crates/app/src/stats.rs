@@ -13,8 +13,9 @@ use medley_store::{PlayVersion, PlayedKind, StatItem, StatPlay, Store};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::{now_ms, AppState};
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::App;
 
 /// Plays read from the store per query while loading.
 const LOAD_BATCH: i64 = 100_000;
@@ -134,12 +135,12 @@ impl Default for Histories {
 
 impl Histories {
     /// The user's history as of now.
-    pub async fn get(&self, state: &AppState, user_id: &str) -> ApiResult<Arc<UserHistory>> {
-        self.load(state.store.as_ref(), user_id).await
+    pub async fn get(&self, app: &App, user_id: &str) -> AppResult<Arc<UserHistory>> {
+        self.load(app.store.as_ref(), user_id).await
     }
 
     /// The user's history as of now, from `store`.
-    pub async fn load(&self, store: &dyn Store, user_id: &str) -> ApiResult<Arc<UserHistory>> {
+    pub async fn load(&self, store: &dyn Store, user_id: &str) -> AppResult<Arc<UserHistory>> {
         let version = store.play_version(user_id).await?;
         let cached = self.cache.get(user_id);
         if let Some(h) = &cached {
@@ -182,13 +183,13 @@ pub fn window(
     tz: Option<&str>,
     min_ms: Option<i64>,
     podcasts: Option<bool>,
-) -> ApiResult<medley_stats::Query> {
+) -> AppResult<medley_stats::Query> {
     let tz = parse_tz(tz)?;
     let min_ms = match min_ms {
         None => medley_stats::DEFAULT_MIN_MS,
         Some(v) if (0..=86_400_000).contains(&v) => v as u32,
         Some(v) => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(AppError::Invalid(format!(
                 "`min_ms` must be between 0 and 86400000, not {v}"
             )))
         }
@@ -208,16 +209,15 @@ pub fn window(
         min_ms,
         podcasts: podcasts.unwrap_or(false),
     };
-    q.validate()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    q.validate().map_err(|e| AppError::Invalid(e.to_string()))?;
     Ok(q)
 }
 
-fn parse_tz(tz: Option<&str>) -> ApiResult<Tz> {
+fn parse_tz(tz: Option<&str>) -> AppResult<Tz> {
     match tz {
         None => Ok(Tz::UTC),
         Some(name) => name.parse().map_err(|_| {
-            ApiError::BadRequest(format!(
+            AppError::Invalid(format!(
                 "`tz` must be an IANA time zone such as Europe/Berlin, not `{name}`"
             ))
         }),
@@ -225,12 +225,12 @@ fn parse_tz(tz: Option<&str>) -> ApiResult<Tz> {
 }
 
 /// A bound given as a time or a local date; `end` dates mean the end of that day.
-fn parse_bound(name: &str, value: &str, tz: Tz, end: bool) -> ApiResult<i64> {
+fn parse_bound(name: &str, value: &str, tz: Tz, end: bool) -> AppResult<i64> {
     if let Ok(t) = value.parse::<jiff::Timestamp>() {
         return Ok(t.as_millisecond());
     }
     let date: NaiveDate = value.parse().map_err(|_| {
-        ApiError::BadRequest(format!(
+        AppError::Invalid(format!(
             "`{name}` must be an RFC 3339 time (2024-05-01T10:00:00Z) or a date (2024-05-01), \
              not `{value}`"
         ))
@@ -249,6 +249,6 @@ fn parse_bound(name: &str, value: &str, tz: Tz, end: bool) -> ApiResult<i64> {
             tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
                 .earliest()
         })
-        .ok_or_else(|| ApiError::BadRequest(format!("`{name}` does not exist in {tz}")))?;
+        .ok_or_else(|| AppError::Invalid(format!("`{name}` does not exist in {tz}")))?;
     Ok(local.timestamp_millis())
 }

@@ -6,80 +6,72 @@
 //!
 //! Spotify is outside the database's transactions, so the writes are announced first (the
 //! intent, see `medley_compose::intent`) and the ledger is written after them together with
-//! clearing the intent. A sync cut off anywhere leaves a state the next one converges from.
+//! clearing the intent. A sync cut off anywhere leaves what the next one converges from.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medley_compose::{intent, Intent, Ordering, Plan, Read, Report, SyncInput};
 use medley_domain::user::User;
 use medley_spotify::Collection;
-use medley_store::{ItemsEdit, StoreError, StoredComposite, SyncWrite};
+use medley_store::{ItemsEdit, StoredComposite, SyncWrite};
 
-use crate::error::{ApiError, ApiResult};
-use crate::service::compositions::{read_source_counting, with_owner};
-use crate::service::playlists::announce;
-use crate::service::spotify::collections::{self, After, Work};
-use crate::state::{now_ms, AppState};
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::playlists::{announce, with_owner};
+use crate::sources;
+use crate::spotify::collections::{self, After, Work};
+use crate::App;
 
 /// Attempts before giving up on a composite whose ledger keeps moving under the sync.
 const ATTEMPTS: usize = 5;
 
 /// Syncs composite `id` whose target is the Spotify collection `target`.
 pub async fn sync(
-    state: &AppState,
+    app: &App,
     id: &str,
     target: &str,
     adjust: &(dyn Fn(&mut medley_compose::Ledger) + Sync),
     fresh: bool,
-) -> ApiResult<Report> {
+) -> AppResult<Report> {
     let Some(Collection::Playlist(playlist_id)) = Collection::parse(target) else {
-        return Err(ApiError::BadRequest(format!(
+        return Err(AppError::Invalid(format!(
             "the composite's target `{target}` is not a Spotify playlist"
         )));
     };
     let collection = Collection::Playlist(playlist_id.clone());
     for _ in 0..ATTEMPTS {
-        let stored = state
+        let stored = app
             .store
             .composite(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("the composite"))?;
-        let (_, owner) = with_owner(state, id).await?;
-        match attempt(state, id, &owner, &collection, &stored, adjust, fresh).await {
-            Err(ApiError::Conflict(m)) if m == STALE => continue,
+            .ok_or_else(|| AppError::not_found("the composite"))?;
+        let (_, owner) = with_owner(app, id).await?;
+        match attempt(app, id, &owner, &collection, &stored, adjust, fresh).await {
+            Err(AppError::Stale(_)) => continue,
             other => return other,
         }
     }
-    Err(ApiError::Conflict(format!(
+    Err(AppError::Stale(format!(
         "composite `{id}` kept changing during the sync; try again"
     )))
 }
 
-const STALE: &str = "stale";
-
-fn stale(e: StoreError) -> ApiError {
-    match e {
-        StoreError::StaleSnapshot { .. } => ApiError::Conflict(STALE.into()),
-        other => other.into(),
-    }
-}
-
 async fn attempt(
-    state: &AppState,
+    app: &App,
     id: &str,
     owner: &User,
     target: &Collection,
     stored: &StoredComposite,
     adjust: &(dyn Fn(&mut medley_compose::Ledger) + Sync),
     fresh: bool,
-) -> ApiResult<Report> {
+) -> AppResult<Report> {
     let mut work = Work {
         fresh,
         ..Work::default()
     };
     let mut reads = BTreeMap::new();
     for source in &stored.composite.sources {
-        let read = read_source_counting(state, owner, &source.uri, &mut work).await?;
+        let read = sources::read(app, owner, &source.uri, &mut work).await?;
         reads.insert(source.uri.clone(), read);
     }
     // Only tracks Spotify knows can be written there.
@@ -90,11 +82,11 @@ async fn attempt(
             source_ids.extend(items.iter().map(|i| i.track.id.clone()));
         }
     }
-    let current = collections::read(state, owner, target, &mut work)
+    let current = collections::read(app, owner, target, &mut work)
         .await?
-        .map_err(|e| ApiError::Unavailable(format!("the Spotify target could not be read: {e}")))?;
+        .map_err(|e| AppError::Unavailable(format!("the Spotify target could not be read: {e}")))?;
     source_ids.extend(current.iter().map(|i| i.track.id.clone()));
-    for t in state.store.tracks(&source_ids).await? {
+    for t in app.store.tracks(&source_ids).await? {
         if let Some(sid) = t.spotify_id {
             known.insert(t.id, sid);
         }
@@ -142,7 +134,7 @@ async fn attempt(
         .filter(|id| !known.contains_key(id))
         .collect();
     if !unknown.is_empty() {
-        for t in state.store.tracks(&unknown).await? {
+        for t in app.store.tracks(&unknown).await? {
             if let Some(sid) = t.spotify_id {
                 known.insert(t.id, sid);
             }
@@ -178,15 +170,15 @@ async fn attempt(
         // Writes are made against the target as it is: if the plan rests on a stored read,
         // check that the target has not moved since (the owner may be editing it right now).
         if work.reused.contains(&target.uri())
-            && !collections::unchanged(state, owner, target, &mut work).await?
+            && !collections::unchanged(app, owner, target, &mut work).await?
         {
-            return Err(ApiError::Conflict(STALE.into()));
+            return Err(AppError::Stale(format!(
+                "the Spotify playlist `{target}` changed while the sync read it"
+            )));
         }
-        state
-            .store
+        app.store
             .set_composite_intent(id, stored.ledger_version, Some(&planned))
-            .await
-            .map_err(stale)?;
+            .await?;
         let uris = |ids: &[String]| -> Vec<String> {
             ids.iter()
                 .filter_map(|i| known.get(i))
@@ -194,7 +186,7 @@ async fn attempt(
                 .collect()
         };
         collections::write(
-            state,
+            app,
             owner,
             target,
             &uris(&writes.remove),
@@ -213,12 +205,12 @@ async fn attempt(
         plan: &Plan::default(),
         snapshot_id: "",
         report_json: serde_json::to_string(&outcome.report).unwrap_or_default(),
-        cap: state.config.max_playlist_items,
+        cap: app.config.max_playlist_items,
         now_ms: now_ms(),
         clear_intent: true,
     };
-    state.store.write_sync(write).await.map_err(stale)?;
-    mirror(state, id, owner, &final_ids).await?;
+    app.store.write_sync(write).await?;
+    mirror(app, id, owner, &final_ids).await?;
     tracing::debug!(composite = %id, requests = work.requests, "synced a composite to Spotify");
     Ok(outcome.report)
 }
@@ -248,8 +240,8 @@ fn spotify_writes(plan: &Plan, final_ids: &[String], known: &HashMap<String, Str
 }
 
 /// Makes the Medley playlist show what the Spotify target now holds.
-async fn mirror(state: &AppState, id: &str, owner: &User, final_ids: &[String]) -> ApiResult<()> {
-    let current: Vec<String> = state
+async fn mirror(app: &App, id: &str, owner: &User, final_ids: &[String]) -> AppResult<()> {
+    let current: Vec<String> = app
         .store
         .playlist_items(id, i64::MAX, 0)
         .await?
@@ -262,18 +254,11 @@ async fn mirror(state: &AppState, id: &str, owner: &User, final_ids: &[String]) 
     let edit = ItemsEdit::Replace {
         track_ids: final_ids.to_vec(),
     };
-    let done = state
+    let done = app
         .store
-        .edit_items(
-            id,
-            &owner.id,
-            None,
-            edit,
-            state.config.max_playlist_items,
-            now_ms(),
-        )
+        .edit_items_by_medley(id, &owner.id, edit, app.config.max_playlist_items, now_ms())
         .await;
-    state.caches.forget_playlist(id);
-    announce(state, &done?, &owner.id, true);
+    app.caches.forget_playlist(id);
+    announce(app, &done?, &owner.id, true);
     Ok(())
 }

@@ -10,12 +10,10 @@ use std::collections::BTreeMap;
 
 use medley_spotify::Collection;
 
-use crate::error::{ApiError, ApiResult};
-use crate::service::compositions;
-use crate::state::{now_ms, AppState};
-
-/// Queue kind of a watch (subject: the connection id).
-pub const KIND: &str = "spotify_watch";
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::jobs::JobKind;
+use crate::App;
 
 /// What one watch saw.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -28,10 +26,11 @@ pub struct Watched {
 }
 
 /// Sweeps one connection and queues syncs of composites whose Spotify collections changed.
-pub async fn watch(state: &AppState, connection_id: &str) -> ApiResult<Watched> {
-    let spotify = state.spotify()?;
-    let Some(connection) = state.store.connection(connection_id).await? else {
-        return Err(ApiError::NotFound("the connection is gone".into()));
+pub async fn watch(app: &App, connection_id: &str) -> AppResult<Watched> {
+    let spotify = app.spotify()?;
+    let Some(connection) = app.store.connection(connection_id).await? else {
+        // Unlinked since the work was queued: nothing to do.
+        return Ok(Default::default());
     };
     if connection.status != "active" {
         return Ok(Watched::default());
@@ -40,7 +39,7 @@ pub async fn watch(state: &AppState, connection_id: &str) -> ApiResult<Watched> 
         Collection::LikedSongs { user_id } => user_id == &connection.spotify_user_id,
         Collection::Playlist(_) => true,
     };
-    let in_use: Vec<Collection> = state
+    let in_use: Vec<Collection> = app
         .store
         .spotify_uris_in_use(&connection.user_id)
         .await?
@@ -51,35 +50,34 @@ pub async fn watch(state: &AppState, connection_id: &str) -> ApiResult<Watched> 
     if in_use.is_empty() {
         return Ok(Watched::default());
     }
-    let session = spotify.session(&state.store, &connection).await?;
+    let session = spotify.session(&app.store, &connection).await?;
     let swept = sweep(&session, &in_use).await;
     spotify
-        .settle(state.store.as_ref(), &connection, &session, &swept)
+        .settle(app.store.as_ref(), &connection, &session, &swept)
         .await?;
     let requests = session.meter().total();
-    let seen = swept.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
+    let seen = swept.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
     let mut changed = Vec::new();
     for (uri, snapshot) in &seen {
-        let known = state.store.collection(&connection.id, uri).await?;
+        let known = app.store.collection(&connection.id, uri).await?;
         if known.seen_snapshot.as_deref() != Some(snapshot.as_str()) {
             changed.push(uri.clone());
         }
     }
     let pairs: Vec<(String, String)> = seen.into_iter().collect();
-    state.store.saw_snapshots(&connection.id, &pairs).await?;
+    app.store.saw_snapshots(&connection.id, &pairs).await?;
     let mut queued = 0;
     let now = now_ms();
     for uri in &changed {
-        for composite in state.store.composites_using(uri).await? {
-            state
-                .store
-                .enqueue(compositions::KIND, &composite, "", now, now)
+        for composite in app.store.composites_using(uri).await? {
+            app.store
+                .enqueue(JobKind::Composite.as_str(), &composite, "", now, now)
                 .await?;
             queued += 1;
         }
     }
     if queued > 0 {
-        state.wake_worker.notify_one();
+        app.wake_worker.notify_one();
     }
     Ok(Watched {
         changed,
@@ -124,23 +122,17 @@ async fn sweep(
 /// Queues work of `kind` (a watch, a poll of recently played) for each active connection of
 /// the app at the interval boundary after `now_ms`. Returns the boundary, so the caller
 /// enqueues again only when it moves; several nodes queue the same boundary once.
-pub async fn schedule(
-    state: &AppState,
-    kind: &str,
-    now_ms: i64,
-    interval_ms: i64,
-) -> ApiResult<i64> {
-    let spotify = state.spotify()?;
+pub async fn schedule(app: &App, kind: JobKind, now_ms: i64, interval_ms: i64) -> AppResult<i64> {
+    let spotify = app.spotify()?;
     let boundary = (now_ms.div_euclid(interval_ms) + 1) * interval_ms;
-    for c in state
+    for c in app
         .store
         .app_connections(&spotify.config.app.client_id)
         .await?
     {
         if c.status == "active" {
-            state
-                .store
-                .enqueue(kind, &c.id, "", boundary, now_ms)
+            app.store
+                .enqueue(kind.as_str(), &c.id, "", boundary, now_ms)
                 .await?;
         }
     }

@@ -5,8 +5,9 @@ use medley_history::{Format, Item, Play};
 use medley_imports::{record, LivePlay, Recorded};
 use medley_store::{ItemRef, Precision};
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::{now_ms, AppState};
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::App;
 
 /// Latest a reported play may end in the future (clocks of clients drift).
 const CLOCK_SKEW_MS: i64 = 5 * 60_000;
@@ -15,19 +16,19 @@ const EARLIEST_MS: i64 = 1_000_000_000_000;
 const DAY_MS: i64 = 24 * 3_600_000;
 
 /// Checks the times of a reported play.
-pub fn check_times(ended_at_ms: i64, ms_played: i64) -> ApiResult<()> {
+pub fn check_times(ended_at_ms: i64, ms_played: i64) -> AppResult<()> {
     if !(0..=DAY_MS).contains(&ms_played) {
-        return Err(ApiError::BadRequest(format!(
+        return Err(AppError::Invalid(format!(
             "`ms_played` must be between 0 and {DAY_MS} (24 hours), not {ms_played}"
         )));
     }
     if ended_at_ms > now_ms() + CLOCK_SKEW_MS {
-        return Err(ApiError::BadRequest(
+        return Err(AppError::Invalid(
             "the play ends in the future: check the time you sent".into(),
         ));
     }
     if ended_at_ms - ms_played < EARLIEST_MS {
-        return Err(ApiError::BadRequest(
+        return Err(AppError::Invalid(
             "the play is dated before 2001-09-09: send times in Unix seconds (ListenBrainz) or \
              RFC 3339"
                 .into(),
@@ -48,11 +49,7 @@ pub struct PlayerPlay {
     pub shuffle: Option<bool>,
 }
 
-pub async fn record_player_play(
-    state: &AppState,
-    user_id: &str,
-    p: PlayerPlay,
-) -> ApiResult<Recorded> {
+pub async fn record_player_play(app: &App, user_id: &str, p: PlayerPlay) -> AppResult<Recorded> {
     check_times(p.ended_at_ms, p.ms_played)?;
     let mut play = Play::bare(
         Format::ExtendedAudio,
@@ -74,35 +71,31 @@ pub async fn record_player_play(
         play,
         item: Some(ItemRef::Track(p.track_id)),
     };
-    record_live(state, user_id, vec![live], "player", Precision::Exact).await
+    record_live(app, user_id, vec![live], "player", Precision::Exact).await
 }
 
 /// Scrobbled listens (ListenBrainz shape), already checked.
-pub async fn record_scrobbles(
-    state: &AppState,
-    user_id: &str,
-    plays: Vec<Play>,
-) -> ApiResult<Recorded> {
+pub async fn record_scrobbles(app: &App, user_id: &str, plays: Vec<Play>) -> AppResult<Recorded> {
     let live = plays
         .into_iter()
         .map(|play| LivePlay { play, item: None })
         .collect();
-    record_live(state, user_id, live, "listenbrainz", Precision::Live).await
+    record_live(app, user_id, live, "listenbrainz", Precision::Live).await
 }
 
 /// Records plays and tells the bus when some were new.
 pub async fn record_live(
-    state: &AppState,
+    app: &App,
     user_id: &str,
     plays: Vec<LivePlay>,
     source: &str,
     precision: Precision,
-) -> ApiResult<Recorded> {
-    let recorded = record(&state.store, user_id, plays, source, precision, now_ms())
+) -> AppResult<Recorded> {
+    let recorded = record(&app.store, user_id, plays, source, precision, now_ms())
         .await
         .map_err(anyhow::Error::from)?;
     if recorded.added > 0 {
-        state.bus.publish(Event::PlaysRecorded {
+        app.bus.publish(Event::PlaysRecorded {
             user_id: user_id.to_owned(),
             added: recorded.added,
         });

@@ -1,8 +1,10 @@
 //! Playlists: who may see and change them, track URI resolution, and item edits that publish
 //! `PlaylistItemsChanged` once committed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use medley_compose::SourceItem;
+use medley_domain::catalog::Track;
 use medley_domain::id::is_id;
 use medley_domain::playlist::{Access, Playlist};
 use medley_domain::uri::{Kind, Namespace, Uri};
@@ -11,31 +13,29 @@ use medley_domain::Id;
 use medley_events::{Event, ItemsChange};
 use medley_store::{EditOutcome, ItemsEdit};
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::{now_ms, AppState};
+use crate::catalog::engine_track;
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::App;
 
 /// Loads a playlist and the caller's access to it; invisible playlists are "not found".
-pub async fn visible(
-    state: &AppState,
-    id: &str,
-    user: Option<&User>,
-) -> ApiResult<(Playlist, Access)> {
-    let not_found = || ApiError::not_found(&format!("playlist `{id}`"));
+pub async fn visible(app: &App, id: &str, user: Option<&User>) -> AppResult<(Playlist, Access)> {
+    let not_found = || AppError::not_found(&format!("playlist `{id}`"));
     if !is_id(id) {
         return Err(not_found());
     }
-    let playlist = match state.caches.playlist(id) {
+    let playlist = match app.caches.playlist(id) {
         Some(p) => p,
         None => {
-            let seen = state.caches.playlist_generation();
-            let p = state.store.playlist(id).await?.ok_or_else(not_found)?;
-            state.caches.remember_playlist(seen, p.clone());
+            let seen = app.caches.playlist_generation();
+            let p = app.store.playlist(id).await?.ok_or_else(not_found)?;
+            app.caches.remember_playlist(seen, p.clone());
             p
         }
     };
     let user_id = user.map(|u| u.id.as_str());
     let is_collaborator = match user_id {
-        Some(uid) if uid != playlist.owner_id => state.store.is_collaborator(id, uid).await?,
+        Some(uid) if uid != playlist.owner_id => app.store.is_collaborator(id, uid).await?,
         _ => false,
     };
     match playlist.access(user_id, is_collaborator) {
@@ -45,10 +45,10 @@ pub async fn visible(
 }
 
 /// Like [`visible`], but the caller must be allowed to change the playlist.
-pub async fn editable(state: &AppState, id: &str, user: &User) -> ApiResult<Playlist> {
-    let (playlist, access) = visible(state, id, Some(user)).await?;
+pub async fn editable(app: &App, id: &str, user: &User) -> AppResult<Playlist> {
+    let (playlist, access) = visible(app, id, Some(user)).await?;
     if access != Access::Edit {
-        return Err(ApiError::Forbidden(format!(
+        return Err(AppError::Forbidden(format!(
             "only the owner of playlist `{id}` (or a collaborator, when it is collaborative) may change it"
         )));
     }
@@ -56,10 +56,10 @@ pub async fn editable(state: &AppState, id: &str, user: &User) -> ApiResult<Play
 }
 
 /// Only the owner may change details, collaborators, or delete.
-pub async fn owned(state: &AppState, id: &str, user: &User) -> ApiResult<Playlist> {
-    let (playlist, _) = visible(state, id, Some(user)).await?;
+pub async fn owned(app: &App, id: &str, user: &User) -> AppResult<Playlist> {
+    let (playlist, _) = visible(app, id, Some(user)).await?;
     if playlist.owner_id != user.id {
-        return Err(ApiError::Forbidden(format!(
+        return Err(AppError::Forbidden(format!(
             "only the owner of playlist `{id}` may do this"
         )));
     }
@@ -69,17 +69,17 @@ pub async fn owned(state: &AppState, id: &str, user: &User) -> ApiResult<Playlis
 /// Resolves track URIs to catalog ids, in order. `spotify:track:<id>` means Medley's own
 /// track when `<id>` is a Medley id (Spotify clients build such URIs from bare ids), and
 /// otherwise the catalog track carrying that Spotify id. Unknown tracks are a 400 naming them.
-pub async fn resolve_tracks(state: &AppState, uris: &[String]) -> ApiResult<Vec<Id>> {
+pub async fn resolve_tracks(app: &App, uris: &[String]) -> AppResult<Vec<Id>> {
     let parsed = uris
         .iter()
         .map(|s| Ok(Uri::parse_kind(s, Kind::Track)?))
-        .collect::<ApiResult<Vec<Uri>>>()?;
+        .collect::<AppResult<Vec<Uri>>>()?;
     let candidates: Vec<Id> = parsed
         .iter()
         .filter(|u| is_id(&u.id))
         .map(|u| u.id.clone())
         .collect();
-    let known: std::collections::HashSet<Id> = state
+    let known: std::collections::HashSet<Id> = app
         .store
         .existing_tracks(&candidates)
         .await?
@@ -90,7 +90,7 @@ pub async fn resolve_tracks(state: &AppState, uris: &[String]) -> ApiResult<Vec<
         .filter(|u| u.namespace == Namespace::Spotify && !known.contains(&u.id))
         .map(|u| u.id.clone())
         .collect();
-    let by_spotify: HashMap<String, Id> = state.store.tracks_by_spotify_ids(&spotify_ids).await?;
+    let by_spotify: HashMap<String, Id> = app.store.tracks_by_spotify_ids(&spotify_ids).await?;
     let mut ids = Vec::with_capacity(parsed.len());
     let mut unknown = Vec::new();
     for (uri, raw) in parsed.iter().zip(uris) {
@@ -107,7 +107,7 @@ pub async fn resolve_tracks(state: &AppState, uris: &[String]) -> ApiResult<Vec<
         }
     }
     if !unknown.is_empty() {
-        return Err(ApiError::BadRequest(format!(
+        return Err(AppError::Invalid(format!(
             "no catalog track for {}: add it through POST /v1/library/tracks first",
             unknown
                 .iter()
@@ -122,46 +122,47 @@ pub async fn resolve_tracks(state: &AppState, uris: &[String]) -> ApiResult<Vec<
 
 /// Applies an items edit the caller may make, and publishes what changed.
 pub async fn edit(
-    state: &AppState,
+    app: &App,
     user: &User,
     id: &str,
     snapshot: Option<&str>,
     edit: ItemsEdit,
-) -> ApiResult<EditOutcome> {
-    let playlist = editable(state, id, user).await?;
+) -> AppResult<EditOutcome> {
+    let playlist = editable(app, id, user).await?;
     if playlist.composite {
-        let target = state
+        let target = app
             .store
             .composite(id)
             .await?
             .and_then(|c| c.composite.options.target);
         if let Some(target) = target {
-            return Err(ApiError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "playlist `{id}` mirrors the Spotify playlist `{target}`: edit that one in Spotify, \
                  and Medley learns your changes at its next sync"
             )));
         }
     }
-    let outcome = state
+    let outcome = app
         .store
         .edit_items(
             id,
             &user.id,
             snapshot,
             edit,
-            state.config.max_playlist_items,
+            app.config.max_playlist_items,
             now_ms(),
         )
         .await;
-    state.caches.forget_playlist(id);
+    app.caches.forget_playlist(id);
     let outcome = outcome?;
-    announce(state, &outcome, &user.id, false);
+    announce(app, &outcome, &user.id, false);
     Ok(outcome)
 }
 
-/// Tells the bus about a committed items edit (`automatic` when Medley made it, not a person).
-pub fn announce(state: &AppState, outcome: &EditOutcome, actor_id: &str, automatic: bool) {
-    state.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
+/// Tells the bus about a committed items edit (`automatic` when Medley made it, not a person),
+/// and wakes the worker for the resyncs the edit queued (see `medley_store::jobs`).
+pub fn announce(app: &App, outcome: &EditOutcome, actor_id: &str, automatic: bool) {
+    app.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
         playlist_id: outcome.playlist.id.clone(),
         owner_id: outcome.playlist.owner_id.clone(),
         actor_id: actor_id.to_owned(),
@@ -172,4 +173,52 @@ pub fn announce(state: &AppState, outcome: &EditOutcome, actor_id: &str, automat
         item_count: outcome.playlist.item_count,
         automatic,
     }));
+    app.wake_worker.notify_one();
+}
+
+/// All items of a playlist with their tracks, in order, and when each was added.
+pub async fn playlist_tracks(app: &App, id: &str) -> AppResult<Vec<SourceItem>> {
+    let items = app.store.playlist_items(id, i64::MAX, 0).await?;
+    let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
+    let tracks = app.store.tracks(&ids).await?;
+    let by_id: BTreeMap<&str, &Track> = tracks.iter().map(|t| (t.id.as_str(), t)).collect();
+    Ok(items
+        .iter()
+        .filter_map(|i| {
+            by_id.get(i.track_id.as_str()).map(|t| SourceItem {
+                track: engine_track(t),
+                added_at_ms: Some(i.added_at_ms),
+            })
+        })
+        .collect())
+}
+
+/// A playlist and its owner.
+pub async fn with_owner(app: &App, id: &str) -> AppResult<(Playlist, User)> {
+    let playlist = app
+        .store
+        .playlist(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("playlist `{id}`")))?;
+    let owner = app
+        .store
+        .user(&playlist.owner_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("the playlist's owner"))?;
+    Ok((playlist, owner))
+}
+
+/// Appends tracks to a Medley playlist on behalf of a sync (Medley made the edit, for `owner`).
+pub async fn add_as_medley(app: &App, owner: &User, id: &str, track_ids: &[Id]) -> AppResult<()> {
+    let edit = ItemsEdit::Add {
+        track_ids: track_ids.to_vec(),
+        position: None,
+    };
+    let result = app
+        .store
+        .edit_items_by_medley(id, &owner.id, edit, app.config.max_playlist_items, now_ms())
+        .await;
+    app.caches.forget_playlist(id);
+    announce(app, &result?, &owner.id, true);
+    Ok(())
 }

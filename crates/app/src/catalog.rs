@@ -10,27 +10,28 @@ use medley_search::{SearchIndex, TrackDoc};
 use medley_store::Store;
 
 use crate::cache::TrackJson;
-use crate::error::{ApiError, ApiResult};
-use crate::state::{now_ms, AppState};
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::App;
 
 /// Validates and adds tracks, then indexes them for search before answering, so a search
 /// right after the write finds them.
-pub async fn add_tracks(state: &AppState, tracks: Vec<NewTrack>) -> ApiResult<Vec<Track>> {
+pub async fn add_tracks(app: &App, tracks: Vec<NewTrack>) -> AppResult<Vec<Track>> {
     if tracks.is_empty() || tracks.len() > MAX_TRACKS_PER_WRITE {
-        return Err(ApiError::BadRequest(format!(
+        return Err(AppError::Invalid(format!(
             "send 1 to {MAX_TRACKS_PER_WRITE} tracks per request (got {})",
             tracks.len()
         )));
     }
     for (i, t) in tracks.iter().enumerate() {
         t.validate()
-            .map_err(|e| ApiError::BadRequest(format!("track {i}: {e}")))?;
+            .map_err(|e| AppError::Invalid(format!("track {i}: {e}")))?;
     }
-    let ids = state.store.upsert_tracks(&tracks, now_ms()).await?;
-    let stored = state.store.tracks(&ids).await?;
-    index_tracks(&state.search, &stored)?;
-    state.caches.forget_tracks(&ids);
-    state.bus.publish(Event::TracksUpserted { track_ids: ids });
+    let ids = app.store.upsert_tracks(&tracks, now_ms()).await?;
+    let stored = app.store.tracks(&ids).await?;
+    index_tracks(&app.search, &stored)?;
+    app.caches.forget_tracks(&ids);
+    app.bus.publish(Event::TracksUpserted { track_ids: ids });
     Ok(stored)
 }
 
@@ -49,15 +50,15 @@ fn doc(t: &Track) -> TrackDoc {
     }
 }
 
-pub fn index_tracks(index: &SearchIndex, tracks: &[Track]) -> ApiResult<()> {
+pub fn index_tracks(index: &SearchIndex, tracks: &[Track]) -> AppResult<()> {
     let docs: Vec<TrackDoc> = tracks.iter().map(doc).collect();
     index
         .index_tracks(&docs)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("indexing tracks: {e}")))
+        .map_err(|e| AppError::internal(e, "indexing tracks"))
 }
 
 /// Fills an empty index from the whole catalog, in batches. Returns the number of tracks.
-pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> ApiResult<usize> {
+pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> AppResult<usize> {
     let mut after: Option<Id> = None;
     let mut count = 0;
     loop {
@@ -71,10 +72,14 @@ pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> Api
 }
 
 /// Rendered track objects for `ids`, in order, `None` where a track does not exist. Served
-/// from the track cache; only the missing ones are read and rendered.
-pub async fn track_objects(state: &AppState, ids: &[Id]) -> ApiResult<Vec<Option<TrackJson>>> {
-    let mut out: Vec<Option<TrackJson>> =
-        ids.iter().map(|id| state.caches.tracks.get(id)).collect();
+/// from the track cache; only the missing ones are read and rendered with `render` (the edge's
+/// JSON shape).
+pub async fn track_objects(
+    app: &App,
+    ids: &[Id],
+    render: impl Fn(&Track) -> serde_json::Result<Box<serde_json::value::RawValue>>,
+) -> AppResult<Vec<Option<TrackJson>>> {
+    let mut out: Vec<Option<TrackJson>> = ids.iter().map(|id| app.caches.tracks.get(id)).collect();
     let missing: Vec<Id> = ids
         .iter()
         .zip(&out)
@@ -85,11 +90,10 @@ pub async fn track_objects(state: &AppState, ids: &[Id]) -> ApiResult<Vec<Option
         return Ok(out);
     }
     let mut loaded: HashMap<Id, TrackJson> = HashMap::new();
-    for track in state.store.tracks(&missing).await? {
-        let json = serde_json::value::to_raw_value(&state.render.track(&track))
-            .map_err(|e| anyhow::anyhow!("rendering track {}: {e}", track.id))?;
+    for track in app.store.tracks(&missing).await? {
+        let json = render(&track).map_err(|e| AppError::internal(e, "rendering a track"))?;
         let json: TrackJson = Arc::from(json);
-        state.caches.tracks.insert(track.id.clone(), json.clone());
+        app.caches.tracks.insert(track.id.clone(), json.clone());
         loaded.insert(track.id, json);
     }
     for (slot, id) in out.iter_mut().zip(ids) {
@@ -98,4 +102,16 @@ pub async fn track_objects(state: &AppState, ids: &[Id]) -> ApiResult<Vec<Option
         }
     }
     Ok(out)
+}
+
+/// A catalog track as the composite engine sees it.
+pub fn engine_track(t: &Track) -> medley_compose::Track {
+    medley_compose::Track {
+        id: t.id.clone(),
+        isrc: t.isrc.clone(),
+        name: t.name.clone(),
+        artists: t.artists.iter().map(|a| a.name.clone()).collect(),
+        duration_ms: t.duration_ms,
+        explicit: t.explicit,
+    }
 }

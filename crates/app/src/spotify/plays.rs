@@ -9,13 +9,12 @@ use medley_imports::LivePlay;
 use medley_spotify::objects::PlayHistory;
 use medley_store::{ItemRef, Precision};
 
-use crate::error::{ApiError, ApiResult};
-use crate::service::plays::record_live;
-use crate::service::spotify::collections::{catalog_ids, parse_time};
-use crate::state::{now_ms, AppState};
-
-/// Queue kind of a poll (subject: the connection id).
-pub const KIND: &str = "spotify_plays";
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::jobs::JobKind;
+use crate::plays::record_live;
+use crate::spotify::collections::{catalog_ids, parse_time};
+use crate::App;
 
 /// Spotify's page: a poll that returns this many may have missed older plays.
 const PAGE: usize = 50;
@@ -29,10 +28,11 @@ pub struct Polled {
 }
 
 /// Polls one connection's recently played and records what is new.
-pub async fn poll(state: &AppState, connection_id: &str) -> ApiResult<Polled> {
-    let spotify = state.spotify()?;
-    let Some(connection) = state.store.connection(connection_id).await? else {
-        return Err(ApiError::NotFound("the connection is gone".into()));
+pub async fn poll(app: &App, connection_id: &str) -> AppResult<Polled> {
+    let spotify = app.spotify()?;
+    let Some(connection) = app.store.connection(connection_id).await? else {
+        // Unlinked since the work was queued: nothing to do.
+        return Ok(Default::default());
     };
     if connection.status != "active"
         || !connection
@@ -42,20 +42,20 @@ pub async fn poll(state: &AppState, connection_id: &str) -> ApiResult<Polled> {
     {
         return Ok(Polled::default());
     }
-    let session = spotify.session(&state.store, &connection).await?;
+    let session = spotify.session(&app.store, &connection).await?;
     let page = session.recently_played(connection.plays_cursor_ms).await;
     spotify
-        .settle(state.store.as_ref(), &connection, &session, &page)
+        .settle(app.store.as_ref(), &connection, &session, &page)
         .await?;
     let requests = session.meter().total();
-    let page = page.map_err(|e| ApiError::Unavailable(format!("Spotify: {e}")))?;
+    let page = page.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
     let mut plays: Vec<(i64, &PlayHistory)> = page
         .iter()
         .filter_map(|p| Some((parse_time(&p.played_at)?, p)))
         .filter(|(at, _)| connection.plays_cursor_ms.is_none_or(|c| *at > c))
         .collect();
     plays.sort_by_key(|(at, _)| *at);
-    let ids = catalog_ids(state, plays.iter().map(|(_, p)| &p.track)).await?;
+    let ids = catalog_ids(app, plays.iter().map(|(_, p)| &p.track)).await?;
     let live: Vec<LivePlay> = plays
         .iter()
         .zip(ids)
@@ -87,22 +87,26 @@ pub async fn poll(state: &AppState, connection_id: &str) -> ApiResult<Polled> {
     let added = if live.is_empty() {
         0
     } else {
-        record_live(state, &connection.user_id, live, "spotify", Precision::Live)
+        record_live(app, &connection.user_id, live, "spotify", Precision::Live)
             .await?
             .added
     };
     if let Some((latest, _)) = plays.last() {
-        state
-            .store
+        app.store
             .advance_plays_cursor(&connection.id, *latest)
             .await?;
     }
     if page.len() >= PAGE {
         // Plays may be coming faster than the polls: look again soon.
         let soon = now_ms() + spotify.config.poll_interval.as_millis() as i64;
-        state
-            .store
-            .enqueue(KIND, &connection.id, "", soon, now_ms())
+        app.store
+            .enqueue(
+                JobKind::SpotifyPlays.as_str(),
+                &connection.id,
+                "",
+                soon,
+                now_ms(),
+            )
             .await?;
     }
     Ok(Polled {

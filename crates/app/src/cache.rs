@@ -1,0 +1,211 @@
+//! The hot-item caches of seed 002 that the use cases keep: what nearly every request needs,
+//! kept in memory. (The HTTP edge keeps its own of rendered JSON.)
+//!
+//! - **tokens**: token hash → user, so authentication costs no query. Logout and password
+//!   changes remove entries at once; entries also expire after [`TOKEN_TTL`], which bounds how
+//!   long another node may honour a revoked token.
+//! - **playlists**: playlist metadata (owner, visibility, snapshot). Every write through the
+//!   services drops the entry before answering; entries expire after [`PLAYLIST_TTL`].
+//! - **ledgers**: a composite's ledger as this node's last sync of it left it, with the
+//!   version that sync wrote. It is used only while the store still holds that very version
+//!   (and the composite was not made again since), so a sync of a large composite neither
+//!   reads and parses its ledger again nor loses what the engine worked out last time (which
+//!   lets it work in proportion to what changed). Another node's sync moves the version on.
+//!
+//! - **tracks**: a track's rendering at the HTTP edge (its JSON), kept here because only the
+//!   catalog's writes know when it changes: they drop the entry.
+//!
+//! Loads that raced with an invalidation are not cached: [`Generation`] tells a loader whether
+//! any invalidation happened since it started reading.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use medley_compose::Ledger;
+use medley_domain::playlist::Playlist;
+use medley_domain::user::User;
+use moka::sync::Cache;
+use serde_json::value::RawValue;
+
+/// A track rendered as JSON, shared by every response that embeds it.
+pub type TrackJson = Arc<RawValue>;
+
+pub const TOKEN_TTL: Duration = Duration::from_secs(30);
+pub const PLAYLIST_TTL: Duration = Duration::from_secs(5);
+
+/// Counts invalidations, so a load that overlapped one is not cached.
+#[derive(Default)]
+pub struct Generation {
+    counter: AtomicU64,
+    /// Held while inserting and while invalidating, so neither interleaves with the other.
+    lock: Mutex<()>,
+}
+
+impl Generation {
+    pub fn current(&self) -> u64 {
+        self.counter.load(Ordering::Acquire)
+    }
+
+    /// Inserts only if no invalidation happened since `seen`.
+    fn insert_if_unchanged(&self, seen: u64, insert: impl FnOnce()) {
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self.current() == seen {
+            insert();
+        }
+    }
+
+    fn invalidate(&self, remove: impl FnOnce()) {
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.counter.fetch_add(1, Ordering::AcqRel);
+        remove();
+    }
+}
+
+pub struct Caches {
+    tokens: Cache<String, User>,
+    token_generation: Generation,
+    playlists: Cache<String, Playlist>,
+    playlist_generation: Generation,
+    ledgers: Cache<String, Arc<KeptLedger>>,
+    pub tracks: Cache<String, TrackJson>,
+}
+
+/// About how much memory the kept ledgers of all composites may take.
+pub const KEPT_LEDGER_BYTES: u64 = 256 * 1024 * 1024;
+/// Rough sizes, for weighing: a ledger entry (its track, contributors and key) and one
+/// remembered item of a source's last read.
+const ENTRY_BYTES: usize = 768;
+const MEMO_ITEM_BYTES: usize = 64;
+
+/// A composite's ledger as a sync on this node wrote it.
+pub struct KeptLedger {
+    /// The ledger version the sync's write produced.
+    pub version: i64,
+    pub created_at_ms: i64,
+    pub ledger: Ledger,
+}
+
+impl Caches {
+    /// The ledger of composite `id` at `version`, if this node holds it.
+    pub fn ledger(&self, id: &str, version: i64, created_at_ms: i64) -> Option<Ledger> {
+        let kept = self.ledgers.get(id)?;
+        (kept.version == version && kept.created_at_ms == created_at_ms)
+            .then(|| kept.ledger.clone())
+    }
+
+    /// Keeps the ledger a sync of composite `id` wrote, as `version`.
+    pub fn keep_ledger(&self, id: &str, kept: KeptLedger) {
+        self.ledgers.insert(id.to_owned(), Arc::new(kept));
+    }
+
+    pub fn forget_ledger(&self, id: &str) {
+        self.ledgers.invalidate(id);
+    }
+}
+
+fn ledger_weight(_: &String, kept: &Arc<KeptLedger>) -> u32 {
+    let remembered: usize = kept.ledger.sources.values().map(|m| m.keys().len()).sum();
+    (ENTRY_BYTES * (kept.ledger.entries.len() + 1) + MEMO_ITEM_BYTES * remembered)
+        .try_into()
+        .unwrap_or(u32::MAX)
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            tokens: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(TOKEN_TTL)
+                .build(),
+            token_generation: Generation::default(),
+            playlists: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(PLAYLIST_TTL)
+                .build(),
+            playlist_generation: Generation::default(),
+            ledgers: Cache::builder()
+                .weigher(ledger_weight)
+                .max_capacity(KEPT_LEDGER_BYTES)
+                .build(),
+            tracks: Cache::builder().max_capacity(200_000).build(),
+        }
+    }
+}
+
+impl Caches {
+    pub fn token(&self, hash: &str) -> Option<User> {
+        self.tokens.get(hash)
+    }
+
+    pub fn token_generation(&self) -> u64 {
+        self.token_generation.current()
+    }
+
+    pub fn remember_token(&self, seen: u64, hash: String, user: User) {
+        self.token_generation
+            .insert_if_unchanged(seen, || self.tokens.insert(hash, user));
+    }
+
+    /// Forgets every cached token (after a logout or a password change).
+    pub fn forget_tokens(&self) {
+        self.token_generation
+            .invalidate(|| self.tokens.invalidate_all());
+    }
+
+    pub fn playlist(&self, id: &str) -> Option<Playlist> {
+        self.playlists.get(id)
+    }
+
+    pub fn playlist_generation(&self) -> u64 {
+        self.playlist_generation.current()
+    }
+
+    pub fn remember_playlist(&self, seen: u64, playlist: Playlist) {
+        self.playlist_generation.insert_if_unchanged(seen, || {
+            self.playlists.insert(playlist.id.clone(), playlist)
+        });
+    }
+
+    /// Drops a playlist's metadata after any change to it.
+    pub fn forget_playlist(&self, id: &str) {
+        self.playlist_generation
+            .invalidate(|| self.playlists.invalidate(id));
+    }
+
+    /// Drops rendered tracks after the catalog changed them.
+    pub fn forget_tracks(&self, ids: &[String]) {
+        for id in ids {
+            self.tracks.invalidate(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: "u".into(),
+            username: "u".into(),
+            display_name: None,
+            is_admin: false,
+            created_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_load_that_overlapped_an_invalidation_is_not_cached() {
+        let caches = Caches::default();
+        let seen = caches.token_generation();
+        caches.forget_tokens();
+        caches.remember_token(seen, "h".into(), user());
+        assert!(caches.token("h").is_none());
+        let seen = caches.token_generation();
+        caches.remember_token(seen, "h".into(), user());
+        assert_eq!(caches.token("h").map(|u| u.id), Some("u".into()));
+        caches.forget_tokens();
+        assert!(caches.token("h").is_none());
+    }
+}

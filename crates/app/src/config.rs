@@ -1,0 +1,35 @@
+//! Settings of the use cases (the HTTP edge and the binary have their own).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use medley_imports::ZipLimits;
+
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// Whether anyone may register (the first user always may).
+    pub registration_open: bool,
+    /// Most items a playlist may hold.
+    pub max_playlist_items: i64,
+    /// How long a session token lives.
+    pub session_ttl: Duration,
+    /// Where uploaded exports are kept until they are imported.
+    pub spool_dir: PathBuf,
+    /// Largest export upload accepted, in bytes.
+    pub import_max_bytes: u64,
+    /// What a zip archive must respect before anything in it is read.
+    pub zip_limits: ZipLimits,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            registration_open: true,
+            max_playlist_items: medley_domain::playlist::DEFAULT_MAX_ITEMS,
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            spool_dir: std::env::temp_dir().join("medley-uploads"),
+            import_max_bytes: 4 * 1024 * 1024 * 1024,
+            zip_limits: ZipLimits::default(),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The application layer's one error type. Each variant says what it means to a caller (the
+//! HTTP edge maps it to a status in one place; the CLI prints it; the worker decides from it
+//! whether to retry), and unexpected failures keep their chain of causes.
+
+use medley_domain::edit::EditError;
+use medley_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input breaks a rule; the message says which and how to fix it.
+    #[error("{0}")]
+    Invalid(String),
+    /// Who the caller is could not be established (wrong password, unknown token).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The object does not exist, or the caller may not see it (the two look the same).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request contradicts the object's state (a name taken, a cycle, a mirror).
+    #[error("{0}")]
+    Conflict(String),
+    /// What the caller read has changed since: reading again and retrying may succeed.
+    #[error("{0}")]
+    Stale(String),
+    /// The input is larger than this server accepts.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The input is of a kind this server does not read.
+    #[error("{0}")]
+    UnsupportedFormat(String),
+    /// The input is of the right kind but its content cannot be used.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A service Medley depends on (Spotify) or a part of Medley is not available now.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected: a bug or a failure of the machine; logged, never shown in full.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn not_found(what: &str) -> AppError {
+        AppError::NotFound(format!("{what} does not exist or is not visible to you"))
+    }
+
+    /// An unexpected failure, with what Medley was doing when it happened.
+    pub fn internal(e: impl Into<anyhow::Error>, doing: &'static str) -> AppError {
+        AppError::Internal(e.into().context(doing))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::not_found("the object"),
+            StoreError::Conflict(msg) => AppError::Conflict(msg),
+            e @ StoreError::StaleSnapshot { .. } => AppError::Stale(e.to_string()),
+            StoreError::Edit(e) => e.into(),
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<EditError> for AppError {
+    fn from(e: EditError) -> AppError {
+        match e {
+            EditError::Full { .. } => AppError::Forbidden(e.to_string()),
+            EditError::Mismatch { .. } => AppError::Stale(e.to_string()),
+            _ => AppError::Invalid(e.to_string()),
+        }
+    }
+}
+
+/// Validation errors of the domain are the caller's to fix.
+macro_rules! invalid_from {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for AppError {
+            fn from(e: $t) -> AppError {
+                AppError::Invalid(e.to_string())
+            }
+        }
+    )*};
+}
+
+invalid_from!(
+    medley_domain::paging::PageError,
+    medley_domain::playlist::DetailsError,
+    medley_domain::user::CredentialError,
+    medley_domain::uri::UriError,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_snapshot_is_retryable_not_a_conflict() {
+        let e: AppError = StoreError::StaleSnapshot {
+            given: "a".into(),
+            current: "b".into(),
+        }
+        .into();
+        assert!(matches!(e, AppError::Stale(_)), "{e:?}");
+    }
+
+    #[test]
+    fn internal_errors_keep_their_causes() {
+        let e = AppError::internal(std::io::Error::other("disk full"), "writing the upload");
+        let AppError::Internal(inner) = e else {
+            panic!("not internal")
+        };
+        assert_eq!(format!("{inner:#}"), "writing the upload: disk full");
+    }
+}

@@ -1,0 +1,349 @@
+//! Imports of uploaded exports: the upload is spooled to disk and checked before it is
+//! accepted; then it is queued as leased work ([`JobKind::Import`]), so an import whose node
+//! stopped is taken up again when its lease runs out rather than left `running`. The worker
+//! imports it while its progress is written to the database every second.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use medley_events::Event;
+use medley_history::{read_file, FileError, ReadOptions};
+use medley_imports::{first_byte, inputs, Entry, ImportReport, Importer, InputError, Progress};
+use tokio::io::AsyncWriteExt;
+
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::jobs::{self, JobKind};
+use crate::App;
+
+/// How often a running import writes its progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// A running import whose progress is older than this was on a node that stopped.
+const STALE_AFTER: Duration = Duration::from_secs(120);
+
+/// An upload written to the spool folder; removed when dropped, unless accepted.
+pub struct Spooled {
+    pub path: PathBuf,
+    pub bytes: u64,
+    kept: bool,
+}
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Where the upload of import `id` is spooled until it is imported.
+fn spool_path(app: &App, id: &str) -> PathBuf {
+    app.config.spool_dir.join(format!("{id}.upload"))
+}
+
+/// What the queued work of an import carries: whose it is and the file's name.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Queued {
+    user: String,
+    name: String,
+}
+
+/// Streams `body` to a file in the spool folder, refusing more than `max` bytes. A body that
+/// breaks off (the client stopped sending) leaves nothing behind.
+pub async fn spool<E: std::fmt::Display>(
+    app: &App,
+    body: impl Stream<Item = Result<Bytes, E>>,
+    id: &str,
+) -> AppResult<Spooled> {
+    let dir = &app.config.spool_dir;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| AppError::internal(e, "creating the upload folder"))?;
+    let path = spool_path(app, id);
+    let mut file = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| AppError::internal(e, "creating the upload's file"))?;
+    let mut spooled = Spooled {
+        path,
+        bytes: 0,
+        kept: false,
+    };
+    let max = app.config.import_max_bytes;
+    let mut stream = std::pin::pin!(body);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::Invalid(format!(
+                "the upload broke off after {} bytes ({e}); nothing was imported, send the file \
+                 again",
+                spooled.bytes
+            ))
+        })?;
+        spooled.bytes += chunk.len() as u64;
+        if spooled.bytes > max {
+            return Err(AppError::TooLarge(format!(
+                "the upload is larger than the {max} bytes this server accepts \
+                 (MEDLEY_IMPORT_MAX_BYTES)"
+            )));
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| AppError::internal(e, "writing the upload"))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| AppError::internal(e, "writing the upload"))?;
+    if spooled.bytes == 0 {
+        return Err(AppError::Invalid(
+            "the upload is empty: send an export file (.json) or my_spotify_data.zip as the \
+             request body"
+                .into(),
+        ));
+    }
+    Ok(spooled)
+}
+
+/// What the spooled upload holds, checked before the import is accepted: a zip archive
+/// within the limits, or a JSON file in a known format (judged from its first records).
+pub async fn entries(app: &App, spooled: &Spooled, name: &str) -> AppResult<Vec<Entry>> {
+    let path = spooled.path.clone();
+    let (name, size, limits) = (name.to_owned(), spooled.bytes, app.config.zip_limits);
+    tokio::task::spawn_blocking(move || check(&path, &name, size, &limits))
+        .await
+        .map_err(|e| AppError::internal(e, "checking the upload"))?
+}
+
+fn check(path: &Path, name: &str, size: u64, limits: &inputs::ZipLimits) -> AppResult<Vec<Entry>> {
+    let io = |e: std::io::Error| AppError::internal(e, "reading the upload");
+    if inputs::is_zip(path).map_err(io)? {
+        return inputs::zip_entries(path, name, limits).map_err(|e| match e {
+            InputError::TooLarge { .. } | InputError::Ratio { .. } => {
+                AppError::TooLarge(e.to_string())
+            }
+            e => AppError::Unprocessable(e.to_string()),
+        });
+    }
+    let entry = Entry::File {
+        path: path.to_owned(),
+        name: name.to_owned(),
+        size,
+    };
+    match first_byte(&entry).map_err(io)? {
+        Some(b'[' | b'{') => {}
+        _ => {
+            return Err(AppError::UnsupportedFormat(format!(
+                "{name} is neither a JSON export file nor a zip archive"
+            )))
+        }
+    }
+    // The format is decided by the first record: read the start of the file to judge it now
+    // rather than fail later in the background.
+    let head = entry
+        .read_with(|input| {
+            read_file(
+                std::io::Read::take(input, 256 * 1024),
+                &ReadOptions::new(now_ms()),
+                |_| {},
+            )
+        })
+        .map_err(io)?;
+    match head {
+        Err(e @ (FileError::Unrecognized(_) | FileError::Shape(_) | FileError::NotUtf8 { .. })) => {
+            Err(AppError::Unprocessable(format!("{name}: {e}")))
+        }
+        _ => Ok(vec![entry]),
+    }
+}
+
+/// Accepts a spooled upload whose `entries` were checked: records the import as `running`
+/// and queues it. The upload stays in the spool folder until the import is done.
+pub async fn accept(
+    app: &App,
+    user_id: &str,
+    import_id: &str,
+    name: &str,
+    mut spooled: Spooled,
+) -> AppResult<()> {
+    app.store
+        .create_import(import_id, user_id, name, spooled.bytes as i64, now_ms())
+        .await?;
+    let queued = Queued {
+        user: user_id.to_owned(),
+        name: name.to_owned(),
+    };
+    let detail = serde_json::to_string(&queued).expect("serialises");
+    jobs::enqueue(app, JobKind::Import, import_id, &detail, now_ms()).await?;
+    spooled.kept = true;
+    Ok(())
+}
+
+/// Runs a queued import (the worker calls it). An import already finished is left alone; one
+/// whose upload is not on this node's disk any more is marked failed, saying so.
+pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
+    let queued: Queued = serde_json::from_str(detail)
+        .map_err(|e| AppError::internal(e, "reading a queued import"))?;
+    let user_id = queued.user;
+    match app.store.import(&user_id, import_id).await? {
+        Some(i) if i.status == "running" => {}
+        _ => return Ok(()),
+    }
+    let path = spool_path(app, import_id);
+    let size = match tokio::fs::metadata(&path).await {
+        Ok(m) => m.len(),
+        Err(_) => {
+            let error = "the upload was lost before it was imported (the server that received \
+                         it lost its spool folder): upload the export again";
+            app.store
+                .finish_import(
+                    import_id,
+                    0,
+                    &report_json(&ImportReport::default()),
+                    Some(error),
+                    now_ms(),
+                )
+                .await?;
+            return Ok(());
+        }
+    };
+    let spooled = Spooled {
+        path,
+        bytes: size,
+        kept: false,
+    };
+    let entries = {
+        let (path, name, limits) = (
+            spooled.path.clone(),
+            queued.name.clone(),
+            app.config.zip_limits,
+        );
+        tokio::task::spawn_blocking(move || check(&path, &name, size, &limits))
+            .await
+            .map_err(|e| AppError::internal(e, "checking a queued upload"))?
+    };
+    let entries = match entries {
+        Ok(entries) => entries,
+        Err(e) => {
+            app.store
+                .finish_import(
+                    import_id,
+                    0,
+                    &report_json(&ImportReport::default()),
+                    Some(&e.to_string()),
+                    now_ms(),
+                )
+                .await?;
+            return Ok(());
+        }
+    };
+    import(app, user_id, import_id.to_owned(), entries).await;
+    drop(spooled);
+    Ok(())
+}
+
+/// Imports `entries`, writing progress every second, and records how it ended.
+async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entry>) {
+    let progress = Arc::new(Progress::default());
+    let so_far = Arc::new(Mutex::new(report_json(&ImportReport::default())));
+    // Progress is written while the import waits for a slot too.
+    let ticker = tokio::spawn(report_progress(
+        app.clone(),
+        import_id.clone(),
+        progress.clone(),
+        so_far.clone(),
+    ));
+    let _slot = app.import_slots.clone().acquire_owned().await;
+    let importer = Importer::new(app.store.clone());
+    let result = importer
+        .run(
+            &user_id,
+            &import_id,
+            &entries,
+            &progress,
+            now_ms(),
+            |report| {
+                *so_far.lock().expect("not poisoned") = report_json(report);
+                if let Some(file) = report.files.last().filter(|f| f.added + f.replaced > 0) {
+                    app.bus.publish(Event::PlaysRecorded {
+                        user_id: user_id.clone(),
+                        added: file.added,
+                    });
+                }
+            },
+        )
+        .await;
+    ticker.abort();
+    let (json, error) = match result {
+        Ok(report) => {
+            let t = &report.totals;
+            // An import of which no file could be read failed, whatever the reason.
+            let error = (t.files_imported == 0).then(|| {
+                let reason = report.files.iter().find_map(|f| f.reason.clone());
+                format!(
+                    "no file could be imported: {}",
+                    reason.unwrap_or_else(|| "no listening history found".into())
+                )
+            });
+            (report_json(&report), error)
+        }
+        Err(e) => {
+            // Files finished before the failure stay imported; the report lists them.
+            tracing::error!(import = %import_id, error = %e, "import failed");
+            let so_far = so_far.lock().expect("not poisoned").clone();
+            (so_far, Some(e.to_string()))
+        }
+    };
+    if let Err(e) = app
+        .store
+        .finish_import(
+            &import_id,
+            progress.rows_done.load(Ordering::Relaxed) as i64,
+            &json,
+            error.as_deref(),
+            now_ms(),
+        )
+        .await
+    {
+        tracing::error!(import = %import_id, error = %e, "recording the import's end failed");
+    }
+    app.bus.publish(Event::ImportFinished {
+        user_id,
+        import_id,
+        status: if error.is_some() { "failed" } else { "done" }.into(),
+    });
+}
+
+/// Marks failed the imports left `running` by a stop that are not queued to run again (from
+/// before imports were queued work, or whose work was lost); returns how many.
+pub async fn fail_interrupted(app: &App) -> AppResult<u64> {
+    let now = now_ms();
+    Ok(app
+        .store
+        .fail_stale_imports(now - STALE_AFTER.as_millis() as i64, now)
+        .await?)
+}
+
+fn report_json(report: &ImportReport) -> String {
+    serde_json::to_string(report).expect("a report serialises")
+}
+
+async fn report_progress(
+    app: App,
+    import_id: String,
+    progress: Arc<Progress>,
+    so_far: Arc<Mutex<String>>,
+) {
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    loop {
+        tick.tick().await;
+        let bytes = progress.bytes_done.load(Ordering::Relaxed) as i64;
+        let rows = progress.rows_done.load(Ordering::Relaxed) as i64;
+        let report = so_far.lock().expect("not poisoned").clone();
+        let _ = app
+            .store
+            .import_progress(&import_id, bytes, rows, &report, now_ms())
+            .await;
+    }
+}

@@ -1,0 +1,187 @@
+//! The worker: leases due work from the database queue (sync-job runs, composite resyncs,
+//! Spotify watches and polls, imports) and does it, and the scheduler that queues due sync-job
+//! runs and Spotify polls. One per node; several nodes share the queue without running
+//! anything twice.
+//!
+//! Both stop on a cancellation token. Work under way is finished (its lease is renewed while it
+//! runs, so a long import is not taken over by another node), and leased work not yet started
+//! is given back to the queue at once; a node that dies instead leaves its leases to run out.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::jobs::{JobKind, Trigger};
+use crate::spotify::{plays, watch};
+use crate::{compositions, imports, sync_jobs, App};
+use medley_store::QueuedJob;
+
+/// How long a node holds leased work before another may take it over.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// How often a lease on work under way is renewed.
+const RENEW_EVERY: Duration = Duration::from_secs(30);
+/// Jobs leased at once.
+const BATCH: i64 = 10;
+
+/// Leases due work and does it; returns how many jobs it handled. Once `stop` fires, the
+/// jobs of the batch not yet started are given back.
+pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppResult<usize> {
+    let leased = app
+        .store
+        .lease(&app.node_id, now_ms, LEASE.as_millis() as i64, BATCH)
+        .await?;
+    for (i, job) in leased.iter().enumerate() {
+        if stop.is_cancelled() {
+            for left in &leased[i..] {
+                app.store.release(&left.id, &app.node_id).await?;
+            }
+            return Ok(i);
+        }
+        let result = tokio::select! {
+            result = run(app, job) => result,
+            lost = keep_lease(app, job) => Err(lost),
+        };
+        match result {
+            Ok(()) => app.store.complete(job, &app.node_id).await?,
+            Err(e) => {
+                let backoff = 1000 * (1_i64 << job.attempts.clamp(1, 10));
+                match &e {
+                    AppError::Internal(cause) => {
+                        tracing::error!(kind = %job.kind, subject = %job.subject, error = format!("{cause:#}"), "queued work failed; retrying")
+                    }
+                    other => {
+                        tracing::warn!(kind = %job.kind, subject = %job.subject, error = %other, "queued work failed; retrying")
+                    }
+                }
+                app.store
+                    .retry(&job.id, &app.node_id, now_ms + backoff, &e.to_string())
+                    .await?;
+            }
+        }
+    }
+    Ok(leased.len())
+}
+
+/// Does one job. A job whose subject is gone (a deleted job, composite or connection) is done.
+async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
+    let Some(kind) = JobKind::parse(&job.kind) else {
+        tracing::warn!(kind = %job.kind, "unknown kind of queued work; dropping it");
+        return Ok(());
+    };
+    let subject = job.subject.as_str();
+    match kind {
+        JobKind::SyncJob => {
+            sync_jobs::run(app, subject, Trigger::parse(&job.detail)).await?;
+        }
+        JobKind::Composite => {
+            if app.store.composite_head(subject).await?.is_none() {
+                return Ok(());
+            }
+            let report = compositions::sync(app, subject).await?;
+            if !report.added.is_empty() || !report.removed.is_empty() {
+                tracing::info!(playlist = %subject, added = report.added.len(), removed = report.removed.len(), "composite followed its sources");
+            }
+        }
+        JobKind::SpotifyWatch => {
+            let w = watch::watch(app, subject).await?;
+            if !w.changed.is_empty() {
+                tracing::info!(connection = %subject, changed = w.changed.len(), queued = w.queued, "Spotify collections changed");
+            }
+        }
+        JobKind::SpotifyPlays => {
+            let p = plays::poll(app, subject).await?;
+            if p.added > 0 {
+                tracing::info!(connection = %subject, added = p.added, "recorded plays from Spotify");
+            }
+        }
+        JobKind::Import => imports::run(app, subject, &job.detail).await?,
+    }
+    Ok(())
+}
+
+/// Renews the lease on `job` while it runs; returns only if the lease was lost (another node
+/// took the work over, or the database cannot be reached), which abandons the run.
+async fn keep_lease(app: &App, job: &QueuedJob) -> AppError {
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let until = now_ms() + LEASE.as_millis() as i64;
+        match app.store.renew(&job.id, &app.node_id, until).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return AppError::Stale("the lease on this work was lost to another node".into())
+            }
+            Err(e) => return e.into(),
+        }
+    }
+}
+
+/// The scheduler and the worker, until `stop` fires; then work under way is finished and
+/// leased work not started is given back.
+pub async fn run_workers(app: App, stop: CancellationToken) {
+    match app.store.release_all(&app.node_id).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(node = %app.node_id, jobs = n, "took back the work this node held when it last stopped")
+        }
+        Err(e) => tracing::error!(error = %e, "giving back this node's earlier leases"),
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The interval boundaries Spotify watches and polls were last queued for.
+    let mut watches_queued_for = 0;
+    let mut polls_queued_for = 0;
+    while !stop.is_cancelled() {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tick.tick() => schedule(&app, &mut watches_queued_for, &mut polls_queued_for).await,
+            _ = app.wake_worker.notified() => {}
+        }
+        loop {
+            match work_once(&app, now_ms(), &stop).await {
+                Ok(0) => break,
+                Ok(_) if stop.is_cancelled() => break,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "running queued work");
+                    break;
+                }
+            }
+        }
+    }
+    tracing::debug!(node = %app.node_id, "worker stopped");
+}
+
+/// Queues due sync-job runs and, at their intervals, Spotify watches and polls.
+async fn schedule(app: &App, watches_queued_for: &mut i64, polls_queued_for: &mut i64) {
+    if let Err(e) = sync_jobs::schedule_due(app, now_ms()).await {
+        tracing::error!(error = %e, "scheduling due sync jobs");
+    }
+    let Some(spotify) = &app.spotify else {
+        return;
+    };
+    let now = now_ms();
+    for (kind, interval, queued_for) in [
+        (
+            JobKind::SpotifyWatch,
+            spotify.config.poll_interval,
+            watches_queued_for,
+        ),
+        (
+            JobKind::SpotifyPlays,
+            spotify.config.plays_interval,
+            polls_queued_for,
+        ),
+    ] {
+        if now >= *queued_for {
+            let interval = interval.as_millis().max(1_000) as i64;
+            match watch::schedule(app, kind, now, interval).await {
+                Ok(boundary) => *queued_for = boundary,
+                Err(e) => tracing::error!(error = %e, kind = %kind, "queueing Spotify work"),
+            }
+        }
+    }
+}
