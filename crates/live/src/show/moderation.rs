@@ -54,9 +54,7 @@ impl Show {
             return Err(not_here(user));
         }
         self.outranks(actor, actor_role, user, self.standing(user), "remove")?;
-        self.drop_hand(user, Some(actor), now, out);
-        self.present.remove(user);
-        self.grants.remove(user);
+        self.expel(user, actor, now, out);
         self.emit(out, EventKind::Removed(by(user, actor)), now);
         Ok(())
     }
@@ -77,9 +75,7 @@ impl Show {
         if self.banned.contains_key(user) {
             return Err(Refusal::conflict(format!("`{user}` is already banned")));
         }
-        self.drop_hand(user, Some(actor), now, out);
-        self.present.remove(user);
-        self.grants.remove(user);
+        self.expel(user, actor, now, out);
         self.banned.insert(user.to_owned(), role);
         self.emit(out, EventKind::Banned(by(user, actor)), now);
         Ok(())
@@ -103,6 +99,13 @@ impl Show {
         self.banned.remove(user);
         self.emit(out, EventKind::Unbanned(by(user, actor)), now);
         Ok(())
+    }
+
+    /// Takes `user` out of the show on `actor`'s word: hand down, gone, role forgotten.
+    fn expel(&mut self, user: &str, actor: &str, now: i64, out: &mut Vec<Event>) {
+        self.drop_hand(user, Some(actor), now, out);
+        self.present.remove(user);
+        self.grants.remove(user);
     }
 
     /// Refuses unless `actor` is above `user`, whose role is `role`.

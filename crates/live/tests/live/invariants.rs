@@ -3,7 +3,7 @@
 //! `role.changed`; the hands queue holds present listeners once each, in the order raised;
 //! `seq` has no gaps; banned people are never present; a refused op changes nothing; a
 //! client kept up to date by the events sees what a fresh `welcome` shows; and a resume from
-//! any step's `seq` replays exactly the events sent since.
+//! the `seq` before any step replays exactly the reliable events that step sent.
 
 use std::collections::BTreeMap;
 
