@@ -59,10 +59,37 @@ impl Subscription {
             }
         }
     }
+
+    /// Takes what is waiting, without waiting: how many events were received and how many
+    /// were missed because this subscriber fell behind.
+    pub fn drain(&mut self) -> (usize, u64) {
+        let (mut received, mut missed) = (0, 0);
+        loop {
+            match self.rx.try_recv() {
+                Ok(_) => received += 1,
+                Err(broadcast::error::TryRecvError::Lagged(n)) => missed += n,
+                Err(_) => return (received, missed),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_subscriber_that_falls_behind_is_told_how_much_it_missed() {
+        let bus = Bus::new();
+        let mut slow = bus.subscribe();
+        let n = Bus::CAPACITY + 10;
+        for i in 0..n {
+            bus.publish(Event::UserCreated {
+                user_id: i.to_string(),
+            });
+        }
+        assert_eq!(slow.drain(), (Bus::CAPACITY, 10));
+        assert_eq!(slow.drain(), (0, 0));
+    }
     use super::*;
 
     #[tokio::test]

@@ -1,81 +1,13 @@
 //! The `medley` binary as a user runs it: user commands, `serve --demo`, graceful shutdown.
 
+mod common;
+
 use std::process::Stdio;
-use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::process::Command;
 
-const DEADLINE: Duration = Duration::from_secs(120);
-
-fn medley(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medley"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true);
-    cmd
-}
-
-async fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = tokio::time::timeout(DEADLINE, cmd.output())
-        .await
-        .expect("command finished in time")
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-/// Starts `serve` on a free port and reads its standard output until it says where it listens.
-async fn serve(
-    data_dir: &std::path::Path,
-    extra: &[&str],
-) -> (Child, String, Vec<String>, BufReader<ChildStdout>) {
-    let mut child = medley(data_dir)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = Vec::new();
-    let url = tokio::time::timeout(DEADLINE, async {
-        loop {
-            let mut line = String::new();
-            assert!(
-                lines.read_line(&mut line).await.unwrap() > 0,
-                "serve exited early: {seen:?}"
-            );
-            if let Some(rest) = line.strip_prefix("Medley is listening on ") {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-            seen.push(line.trim_end().to_owned());
-        }
-    })
-    .await
-    .expect("the server announced its address in time");
-    (child, url, seen, lines)
-}
-
-async fn terminate(mut child: Child) {
-    let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let status = tokio::time::timeout(DEADLINE, child.wait())
-        .await
-        .expect("stopped in time")
-        .unwrap();
-    assert!(
-        status.success(),
-        "graceful shutdown exits cleanly: {status:?}"
-    );
-}
+use common::{medley, run, serve, terminate, DEADLINE};
 
 #[tokio::test]
 async fn user_commands_manage_accounts_and_tokens() {
