@@ -238,15 +238,49 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
             return Ok(());
         }
     };
-    import(app, user_id, import_id.to_owned(), entries).await;
+    import(app, user_id, import_id.to_owned(), entries, Arc::default()).await;
     drop(spooled);
     Ok(())
 }
 
-/// Imports `entries`, writing progress every second, and records how it ended.
-async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entry>) {
-    let progress = Arc::new(Progress::default());
-    let so_far = Arc::new(Mutex::new(report_json(&ImportReport::default())));
+/// How an import ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub id: String,
+    /// What happened to each file and row (the files finished before a failure).
+    pub report: ImportReport,
+    /// Why it failed, if it did: no file could be read, or the import broke off.
+    pub error: Option<String>,
+}
+
+/// Imports `entries` for `user_id` now (the CLI, the demo): records the import, runs it with
+/// `progress` (for a progress bar), and records how it ended.
+pub async fn import_now(
+    app: &App,
+    user_id: &str,
+    name: &str,
+    entries: Vec<Entry>,
+    progress: Arc<Progress>,
+) -> AppResult<Finished> {
+    let id = medley_domain::new_id();
+    let total: u64 = entries.iter().map(|e| e.size()).sum();
+    app.store
+        .create_import(&id, user_id, name, total as i64, now_ms())
+        .await?;
+    let (report, error) = import(app, user_id.to_owned(), id.clone(), entries, progress).await;
+    Ok(Finished { id, report, error })
+}
+
+/// Imports `entries` into the import record `import_id`, writing progress every second, and
+/// records how it ended.
+async fn import(
+    app: &App,
+    user_id: String,
+    import_id: String,
+    entries: Vec<Entry>,
+    progress: Arc<Progress>,
+) -> (ImportReport, Option<String>) {
+    let so_far = Arc::new(Mutex::new(ImportReport::default()));
     // Progress is written while the import waits for a slot too.
     let ticker = tokio::spawn(report_progress(
         app.clone(),
@@ -264,7 +298,7 @@ async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entr
             &progress,
             now_ms(),
             |report| {
-                *so_far.lock().expect("not poisoned") = report_json(report);
+                *so_far.lock().expect("not poisoned") = report.clone();
                 if let Some(file) = report.files.last().filter(|f| f.added + f.replaced > 0) {
                     app.bus.publish(Event::PlaysRecorded {
                         user_id: user_id.clone(),
@@ -275,7 +309,7 @@ async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entr
         )
         .await;
     ticker.abort();
-    let (json, error) = match result {
+    let (report, error) = match result {
         Ok(report) => {
             let t = &report.totals;
             // An import of which no file could be read failed, whatever the reason.
@@ -286,7 +320,7 @@ async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entr
                     reason.unwrap_or_else(|| "no listening history found".into())
                 )
             });
-            (report_json(&report), error)
+            (report, error)
         }
         Err(e) => {
             // Files finished before the failure stay imported; the report lists them.
@@ -300,7 +334,7 @@ async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entr
         .finish_import(
             &import_id,
             progress.rows_done.load(Ordering::Relaxed) as i64,
-            &json,
+            &report_json(&report),
             error.as_deref(),
             now_ms(),
         )
@@ -313,6 +347,7 @@ async fn import(app: &App, user_id: String, import_id: String, entries: Vec<Entr
         import_id,
         status: if error.is_some() { "failed" } else { "done" }.into(),
     });
+    (report, error)
 }
 
 /// Marks failed the imports left `running` by a stop that are not queued to run again (from
@@ -333,14 +368,14 @@ async fn report_progress(
     app: App,
     import_id: String,
     progress: Arc<Progress>,
-    so_far: Arc<Mutex<String>>,
+    so_far: Arc<Mutex<ImportReport>>,
 ) {
     let mut tick = tokio::time::interval(PROGRESS_EVERY);
     loop {
         tick.tick().await;
         let bytes = progress.bytes_done.load(Ordering::Relaxed) as i64;
         let rows = progress.rows_done.load(Ordering::Relaxed) as i64;
-        let report = so_far.lock().expect("not poisoned").clone();
+        let report = report_json(&so_far.lock().expect("not poisoned"));
         let _ = app
             .store
             .import_progress(&import_id, bytes, rows, &report, now_ms())

@@ -27,6 +27,22 @@ pub struct SynthConfig {
     pub zipf_s: f64,
     pub podcast_share: f64,
     pub skip_share: f64,
+    /// Longest pause between two listening sessions (each is 5 minutes more at least).
+    pub max_gap_ms: u64,
+    /// Stop at this time even if fewer rows were written, Unix ms.
+    pub end_ms: Option<i64>,
+    /// Real tracks to listen to, favourites first in a shuffled order; empty: invented
+    /// artists and tracks. Rows of these tracks carry no Spotify URI (they are not Spotify's).
+    pub catalog: Vec<SynthTrack>,
+}
+
+/// A track the generated listener may play.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynthTrack {
+    pub artist: String,
+    pub album: String,
+    pub title: String,
+    pub duration_ms: u64,
 }
 
 impl Default for SynthConfig {
@@ -40,6 +56,9 @@ impl Default for SynthConfig {
             zipf_s: 1.1,
             podcast_share: 0.03,
             skip_share: 0.2,
+            max_gap_ms: 3 * 3_600_000,
+            end_ms: None,
+            catalog: Vec::new(),
         }
     }
 }
@@ -175,6 +194,9 @@ struct Generator<'c> {
     rng: SplitMix64,
     artists: Zipf,
     tracks: Zipf,
+    /// Over the catalog's tracks, when there is one: rank → index.
+    favourites: Vec<usize>,
+    catalog_picks: Zipf,
     summary: SynthSummary,
 }
 
@@ -185,6 +207,12 @@ impl<'c> Generator<'c> {
             rng: SplitMix64::new(config.seed),
             artists: Zipf::new(config.artists, config.zipf_s),
             tracks: Zipf::new(config.tracks_per_artist, config.zipf_s),
+            favourites: {
+                let mut order: Vec<usize> = (0..config.catalog.len()).collect();
+                order.sort_by_key(|&i| mix(config.seed ^ i as u64));
+                order
+            },
+            catalog_picks: Zipf::new(config.catalog.len(), config.zipf_s),
             summary: SynthSummary::default(),
         }
     }
@@ -194,9 +222,10 @@ impl<'c> Generator<'c> {
         let mut t = self.config.start_ms;
         let mut session_left = 0u64;
         let (mut platform, mut country, mut shuffle, mut offline) = ("", "", false, false);
-        while self.summary.rows < self.config.rows {
+        let end = self.config.end_ms.unwrap_or(i64::MAX);
+        while self.summary.rows < self.config.rows && t < end {
             if session_left == 0 {
-                t += 300_000 + self.rng.below(3 * 3_600_000) as i64;
+                t += 300_000 + self.rng.below(self.config.max_gap_ms.max(1)) as i64;
                 session_left = 1 + self.rng.below(40);
                 platform = PLATFORMS[self.rng.below(4) as usize];
                 country = COUNTRIES[self.rng.below(4) as usize];
@@ -266,17 +295,26 @@ impl<'c> Generator<'c> {
             row.ms_played = 1 + self.rng.below(200_000);
             return (row, Cat::Null);
         }
-        let artist = self.artists.sample(&mut self.rng) as u64;
-        let track = self.tracks.sample(&mut self.rng) as u64;
-        row.master_metadata_album_artist_name = Some(if artist % 5 == 0 {
-            format!("Sigur \"Rós\" {artist}")
+        let length = if self.config.catalog.is_empty() {
+            let artist = self.artists.sample(&mut self.rng) as u64;
+            let track = self.tracks.sample(&mut self.rng) as u64;
+            row.master_metadata_album_artist_name = Some(if artist % 5 == 0 {
+                format!("Sigur \"Rós\" {artist}")
+            } else {
+                format!("Artist {artist}")
+            });
+            row.master_metadata_track_name = Some(format!("Track {artist}-{track}"));
+            row.master_metadata_album_album_name = Some(format!("Album {artist}-{}", track / 10));
+            row.spotify_track_uri = Some(uri("track", artist << 32 | track));
+            90_000 + mix(artist << 32 | track) % 270_000
         } else {
-            format!("Artist {artist}")
-        });
-        row.master_metadata_track_name = Some(format!("Track {artist}-{track}"));
-        row.master_metadata_album_album_name = Some(format!("Album {artist}-{}", track / 10));
-        row.spotify_track_uri = Some(uri("track", artist << 32 | track));
-        let length = 90_000 + mix(artist << 32 | track) % 270_000;
+            let pick =
+                &self.config.catalog[self.favourites[self.catalog_picks.sample(&mut self.rng)]];
+            row.master_metadata_album_artist_name = Some(pick.artist.clone());
+            row.master_metadata_track_name = Some(pick.title.clone());
+            row.master_metadata_album_album_name = Some(pick.album.clone());
+            pick.duration_ms.max(1)
+        };
         row.ms_played = length;
         if self.rng.chance(0.005) {
             row.incognito_mode = true;
@@ -362,4 +400,48 @@ fn iso(ms: i64) -> String {
     Timestamp::from_second(ms.div_euclid(1000))
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_of_a_catalog_plays_its_tracks_until_the_end_time() {
+        let catalog: Vec<SynthTrack> = (0..20)
+            .map(|i| SynthTrack {
+                artist: format!("Band {}", i % 4),
+                album: "Record".into(),
+                title: format!("Song {i}"),
+                duration_ms: 200_000,
+            })
+            .collect();
+        let day = 86_400_000;
+        let config = SynthConfig {
+            rows: 1_000_000,
+            start_ms: 0,
+            end_ms: Some(30 * day),
+            max_gap_ms: 20 * 3_600_000,
+            podcast_share: 0.0,
+            catalog: catalog.clone(),
+            ..SynthConfig::default()
+        };
+        let mut out = Vec::new();
+        let summary = write_extended(&config, &mut out).unwrap();
+        assert!(summary.rows > 100 && summary.rows < 30 * 100, "{summary:?}");
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+        for row in rows
+            .iter()
+            .filter(|r| !r["master_metadata_track_name"].is_null())
+        {
+            assert!(row["spotify_track_uri"].is_null(), "not Spotify's: {row}");
+            let title = row["master_metadata_track_name"].as_str().unwrap();
+            assert!(catalog.iter().any(|t| t.title == title), "{title}");
+        }
+        let last = Timestamp::from_millisecond(summary.last_ts_ms).unwrap();
+        assert!(
+            summary.last_ts_ms < 31 * day,
+            "ends about the end time: {last}"
+        );
+    }
 }

@@ -112,6 +112,37 @@ async fn serve_demo_fills_a_catalog_and_prints_the_password() {
     assert_eq!(search["artists"]["items"][0]["name"], "AC/DC");
     assert!(search["albums"]["total"].as_i64().unwrap() >= 2);
     assert!(search["tracks"]["total"].as_i64().unwrap() >= 10);
+    // A newcomer's statistics are not all zeros: a year of listening over the demo catalog.
+    let stats = |path: &'static str| {
+        let request = http.get(format!("{url}{path}")).bearer_auth(&token);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let totals = stats("/v1/me/stats/totals").await;
+    assert!(totals["plays"].as_i64().unwrap() > 3_000, "{totals}");
+    let top = stats("/v1/me/stats/top/tracks?limit=5").await;
+    let first = &top["items"][0];
+    assert!(
+        first["uri"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("medley:track:"),
+        "the history is of the demo catalog's tracks: {first}"
+    );
+    let year_ago = stats("/v1/me/stats/timeline?bucket=month").await;
+    assert!(
+        year_ago["points"].as_array().unwrap().len() >= 12,
+        "a year, month by month: {year_ago}"
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("Demo listening history:")),
+        "{printed:?}"
+    );
     terminate(child).await;
 
     let (child, _, printed, _out) = serve(dir.path(), &["--demo"]).await;
@@ -309,6 +340,20 @@ async fn import_and_stats_commands() {
     let (ok, _, err) = run(medley(dir.path()).args(["import", "--user", "nobody", samples])).await;
     assert!(!ok);
     assert!(err.contains("no user named nobody"), "{err}");
+
+    // A rejected file makes the command fail after its report, so a script notices.
+    let broken = dir.path().join("StreamingHistory_music_0.json");
+    std::fs::write(&broken, "[{\"endTime\": \"not a time\", ").unwrap();
+    let good = format!("{samples}/endsong_sample.json");
+    let (ok, out, err) =
+        run(medley(dir.path()).args(["import", "--user", "ana", &good, broken.to_str().unwrap()]))
+            .await;
+    assert!(!ok, "a rejected file is a failure: {out}");
+    assert!(
+        out.contains("rejected"),
+        "the report is printed first: {out}"
+    );
+    assert!(err.contains("1 of 2 files were rejected"), "{err}");
 }
 
 #[tokio::test]

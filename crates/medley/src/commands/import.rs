@@ -1,5 +1,6 @@
 //! `medley import --user NAME PATH…`: imports listening-history exports (files, folders, or a
-//! whole `my_spotify_data.zip`) straight into the database, with a progress bar.
+//! whole `my_spotify_data.zip`) straight into the database, with a progress bar. Exits
+//! non-zero, after the report, when the import failed or any file was rejected.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -9,8 +10,10 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use medley_app::now_ms;
-use medley_imports::{collect, FileStatus, ImportReport, Importer, Progress, ZipLimits};
+use medley_app::{imports, App, AppConfig};
+use medley_events::Bus;
+use medley_imports::{collect, FileStatus, ImportReport, Progress, ZipLimits};
+use medley_search::SearchIndex;
 use medley_store::Store;
 
 use super::open_store;
@@ -43,10 +46,12 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .join(", ");
     let total: u64 = entries.iter().map(|e| e.size()).sum();
-    let id = medley_domain::new_id();
-    store
-        .create_import(&id, &user.id, &name, total as i64, now_ms())
-        .await?;
+    let app = App::new(
+        store,
+        Bus::new(),
+        Arc::new(SearchIndex::in_memory()?),
+        AppConfig::default(),
+    );
 
     let progress = Arc::new(Progress::default());
     let bar = ProgressBar::new(total).with_style(
@@ -58,42 +63,38 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     let ticker = {
         let (bar, progress) = (bar.clone(), progress.clone());
         tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
             loop {
+                every.tick().await;
                 bar.set_position(progress.bytes_done.load(Ordering::Relaxed));
                 bar.set_message(format!(
                     "{} rows",
                     progress.rows_done.load(Ordering::Relaxed)
                 ));
-                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
     };
-    let result = Importer::new(store.clone())
-        .run(&user.id, &id, &entries, &progress, now_ms(), |_| {})
-        .await;
+    let finished = imports::import_now(&app, &user.id, &name, entries, progress).await?;
     ticker.abort();
     bar.finish_and_clear();
-    let (report, error) = match result {
-        Ok(report) => (report, None),
-        Err(e) => (ImportReport::default(), Some(e.to_string())),
-    };
-    let json = serde_json::to_string(&report)?;
-    store
-        .finish_import(
-            &id,
-            progress.rows_done.load(Ordering::Relaxed) as i64,
-            &json,
-            error.as_deref(),
-            now_ms(),
-        )
-        .await?;
-    if let Some(error) = error {
+    let report = &finished.report;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print_report(report, bar.elapsed());
+    }
+    // A script must notice: any rejected file, or an import that failed, is a failure.
+    if let Some(error) = finished.error {
         return Err(anyhow!("the import failed: {error}"));
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_report(&report, bar.elapsed());
+    let t = &report.totals;
+    if t.files_rejected > 0 {
+        return Err(anyhow!(
+            "{} of {} files were rejected (the report above says why); the other files were \
+             imported",
+            t.files_rejected,
+            t.files
+        ));
     }
     Ok(())
 }
