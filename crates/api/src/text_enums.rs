@@ -1,0 +1,16 @@
+//! OpenAPI schemas of enums written as text ([`TextEnum`]): a string with the accepted values,
+//! read from the same list serde and the store use, so the document cannot drift from them.
+//!
+//! Fields of these enums use `#[schema(schema_with = text::<T>)]`.
+
+use medley_domain::text::TextEnum;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::Object;
+
+/// A string schema listing the values of `T`.
+pub fn text<T: TextEnum>() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(T::ALL.iter().map(|v| v.as_str())))
+        .build()
+}
