@@ -2,7 +2,7 @@
 //! [`ApiError`], rendered as RFC 9457 `application/problem+json` with a status and a sentence
 //! the user can act on. Unexpected failures are logged once here and answered with an opaque 500.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use medley_app::AppError;
@@ -170,9 +170,17 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-impl From<QueryRejection> for ApiError {
-    fn from(r: QueryRejection) -> ApiError {
-        ApiError::BadRequest(format!("invalid query parameters: {}", source_text(&r)))
+impl ApiError {
+    /// A query string that does not fit the endpoint's parameters, naming the parameter when
+    /// the problem is in one: "invalid query parameter `bucket`: must be day, week, month or
+    /// year, not `fortnight`".
+    pub fn query(e: serde_path_to_error::Error<serde_urlencoded::de::Error>) -> ApiError {
+        let name = e.path().to_string();
+        ApiError::BadRequest(match name.as_str() {
+            // The whole query: a missing parameter, or no parameter in particular.
+            "." | "?" => format!("invalid query parameters: {}", e.inner()),
+            _ => format!("invalid query parameter `{name}`: {}", e.inner()),
+        })
     }
 }
 

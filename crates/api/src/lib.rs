@@ -9,7 +9,8 @@
 //!   from the application's errors to statuses.
 //! - [`extract`]: extractors that turn rejections into precise 4xx answers, and bearer auth.
 //! - [`cache`]: rendered pages of playlist items.
-//! - [`openapi`], [`metrics`], [`state`].
+//! - [`openapi`], [`metrics`], [`state`]; [`text_enums`]: the OpenAPI schema of enums written
+//!   as text.
 //!
 //! Must not import: the binary's configuration or CLI (it receives an [`ApiConfig`]). Use cases,
 //! scheduling and background work belong in `medley-app`, not here.
@@ -24,6 +25,7 @@ pub mod objects;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod text_enums;
 
 pub use app::{router, serve};
 pub use error::{ApiError, ApiResult};

@@ -13,6 +13,7 @@ use futures::{Stream, StreamExt};
 use medley_events::Event;
 use medley_history::{read_file, FileError, ReadOptions};
 use medley_imports::{first_byte, inputs, Entry, ImportReport, Importer, InputError, Progress};
+use medley_store::ImportStatus;
 use tokio::io::AsyncWriteExt;
 
 use crate::clock::now_ms;
@@ -187,7 +188,7 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
         .map_err(|e| AppError::internal(e, "reading a queued import"))?;
     let user_id = queued.user;
     match app.store.import(&user_id, import_id).await? {
-        Some(i) if i.status == "running" => {}
+        Some(i) if i.status == ImportStatus::Running => {}
         _ => return Ok(()),
     }
     let path = spool_path(app, import_id);
@@ -345,7 +346,11 @@ async fn import(
     app.bus.publish(Event::ImportFinished {
         user_id,
         import_id,
-        status: if error.is_some() { "failed" } else { "done" }.into(),
+        status: match error {
+            None => ImportStatus::Done,
+            Some(_) => ImportStatus::Failed,
+        }
+        .to_string(),
     });
     (report, error)
 }

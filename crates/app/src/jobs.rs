@@ -1,5 +1,5 @@
 //! What the work queue holds: the kinds of background work and what triggered a sync run.
-//! The queue stores them as text; only this file spells them.
+//! The queue stores them as text; only this file (and, for triggers, the store) spells them.
 
 use std::fmt;
 
@@ -52,31 +52,8 @@ impl fmt::Display for JobKind {
     }
 }
 
-/// Why a sync job ran.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
-    /// Its schedule came due.
-    Schedule,
-    /// Its owner asked (`POST /v1/sync-jobs/{id}/runs`, `medley sync-jobs run`).
-    Manual,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        }
-    }
-
-    /// Reads a stored trigger; anything unknown was a schedule.
-    pub fn parse(s: &str) -> Trigger {
-        match s {
-            "manual" => Trigger::Manual,
-            _ => Trigger::Schedule,
-        }
-    }
-}
+/// Why a sync job ran: stored with each run, so it is the store's.
+pub use medley_store::Trigger;
 
 /// Queues work (or asks again for pending work) and wakes this node's worker.
 pub async fn enqueue(
@@ -103,12 +80,5 @@ mod tests {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(JobKind::parse("nonsense"), None);
-    }
-
-    #[test]
-    fn triggers_read_back() {
-        for t in [Trigger::Schedule, Trigger::Manual] {
-            assert_eq!(Trigger::parse(t.as_str()), t);
-        }
     }
 }

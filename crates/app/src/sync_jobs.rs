@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use medley_compose::{Composite, Mode, Options, Read, SyncInput};
 use medley_domain::new_id;
 use medley_domain::schedule::Schedule;
+use medley_domain::text::TextEnum;
 use medley_domain::user::User;
 use medley_events::Event;
 use medley_store::{StoreError, SyncJob, SyncRun};
@@ -103,10 +104,7 @@ pub async fn run(app: &App, job_id: &str, trigger: Trigger) -> AppResult<Option<
     let Some(job) = app.store.sync_job(job_id).await? else {
         return Ok(None);
     };
-    let mut run = app
-        .store
-        .start_run(job_id, trigger.as_str(), now_ms())
-        .await?;
+    let mut run = app.store.start_run(job_id, trigger, now_ms()).await?;
     let mut work = Work::default();
     match copy(app, &job, &mut work).await {
         Ok((added, skipped)) => {

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use medley_domain::text::TextEnum;
+use medley_store::QueuedJob;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::now_ms;
@@ -16,7 +18,6 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::{JobKind, Trigger};
 use crate::spotify::{plays, watch};
 use crate::{compositions, imports, sync_jobs, App};
-use medley_store::QueuedJob;
 
 /// How long a node holds leased work before another may take it over.
 pub const LEASE: Duration = Duration::from_secs(120);
@@ -73,7 +74,9 @@ async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
     let subject = job.subject.as_str();
     match kind {
         JobKind::SyncJob => {
-            sync_jobs::run(app, subject, Trigger::parse(&job.detail)).await?;
+            // A detail that names no trigger is read as a schedule.
+            let trigger = Trigger::parse(&job.detail).unwrap_or(Trigger::Schedule);
+            sync_jobs::run(app, subject, trigger).await?;
         }
         JobKind::Composite => {
             if app.store.composite_head(subject).await?.is_none() {

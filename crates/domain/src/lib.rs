@@ -9,6 +9,7 @@
 //! - [`edit`]: playlist edit arithmetic (insert, remove, reorder) as pure functions.
 //! - [`paging`]: limit/offset validation shared by every list endpoint.
 //! - [`schedule`]: cron schedules in a time zone.
+//! - [`text`]: enums written as text (stored, sent, read from parameters), spelled once.
 //!
 //! Nothing here touches a database, the network or a clock it does not receive.
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod id;
 pub mod paging;
 pub mod playlist;
 pub mod schedule;
+pub mod text;
 pub mod uri;
 pub mod user;
 

@@ -6,12 +6,23 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use medley_domain::text::TextEnum;
 use medley_domain::Id;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::sql::SqlStore;
+
+medley_domain::text_enum! {
+    /// Whether Medley can use a connection (stored as this text).
+    pub enum ConnectionStatus {
+        /// Its tokens work (as far as Medley knows).
+        Active = "active",
+        /// Spotify refused its refresh token: its owner must link the account again.
+        Reconnect = "reconnect",
+    }
+}
 
 /// A connected Spotify account.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,8 +34,7 @@ pub struct Connection {
     pub display_name: Option<String>,
     pub scopes: Vec<String>,
     pub sealed_tokens: String,
-    /// `active` or `reconnect`.
-    pub status: String,
+    pub status: ConnectionStatus,
     pub status_reason: Option<String>,
     pub consented_at_ms: i64,
     /// Recently played: the latest `played_at` (Unix ms) already recorded.
@@ -111,7 +121,7 @@ pub trait ConnectionStore: Send + Sync {
     async fn set_connection_status(
         &self,
         id: &str,
-        status: &str,
+        status: ConnectionStatus,
         reason: Option<&str>,
         now_ms: i64,
     ) -> Result<()>;
@@ -169,13 +179,18 @@ fn connection_row(r: &AnyRow) -> Result<Connection> {
         display_name: r.try_get("display_name")?,
         scopes: scopes.split_whitespace().map(str::to_owned).collect(),
         sealed_tokens: r.try_get("sealed_tokens")?,
-        status: r.try_get("status")?,
+        status: stored_status(r.try_get("status")?)?,
         status_reason: r.try_get("status_reason")?,
         consented_at_ms: r.try_get("consented_at")?,
         plays_cursor_ms: r.try_get("plays_cursor")?,
         created_at_ms: r.try_get("created_at")?,
         updated_at_ms: r.try_get("updated_at")?,
     })
+}
+
+fn stored_status(text: String) -> Result<ConnectionStatus> {
+    ConnectionStatus::parse(&text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown connection status `{text}`")))
 }
 
 const MINUTE_MS: i64 = 60_000;
@@ -236,10 +251,10 @@ impl ConnectionStore for SqlStore {
         let row = sqlx::query(&format!(
             "INSERT INTO spotify_connections (id, user_id, client_id, spotify_user_id, display_name, \
              scopes, sealed_tokens, status, consented_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8, $8) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8, $8) \
              ON CONFLICT (user_id, spotify_user_id) DO UPDATE SET client_id = excluded.client_id, \
              display_name = excluded.display_name, scopes = excluded.scopes, \
-             sealed_tokens = excluded.sealed_tokens, status = 'active', status_reason = NULL, \
+             sealed_tokens = excluded.sealed_tokens, status = excluded.status, status_reason = NULL, \
              consented_at = excluded.consented_at, updated_at = excluded.updated_at \
              RETURNING {}",
             SELECT
@@ -254,6 +269,7 @@ impl ConnectionStore for SqlStore {
         .bind(new.scopes.join(" "))
         .bind(new.sealed_tokens)
         .bind(new.now_ms)
+        .bind(ConnectionStatus::Active.as_str())
         .fetch_one(&self.write)
         .await?;
         connection_row(&row)
@@ -307,7 +323,7 @@ impl ConnectionStore for SqlStore {
     async fn set_connection_status(
         &self,
         id: &str,
-        status: &str,
+        status: ConnectionStatus,
         reason: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
@@ -316,7 +332,7 @@ impl ConnectionStore for SqlStore {
              WHERE id = $1",
         )
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(reason)
         .bind(now_ms)
         .execute(&self.write)
@@ -504,5 +520,20 @@ impl ConnectionStore for SqlStore {
             .collect::<std::result::Result<_, _>>()?;
         uris.sort();
         Ok(uris)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_stay_as_they_were() {
+        let names: Vec<&str> = ConnectionStatus::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(
+            names,
+            ["active", "reconnect"],
+            "rows already stored use these names"
+        );
     }
 }

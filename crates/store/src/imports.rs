@@ -1,12 +1,25 @@
 //! Imports of listening-history exports: their progress while they run and their report.
 
 use async_trait::async_trait;
+use medley_domain::text::TextEnum;
 use medley_domain::Id;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::sql::SqlStore;
+
+medley_domain::text_enum! {
+    /// Where an import is (stored as this text).
+    pub enum ImportStatus {
+        /// Queued or reading its files.
+        Running = "running",
+        /// Every file was read; the report says what happened to each row.
+        Done = "done",
+        /// Stopped by an error (see `error`); files finished before it are kept.
+        Failed = "failed",
+    }
+}
 
 /// An import as stored. `report` is the JSON report the importer wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +28,7 @@ pub struct StoredImport {
     pub user_id: Id,
     /// What was imported: the uploaded file's or the command line's names.
     pub name: String,
-    /// `running`, `done` or `failed`.
-    pub status: String,
+    pub status: ImportStatus,
     pub bytes_total: i64,
     pub bytes_done: i64,
     pub rows_done: i64,
@@ -72,7 +84,7 @@ fn import_row(r: &AnyRow) -> Result<StoredImport> {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
         name: r.try_get("name")?,
-        status: r.try_get("status")?,
+        status: stored_status(r.try_get("status")?)?,
         bytes_total: r.try_get("bytes_total")?,
         bytes_done: r.try_get("bytes_done")?,
         rows_done: r.try_get("rows_done")?,
@@ -82,6 +94,11 @@ fn import_row(r: &AnyRow) -> Result<StoredImport> {
         updated_at_ms: r.try_get("updated_at")?,
         finished_at_ms: r.try_get("finished_at")?,
     })
+}
+
+fn stored_status(text: String) -> Result<ImportStatus> {
+    ImportStatus::parse(&text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown import status `{text}`")))
 }
 
 #[async_trait]
@@ -96,13 +113,14 @@ impl ImportStore for SqlStore {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO imports (id, user_id, name, status, bytes_total, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'running', $4, $5, $5)",
+             VALUES ($1, $2, $3, $6, $4, $5, $5)",
         )
         .bind(id)
         .bind(user_id)
         .bind(name)
         .bind(bytes_total)
         .bind(now_ms)
+        .bind(ImportStatus::Running.as_str())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -118,13 +136,14 @@ impl ImportStore for SqlStore {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE imports SET bytes_done = $2, rows_done = $3, report = $4, updated_at = $5 \
-             WHERE id = $1 AND status = 'running'",
+             WHERE id = $1 AND status = $6",
         )
         .bind(id)
         .bind(bytes_done)
         .bind(rows_done)
         .bind(report)
         .bind(now_ms)
+        .bind(ImportStatus::Running.as_str())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -144,7 +163,10 @@ impl ImportStore for SqlStore {
              bytes_done = CASE WHEN $4 IS NULL THEN bytes_total ELSE bytes_done END WHERE id = $1",
         )
         .bind(id)
-        .bind(if error.is_none() { "done" } else { "failed" })
+        .bind(match error {
+            None => ImportStatus::Done.as_str(),
+            Some(_) => ImportStatus::Failed.as_str(),
+        })
         .bind(report)
         .bind(error)
         .bind(now_ms)
@@ -177,16 +199,33 @@ impl ImportStore for SqlStore {
 
     async fn fail_stale_imports(&self, stale_before_ms: i64, now_ms: i64) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE imports SET status = 'failed', finished_at = $2, updated_at = $2, \
+            "UPDATE imports SET status = $4, finished_at = $2, updated_at = $2, \
              error = 'the server stopped during this import; files finished before it are \
              kept, upload the export again to import the rest (nothing is counted twice)' \
-             WHERE status = 'running' AND updated_at < $1 \
+             WHERE status = $3 AND updated_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM work_queue WHERE kind = 'import' AND subject = imports.id)",
         )
         .bind(stale_before_ms)
         .bind(now_ms)
+        .bind(ImportStatus::Running.as_str())
+        .bind(ImportStatus::Failed.as_str())
         .execute(&self.write)
         .await?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_stay_as_they_were() {
+        let names: Vec<&str> = ImportStatus::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(
+            names,
+            ["running", "done", "failed"],
+            "rows already stored use these names"
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use medley_compose::Ledger;
+use medley_domain::text::TextEnum;
 use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -85,12 +86,21 @@ pub struct SyncJob {
 /// The pause reason of a job whose Spotify account must be connected again.
 pub const PAUSED_FOR_RECONNECT: &str = "spotify_reconnect";
 
+medley_domain::text_enum! {
+    /// Why a sync job ran (stored with the run, and as the detail of its queued work).
+    pub enum Trigger {
+        /// Its schedule came due.
+        Schedule = "schedule",
+        /// Its owner asked (`POST /v1/sync-jobs/{id}/run`, `medley sync-jobs run`).
+        Manual = "manual",
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncRun {
     pub id: Id,
     pub job_id: Id,
-    /// `schedule` or `manual`.
-    pub trigger: String,
+    pub trigger: Trigger,
     pub started_at_ms: i64,
     pub finished_at_ms: Option<i64>,
     pub added: i64,
@@ -138,7 +148,7 @@ pub trait JobStore: Send + Sync {
     /// Stores a job's ledger if its version is still `version`; `StaleSnapshot` otherwise.
     async fn save_sync_ledger(&self, id: &str, version: i64, ledger: &Ledger) -> Result<()>;
 
-    async fn start_run(&self, job_id: &str, trigger: &str, now_ms: i64) -> Result<SyncRun>;
+    async fn start_run(&self, job_id: &str, trigger: Trigger, now_ms: i64) -> Result<SyncRun>;
     async fn finish_run(&self, run: &SyncRun) -> Result<()>;
     /// Runs of a job, newest first, and their total.
     async fn sync_runs(&self, job_id: &str, limit: i64, offset: i64)
@@ -201,10 +211,12 @@ fn job_row(r: &AnyRow) -> Result<SyncJob> {
 }
 
 fn run_row(r: &AnyRow) -> Result<SyncRun> {
+    let trigger: String = r.try_get("trigger")?;
     Ok(SyncRun {
         id: r.try_get("id")?,
         job_id: r.try_get("job_id")?,
-        trigger: r.try_get("trigger")?,
+        trigger: Trigger::parse(&trigger)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown sync run trigger `{trigger}`")))?,
         started_at_ms: r.try_get("started_at")?,
         finished_at_ms: r.try_get("finished_at")?,
         added: r.try_get("added")?,
@@ -338,11 +350,11 @@ impl JobStore for SqlStore {
         Ok(())
     }
 
-    async fn start_run(&self, job_id: &str, trigger: &str, now_ms: i64) -> Result<SyncRun> {
+    async fn start_run(&self, job_id: &str, trigger: Trigger, now_ms: i64) -> Result<SyncRun> {
         let run = SyncRun {
             id: new_id(),
             job_id: job_id.to_owned(),
-            trigger: trigger.to_owned(),
+            trigger,
             started_at_ms: now_ms,
             finished_at_ms: None,
             added: 0,
@@ -356,7 +368,7 @@ impl JobStore for SqlStore {
         )
         .bind(&run.id)
         .bind(job_id)
-        .bind(trigger)
+        .bind(trigger.as_str())
         .bind(now_ms)
         .execute(&self.write)
         .await?;
@@ -525,5 +537,20 @@ impl JobStore for SqlStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM work_queue")
             .fetch_one(&self.read)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_stay_as_they_were() {
+        let names: Vec<&str> = Trigger::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(
+            names,
+            ["schedule", "manual"],
+            "rows already stored use these names"
+        );
     }
 }

@@ -27,11 +27,14 @@ pub mod users;
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use connections::{
-    CollectionState, Connection, ConnectionStore, NewConnection, PendingAuthorization, Usage,
+    CollectionState, Connection, ConnectionStatus, ConnectionStore, NewConnection,
+    PendingAuthorization, Usage,
 };
 pub use error::{Result, StoreError};
-pub use imports::{ImportStore, StoredImport};
-pub use jobs::{JobStore, QueuedJob, SyncJob, SyncRun, COMPOSITE_JOB, PAUSED_FOR_RECONNECT};
+pub use imports::{ImportStatus, ImportStore, StoredImport};
+pub use jobs::{
+    JobStore, QueuedJob, SyncJob, SyncRun, Trigger, COMPOSITE_JOB, PAUSED_FOR_RECONNECT,
+};
 pub use library::LibraryStore;
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use plays::{

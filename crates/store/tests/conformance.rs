@@ -6,10 +6,10 @@ use medley_domain::catalog::NewTrack;
 use medley_domain::edit::{apply, Edit, EditError};
 use medley_domain::new_id;
 use medley_store::{
-    CatalogStore, CompositeStore, ConnectionStore, DetailsChange, ImportStore, ItemRef, ItemsEdit,
-    JobStore, LibraryStore, NewConnection, NewPlay, NewPlaylist, NewToken, NewUser, PlayStore,
-    PlayedItem, PlayedKind, PlaylistStore, Precision, SqlStore, StoreError, SyncJob, SyncWrite,
-    UserStore, PAUSED_FOR_RECONNECT,
+    CatalogStore, CompositeStore, ConnectionStatus, ConnectionStore, DetailsChange, ImportStatus,
+    ImportStore, ItemRef, ItemsEdit, JobStore, LibraryStore, NewConnection, NewPlay, NewPlaylist,
+    NewToken, NewUser, PlayStore, PlayedItem, PlayedKind, PlaylistStore, Precision, SqlStore,
+    StoreError, SyncJob, SyncWrite, Trigger, UserStore, PAUSED_FOR_RECONNECT,
 };
 use rand::{Rng, SeedableRng};
 
@@ -804,12 +804,15 @@ async fn sync_jobs_and_runs(store: SqlStore) {
         ledger
     );
 
-    let mut first = store.start_run(&job.id, "manual", 10).await.unwrap();
+    let mut first = store.start_run(&job.id, Trigger::Manual, 10).await.unwrap();
     first.finished_at_ms = Some(11);
     first.added = 3;
     first.skipped = 2;
     store.finish_run(&first).await.unwrap();
-    let second = store.start_run(&job.id, "schedule", 20).await.unwrap();
+    let second = store
+        .start_run(&job.id, Trigger::Schedule, 20)
+        .await
+        .unwrap();
     let (runs, total) = store.sync_runs(&job.id, 10, 0).await.unwrap();
     assert_eq!(total, 2);
     assert_eq!(runs[0], second, "newest first");
@@ -1066,8 +1069,8 @@ async fn imports_record_progress_and_stale_ones_fail(store: SqlStore) {
         .unwrap();
     let i1 = store.import(&ana, "i1").await.unwrap().unwrap();
     assert_eq!(
-        (i1.status.as_str(), i1.bytes_done, i1.rows_done),
-        ("running", 40, 7)
+        (i1.status, i1.bytes_done, i1.rows_done),
+        (ImportStatus::Running, 40, 7)
     );
     assert!(
         store.import(&ben, "i1").await.unwrap().is_none(),
@@ -1076,7 +1079,7 @@ async fn imports_record_progress_and_stale_ones_fail(store: SqlStore) {
     // i2 made no progress since 1,000: its node is gone.
     assert_eq!(store.fail_stale_imports(2_000, 6_000).await.unwrap(), 1);
     let i2 = store.import(&ana, "i2").await.unwrap().unwrap();
-    assert_eq!(i2.status, "failed");
+    assert_eq!(i2.status, ImportStatus::Failed);
     assert!(i2.error.unwrap().contains("upload the export again"));
     store
         .finish_import("i1", 9, "{}", None, 7_000)
@@ -1084,8 +1087,8 @@ async fn imports_record_progress_and_stale_ones_fail(store: SqlStore) {
         .unwrap();
     let i1 = store.import(&ana, "i1").await.unwrap().unwrap();
     assert_eq!(
-        (i1.status.as_str(), i1.bytes_done, i1.rows_done),
-        ("done", 100, 9)
+        (i1.status, i1.bytes_done, i1.rows_done),
+        (ImportStatus::Done, 100, 9)
     );
     assert_eq!(i1.finished_at_ms, Some(7_000));
     let all = store.imports(&ana, 10, 0).await.unwrap();
@@ -1143,11 +1146,18 @@ async fn spotify_connections_authorizations_pauses_and_usage(store: SqlStore) {
         .upsert_connection(link("c1", &ana, "sp-ana", "t1", 1_000))
         .await
         .unwrap();
-    assert_eq!((c1.status.as_str(), c1.scopes.len()), ("active", 2));
+    assert_eq!((c1.status, c1.scopes.len()), (ConnectionStatus::Active, 2));
     store
-        .set_connection_status("c1", "reconnect", Some("Refresh token revoked"), 2_000)
+        .set_connection_status(
+            "c1",
+            ConnectionStatus::Reconnect,
+            Some("Refresh token revoked"),
+            2_000,
+        )
         .await
         .unwrap();
+    let c1 = store.connection("c1").await.unwrap().unwrap();
+    assert_eq!(c1.status, ConnectionStatus::Reconnect);
     // Connecting the same Spotify account again refreshes the one connection.
     let again = store
         .upsert_connection(link("c9", &ana, "sp-ana", "t2", 3_000))
@@ -1156,12 +1166,12 @@ async fn spotify_connections_authorizations_pauses_and_usage(store: SqlStore) {
     assert_eq!(again.id, "c1");
     assert_eq!(
         (
-            again.status.as_str(),
+            again.status,
             again.status_reason,
             again.sealed_tokens.as_str(),
             again.consented_at_ms
         ),
-        ("active", None, "t2", 3_000)
+        (ConnectionStatus::Active, None, "t2", 3_000)
     );
     store
         .upsert_connection(link("c2", &ben, "sp-ben", "t3", 4_000))

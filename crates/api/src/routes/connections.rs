@@ -14,7 +14,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::timestamp;
 use crate::state::AppState;
-use medley_app::spotify::{AppView, ConnectionView};
+use crate::text_enums::text;
+use medley_app::spotify::{AppView, ConnectionState, ConnectionView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,7 +41,8 @@ pub struct ConnectionObject {
     pub scopes: Vec<String>,
     /// `active`, `paused` (see `paused_until` and `reason`) or `reconnect` (the user must
     /// link the account again: `POST /v1/connections/spotify`).
-    pub state: &'static str,
+    #[schema(schema_with = text::<ConnectionState>)]
+    pub state: ConnectionState,
     pub paused_until: Option<String>,
     pub reason: Option<String>,
     /// Requests Medley sent to Spotify for this connection in the last 24 hours.

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use medley_domain::paging::Page;
 use medley_imports::ImportReport;
-use medley_store::StoredImport;
+use medley_store::{ImportStatus, StoredImport};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::timestamp;
 use crate::state::AppState;
+use crate::text_enums::text;
 use medley_app::imports;
 
 /// The upload route, mounted outside the body limit and timeout of the other routes.
@@ -46,7 +47,8 @@ pub struct ImportObject {
     pub id: String,
     pub name: String,
     /// `running`, `done` or `failed`.
-    pub status: String,
+    #[schema(schema_with = text::<ImportStatus>)]
+    pub status: ImportStatus,
     pub created_at: String,
     pub finished_at: Option<String>,
     pub progress: ImportProgress,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use medley_domain::paging::Page;
-use medley_store::{SyncJob, SyncRun};
+use medley_store::{SyncJob, SyncRun, Trigger};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +14,7 @@ use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{timestamp, Paging};
 use crate::state::AppState;
+use crate::text_enums::text;
 use medley_app::sync_jobs;
 
 pub fn routes() -> Router<AppState> {
@@ -81,7 +82,8 @@ impl From<SyncJob> for SyncJobView {
 pub struct SyncRunView {
     pub id: String,
     /// `schedule` or `manual`.
-    pub trigger: String,
+    #[schema(schema_with = text::<Trigger>)]
+    pub trigger: Trigger,
     pub started_at: String,
     pub finished_at: Option<String>,
     /// Tracks copied into the target.

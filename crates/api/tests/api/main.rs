@@ -9,6 +9,7 @@ mod harness;
 mod history;
 mod items;
 mod library;
+mod openapi;
 mod ops;
 mod playlists;
 mod postgres;

@@ -325,8 +325,56 @@ async fn bad_parameters_and_other_users(backend: Backend) {
         let r = app.get(path, Some(&token)).await;
         assert_problem(&r, StatusCode::BAD_REQUEST, needle);
     }
+    // A value outside a parameter's set: the parameter and every accepted value are named.
+    for (path, detail) in [
+        (
+            "/v1/me/stats/top/tracks?by=mood",
+            "invalid query parameter `by`: must be plays or time, not `mood`",
+        ),
+        (
+            "/v1/me/stats/timeline?bucket=fortnight",
+            "invalid query parameter `bucket`: must be day, week, month or year, not `fortnight`",
+        ),
+        (
+            "/v1/me/stats/discoveries?bucket=hour",
+            "invalid query parameter `bucket`: must be day, week, month or year, not `hour`",
+        ),
+        (
+            "/v1/me/stats/discoveries?type=albums",
+            "invalid query parameter `type`: must be tracks or artists, not `albums`",
+        ),
+        (
+            "/v1/me/stats/skips?type=genres",
+            "invalid query parameter `type`: must be tracks or artists, not `genres`",
+        ),
+        (
+            "/v1/me/stats/compare?vs_from=2021-01-01&vs_to=2021-02-01&type=Artists",
+            "invalid query parameter `type`: must be tracks or artists, not `Artists`",
+        ),
+        (
+            "/v1/me/stats/forgotten?type=",
+            "invalid query parameter `type`: must be tracks or artists, not ``",
+        ),
+        (
+            "/v1/me/top/tracks?time_range=forever",
+            "invalid query parameter `time_range`: must be short_term, medium_term or long_term, \
+             not `forever`",
+        ),
+        (
+            "/v1/me/top/genres",
+            "`type` must be tracks or artists, not `genres`",
+        ),
+    ] {
+        let r = app.get(path, Some(&token)).await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, detail);
+        assert_eq!(r.body["detail"], detail, "{path}");
+    }
     let r = app.get("/v1/me/stats/top/genres", Some(&token)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.body["detail"],
+        "no statistics of `genres`: use tracks, artists or albums"
+    );
     let (_, other) = app.user("ben").await;
     let t = ask(&app, &other, "/v1/me/stats/totals").await;
     assert_eq!(t["plays"], 0, "one user never sees another's plays");

@@ -12,7 +12,7 @@ use medley_domain::catalog::{NewTrack, MAX_TRACKS_PER_WRITE};
 use medley_domain::user::User;
 use medley_spotify::objects::Playable;
 use medley_spotify::{uri, Collection, Kind, SpotifyError};
-use medley_store::Connection;
+use medley_store::{Connection, ConnectionStatus};
 
 use crate::catalog::add_tracks;
 use crate::catalog::engine_track;
@@ -65,7 +65,9 @@ pub fn pick<'c>(connections: &'c [Connection], collection: &Collection) -> Optio
     };
     let mut candidates = connections.iter().filter(reaches);
     let first = candidates.clone().next();
-    candidates.find(|c| c.status == "active").or(first)
+    candidates
+        .find(|c| c.status == ConnectionStatus::Active)
+        .or(first)
 }
 
 /// Spotify and the connection through which `owner` reaches `collection`, or 409 saying to

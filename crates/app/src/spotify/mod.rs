@@ -9,7 +9,7 @@ use medley_spotify::{
     allowance, Api, App as SpotifyApp, Gate, GateState, Keeper, Meter, OAuth, Policy, Session,
     SpotifyError, TokenSink, Tokens,
 };
-use medley_store::{Connection, NewConnection, Store, Usage};
+use medley_store::{Connection, ConnectionStatus, NewConnection, Store, Usage};
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -51,12 +51,24 @@ pub struct Spotify {
     sealer: Arc<Sealer>,
 }
 
+medley_domain::text_enum! {
+    /// What a connection can do now, as its owner is told.
+    pub enum ConnectionState {
+        /// Medley uses it.
+        Active = "active",
+        /// Spotify or the daily budget holds it back: until `paused_until_ms`, or until the
+        /// budget frees up.
+        Paused = "paused",
+        /// Its owner must link the account again.
+        Reconnect = "reconnect",
+    }
+}
+
 /// A connection as its owner sees it.
 #[derive(Clone, Debug)]
 pub struct ConnectionView {
     pub connection: Connection,
-    /// `active`, `paused` (until `paused_until_ms`, or until budget frees up) or `reconnect`.
-    pub state: &'static str,
+    pub state: ConnectionState,
     pub paused_until_ms: Option<i64>,
     pub reason: Option<String>,
     pub requests_24h: i64,
@@ -73,7 +85,7 @@ pub struct AppView {
 
 /// Why no session can be opened for `connection` until its owner links it again, if so.
 pub fn must_reconnect(connection: &Connection) -> Option<String> {
-    (connection.status == "reconnect")
+    (connection.status == ConnectionStatus::Reconnect)
         .then(|| "the Spotify account must be connected again: POST /v1/connections/spotify".into())
 }
 
@@ -289,7 +301,7 @@ impl Spotify {
         let used = |id: &str| usage.by_connection.get(id).copied().unwrap_or(0).max(0) as u64;
         let others: Vec<u64> = peers
             .iter()
-            .filter(|c| c.id != connection_id && c.status == "active")
+            .filter(|c| c.id != connection_id && c.status == ConnectionStatus::Active)
             .map(|c| used(&c.id))
             .collect();
         // Requests on behalf of no connection (linking accounts) come off the top.
@@ -322,7 +334,12 @@ impl Spotify {
         if let Err(SpotifyError::InvalidGrant(reason)) = outcome {
             tracing::warn!(connection = %connection.id, "Spotify refused the refresh token; the user must connect again");
             store
-                .set_connection_status(&connection.id, "reconnect", Some(reason), now_ms())
+                .set_connection_status(
+                    &connection.id,
+                    ConnectionStatus::Reconnect,
+                    Some(reason),
+                    now_ms(),
+                )
                 .await?;
             reconnect::pause_for_reconnect(store, &connection.user_id).await?;
         }
@@ -358,28 +375,28 @@ impl Spotify {
         let mut views = Vec::new();
         for c in store.connections(user_id).await? {
             let requests_24h = usage.by_connection.get(&c.id).copied().unwrap_or(0);
-            let (state, until, reason) = if c.status == "reconnect" {
-                ("reconnect", None, c.status_reason.clone())
+            let (state, until, reason) = if c.status == ConnectionStatus::Reconnect {
+                (ConnectionState::Reconnect, None, c.status_reason.clone())
             } else if quota > now {
                 (
-                    "paused",
+                    ConnectionState::Paused,
                     Some(quota),
                     Some("Spotify's daily quota for this app is spent".into()),
                 )
             } else if rate > now {
                 (
-                    "paused",
+                    ConnectionState::Paused,
                     Some(rate),
                     Some("Spotify's rate limit: waiting as it asked".into()),
                 )
             } else if let Some(budget) = self.config.daily_budget {
                 if Spotify::share(budget, &peers, &usage, &c.id) == 0 {
-                    ("paused", None, Some("this connection's share of the daily request budget is spent; it frees up as the last 24 hours roll on".into()))
+                    (ConnectionState::Paused, None, Some("this connection's share of the daily request budget is spent; it frees up as the last 24 hours roll on".into()))
                 } else {
-                    ("active", None, None)
+                    (ConnectionState::Active, None, None)
                 }
             } else {
-                ("active", None, None)
+                (ConnectionState::Active, None, None)
             };
             views.push(ConnectionView {
                 connection: c,

@@ -7,7 +7,7 @@
 use medley_history::{Format, Item, Play};
 use medley_imports::LivePlay;
 use medley_spotify::objects::PlayHistory;
-use medley_store::{ItemRef, Precision};
+use medley_store::{ConnectionStatus, ItemRef, Precision};
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -34,7 +34,7 @@ pub async fn poll(app: &App, connection_id: &str) -> AppResult<Polled> {
         // Unlinked since the work was queued: nothing to do.
         return Ok(Default::default());
     };
-    if connection.status != "active"
+    if connection.status != ConnectionStatus::Active
         || !connection
             .scopes
             .iter()

@@ -4,7 +4,7 @@
 
 use medley_domain::schedule::Schedule;
 use medley_spotify::Collection;
-use medley_store::{Connection, Store, SyncJob, PAUSED_FOR_RECONNECT};
+use medley_store::{Connection, ConnectionStatus, Store, SyncJob, PAUSED_FOR_RECONNECT};
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -56,8 +56,9 @@ pub async fn resume_after_reconnect(store: &dyn Store, owner_id: &str) -> AppRes
 
 /// Whether one of the job's Spotify ends goes through a connection that must be linked again.
 fn blocked(job: &SyncJob, connections: &[Connection]) -> bool {
-    spotify_ends(job)
-        .any(|c| collections::pick(connections, &c).is_some_and(|c| c.status == "reconnect"))
+    spotify_ends(job).any(|c| {
+        collections::pick(connections, &c).is_some_and(|c| c.status == ConnectionStatus::Reconnect)
+    })
 }
 
 /// The job's ends that are Spotify collections.

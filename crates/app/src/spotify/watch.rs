@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use medley_spotify::Collection;
+use medley_store::ConnectionStatus;
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -32,7 +33,7 @@ pub async fn watch(app: &App, connection_id: &str) -> AppResult<Watched> {
         // Unlinked since the work was queued: nothing to do.
         return Ok(Default::default());
     };
-    if connection.status != "active" {
+    if connection.status != ConnectionStatus::Active {
         return Ok(Watched::default());
     }
     let mine = |c: &Collection| match c {
@@ -130,7 +131,7 @@ pub async fn schedule(app: &App, kind: JobKind, now_ms: i64, interval_ms: i64) -
         .app_connections(&spotify.config.app.client_id)
         .await?
     {
-        if c.status == "active" {
+        if c.status == ConnectionStatus::Active {
             app.store
                 .enqueue(kind.as_str(), &c.id, "", boundary, now_ms)
                 .await?;
