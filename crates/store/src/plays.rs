@@ -6,6 +6,8 @@
 //! writer without [`PlayWriter::commit`] rolls everything back, so a file is imported whole or
 //! not at all, and items created for it vanish with it. PostgreSQL writes through sqlx
 //! ([`sql_writer`]); SQLite through its own connection ([`sqlite_writer`], which says why).
+//! Both run the statements of [`statements`] and match played items to the catalog by the
+//! one rule of [`catalog_match`], ties included.
 //!
 //! Plays are keyed by a small number per user (`listeners`), not by the user id: see
 //! migration 0007.
@@ -17,12 +19,14 @@ use medley_domain::Id;
 use sqlx::Row;
 
 use crate::error::Result;
-use crate::sql::{bulk_params, Backend, SqlStore};
+use crate::sql::{bulk_params, SqlStore};
 
+mod catalog_match;
 mod sql_writer;
-mod sqlite_writer;
+pub(crate) mod sqlite_writer;
+mod statements;
 
-pub(crate) use sqlite_writer::SqliteWriters;
+use catalog_match::WantedTrack;
 
 /// How precise a play's times are. Two copies of one play keep the more precise one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,14 +84,6 @@ pub enum PlayedItem {
         show: String,
         audiobook: bool,
     },
-}
-
-/// A track to find or create, borrowed from a [`PlayedItem::Track`].
-struct WantedTrack<'a> {
-    spotify_id: Option<&'a str>,
-    name: &'a str,
-    artist: &'a str,
-    album: Option<&'a str>,
 }
 
 impl PlayedItem {
@@ -228,9 +224,11 @@ pub trait PlayStore: Send + Sync {
 /// One open transaction writing plays; see the module documentation.
 #[async_trait]
 pub trait PlayWriter: Send {
-    /// Finds or creates the catalog entities of `items`, in input order. Tracks are matched by
-    /// Spotify id, then by first artist and title (attaching the Spotify id when the found
-    /// track had none); episodes by Spotify id, then by show and title.
+    /// Finds or creates the catalog entities of `items`, in input order, each seeing what the
+    /// items before it found or created. Tracks are matched by Spotify id, then by first
+    /// artist and title (the found track takes the Spotify id when it had none; ties go to
+    /// the play's album, then the oldest track); episodes by Spotify id, then by show and
+    /// title. [`catalog_match`] has the whole rule.
     async fn resolve(&mut self, items: &[PlayedItem], now_ms: i64) -> Result<Vec<ItemRef>>;
     /// Inserts plays, ignoring those whose dedup code the user already has. Returns how many
     /// were inserted.
@@ -250,47 +248,6 @@ const LOOKUP_CHUNK: usize = 500;
 
 /// The listener number of the user bound as `$1`, in queries on `plays`.
 const LISTENER: &str = "(SELECT no FROM listeners WHERE user_id = $1)";
-
-/// Columns of one `plays` row, in insert order.
-const PLAY_COLUMNS: &str = "listener, dedup, name_hash, precision, started_at, ended_at, \
-     ms_played, measured, kind, track_id, episode_id, source, platform, country, reason_start, \
-     reason_end, shuffle, skipped, offline, offline_at, import_id";
-const PLAY_COLUMN_COUNT: usize = 21;
-
-/// `INSERT` of `rows` plays (all of [`PLAY_COLUMNS`]), skipping duplicates.
-fn insert_plays_sql(backend: Backend, rows: usize) -> String {
-    let values = (0..rows)
-        .map(|r| {
-            let first = r * PLAY_COLUMN_COUNT + 1;
-            format!("({})", bulk_params(backend, first, PLAY_COLUMN_COUNT))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "INSERT INTO plays ({PLAY_COLUMNS}) VALUES {values} \
-         ON CONFLICT (listener, dedup) DO NOTHING"
-    )
-}
-
-/// The statements both play writers run, with their parameters.
-mod statements {
-    /// `$1` user id: gives the user a listener number if they have none yet.
-    pub(super) const NEW_LISTENER: &str =
-        "INSERT INTO listeners (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING";
-    /// `$1` user id: their listener number.
-    pub(super) const LISTENER_NO: &str = "SELECT no FROM listeners WHERE user_id = $1";
-    /// `$1` listener.
-    pub(super) const LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM plays WHERE listener = $1";
-    /// `$1` listener, `$2`/`$3` end times: one play of lower than exact precision, if any.
-    pub(super) const COARSE_PLAY: &str = "SELECT seq FROM plays WHERE listener = $1 \
-         AND precision > 0 AND ended_at >= $2 AND ended_at <= $3 LIMIT 1";
-    /// `$1` listener, `$2`/`$3` end times.
-    pub(super) const STAMPS: &str = "SELECT seq, name_hash, precision, started_at, ended_at \
-         FROM plays WHERE listener = $1 AND ended_at >= $2 AND ended_at <= $3";
-    /// `$1` user id: counts a deletion in the version of their history.
-    pub(super) const COUNT_DELETION: &str = "INSERT INTO play_versions (user_id, deletions) \
-         VALUES ($1, 1) ON CONFLICT (user_id) DO UPDATE SET deletions = play_versions.deletions + 1";
-}
 
 fn opt_flag(b: Option<bool>) -> Option<i64> {
     b.map(i64::from)

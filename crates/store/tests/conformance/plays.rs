@@ -5,9 +5,12 @@ use medley_store::{
     UserStore,
 };
 
-use crate::new_user;
+use crate::{new_user, track};
 
-on_both_backends!(plays_resolve_items_deduplicate_and_roll_back);
+on_both_backends!(
+    plays_resolve_items_deduplicate_and_roll_back,
+    plays_break_ties_between_catalog_tracks_alike
+);
 
 fn played_track(spotify_id: Option<&str>, name: &str, artist: &str) -> PlayedItem {
     PlayedItem::Track {
@@ -155,4 +158,118 @@ async fn plays_resolve_items_deduplicate_and_roll_back(store: SqlStore) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// A played track named with `album`.
+fn played_on(spotify_id: Option<&str>, album: Option<&str>) -> PlayedItem {
+    PlayedItem::Track {
+        spotify_id: spotify_id.map(Into::into),
+        name: "Song".into(),
+        artist: "Band".into(),
+        album: album.map(Into::into),
+    }
+}
+
+fn track_id(item: &ItemRef) -> String {
+    match item {
+        ItemRef::Track(id) => id.clone(),
+        ItemRef::Episode(_) => panic!("a track was meant: {item:?}"),
+    }
+}
+
+/// Catalog tracks equal on what plays are matched by (first artist and title): the rule of
+/// `plays::catalog_match` picks the one on the play's album, then the oldest, then the
+/// smallest id, and gives a Spotify id only to a track without one.
+async fn plays_break_ties_between_catalog_tracks_alike(store: SqlStore) {
+    let ana = store.create_user(new_user("ana")).await.unwrap().id;
+    let tied = store
+        .upsert_tracks(
+            &[
+                track("Song", "Band", "First"),
+                track("song ", "BAND", "Second"),
+            ],
+            5,
+        )
+        .await
+        .unwrap();
+    let third = store
+        .upsert_tracks(&[track("Song", "Band", "Third")], 9)
+        .await
+        .unwrap()
+        .remove(0);
+    let (first, second) = (tied[0].clone(), tied[1].clone());
+    let smallest = tied.iter().min().unwrap().clone();
+
+    let mut w = store.play_writer(&ana, None).await.unwrap();
+    // One batch, resolved in order: what an item adopts is seen by the items after it.
+    let refs = w
+        .resolve(
+            &[
+                // Equal on album (none matches) and age: the smallest id.
+                played_on(None, Some("Elsewhere")),
+                // No album: a single named as the title would be preferred; none, so age.
+                played_on(None, None),
+                // The album first, even over an older track.
+                played_on(None, Some("THIRD")),
+                // A Spotify id goes to the track on the play's album that has none.
+                played_on(Some("spX"), Some("Second")),
+                // Found by that id now, whatever the album.
+                played_on(Some("spX"), Some("First")),
+                // The track with another id is another recording: the oldest one without.
+                played_on(Some("spY"), Some("Second")),
+            ],
+            20,
+        )
+        .await
+        .unwrap();
+    let got: Vec<String> = refs.iter().map(track_id).collect();
+    assert_eq!(
+        got,
+        [
+            smallest.clone(),
+            smallest,
+            third.clone(),
+            second.clone(),
+            second.clone(),
+            first.clone(),
+        ]
+    );
+    // One by one, the same rule: the last track without an id takes the next one, then a
+    // play of yet another id is a new recording.
+    let z = w
+        .resolve(&[played_on(Some("spZ"), Some("Nope"))], 30)
+        .await
+        .unwrap();
+    assert_eq!(track_id(&z[0]), third);
+    let spw = w
+        .resolve(&[played_on(Some("spW"), Some("First"))], 31)
+        .await
+        .unwrap();
+    let new = track_id(&spw[0]);
+    assert!(![&first, &second, &third].contains(&&new), "a new track");
+    // Without an id: every track is open again; the album decides.
+    let back = w
+        .resolve(
+            &[
+                played_on(None, Some("First")),
+                played_on(None, Some("Second")),
+            ],
+            32,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        back.iter().map(track_id).collect::<Vec<_>>(),
+        [first.clone(), second.clone()],
+        "the album, then the older of the two tracks on `First`"
+    );
+    w.commit().await.unwrap();
+    let ids = store
+        .tracks_by_spotify_ids(&["spX".into(), "spY".into(), "spZ".into(), "spW".into()])
+        .await
+        .unwrap();
+    assert_eq!(ids["spX"], second);
+    assert_eq!(ids["spY"], first);
+    assert_eq!(ids["spZ"], third);
+    assert_eq!(ids["spW"], new);
 }
