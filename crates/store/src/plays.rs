@@ -11,6 +11,11 @@
 //!
 //! Plays are keyed by a small number per user (`listeners`), not by the user id: see
 //! migration 0007.
+//!
+//! A play keeps whether its time was measured (`measured`). One that was not is a listen its
+//! source vouched for (a scrobbler, Spotify's recently-played), with the track's length as
+//! `ms_played`, or 0 when the source gave none: statistics count it whatever their `min_ms`
+//! ([`StatPlay::confirmed`]) and read its length from the catalog when it has none.
 
 use std::collections::HashMap;
 
@@ -145,12 +150,18 @@ pub struct NewPlay {
 pub struct StatPlay {
     pub seq: i64,
     pub started_at_ms: i64,
+    /// How long it played. For a confirmed listen, the track's length as its source gave it,
+    /// or else the catalog track's duration when known (0 when neither is).
     pub ms_played: i64,
     pub kind: PlayedKind,
     /// The track or episode id.
     pub item_id: Id,
     /// The `skipped` flag, or a play ended with the forward button.
     pub skipped: bool,
+    /// A listen its source reported as one without measuring how long it played (a
+    /// scrobbler, Spotify's recently-played: stored with `measured` false): it counts as a
+    /// play whatever the statistics' `min_ms`.
+    pub confirmed: bool,
 }
 
 /// What statistics group a played item by: the track's first artist and album, or the
@@ -282,9 +293,16 @@ impl PlayStore for SqlStore {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StatPlay>> {
+        // A listen stored without a duration takes its track's from the catalog, read now:
+        // the catalog may have learned it since.
         let rows = sqlx::query(&format!(
-            "SELECT seq, started_at, ms_played, kind, COALESCE(track_id, episode_id), \
-             CASE WHEN skipped = 1 OR reason_end = 'fwdbtn' THEN 1 ELSE 0 END \
+            "SELECT seq, started_at, \
+             CASE WHEN measured = 0 AND ms_played = 0 AND track_id IS NOT NULL \
+                  THEN COALESCE((SELECT duration_ms FROM tracks WHERE id = plays.track_id), 0) \
+                  ELSE ms_played END, \
+             kind, COALESCE(track_id, episode_id), \
+             CASE WHEN skipped = 1 OR reason_end = 'fwdbtn' THEN 1 ELSE 0 END, \
+             1 - measured \
              FROM plays WHERE listener = {LISTENER} AND seq > $2 ORDER BY seq LIMIT $3",
         ))
         .bind(user_id)
@@ -301,6 +319,7 @@ impl PlayStore for SqlStore {
                     kind: PlayedKind::from_i64(row.try_get(3)?),
                     item_id: row.try_get(4)?,
                     skipped: row.try_get::<i64, _>(5)? != 0,
+                    confirmed: row.try_get::<i64, _>(6)? != 0,
                 })
             })
             .collect()

@@ -9,7 +9,8 @@ use crate::{new_user, track};
 
 on_both_backends!(
     plays_resolve_items_deduplicate_and_roll_back,
-    plays_break_ties_between_catalog_tracks_alike
+    plays_break_ties_between_catalog_tracks_alike,
+    plays_without_a_duration_are_confirmed_listens
 );
 
 fn played_track(spotify_id: Option<&str>, name: &str, artist: &str) -> PlayedItem {
@@ -272,4 +273,68 @@ async fn plays_break_ties_between_catalog_tracks_alike(store: SqlStore) {
     assert_eq!(ids["spY"], first);
     assert_eq!(ids["spZ"], third);
     assert_eq!(ids["spW"], new);
+}
+
+/// Listens whose time was not measured (scrobbles, Spotify's recently-played) are read back
+/// as confirmed; those stored without a length take the catalog track's, when it has one.
+async fn plays_without_a_duration_are_confirmed_listens(store: SqlStore) {
+    let ana = store.create_user(new_user("ana")).await.unwrap().id;
+    let known = store
+        .upsert_tracks(&[track("Known", "Band", "Album")], 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let known = ItemRef::Track(known);
+    let mut w = store.play_writer(&ana, None).await.unwrap();
+    let unknown = w
+        .resolve(
+            &[
+                played_track(None, "Unknown", "Nobody"),
+                PlayedItem::Episode {
+                    spotify_id: None,
+                    name: "Ep".into(),
+                    show: "Show".into(),
+                    audiobook: false,
+                },
+            ],
+            1,
+        )
+        .await
+        .unwrap();
+    let play = |dedup, item: &ItemRef, ms_played, measured| {
+        let mut p = new_play(dedup, Precision::Live, 1_000_000 + dedup, item.clone());
+        (p.ms_played, p.measured) = (ms_played, measured);
+        if matches!(item, ItemRef::Episode(_)) {
+            p.kind = PlayedKind::Episode;
+        }
+        p
+    };
+    let plays = vec![
+        play(1, &known, 0, false),
+        play(2, &unknown[0], 0, false),
+        play(3, &known, 180_000, false),
+        play(4, &known, 10_000, true),
+        play(5, &known, 0, true),
+        play(6, &unknown[1], 0, false),
+    ];
+    assert_eq!(w.insert(plays).await.unwrap(), 6);
+    w.commit().await.unwrap();
+    let read: Vec<(bool, i64)> = store
+        .stat_plays_after(&ana, 0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| (p.confirmed, p.ms_played))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (true, 200_000),
+            (true, 0),
+            (true, 180_000),
+            (false, 10_000),
+            (false, 0),
+            (true, 0),
+        ]
+    );
 }
