@@ -90,6 +90,7 @@ impl UserHistory {
                 artist,
                 album,
                 skipped: p.skipped,
+                confirmed: p.confirmed,
             });
             self.version.last_seq = self.version.last_seq.max(p.seq);
         }

@@ -123,7 +123,8 @@ pub struct Play {
     pub started_at_ms: i64,
     pub ms_played: u64,
     /// True when `ms_played` was measured by the player (Spotify formats); false when it is
-    /// the track's duration (ListenBrainz `duration_ms`) or unknown (0).
+    /// the track's duration (ListenBrainz `duration_ms`) or unknown (0). A play not measured
+    /// is a listen its source vouched for: statistics count it whatever their threshold.
     pub ms_played_measured: bool,
     pub item: Item,
     pub platform: Option<String>,

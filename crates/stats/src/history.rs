@@ -38,9 +38,14 @@ pub struct Listen {
     pub album: u32,
     /// The caller's judgement (the `skipped` flag, or a forward-button end).
     pub skipped: bool,
+    /// Its source reported it as a listen without measuring how long it played (a
+    /// scrobbler, Spotify's recently-played): it counts as a play whatever the query's
+    /// `min_ms`, and `ms_played` is the track's length, or 0 when nobody knows it.
+    pub confirmed: bool,
 }
 
 const SKIPPED: u8 = 4;
+const CONFIRMED: u8 = 8;
 
 /// The history, sorted by start time (ties in arrival order).
 #[derive(Debug, Clone, Default)]
@@ -50,7 +55,7 @@ pub struct History {
     pub(crate) item: Vec<u32>,
     pub(crate) artist: Vec<u32>,
     pub(crate) album: Vec<u32>,
-    /// Bits 0-1: kind; bit 2: skipped.
+    /// Bits 0-1: kind; bit 2: skipped; bit 3: confirmed.
     pub(crate) flags: Vec<u8>,
     /// One past the largest `item`, `artist` and `album` index, for dense counters.
     pub(crate) bounds: [usize; 3],
@@ -90,8 +95,9 @@ impl History {
             self.item.push(l.item);
             self.artist.push(l.artist);
             self.album.push(l.album);
-            self.flags
-                .push(l.kind as u8 | if l.skipped { SKIPPED } else { 0 });
+            let skipped = if l.skipped { SKIPPED } else { 0 };
+            let confirmed = if l.confirmed { CONFIRMED } else { 0 };
+            self.flags.push(l.kind as u8 | skipped | confirmed);
             for (bound, v) in self.bounds.iter_mut().zip([l.item, l.artist, l.album]) {
                 if v != NONE {
                     *bound = (*bound).max(v as usize + 1);
@@ -117,7 +123,8 @@ impl History {
             item: self.item[i],
             artist: self.artist[i],
             album: self.album[i],
-            skipped: self.flags[i] & SKIPPED != 0,
+            skipped: self.skipped(i),
+            confirmed: self.confirmed(i),
         }
     }
 
@@ -127,6 +134,10 @@ impl History {
 
     pub(crate) fn skipped(&self, i: usize) -> bool {
         self.flags[i] & SKIPPED != 0
+    }
+
+    pub(crate) fn confirmed(&self, i: usize) -> bool {
+        self.flags[i] & CONFIRMED != 0
     }
 
     /// Bytes held by the arrays.

@@ -17,7 +17,8 @@ pub struct Query {
     pub to_ms: i64,
     /// The user's time zone: days, weeks, hours are local to it.
     pub tz: Tz,
-    /// A listen counts as a play only from this many ms played.
+    /// A listen counts as a play only from this many ms played, unless it is a confirmed
+    /// listen ([`crate::Listen::confirmed`]), whose time was not measured.
     pub min_ms: u32,
     /// Whether podcast episodes and audiobook chapters count (tracks always do).
     pub podcasts: bool,
@@ -47,9 +48,9 @@ impl Query {
         self.podcasts || h.kind(i) == Kind::Track
     }
 
-    /// Whether listen `i` counts as a play.
+    /// Whether listen `i` counts as a play: played long enough, or confirmed by its source.
     pub(crate) fn counts(&self, h: &History, i: usize) -> bool {
-        h.ms[i] >= self.min_ms && self.kind_counts(h, i)
+        (h.ms[i] >= self.min_ms || h.confirmed(i)) && self.kind_counts(h, i)
     }
 }
 

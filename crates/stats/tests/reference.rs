@@ -1,6 +1,7 @@
 //! Every question checked against a naive reference: plain iteration over the listens,
-//! chrono-tz for every local time, maps for counting. Random histories, windows, zones
-//! (with DST and half-hour offsets), thresholds and buckets.
+//! chrono-tz for every local time, maps for counting. Random histories (with confirmed
+//! listens, of known or unknown length), windows, zones (with DST and half-hour offsets),
+//! thresholds and buckets.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,17 +30,22 @@ fn listen() -> impl Strategy<Value = Listen> {
         prop_oneof![9 => 0u32..8, 1 => Just(NONE)],
         prop_oneof![9 => 0u32..12, 1 => Just(NONE)],
         any::<bool>(),
+        // Confirmed listens: a quarter, half of them of unknown length.
+        prop_oneof![6 => Just(None), 1 => Just(Some(0)), 1 => Just(Some(1))],
     )
-        .prop_map(|(at, ms, kind, item, artist, album, skipped)| Listen {
-            started_at_ms: BASE + at,
-            ms_played: ms,
-            kind,
-            // The caller numbers tracks and episodes in one space: distinct per kind.
-            item: item + 100 * kind as u32,
-            artist,
-            album,
-            skipped,
-        })
+        .prop_map(
+            |(at, ms, kind, item, artist, album, skipped, confirmed)| Listen {
+                started_at_ms: BASE + at,
+                ms_played: if confirmed == Some(0) { 0 } else { ms },
+                kind,
+                // The caller numbers tracks and episodes in one space: distinct per kind.
+                item: item + 100 * kind as u32,
+                artist,
+                album,
+                skipped,
+                confirmed: confirmed.is_some(),
+            },
+        )
 }
 
 fn query() -> impl Strategy<Value = Query> {
@@ -47,7 +53,12 @@ fn query() -> impl Strategy<Value = Query> {
         0..SPAN,
         1..SPAN,
         0usize..ZONES.len(),
-        prop_oneof![Just(0u32), Just(30_000u32), 0u32..100_000],
+        prop_oneof![
+            Just(0u32),
+            Just(30_000u32),
+            0u32..100_000,
+            Just(86_400_000u32)
+        ],
         any::<bool>(),
     )
         .prop_map(|(from, len, zone, min_ms, podcasts)| Query {
@@ -60,7 +71,7 @@ fn query() -> impl Strategy<Value = Query> {
 }
 
 fn counts(q: &Query, l: &Listen) -> bool {
-    l.ms_played >= q.min_ms && (q.podcasts || l.kind == Kind::Track)
+    (l.ms_played >= q.min_ms || l.confirmed) && (q.podcasts || l.kind == Kind::Track)
 }
 
 fn in_window(q: &Query, l: &Listen) -> bool {
@@ -257,6 +268,7 @@ fn daylight_saving_nights() {
         artist: 1,
         album: 1,
         skipped: false,
+        confirmed: false,
     };
     // 2024-03-31: 02:00 -> 03:00. 2024-10-27: 03:00 -> 02:00 (02:30 happens twice).
     let ls = vec![

@@ -8,7 +8,8 @@
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
-//! The conformance suite (`tests/conformance.rs`) runs the same scenarios on both backends.
+//! The conformance suite (`tests/conformance/`, one file per area) runs the same scenarios on
+//! both backends.
 #![forbid(unsafe_code)]
 
 pub mod catalog;

@@ -6,9 +6,16 @@
 //! writer without [`PlayWriter::commit`] rolls everything back, so a file is imported whole or
 //! not at all, and items created for it vanish with it. PostgreSQL writes through sqlx
 //! ([`sql_writer`]); SQLite through its own connection ([`sqlite_writer`], which says why).
+//! Both run the statements of [`statements`] and match played items to the catalog by the
+//! one rule of [`catalog_match`], ties included.
 //!
 //! Plays are keyed by a small number per user (`listeners`), not by the user id: see
 //! migration 0007.
+//!
+//! A play keeps whether its time was measured (`measured`). One that was not is a listen its
+//! source vouched for (a scrobbler, Spotify's recently-played), with the track's length as
+//! `ms_played`, or 0 when the source gave none: statistics count it whatever their `min_ms`
+//! ([`StatPlay::confirmed`]) and read its length from the catalog when it has none.
 
 use std::collections::HashMap;
 
@@ -17,12 +24,14 @@ use medley_domain::Id;
 use sqlx::Row;
 
 use crate::error::Result;
-use crate::sql::{bulk_params, Backend, SqlStore};
+use crate::sql::{bulk_params, SqlStore};
 
+mod catalog_match;
 mod sql_writer;
-mod sqlite_writer;
+pub(crate) mod sqlite_writer;
+mod statements;
 
-pub(crate) use sqlite_writer::SqliteWriters;
+use catalog_match::WantedTrack;
 
 /// How precise a play's times are. Two copies of one play keep the more precise one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,14 +89,6 @@ pub enum PlayedItem {
         show: String,
         audiobook: bool,
     },
-}
-
-/// A track to find or create, borrowed from a [`PlayedItem::Track`].
-struct WantedTrack<'a> {
-    spotify_id: Option<&'a str>,
-    name: &'a str,
-    artist: &'a str,
-    album: Option<&'a str>,
 }
 
 impl PlayedItem {
@@ -149,12 +150,18 @@ pub struct NewPlay {
 pub struct StatPlay {
     pub seq: i64,
     pub started_at_ms: i64,
+    /// How long it played. For a confirmed listen, the track's length as its source gave it,
+    /// or else the catalog track's duration when known (0 when neither is).
     pub ms_played: i64,
     pub kind: PlayedKind,
     /// The track or episode id.
     pub item_id: Id,
     /// The `skipped` flag, or a play ended with the forward button.
     pub skipped: bool,
+    /// A listen its source reported as one without measuring how long it played (a
+    /// scrobbler, Spotify's recently-played: stored with `measured` false): it counts as a
+    /// play whatever the statistics' `min_ms`.
+    pub confirmed: bool,
 }
 
 /// What statistics group a played item by: the track's first artist and album, or the
@@ -228,9 +235,11 @@ pub trait PlayStore: Send + Sync {
 /// One open transaction writing plays; see the module documentation.
 #[async_trait]
 pub trait PlayWriter: Send {
-    /// Finds or creates the catalog entities of `items`, in input order. Tracks are matched by
-    /// Spotify id, then by first artist and title (attaching the Spotify id when the found
-    /// track had none); episodes by Spotify id, then by show and title.
+    /// Finds or creates the catalog entities of `items`, in input order, each seeing what the
+    /// items before it found or created. Tracks are matched by Spotify id, then by first
+    /// artist and title (the found track takes the Spotify id when it had none; ties go to
+    /// the play's album, then the oldest track); episodes by Spotify id, then by show and
+    /// title. [`catalog_match`] has the whole rule.
     async fn resolve(&mut self, items: &[PlayedItem], now_ms: i64) -> Result<Vec<ItemRef>>;
     /// Inserts plays, ignoring those whose dedup code the user already has. Returns how many
     /// were inserted.
@@ -250,47 +259,6 @@ const LOOKUP_CHUNK: usize = 500;
 
 /// The listener number of the user bound as `$1`, in queries on `plays`.
 const LISTENER: &str = "(SELECT no FROM listeners WHERE user_id = $1)";
-
-/// Columns of one `plays` row, in insert order.
-const PLAY_COLUMNS: &str = "listener, dedup, name_hash, precision, started_at, ended_at, \
-     ms_played, measured, kind, track_id, episode_id, source, platform, country, reason_start, \
-     reason_end, shuffle, skipped, offline, offline_at, import_id";
-const PLAY_COLUMN_COUNT: usize = 21;
-
-/// `INSERT` of `rows` plays (all of [`PLAY_COLUMNS`]), skipping duplicates.
-fn insert_plays_sql(backend: Backend, rows: usize) -> String {
-    let values = (0..rows)
-        .map(|r| {
-            let first = r * PLAY_COLUMN_COUNT + 1;
-            format!("({})", bulk_params(backend, first, PLAY_COLUMN_COUNT))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "INSERT INTO plays ({PLAY_COLUMNS}) VALUES {values} \
-         ON CONFLICT (listener, dedup) DO NOTHING"
-    )
-}
-
-/// The statements both play writers run, with their parameters.
-mod statements {
-    /// `$1` user id: gives the user a listener number if they have none yet.
-    pub(super) const NEW_LISTENER: &str =
-        "INSERT INTO listeners (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING";
-    /// `$1` user id: their listener number.
-    pub(super) const LISTENER_NO: &str = "SELECT no FROM listeners WHERE user_id = $1";
-    /// `$1` listener.
-    pub(super) const LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM plays WHERE listener = $1";
-    /// `$1` listener, `$2`/`$3` end times: one play of lower than exact precision, if any.
-    pub(super) const COARSE_PLAY: &str = "SELECT seq FROM plays WHERE listener = $1 \
-         AND precision > 0 AND ended_at >= $2 AND ended_at <= $3 LIMIT 1";
-    /// `$1` listener, `$2`/`$3` end times.
-    pub(super) const STAMPS: &str = "SELECT seq, name_hash, precision, started_at, ended_at \
-         FROM plays WHERE listener = $1 AND ended_at >= $2 AND ended_at <= $3";
-    /// `$1` user id: counts a deletion in the version of their history.
-    pub(super) const COUNT_DELETION: &str = "INSERT INTO play_versions (user_id, deletions) \
-         VALUES ($1, 1) ON CONFLICT (user_id) DO UPDATE SET deletions = play_versions.deletions + 1";
-}
 
 fn opt_flag(b: Option<bool>) -> Option<i64> {
     b.map(i64::from)
@@ -325,9 +293,16 @@ impl PlayStore for SqlStore {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StatPlay>> {
+        // A listen stored without a duration takes its track's from the catalog, read now:
+        // the catalog may have learned it since.
         let rows = sqlx::query(&format!(
-            "SELECT seq, started_at, ms_played, kind, COALESCE(track_id, episode_id), \
-             CASE WHEN skipped = 1 OR reason_end = 'fwdbtn' THEN 1 ELSE 0 END \
+            "SELECT seq, started_at, \
+             CASE WHEN measured = 0 AND ms_played = 0 AND track_id IS NOT NULL \
+                  THEN COALESCE((SELECT duration_ms FROM tracks WHERE id = plays.track_id), 0) \
+                  ELSE ms_played END, \
+             kind, COALESCE(track_id, episode_id), \
+             CASE WHEN skipped = 1 OR reason_end = 'fwdbtn' THEN 1 ELSE 0 END, \
+             1 - measured \
              FROM plays WHERE listener = {LISTENER} AND seq > $2 ORDER BY seq LIMIT $3",
         ))
         .bind(user_id)
@@ -344,6 +319,7 @@ impl PlayStore for SqlStore {
                     kind: PlayedKind::from_i64(row.try_get(3)?),
                     item_id: row.try_get(4)?,
                     skipped: row.try_get::<i64, _>(5)? != 0,
+                    confirmed: row.try_get::<i64, _>(6)? != 0,
                 })
             })
             .collect()

@@ -17,7 +17,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Executor};
 
 use crate::error::{Result, StoreError};
-use crate::plays::SqliteWriters;
+use crate::plays::sqlite_writer::connections::SqliteWriters;
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
