@@ -40,6 +40,7 @@ mod jobs;
 mod library;
 mod playlists;
 mod plays;
+mod propagation;
 mod users;
 
 pub(crate) fn new_user(name: &str) -> NewUser {
