@@ -19,3 +19,4 @@ mod spotify_sync;
 mod spotipy;
 mod stats;
 mod sync_jobs;
+mod web;
