@@ -30,6 +30,7 @@ pub static FILES: &[Asset] = &[
     asset!("js/app.js", JS),
     asset!("js/api.js", JS),
     asset!("js/dom.js", JS),
+    asset!("js/tracks.js", JS),
     asset!("js/pages/account.js", JS),
     asset!("js/pages/catalog.js", JS),
     asset!("js/pages/liked.js", JS),
