@@ -2,7 +2,9 @@
 //! each test with its own database).
 
 mod accounts;
+mod browser;
 mod catalog;
+mod cdp;
 mod composites;
 mod events;
 mod harness;

@@ -1,0 +1,97 @@
+//! The web app driven in headless Chromium as a person uses it: register, search, make a
+//! playlist, add a song from search, reload and still be signed in, sign out.
+//!
+//! Runs when `MEDLEY_TEST_CHROMIUM` names a Chromium binary (CI sets it, and
+//! `MEDLEY_REQUIRE_BROWSER=1` so that a missing browser fails rather than skips).
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::cdp::Browser;
+use crate::harness::TestApp;
+
+fn chromium() -> Option<String> {
+    match std::env::var("MEDLEY_TEST_CHROMIUM") {
+        Ok(path) if !path.is_empty() => Some(path),
+        _ => {
+            assert!(
+                std::env::var("MEDLEY_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "MEDLEY_REQUIRE_BROWSER=1 but MEDLEY_TEST_CHROMIUM does not name a Chromium binary"
+            );
+            eprintln!(
+                "skipped: set MEDLEY_TEST_CHROMIUM=/usr/bin/chromium to run the browser test"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
+    let Some(chromium) = chromium() else { return };
+    let app = TestApp::spawn().await;
+    let (_, curator) = app.user("curator").await;
+    let songs = json!([
+        {"name": "Harvest Moon", "artists": ["Neil Young"], "album": "Harvest Moon", "duration_ms": 303000},
+        {"name": "Heart of Gold", "artists": ["Neil Young"], "album": "Harvest", "duration_ms": 187000},
+        {"name": "Pink Moon", "artists": ["Nick Drake"], "album": "Pink Moon", "duration_ms": 124000},
+    ]);
+    let added = app.post("/v1/library/tracks", Some(&curator), songs).await;
+    assert!(added.status.is_success(), "{}", added.body);
+
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&chromium, profile.path()).await;
+    let tab = browser.open(&format!("{}/", app.base)).await;
+    tab.see("h1", "Your music").await;
+
+    tab.click("a[href='/register']").await;
+    tab.see("h1", "Create an account").await;
+    tab.type_into("#username", "walker").await;
+    tab.type_into("#password", "walker-password-1").await;
+    tab.click("button[type=submit]").await;
+    tab.see("h1", "Search").await;
+    tab.see("nav", "walker").await;
+
+    tab.type_into("#q", "moon").await;
+    tab.see("#results", "Harvest Moon").await;
+    tab.see("#results", "Pink Moon").await;
+    tab.see("#results", "Neil Young").await;
+
+    tab.click("nav a[href='/playlists']").await;
+    tab.see("h1", "Playlists").await;
+    tab.type_into("#new-name", "Evening").await;
+    tab.click("button[type=submit]").await;
+    tab.see("h1", "Evening").await;
+    tab.see("main", "0 songs").await;
+
+    tab.type_into("#q", "harvest").await;
+    tab.click("button[aria-label='Add Harvest Moon to Evening']")
+        .await;
+    tab.see("#items", "Harvest Moon").await;
+    tab.see("main", "1 songs").await;
+
+    tab.send("Page.reload", json!({})).await;
+    tab.see("#items", "Harvest Moon").await;
+    tab.see("nav", "Sign out").await;
+    tab.click("nav a[href='/playlists']").await;
+    tab.see("ul[aria-label='Your playlists']", "Evening").await;
+
+    tab.click("nav button").await;
+    tab.see("h1", "Sign in").await;
+    tab.see("nav", "Register").await;
+    let me = tab
+        .eval("fetch('/v1/me').then(r => r.status)")
+        .await
+        .unwrap();
+    assert_eq!(
+        me,
+        json!(StatusCode::UNAUTHORIZED.as_u16()),
+        "signed out for real"
+    );
+
+    // And the account works again with its password.
+    tab.type_into("#username", "walker").await;
+    tab.type_into("#password", "walker-password-1").await;
+    tab.click("button[type=submit]").await;
+    tab.see("h1", "Search").await;
+}
