@@ -51,6 +51,7 @@ export function register() {
 export function settings() {
   const form = h('form', { class: 'card narrow' },
     h('h2', {}, 'Change password'),
+    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.user.username, hidden: true, readonly: true }),
     field('Current password', { id: 'current', type: 'password', autocomplete: 'current-password', required: true }),
     field('New password', { id: 'new', type: 'password', autocomplete: 'new-password', required: true }),
     h('button', { type: 'submit' }, 'Change password'));

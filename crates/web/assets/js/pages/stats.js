@@ -100,5 +100,7 @@ function chart(timeline) {
   const table = h('details', {}, h('summary', {}, 'As a table'),
     h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'From'), h('th', { scope: 'col' }, 'Plays'), h('th', { scope: 'col' }, 'Time'))),
       h('tbody', {}, points.map((p) => h('tr', {}, h('td', {}, p.start), h('td', {}, p.plays), h('td', {}, hours(p.ms)))))));
-  return [picture, table];
+  const axis = h('div', { class: 'axis muted', 'aria-hidden': 'true' },
+    h('span', {}, points[0].start), h('span', {}, `busiest: ${max} plays`), h('span', {}, points[points.length - 1].start));
+  return [picture, axis, table];
 }
