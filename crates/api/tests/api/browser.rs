@@ -69,12 +69,78 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
         .await;
     tab.see("#items", "Harvest Moon").await;
     tab.see("main", "1 songs").await;
+    tab.type_into("#q", "pink moon").await;
+    tab.click("button[aria-label='Add Pink Moon to Evening']")
+        .await;
+    tab.see("main", "2 songs").await;
+
+    // Reorder from the keyboard: the focus stays on the song that moved.
+    tab.press_enter_on("button[aria-label='Move Pink Moon up']")
+        .await;
+    tab.wait(
+        "Pink Moon to come first",
+        "document.querySelector('#items li a').innerText === 'Pink Moon'",
+    )
+    .await;
+    tab.wait(
+        "the focus to follow it",
+        "document.activeElement.getAttribute('aria-label') === 'Move Pink Moon down'",
+    )
+    .await;
+    tab.click("button[aria-label='Remove Harvest Moon']").await;
+    tab.see("main", "1 songs").await;
+    tab.wait(
+        "Harvest Moon gone",
+        "!document.querySelector('#items').innerText.includes('Harvest Moon')",
+    )
+    .await;
+    tab.click("button[aria-label='Add Harvest Moon to Evening']")
+        .await;
+    tab.see("main", "2 songs").await;
 
     tab.send("Page.reload", json!({})).await;
     tab.see("#items", "Harvest Moon").await;
     tab.see("nav", "Sign out").await;
     tab.click("nav a[href='/playlists']").await;
     tab.see("ul[aria-label='Your playlists']", "Evening").await;
+
+    // Like a song from its page; it is among the liked songs.
+    tab.click("ul[aria-label='Your playlists'] a").await;
+    tab.see("h1", "Evening").await;
+    tab.click("#items a[href^='/tracks/']").await;
+    tab.see("h1", "Pink Moon").await;
+    tab.click("main button[aria-pressed='false']").await;
+    tab.wait("the like to hold", "document.querySelector('main button[aria-pressed]').getAttribute('aria-pressed') === 'true'").await;
+    tab.click("nav a[href='/liked']").await;
+    tab.see("main", "1 songs").await;
+    tab.see("ol[aria-label='Liked songs']", "Pink Moon").await;
+
+    // Plays recorded elsewhere (another client, by Bearer) show in the statistics.
+    let session = app
+        .post(
+            "/v1/sessions",
+            None,
+            json!({"username": "walker", "password": "walker-password-1"}),
+        )
+        .await;
+    let token = session.body["access_token"].as_str().unwrap().to_owned();
+    let found = app
+        .get("/v1/search?q=pink%20moon&type=track", Some(&token))
+        .await;
+    let uri = found.body["tracks"]["items"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for hours in 1..=3 {
+        let at = (chrono::Utc::now() - chrono::Duration::hours(hours)).to_rfc3339();
+        let play = json!({"track": uri, "played_at": at});
+        let played = app.post("/v1/me/player/plays", Some(&token), play).await;
+        assert!(played.status.is_success(), "{}", played.body);
+    }
+    tab.click("nav a[href='/stats']").await;
+    tab.see("ol[aria-label='Top songs']", "Pink Moon").await;
+    tab.see(".stats", "3\nplays").await;
+    tab.see("ol[aria-label='Top artists']", "Nick Drake").await;
 
     tab.click("nav button").await;
     tab.see("h1", "Sign in").await;

@@ -102,9 +102,11 @@ impl Browser {
             stdin.write_all(&bytes).await.map_err(|e| e.to_string())?;
             stdin.flush().await.map_err(|e| e.to_string())?;
         }
-        let answer = tokio::time::timeout(DEADLINE, rx)
+        // Longer than any wait in the page, so that the page's own message is what is seen.
+        let patience = DEADLINE * 2;
+        let answer = tokio::time::timeout(patience, rx)
             .await
-            .map_err(|_| format!("{method}: no answer from Chromium within {DEADLINE:?}"))?
+            .map_err(|_| format!("{method}: no answer from Chromium within {patience:?}"))?
             .map_err(|_| "Chromium went away".to_owned())?;
         match answer.get("error") {
             Some(error) => Err(format!("{method}: {error}")),
@@ -210,9 +212,34 @@ impl Tab<'_> {
     }
 
     /// Types `text` into the field `selector` names, as a keyboard would.
+    /// What was in it is selected first, so the text replaces it.
     pub async fn type_into(&self, selector: &str, text: &str) {
         self.click(selector).await;
+        self.eval("document.activeElement.select && document.activeElement.select()")
+            .await
+            .unwrap();
         self.send("Input.insertText", json!({"text": text})).await;
+    }
+
+    /// Moves the keyboard focus to `selector` and presses Enter there.
+    pub async fn press_enter_on(&self, selector: &str) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(
+            &format!("{selector} to be there"),
+            &format!("document.querySelector({js})"),
+        )
+        .await;
+        self.eval(&format!("document.querySelector({js}).focus()"))
+            .await
+            .unwrap();
+        for kind in ["keyDown", "keyUp"] {
+            let text = if kind == "keyDown" { "\r" } else { "" };
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": text}),
+            )
+            .await;
+        }
     }
 
     /// Waits until the element `selector` names shows `text`.

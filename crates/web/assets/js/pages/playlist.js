@@ -27,9 +27,15 @@ export async function playlistPage(id) {
     } catch (e) { announce(e.message); }
     await reload();
   };
-  const move = (from, to, name) => change('PUT',
-    { range_start: from, insert_before: to > from ? to + 1 : to, range_length: 1 },
-    `Moved ${name} to position ${to + 1}.`);
+  const move = async (from, to, name) => {
+    const up = to < from;
+    await change('PUT', { range_start: from, insert_before: up ? to : to + 1, range_length: 1 },
+      `Moved ${name} to position ${to + 1}.`);
+    // Keep the keyboard where it was: on the moved song's button (or its other one at an end).
+    const button = (dir) => items.querySelector(`button[aria-label="Move ${CSS.escape(name)} ${dir}"]`);
+    const next = button(up ? 'up' : 'down');
+    (next && !next.disabled ? next : button(up ? 'down' : 'up'))?.focus();
+  };
 
   function draw() {
     const rows = list.items.items.filter((i) => i.track);
