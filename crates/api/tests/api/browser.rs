@@ -43,9 +43,11 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     let browser = Browser::launch(&chromium, profile.path()).await;
     let tab = browser.open(&format!("{}/", app.base)).await;
     tab.see("h1", "Your music").await;
+    tab.screenshot("welcome").await;
 
     tab.click("a[href='/register']").await;
     tab.see("h1", "Create an account").await;
+    tab.screenshot("register").await;
     tab.type_into("#username", "walker").await;
     tab.type_into("#password", "walker-password-1").await;
     tab.click("button[type=submit]").await;
@@ -56,6 +58,7 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.see("#results", "Harvest Moon").await;
     tab.see("#results", "Pink Moon").await;
     tab.see("#results", "Neil Young").await;
+    tab.screenshot("search").await;
 
     tab.click("nav a[href='/playlists']").await;
     tab.see("h1", "Playlists").await;
@@ -97,23 +100,27 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.click("button[aria-label='Add Harvest Moon to Evening']")
         .await;
     tab.see("main", "2 songs").await;
+    tab.screenshot("playlist").await;
 
     tab.send("Page.reload", json!({})).await;
     tab.see("#items", "Harvest Moon").await;
     tab.see("nav", "Sign out").await;
     tab.click("nav a[href='/playlists']").await;
     tab.see("ul[aria-label='Your playlists']", "Evening").await;
+    tab.screenshot("playlists").await;
 
     // Like a song from its page; it is among the liked songs.
     tab.click("ul[aria-label='Your playlists'] a").await;
     tab.see("h1", "Evening").await;
     tab.click("#items a[href^='/tracks/']").await;
     tab.see("h1", "Pink Moon").await;
+    tab.screenshot("track").await;
     tab.click("main button[aria-pressed='false']").await;
     tab.wait("the like to hold", "document.querySelector('main button[aria-pressed]').getAttribute('aria-pressed') === 'true'").await;
     tab.click("nav a[href='/liked']").await;
     tab.see("main", "1 songs").await;
     tab.see("ol[aria-label='Liked songs']", "Pink Moon").await;
+    tab.screenshot("liked").await;
 
     // Plays recorded elsewhere (another client, by Bearer) show in the statistics.
     let session = app
@@ -141,9 +148,16 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.see("ol[aria-label='Top songs']", "Pink Moon").await;
     tab.see(".stats", "3\nplays").await;
     tab.see("ol[aria-label='Top artists']", "Nick Drake").await;
+    tab.screenshot("stats").await;
+
+    // The cookie alone changes nothing: a request without the CSRF token is refused.
+    let forged = "fetch('/v1/me/playlists', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
+        body: JSON.stringify({name: 'Forged'})}).then(r => r.status)";
+    assert_eq!(tab.eval(forged).await.unwrap(), json!(403));
 
     tab.click("nav button").await;
     tab.see("h1", "Sign in").await;
+    tab.screenshot("sign-in").await;
     tab.see("nav", "Register").await;
     let me = tab
         .eval("fetch('/v1/me').then(r => r.status)")

@@ -190,6 +190,36 @@ impl Tab<'_> {
         }
     }
 
+    /// When `MEDLEY_SCREENSHOTS` names a folder, saves the page there at phone and desktop
+    /// widths as `{name}-390.png` and `{name}-1280.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let Ok(folder) = std::env::var("MEDLEY_SCREENSHOTS") else {
+            return;
+        };
+        std::fs::create_dir_all(&folder).unwrap();
+        for width in [390, 1280] {
+            let metrics = json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500});
+            self.send("Emulation.setDeviceMetricsOverride", metrics)
+                .await;
+            let shot = self
+                .send(
+                    "Page.captureScreenshot",
+                    json!({"format": "png", "captureBeyondViewport": true}),
+                )
+                .await;
+            let png = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                shot["data"].as_str().unwrap(),
+            )
+            .unwrap();
+            let path = Path::new(&folder).join(format!("{name}-{width}.png"));
+            std::fs::write(&path, png).unwrap();
+            eprintln!("screenshot: {}", path.display());
+        }
+        self.send("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+    }
+
     /// The page's visible text, for failure messages.
     pub async fn text(&self) -> String {
         self.eval("document.body ? document.body.innerText : ''")

@@ -77,7 +77,7 @@ async function render() {
     main.removeAttribute('aria-busy');
   }
   if (ticket !== rendering) return; // a later navigation won
-  main.replaceChildren(...[content].flat());
+  main.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   const heading = main.querySelector('h1');
   if (heading && document.activeElement === document.body) heading.focus();
   else if (heading && !main.contains(document.activeElement)) heading.focus();

@@ -49,6 +49,7 @@ export function duration(ms) {
 }
 
 export function hours(ms) {
+  if (ms < 3600000) return `${Math.round(ms / 60000)} min`;
   const h = ms / 3600000;
   return h >= 10 ? `${Math.round(h)} h` : `${h.toFixed(1)} h`;
 }

@@ -56,7 +56,7 @@ export async function playlistPage(id) {
   const adder = editable ? h('section', { 'aria-labelledby': 'add-h' },
     h('h2', { id: 'add-h' }, 'Add songs'),
     searchBox({ label: 'Find songs to add', target: () => ({ id, name: list.name }), onAdded: reload })) : null;
-  return page(list.name, count, details, adder, h('h2', {}, 'Songs'), items);
+  return page(list.name, count, details, adder, h('h2', {}, 'In this playlist'), items);
 }
 
 function settings(list, reload) {
