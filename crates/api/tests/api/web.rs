@@ -213,3 +213,67 @@ async fn a_cookie_session_needs_its_csrf_token_to_change_anything() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn behind_https_the_cookie_is_secure_and_signing_out_clears_it() {
+    let db = medley_store::testing::TestDb::sqlite();
+    let app = TestApp::spawn_full(db, Default::default(), |state, _| {
+        std::sync::Arc::make_mut(&mut state.config).public_url = "https://music.example.org".into();
+    })
+    .await;
+    app.user("ada").await;
+    let res = app
+        .http
+        .post(format!("{}/v1/web/session", app.base))
+        .json(&json!({"username": "ada", "password": "ada-password"}))
+        .send()
+        .await
+        .unwrap();
+    let set = header(&res, SET_COOKIE);
+    assert!(set.ends_with("; Secure"), "{set}");
+    let csrf = res.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = app
+        .http
+        .delete(format!("{}/v1/web/session", app.base))
+        .header(COOKIE, set.split(';').next().unwrap())
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let cleared = header(&out, SET_COOKIE);
+    assert!(
+        cleared.starts_with("medley_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_session_without_a_cookie_is_told_how_to_sign_in() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/v1/web/session", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("POST /v1/web/session"),
+        "{}",
+        r.body
+    );
+    let bad = app
+        .post("/v1/web/session", None, json!({"username": "ada"}))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let stale = app
+        .http
+        .get(format!("{}/v1/me", app.base))
+        .header(COOKIE, "medley_session=not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+}
