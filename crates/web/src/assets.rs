@@ -71,3 +71,41 @@ pub fn shell_html() -> &'static str {
     static HTML: OnceLock<String> = OnceLock::new();
     HTML.get_or_init(|| SHELL.replace("{{v}}", version()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_module_an_embedded_file_imports_is_embedded_too() {
+        for asset in FILES.iter().filter(|a| a.path.ends_with(".js")) {
+            let text = std::str::from_utf8(asset.bytes).unwrap();
+            let dir = asset.path.rsplit_once('/').map_or("", |(d, _)| d);
+            for line in text.lines().filter(|l| l.starts_with("import ")) {
+                let spec = line.rsplit_once("from '").unwrap().1.trim_end_matches("';");
+                let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+                for piece in spec.split('/') {
+                    match piece {
+                        "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        name => parts.push(name),
+                    }
+                }
+                let path = parts.join("/");
+                assert!(
+                    find(&path).is_some(),
+                    "{} imports {spec}: {path} is not in FILES",
+                    asset.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_version_is_twelve_hex_digits() {
+        assert_eq!(version().len(), 12);
+        assert!(version().chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

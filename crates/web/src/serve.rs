@@ -94,3 +94,51 @@ async fn asset(Path((version, path)): Path<(String, String)>, request: HeaderMap
     };
     secure(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_claims_its_pages_and_leaves_the_api_alone() {
+        for path in [
+            "/",
+            "/search",
+            "/playlists/abc",
+            "/v1x",
+            "/docsy",
+            "/healthzz",
+        ] {
+            assert!(is_app_path(&Method::GET, path), "{path}");
+        }
+        for path in [
+            "/v1",
+            "/v1/me",
+            "/docs",
+            "/docs/x",
+            "/1/submit-listens",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/assets/x/app.css",
+        ] {
+            assert!(!is_app_path(&Method::GET, path), "{path}");
+        }
+        assert!(is_app_path(&Method::HEAD, "/stats"));
+        assert!(!is_app_path(&Method::POST, "/stats"));
+    }
+
+    #[test]
+    fn every_asset_the_shell_names_is_embedded() {
+        let html = assets::shell_html();
+        let prefix = format!("/assets/{}/", assets::version());
+        let mut named = 0;
+        for part in html.split(&prefix).skip(1) {
+            let path = &part[..part.find('"').unwrap()];
+            assert!(assets::find(path).is_some(), "{path} is in FILES");
+            named += 1;
+        }
+        assert!(named >= 3, "{html}");
+        assert!(!html.contains("{{v}}"));
+    }
+}

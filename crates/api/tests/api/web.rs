@@ -59,6 +59,17 @@ async fn the_shell_and_its_assets_are_served_with_their_headers() {
     assert!(header(&js, CACHE_CONTROL).contains("immutable"));
     let css = fetch(&app, &script.replace("js/app.js", "app.css")).await;
     assert_eq!(header(&css, CONTENT_TYPE), "text/css; charset=utf-8");
+    let old_page = fetch(&app, "/assets/000000000000/js/app.js").await;
+    assert_eq!(
+        old_page.status(),
+        StatusCode::OK,
+        "a page from before an upgrade still loads"
+    );
+    assert_eq!(
+        header(&old_page, CACHE_CONTROL),
+        "no-cache",
+        "but is not kept"
+    );
     let missing = fetch(&app, &script.replace("app.js", "nope.js")).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
