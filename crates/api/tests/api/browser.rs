@@ -1,5 +1,6 @@
 //! The web app driven in headless Chromium as a person uses it: register, search, make a
-//! playlist, add a song from search, reload and still be signed in, sign out.
+//! playlist, add songs from search, reorder, remove, like, see statistics, reload and still be
+//! signed in, change the password, sign out.
 //!
 //! Runs when `MEDLEY_TEST_CHROMIUM` names a Chromium binary (CI sets it, and
 //! `MEDLEY_REQUIRE_BROWSER=1` so that a missing browser fails rather than skips).
@@ -155,6 +156,15 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
         body: JSON.stringify({name: 'Forged'})}).then(r => r.status)";
     assert_eq!(tab.eval(forged).await.unwrap(), json!(403));
 
+    // Change the password on the account page.
+    tab.click("nav a[href='/account']").await;
+    tab.see("h1", "Account").await;
+    tab.type_into("#current", "walker-password-1").await;
+    tab.type_into("#new", "walker-password-2").await;
+    tab.click("button[type=submit]").await;
+    tab.see("#status", "Password changed").await;
+    tab.screenshot("account").await;
+
     tab.click("nav button").await;
     tab.see("h1", "Sign in").await;
     tab.screenshot("sign-in").await;
@@ -169,9 +179,13 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
         "signed out for real"
     );
 
-    // And the account works again with its password.
+    // The old password is refused in words; the new one signs in.
     tab.type_into("#username", "walker").await;
     tab.type_into("#password", "walker-password-1").await;
+    tab.click("button[type=submit]").await;
+    tab.see("form [role=alert]", "wrong username or password")
+        .await;
+    tab.type_into("#password", "walker-password-2").await;
     tab.click("button[type=submit]").await;
     tab.see("h1", "Search").await;
 }
