@@ -100,9 +100,14 @@ function draggable(ol, moved) {
   let from = null;
   [...ol.children].forEach((li, i) => {
     li.draggable = true;
-    li.addEventListener('dragstart', (e) => { from = i; li.classList.add('dragging'); e.dataTransfer.effectAllowed = 'move'; });
+    li.addEventListener('dragstart', (e) => {
+      from = i;
+      li.classList.add('dragging');
+      e.dataTransfer.effectAllowed = 'move';
+      e.dataTransfer.setData('text/plain', li.querySelector('a').textContent); // Firefox starts no drag without data
+    });
     li.addEventListener('dragend', () => li.classList.remove('dragging'));
-    li.addEventListener('dragover', (e) => { e.preventDefault(); li.classList.add('over'); });
+    li.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; li.classList.add('over'); });
     li.addEventListener('dragleave', () => li.classList.remove('over'));
     li.addEventListener('drop', (e) => {
       e.preventDefault();
