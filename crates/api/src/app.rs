@@ -40,9 +40,8 @@ pub fn router(mut state: AppState) -> Router {
             get(|| async { axum::Json(ApiDoc::openapi()) }),
         )
         .merge(Scalar::with_url("/docs", ApiDoc::openapi()))
-        .fallback(|| async {
-            ApiError::NotFound("no such endpoint: the API is described at /docs".into())
-        })
+        .merge(medley_web::routes())
+        .fallback(fallback)
         .method_not_allowed_fallback(|| async {
             (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -64,6 +63,15 @@ pub fn router(mut state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The web app's shell for its own pages (`/`, `/search`, …); a JSON 404 for the rest.
+async fn fallback(request: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if medley_web::is_app_path(request.method(), request.uri().path()) {
+        return medley_web::shell(request.headers());
+    }
+    ApiError::NotFound("no such endpoint: the API is described at /docs".into()).into_response()
 }
 
 /// Serves until `shutdown` completes, then finishes requests in flight. The worker (scheduled

@@ -38,7 +38,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
-/// The signed-in user, from `Authorization: Bearer <token>`.
+/// The signed-in user, from `Authorization: Bearer <token>` or the browser session cookie
+/// (with its CSRF token on state-changing requests: see [`crate::cookie`]).
 pub struct Auth {
     pub user: User,
     /// Hash of the token used, so a logout revokes exactly it.
@@ -71,13 +72,20 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?.ok_or_else(|| {
-            ApiError::Unauthorized(
-                "sign in first: send `Authorization: Bearer <token>` (POST /v1/sessions gives one)"
-                    .into(),
-            )
-        })?;
-        let token_hash = hash_token(token);
+        let token = match bearer(parts)? {
+            Some(token) => token.to_owned(),
+            None => {
+                let token = crate::cookie::session(parts).ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "sign in first: send `Authorization: Bearer <token>` (POST /v1/sessions gives one)"
+                            .into(),
+                    )
+                })?;
+                crate::cookie::check_csrf(parts, &token)?;
+                token
+            }
+        };
+        let token_hash = hash_token(&token);
         if let Some(user) = state.app.caches.token(&token_hash) {
             return Ok(Auth { user, token_hash });
         }
@@ -105,7 +113,7 @@ impl OptionalFromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        if bearer(parts)?.is_none() {
+        if bearer(parts)?.is_none() && crate::cookie::session(parts).is_none() {
             return Ok(None);
         }
         <Auth as FromRequestParts<AppState>>::from_request_parts(parts, state)

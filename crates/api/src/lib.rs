@@ -7,7 +7,9 @@
 //! - [`objects`]: the JSON objects in Spotify's shapes.
 //! - [`error`]: the one error type at the edge, rendered as problem+json, and the one mapping
 //!   from the application's errors to statuses.
-//! - [`extract`]: extractors that turn rejections into precise 4xx answers, and bearer auth.
+//! - [`extract`]: extractors that turn rejections into precise 4xx answers, and auth (bearer
+//!   token or the browser session cookie).
+//! - [`cookie`]: the browser session cookie and its CSRF token.
 //! - [`cache`]: rendered pages of playlist items.
 //! - [`openapi`], [`metrics`], [`state`]; [`text_enums`]: the OpenAPI schema of enums written
 //!   as text.
@@ -18,6 +20,7 @@
 
 pub mod app;
 pub mod cache;
+pub mod cookie;
 pub mod error;
 pub mod extract;
 pub mod metrics;

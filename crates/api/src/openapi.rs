@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays,
-    search, stats, sync_jobs,
+    search, stats, sync_jobs, web_session,
 };
 
 #[derive(OpenApi)]
@@ -33,6 +33,7 @@ use crate::routes::{
         stats::rank::forgotten, stats::rank::spotify_top,
         connections::begin, connections::callback, connections::list, connections::remove,
         ops::healthz, ops::readyz, ops::metrics,
+        web_session::sign_in, web_session::current, web_session::sign_out,
     ),
     modifiers(&Bearer),
     tags(

@@ -43,7 +43,11 @@ pub struct Session {
     pub user: PrivateUser,
 }
 
-fn private(state: &AppState, user: &medley_domain::user::User, followers: i64) -> PrivateUser {
+pub(crate) fn private(
+    state: &AppState,
+    user: &medley_domain::user::User,
+    followers: i64,
+) -> PrivateUser {
     PrivateUser {
         public: state.render.user(user, followers),
         product: "medley",

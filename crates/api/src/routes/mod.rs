@@ -19,6 +19,7 @@ pub mod plays;
 pub mod search;
 pub mod stats;
 pub mod sync_jobs;
+pub mod web_session;
 
 /// Every `/v1` route.
 pub fn api() -> Router<AppState> {
@@ -36,6 +37,7 @@ pub fn api() -> Router<AppState> {
         .merge(plays::routes())
         .merge(listenbrainz::routes())
         .merge(stats::routes())
+        .merge(web_session::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

@@ -2,7 +2,9 @@
 //! each test with its own database).
 
 mod accounts;
+mod browser;
 mod catalog;
+mod cdp;
 mod composites;
 mod events;
 mod harness;
@@ -20,3 +22,4 @@ mod spotify_sync;
 mod spotipy;
 mod stats;
 mod sync_jobs;
+mod web;

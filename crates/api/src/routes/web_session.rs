@@ -1,0 +1,101 @@
+//! Browser sessions for the web app: sign in to a cookie, read the session back, sign out.
+//! The cookie and CSRF rules are in [`crate::cookie`].
+
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{AppendHeaders, IntoResponse};
+use axum::routing::post;
+use axum::Router;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::accounts::{private, Credentials};
+use crate::cookie;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Json};
+use crate::objects::PrivateUser;
+use crate::state::AppState;
+use medley_app::accounts;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/v1/web/session",
+        post(sign_in).get(current).delete(sign_out),
+    )
+}
+
+/// A browser session as the web app sees it: the token itself stays in the HttpOnly cookie.
+#[derive(Serialize, ToSchema)]
+pub struct WebSession {
+    /// Send as `X-CSRF-Token` on every state-changing request made with the cookie.
+    pub csrf_token: String,
+    pub user: PrivateUser,
+}
+
+fn secure(state: &AppState) -> bool {
+    state.config.public_url.starts_with("https://")
+}
+
+/// Sign in a browser: sets the HttpOnly session cookie and answers its CSRF token.
+#[utoipa::path(post, path = "/v1/web/session", tag = "accounts", request_body = Credentials,
+    responses((status = 201, body = WebSession, description = "`Set-Cookie: medley_session=…; HttpOnly; SameSite=Strict`"),
+        (status = 401, description = "wrong username or password")))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Json(body): Json<Credentials>,
+) -> ApiResult<impl IntoResponse> {
+    let user =
+        accounts::authenticate(state.app.store.as_ref(), &body.username, &body.password).await?;
+    let ttl = state.config.session_ttl;
+    let store = state.app.store.as_ref();
+    let token =
+        accounts::issue_token(store, &user.id, "session", Some("web".into()), Some(ttl)).await?;
+    let followers = store.follower_count(&user.id).await?;
+    let session = WebSession {
+        csrf_token: cookie::csrf_for(&token),
+        user: private(&state, &user, followers),
+    };
+    let set = cookie::set(&token, ttl.as_secs(), secure(&state));
+    Ok((
+        StatusCode::CREATED,
+        AppendHeaders([(SET_COOKIE, set)]),
+        axum::Json(session),
+    ))
+}
+
+/// The browser's session, from its cookie: who is signed in and the CSRF token (so a reloaded
+/// page can go on). 401 without a valid cookie.
+#[utoipa::path(get, path = "/v1/web/session", tag = "accounts",
+    responses((status = 200, body = WebSession), (status = 401)))]
+pub async fn current(State(state): State<AppState>, parts: Parts) -> ApiResult<impl IntoResponse> {
+    let Some(token) = cookie::session(&parts) else {
+        return Err(ApiError::Unauthorized(
+            "this browser is not signed in: POST /v1/web/session signs in".into(),
+        ));
+    };
+    let auth = cookie_auth(&state, parts).await?;
+    let followers = state.app.store.follower_count(&auth.user.id).await?;
+    Ok(axum::Json(WebSession {
+        csrf_token: cookie::csrf_for(&token),
+        user: private(&state, &auth.user, followers),
+    }))
+}
+
+async fn cookie_auth(state: &AppState, mut parts: Parts) -> ApiResult<Auth> {
+    // Only the cookie counts here: a Bearer token has no browser session to describe.
+    parts.headers.remove(axum::http::header::AUTHORIZATION);
+    <Auth as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await
+}
+
+/// Sign out: revokes the session's token and clears the cookie. Needs the CSRF token.
+#[utoipa::path(delete, path = "/v1/web/session", tag = "accounts",
+    responses((status = 204), (status = 401), (status = 403, description = "no or wrong `X-CSRF-Token`")))]
+pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> ApiResult<impl IntoResponse> {
+    let auth = cookie_auth(&state, parts).await?;
+    state.app.store.revoke_token(&auth.token_hash).await?;
+    state.app.caches.forget_tokens();
+    let clear = cookie::clear(secure(&state));
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, clear)])))
+}

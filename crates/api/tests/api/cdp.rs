@@ -1,0 +1,287 @@
+//! Just enough of the Chrome DevTools Protocol to drive headless Chromium as a person would:
+//! over `--remote-debugging-pipe` (file descriptors 3 and 4, NUL-separated JSON), so it needs
+//! no WebSocket client and no driver binary. Every wait is on a condition with a deadline.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::oneshot;
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+
+/// How long any one step may take before the test fails saying what it waited for.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+pub struct Browser {
+    stdin: tokio::sync::Mutex<ChildStdin>,
+    pending: Pending,
+    next: AtomicU64,
+    _child: Child,
+}
+
+impl Browser {
+    /// Starts headless Chromium with a fresh profile in `profile`.
+    pub async fn launch(chromium: &str, profile: &Path) -> Browser {
+        // The shell hands our pipes to Chromium as fds 3 (commands in) and 4 (answers out).
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#"exec "$0" "$@" 3<&0 4>&1 </dev/null >/dev/null"#)
+            .arg(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-pipe",
+                "--window-size=390,844",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("Chromium starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let pending: Pending = Arc::default();
+        let answers = pending.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stdout);
+            let mut buf = Vec::new();
+            while reader.read_until(0, &mut buf).await.unwrap_or(0) > 0 {
+                if buf.last() == Some(&0) {
+                    buf.pop();
+                }
+                if let Ok(message) = serde_json::from_slice::<Value>(&buf) {
+                    if let Some(id) = message["id"].as_u64() {
+                        if let Some(tx) = answers.lock().unwrap().remove(&id) {
+                            let _ = tx.send(message);
+                        }
+                    }
+                }
+                buf.clear();
+            }
+        });
+        Browser {
+            stdin: tokio::sync::Mutex::new(stdin),
+            pending,
+            next: AtomicU64::new(1),
+            _child: child,
+        }
+    }
+
+    /// One command; its `result`, or the protocol's error as text.
+    pub async fn call(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, String> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            message["sessionId"] = json!(s);
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        {
+            let mut stdin = self.stdin.lock().await;
+            stdin.write_all(&bytes).await.map_err(|e| e.to_string())?;
+            stdin.flush().await.map_err(|e| e.to_string())?;
+        }
+        // Longer than any wait in the page, so that the page's own message is what is seen.
+        let patience = DEADLINE * 2;
+        let answer = tokio::time::timeout(patience, rx)
+            .await
+            .map_err(|_| format!("{method}: no answer from Chromium within {patience:?}"))?
+            .map_err(|_| "Chromium went away".to_owned())?;
+        match answer.get("error") {
+            Some(error) => Err(format!("{method}: {error}")),
+            None => Ok(answer["result"].clone()),
+        }
+    }
+
+    /// A new tab showing `url`.
+    pub async fn open(&self, url: &str) -> Tab<'_> {
+        let target = self
+            .call(None, "Target.createTarget", json!({"url": "about:blank"}))
+            .await
+            .unwrap();
+        let attached = self
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({"targetId": target["targetId"], "flatten": true}),
+            )
+            .await
+            .unwrap();
+        let tab = Tab {
+            browser: self,
+            session: attached["sessionId"].as_str().unwrap().to_owned(),
+        };
+        tab.send("Page.navigate", json!({"url": url})).await;
+        tab
+    }
+}
+
+pub struct Tab<'a> {
+    browser: &'a Browser,
+    session: String,
+}
+
+impl Tab<'_> {
+    pub async fn send(&self, method: &str, params: Value) -> Value {
+        self.browser
+            .call(Some(&self.session), method, params)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Evaluates `expression` in the page (awaiting a promise); its value, or the page's error.
+    pub async fn eval(&self, expression: &str) -> Result<Value, String> {
+        let params = json!({"expression": expression, "awaitPromise": true, "returnByValue": true});
+        let result = self
+            .browser
+            .call(Some(&self.session), "Runtime.evaluate", params)
+            .await?;
+        if let Some(details) = result.get("exceptionDetails") {
+            let text = details["exception"]["description"]
+                .as_str()
+                .or(details["text"].as_str());
+            return Err(text.unwrap_or("the page threw").to_owned());
+        }
+        Ok(result["result"]["value"].clone())
+    }
+
+    /// Waits until the JavaScript `condition` holds, rechecking on every change to the page;
+    /// fails after [`DEADLINE`] naming `what` it waited for. Survives page loads.
+    pub async fn wait(&self, what: &str, condition: &str) {
+        let ms = DEADLINE.as_millis();
+        let waiter = format!(
+            "new Promise((resolve, reject) => {{
+                const check = () => {{ try {{ return !!({condition}); }} catch (e) {{ return false; }} }};
+                if (check()) return resolve(true);
+                const seen = new MutationObserver(() => {{ if (check()) {{ seen.disconnect(); clearTimeout(late); resolve(true); }} }});
+                seen.observe(document, {{ subtree: true, childList: true, characterData: true, attributes: true }});
+                const late = setTimeout(() => {{ seen.disconnect(); reject(new Error('timed out')); }}, {ms});
+            }})"
+        );
+        let start = Instant::now();
+        loop {
+            match self.eval(&waiter).await {
+                Ok(_) => return,
+                // A page being replaced (navigation, reload) has no context to evaluate in yet.
+                Err(e) if start.elapsed() < DEADLINE && !e.contains("timed out") => continue,
+                Err(e) => panic!("waiting for {what}: {e}\npage: {}", self.text().await),
+            }
+        }
+    }
+
+    /// When `MEDLEY_SCREENSHOTS` names a folder, saves the page there at phone and desktop
+    /// widths as `{name}-390.png` and `{name}-1280.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let Ok(folder) = std::env::var("MEDLEY_SCREENSHOTS") else {
+            return;
+        };
+        std::fs::create_dir_all(&folder).unwrap();
+        for width in [390, 1280] {
+            let metrics = json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500});
+            self.send("Emulation.setDeviceMetricsOverride", metrics)
+                .await;
+            let shot = self
+                .send(
+                    "Page.captureScreenshot",
+                    json!({"format": "png", "captureBeyondViewport": true}),
+                )
+                .await;
+            let png = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                shot["data"].as_str().unwrap(),
+            )
+            .unwrap();
+            let path = Path::new(&folder).join(format!("{name}-{width}.png"));
+            std::fs::write(&path, png).unwrap();
+            eprintln!("screenshot: {}", path.display());
+        }
+        self.send("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+    }
+
+    /// The page's visible text, for failure messages.
+    pub async fn text(&self) -> String {
+        self.eval("document.body ? document.body.innerText : ''")
+            .await
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Clicks the middle of the element `selector` names, with the mouse, once it is there.
+    pub async fn click(&self, selector: &str) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(&format!("{selector} to be clickable"), &format!("(() => {{ const e = document.querySelector({js}); return e && !e.disabled && e.getClientRects().length; }})()")).await;
+        let rect = self
+            .eval(&format!("(() => {{ const e = document.querySelector({js}); e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"))
+            .await
+            .unwrap();
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.send("Input.dispatchMouseEvent", json!({"type": kind, "x": rect[0], "y": rect[1], "button": "left", "clickCount": 1})).await;
+        }
+    }
+
+    /// Types `text` into the field `selector` names, as a keyboard would.
+    /// What was in it is selected first, so the text replaces it.
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        self.click(selector).await;
+        self.eval("document.activeElement.select && document.activeElement.select()")
+            .await
+            .unwrap();
+        self.send("Input.insertText", json!({"text": text})).await;
+    }
+
+    /// Moves the keyboard focus to `selector` and presses Enter there.
+    pub async fn press_enter_on(&self, selector: &str) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(
+            &format!("{selector} to be there"),
+            &format!("document.querySelector({js})"),
+        )
+        .await;
+        self.eval(&format!("document.querySelector({js}).focus()"))
+            .await
+            .unwrap();
+        for kind in ["keyDown", "keyUp"] {
+            let text = if kind == "keyDown" { "\r" } else { "" };
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": text}),
+            )
+            .await;
+        }
+    }
+
+    /// Waits until the element `selector` names shows `text`.
+    pub async fn see(&self, selector: &str, text: &str) {
+        let (s, t) = (
+            serde_json::to_string(selector).unwrap(),
+            serde_json::to_string(text).unwrap(),
+        );
+        self.wait(
+            &format!("{selector} showing {text:?}"),
+            &format!("[...document.querySelectorAll({s})].some(e => e.innerText.includes({t}))"),
+        )
+        .await;
+    }
+}
