@@ -21,6 +21,7 @@ on_both_backends!(
     an_upload_cut_off_midway_imports_nothing,
     player_plays_are_recorded_once_and_listed,
     scrobblers_submit_listens_the_listenbrainz_way,
+    scrobbled_listens_without_a_duration_count_as_plays,
 );
 
 const SAMPLES: &str = "../../../shared/samples";
@@ -491,4 +492,37 @@ async fn scrobblers_submit_listens_the_listenbrainz_way(backend: Backend) {
     assert!(plays
         .iter()
         .any(|p| p["played_at"] == "2024-05-01T10:03:37Z"));
+}
+
+/// What scrobblers send by default: no duration. A scrobbler decided it was a listen, so it
+/// counts as a play at any `min_ms`, in every statistic and in Spotify's top lists.
+async fn scrobbled_listens_without_a_duration_count_as_plays(backend: Backend) {
+    let app = TestApp::spawn_on(backend).await.unwrap();
+    let (_, token) = app.user("ana").await;
+    let day_ago = medley_app::now_ms() / 1000 - 86_400;
+    let listen = |at: i64, track: &str| json!({"listened_at": at, "track_metadata": {"artist_name": "Busy Signal", "track_name": track}});
+    let payload = [
+        listen(day_ago, "One"),
+        listen(day_ago + 300, "One"),
+        listen(day_ago + 600, "Two"),
+    ];
+    let (status, body) = lb(
+        &app,
+        &token,
+        json!({"listen_type": "import", "payload": payload}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for query in ["", "?min_ms=86400000"] {
+        let r = app
+            .get(&format!("/v1/me/stats/totals{query}"), Some(&token))
+            .await;
+        assert_eq!(r.body["plays"], 3, "{query}: {}", r.body);
+        assert_eq!(r.body["ms"], 0, "no track length is known");
+    }
+    let r = app
+        .get("/v1/me/top/tracks?time_range=short_term", Some(&token))
+        .await;
+    assert_eq!(r.body["total"], 2, "{}", r.body);
+    assert_eq!(r.body["items"][0]["name"], "One");
 }
