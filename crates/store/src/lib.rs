@@ -4,7 +4,7 @@
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
-//!   [`imports`], [`connections`]: one trait per area, with its SQL.
+//!   [`imports`], [`connections`], [`shows`]: one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod plays;
+pub mod shows;
 pub mod sql;
 pub mod testing;
 pub mod users;
@@ -38,6 +39,10 @@ pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
     Precision, StatItem, StatPlay,
 };
+pub use shows::{
+    HistoryEntry, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment, ShowStore,
+    StoredShow,
+};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
@@ -52,6 +57,7 @@ pub trait Store:
     + PlayStore
     + ImportStore
     + ConnectionStore
+    + ShowStore
 {
 }
 
@@ -65,5 +71,6 @@ impl<T> Store for T where
         + PlayStore
         + ImportStore
         + ConnectionStore
+        + ShowStore
 {
 }
