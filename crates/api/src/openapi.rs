@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays,
-    search, stats, sync_jobs,
+    search, shows, shows_live, stats, sync_jobs,
 };
 
 #[derive(OpenApi)]
@@ -31,6 +31,8 @@ use crate::routes::{
         stats::top, stats::totals, stats::timeline, stats::heatmap, stats::streaks,
         stats::discoveries, stats::skips, stats::compare, stats::forgotten, stats::spotify_top,
         connections::begin, connections::callback, connections::list, connections::remove,
+        shows::create, shows::list, shows::read, shows::edit, shows::start, shows::end,
+        shows::comments, shows::history, shows::invite, shows::redeem, shows_live::live,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&Bearer),
@@ -42,6 +44,7 @@ use crate::routes::{
         (name = "library", description = "Liked songs"),
         (name = "connections", description = "Linked Spotify accounts"),
         (name = "stats", description = "Listening history: imports, plays, statistics (ListenBrainz submissions at /1/submit-listens)"),
+        (name = "shows", description = "Live shows (the WebSocket protocol is docs/LIVE.md)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

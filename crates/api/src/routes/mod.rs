@@ -17,6 +17,8 @@ pub mod ops;
 pub mod playlists;
 pub mod plays;
 pub mod search;
+pub mod shows;
+pub mod shows_live;
 pub mod stats;
 pub mod sync_jobs;
 
@@ -36,6 +38,8 @@ pub fn api() -> Router<AppState> {
         .merge(plays::routes())
         .merge(listenbrainz::routes())
         .merge(stats::routes())
+        .merge(shows::routes())
+        .merge(shows_live::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

@@ -81,6 +81,17 @@ impl Default for LiveConfig {
     }
 }
 
+impl LiveConfig {
+    /// How long until the next server ping: the interval plus a random part of the jitter,
+    /// so that many connections opened together do not ping together.
+    pub fn next_ping(&self) -> Duration {
+        use rand::Rng;
+        let jitter = self.ping_jitter.as_millis() as u64;
+        let extra = rand::thread_rng().gen_range(0..=jitter);
+        self.ping_interval + Duration::from_millis(extra)
+    }
+}
+
 /// A running show's actor, as connections and the REST API reach it.
 #[derive(Clone)]
 pub(crate) struct Handle {
