@@ -12,6 +12,7 @@ mod library;
 mod ops;
 mod playlists;
 mod postgres;
+mod shows;
 mod spotify;
 mod spotify_faults;
 mod spotify_sync;

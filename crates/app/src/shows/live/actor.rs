@@ -275,12 +275,14 @@ impl Actor {
         };
         let reply = reference.map(|r| Reply::to(r, &outcome).to_json());
         let left = matches!(op, Op::Leave {}) && outcome.is_ok();
-        if let Ok(events) = outcome {
-            self.publish(events, now);
-        }
+        let closings = match outcome {
+            Ok(events) => self.broadcast(events, now),
+            Err(_) => Vec::new(),
+        };
         if let Some(reply) = reply {
             self.send(conn, Outbound::Frame(reply.into()));
         }
+        self.close_named(closings);
         if left {
             self.sessions.remove_user(&user);
             self.close(conn, Close::Normal);
@@ -316,11 +318,19 @@ impl Actor {
             .min()
     }
 
-    /// Sends events: reliable ones to every connection in order (then closes those an event
-    /// names), ephemeral ones to the latest-wins slot; records what is stored.
+    /// Sends events (see [`Actor::broadcast`]), then closes the connections they name.
     fn publish(&mut self, events: Vec<Event>, now: i64) {
+        let closings = self.broadcast(events, now);
+        self.close_named(closings);
+    }
+
+    /// Sends events: reliable ones to every connection in order, ephemeral ones to the
+    /// latest-wins slot; records what is stored. Returns the closes the events ask for (the
+    /// user's, or everyone's), for the caller to do once it queued its own reply.
+    fn broadcast(&mut self, events: Vec<Event>, now: i64) -> Vec<(Option<String>, Close)> {
+        let mut closings = Vec::new();
         if events.is_empty() {
-            return;
+            return closings;
         }
         let mut reactions = Vec::new();
         let mut ephemeral = false;
@@ -339,13 +349,9 @@ impl Actor {
             }
             self.fan_out(event.to_json().into(), now);
             match event.closes() {
-                Some(Closing::User(user, close)) => {
-                    if let Some(conn) = self.sessions.remove_user(user) {
-                        self.close(conn, close);
-                    }
-                }
+                Some(Closing::User(user, close)) => closings.push((Some(user.to_owned()), close)),
                 Some(Closing::Everyone(close)) => {
-                    self.close_all(close);
+                    closings.push((None, close));
                     self.ended = true;
                 }
                 None => {}
@@ -369,6 +375,20 @@ impl Actor {
             }
             if !records.is_empty() {
                 let _ = self.persist.send(Persist::Write(records));
+            }
+        }
+        closings
+    }
+
+    fn close_named(&mut self, closings: Vec<(Option<String>, Close)>) {
+        for (user, close) in closings {
+            match user {
+                Some(user) => {
+                    if let Some(conn) = self.sessions.remove_user(&user) {
+                        self.close(conn, close);
+                    }
+                }
+                None => self.close_all(close),
             }
         }
     }

@@ -1,0 +1,5 @@
+//! Live shows through the real server: REST, and the WebSocket with real clients on real
+//! sockets.
+
+mod client;
+mod room;
