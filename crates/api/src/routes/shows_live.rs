@@ -332,15 +332,17 @@ fn binary_refusal() -> medley_live::Refusal {
     medley_live::Refusal::bad_request("send text frames, one JSON object each")
 }
 
-/// Sends a close frame with `close`'s code and reason (waiting at most a second for a client
-/// that does not read).
+/// Sends a close frame with `close`'s code and reason, waiting a little for a client that
+/// does not read: a second, or ten for one closed as too slow (it is behind by definition,
+/// and should still learn that it may resume).
 async fn close_with(socket: &mut WebSocket, close: Close) {
     let frame = CloseFrame {
         code: close.code(),
         reason: close.reason().into(),
     };
+    let wait = if close == Close::TooSlow { 10 } else { 1 };
     let _ = tokio::time::timeout(
-        Duration::from_secs(1),
+        Duration::from_secs(wait),
         socket.send(Message::Close(Some(frame))),
     )
     .await;

@@ -54,7 +54,8 @@ pub enum Frame {
 }
 
 pub struct Client {
-    ws: Socket,
+    /// `None` once abandoned.
+    ws: Option<Socket>,
     /// The last `seq` seen (from `welcome`, `resumed` or an event).
     pub seq: u64,
     pub session: String,
@@ -79,7 +80,7 @@ impl Client {
 
     pub fn over(ws: Socket) -> Client {
         Client {
-            ws,
+            ws: Some(ws),
             seq: 0,
             session: String::new(),
             events: Vec::new(),
@@ -87,13 +88,66 @@ impl Client {
         }
     }
 
+    /// A client whose socket receives into a tiny buffer, so that it is soon too slow.
+    pub async fn connect_slow(base: &str, show: &str) -> Client {
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(2_048).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let url = format!("ws://{addr}/v1/shows/{show}/live");
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("WebSocket");
+        Client::over(ws)
+    }
+
     /// Opens, says `hello` and reads the `welcome`.
     pub async fn join(app: &TestApp, show: &str, token: &str) -> (Client, Value) {
-        let mut c = Client::open(app, show).await;
+        Client::join_on(&app.base, show, token).await
+    }
+
+    pub async fn join_on(base: &str, show: &str, token: &str) -> (Client, Value) {
+        let mut c = Client::open_on(base, show).await;
         c.send(json!({"op": "hello", "d": {"v": 1, "token": token}}))
             .await;
         let welcome = c.expect("welcome").await;
         (c, welcome)
+    }
+
+    /// Opens a new connection that resumes `old`'s session from the last `seq` it saw, and
+    /// reads the first frame (`resumed`, or a fresh `welcome`). The new client carries on
+    /// `old`'s record of events.
+    pub async fn resume(base: &str, show: &str, token: &str, old: &Client) -> (Client, Value) {
+        let mut c = Client::open_on(base, show).await;
+        c.seq = old.seq;
+        c.session = old.session.clone();
+        c.events = old.events.clone();
+        c.send(json!({"op": "hello", "d": {"v": 1, "token": token,
+            "resume": {"session": old.session, "seq": old.seq}}}))
+            .await;
+        let first = match c.next().await {
+            Frame::Json(v) => v,
+            Frame::Closed(code) => panic!("closed ({code:?}) instead of resuming"),
+        };
+        (c, first)
+    }
+
+    /// Reads until the server's WebSocket ping (answered by the library).
+    pub async fn ping(&mut self) {
+        loop {
+            let message = tokio::time::timeout(DEADLINE, self.socket().next())
+                .await
+                .expect("a ping within the deadline");
+            match message {
+                Some(Ok(Message::Ping(_))) => return,
+                Some(Ok(Message::Text(text))) => {
+                    let v: Value = serde_json::from_str(&text).expect("JSON");
+                    self.saw(&v);
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("the connection ended while waiting for a ping: {other:?}"),
+            }
+        }
     }
 
     pub async fn send(&mut self, frame: Value) {
@@ -101,13 +155,13 @@ impl Client {
     }
 
     pub async fn send_text(&mut self, text: String) {
-        self.ws.send(Message::text(text)).await.expect("sent");
+        self.socket().send(Message::text(text)).await.expect("sent");
     }
 
     /// The next frame (pings are answered by the library and skipped).
     pub async fn next(&mut self) -> Frame {
         loop {
-            let message = tokio::time::timeout(DEADLINE, self.ws.next())
+            let message = tokio::time::timeout(DEADLINE, self.socket().next())
                 .await
                 .expect("a frame within the deadline");
             match message {
@@ -127,13 +181,13 @@ impl Client {
 
     fn saw(&mut self, v: &Value) {
         match v["op"].as_str() {
-            Some("welcome") | Some("resumed") => {
+            Some("welcome") => {
                 self.seq = v["d"]["seq"].as_u64().unwrap();
                 self.session = v["d"]["session"].as_str().unwrap().to_owned();
-                if v["op"] == "welcome" {
-                    self.events.clear();
-                }
+                self.events.clear();
             }
+            // The missed events follow, from the client's own `seq` on.
+            Some("resumed") => self.session = v["d"]["session"].as_str().unwrap().to_owned(),
             _ => {
                 if let Some(seq) = v["seq"].as_u64() {
                     assert_eq!(seq, self.seq + 1, "seq without gaps or repeats: {v}");
@@ -206,16 +260,13 @@ impl Client {
         }
     }
 
-    /// Drops the connection without a close frame, as a lost network does.
-    pub fn drop_connection(self) {
-        drop(self.ws);
+    fn socket(&mut self) -> &mut Socket {
+        self.ws.as_mut().expect("the client is connected")
     }
 
-    /// The ops of the reliable events seen.
-    pub fn ops(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .map(|e| e["op"].as_str().unwrap().to_owned())
-            .collect()
+    /// Drops the connection without a close frame, as a lost network does, keeping what
+    /// the client saw (session, `seq`, events) for a resume.
+    pub fn abandon(&mut self) {
+        self.ws = None;
     }
 }

@@ -2,4 +2,6 @@
 //! sockets.
 
 mod client;
+mod node;
+mod resume;
 mod room;

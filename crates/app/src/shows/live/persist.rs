@@ -75,18 +75,15 @@ pub(crate) fn records(events: &[Event]) -> LiveWrite {
     w
 }
 
-/// Whether events change what a restarted show must not forget at once (bans, roles, the
-/// playback, the end): the actor then stores its state with them, not a second later.
+/// Whether events change what a restarted show must not forget even for a second (a ban,
+/// an unban, the end): the actor then stores its state with them. Everything else is
+/// stored at most a second later (storing the state costs its whole JSON, replay buffer
+/// included, so it is not done for every event).
 pub(crate) fn weighty(events: &[Event]) -> bool {
     events.iter().any(|e| {
         matches!(
             e.kind,
-            EventKind::Banned(_)
-                | EventKind::Unbanned(_)
-                | EventKind::RoleChanged { .. }
-                | EventKind::Removed(_)
-                | EventKind::Playback(_)
-                | EventKind::ShowEnded {}
+            EventKind::Banned(_) | EventKind::Unbanned(_) | EventKind::ShowEnded {}
         )
     })
 }
@@ -203,5 +200,6 @@ mod tests {
         assert_eq!(data, serde_json::json!({"user": "s", "role": "speaker"}));
         assert_eq!(w.ended_at_ms, Some(1_007));
         assert!(weighty(&events) && !weighty(&events[..4]));
+        assert!(!weighty(&events[6..7]), "an audience count is not");
     }
 }
