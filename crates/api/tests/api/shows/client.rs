@@ -155,7 +155,11 @@ impl Client {
     }
 
     pub async fn send_text(&mut self, text: String) {
-        self.socket().send(Message::text(text)).await.expect("sent");
+        self.send_message(Message::text(text)).await;
+    }
+
+    pub async fn send_message(&mut self, message: Message) {
+        self.socket().send(message).await.expect("sent");
     }
 
     /// The next frame (pings are answered by the library and skipped).
