@@ -145,7 +145,10 @@ async fn visibility_decides_who_lists_a_show(store: SqlStore) {
     let public = show(&store, &ana, "public", 1).await;
     let followers = show(&store, &ana, "followers", 2).await;
     let invite = show(&store, &ana, "invite", 3).await;
-    store.follow_users(&bob, &[ana.clone()], 5).await.unwrap();
+    store
+        .follow_users(&bob, std::slice::from_ref(&ana), 5)
+        .await
+        .unwrap();
 
     let ids = |shows: Vec<medley_store::StoredShow>| -> Vec<String> {
         shows.into_iter().map(|s| s.id).collect()
@@ -202,7 +205,7 @@ async fn visibility_decides_who_lists_a_show(store: SqlStore) {
         .visible_shows(&ana, Some("scheduled"), 10, 0)
         .await
         .unwrap();
-    assert_eq!(ids(scheduled), [invite.clone()]);
+    assert_eq!(ids(scheduled), std::slice::from_ref(&invite));
     let (ended, total) = store
         .visible_shows(&ana, Some("ended"), 10, 0)
         .await

@@ -225,7 +225,7 @@ async fn visibility_on_rest_and_websocket(backend: Backend) {
     };
     assert_eq!(
         listed(&app.get("/v1/shows?state=live", Some(&bob)).await.body),
-        [followers.clone()]
+        std::slice::from_ref(followers)
     );
     assert!(listed(&app.get("/v1/shows", Some(&cyd)).await.body).is_empty());
     let refused = |token: String, show: String| {
