@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod client;
+mod faults;
 mod node;
 mod rest;
 mod resume;
