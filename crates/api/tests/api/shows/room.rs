@@ -251,3 +251,37 @@ async fn a_show_runs_from_start_to_end(backend: Backend) {
     let r = app.get("/v1/shows?state=ended", Some(&cy_token)).await;
     assert_eq!(r.body["items"][0]["id"], show.as_str());
 }
+
+#[tokio::test]
+async fn reactions_and_the_audience_are_ephemeral_and_a_late_joiner_gets_the_latest_comments() {
+    let app = server(Backend::Sqlite, LiveConfig::default())
+        .await
+        .unwrap();
+    let (_, ana) = app.user("ana").await;
+    let (bob_id, bob) = app.user("bob").await;
+    let (_, cyd) = app.user("cyd").await;
+    let show = live_show(&app, &ana, json!({"title": "Cheers"})).await;
+    let (mut host, _) = Client::join(&app, &show, &ana).await;
+    let (mut b, _) = Client::join(&app, &show, &bob).await;
+    let audience = host.expect("audience").await;
+    assert_eq!(audience["d"]["count"], 2);
+    assert!(audience.get("seq").is_none() && audience["ts"].is_i64());
+    let r = b.ok("react", json!({"emoji": "🔥"})).await;
+    assert_eq!(r["d"], json!({}), "no reliable event");
+    let reaction = host.expect("reaction").await;
+    assert_eq!(reaction["d"]["emoji"], "🔥");
+    assert!(reaction.get("seq").is_none());
+    b.refused("react", json!({"emoji": "two words"}), "bad_request")
+        .await;
+    b.ok("comment", json!({"text": "first"})).await;
+    let (_, welcome) = Client::join(&app, &show, &cyd).await;
+    let comments = welcome["d"]["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0]["user"], bob_id.as_str());
+    assert_eq!(comments[0]["text"], "first");
+    assert_eq!(welcome["d"]["audience"], 3);
+    // Leaving: announced, then a normal close.
+    b.ok("leave", json!({})).await;
+    assert_eq!(b.closed().await, Some(1000));
+    host.expect_with("left", "user", &bob_id).await;
+}
