@@ -254,13 +254,21 @@ pub async fn connect(
         resume,
         reply,
     };
+    // An actor that stops without answering is ending its show, or stopping for a restart.
+    let stopped = || {
+        if app.shows.stop.is_cancelled() {
+            Close::Restarting
+        } else {
+            Close::ShowEnded
+        }
+    };
     if handle.commands.send(command).await.is_err() {
-        return Err(Close::ShowEnded);
+        return Err(stopped());
     }
     match answer.await {
         Ok(Ok(parts)) => Ok(Connected::new(parts, handle)),
         Ok(Err(close)) => Err(close),
-        Err(_) => Err(Close::ShowEnded),
+        Err(_) => Err(stopped()),
     }
 }
 
