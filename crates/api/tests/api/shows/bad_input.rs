@@ -111,6 +111,28 @@ async fn hello_first_within_the_time_with_a_valid_token() {
         .await;
     assert_eq!(wrong.closed().await, Some(4001));
 
+    // An expired token is no better.
+    let ana_id = app.get("/v1/me", Some(&ana)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.store
+        .insert_token(medley_store::NewToken {
+            token_hash: medley_app::accounts::hash_token("expired-token"),
+            user_id: ana_id,
+            kind: "session".into(),
+            label: None,
+            now_ms: 1,
+            expires_at_ms: Some(2),
+        })
+        .await
+        .unwrap();
+    let mut expired = Client::open(&app, &show).await;
+    expired
+        .send(json!({"op": "hello", "d": {"v": 1, "token": "expired-token"}}))
+        .await;
+    assert_eq!(expired.closed().await, Some(4001));
+
     // Anything before `hello` is refused (with the frame's ref), then `hello` works.
     let mut early = Client::open(&app, &show).await;
     early
