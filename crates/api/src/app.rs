@@ -90,6 +90,7 @@ pub async fn serve(
         ),
         Err(e) => tracing::error!(error = %e, "checking for interrupted imports failed"),
     }
+    let state_app = state.app.clone();
     let stop = CancellationToken::new();
     let worker = tokio::spawn(medley_app::worker::run_workers(
         state.app.clone(),
@@ -103,6 +104,8 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    // Live shows store their state and close their connections with 1012 (resume later).
+    state_app.shows.shutdown().await;
     stop.cancel();
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the worker ended abnormally");

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays,
-    search, stats, sync_jobs, web_session,
+    search, shows, shows_live, stats, sync_jobs, web_session,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,8 @@ use crate::routes::{
         stats::calendar::streaks, stats::calendar::discoveries, stats::rank::skips, stats::rank::compare,
         stats::rank::forgotten, stats::rank::spotify_top,
         connections::begin, connections::callback, connections::list, connections::remove,
+        shows::create, shows::list, shows::read, shows::edit, shows::start, shows::end,
+        shows::comments, shows::history, shows::invite, shows::redeem, shows_live::live,
         ops::healthz, ops::readyz, ops::metrics,
         web_session::sign_in, web_session::current, web_session::sign_out,
     ),
@@ -44,6 +46,7 @@ use crate::routes::{
         (name = "library", description = "Liked songs"),
         (name = "connections", description = "Linked Spotify accounts"),
         (name = "stats", description = "Listening history: imports, plays, statistics (ListenBrainz submissions at /1/submit-listens)"),
+        (name = "shows", description = "Live shows (the WebSocket protocol is docs/LIVE.md)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -10,7 +10,7 @@
 //! 3. [`spotify`]: connections, sessions, Spotify collections read and written.
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
-//! 5. [`compositions`] and [`sync_jobs`].
+//! 5. [`compositions`] and [`sync_jobs`]; [`shows`] (live shows and their actors).
 //! 6. [`worker`]: leases queued work and runs it, until its cancellation token fires.
 //!
 //! Must not import: `axum` or anything of HTTP, `medley-api`, the binary's configuration.
@@ -34,6 +34,7 @@ pub mod jobs;
 pub mod playlists;
 pub mod plays;
 pub mod sealing;
+pub mod shows;
 pub mod sources;
 pub mod spotify;
 pub mod stats;
@@ -65,6 +66,8 @@ pub struct App {
     pub histories: Arc<stats::Histories>,
     /// Spotify, when an app is configured (`MEDLEY_SPOTIFY_CLIENT_ID`).
     pub spotify: Option<Arc<spotify::Spotify>>,
+    /// The live shows running on this node (their actors).
+    pub shows: Arc<shows::live::Shows>,
 }
 
 impl App {
@@ -85,6 +88,7 @@ impl App {
             import_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             histories: Arc::default(),
             spotify: None,
+            shows: Arc::default(),
         }
     }
 

@@ -13,6 +13,9 @@ pub enum Close {
     NotUnderstood,
     /// 4003: no `hello` within 10 s.
     NoHello,
+    /// 4004 (an addition to LIVE.md): no such live show for this user: unknown, not visible
+    /// to them, or not started yet.
+    NotFound,
     /// 4008: rate limited.
     RateLimited,
     /// 4009: too slow: the client's outbound queue filled.
@@ -41,12 +44,13 @@ pub enum Reconnect {
 }
 
 impl Close {
-    pub const ALL: [Close; 11] = [
+    pub const ALL: [Close; 12] = [
         Close::Normal,
         Close::Restarting,
         Close::AuthFailed,
         Close::NotUnderstood,
         Close::NoHello,
+        Close::NotFound,
         Close::RateLimited,
         Close::TooSlow,
         Close::ShowEnded,
@@ -62,6 +66,7 @@ impl Close {
             Close::AuthFailed => 4001,
             Close::NotUnderstood => 4002,
             Close::NoHello => 4003,
+            Close::NotFound => 4004,
             Close::RateLimited => 4008,
             Close::TooSlow => 4009,
             Close::ShowEnded => 4010,
@@ -83,6 +88,7 @@ impl Close {
             Close::AuthFailed => "authentication failed: send a valid token in hello",
             Close::NotUnderstood => "too many frames not understood: fix the client",
             Close::NoHello => "no hello within 10 s",
+            Close::NotFound => "no such live show: unknown, not visible to you, or not started",
             Close::RateLimited => "rate limited: wait before reconnecting",
             Close::TooSlow => "too slow to read events: reconnect and resume",
             Close::ShowEnded => "the show ended",
@@ -99,7 +105,8 @@ impl Close {
             | Close::ShowEnded
             | Close::Removed
             | Close::Banned
-            | Close::Replaced => Reconnect::No,
+            | Close::Replaced
+            | Close::NotFound => Reconnect::No,
             Close::Restarting | Close::TooSlow => Reconnect::WithResume,
             Close::NotUnderstood => Reconnect::AfterFixing,
             Close::NoHello => Reconnect::Yes,
@@ -117,13 +124,13 @@ mod tests {
         let codes: Vec<u16> = Close::ALL.iter().map(|c| c.code()).collect();
         assert_eq!(
             codes,
-            [1000, 1012, 4001, 4002, 4003, 4008, 4009, 4010, 4011, 4012, 4013]
+            [1000, 1012, 4001, 4002, 4003, 4004, 4008, 4009, 4010, 4011, 4012, 4013]
         );
         for close in Close::ALL {
             assert_eq!(Close::from_code(close.code()), Some(close));
             assert!(close.reason().len() <= 123);
         }
-        assert_eq!(Close::from_code(4004), None);
+        assert_eq!(Close::from_code(4005), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
-//!   [`imports`], [`connections`]: one trait per area, with its SQL.
+//!   [`imports`], [`connections`], [`shows`]: one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod plays;
+pub mod shows;
 pub mod sql;
 pub mod testing;
 pub mod users;
@@ -42,6 +43,10 @@ pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
     Precision, StatItem, StatPlay,
 };
+pub use shows::{
+    HistoryEntry, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment, ShowStore,
+    StoredShow,
+};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
@@ -56,6 +61,7 @@ pub trait Store:
     + PlayStore
     + ImportStore
     + ConnectionStore
+    + ShowStore
 {
 }
 
@@ -69,5 +75,6 @@ impl<T> Store for T where
         + PlayStore
         + ImportStore
         + ConnectionStore
+        + ShowStore
 {
 }

@@ -17,6 +17,8 @@ pub mod ops;
 pub mod playlists;
 pub mod plays;
 pub mod search;
+pub mod shows;
+pub mod shows_live;
 pub mod stats;
 pub mod sync_jobs;
 pub mod web_session;
@@ -38,6 +40,8 @@ pub fn api() -> Router<AppState> {
         .merge(listenbrainz::routes())
         .merge(stats::routes())
         .merge(web_session::routes())
+        .merge(shows::routes())
+        .merge(shows_live::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

@@ -16,6 +16,7 @@ mod ops;
 mod playlists;
 mod postgres;
 mod propagation;
+mod shows;
 mod spotify;
 mod spotify_faults;
 mod spotify_sync;

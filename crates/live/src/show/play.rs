@@ -64,11 +64,26 @@ impl Show {
                 "only the creator ends the show; you are a {role}"
             )));
         }
+        self.finish(now, out);
+        Ok(())
+    }
+
+    /// Ends the show on the server's word, whoever is present: the creator's REST
+    /// `POST /v1/shows/{id}/end` when they are not connected, or an operator. The same events
+    /// as `show.end` (everyone closes with 4010); nothing when it has ended already.
+    pub fn end_now(&mut self, now_ms: i64) -> Vec<Event> {
+        let mut out = Vec::new();
+        if !self.ended {
+            self.finish(now_ms, &mut out);
+        }
+        out
+    }
+
+    fn finish(&mut self, now: i64, out: &mut Vec<Event>) {
         self.emit(out, EventKind::ShowEnded {}, now);
         self.ended = true;
         self.present.clear();
         self.hands.clear();
         self.reactions.clear();
-        Ok(())
     }
 }

@@ -426,6 +426,20 @@ fn the_end_closes_every_connection_and_accepts_nothing_more() {
 }
 
 #[test]
+fn the_server_ends_a_show_whoever_is_present() {
+    let mut s = show();
+    s.leave(C, T0);
+    let seq = s.seq();
+    let out = s.end_now(T0 + 5);
+    assert_eq!(reliable(&out), [EventKind::ShowEnded {}]);
+    assert_eq!(out[0].seq, Some(seq + 1));
+    assert_eq!(s.audience(), 0);
+    assert_eq!(s.join("l1", T0), Err(Close::ShowEnded));
+    assert!(s.end_now(T0 + 6).is_empty(), "an ended show ends once");
+    assert_eq!(s.seq(), seq + 1);
+}
+
+#[test]
 fn welcome_holds_the_whole_state_in_livemds_shape() {
     let mut s = show();
     s.apply("l2", &Op::HandRaise {}, T0).unwrap();

@@ -1,0 +1,398 @@
+//! The live show's WebSocket, `GET /v1/shows/{id}/live` (LIVE.md): the transport around the
+//! show's actor. One task per connection: it waits for `hello` (10 s, else 4003),
+//! authenticates its token (4001), joins through `medley_app::shows::live::connect` (4004,
+//! 4010, 4012), then sends the first frames and, in order, the reliable frames of its
+//! bounded queue, the latest ephemeral frames, and pings (every 25 s with jitter), while it
+//! reads the client's frames: `ping` is answered here at once with `pong`; other ops go to the
+//! actor; frames not understood get a `bad_request` reply and, past a few a minute, 4002;
+//! more frames than the rate allows, 4008; a client silent for 60 s is dropped.
+//!
+//! Buffers are sized for many idle connections: a 4 KiB read buffer (client frames are at
+//! most 4 KiB; larger ones up to 64 KiB are read and refused, beyond that the connection
+//! closes with 4002), and frames written as they are sent rather than gathered.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use medley_app::shows::live::{self, Connected, LiveConfig, Outbound};
+use medley_app::{now_ms, App};
+use medley_live::{parse_frame, Close, Frame, Op, Pong, Reply, MAX_FRAME_BYTES};
+use tokio::time::Instant;
+
+use crate::error::ApiError;
+use crate::extract::Path;
+use crate::state::AppState;
+
+/// The largest message read at all; larger ones close the connection with 4002.
+const MAX_MESSAGE_BYTES: usize = 16 * MAX_FRAME_BYTES;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/shows/{id}/live", get(live))
+}
+
+/// Join a live show: a WebSocket speaking LIVE.md (send `hello` with your token first).
+#[utoipa::path(get, path = "/v1/shows/{id}/live", tag = "shows",
+    responses((status = 101, description = "Switching Protocols: the live show's WebSocket (docs/LIVE.md)"),
+        (status = 400, description = "Not a WebSocket request")))]
+pub async fn live(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let upgrade = match upgrade {
+        Ok(u) => u,
+        Err(e) => {
+            return ApiError::BadRequest(format!(
+                "connect with a WebSocket client (LIVE.md): {}",
+                e.body_text()
+            ))
+            .into_response()
+        }
+    };
+    let app = state.app.clone();
+    upgrade
+        .read_buffer_size(MAX_FRAME_BYTES)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_MESSAGE_BYTES)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(app, id, socket))
+}
+
+async fn run(app: App, show: String, mut socket: WebSocket) {
+    let config = app.shows.config().clone();
+    let mut limits = Limits::new(&config);
+    let Some((user, resume)) = hello(&app, &config, &mut socket, &mut limits).await else {
+        return;
+    };
+    match live::connect(&app, &show, &user, resume).await {
+        Ok(connected) => pump(&config, socket, connected, limits).await,
+        Err(close) => close_with(&mut socket, close).await,
+    }
+}
+
+/// Waits for `hello` and authenticates it; closes the socket and answers `None` otherwise.
+async fn hello(
+    app: &App,
+    config: &LiveConfig,
+    socket: &mut WebSocket,
+    limits: &mut Limits,
+) -> Option<(medley_domain::user::User, Option<medley_live::Resume>)> {
+    let deadline = Instant::now() + config.hello_timeout;
+    loop {
+        let message = match tokio::time::timeout_at(deadline, socket.recv()).await {
+            Err(_) => {
+                close_with(socket, Close::NoHello).await;
+                return None;
+            }
+            Ok(Some(Ok(message))) => message,
+            Ok(_) => return None,
+        };
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                let refusal = binary_refusal();
+                if refuse(socket, limits, None, refusal).await {
+                    return None;
+                }
+                continue;
+            }
+            Message::Close(_) => return None,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        let (reference, refusal) = match parse_frame(&text) {
+            Ok(Frame {
+                op: Op::Hello(hello),
+                ..
+            }) => {
+                return match live::authenticate(app, &hello.token).await {
+                    Ok(Some(user)) => Some((user, hello.resume)),
+                    Ok(None) => {
+                        close_with(socket, Close::AuthFailed).await;
+                        None
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "authenticating a live connection failed");
+                        close_with(socket, Close::Restarting).await;
+                        None
+                    }
+                };
+            }
+            Ok(frame) => (
+                frame.reference,
+                medley_live::Refusal::unauthorized(
+                    "send `hello` first: {\"op\": \"hello\", \"d\": {\"v\": 1, \"token\": \"<token>\"}}",
+                ),
+            ),
+            Err(e) => (e.reference, e.refusal),
+        };
+        if refuse(socket, limits, reference, refusal).await {
+            return None;
+        }
+    }
+}
+
+/// What to do after a step of the loop.
+enum Step {
+    Go,
+    /// Close with this code.
+    Close(Close),
+    /// The socket is gone: nothing more can be sent.
+    Drop,
+}
+
+/// The connection's life after joining.
+async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut limits: Limits) {
+    let mut slow_open = true;
+    let mut ephemeral_open = true;
+    let initial = std::mem::take(&mut c.initial);
+    let mut step = Step::Go;
+    for frame in initial {
+        step = deliver(
+            &mut socket,
+            Message::Text(frame.as_ref().into()),
+            &mut c,
+            &mut slow_open,
+        )
+        .await;
+        if !matches!(step, Step::Go) {
+            break;
+        }
+    }
+    // The welcome holds the audience count: only later changes are sent.
+    let mut audience_sent = c.ephemeral.borrow().audience.as_ref().map(|(v, _)| *v);
+    let mut last_heard = Instant::now();
+    let mut next_ping = Instant::now() + config.next_ping();
+    while matches!(step, Step::Go) {
+        let idle_at = last_heard + config.idle_timeout;
+        step = tokio::select! {
+            biased;
+            slow = &mut c.too_slow, if slow_open => match slow {
+                Ok(()) => Step::Close(Close::TooSlow),
+                Err(_) => {
+                    slow_open = false;
+                    Step::Go
+                }
+            },
+            out = c.queue.recv() => match out {
+                Some(Outbound::Frame(frame)) => {
+                    deliver(&mut socket, Message::Text(frame.as_ref().into()), &mut c, &mut slow_open).await
+                }
+                Some(Outbound::Close(close)) => Step::Close(close),
+                None => Step::Close(Close::Restarting),
+            },
+            changed = c.ephemeral.changed(), if ephemeral_open => match changed {
+                Ok(()) => {
+                    let latest = c.ephemeral.borrow_and_update().clone();
+                    let mut frames: Vec<_> = latest.reactions.clone();
+                    if let Some((version, frame)) = &latest.audience {
+                        if audience_sent != Some(*version) {
+                            audience_sent = Some(*version);
+                            frames.push(frame.clone());
+                        }
+                    }
+                    let mut step = Step::Go;
+                    for frame in frames {
+                        step = deliver(&mut socket, Message::Text(frame.as_ref().into()), &mut c, &mut slow_open).await;
+                        if !matches!(step, Step::Go) {
+                            break;
+                        }
+                    }
+                    step
+                }
+                Err(_) => {
+                    ephemeral_open = false;
+                    Step::Go
+                }
+            },
+            message = socket.recv() => {
+                last_heard = Instant::now();
+                match message {
+                    Some(Ok(Message::Text(text))) => {
+                        incoming(&mut socket, &mut c, &mut limits, &text, &mut slow_open).await
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        if refuse(&mut socket, &mut limits, None, binary_refusal()).await {
+                            Step::Drop
+                        } else {
+                            Step::Go
+                        }
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Step::Go,
+                    Some(Ok(Message::Close(_))) | None => Step::Drop,
+                    // Unreadable: over the largest message, or not WebSocket at all.
+                    Some(Err(_)) => Step::Close(Close::NotUnderstood),
+                }
+            }
+            _ = tokio::time::sleep_until(next_ping) => {
+                next_ping = Instant::now() + config.next_ping();
+                match socket.send(Message::Ping(Default::default())).await {
+                    Ok(()) => Step::Go,
+                    Err(_) => Step::Drop,
+                }
+            }
+            // Silent too long (not even a pong): dropped; the user may still resume.
+            _ = tokio::time::sleep_until(idle_at) => Step::Drop,
+        };
+    }
+    if let Step::Close(close) = step {
+        close_with(&mut socket, close).await;
+    }
+    c.gone().await;
+}
+
+/// A text frame from the client.
+async fn incoming(
+    socket: &mut WebSocket,
+    c: &mut Connected,
+    limits: &mut Limits,
+    text: &str,
+    slow_open: &mut bool,
+) -> Step {
+    let received = now_ms();
+    if !limits.take() {
+        return Step::Close(Close::RateLimited);
+    }
+    match parse_frame(text) {
+        Ok(Frame {
+            op: Op::Ping { t0 },
+            reference,
+        }) => {
+            let pong = Pong::answer(reference, t0, received, now_ms()).to_json();
+            deliver(socket, Message::Text(pong.into()), c, slow_open).await
+        }
+        Ok(Frame { op, reference }) => {
+            if c.send(op, reference).await {
+                Step::Go
+            } else {
+                // The show's actor is gone (it ended, or the server is stopping); its last
+                // frames, with the close, are in the queue.
+                Step::Go
+            }
+        }
+        Err(e) => {
+            if refuse(socket, limits, e.reference, e.refusal).await {
+                Step::Drop
+            } else {
+                Step::Go
+            }
+        }
+    }
+}
+
+/// Sends a frame, unless the actor finds the connection too slow meanwhile.
+async fn deliver(
+    socket: &mut WebSocket,
+    message: Message,
+    c: &mut Connected,
+    slow_open: &mut bool,
+) -> Step {
+    let send = socket.send(message);
+    tokio::pin!(send);
+    loop {
+        tokio::select! {
+            sent = &mut send => return if sent.is_ok() { Step::Go } else { Step::Drop },
+            slow = &mut c.too_slow, if *slow_open => match slow {
+                Ok(()) => return Step::Close(Close::TooSlow),
+                Err(_) => *slow_open = false,
+            },
+        }
+    }
+}
+
+/// Answers a frame not understood with a `bad_request` reply (`ref` null when the frame's
+/// could not be read) and counts it: past the allowance the connection closes with 4002.
+/// True when the connection is closed.
+async fn refuse(
+    socket: &mut WebSocket,
+    limits: &mut Limits,
+    reference: Option<String>,
+    refusal: medley_live::Refusal,
+) -> bool {
+    let reply = match reference {
+        Some(r) => Reply::refused(r, refusal).to_json(),
+        None => serde_json::json!({"op": "reply", "ref": null, "ok": false, "error": refusal})
+            .to_string(),
+    };
+    if socket.send(Message::Text(reply.into())).await.is_err() {
+        return true;
+    }
+    if limits.bad_frame() {
+        close_with(socket, Close::NotUnderstood).await;
+        return true;
+    }
+    false
+}
+
+fn binary_refusal() -> medley_live::Refusal {
+    medley_live::Refusal::bad_request("send text frames, one JSON object each")
+}
+
+/// Sends a close frame with `close`'s code and reason, waiting a little for a client that
+/// does not read: a second, or ten for one closed as too slow (it is behind by definition,
+/// and should still learn that it may resume).
+async fn close_with(socket: &mut WebSocket, close: Close) {
+    let frame = CloseFrame {
+        code: close.code(),
+        reason: close.reason().into(),
+    };
+    let wait = if close == Close::TooSlow { 10 } else { 1 };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(wait),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
+/// A connection's allowances: frames per second (a token bucket holding two seconds' worth)
+/// and frames not understood per minute.
+struct Limits {
+    per_second: f64,
+    tokens: f64,
+    refilled: Instant,
+    bad_allowed: u32,
+    bad: u32,
+    bad_since: Instant,
+}
+
+impl Limits {
+    fn new(config: &LiveConfig) -> Limits {
+        let per_second = f64::from(config.frames_per_second.max(1));
+        Limits {
+            per_second,
+            tokens: 2.0 * per_second,
+            refilled: Instant::now(),
+            bad_allowed: config.bad_frames,
+            bad: 0,
+            bad_since: Instant::now(),
+        }
+    }
+
+    /// Takes one frame's allowance; false when there is none left.
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + earned).min(2.0 * self.per_second);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
+
+    /// Counts a frame not understood; true when it is one too many this minute.
+    fn bad_frame(&mut self) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.bad_since) > Duration::from_secs(60) {
+            self.bad = 0;
+            self.bad_since = now;
+        }
+        self.bad += 1;
+        self.bad > self.bad_allowed
+    }
+}

@@ -1,0 +1,317 @@
+//! Running live shows: one actor per live show (a tokio task, the single writer of its
+//! `medley_live::Show`), connections that talk to it through channels, and a persister per
+//! show that writes what the show records. Nothing holds a lock across an await: the registry
+//! below is a map behind a `std` mutex, taken only to look up or insert a handle.
+//!
+//! - [`connection`]: what a connection holds (a bounded queue of reliable frames, a
+//!   latest-wins slot of ephemeral ones, a signal for "too slow") and sends (ops, "gone").
+//! - [`actor`]: the loop that applies ops, fans events out in `seq` order, closes whom an
+//!   event names, keeps dropped users for the resume window, and wakes for the show's timers.
+//! - [`sessions`]: resumable sessions, and the state that is stored (the show and its
+//!   sessions) so that a restarted server takes a live show back.
+//! - [`persist`]: what of each event is stored (comments, bans, history), written in order.
+//!
+//! The transport (WebSocket framing, `hello` within 10 s, pings, limits on frames) is the
+//! HTTP edge's; it authenticates the `hello` with [`authenticate`] and then calls [`connect`].
+
+mod actor;
+pub mod connection;
+mod persist;
+mod sessions;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use medley_domain::user::User;
+use medley_live::{Close, Playlist, Resume, Settings, Show, ShowInfo, Track};
+use medley_store::{LiveState, Store, StoredShow};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use connection::{Connected, Ephemeral, Outbound};
+
+use crate::accounts::hash_token;
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::App;
+use actor::Command;
+use sessions::Saved;
+
+/// How live shows behave at the edges; [`LiveConfig::default`] is LIVE.md's numbers.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    /// A connection must send `hello` within this.
+    pub hello_timeout: Duration,
+    /// The server pings every this long, plus up to `ping_jitter`.
+    pub ping_interval: Duration,
+    pub ping_jitter: Duration,
+    /// A client silent this long (no frame, not even a pong) is dropped.
+    pub idle_timeout: Duration,
+    /// A dropped user stays in the show this long, so that they may resume unseen.
+    pub resume_window: Duration,
+    /// Reliable frames queued for one connection at most; past it the connection is too
+    /// slow and closed with 4009.
+    pub queue_frames: usize,
+    /// Frames a connection may send per second on average (twice that in a burst); past it
+    /// it is closed with 4008.
+    pub frames_per_second: u32,
+    /// Frames not understood that a connection may send within a minute; one more closes it
+    /// with 4002.
+    pub bad_frames: u32,
+    /// The live state is stored at least this often while events happen.
+    pub snapshot_every: Duration,
+}
+
+impl Default for LiveConfig {
+    fn default() -> LiveConfig {
+        LiveConfig {
+            hello_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(25),
+            ping_jitter: Duration::from_millis(2_500),
+            idle_timeout: Duration::from_secs(60),
+            resume_window: Duration::from_millis(medley_live::REPLAY_WINDOW_MS as u64),
+            queue_frames: 256,
+            frames_per_second: 20,
+            bad_frames: 5,
+            snapshot_every: Duration::from_secs(1),
+        }
+    }
+}
+
+impl LiveConfig {
+    /// How long until the next server ping: the interval plus a random part of the jitter,
+    /// so that many connections opened together do not ping together.
+    pub fn next_ping(&self) -> Duration {
+        use rand::Rng;
+        let jitter = self.ping_jitter.as_millis() as u64;
+        let extra = rand::thread_rng().gen_range(0..=jitter);
+        self.ping_interval + Duration::from_millis(extra)
+    }
+}
+
+/// A running show's actor, as connections and the REST API reach it.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    commands: mpsc::Sender<Command>,
+    audience: Arc<AtomicUsize>,
+}
+
+/// The live shows running on this node.
+pub struct Shows {
+    config: LiveConfig,
+    actors: Arc<Mutex<HashMap<String, Handle>>>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Default for Shows {
+    fn default() -> Shows {
+        Shows::new(LiveConfig::default())
+    }
+}
+
+impl Shows {
+    pub fn new(config: LiveConfig) -> Shows {
+        Shows {
+            config,
+            actors: Arc::default(),
+            stop: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        }
+    }
+
+    pub fn config(&self) -> &LiveConfig {
+        &self.config
+    }
+
+    /// How many are present in the show, if it runs here.
+    pub fn audience(&self, id: &str) -> usize {
+        let actors = self
+            .actors
+            .lock()
+            .expect("the registry lock is never poisoned");
+        actors
+            .get(id)
+            .map_or(0, |h| h.audience.load(Ordering::Relaxed))
+    }
+
+    /// Stops every show's actor for a restart: each stores its state, closes its connections
+    /// with 1012 (clients reconnect and resume), and ends. Waits for them.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+
+    /// The actor of a live show, started (from its stored state) if it is not running.
+    async fn handle(&self, store: &Arc<dyn Store>, show: &StoredShow) -> AppResult<Handle> {
+        if let Some(h) = self.running(&show.id) {
+            return Ok(h);
+        }
+        let live = store.live_state(&show.id).await?.ok_or_else(|| {
+            AppError::internal(
+                anyhow::anyhow!("show {} is live without a live state", show.id),
+                "loading a live show",
+            )
+        })?;
+        let saved: Saved = serde_json::from_str(&live.state)
+            .map_err(|e| AppError::internal(e, "reading a live show's stored state"))?;
+        let mut actors = self
+            .actors
+            .lock()
+            .expect("the registry lock is never poisoned");
+        if let Some(h) = actors.get(&show.id).filter(|h| !h.commands.is_closed()) {
+            return Ok(h.clone());
+        }
+        if self.stop.is_cancelled() {
+            return Err(AppError::Unavailable("the server is restarting".into()));
+        }
+        let handle = actor::spawn(actor::Start {
+            saved,
+            store: store.clone(),
+            config: self.config.clone(),
+            registry: self.actors.clone(),
+            stop: self.stop.clone(),
+            tasks: self.tasks.clone(),
+        });
+        actors.insert(show.id.clone(), handle.clone());
+        Ok(handle)
+    }
+
+    fn running(&self, id: &str) -> Option<Handle> {
+        let actors = self
+            .actors
+            .lock()
+            .expect("the registry lock is never poisoned");
+        actors.get(id).filter(|h| !h.commands.is_closed()).cloned()
+    }
+
+    /// Ends a live show at once (its creator's REST call), and waits until what it recorded
+    /// is stored.
+    pub(crate) async fn end(&self, app: &App, show: &StoredShow) -> AppResult<()> {
+        let handle = self.handle(&app.store, show).await?;
+        let (reply, done) = oneshot::channel();
+        if handle.commands.send(Command::End { reply }).await.is_err() {
+            // The actor ended meanwhile: the show ended or the server is stopping.
+            return Ok(());
+        }
+        let _ = done.await;
+        Ok(())
+    }
+}
+
+/// The user a `hello` token belongs to, if it is valid now (the same tokens as the REST API,
+/// through the same cache).
+pub async fn authenticate(app: &App, token: &str) -> AppResult<Option<User>> {
+    let token_hash = hash_token(token);
+    if let Some(user) = app.caches.token(&token_hash) {
+        return Ok(Some(user));
+    }
+    let seen = app.caches.token_generation();
+    let user = app.store.user_for_token(&token_hash, now_ms()).await?;
+    if let Some(user) = &user {
+        app.caches.remember_token(seen, token_hash, user.clone());
+    }
+    Ok(user)
+}
+
+/// Joins (or resumes) `user` in show `id`: the connection's queues and the first frames to
+/// send (`welcome`, or `resumed` and the missed events). Refused with the close code to send:
+/// 4004 for a show that is unknown, invisible to the user or not started, 4010 once it
+/// ended, 4012 for a banned user.
+pub async fn connect(
+    app: &App,
+    id: &str,
+    user: &User,
+    resume: Option<Resume>,
+) -> Result<Connected, Close> {
+    let show = match super::visible(app, id, user).await {
+        Ok(show) => show,
+        Err(AppError::NotFound(_)) => return Err(Close::NotFound),
+        Err(e) => {
+            tracing::error!(error = %e, show = id, "loading a show for a connection failed");
+            return Err(Close::Restarting);
+        }
+    };
+    match show.state.as_str() {
+        "live" => {}
+        "ended" => return Err(Close::ShowEnded),
+        _ => return Err(Close::NotFound),
+    }
+    let handle = match app.shows.handle(&app.store, &show).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, show = id, "starting a show's actor failed");
+            return Err(Close::Restarting);
+        }
+    };
+    let (reply, answer) = oneshot::channel();
+    let command = Command::Connect {
+        user: user.id.clone(),
+        resume,
+        reply,
+    };
+    // An actor that stops without answering is ending its show, or stopping for a restart.
+    let stopped = || {
+        if app.shows.stop.is_cancelled() {
+            Close::Restarting
+        } else {
+            Close::ShowEnded
+        }
+    };
+    if handle.commands.send(command).await.is_err() {
+        return Err(stopped());
+    }
+    match answer.await {
+        Ok(Ok(parts)) => Ok(Connected::new(parts, handle)),
+        Ok(Err(close)) => Err(close),
+        Err(_) => Err(stopped()),
+    }
+}
+
+/// The live state a show starts with: nobody present, its playlist's tracks copied in.
+pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> AppResult<LiveState> {
+    let playlist = match &show.playlist_id {
+        Some(id) => playlist(app, id).await?,
+        None => Playlist::default(),
+    };
+    let info = ShowInfo {
+        id: show.id.clone(),
+        title: show.title.clone(),
+        creator: show.creator_id.clone(),
+        playlist,
+    };
+    let saved = Saved::new(Show::new(info, Settings::default(), now));
+    Ok(saved.to_state())
+}
+
+/// A stored playlist as a show plays it. Tracks with a Spotify id carry `spotify_uri`, for
+/// each listener's own Spotify player.
+async fn playlist(app: &App, id: &str) -> AppResult<Playlist> {
+    let stored = app.store.playlist(id).await?;
+    let items = app.store.playlist_items(id, i64::MAX, 0).await?;
+    let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
+    let tracks = app.store.tracks(&ids).await?;
+    let by_id: HashMap<&str, &medley_domain::catalog::Track> =
+        tracks.iter().map(|t| (t.id.as_str(), t)).collect();
+    let tracks = items
+        .iter()
+        .filter_map(|i| by_id.get(i.track_id.as_str()))
+        .map(|t| Track {
+            uri: format!("medley:track:{}", t.id),
+            name: t.name.clone(),
+            artists: t.artists.iter().map(|a| a.name.clone()).collect(),
+            duration_ms: t.duration_ms,
+            stream_url: None,
+            spotify_uri: t.spotify_id.as_ref().map(|s| format!("spotify:track:{s}")),
+        })
+        .collect();
+    Ok(Playlist {
+        uri: Some(format!("medley:playlist:{id}")),
+        name: stored.map(|p| p.name),
+        tracks,
+    })
+}

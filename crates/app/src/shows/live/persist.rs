@@ -1,0 +1,205 @@
+//! What a live show stores of its events, and the task that stores it.
+//!
+//! The actor never waits for the database: it hands each batch of records to its show's
+//! persister (an unbounded channel; what goes in is bounded by the ops' own limits), which
+//! merges whatever is waiting into one transaction, in order, and retries a failed write
+//! until it succeeds. `Flush` waits until everything sent before it is stored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use medley_live::{Event, EventKind, Role};
+use medley_store::{HistoryEntry, LiveWrite, ShowBan, ShowComment, Store};
+use tokio::sync::{mpsc, oneshot};
+
+pub(crate) enum Persist {
+    Write(LiveWrite),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The records of reliable events: comments and their deletions, bans, and the history
+/// (what played, role changes, who spoke, moderation, the end). Raised hands and listeners
+/// coming and going are not history.
+pub(crate) fn records(events: &[Event]) -> LiveWrite {
+    let mut w = LiveWrite::default();
+    for e in events {
+        let Some(seq) = e.seq else { continue };
+        let seq = seq as i64;
+        let kept = match &e.kind {
+            EventKind::Comment(c) => {
+                w.comments.push(ShowComment {
+                    id: c.id.clone(),
+                    seq,
+                    user_id: c.user.clone(),
+                    text: c.text.clone(),
+                    at_ms: c.at,
+                });
+                false
+            }
+            EventKind::CommentDeleted { id, by } => {
+                w.deleted.push((id.clone(), by.clone(), e.ts));
+                false
+            }
+            EventKind::Banned(b) => {
+                w.unbans.retain(|u| *u != b.user);
+                w.bans.push(ShowBan {
+                    user_id: b.user.clone(),
+                    by_id: b.by.clone(),
+                    at_ms: e.ts,
+                });
+                true
+            }
+            EventKind::Unbanned(b) => {
+                w.bans.retain(|x| x.user_id != b.user);
+                w.unbans.push(b.user.clone());
+                true
+            }
+            EventKind::Joined(m) | EventKind::Left(m) => m.role > Role::Listener,
+            EventKind::HandRaised { .. } | EventKind::HandLowered { .. } => false,
+            EventKind::ShowEnded {} => {
+                w.ended_at_ms = Some(e.ts);
+                true
+            }
+            _ => true,
+        };
+        if kept {
+            let value = serde_json::to_value(&e.kind).expect("events serialise");
+            w.history.push(HistoryEntry {
+                seq,
+                at_ms: e.ts,
+                op: value["op"].as_str().unwrap_or_default().to_owned(),
+                data: value["d"].to_string(),
+            });
+        }
+    }
+    w
+}
+
+/// Whether events change what a restarted show must not forget even for a second (a ban,
+/// an unban, the end): the actor then stores its state with them. Everything else is
+/// stored at most a second later (storing the state costs its whole JSON, replay buffer
+/// included, so it is not done for every event).
+pub(crate) fn weighty(events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        matches!(
+            e.kind,
+            EventKind::Banned(_) | EventKind::Unbanned(_) | EventKind::ShowEnded {}
+        )
+    })
+}
+
+/// Starts a show's persister; it ends when the actor drops the sender, after storing what
+/// was sent.
+pub(crate) fn spawn(
+    store: Arc<dyn Store>,
+    show: String,
+    tasks: &tokio_util::task::TaskTracker,
+) -> mpsc::UnboundedSender<Persist> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tasks.spawn(run(store, show, rx));
+    tx
+}
+
+async fn run(store: Arc<dyn Store>, show: String, mut rx: mpsc::UnboundedReceiver<Persist>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = LiveWrite::default();
+        let mut waiting = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                Persist::Write(w) => batch.merge(w),
+                Persist::Flush(done) => waiting.push(done),
+            }
+            next = rx.try_recv().ok();
+        }
+        let mut pause = Duration::from_millis(50);
+        while !batch.is_empty() {
+            match store.write_live(&show, &batch).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, show, "storing a live show's records failed; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        for done in waiting {
+            let _ = done.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use medley_live::{ByUser, Comment, Member};
+
+    use super::*;
+
+    fn event(seq: u64, kind: EventKind) -> Event {
+        Event {
+            kind,
+            seq: Some(seq),
+            ts: 1_000 + seq as i64,
+        }
+    }
+
+    #[test]
+    fn comments_bans_and_history_are_recorded_hands_are_not() {
+        let by = |u: &str| ByUser {
+            user: u.into(),
+            by: "m".into(),
+        };
+        let events = [
+            event(
+                1,
+                EventKind::Joined(Member {
+                    user: "l".into(),
+                    role: Role::Listener,
+                }),
+            ),
+            event(
+                2,
+                EventKind::Joined(Member {
+                    user: "s".into(),
+                    role: Role::Speaker,
+                }),
+            ),
+            event(3, EventKind::HandRaised { user: "l".into() }),
+            event(
+                4,
+                EventKind::Comment(Comment {
+                    id: "c".into(),
+                    user: "l".into(),
+                    text: "hi".into(),
+                    at: 1_004,
+                }),
+            ),
+            event(5, EventKind::Banned(by("l"))),
+            event(6, EventKind::Unbanned(by("l"))),
+            Event::unsequenced(EventKind::Audience { count: 2 }, 0),
+            event(7, EventKind::ShowEnded {}),
+        ];
+        let w = records(&events);
+        assert_eq!(w.comments.len(), 1);
+        assert_eq!((w.comments[0].seq, w.comments[0].text.as_str()), (4, "hi"));
+        assert!(
+            w.bans.is_empty() && w.unbans == ["l"],
+            "the later unban wins"
+        );
+        let history: Vec<(i64, &str)> = w.history.iter().map(|h| (h.seq, h.op.as_str())).collect();
+        assert_eq!(
+            history,
+            [
+                (2, "joined"),
+                (5, "banned"),
+                (6, "unbanned"),
+                (7, "show.ended")
+            ]
+        );
+        let data: serde_json::Value = serde_json::from_str(&w.history[0].data).unwrap();
+        assert_eq!(data, serde_json::json!({"user": "s", "role": "speaker"}));
+        assert_eq!(w.ended_at_ms, Some(1_007));
+        assert!(weighty(&events) && !weighty(&events[..4]));
+        assert!(!weighty(&events[6..7]), "an audience count is not");
+    }
+}

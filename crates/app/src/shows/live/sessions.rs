@@ -1,0 +1,216 @@
+//! Resumable sessions, and the state a live show stores so that a restarted server can take
+//! it back: the `medley_live::Show` (whose replay buffer serves resumes) and who holds which
+//! session.
+//!
+//! A session is one user's presence through one or more connections: a connection that
+//! drops leaves its session "dropped" for the resume window, during which the user stays in
+//! the show, unannounced; a `hello` with `resume` takes the session back. When the window
+//! passes, the user leaves.
+
+use std::collections::{BTreeMap, HashMap};
+
+use medley_live::Show;
+use medley_store::LiveState;
+use serde::{Deserialize, Serialize};
+
+/// What is stored of a live show (as JSON in `live_shows.live_state`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Saved {
+    pub show: Show,
+    /// Session id → user id, for every session that may still be resumed.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, String>,
+}
+
+impl Saved {
+    pub fn new(show: Show) -> Saved {
+        Saved {
+            show,
+            sessions: BTreeMap::new(),
+        }
+    }
+
+    pub fn to_state(&self) -> LiveState {
+        LiveState {
+            state: serde_json::to_string(self).expect("a show serialises"),
+            seq: self.show.seq() as i64,
+        }
+    }
+}
+
+/// A session as the actor keeps it.
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub user: String,
+    /// The connection serving it, if any.
+    pub conn: Option<u64>,
+    /// When its connection dropped (Unix ms), while it waits for a resume.
+    pub dropped_at: Option<i64>,
+}
+
+/// Every session of the show, by id and by user (one session per user).
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    by_id: HashMap<String, Session>,
+    by_user: HashMap<String, String>,
+}
+
+impl Sessions {
+    /// Sessions taken back from stored state at `now`: all dropped (their connections went
+    /// with the old process), so each may resume within the window from now. Users present
+    /// without a session are given one, so that they too leave if they do not return.
+    pub fn restored(saved: &Saved, now: i64) -> Sessions {
+        let mut sessions = Sessions::default();
+        for (id, user) in &saved.sessions {
+            if saved.show.is_present(user) {
+                sessions.insert(id.clone(), user.clone(), None);
+                sessions.dropped(id, now);
+            }
+        }
+        let orphans: Vec<String> = saved
+            .show
+            .participants()
+            .map(|(u, _)| u.to_owned())
+            .filter(|u| !sessions.by_user.contains_key(u))
+            .collect();
+        for user in orphans {
+            let id = medley_domain::new_id();
+            sessions.insert(id.clone(), user, None);
+            sessions.dropped(&id, now);
+        }
+        sessions
+    }
+
+    /// Session id → user, as stored.
+    pub fn saved(&self) -> BTreeMap<String, String> {
+        self.by_id
+            .iter()
+            .map(|(id, s)| (id.clone(), s.user.clone()))
+            .collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Session> {
+        self.by_id.get(id)
+    }
+
+    #[cfg(test)]
+    pub fn of_user(&self, user: &str) -> Option<(&str, &Session)> {
+        let id = self.by_user.get(user)?;
+        self.by_id.get(id).map(|s| (id.as_str(), s))
+    }
+
+    /// A new session (replacing any other of the user's), served by `conn`.
+    pub fn insert(&mut self, id: String, user: String, conn: Option<u64>) {
+        self.remove_user(&user);
+        self.by_user.insert(user.clone(), id.clone());
+        self.by_id.insert(
+            id,
+            Session {
+                user,
+                conn,
+                dropped_at: None,
+            },
+        );
+    }
+
+    /// `conn` serves session `id` again (a resume).
+    pub fn attach(&mut self, id: &str, conn: u64) {
+        if let Some(s) = self.by_id.get_mut(id) {
+            s.conn = Some(conn);
+            s.dropped_at = None;
+        }
+    }
+
+    /// The session's connection dropped at `now`.
+    pub fn dropped(&mut self, id: &str, now: i64) {
+        if let Some(s) = self.by_id.get_mut(id) {
+            s.conn = None;
+            s.dropped_at = Some(now);
+        }
+    }
+
+    /// Forgets the user's session; returns its connection, if one served it.
+    pub fn remove_user(&mut self, user: &str) -> Option<u64> {
+        let id = self.by_user.remove(user)?;
+        self.by_id.remove(&id).and_then(|s| s.conn)
+    }
+
+    /// The users whose session dropped before `before`: their resume window has passed.
+    /// Their sessions are forgotten.
+    pub fn expire(&mut self, before: i64) -> Vec<String> {
+        let expired: Vec<String> = self
+            .by_id
+            .values()
+            .filter(|s| s.dropped_at.is_some_and(|t| t < before))
+            .map(|s| s.user.clone())
+            .collect();
+        for user in &expired {
+            self.remove_user(user);
+        }
+        expired
+    }
+
+    /// When the next dropped session expires, given the window.
+    pub fn next_expiry(&self, window_ms: i64) -> Option<i64> {
+        self.by_id
+            .values()
+            .filter_map(|s| s.dropped_at)
+            .min()
+            .map(|t| t + window_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use medley_live::{Playlist, Settings, ShowInfo};
+
+    use super::*;
+
+    fn show() -> Show {
+        let info = ShowInfo {
+            id: "s".into(),
+            title: "t".into(),
+            creator: "c".into(),
+            playlist: Playlist::default(),
+        };
+        let mut show = Show::new(info, Settings::default(), 0);
+        show.join("c", 0).unwrap();
+        show.join("u", 0).unwrap();
+        show
+    }
+
+    #[test]
+    fn sessions_drop_resume_and_expire() {
+        let mut s = Sessions::default();
+        s.insert("a".into(), "u".into(), Some(1));
+        assert_eq!(s.get("a").unwrap().conn, Some(1));
+        s.dropped("a", 100);
+        assert_eq!(s.next_expiry(50), Some(150));
+        s.attach("a", 2);
+        assert_eq!(
+            (s.get("a").unwrap().conn, s.next_expiry(50)),
+            (Some(2), None)
+        );
+        s.dropped("a", 200);
+        assert!(s.expire(200).is_empty());
+        assert_eq!(s.expire(201), ["u"]);
+        assert!(s.get("a").is_none() && s.of_user("u").is_none());
+        // A user's new session replaces the old one.
+        s.insert("b".into(), "v".into(), Some(3));
+        assert_eq!(s.remove_user("v"), Some(3));
+    }
+
+    #[test]
+    fn stored_sessions_come_back_dropped() {
+        let mut saved = Saved::new(show());
+        saved.sessions.insert("a".into(), "u".into());
+        saved.sessions.insert("gone".into(), "left-already".into());
+        let back: Saved = serde_json::from_str(&saved.to_state().state).unwrap();
+        assert_eq!(back.show, saved.show);
+        let s = Sessions::restored(&back, 1_000);
+        assert_eq!(s.get("a").unwrap().dropped_at, Some(1_000));
+        assert!(s.get("gone").is_none(), "only people present");
+        let (_, creator) = s.of_user("c").expect("the creator, present, got a session");
+        assert_eq!(creator.dropped_at, Some(1_000));
+    }
+}

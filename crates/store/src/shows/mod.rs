@@ -1,0 +1,182 @@
+//! Live shows: the show as the REST API knows it, who may see it (visibility, invites,
+//! guests), the live state a restart needs, and what a show leaves behind (comments, bans,
+//! history). The live state and what the show's actor records are written together, one
+//! transaction per batch ([`ShowStore::write_live`]). The SQL is in `sql.rs`.
+
+mod sql;
+
+use async_trait::async_trait;
+use medley_domain::Id;
+
+use crate::error::Result;
+
+/// A show as stored. `visibility` is `public`, `followers` or `invite`; `state` is
+/// `scheduled`, `live` or `ended`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredShow {
+    pub id: Id,
+    pub creator_id: Id,
+    pub title: String,
+    pub description: Option<String>,
+    pub playlist_id: Option<Id>,
+    pub visibility: String,
+    pub state: String,
+    pub scheduled_for_ms: Option<i64>,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewShow {
+    pub id: Id,
+    pub creator_id: Id,
+    pub title: String,
+    pub description: Option<String>,
+    pub playlist_id: Option<Id>,
+    pub visibility: String,
+    pub scheduled_for_ms: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// An edit of a show's details: `None` leaves a field as it is; `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct ShowChange {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub playlist_id: Option<Option<Id>>,
+    pub visibility: Option<String>,
+    pub scheduled_for_ms: Option<Option<i64>>,
+}
+
+/// The actor's state (JSON) as of the reliable event `seq`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveState {
+    pub state: String,
+    pub seq: i64,
+}
+
+/// A comment; `seq` is its event's and orders the show's comments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShowComment {
+    pub id: String,
+    pub seq: i64,
+    pub user_id: Id,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// One entry of a show's history: a reliable event's `op` and `d` (JSON text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub op: String,
+    pub data: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShowBan {
+    pub user_id: Id,
+    pub by_id: Id,
+    pub at_ms: i64,
+}
+
+/// What a live show's actor records, in event order, written in one transaction.
+#[derive(Clone, Debug, Default)]
+pub struct LiveWrite {
+    pub comments: Vec<ShowComment>,
+    /// Comments deleted: id, by whom, when.
+    pub deleted: Vec<(String, Id, i64)>,
+    pub bans: Vec<ShowBan>,
+    pub unbans: Vec<Id>,
+    pub history: Vec<HistoryEntry>,
+    /// The latest live state, when the actor took one.
+    pub snapshot: Option<LiveState>,
+    /// The show ended at this time.
+    pub ended_at_ms: Option<i64>,
+}
+
+impl LiveWrite {
+    pub fn is_empty(&self) -> bool {
+        self.comments.is_empty()
+            && self.deleted.is_empty()
+            && self.bans.is_empty()
+            && self.unbans.is_empty()
+            && self.history.is_empty()
+            && self.snapshot.is_none()
+            && self.ended_at_ms.is_none()
+    }
+
+    /// Appends a later write to this one (the latest snapshot wins).
+    pub fn merge(&mut self, later: LiveWrite) {
+        self.comments.extend(later.comments);
+        self.deleted.extend(later.deleted);
+        for ban in later.bans {
+            self.unbans.retain(|u| *u != ban.user_id);
+            self.bans.push(ban);
+        }
+        for user in later.unbans {
+            self.bans.retain(|b| b.user_id != user);
+            self.unbans.push(user);
+        }
+        self.history.extend(later.history);
+        if later.snapshot.is_some() {
+            self.snapshot = later.snapshot;
+        }
+        if later.ended_at_ms.is_some() {
+            self.ended_at_ms = later.ended_at_ms;
+        }
+    }
+}
+
+#[async_trait]
+pub trait ShowStore: Send + Sync {
+    async fn create_show(&self, new: NewShow) -> Result<StoredShow>;
+    async fn show(&self, id: &str) -> Result<Option<StoredShow>>;
+    /// Changes details; `Conflict` once the show has ended, `NotFound` if there is none.
+    async fn update_show(&self, id: &str, change: &ShowChange, now_ms: i64) -> Result<StoredShow>;
+    /// `scheduled` to `live` with its first live state; `Conflict` from any other state.
+    async fn start_show(&self, id: &str, live: &LiveState, now_ms: i64) -> Result<StoredShow>;
+    async fn live_state(&self, id: &str) -> Result<Option<LiveState>>;
+    /// Records what a live show's actor wrote, in one transaction; idempotent, so a batch
+    /// that failed may be written again.
+    async fn write_live(&self, id: &str, write: &LiveWrite) -> Result<()>;
+    /// The shows `viewer` may see (their own, public ones, their followees' `followers`
+    /// shows, `invite` shows they are a guest of), in `state` if given: live ones latest
+    /// started first, scheduled ones soonest first, ended ones latest ended first (all shows:
+    /// newest first). And the total.
+    async fn visible_shows(
+        &self,
+        viewer: &str,
+        state: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<StoredShow>, i64)>;
+    async fn add_show_invite(&self, show: &str, code_hash: &str, by: &str, now: i64) -> Result<()>;
+    /// Makes `user` a guest of `show` if `code_hash` is one of its invites; whether it was.
+    async fn redeem_show_invite(
+        &self,
+        show: &str,
+        code_hash: &str,
+        user: &str,
+        now: i64,
+    ) -> Result<bool>;
+    async fn is_show_guest(&self, show: &str, user: &str) -> Result<bool>;
+    /// Comments not deleted, oldest first, and their total.
+    async fn show_comments(
+        &self,
+        show: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ShowComment>, i64)>;
+    /// History entries in `seq` order, and their total.
+    async fn show_history(
+        &self,
+        show: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<HistoryEntry>, i64)>;
+    async fn show_bans(&self, show: &str) -> Result<Vec<ShowBan>>;
+}

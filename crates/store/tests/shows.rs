@@ -1,0 +1,304 @@
+//! Live shows in storage, one suite on both backends (PostgreSQL when
+//! `MEDLEY_TEST_DATABASE_URL` is set): details and their states, visibility, invites, and
+//! what a live show's actor writes (comments, bans, history, its live state).
+
+use medley_domain::new_id;
+use medley_store::{
+    HistoryEntry, LiveState, LiveWrite, NewShow, NewUser, ShowBan, ShowChange, ShowComment,
+    ShowStore, SqlStore, StoreError, UserStore,
+};
+
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let db = medley_store::testing::TestDb::sqlite();
+                super::$scenario(db.connect().await.unwrap()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let Some(db) = medley_store::testing::TestDb::postgres().await else {
+                    eprintln!("skipped: {} is not set", medley_store::testing::POSTGRES_ENV);
+                    return;
+                };
+                super::$scenario(db.connect().await.unwrap()).await;
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    shows_move_from_scheduled_to_live_to_ended,
+    visibility_decides_who_lists_a_show,
+    a_live_show_records_comments_bans_history_and_state,
+);
+
+async fn user(store: &SqlStore, name: &str) -> String {
+    store
+        .create_user(NewUser {
+            id: new_id(),
+            username: name.into(),
+            password_hash: "h".into(),
+            display_name: None,
+            now_ms: 1,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+async fn show(store: &SqlStore, creator: &str, visibility: &str, now: i64) -> String {
+    store
+        .create_show(NewShow {
+            id: new_id(),
+            creator_id: creator.into(),
+            title: format!("{visibility} show"),
+            description: None,
+            playlist_id: None,
+            visibility: visibility.into(),
+            scheduled_for_ms: Some(now + 1_000),
+            now_ms: now,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+fn live(seq: i64) -> LiveState {
+    LiveState {
+        state: format!("{{\"seq\": {seq}}}"),
+        seq,
+    }
+}
+
+async fn shows_move_from_scheduled_to_live_to_ended(store: SqlStore) {
+    let ana = user(&store, "ana").await;
+    let id = show(&store, &ana, "public", 10).await;
+    let s = store.show(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (s.state.as_str(), s.scheduled_for_ms),
+        ("scheduled", Some(1_010))
+    );
+    assert_eq!((s.started_at_ms, s.ended_at_ms), (None, None));
+    assert_eq!(store.live_state(&id).await.unwrap(), None);
+
+    let change = ShowChange {
+        title: Some("Renamed".into()),
+        description: Some(Some("About".into())),
+        scheduled_for_ms: Some(None),
+        ..Default::default()
+    };
+    let s = store.update_show(&id, &change, 20).await.unwrap();
+    assert_eq!(s.title, "Renamed");
+    assert_eq!(s.description.as_deref(), Some("About"));
+    assert_eq!((s.scheduled_for_ms, s.updated_at_ms), (None, 20));
+    assert_eq!(s.visibility, "public", "fields not named are kept");
+    let clear = ShowChange {
+        description: Some(None),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .update_show(&id, &clear, 21)
+            .await
+            .unwrap()
+            .description,
+        None
+    );
+
+    let s = store.start_show(&id, &live(0), 30).await.unwrap();
+    assert_eq!((s.state.as_str(), s.started_at_ms), ("live", Some(30)));
+    assert_eq!(store.live_state(&id).await.unwrap(), Some(live(0)));
+    let again = store.start_show(&id, &live(0), 31).await.unwrap_err();
+    assert!(
+        matches!(&again, StoreError::Conflict(m) if m.contains("live")),
+        "{again:?}"
+    );
+    assert!(matches!(
+        store.start_show(&new_id(), &live(0), 31).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let end = LiveWrite {
+        snapshot: Some(live(7)),
+        ended_at_ms: Some(40),
+        ..Default::default()
+    };
+    store.write_live(&id, &end).await.unwrap();
+    let s = store.show(&id).await.unwrap().unwrap();
+    assert_eq!((s.state.as_str(), s.ended_at_ms), ("ended", Some(40)));
+    assert_eq!(store.live_state(&id).await.unwrap(), Some(live(7)));
+    let late = store.update_show(&id, &change, 50).await.unwrap_err();
+    assert!(
+        matches!(&late, StoreError::Conflict(m) if m.contains("ended")),
+        "{late:?}"
+    );
+}
+
+async fn visibility_decides_who_lists_a_show(store: SqlStore) {
+    let ana = user(&store, "ana").await;
+    let bob = user(&store, "bob").await;
+    let cy = user(&store, "cy").await;
+    let public = show(&store, &ana, "public", 1).await;
+    let followers = show(&store, &ana, "followers", 2).await;
+    let invite = show(&store, &ana, "invite", 3).await;
+    store
+        .follow_users(&bob, std::slice::from_ref(&ana), 5)
+        .await
+        .unwrap();
+
+    let ids = |shows: Vec<medley_store::StoredShow>| -> Vec<String> {
+        shows.into_iter().map(|s| s.id).collect()
+    };
+    let (all, total) = store.visible_shows(&ana, None, 10, 0).await.unwrap();
+    assert_eq!(
+        ids(all),
+        [invite.clone(), followers.clone(), public.clone()]
+    );
+    assert_eq!(total, 3);
+    let (seen, _) = store.visible_shows(&bob, None, 10, 0).await.unwrap();
+    assert_eq!(ids(seen), [followers.clone(), public.clone()]);
+    let (seen, total) = store.visible_shows(&cy, None, 10, 0).await.unwrap();
+    assert_eq!((ids(seen), total), (vec![public.clone()], 1));
+
+    // An invite makes a guest, once; a wrong code or another show's code does not.
+    let code = "hash-of-code";
+    store.add_show_invite(&invite, code, &ana, 6).await.unwrap();
+    assert!(!store
+        .redeem_show_invite(&invite, "nope", &cy, 7)
+        .await
+        .unwrap());
+    assert!(!store
+        .redeem_show_invite(&public, code, &cy, 7)
+        .await
+        .unwrap());
+    assert!(!store.is_show_guest(&invite, &cy).await.unwrap());
+    assert!(store
+        .redeem_show_invite(&invite, code, &cy, 7)
+        .await
+        .unwrap());
+    assert!(store
+        .redeem_show_invite(&invite, code, &cy, 8)
+        .await
+        .unwrap());
+    assert!(store.is_show_guest(&invite, &cy).await.unwrap());
+    let (seen, _) = store.visible_shows(&cy, None, 10, 0).await.unwrap();
+    assert_eq!(ids(seen), [invite.clone(), public.clone()]);
+
+    // By state, each in its own order, with paging.
+    store.start_show(&public, &live(0), 100).await.unwrap();
+    store.start_show(&followers, &live(0), 200).await.unwrap();
+    let (live_now, total) = store
+        .visible_shows(&bob, Some("live"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (ids(live_now), total),
+        (vec![followers.clone(), public.clone()], 2)
+    );
+    let (page, total) = store.visible_shows(&bob, Some("live"), 1, 1).await.unwrap();
+    assert_eq!((ids(page), total), (vec![public.clone()], 2));
+    let (scheduled, _) = store
+        .visible_shows(&ana, Some("scheduled"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(ids(scheduled), std::slice::from_ref(&invite));
+    let (ended, total) = store
+        .visible_shows(&ana, Some("ended"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((ended.len(), total), (0, 0));
+}
+
+fn comment(id: &str, seq: i64, user: &str, text: &str) -> ShowComment {
+    ShowComment {
+        id: id.into(),
+        seq,
+        user_id: user.into(),
+        text: text.into(),
+        at_ms: 1_000 + seq,
+    }
+}
+
+fn entry(seq: i64, op: &str, data: &str) -> HistoryEntry {
+    HistoryEntry {
+        seq,
+        at_ms: 1_000 + seq,
+        op: op.into(),
+        data: data.into(),
+    }
+}
+
+async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
+    let ana = user(&store, "ana").await;
+    let bob = user(&store, "bob").await;
+    let id = show(&store, &ana, "public", 1).await;
+    store.start_show(&id, &live(0), 10).await.unwrap();
+
+    let first = LiveWrite {
+        comments: vec![
+            comment("c1", 2, &bob, "hello"),
+            comment("c2", 3, &ana, "hi"),
+        ],
+        history: vec![entry(1, "joined", r#"{"user":"x","role":"creator"}"#)],
+        bans: vec![ShowBan {
+            user_id: bob.clone(),
+            by_id: ana.clone(),
+            at_ms: 1_005,
+        }],
+        ..Default::default()
+    };
+    store.write_live(&id, &first).await.unwrap();
+    // A batch written again (a retry after an error) changes nothing.
+    store.write_live(&id, &first).await.unwrap();
+    let mut second = LiveWrite {
+        deleted: vec![("c1".into(), ana.clone(), 1_006)],
+        history: vec![entry(4, "playback", r#"{"state":"playing"}"#)],
+        snapshot: Some(live(3)),
+        ..Default::default()
+    };
+    second.merge(LiveWrite {
+        comments: vec![comment("c3", 5, &bob, "again")],
+        unbans: vec![bob.clone()],
+        snapshot: Some(live(5)),
+        ..Default::default()
+    });
+    assert!(!second.is_empty() && LiveWrite::default().is_empty());
+    assert!(second.bans.is_empty() && second.unbans == [bob.clone()]);
+    store.write_live(&id, &second).await.unwrap();
+
+    let (comments, total) = store.show_comments(&id, 10, 0).await.unwrap();
+    assert_eq!(total, 2, "deleted comments are left out");
+    assert_eq!(
+        comments,
+        [
+            comment("c2", 3, &ana, "hi"),
+            comment("c3", 5, &bob, "again")
+        ]
+    );
+    let (page, _) = store.show_comments(&id, 1, 1).await.unwrap();
+    assert_eq!(page, [comment("c3", 5, &bob, "again")]);
+    let (history, total) = store.show_history(&id, 10, 0).await.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(history[1], entry(4, "playback", r#"{"state":"playing"}"#));
+    assert!(store.show_bans(&id).await.unwrap().is_empty(), "unbanned");
+    assert_eq!(store.live_state(&id).await.unwrap(), Some(live(5)));
+
+    let ban = LiveWrite {
+        bans: vec![ShowBan {
+            user_id: bob.clone(),
+            by_id: ana.clone(),
+            at_ms: 1_009,
+        }],
+        ..Default::default()
+    };
+    store.write_live(&id, &ban).await.unwrap();
+    assert_eq!(store.show_bans(&id).await.unwrap(), ban.bans);
+    // Another show's records are its own.
+    let other = show(&store, &ana, "public", 2).await;
+    assert_eq!(store.show_comments(&other, 10, 0).await.unwrap().1, 0);
+    assert!(store.show_bans(&other).await.unwrap().is_empty());
+}
