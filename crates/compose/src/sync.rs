@@ -11,7 +11,7 @@ use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
 use crate::identity::Keys;
-use crate::ledger::{Entries, Entry, Ledger, SourceMemo};
+use crate::ledger::{basis_allowed, Basis, Entries, Entry, Ledger, SourceMemo};
 use crate::model::{Composite, Identity, Mode, Options, Ordering, Read, Track};
 use crate::plan::Plan;
 
@@ -58,38 +58,6 @@ pub struct Outcome {
 /// does not apply, every key is. Both give the same outcome.
 pub fn sync(previous: &Ledger, input: &SyncInput<'_>) -> Outcome {
     incremental::sync(previous, input).unwrap_or_else(|| full(previous, input))
-}
-
-/// What a sync worked out, carried (in memory only) by the ledger it returns, so that the next
-/// sync from that ledger can skip what did not change. It exists only when all of these hold,
-/// which the next sync relies on while the ledger's entries and reads are still these very
-/// ones (pointer equality) and the configuration is this one:
-///
-/// 1. Identity is `id` or `isrc` (a key depends on its track alone), no filter depends on the
-///    time (`added_within_days`), and no source URI is configured twice.
-/// 2. Every key of every include source's read has an entry, whose contributors name that
-///    source with the read's `added_at`; outside archive mode, they name exactly those sources.
-/// 3. Nothing overflowed the cap: an entry is `written` exactly when the rule wants it.
-/// 4. `target` is the target as the sync left it (its plan applied), key by key: the written
-///    entries, each once.
-pub(crate) struct Basis {
-    entries: Entries,
-    composite: Composite,
-    /// Each configured source's read, in configuration order.
-    reads: Vec<crate::ledger::Read>,
-    target: Arc<Vec<Arc<str>>>,
-}
-
-/// Whether a sync of `composite` may leave a [`Basis`] (its condition 1).
-fn basis_allowed(composite: &Composite) -> bool {
-    let options = &composite.options;
-    options.identity != Identity::Fuzzy
-        && options.filters.added_within_days.is_none()
-        && composite
-            .sources
-            .iter()
-            .enumerate()
-            .all(|(i, s)| composite.sources[..i].iter().all(|t| t.uri != s.uri))
 }
 
 /// The rule, for one entry.
