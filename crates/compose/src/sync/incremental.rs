@@ -17,11 +17,14 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 
 use crate::identity::Keys;
-use crate::ledger::{Entry, Ledger, SourceMemo};
+use crate::ledger::{Basis, Entry, Ledger, SourceMemo};
 use crate::model::{Mode, Ordering, Read, SourceItem, Track};
 use crate::plan::Plan;
 
-use super::{hash, wants, Basis, KeyIndex, Outcome, Report, SyncInput};
+use super::key_index::{hash, KeyIndex};
+use super::order::in_source_order;
+use super::rule::wants;
+use super::{Outcome, Report, SyncInput};
 
 /// Items of the old memo looked at past the expected one before a read's item is taken for a
 /// newcomer to the source (an item dropped from the source shifts the rest by one).
@@ -489,7 +492,7 @@ fn order_newcomers(
             out.push(s);
         }
     };
-    super::in_source_order(composite.options.ordering, &per_source, &mut push);
+    in_source_order(composite.options.ordering, &per_source, &mut push);
     let mut rest: Vec<usize> = newcomers.into_iter().filter(|&s| !queued[s]).collect();
     rest.sort_by(|&a, &b| settled[a].key.cmp(&settled[b].key));
     out.extend(rest);
