@@ -75,6 +75,10 @@ impl<'a> Table<'a> {
         span(&self.arena, &self.spans, s)
     }
 
+    // `#[inline]` here, on `contribute` and on `settle`: they run once per key from full.rs, a
+    // module away, and are inlined there as they were when both were one file (without, callgrind
+    // counts up to 4% more instructions per full sync).
+    #[inline]
     pub(super) fn push_entry(&mut self, key: &str, entry: &'a Entry) {
         self.push(key, Some(entry), hash(key));
     }
@@ -104,6 +108,7 @@ impl<'a> Table<'a> {
     }
 
     /// Source `u` holds slot `s`'s key at `pos`, added at `at`.
+    #[inline]
     pub(super) fn contribute(&mut self, s: u32, u: u32, pos: u32, at: Option<i64>) {
         let slot = &mut self.slots[s as usize];
         if slot.first_src == NONE {
@@ -124,6 +129,7 @@ impl<'a> Table<'a> {
 
     /// Works out an entry's contributors (replaced by this sync's, or in archive mode extended
     /// with them; kept apart only when they change) and applies the rule to it.
+    #[inline]
     pub(super) fn settle(
         &mut self,
         s: usize,

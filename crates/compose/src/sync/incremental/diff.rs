@@ -35,6 +35,10 @@ pub(super) struct Held<'a> {
 /// key the source no longer holds, holds newly, or holds with another `added_at` in `changes`.
 ///
 /// `maybe_held(key)` is false only for keys the old memo does not hold.
+// `#[inline]`: its loop over the read is the incremental sync's hottest, and is compiled into
+// the pass over the reads as it was before the two were split into files (without, callgrind
+// counts about 1% more instructions per incremental sync).
+#[inline]
 pub(super) fn diff<'a>(
     keys: &mut Keys,
     buf: &mut String,
