@@ -7,7 +7,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Track;
-use crate::sync::Basis;
+
+mod basis;
+
+pub(crate) use basis::{basis_allowed, Basis};
 
 /// The ledger's entries by identity key: a persistent ordered map, so that a sync's new ledger
 /// shares every entry it does not change with the previous one (cloning is O(1)).
@@ -136,7 +139,7 @@ impl From<SourceMemo> for MemoWire {
 
 /// Everything the engine remembers about one composite between syncs.
 ///
-/// A ledger returned by [`crate::sync()`] also carries, in memory only, what that sync worked
+/// A ledger returned by `sync()` also carries, in memory only, what that sync worked
 /// out (its configuration, the target as it left it): the next sync from this very ledger, if
 /// nothing was changed in it since, then does work in proportion to what changed in the sources
 /// rather than to the composite's size. That basis is not stored (a ledger read back from

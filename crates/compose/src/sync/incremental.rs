@@ -10,77 +10,127 @@
 //! contributors are the old ones with the changes applied, and the same rule decides. Anything
 //! this path does not cover (the `source_order` placement of newcomers) returns `None`, and
 //! the full sync runs instead, to the same outcome.
+//!
+//! [`sync`] runs the steps in order: the reads compared with their memos (`reads`, with the
+//! comparison itself in `diff`), the touched keys settled (`settle`), the removals
+//! (`removals`) and newcomers (`newcomers`) planned, and the new ledger written here.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hashbrown::HashTable;
-
 use crate::identity::Keys;
-use crate::ledger::{Entry, Ledger, SourceMemo};
-use crate::model::{Mode, Ordering, Read, SourceItem, Track};
+use crate::ledger::{Basis, Entries, Entry, Ledger, SourceMemo};
+use crate::model::{Ordering, Track};
 use crate::plan::Plan;
 
-use super::{hash, wants, Basis, KeyIndex, Outcome, Report, SyncInput};
+use super::{Outcome, Report, SyncInput};
+use newcomers::{append_newcomers, order_newcomers};
+use reads::compare_reads;
+use removals::remove_dropped;
+use settle::{settle, Settled, Settling};
 
-/// Items of the old memo looked at past the expected one before a read's item is taken for a
-/// newcomer to the source (an item dropped from the source shifts the rest by one).
-const LOOKAHEAD: usize = 8;
+mod diff;
+mod newcomers;
+mod reads;
+mod removals;
+mod settle;
 
-type Items = Vec<(Arc<str>, Option<i64>)>;
-
-/// A key whose hold by one source changed.
-struct Change<'a> {
-    key: Arc<str>,
-    /// Held now, or no longer.
-    held: Option<Held<'a>>,
-}
-
-/// A source's hold of a key, as its read gives it.
-#[derive(Clone, Copy)]
-struct Held<'a> {
-    added_at: Option<i64>,
-    track: &'a Track,
-    /// Where in the source's new memo.
-    position: usize,
-}
-
-/// A key some source's read changed.
-struct Touch<'a> {
-    key: Arc<str>,
-    /// The include sources whose hold changed, in configuration order: `(source, Some(hold))`
-    /// if it holds the key now, `(source, None)` if no longer.
-    holds: Vec<(usize, Option<Held<'a>>)>,
-}
-
-/// A touched key with an entry, settled again.
-struct Settled<'a> {
-    key: Arc<str>,
-    holds: Vec<(usize, Option<Held<'a>>)>,
-    old: Option<&'a Entry>,
-    track: &'a Track,
-    /// New contributors, when they differ from the old entry's.
-    now: Option<BTreeMap<String, Option<i64>>>,
-    /// In the target after this sync.
-    written: bool,
-}
-
-impl Settled<'_> {
-    fn contributors(&self) -> &BTreeMap<String, Option<i64>> {
-        static EMPTY: BTreeMap<String, Option<i64>> = BTreeMap::new();
-        match (&self.now, self.old) {
-            (Some(now), _) => now,
-            (None, Some(e)) => &e.contributors,
-            (None, None) => &EMPTY,
-        }
-    }
-}
-
+/// The incremental sync, or `None` where it does not apply (then the full one runs).
 pub(super) fn sync<'a>(previous: &'a Ledger, input: &SyncInput<'a>) -> Option<Outcome> {
+    let (basis, olds) = applicable_basis(previous, input)?;
+    let options = &input.composite.options;
+    let mut keys = Keys::new(options.identity);
+    let mut buf = String::new();
+    let order = &basis.target;
+    if !target_as_left(order, input.target, &mut keys) {
+        return None;
+    }
+
+    // What the reads changed, and the rule for the keys they touched.
+    let mut report = Report::default();
+    let reads = compare_reads(previous, input, olds, &mut keys, &mut buf, &mut report);
+    let Settling {
+        mut settled,
+        removals,
+        newcomers,
+    } = settle(previous, input, &reads.memos, reads.touches);
+
+    // The plan: remove what the rule drops, keep the rest where it is, append newcomers.
+    let kept_count = order.len() - removals.len();
+    let room = options.cap.saturating_sub(kept_count);
+    if options.ordering == Ordering::SourceOrder && room > 0 && !newcomers.is_empty() {
+        // Placing newcomers among the items already there takes the full sync.
+        return None;
+    }
+    let mut plan = Plan::default();
+    let kept = remove_dropped(
+        order,
+        input.target,
+        &settled,
+        &removals,
+        newcomers.len(),
+        &mut plan,
+        &mut report,
+    );
+    debug_assert_eq!(kept_count, order.len() - plan.remove.len());
+    let newcomers = order_newcomers(input, &reads.memos, &settled, newcomers);
+    let fits = append_newcomers(
+        &mut settled,
+        &newcomers,
+        kept_count,
+        room,
+        &mut plan,
+        &mut report,
+    );
+
+    // The new ledger: the old one with the settled entries written. It carries a basis unless
+    // the cap left newcomers out (the basis's condition 3); the same one if nothing changed.
+    let entries = write_entries(previous.entries.clone(), &settled);
+    let basis = if !report.overflow.is_empty() {
+        None
+    } else if settled.is_empty() && !reads.changed {
+        previous.basis.clone()
+    } else {
+        let target = target_after(order, kept, fits, &settled);
+        Some(Arc::new(Basis {
+            entries: entries.clone(),
+            composite: input.composite.clone(),
+            reads: reads
+                .memos
+                .iter()
+                .map(|m| m.shared_items().clone())
+                .collect(),
+            target,
+        }))
+    };
+    let ledger = Ledger {
+        entries,
+        sources: input
+            .composite
+            .sources
+            .iter()
+            .map(|s| s.uri.clone())
+            .zip(reads.memos)
+            .collect(),
+        basis,
+    };
+    Some(Outcome {
+        ledger,
+        plan,
+        report,
+    })
+}
+
+/// The basis `previous` carries, if this sync may start from it: its configuration is this
+/// sync's, and the ledger's entries and each source's read are still the very ones it recorded
+/// (pointer equality: any edit since copies them). Returns it with each configured source's
+/// memo, in configuration order.
+fn applicable_basis<'a>(
+    previous: &'a Ledger,
+    input: &SyncInput<'_>,
+) -> Option<(&'a Basis, Vec<&'a SourceMemo>)> {
     let basis = previous.basis.as_deref()?;
     let composite = input.composite;
     let sources = &composite.sources;
-    let options = &composite.options;
     if basis.composite != *composite
         || !previous.entries.ptr_eq(&basis.entries)
         || previous.sources.len() != sources.len()
@@ -95,222 +145,27 @@ pub(super) fn sync<'a>(previous: &'a Ledger, input: &SyncInput<'a>) -> Option<Ou
         }
         olds.push(memo);
     }
-    let mut keys = Keys::new(options.identity);
-    let mut buf = String::new();
+    Some((basis, olds))
+}
 
-    // 1. The target as the basis left it: no edit of the owner's to learn.
-    let order = &basis.target;
-    if input.target.len() != order.len() {
-        return None;
+/// Whether the target is exactly as the basis left it (`order`), key by key: then the owner
+/// made no edit to learn.
+fn target_as_left(order: &[Arc<str>], target: &[Track], keys: &mut Keys) -> bool {
+    if target.len() != order.len() {
+        return false;
     }
-    for (track, key) in input.target.iter().zip(order.iter()) {
+    for (track, key) in target.iter().zip(order.iter()) {
         if !keys.is_key_of(track, key) {
-            return None;
+            return false;
         }
     }
+    true
+}
 
-    // 2. Each source's read against its memo: the keys whose holds changed.
-    let mut report = Report::default();
-    let mut memos: Vec<SourceMemo> = Vec::with_capacity(sources.len());
-    let mut touched = KeyIndex::default();
-    let mut touches: Vec<Touch<'a>> = Vec::new();
-    let mut changes: Vec<Change<'a>> = Vec::new();
-    let mut reads_changed = false;
-    for (u, (source, old)) in sources.iter().zip(olds).enumerate() {
-        let mut memo = old.clone();
-        match input.reads.get(&source.uri) {
-            Some(Read::Complete(items)) => {
-                // A key the old memo of an include source held has an entry that names it.
-                let uri = source.uri.as_str();
-                let maybe_held = |key: &str| {
-                    source.mode == Mode::Exclude
-                        || previous
-                            .entries
-                            .get(key)
-                            .is_some_and(|e| e.contributors.contains_key(uri))
-                };
-                let (old, read) = (old.items(), &items[..]);
-                if let Some(now) = diff(&mut keys, &mut buf, old, read, maybe_held, &mut changes) {
-                    memo.set_items(now);
-                    reads_changed = true;
-                }
-                for change in changes.drain(..) {
-                    let h = hash(&change.key);
-                    let t = match touched.find(h, &change.key, |t| &touches[t].key) {
-                        Some(t) => t,
-                        None => {
-                            touched.insert(h, touches.len());
-                            touches.push(Touch {
-                                key: change.key.clone(),
-                                holds: Vec::new(),
-                            });
-                            touches.len() - 1
-                        }
-                    };
-                    if source.mode == Mode::Include {
-                        touches[t].holds.push((u, change.held));
-                    }
-                }
-                memo.healthy = true;
-                memo.last_ok_ms = Some(input.now_ms);
-                memo.last_error = None;
-            }
-            Some(Read::Failed(error)) => {
-                memo.healthy = false;
-                memo.last_error = Some(error.clone());
-            }
-            None => {
-                memo.healthy = false;
-                memo.last_error = Some("the source was not read".into());
-            }
-        }
-        if !memo.healthy {
-            report.unhealthy.push((
-                source.uri.clone(),
-                memo.last_error.clone().unwrap_or_default(),
-            ));
-        }
-        memos.push(memo);
-    }
-
-    // 3. The rule for the touched keys. Every other entry keeps its state: written exactly when
-    //    the rule wants it, and so in the target, kept where it is.
-    let excluded = if touches.is_empty() || !sources.iter().any(|s| s.mode == Mode::Exclude) {
-        None
-    } else {
-        let mut index = KeyIndex::default();
-        let mut held: Vec<&str> = Vec::new();
-        for (source, memo) in sources.iter().zip(&memos) {
-            if source.mode == Mode::Exclude {
-                for key in memo.keys() {
-                    let h = hash(key);
-                    if index.find(h, key, |i| held[i]).is_none() {
-                        index.insert(h, held.len());
-                        held.push(key);
-                    }
-                }
-            }
-        }
-        Some((index, held))
-    };
-    static EMPTY: BTreeMap<String, Option<i64>> = BTreeMap::new();
-    let mut settled: Vec<Settled<'a>> = Vec::with_capacity(touches.len());
-    let mut removals: Vec<usize> = Vec::new();
-    let mut newcomers: Vec<usize> = Vec::new();
-    for touch in touches {
-        let old = previous.entries.get(&*touch.key);
-        let track = match old {
-            Some(e) => &e.track,
-            // A new entry has the track of the first include source's read that holds it; a
-            // key with no entry that no include source holds now has nothing to settle.
-            None => match touch.holds.iter().find_map(|(_, h)| *h) {
-                Some(held) => held.track,
-                None => continue,
-            },
-        };
-        let (written, direct, suppressed) = old.map_or((false, false, false), |e| {
-            (e.written, e.direct, e.suppressed)
-        });
-        let before = old.map_or(&EMPTY, |e| &e.contributors);
-        let now = if options.archive {
-            // Contributors only grow; an unchanged source's hold is already there.
-            let differs = touch.holds.iter().any(|&(u, h)| match h {
-                Some(held) => before.get(&sources[u].uri) != Some(&held.added_at),
-                None => false,
-            });
-            differs.then(|| {
-                let mut now = before.clone();
-                for &(u, h) in &touch.holds {
-                    if let Some(held) = h {
-                        now.insert(sources[u].uri.clone(), held.added_at);
-                    }
-                }
-                now
-            })
-        } else {
-            // The old contributors are exactly the include sources that held it.
-            let mut now = before.clone();
-            for &(u, h) in &touch.holds {
-                match h {
-                    Some(held) => {
-                        now.insert(sources[u].uri.clone(), held.added_at);
-                    }
-                    None => {
-                        now.remove(&sources[u].uri);
-                    }
-                }
-            }
-            (now != *before).then_some(now)
-        };
-        let is_excluded = excluded.as_ref().is_some_and(|(index, held)| {
-            index
-                .find(hash(&touch.key), &touch.key, |i| held[i])
-                .is_some()
-        });
-        let wanted = wants(
-            suppressed,
-            direct,
-            written,
-            now.as_ref().unwrap_or(before),
-            is_excluded,
-            options,
-            track,
-            input.now_ms,
-        );
-        if written && !wanted {
-            removals.push(settled.len());
-        } else if wanted && !written {
-            newcomers.push(settled.len());
-        }
-        settled.push(Settled {
-            key: touch.key,
-            holds: touch.holds,
-            old,
-            track,
-            now,
-            written: written && wanted,
-        });
-    }
-
-    // 4. The plan: remove what the rule drops, keep the rest where it is, append newcomers.
-    //    (Each key removed is in the target once.)
-    let kept_count = order.len() - removals.len();
-    let room = options.cap.saturating_sub(kept_count);
-    if options.ordering == Ordering::SourceOrder && room > 0 && !newcomers.is_empty() {
-        // Placing newcomers among the items already there takes the full sync.
-        return None;
-    }
-    let mut plan = Plan::default();
-    let mut kept: Option<Vec<Arc<str>>> = None;
-    if !removals.is_empty() {
-        let gone = positions(order, &settled, &removals);
-        let mut order_now = Vec::with_capacity(order.len() + newcomers.len());
-        let mut next = gone.iter().peekable();
-        for (i, key) in order.iter().enumerate() {
-            if next.next_if_eq(&&i).is_some() {
-                let id = input.target[i].id.clone();
-                plan.remove.push((i, id.clone()));
-                report.removed.push(id);
-            } else {
-                order_now.push(key.clone());
-            }
-        }
-        kept = Some(order_now);
-    }
-    debug_assert_eq!(kept_count, order.len() - plan.remove.len());
-    let newcomers = order_newcomers(input, &memos, &settled, newcomers);
-    let (fits, over) = newcomers.split_at(newcomers.len().min(room));
-    report.overflow = over.iter().map(|&s| settled[s].track.id.clone()).collect();
-    for (n, &s) in fits.iter().enumerate() {
-        settled[s].written = true;
-        let id = settled[s].track.id.clone();
-        plan.insert.push((kept_count + n, id.clone()));
-        report.added.push(id);
-    }
-
-    // 5. The new ledger: the old one with the settled entries written.
-    let mut entries = previous.entries.clone();
-    for s in &settled {
+/// Writes the settled entries into `entries` (the previous ledger's): changed ones updated,
+/// new ones inserted, and those left with nothing to remember removed.
+fn write_entries(mut entries: Entries, settled: &[Settled<'_>]) -> Entries {
+    for s in settled {
         let no_contributors = match &s.now {
             Some(c) => c.is_empty(),
             None => s.old.is_none_or(|e| e.contributors.is_empty()),
@@ -345,717 +200,25 @@ pub(super) fn sync<'a>(previous: &'a Ledger, input: &SyncInput<'a>) -> Option<Ou
             }
         }
     }
-    let basis = if !report.overflow.is_empty() {
-        None
-    } else if settled.is_empty() && !reads_changed {
-        previous.basis.clone()
-    } else {
-        let target = if kept.is_none() && fits.is_empty() {
-            order.clone()
-        } else {
-            let mut now = kept.unwrap_or_else(|| order.to_vec());
-            now.extend(fits.iter().map(|&s| settled[s].key.clone()));
-            Arc::new(now)
-        };
-        Some(Arc::new(Basis {
-            entries: entries.clone(),
-            composite: composite.clone(),
-            reads: memos.iter().map(|m| m.shared_items().clone()).collect(),
-            target,
-        }))
-    };
-    let ledger = Ledger {
-        entries,
-        sources: sources.iter().map(|s| s.uri.clone()).zip(memos).collect(),
-        basis,
-    };
-    Some(Outcome {
-        ledger,
-        plan,
-        report,
-    })
+    entries
 }
 
-/// Where the keys of `wanted` (indices in `settled`, each in the target once) are in the
-/// target, ascending. The target's keys are mostly the reads' own (shared), so they are first
-/// looked for by address; by content if that does not find them all.
-fn positions(order: &[Arc<str>], settled: &[Settled<'_>], wanted: &[usize]) -> Vec<usize> {
-    let mut by_address: HashTable<usize> = HashTable::with_capacity(wanted.len());
-    let address = |key: &Arc<str>| key.as_ptr() as usize;
-    // Addresses are aligned: mix every bit into the low ones (the table's index) too.
-    let hash_address = |a: usize| {
-        let x = (a as u64) ^ ((a as u64) >> 33);
-        let x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-        x ^ (x >> 33)
-    };
-    for &s in wanted {
-        let a = address(&settled[s].key);
-        if by_address.find(hash_address(a), |&b| b == a).is_none() {
-            by_address.insert_unique(hash_address(a), a, |&b| hash_address(b));
-        }
-    }
-    let found: Vec<usize> = order
-        .iter()
-        .enumerate()
-        .filter(|(_, key)| {
-            let a = address(key);
-            by_address.find(hash_address(a), |&b| b == a).is_some()
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if found.len() == wanted.len() {
-        return found;
-    }
-    let mut index = KeyIndex::default();
-    for &s in wanted {
-        index.insert(hash(&settled[s].key), s);
-    }
-    order
-        .iter()
-        .enumerate()
-        .filter(|(_, key)| index.find(hash(key), key, |s| &settled[s].key).is_some())
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// Newcomers (indices in `settled`) in source order, as the full sync orders them: include
-/// sources as configured, items as in each source (one from each in turn for `interleave`),
-/// then those no configured source holds, in key order.
-///
-/// Where a source holds a newcomer is known from its diff when the read brought it; a source
-/// that held it already (among its contributors, with no change) is searched.
-fn order_newcomers(
-    input: &SyncInput<'_>,
-    memos: &[SourceMemo],
+/// The target's keys as the plan leaves them: the basis's (`order`), or the `kept` ones if
+/// something was removed, followed by the newcomers that fit.
+fn target_after(
+    order: &Arc<Vec<Arc<str>>>,
+    kept: Option<Vec<Arc<str>>>,
+    fits: &[usize],
     settled: &[Settled<'_>],
-    newcomers: Vec<usize>,
-) -> Vec<usize> {
-    if newcomers.len() < 2 {
-        return newcomers;
+) -> Arc<Vec<Arc<str>>> {
+    if kept.is_none() && fits.is_empty() {
+        order.clone()
+    } else {
+        let mut now = kept.unwrap_or_else(|| order.to_vec());
+        now.extend(fits.iter().map(|&s| settled[s].key.clone()));
+        Arc::new(now)
     }
-    let composite = input.composite;
-    let sources = &composite.sources;
-    let mut at: Vec<Vec<(usize, usize)>> = vec![Vec::new(); sources.len()];
-    let mut search = vec![false; sources.len()];
-    for &s in &newcomers {
-        let settled = &settled[s];
-        for &(u, h) in &settled.holds {
-            if let Some(held) = h {
-                at[u].push((held.position, s));
-            }
-        }
-        for uri in settled.contributors().keys() {
-            if let Some(u) = sources
-                .iter()
-                .position(|source| source.uri == *uri && source.mode == Mode::Include)
-            {
-                if !settled.holds.iter().any(|&(v, _)| v == u) {
-                    search[u] = true;
-                }
-            }
-        }
-    }
-    if search.iter().any(|&s| s) {
-        let mut index = KeyIndex::default();
-        for &s in &newcomers {
-            index.insert(hash(&settled[s].key), s);
-        }
-        for (u, memo) in memos.iter().enumerate().filter(|&(u, _)| search[u]) {
-            at[u] = memo
-                .keys()
-                .enumerate()
-                .filter_map(|(position, key)| {
-                    index
-                        .find(hash(key), key, |s| &settled[s].key)
-                        .map(|s| (position, s))
-                })
-                .collect();
-        }
-    }
-    let per_source: Vec<Vec<usize>> = sources
-        .iter()
-        .zip(at)
-        .filter(|(source, _)| source.mode == Mode::Include)
-        .map(|(_, mut held)| {
-            held.sort_unstable();
-            held.into_iter().map(|(_, s)| s).collect()
-        })
-        .collect();
-    let mut queued = vec![false; settled.len()];
-    let mut out = Vec::with_capacity(newcomers.len());
-    let mut push = |s: usize| {
-        if !queued[s] {
-            queued[s] = true;
-            out.push(s);
-        }
-    };
-    super::in_source_order(composite.options.ordering, &per_source, &mut push);
-    let mut rest: Vec<usize> = newcomers.into_iter().filter(|&s| !queued[s]).collect();
-    rest.sort_by(|&a, &b| settled[a].key.cmp(&settled[b].key));
-    out.extend(rest);
-    out
 }
 
-/// Compares a complete read with its source's memo. `None`: the memo stands as it is.
-/// Otherwise the new memo's items (the read's keys in order, without duplicates), with every
-/// key the source no longer holds, holds newly, or holds with another `added_at` in `changes`.
-///
-/// `maybe_held(key)` is false only for keys the old memo does not hold.
-fn diff<'a>(
-    keys: &mut Keys,
-    buf: &mut String,
-    old: &[(Arc<str>, Option<i64>)],
-    items: &'a [SourceItem],
-    maybe_held: impl Fn(&str) -> bool,
-    changes: &mut Vec<Change<'a>>,
-) -> Option<Items> {
-    let mut p = 0;
-    while p < items.len() && p < old.len() {
-        if old[p].1 != items[p].added_at_ms || !keys.is_key_of(&items[p].track, &old[p].0) {
-            break;
-        }
-        p += 1;
-    }
-    if p == items.len() && p == old.len() {
-        return None;
-    }
-    // Walk both in step; an item not found a little ahead in the old memo is new to the source,
-    // and the old items skipped over are gone from it.
-    let mut now: Items = Vec::with_capacity(items.len());
-    now.extend_from_slice(&old[..p]);
-    let mut came: Vec<(usize, usize)> = Vec::new();
-    let mut retimed: Vec<(usize, usize)> = Vec::new();
-    let mut gone: Vec<usize> = Vec::new();
-    let mut i = p;
-    for (j, item) in items.iter().enumerate().skip(p) {
-        let found = if i < old.len() && keys.is_key_of(&item.track, &old[i].0) {
-            Some(i)
-        } else {
-            keys.key_into(&item.track, buf);
-            let end = (i + 1 + LOOKAHEAD).min(old.len());
-            (i + 1..end).find(|&x| *old[x].0 == **buf)
-        };
-        match found {
-            Some(x) => {
-                gone.extend(i..x);
-                if old[x].1 != item.added_at_ms {
-                    retimed.push((now.len(), j));
-                }
-                now.push((old[x].0.clone(), item.added_at_ms));
-                i = x + 1;
-            }
-            None => {
-                came.push((now.len(), j));
-                now.push((Arc::from(buf.as_str()), item.added_at_ms));
-            }
-        }
-    }
-    gone.extend(i..old.len());
-    // That holds only if every item taken for new is new indeed: not repeated, and not in the
-    // old memo (moved farther, or a duplicate of an item met already).
-    if !came.is_empty() {
-        let mut index = KeyIndex::default();
-        for &(n, _) in &came {
-            let h = hash(&now[n].0);
-            if index.find(h, &now[n].0, |m| &now[m].0).is_some() {
-                return hashed_diff(keys, buf, old, items, changes);
-            }
-            index.insert(h, n);
-        }
-        if came.iter().any(|&(n, _)| maybe_held(&now[n].0))
-            && old
-                .iter()
-                .any(|(key, _)| index.find(hash(key), key, |m| &now[m].0).is_some())
-        {
-            return hashed_diff(keys, buf, old, items, changes);
-        }
-    }
-    if came.is_empty() && gone.is_empty() && retimed.is_empty() {
-        return None;
-    }
-    report(old, &now, items, &gone, &came, &retimed, changes);
-    Some(now)
-}
-
-/// [`diff`] for any read: every key looked up by hash.
-fn hashed_diff<'a>(
-    keys: &mut Keys,
-    buf: &mut String,
-    old: &[(Arc<str>, Option<i64>)],
-    items: &'a [SourceItem],
-    changes: &mut Vec<Change<'a>>,
-) -> Option<Items> {
-    let mut index = KeyIndex::default();
-    for (i, (key, _)) in old.iter().enumerate() {
-        index.insert(hash(key), i);
-    }
-    let mut seen = vec![false; old.len()];
-    let mut fresh = KeyIndex::default();
-    let mut now: Items = Vec::with_capacity(items.len());
-    let mut came: Vec<(usize, usize)> = Vec::new();
-    let mut retimed: Vec<(usize, usize)> = Vec::new();
-    for (j, item) in items.iter().enumerate() {
-        keys.key_into(&item.track, buf);
-        let h = hash(buf);
-        if let Some(i) = index.find(h, buf, |i| &old[i].0) {
-            if !seen[i] {
-                seen[i] = true;
-                if old[i].1 != item.added_at_ms {
-                    retimed.push((now.len(), j));
-                }
-                now.push((old[i].0.clone(), item.added_at_ms));
-            }
-        } else if fresh.find(h, buf, |n| &now[n].0).is_none() {
-            fresh.insert(h, now.len());
-            came.push((now.len(), j));
-            now.push((Arc::from(buf.as_str()), item.added_at_ms));
-        }
-    }
-    let gone: Vec<usize> = (0..old.len()).filter(|&i| !seen[i]).collect();
-    if gone.is_empty()
-        && came.is_empty()
-        && retimed.is_empty()
-        && now.iter().zip(old).all(|(a, b)| a.0 == b.0)
-    {
-        return None;
-    }
-    report(old, &now, items, &gone, &came, &retimed, changes);
-    Some(now)
-}
-
-fn report<'a>(
-    old: &[(Arc<str>, Option<i64>)],
-    now: &Items,
-    items: &'a [SourceItem],
-    gone: &[usize],
-    came: &[(usize, usize)],
-    retimed: &[(usize, usize)],
-    changes: &mut Vec<Change<'a>>,
-) {
-    changes.extend(gone.iter().map(|&i| Change {
-        key: old[i].0.clone(),
-        held: None,
-    }));
-    changes.extend(came.iter().chain(retimed).map(|&(n, j)| Change {
-        key: now[n].0.clone(),
-        held: Some(Held {
-            added_at: items[j].added_at_ms,
-            track: &items[j].track,
-            position: n,
-        }),
-    }));
-}
-
-/// The incremental path against the full one, over random histories: every sync is run both
-/// ways and must give the same outcome, ledger and basis.
 #[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
-
-    use proptest::prelude::*;
-
-    use super::super::full;
-    use crate::model::{Composite, Filters, Identity, Mode, Options, Ordering, Read, Source};
-    use crate::model::{SourceItem, Track};
-    use crate::sync::{Outcome, SyncInput};
-    use crate::Ledger;
-
-    const TRACKS: usize = 14;
-    const SOURCES: usize = 4;
-
-    fn track(n: usize) -> Track {
-        Track {
-            id: format!("t{n}"),
-            // Pairs of tracks share an ISRC; some have none.
-            isrc: (n % 5 != 4).then(|| format!("isrc{}", n / 2)),
-            name: format!("Song {n}"),
-            artists: vec![if n.is_multiple_of(3) { "Loud" } else { "Calm" }.into()],
-            duration_ms: 1000 * n as i64,
-            explicit: n.is_multiple_of(4),
-        }
-    }
-
-    #[derive(Clone, Debug)]
-    enum Action {
-        /// Source s gains track t (at position p, added at a), possibly again.
-        Add(usize, usize, usize, u8),
-        /// Source s drops the item at position p.
-        Drop(usize, usize),
-        /// Source s moves an item.
-        Move(usize, usize, usize),
-        /// An item of source s gets another `added_at`.
-        Retime(usize, usize, u8),
-        /// Many changes to source s at once.
-        Shuffle(usize, u64),
-        Fail(usize),
-        Heal(usize),
-        /// The owner adds, removes, moves or doubles an item of the target.
-        OwnerAdd(usize, usize),
-        OwnerRemove(usize),
-        OwnerMove(usize, usize),
-        Restore(usize),
-        /// A sync whose plan is applied (or, if false, lost on the way).
-        Sync(bool),
-        /// The ledger read back from storage.
-        Restart,
-        /// The configuration changes.
-        Reconfigure(u8),
-    }
-
-    fn action() -> impl Strategy<Value = Action> {
-        let s = 0..SOURCES;
-        let t = 0..TRACKS;
-        prop_oneof![
-            4 => (s.clone(), t.clone(), 0..20usize, 0..3u8).prop_map(|(s, t, p, a)| Action::Add(s, t, p, a)),
-            3 => (s.clone(), 0..20usize).prop_map(|(s, p)| Action::Drop(s, p)),
-            1 => (s.clone(), 0..20usize, 0..20usize).prop_map(|(s, a, b)| Action::Move(s, a, b)),
-            1 => (s.clone(), 0..20usize, 0..3u8).prop_map(|(s, p, a)| Action::Retime(s, p, a)),
-            1 => (s.clone(), any::<u64>()).prop_map(|(s, seed)| Action::Shuffle(s, seed)),
-            1 => s.clone().prop_map(Action::Fail),
-            1 => s.prop_map(Action::Heal),
-            1 => (t.clone(), 0..20usize).prop_map(|(t, p)| Action::OwnerAdd(t, p)),
-            1 => (0..20usize).prop_map(Action::OwnerRemove),
-            1 => (0..20usize, 0..20usize).prop_map(|(a, b)| Action::OwnerMove(a, b)),
-            1 => t.prop_map(Action::Restore),
-            5 => Just(Action::Sync(true)),
-            1 => Just(Action::Sync(false)),
-            1 => Just(Action::Restart),
-            1 => any::<u8>().prop_map(Action::Reconfigure),
-        ]
-    }
-
-    fn configuration() -> impl Strategy<Value = Composite> {
-        let mode = prop_oneof![3 => Just(Mode::Include), 1 => Just(Mode::Exclude)];
-        (
-            (
-                Just((0..SOURCES).collect::<Vec<_>>()).prop_shuffle(),
-                proptest::collection::vec(mode, SOURCES),
-                1..=SOURCES,
-                prop_oneof![5 => Just(false), 1 => Just(true)],
-            )
-                .prop_map(|(order, modes, n, twice)| {
-                    let mut sources: Vec<(usize, Mode)> =
-                        order.into_iter().zip(modes).take(n).collect();
-                    if twice {
-                        // The same URI configured twice.
-                        let (i, mode) = sources[0];
-                        let other = if mode == Mode::Include { Mode::Exclude } else { Mode::Include };
-                        sources.push((i, other));
-                    }
-                    sources
-                }),
-            any::<bool>(),
-            prop_oneof![3 => Just(10_000usize), 1 => 2..8usize],
-            prop_oneof![
-                2 => Just(Ordering::Append),
-                1 => Just(Ordering::SourceOrder),
-                2 => Just(Ordering::Interleave)
-            ],
-            prop_oneof![3 => Just(Identity::Id), 2 => Just(Identity::Isrc), 1 => Just(Identity::Fuzzy)],
-            0..8u8,
-        )
-            .prop_map(|(sources, archive, cap, ordering, identity, filter)| Composite {
-                sources: sources
-                    .into_iter()
-                    .map(|(i, mode)| Source {
-                        uri: format!("s{i}"),
-                        mode,
-                    })
-                    .collect(),
-                options: Options {
-                    identity,
-                    archive,
-                    cap,
-                    ordering,
-                    filters: filters(filter),
-                    target: None,
-                },
-            })
-    }
-
-    fn filters(n: u8) -> Filters {
-        match n {
-            1 => Filters {
-                explicit: Some(false),
-                ..Filters::default()
-            },
-            2 => Filters {
-                exclude_artists: vec!["loud".into()],
-                ..Filters::default()
-            },
-            3 => Filters {
-                added_within_days: Some(1),
-                ..Filters::default()
-            },
-            _ => Filters::default(),
-        }
-    }
-
-    struct World {
-        composite: Composite,
-        sources: [Vec<(usize, u8)>; SOURCES],
-        failing: [bool; SOURCES],
-        target: Vec<usize>,
-        ledger: Ledger,
-        now_ms: i64,
-    }
-
-    static INCREMENTAL: AtomicUsize = AtomicUsize::new(0);
-    static SYNCS: AtomicUsize = AtomicUsize::new(0);
-
-    fn same(a: &Outcome, b: &Outcome) -> Result<(), TestCaseError> {
-        prop_assert_eq!(&a.plan, &b.plan);
-        prop_assert_eq!(&a.report, &b.report);
-        prop_assert_eq!(&a.ledger, &b.ledger);
-        let target = |l: &Ledger| l.basis.as_ref().map(|b| b.target.to_vec());
-        prop_assert_eq!(target(&a.ledger), target(&b.ledger), "the bases' targets");
-        let reads = |l: &Ledger| {
-            l.basis
-                .as_ref()
-                .map(|b| b.reads.iter().map(|r| r.to_vec()).collect::<Vec<_>>())
-        };
-        prop_assert_eq!(reads(&a.ledger), reads(&b.ledger), "the bases' reads");
-        Ok(())
-    }
-
-    impl World {
-        fn sync(&mut self, applied: bool) -> Result<(), TestCaseError> {
-            let reads: BTreeMap<String, Read> = (0..SOURCES)
-                .filter(|&i| i != 3 || self.now_ms % 7 != 0) // sometimes a source is not read
-                .map(|i| {
-                    let read = if self.failing[i] {
-                        Read::Failed("503".into())
-                    } else {
-                        Read::Complete(
-                            self.sources[i]
-                                .iter()
-                                .map(|&(t, at)| SourceItem {
-                                    track: track(t),
-                                    added_at_ms: (at > 0).then_some(i64::from(at) * 1000),
-                                })
-                                .collect(),
-                        )
-                    };
-                    (format!("s{i}"), read)
-                })
-                .collect();
-            let target: Vec<Track> = self.target.iter().map(|&t| track(t)).collect();
-            let input = SyncInput {
-                composite: &self.composite,
-                reads: &reads,
-                target: &target,
-                now_ms: self.now_ms,
-            };
-            let fast = super::sync(&self.ledger, &input);
-            let slow = full(&self.ledger, &input);
-            SYNCS.fetch_add(1, AtomicOrdering::Relaxed);
-            let outcome = match fast {
-                Some(fast) => {
-                    INCREMENTAL.fetch_add(1, AtomicOrdering::Relaxed);
-                    same(&fast, &slow)?;
-                    // Go on from either: both bases must serve the next sync.
-                    if self.now_ms % 2 == 0 {
-                        fast
-                    } else {
-                        slow
-                    }
-                }
-                None => slow,
-            };
-            if applied {
-                let ids: Vec<String> = target.iter().map(|t| t.id.clone()).collect();
-                self.target = outcome
-                    .plan
-                    .apply(&ids)
-                    .iter()
-                    .map(|id| id[1..].parse().unwrap())
-                    .collect();
-                self.ledger = outcome.ledger;
-            }
-            self.now_ms += 1;
-            Ok(())
-        }
-
-        fn step(&mut self, a: &Action) -> Result<(), TestCaseError> {
-            match *a {
-                Action::Add(s, t, p, at) => {
-                    let list = &mut self.sources[s];
-                    list.insert(p.min(list.len()), (t, at));
-                }
-                Action::Drop(s, p) if !self.sources[s].is_empty() => {
-                    let len = self.sources[s].len();
-                    self.sources[s].remove(p % len);
-                }
-                Action::Move(s, a, b) if !self.sources[s].is_empty() => {
-                    let list = &mut self.sources[s];
-                    let item = list.remove(a % list.len());
-                    list.insert(b % (list.len() + 1), item);
-                }
-                Action::Retime(s, p, at) if !self.sources[s].is_empty() => {
-                    let len = self.sources[s].len();
-                    self.sources[s][p % len].1 = at;
-                }
-                Action::Shuffle(s, seed) => {
-                    let list = &mut self.sources[s];
-                    let mut x = seed;
-                    for _ in 0..(seed % 5) {
-                        x = x
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        let r = (x >> 33) as usize;
-                        if r.is_multiple_of(3) && !list.is_empty() {
-                            let len = list.len();
-                            list.remove(r % len);
-                        } else {
-                            let len = list.len();
-                            list.insert(r % (len + 1), (r % TRACKS, (r % 3) as u8));
-                        }
-                    }
-                }
-                Action::Fail(s) => self.failing[s] = true,
-                Action::Heal(s) => self.failing[s] = false,
-                Action::OwnerAdd(t, p) => {
-                    let len = self.target.len();
-                    self.target.insert(p.min(len), t);
-                }
-                Action::OwnerRemove(p) if !self.target.is_empty() => {
-                    let len = self.target.len();
-                    self.target.remove(p % len);
-                }
-                Action::OwnerMove(a, b) if !self.target.is_empty() => {
-                    let len = self.target.len();
-                    let item = self.target.remove(a % len);
-                    self.target.insert(b % len, item);
-                }
-                Action::Restore(t) => {
-                    self.ledger.restore(&[format!("t{t}")]);
-                }
-                Action::Sync(applied) => self.sync(applied)?,
-                Action::Restart => {
-                    let text = serde_json::to_string(&self.ledger).unwrap();
-                    self.ledger = serde_json::from_str(&text).unwrap();
-                }
-                Action::Reconfigure(n) => {
-                    let options = &mut self.composite.options;
-                    match n % 4 {
-                        0 => options.archive = !options.archive,
-                        1 => options.cap = if options.cap > 100 { 5 } else { 10_000 },
-                        2 => options.ordering = Ordering::Append,
-                        _ => {
-                            let first = self.composite.sources.remove(0);
-                            self.composite.sources.push(first);
-                        }
-                    }
-                }
-                _ => {}
-            }
-            Ok(())
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3_000),
-            max_shrink_iters: 5_000,
-            ..ProptestConfig::default()
-        })]
-
-        #[test]
-        fn the_incremental_sync_agrees_with_the_full_one(
-            composite in configuration(),
-            actions in proptest::collection::vec(action(), 1..60),
-        ) {
-            let mut world = World {
-                composite,
-                sources: Default::default(),
-                failing: [false; SOURCES],
-                target: Vec::new(),
-                ledger: Ledger::default(),
-                now_ms: 0,
-            };
-            for a in &actions {
-                world.step(a)?;
-            }
-            world.sync(true)?;
-            world.sync(true)?;
-        }
-    }
-
-    /// In archive mode, tracks that no configured source holds any more but an exclude source
-    /// kept out come in when it lets them go: in key order, as the full sync places them.
-    #[test]
-    fn archived_tracks_no_source_holds_come_back_in_key_order() {
-        let composite = Composite {
-            sources: vec![
-                Source {
-                    uri: "s0".into(),
-                    mode: Mode::Include,
-                },
-                Source {
-                    uri: "s1".into(),
-                    mode: Mode::Exclude,
-                },
-            ],
-            options: Options {
-                archive: true,
-                ..Options::default()
-            },
-        };
-        let read = |ids: &[usize]| {
-            Read::Complete(
-                ids.iter()
-                    .map(|&t| SourceItem {
-                        track: track(t),
-                        added_at_ms: None,
-                    })
-                    .collect(),
-            )
-        };
-        let mut ledger = Ledger::default();
-        for (step, (held, excluded)) in [(&[2, 1][..], &[2, 1][..]), (&[], &[2, 1]), (&[], &[])]
-            .into_iter()
-            .enumerate()
-        {
-            let reads = BTreeMap::from([
-                ("s0".to_owned(), read(held)),
-                ("s1".to_owned(), read(excluded)),
-            ]);
-            let input = SyncInput {
-                composite: &composite,
-                reads: &reads,
-                target: &[],
-                now_ms: 0,
-            };
-            let slow = full(&ledger, &input);
-            if step > 0 {
-                let fast = super::sync(&ledger, &input).expect("the incremental path");
-                same(&fast, &slow).unwrap();
-            }
-            if step == 2 {
-                assert_eq!(slow.report.added, vec!["t1".to_owned(), "t2".to_owned()]);
-            }
-            ledger = slow.ledger;
-        }
-    }
-
-    /// The basis a ledger carries keeps it (and an outcome) free to move between threads.
-    #[test]
-    fn ledgers_and_outcomes_stay_send_and_sync() {
-        fn send_sync<T: Send + Sync>() {}
-        send_sync::<Ledger>();
-        send_sync::<Outcome>();
-    }
-
-    /// The differential test above is worth something only if the incremental path runs.
-    #[test]
-    fn the_incremental_path_runs_in_the_differential_test() {
-        the_incremental_sync_agrees_with_the_full_one();
-        let (fast, all) = (
-            INCREMENTAL.load(AtomicOrdering::Relaxed),
-            SYNCS.load(AtomicOrdering::Relaxed),
-        );
-        eprintln!("incremental in {fast} of {all} syncs");
-        assert!(fast * 5 > all, "incremental in {fast} of {all} syncs");
-    }
-}
+mod tests;
