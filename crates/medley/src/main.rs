@@ -1,6 +1,7 @@
 //! `medley`: the one binary. `serve` runs the server; `user` manages accounts.
 #![forbid(unsafe_code)]
 
+mod audio_config;
 mod commands;
 mod config;
 mod demo;
