@@ -32,6 +32,8 @@ use crate::routes::{
         stats::discoveries, stats::skips, stats::compare, stats::forgotten, stats::spotify_top,
         connections::begin, connections::callback, connections::list, connections::remove,
         ops::healthz, ops::readyz, ops::metrics,
+        crate::routes::library_scans::start, crate::routes::library_scans::show,
+        crate::routes::library_scans::list,
     ),
     modifiers(&Bearer),
     tags(
@@ -39,7 +41,7 @@ use crate::routes::{
         (name = "catalog", description = "Tracks, albums, artists and search"),
         (name = "playlists", description = "Playlists and their items"),
         (name = "composites", description = "Playlists built from playlists"),
-        (name = "library", description = "Liked songs"),
+        (name = "library", description = "Liked songs; the audio library (scans, uploads)"),
         (name = "connections", description = "Linked Spotify accounts"),
         (name = "stats", description = "Listening history: imports, plays, statistics (ListenBrainz submissions at /1/submit-listens)"),
         (name = "operations", description = "Health and metrics"),

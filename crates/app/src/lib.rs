@@ -6,7 +6,8 @@
 //! Layout, bottom-up (a module imports only from the layers below it):
 //! 1. [`clock`], [`error`], [`config`], [`jobs`] (kinds of queued work), [`cache`] (hot items),
 //!    [`sealing`] (secrets at rest).
-//! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`].
+//! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`], [`library`]
+//!    (audio files: scans, uploads, streams).
 //! 3. [`spotify`]: connections, sessions, Spotify collections read and written.
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
@@ -31,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod imports;
 pub mod jobs;
+pub mod library;
 pub mod playlists;
 pub mod plays;
 pub mod sealing;
@@ -65,6 +67,9 @@ pub struct App {
     pub histories: Arc<stats::Histories>,
     /// Spotify, when an app is configured (`MEDLEY_SPOTIFY_CLIENT_ID`).
     pub spotify: Option<Arc<spotify::Spotify>>,
+    /// Audio storage, stream URL signing and upload rules. `new` gives a folder in the
+    /// temporary directory and a random key; the binary sets the configured ones.
+    pub audio: Arc<library::Audio>,
 }
 
 impl App {
@@ -85,6 +90,9 @@ impl App {
             import_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             histories: Arc::default(),
             spotify: None,
+            audio: Arc::new(library::Audio::local(
+                &std::env::temp_dir().join("medley-audio"),
+            )),
         }
     }
 

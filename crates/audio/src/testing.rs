@@ -26,7 +26,9 @@ pub struct Written {
     pub genre: Option<String>,
     pub isrc: Option<String>,
     pub track_gain: Option<String>,
+    /// Written where ffmpeg can (not MP3, whose recording id lives in a UFID frame).
     pub musicbrainz_recording_id: Option<String>,
+    pub musicbrainz_album_id: Option<String>,
 }
 
 impl Written {
@@ -158,13 +160,14 @@ impl Encoding {
             Encoding::Mp3 => {
                 put("TSRC", &tags.isrc);
                 put("REPLAYGAIN_TRACK_GAIN", &tags.track_gain);
-                put("MusicBrainz Track Id", &tags.musicbrainz_recording_id);
+                put("MusicBrainz Album Id", &tags.musicbrainz_album_id);
             }
             Encoding::M4a => {}
             _ => {
                 put("ISRC", &tags.isrc);
                 put("REPLAYGAIN_TRACK_GAIN", &tags.track_gain);
                 put("MUSICBRAINZ_TRACKID", &tags.musicbrainz_recording_id);
+                put("MUSICBRAINZ_ALBUMID", &tags.musicbrainz_album_id);
             }
         }
         out
@@ -220,13 +223,49 @@ impl Ffmpeg {
         for (key, value) in encoding.metadata(tags) {
             cmd.arg("-metadata").arg(format!("{key}={value}"));
         }
-        let done = cmd.arg(&out).output().expect("ffmpeg runs");
-        assert!(
-            done.status.success(),
-            "ffmpeg failed: {}",
-            String::from_utf8_lossy(&done.stderr)
-        );
+        run(cmd.arg(&out));
         std::fs::remove_file(&source).unwrap();
+        out
+    }
+
+    /// A copy of `audio` (MP3 or FLAC) with a 16x16 PNG embedded as its front cover.
+    pub fn with_cover(&self, audio: &Path) -> PathBuf {
+        let dir = audio.parent().expect("a file in a folder");
+        let cover = dir.join(".cover.png");
+        let out = dir.join(format!(
+            "covered-{}",
+            audio.file_name().unwrap().to_string_lossy()
+        ));
+        run(Command::new("ffmpeg")
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+            ])
+            .args(["color=c=red:s=16x16", "-frames:v", "1"])
+            .arg(&cover));
+        run(Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
+            .arg(audio)
+            .arg("-i")
+            .arg(&cover)
+            .args([
+                "-map",
+                "0:a",
+                "-map",
+                "1",
+                "-c",
+                "copy",
+                "-disposition:v",
+                "attached_pic",
+            ])
+            .args(["-metadata:s:v", "comment=Cover (front)"])
+            .arg(&out));
+        std::fs::remove_file(cover).unwrap();
         out
     }
 
@@ -274,6 +313,15 @@ impl Ffmpeg {
                 .to_owned(),
         }
     }
+}
+
+fn run(cmd: &mut Command) {
+    let done = cmd.output().expect("ffmpeg runs");
+    assert!(
+        done.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
 }
 
 /// ffprobe's reading of a file.

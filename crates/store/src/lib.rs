@@ -4,13 +4,15 @@
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
-//!   [`imports`], [`connections`]: one trait per area, with its SQL.
+//!   [`imports`], [`connections`], [`audio`] (files behind tracks), [`scans`] (library
+//!   scans): one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
 //! The conformance suite (`tests/conformance.rs`) runs the same scenarios on both backends.
 #![forbid(unsafe_code)]
 
+pub mod audio;
 pub mod catalog;
 pub mod composites;
 pub mod connections;
@@ -20,10 +22,12 @@ pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod plays;
+pub mod scans;
 pub mod sql;
 pub mod testing;
 pub mod users;
 
+pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use connections::{
@@ -38,6 +42,7 @@ pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
     Precision, StatItem, StatPlay,
 };
+pub use scans::{ScanStore, StoredScan};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
@@ -52,6 +57,8 @@ pub trait Store:
     + PlayStore
     + ImportStore
     + ConnectionStore
+    + AudioStore
+    + ScanStore
 {
 }
 
@@ -65,5 +72,7 @@ impl<T> Store for T where
         + PlayStore
         + ImportStore
         + ConnectionStore
+        + AudioStore
+        + ScanStore
 {
 }

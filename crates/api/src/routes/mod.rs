@@ -12,6 +12,7 @@ pub mod connections;
 pub mod imports;
 pub mod items;
 pub mod library;
+pub mod library_scans;
 pub mod listenbrainz;
 pub mod ops;
 pub mod playlists;
@@ -36,6 +37,7 @@ pub fn api() -> Router<AppState> {
         .merge(plays::routes())
         .merge(listenbrainz::routes())
         .merge(stats::routes())
+        .merge(library_scans::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

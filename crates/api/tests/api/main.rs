@@ -2,6 +2,8 @@
 //! each test with its own database).
 
 mod accounts;
+mod audio_harness;
+mod audio_scans;
 mod catalog;
 mod composites;
 mod events;

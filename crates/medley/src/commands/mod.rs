@@ -1,6 +1,7 @@
 //! CLI commands other than `serve`.
 
 pub mod import;
+pub mod library;
 pub mod spotify;
 pub mod stats;
 pub mod sync_jobs;
