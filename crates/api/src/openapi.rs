@@ -33,7 +33,8 @@ use crate::routes::{
         connections::begin, connections::callback, connections::list, connections::remove,
         ops::healthz, ops::readyz, ops::metrics,
         crate::routes::library_scans::start, crate::routes::library_scans::show,
-        crate::routes::library_scans::list,
+        crate::routes::library_scans::list, crate::routes::stream::stream,
+        crate::routes::stream::stream_url,
     ),
     modifiers(&Bearer),
     tags(

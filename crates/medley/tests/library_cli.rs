@@ -83,3 +83,91 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `serve` streams what `library scan` found, through a signed URL: the storage, the scan and
+/// the signing key (from the secret key file) as the binary sets them up.
+#[tokio::test]
+async fn served_tracks_stream_through_signed_urls() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir_all(&music).unwrap();
+    let bytes = wav(700, 550.0, &Written::song("Served", "Binary", "Album"));
+    std::fs::write(music.join("served.wav"), &bytes).unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, err) = medley(&data, &["library", "scan", music.to_str().unwrap()]).await;
+    assert!(ok, "{out}\n{err}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medley"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("Medley is listening on ") {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("serve exited before listening");
+    })
+    .await
+    .expect("the server listened in time");
+    let http = reqwest::Client::new();
+    let credentials = serde_json::json!({"username": "ana", "password": "ana-password"});
+    let r = http
+        .post(format!("{base}/v1/users"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let session: serde_json::Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["access_token"].as_str().unwrap();
+    let found: serde_json::Value = http
+        .get(format!("{base}/v1/search?q=served&type=track"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found["tracks"]["items"][0]["id"]
+        .as_str()
+        .expect("the scanned track is found");
+    let link: serde_json::Value = http
+        .get(format!("{base}/v1/tracks/{id}/stream-url"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let got = http
+        .get(link["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), reqwest::StatusCode::OK);
+    assert_eq!(got.headers()["content-type"], "audio/wav");
+    assert!(got.bytes().await.unwrap() == bytes);
+    assert!(
+        data.join("secret.key").exists(),
+        "the signing key derives from the secret key"
+    );
+    child.kill().await.unwrap();
+}

@@ -19,6 +19,7 @@ pub mod playlists;
 pub mod plays;
 pub mod search;
 pub mod stats;
+pub mod stream;
 pub mod sync_jobs;
 
 /// Every `/v1` route.
@@ -38,6 +39,7 @@ pub fn api() -> Router<AppState> {
         .merge(listenbrainz::routes())
         .merge(stats::routes())
         .merge(library_scans::routes())
+        .merge(stream::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

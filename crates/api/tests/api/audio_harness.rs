@@ -20,8 +20,9 @@ use crate::harness::TestApp;
 
 pub struct AudioApp {
     pub app: TestApp,
-    /// The administrator's token (the first user).
+    /// The administrator's token (the first user), and id.
     pub admin: String,
+    pub admin_id: String,
     pub dir: tempfile::TempDir,
 }
 
@@ -67,8 +68,13 @@ impl AudioApp {
             state.app.audio = Arc::new(Audio::new(storage, UrlSigner::random(), settings));
         })
         .await;
-        let (_, admin) = app.user("admin").await;
-        Some(AudioApp { app, admin, dir })
+        let (admin_id, admin) = app.user("admin").await;
+        Some(AudioApp {
+            app,
+            admin,
+            admin_id,
+            dir,
+        })
     }
 
     /// The folder tests put music in.

@@ -4,6 +4,7 @@
 mod accounts;
 mod audio_harness;
 mod audio_scans;
+mod audio_streams;
 mod catalog;
 mod composites;
 mod events;

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod matching;
 pub mod scan;
 pub mod scans;
+pub mod streams;
 pub mod walk;
 
 /// Who may upload audio (`MEDLEY_UPLOADERS`).

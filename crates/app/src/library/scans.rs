@@ -163,11 +163,14 @@ async fn execute(
             (report, error)
         }
         Err(e) => {
-            if let AppError::Internal(cause) = &e {
-                tracing::error!(scan = %id, error = format!("{cause:#}"), "library scan failed");
-            }
+            // The report is for administrators: it says the whole chain of causes.
+            let why = match &e {
+                AppError::Internal(cause) => format!("{cause:#}"),
+                other => other.to_string(),
+            };
+            tracing::error!(scan = %id, error = %why, "library scan failed");
             let so_far = so_far.lock().expect("not poisoned").clone();
-            (so_far, Some(format!("the scan stopped: {e}")))
+            (so_far, Some(format!("the scan stopped: {why}")))
         }
     };
     let json = serde_json::to_string(&report).expect("a report serialises");

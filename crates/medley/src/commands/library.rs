@@ -49,6 +49,13 @@ pub fn audio(config: &Config, signer: UrlSigner) -> anyhow::Result<Audio> {
     Ok(Audio::new(storage, signer, AudioSettings::default()))
 }
 
+/// The audio side of `serve`: stream URLs are signed under a key derived from the server's
+/// secret key, so every node sharing that key accepts the others' URLs.
+pub fn serving_audio(config: &Config) -> anyhow::Result<Audio> {
+    let (key, _) = super::secret_key(config)?;
+    audio(config, UrlSigner::from_secret(key.trim().as_bytes()))
+}
+
 pub async fn run(config: &Config, command: LibraryCommand) -> anyhow::Result<()> {
     let LibraryCommand::Scan(args) = command;
     let store = open_store(config).await?;
