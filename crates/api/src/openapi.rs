@@ -34,7 +34,8 @@ use crate::routes::{
         ops::healthz, ops::readyz, ops::metrics,
         crate::routes::library_scans::start, crate::routes::library_scans::show,
         crate::routes::library_scans::list, crate::routes::stream::stream,
-        crate::routes::stream::stream_url,
+        crate::routes::stream::stream_url, crate::routes::library_files::upload,
+        crate::routes::library_files::show, crate::routes::library_files::remove,
     ),
     modifiers(&Bearer),
     tags(

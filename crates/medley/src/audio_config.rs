@@ -7,13 +7,19 @@
 //! | `--storage-region` | `MEDLEY_STORAGE_REGION` | `storage_region` | `us-east-1` |
 //! | `--storage-access-key-id` | `MEDLEY_STORAGE_ACCESS_KEY_ID` | `storage_access_key_id` | none (then `AWS_ACCESS_KEY_ID`, an instance role…) |
 //! | | `MEDLEY_STORAGE_SECRET_ACCESS_KEY` | `storage_secret_access_key` | none (never a flag: flags show in `ps`) |
+//! | `--uploaders` | `MEDLEY_UPLOADERS` | `uploaders` | `admins` (or `everyone`, or usernames `ana,bob`) |
+//! | `--upload-max-bytes` | `MEDLEY_UPLOAD_MAX_BYTES` | `upload_max_bytes` | 2147483648 (uploads to `POST /v1/library/files`) |
+//! | `--stream-url-ttl-secs` | `MEDLEY_STREAM_URL_TTL_SECS` | `stream_url_ttl_secs` | 3600 (signed stream URLs) |
 //!
 //! The secret access key is held in a [`Secret`], which prints as `<redacted>`.
 
 use std::path::Path;
 
+use std::time::Duration;
+
 use anyhow::bail;
 use clap::Args;
+use medley_app::library::{AudioSettings, Uploaders};
 use medley_audio::{Secret, StorageConfig};
 
 /// Flags and variables of the audio storage (shared by every command).
@@ -31,7 +37,76 @@ pub struct StorageFlags {
     pub storage_access_key_id: Option<String>,
 }
 
+/// Flags and variables of uploads and streams (`serve`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct LibraryFlags {
+    /// Who may upload audio: `admins`, `everyone`, or usernames (`ana,bob`) besides admins.
+    #[arg(long, env = "MEDLEY_UPLOADERS")]
+    pub uploaders: Option<String>,
+    /// Largest upload accepted by `POST /v1/library/files`.
+    #[arg(long, env = "MEDLEY_UPLOAD_MAX_BYTES")]
+    pub upload_max_bytes: Option<u64>,
+    /// How long a signed stream URL is valid, in seconds.
+    #[arg(long, env = "MEDLEY_STREAM_URL_TTL_SECS")]
+    pub stream_url_ttl_secs: Option<u64>,
+}
+
 /// The same settings as read from the config file.
+#[derive(Debug, Default)]
+pub struct LibraryFile {
+    pub uploaders: Option<String>,
+    pub upload_max_bytes: Option<u64>,
+    pub stream_url_ttl_secs: Option<u64>,
+}
+
+/// Resolves the settings of uploads and streams.
+pub fn library(flags: &LibraryFlags, file: LibraryFile) -> anyhow::Result<AudioSettings> {
+    let defaults = AudioSettings::default();
+    let uploaders = match flags
+        .uploaders
+        .clone()
+        .or(file.uploaders)
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("admins") => Uploaders::Admins,
+        Some("everyone") => Uploaders::Everyone,
+        Some(list) => {
+            let names: Vec<String> = list
+                .split(',')
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect();
+            if names.is_empty() {
+                bail!(
+                    "uploaders must be `admins`, `everyone` or a list of usernames, not `{list}`"
+                );
+            }
+            Uploaders::Users(names)
+        }
+    };
+    let upload_max_bytes = flags
+        .upload_max_bytes
+        .or(file.upload_max_bytes)
+        .unwrap_or(defaults.upload_max_bytes);
+    if upload_max_bytes < 1024 {
+        bail!("the upload limit must be at least 1024 bytes");
+    }
+    let ttl = flags
+        .stream_url_ttl_secs
+        .or(file.stream_url_ttl_secs)
+        .unwrap_or(defaults.stream_url_ttl.as_secs());
+    if !(10..=7 * 24 * 3600).contains(&ttl) {
+        bail!("the stream URL lifetime must be between 10 seconds and 7 days, not {ttl} s");
+    }
+    Ok(AudioSettings {
+        uploaders,
+        upload_max_bytes,
+        stream_url_ttl: Duration::from_secs(ttl),
+    })
+}
+
+/// The storage settings as read from the config file.
 #[derive(Debug, Default)]
 pub struct StorageFile {
     pub url: Option<String>,
@@ -107,6 +182,45 @@ mod tests {
             Some("hunter2")
         );
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn upload_and_stream_settings_resolve_or_say_what_is_wrong() {
+        let d = library(&LibraryFlags::default(), LibraryFile::default()).unwrap();
+        assert_eq!(d.uploaders, Uploaders::Admins);
+        assert_eq!(d.stream_url_ttl, Duration::from_secs(3600));
+        let flags = LibraryFlags {
+            uploaders: Some("ana, bob".into()),
+            ..Default::default()
+        };
+        let file = LibraryFile {
+            uploaders: Some("everyone".into()),
+            upload_max_bytes: Some(5_000_000),
+            stream_url_ttl_secs: Some(60),
+        };
+        let s = library(&flags, file).unwrap();
+        assert_eq!(
+            s.uploaders,
+            Uploaders::Users(vec!["ana".into(), "bob".into()])
+        );
+        assert_eq!(
+            (s.upload_max_bytes, s.stream_url_ttl.as_secs()),
+            (5_000_000, 60)
+        );
+        let bad = LibraryFlags {
+            stream_url_ttl_secs: Some(1),
+            ..Default::default()
+        };
+        let e = library(&bad, LibraryFile::default()).unwrap_err();
+        assert!(e.to_string().contains("stream URL"), "{e}");
+        let bad = LibraryFlags {
+            uploaders: Some(" , ".into()),
+            ..Default::default()
+        };
+        assert!(library(&bad, LibraryFile::default())
+            .unwrap_err()
+            .to_string()
+            .contains("uploaders"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod connections;
 pub mod imports;
 pub mod items;
 pub mod library;
+pub mod library_files;
 pub mod library_scans;
 pub mod listenbrainz;
 pub mod ops;
@@ -39,6 +40,7 @@ pub fn api() -> Router<AppState> {
         .merge(listenbrainz::routes())
         .merge(stats::routes())
         .merge(library_scans::routes())
+        .merge(library_files::routes())
         .merge(stream::routes())
 }
 

@@ -130,6 +130,48 @@ impl AudioApp {
         scan["report"].clone()
     }
 
+    /// Uploads `bytes` as an audio file named `name`.
+    pub async fn upload_audio(
+        &self,
+        token: Option<&str>,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> crate::harness::Reply {
+        let mut req = self
+            .http
+            .post(format!("{}/v1/library/files", self.base))
+            .query(&[("name", name)])
+            .header("content-type", "application/octet-stream")
+            .body(bytes);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        crate::harness::Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Every file below `dir` (objects, spooled uploads).
+    pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(AudioApp::files_below(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
     /// The id of the only track called `name` (by search).
     pub async fn track_named(&self, name: &str) -> Value {
         let r = self

@@ -5,6 +5,7 @@ mod accounts;
 mod audio_harness;
 mod audio_scans;
 mod audio_streams;
+mod audio_uploads;
 mod catalog;
 mod composites;
 mod events;

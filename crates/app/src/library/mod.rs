@@ -3,7 +3,8 @@
 //!
 //! Layout: [`matching`] (pure: which track a file is), [`ingest`] (a batch of files written
 //! with their tracks), [`walk`] and [`scan`] (a scan of folders: new, changed, moved, missing
-//! files), [`scans`] (scans as queued work, with progress and a report).
+//! files), [`scans`] (scans as queued work, with progress and a report), [`uploads`] (files
+//! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs).
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ pub mod matching;
 pub mod scan;
 pub mod scans;
 pub mod streams;
+pub mod uploads;
 pub mod walk;
 
 /// Who may upload audio (`MEDLEY_UPLOADERS`).

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use medley_app::library::scan::{ScanOptions, ScanProgress, ScanReport};
-use medley_app::library::{scans, Audio, AudioSettings};
+use medley_app::library::{scans, Audio};
 use medley_app::{App, AppConfig};
 use medley_audio::{Storage, UrlSigner};
 use medley_events::Bus;
@@ -46,7 +46,7 @@ pub struct ScanArgs {
 /// The audio side of the application as configured: storage, signing key, settings.
 pub fn audio(config: &Config, signer: UrlSigner) -> anyhow::Result<Audio> {
     let storage = Storage::open(&config.storage).context("opening the audio storage")?;
-    Ok(Audio::new(storage, signer, AudioSettings::default()))
+    Ok(Audio::new(storage, signer, config.library.clone()))
 }
 
 /// The audio side of `serve`: stream URLs are signed under a key derived from the server's
