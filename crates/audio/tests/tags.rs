@@ -235,3 +235,18 @@ fn truncated_encoded_files_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_huge_tag_frame_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = Written {
+        title: Some("x".repeat(20 * 1024 * 1024)),
+        ..Written::song("", "Big", "Tags")
+    };
+    let path = dir.path().join("huge.wav");
+    std::fs::write(&path, wav(500, 440.0, &huge)).unwrap();
+    match probe(&path) {
+        Err(e) => assert!(matches!(e, ProbeError::Corrupt { .. }), "{e}"),
+        Ok(p) => panic!("a 20 MiB title was accepted: {} bytes", p.tags.title.map_or(0, |t| t.len())),
+    }
+}
