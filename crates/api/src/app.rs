@@ -58,6 +58,7 @@ pub fn router(mut state: AppState) -> Router {
             timeout,
         ))
         .merge(routes::imports::upload_routes())
+        .merge(routes::library_files::upload_routes())
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())

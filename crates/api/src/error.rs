@@ -28,6 +28,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 416: a byte range past the end (the caller adds `Content-Range: bytes */SIZE`).
+    #[error("{0}")]
+    RangeNotSatisfiable(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

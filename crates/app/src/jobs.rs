@@ -19,15 +19,18 @@ pub enum JobKind {
     SpotifyPlays,
     /// An uploaded export to import; the subject is the import's id.
     Import,
+    /// A scan of library folders; the subject is the scan's id.
+    LibraryScan,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::SyncJob,
         JobKind::Composite,
         JobKind::SpotifyWatch,
         JobKind::SpotifyPlays,
         JobKind::Import,
+        JobKind::LibraryScan,
     ];
 
     /// The name stored in the queue (and so fixed: queued work outlives a release).
@@ -38,6 +41,7 @@ impl JobKind {
             JobKind::SpotifyWatch => "spotify_watch",
             JobKind::SpotifyPlays => "spotify_plays",
             JobKind::Import => "import",
+            JobKind::LibraryScan => "library_scan",
         }
     }
 

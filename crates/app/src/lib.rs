@@ -6,7 +6,8 @@
 //! Layout, bottom-up (a module imports only from the layers below it):
 //! 1. [`clock`], [`error`], [`config`], [`jobs`] (kinds of queued work), [`cache`] (hot items),
 //!    [`sealing`] (secrets at rest).
-//! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`].
+//! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`], [`library`]
+//!    (audio files: scans, uploads, streams).
 //! 3. [`spotify`]: connections, sessions, Spotify collections read and written.
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
@@ -31,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod imports;
 pub mod jobs;
+pub mod library;
 pub mod playlists;
 pub mod plays;
 pub mod sealing;
@@ -68,6 +70,9 @@ pub struct App {
     pub spotify: Option<Arc<spotify::Spotify>>,
     /// The live shows running on this node (their actors).
     pub shows: Arc<shows::live::Shows>,
+    /// Audio storage, stream URL signing and upload rules. `new` gives a folder in the
+    /// temporary directory and a random key; the binary sets the configured ones.
+    pub audio: Arc<library::Audio>,
 }
 
 impl App {
@@ -89,6 +94,9 @@ impl App {
             histories: Arc::default(),
             spotify: None,
             shows: Arc::default(),
+            audio: Arc::new(library::Audio::local(
+                &std::env::temp_dir().join("medley-audio"),
+            )),
         }
     }
 

@@ -100,6 +100,7 @@ async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
             }
         }
         JobKind::Import => imports::run(app, subject, &job.detail).await?,
+        JobKind::LibraryScan => crate::library::scans::run_queued(app, subject).await?,
     }
     Ok(())
 }

@@ -67,6 +67,11 @@ pub enum Event {
         import_id: Id,
         status: String,
     },
+    /// A library scan ended (`failed` or `done`).
+    LibraryScanFinished {
+        scan_id: Id,
+        status: String,
+    },
 }
 
 impl Event {
@@ -82,6 +87,7 @@ impl Event {
             Event::SyncRunFinished { .. } => "sync_run_finished",
             Event::PlaysRecorded { .. } => "plays_recorded",
             Event::ImportFinished { .. } => "import_finished",
+            Event::LibraryScanFinished { .. } => "library_scan_finished",
         }
     }
 }

@@ -23,6 +23,8 @@
 //! | `--spotify-plays-poll-secs` | `MEDLEY_SPOTIFY_PLAYS_POLL_SECS` | `spotify_plays_poll_secs` | 1800 (recently played; sooner after a full page) |
 //! | | `MEDLEY_SECRET_KEY` | | none: the key file is used |
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
+//! | `--storage-…` | `MEDLEY_STORAGE_…` | `storage_…` | audio storage: see `audio_config.rs` |
+//! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
 //!
 //! The secret key (32 bytes, base64) seals OAuth tokens at rest; it is kept outside the
 //! database, and every node sharing one database needs the same key.
@@ -72,6 +74,8 @@ pub struct StorageArgs {
     /// File holding the key that seals tokens at rest (created if missing).
     #[arg(long, env = "MEDLEY_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub storage: crate::audio_config::StorageFlags,
 }
 
 /// Settings of `medley serve`.
@@ -98,6 +102,8 @@ pub struct ServeArgs {
     /// `text` or `json`.
     #[arg(long, env = "MEDLEY_LOG_FORMAT")]
     pub log_format: Option<String>,
+    #[command(flatten)]
+    pub library: crate::audio_config::LibraryFlags,
 }
 
 /// The config file's shape: the same settings, all optional.
@@ -122,6 +128,14 @@ struct FileConfig {
     spotify_poll_secs: Option<u64>,
     spotify_plays_poll_secs: Option<u64>,
     secret_key_file: Option<PathBuf>,
+    storage_url: Option<String>,
+    storage_endpoint: Option<String>,
+    storage_region: Option<String>,
+    storage_access_key_id: Option<String>,
+    storage_secret_access_key: Option<String>,
+    uploaders: Option<String>,
+    upload_max_bytes: Option<u64>,
+    stream_url_ttl_secs: Option<u64>,
 }
 
 /// How Medley reaches Spotify, when an app is configured.
@@ -186,6 +200,10 @@ pub struct Config {
     pub json_logs: bool,
     pub spotify: Option<SpotifySettings>,
     pub secret_key: SecretKey,
+    /// Where audio objects are kept (the secret prints as `<redacted>`).
+    pub storage: medley_audio::StorageConfig,
+    /// Who uploads audio, how much, and how long signed stream URLs live.
+    pub library: medley_app::library::AudioSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -206,6 +224,8 @@ impl std::fmt::Debug for Config {
             .field("json_logs", &self.json_logs)
             .field("spotify", &self.spotify)
             .field("secret_key", &self.secret_key)
+            .field("storage", &self.storage)
+            .field("library", &self.library)
             .finish()
     }
 }
@@ -311,7 +331,24 @@ impl Config {
                     .unwrap_or_else(|| data_dir.join("secret.key")),
             ),
         };
+        let storage_file = crate::audio_config::StorageFile {
+            url: file.storage_url,
+            endpoint: file.storage_endpoint,
+            region: file.storage_region,
+            access_key_id: file.storage_access_key_id,
+            secret_access_key: file.storage_secret_access_key,
+        };
+        let audio_storage =
+            crate::audio_config::storage(&storage.storage, storage_file, &data_dir)?;
+        let library_file = crate::audio_config::LibraryFile {
+            uploaders: file.uploaders,
+            upload_max_bytes: file.upload_max_bytes,
+            stream_url_ttl_secs: file.stream_url_ttl_secs,
+        };
+        let library = crate::audio_config::library(&serve.library, library_file)?;
         Ok(Config {
+            storage: audio_storage,
+            library,
             spotify,
             secret_key,
             data_dir,

@@ -1,6 +1,7 @@
 //! `medley`: the one binary. `serve` runs the server; `user` manages accounts.
 #![forbid(unsafe_code)]
 
+mod audio_config;
 mod commands;
 mod config;
 mod demo;
@@ -53,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::sync_jobs::SyncJobCommand,
     },
+    /// The audio library: scan folders for music.
+    Library {
+        #[command(subcommand)]
+        command: commands::library::LibraryCommand,
+    },
 }
 
 #[tokio::main]
@@ -88,6 +94,11 @@ async fn main() -> anyhow::Result<()> {
             let config = config::Config::resolve(&cli.storage, None)?;
             logging::init(false);
             commands::sync_jobs::run(&config, command).await
+        }
+        Command::Library { command } => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            commands::library::run(&config, command).await
         }
     }
 }

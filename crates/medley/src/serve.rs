@@ -52,6 +52,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{addr}"));
     let mut state = state_for(public_url.clone());
     state.app.spotify = crate::commands::spotify(&config, &public_url)?;
+    state.app.audio = Arc::new(crate::commands::library::serving_audio(&config)?);
+    tracing::info!(storage = %state.app.audio.storage.describe(), "audio storage");
     state.app.node_id = node_id(&config.data_dir)?;
 
     if with_demo {

@@ -146,7 +146,7 @@ impl SqlStore {
 
 /// Per-transaction memo of artists and albums already resolved by name.
 #[derive(Default)]
-struct NameCache {
+pub(crate) struct NameCache {
     artists: HashMap<String, Id>,
     albums: HashMap<(Id, String), Id>,
 }
@@ -240,6 +240,83 @@ async fn existing_track(
     Ok(q.fetch_optional(&mut **tx).await?)
 }
 
+/// Finds or adds one track in `tx`: the album is the album artist's when one is given (a
+/// compilation's tracks share the album of "Various Artists"), else the first artist's; a track
+/// added gets `disc_number` when one is given.
+pub(crate) async fn upsert_track(
+    tx: &mut Transaction<'_, Any>,
+    cache: &mut NameCache,
+    t: &NewTrack,
+    album_artist: Option<&str>,
+    disc_number: Option<i64>,
+    now_ms: i64,
+) -> Result<Id> {
+    let mut artist_ids = Vec::with_capacity(t.artists.len());
+    for name in &t.artists {
+        artist_ids.push(find_or_create_artist(tx, cache, name, t, now_ms).await?);
+    }
+    let album_artist_id = match album_artist {
+        Some(name) => find_or_create_artist(tx, cache, name, t, now_ms).await?,
+        None => artist_ids[0].clone(),
+    };
+    let album_name = t.album.as_deref().unwrap_or(&t.name);
+    let album_id = find_or_create_album(
+        tx,
+        cache,
+        &album_artist_id,
+        album_name,
+        t.release_date.as_deref(),
+        now_ms,
+    )
+    .await?;
+    if let Some(id) = existing_track(tx, t, &album_id).await? {
+        return Ok(id);
+    }
+    let id = new_id();
+    let external = serde_json::to_string(&t.external_ids).expect("a string map serialises");
+    sqlx::query(
+        "INSERT INTO tracks (id, name, name_key, album_id, duration_ms, isrc, explicit, \
+         track_number, spotify_id, external_ids, created_at, disc_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         COALESCE($8, (SELECT COUNT(*) + 1 FROM tracks WHERE album_id = $4)), $9, $10, $11, \
+         COALESCE($12, 1))",
+    )
+    .bind(&id)
+    .bind(t.name.trim())
+    .bind(name_key(&t.name))
+    .bind(&album_id)
+    .bind(t.duration_ms)
+    .bind(&t.isrc)
+    .bind(flag(t.explicit))
+    .bind(t.track_number)
+    .bind(&t.spotify_id)
+    .bind(external)
+    .bind(now_ms)
+    .bind(disc_number)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if StoreError::is_unique_violation(&e) {
+            StoreError::Conflict(format!("a track with Spotify id {:?} exists", t.spotify_id))
+        } else {
+            e.into()
+        }
+    })?;
+    for (ord, artist_id) in artist_ids.iter().enumerate() {
+        sqlx::query("INSERT INTO track_artists (track_id, ord, artist_id) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(ord as i64)
+            .bind(artist_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("UPDATE albums SET total_tracks = total_tracks + 1 WHERE id = $1")
+        .bind(&album_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
 #[async_trait]
 impl CatalogStore for SqlStore {
     async fn upsert_tracks(&self, tracks: &[NewTrack], now_ms: i64) -> Result<Vec<Id>> {
@@ -247,67 +324,7 @@ impl CatalogStore for SqlStore {
         let mut cache = NameCache::default();
         let mut ids = Vec::with_capacity(tracks.len());
         for t in tracks {
-            let mut artist_ids = Vec::with_capacity(t.artists.len());
-            for name in &t.artists {
-                artist_ids.push(find_or_create_artist(&mut tx, &mut cache, name, t, now_ms).await?);
-            }
-            let album_name = t.album.as_deref().unwrap_or(&t.name);
-            let album_id = find_or_create_album(
-                &mut tx,
-                &mut cache,
-                &artist_ids[0],
-                album_name,
-                t.release_date.as_deref(),
-                now_ms,
-            )
-            .await?;
-            if let Some(id) = existing_track(&mut tx, t, &album_id).await? {
-                ids.push(id);
-                continue;
-            }
-            let id = new_id();
-            let external = serde_json::to_string(&t.external_ids).expect("a string map serialises");
-            sqlx::query(
-                "INSERT INTO tracks (id, name, name_key, album_id, duration_ms, isrc, explicit, \
-                 track_number, spotify_id, external_ids, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                 COALESCE($8, (SELECT COUNT(*) + 1 FROM tracks WHERE album_id = $4)), $9, $10, $11)",
-            )
-            .bind(&id)
-            .bind(t.name.trim())
-            .bind(name_key(&t.name))
-            .bind(&album_id)
-            .bind(t.duration_ms)
-            .bind(&t.isrc)
-            .bind(flag(t.explicit))
-            .bind(t.track_number)
-            .bind(&t.spotify_id)
-            .bind(external)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| {
-                if StoreError::is_unique_violation(&e) {
-                    StoreError::Conflict(format!("a track with Spotify id {:?} exists", t.spotify_id))
-                } else {
-                    e.into()
-                }
-            })?;
-            for (ord, artist_id) in artist_ids.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO track_artists (track_id, ord, artist_id) VALUES ($1, $2, $3)",
-                )
-                .bind(&id)
-                .bind(ord as i64)
-                .bind(artist_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            sqlx::query("UPDATE albums SET total_tracks = total_tracks + 1 WHERE id = $1")
-                .bind(&album_id)
-                .execute(&mut *tx)
-                .await?;
-            ids.push(id);
+            ids.push(upsert_track(&mut tx, &mut cache, t, None, None, now_ms).await?);
         }
         tx.commit().await?;
         Ok(ids)

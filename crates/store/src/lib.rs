@@ -4,7 +4,8 @@
 //! Layout:
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
-//!   [`imports`], [`connections`], [`shows`]: one trait per area, with its SQL.
+//!   [`imports`], [`connections`], [`shows`], [`audio`] (files behind tracks), [`scans`]
+//!   (library scans): one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -12,6 +13,7 @@
 //! both backends.
 #![forbid(unsafe_code)]
 
+pub mod audio;
 pub mod catalog;
 pub mod composites;
 pub mod connections;
@@ -22,10 +24,12 @@ pub mod library;
 pub mod playlists;
 pub mod plays;
 pub mod shows;
+pub mod scans;
 pub mod sql;
 pub mod testing;
 pub mod users;
 
+pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
 pub use catalog::CatalogStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use connections::{
@@ -47,6 +51,7 @@ pub use shows::{
     HistoryEntry, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment, ShowStore,
     StoredShow,
 };
+pub use scans::{ScanStore, StoredScan};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 
@@ -62,6 +67,8 @@ pub trait Store:
     + ImportStore
     + ConnectionStore
     + ShowStore
+    + AudioStore
+    + ScanStore
 {
 }
 
@@ -76,5 +83,7 @@ impl<T> Store for T where
         + ImportStore
         + ConnectionStore
         + ShowStore
+        + AudioStore
+        + ScanStore
 {
 }

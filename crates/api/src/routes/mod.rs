@@ -12,6 +12,8 @@ pub mod connections;
 pub mod imports;
 pub mod items;
 pub mod library;
+pub mod library_files;
+pub mod library_scans;
 pub mod listenbrainz;
 pub mod ops;
 pub mod playlists;
@@ -20,6 +22,7 @@ pub mod search;
 pub mod shows;
 pub mod shows_live;
 pub mod stats;
+pub mod stream;
 pub mod sync_jobs;
 pub mod web_session;
 
@@ -42,6 +45,9 @@ pub fn api() -> Router<AppState> {
         .merge(web_session::routes())
         .merge(shows::routes())
         .merge(shows_live::routes())
+        .merge(library_scans::routes())
+        .merge(library_files::routes())
+        .merge(stream::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

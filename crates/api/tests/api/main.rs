@@ -3,6 +3,10 @@
 
 mod accounts;
 mod browser;
+mod audio_harness;
+mod audio_scans;
+mod audio_streams;
+mod audio_uploads;
 mod catalog;
 mod cdp;
 mod composites;

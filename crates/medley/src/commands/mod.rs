@@ -1,6 +1,7 @@
 //! CLI commands other than `serve`.
 
 pub mod import;
+pub mod library;
 pub mod spotify;
 pub mod stats;
 pub mod sync_jobs;
@@ -34,27 +35,30 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<SqlStore>> {
 /// The key that seals secrets at rest: `MEDLEY_SECRET_KEY`, or the key file (created with a
 /// fresh random key, readable by its owner only, when missing).
 pub fn sealer(config: &Config) -> anyhow::Result<Sealer> {
+    let (text, from) = secret_key(config)?;
+    Sealer::from_base64(&text).with_context(|| format!("{from} must hold 32 bytes in base64"))
+}
+
+/// The text of the server's secret key, and where it came from (for messages).
+pub fn secret_key(config: &Config) -> anyhow::Result<(String, String)> {
     match &config.secret_key {
-        SecretKey::Inline(key) => {
-            Sealer::from_base64(key).context("MEDLEY_SECRET_KEY must be 32 bytes in base64")
-        }
-        SecretKey::File(path) => match std::fs::read_to_string(path) {
-            Ok(key) => Sealer::from_base64(&key)
-                .with_context(|| format!("the secret key file {} is damaged", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let (sealer, key) = Sealer::random();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
+        SecretKey::Inline(key) => Ok((key.clone(), "MEDLEY_SECRET_KEY".into())),
+        SecretKey::File(path) => {
+            let from = format!("the secret key file {}", path.display());
+            match std::fs::read_to_string(path) {
+                Ok(key) => Ok((key, from)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let (_, key) = Sealer::random();
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    write_private(path, &key).with_context(|| format!("creating {from}"))?;
+                    tracing::info!(path = %path.display(), "created a new secret key; back it up with the database: tokens sealed with it cannot be read without it");
+                    Ok((key, from))
                 }
-                write_private(path, &key)
-                    .with_context(|| format!("creating the secret key file {}", path.display()))?;
-                tracing::info!(path = %path.display(), "created a new secret key; back it up with the database: tokens sealed with it cannot be read without it");
-                Ok(sealer)
+                Err(e) => Err(e).with_context(|| format!("reading {from}")),
             }
-            Err(e) => {
-                Err(e).with_context(|| format!("reading the secret key file {}", path.display()))
-            }
-        },
+        }
     }
 }
 

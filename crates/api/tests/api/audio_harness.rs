@@ -1,0 +1,185 @@
+//! A Medley server with its own audio storage (a folder of the test, or a fresh prefix of the
+//! S3 test server), an administrator, folders of generated music, and scans waited for on
+//! the server's events.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use medley_api::ApiConfig;
+use medley_app::library::{Audio, AudioSettings};
+use medley_audio::testing::{wav, Written};
+use medley_audio::{Storage, StorageConfig, UrlSigner};
+use medley_events::Event;
+use medley_store::testing::TestDb;
+use medley_store::Backend;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::harness::TestApp;
+
+pub struct AudioApp {
+    pub app: TestApp,
+    /// The administrator's token (the first user), and id.
+    pub admin: String,
+    pub admin_id: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for AudioApp {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+impl AudioApp {
+    /// A server on `backend` (`None`: PostgreSQL is not configured) storing audio in a folder.
+    pub async fn spawn(backend: Backend) -> Option<AudioApp> {
+        AudioApp::spawn_with(backend, None, AudioSettings::default()).await
+    }
+
+    /// A server storing audio in the S3 test server (`None` when it is not configured).
+    pub async fn spawn_s3() -> Option<AudioApp> {
+        let s3 = medley_audio::testing::s3_settings()?;
+        AudioApp::spawn_with(Backend::Sqlite, Some(s3), AudioSettings::default()).await
+    }
+
+    pub async fn spawn_with(
+        backend: Backend,
+        s3: Option<StorageConfig>,
+        settings: AudioSettings,
+    ) -> Option<AudioApp> {
+        let db = match backend {
+            Backend::Sqlite => TestDb::sqlite(),
+            Backend::Postgres => TestDb::postgres().await?,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("music")).unwrap();
+        let storage = match &s3 {
+            Some(config) => Storage::open(config).expect("S3 storage"),
+            None => Storage::local(&dir.path().join("objects")),
+        };
+        let config = ApiConfig {
+            spool_dir: dir.path().join("spool"),
+            ..ApiConfig::default()
+        };
+        let app = TestApp::spawn_full(db, config, move |state, _| {
+            state.app.audio = Arc::new(Audio::new(storage, UrlSigner::random(), settings));
+        })
+        .await;
+        let (admin_id, admin) = app.user("admin").await;
+        Some(AudioApp {
+            app,
+            admin,
+            admin_id,
+            dir,
+        })
+    }
+
+    /// The folder tests put music in.
+    pub fn music(&self) -> PathBuf {
+        self.dir.path().join("music")
+    }
+
+    /// Writes a generated WAV (`duration_ms` of a tone at `freq`, tagged) at `rel` in the music
+    /// folder; returns its path.
+    pub fn put_wav(&self, rel: &str, duration_ms: u32, freq: f64, tags: &Written) -> PathBuf {
+        let path = self.music().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, wav(duration_ms, freq, tags)).unwrap();
+        path
+    }
+
+    /// Asks for a scan of `paths` as the administrator and waits (on the server's events, with
+    /// a deadline) until it has ended; returns the scan object.
+    pub async fn scan(&self, paths: &[&Path], body: Value) -> Value {
+        let mut events = self.bus.subscribe();
+        let mut body = body;
+        body["paths"] = json!(paths
+            .iter()
+            .map(|p| p.to_str().unwrap())
+            .collect::<Vec<_>>());
+        let r = self
+            .post("/v1/admin/library/scans", Some(&self.admin), body)
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                if let Event::LibraryScanFinished { scan_id, .. } = &*events.next().await.unwrap() {
+                    if *scan_id == id {
+                        return;
+                    }
+                }
+            }
+        })
+        .await
+        .expect("the scan ended in time");
+        let r = self
+            .get(&format!("/v1/admin/library/scans/{id}"), Some(&self.admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body
+    }
+
+    /// Scans the music folder, expecting it to succeed; returns the report.
+    pub async fn scan_music(&self) -> Value {
+        let scan = self.scan(&[&self.music()], json!({})).await;
+        assert_eq!(scan["status"], "done", "{scan}");
+        scan["report"].clone()
+    }
+
+    /// Uploads `bytes` as an audio file named `name`.
+    pub async fn upload_audio(
+        &self,
+        token: Option<&str>,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> crate::harness::Reply {
+        let mut req = self
+            .http
+            .post(format!("{}/v1/library/files", self.base))
+            .query(&[("name", name)])
+            .header("content-type", "application/octet-stream")
+            .body(bytes);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        crate::harness::Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Every file below `dir` (objects, spooled uploads).
+    pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(AudioApp::files_below(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    /// The id of the only track called `name` (by search).
+    pub async fn track_named(&self, name: &str) -> Value {
+        let r = self
+            .get(&format!("/v1/search?q={name}&type=track&limit=50"), None)
+            .await;
+        let items = r.body["tracks"]["items"].as_array().unwrap().clone();
+        let found: Vec<Value> = items.into_iter().filter(|t| t["name"] == name).collect();
+        assert_eq!(found.len(), 1, "tracks named {name}: {found:?}");
+        found[0].clone()
+    }
+}

@@ -1,0 +1,78 @@
+//! The audio library: files found by scanning folders or uploaded, matched to catalog tracks,
+//! kept in the audio storage (or read in place), and streamed.
+//!
+//! Layout: [`matching`] (pure: which track a file is), [`ingest`] (a batch of files written
+//! with their tracks), [`walk`] and [`scan`] (a scan of folders: new, changed, moved, missing
+//! files), [`scans`] (scans as queued work, with progress and a report), [`uploads`] (files
+//! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs).
+
+use std::time::Duration;
+
+use medley_audio::{Storage, UrlSigner};
+
+pub mod ingest;
+pub mod matching;
+pub mod scan;
+pub mod scans;
+pub mod streams;
+pub mod uploads;
+pub mod walk;
+
+/// Who may upload audio (`MEDLEY_UPLOADERS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Uploaders {
+    /// Administrators only (the default).
+    Admins,
+    /// Every signed-in user.
+    Everyone,
+    /// Administrators and these usernames.
+    Users(Vec<String>),
+}
+
+/// Settings of the audio library.
+#[derive(Clone, Debug)]
+pub struct AudioSettings {
+    pub uploaders: Uploaders,
+    /// Largest upload accepted, in bytes.
+    pub upload_max_bytes: u64,
+    /// How long a signed stream URL is valid.
+    pub stream_url_ttl: Duration,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        AudioSettings {
+            uploaders: Uploaders::Admins,
+            upload_max_bytes: 2 * 1024 * 1024 * 1024,
+            stream_url_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The audio side of the application: where bytes live, who signs stream URLs, the settings.
+#[derive(Clone, Debug)]
+pub struct Audio {
+    pub storage: Storage,
+    pub signer: UrlSigner,
+    pub settings: AudioSettings,
+}
+
+impl Audio {
+    pub fn new(storage: Storage, signer: UrlSigner, settings: AudioSettings) -> Audio {
+        Audio {
+            storage,
+            signer,
+            settings,
+        }
+    }
+
+    /// Objects in the folder `dir`, a random signing key, default settings (tests; the binary
+    /// builds its own from the configuration).
+    pub fn local(dir: &std::path::Path) -> Audio {
+        Audio::new(
+            Storage::local(dir),
+            UrlSigner::random(),
+            AudioSettings::default(),
+        )
+    }
+}

@@ -1,0 +1,183 @@
+//! Streams: which file of a track plays, where its bytes are, and who may fetch them (a signed-in
+//! user, or the holder of a short-lived signed URL: an `<audio>` element cannot send headers).
+//!
+//! "A user must always be able to play a song": a track's files are tried best first, and one
+//! whose bytes are gone from a scanned folder is marked missing on the spot and the next one
+//! plays.
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use medley_audio::{Format, Location, StorageError};
+use medley_store::audio::PRESENT;
+use medley_store::AudioFile;
+
+use super::scan::storage_error;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// The file that plays for a track, as it is now.
+#[derive(Clone, Debug)]
+pub struct Playable {
+    pub file: AudioFile,
+    pub location: Location,
+    pub size: u64,
+    /// A strong validator: the content hash (objects never change), or size and modification
+    /// time for a file read in place that changed since it was scanned.
+    pub etag: String,
+    pub last_modified_ms: i64,
+    pub content_type: &'static str,
+}
+
+/// A signed stream URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamLink {
+    pub url: String,
+    pub expires_at_s: i64,
+    pub content_type: &'static str,
+    pub size: u64,
+}
+
+fn location(file: &AudioFile) -> Location {
+    match &file.object_key {
+        Some(key) => Location::Object(key.clone()),
+        None => Location::Disk(std::path::Path::new(&file.root).join(&file.path)),
+    }
+}
+
+fn no_audio(track_id: &str, any_missing: bool) -> AppError {
+    if any_missing {
+        AppError::NotFound(format!(
+            "track `{track_id}` has no audio right now: its file is missing from the library \
+             (moved or deleted); an administrator can scan the library again"
+        ))
+    } else {
+        AppError::NotFound(format!(
+            "track `{track_id}` has no audio: it is in the catalog, but no file of it has been \
+             scanned or uploaded"
+        ))
+    }
+}
+
+/// The file to play for `track_id`: the best one whose bytes are there.
+pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
+    let files = app.store.track_audio(track_id).await?;
+    if files.is_empty()
+        && app
+            .store
+            .existing_tracks(&[track_id.to_owned()])
+            .await?
+            .is_empty()
+    {
+        return Err(AppError::not_found(&format!("track `{track_id}`")));
+    }
+    let any_missing = !files.is_empty();
+    for file in files.into_iter().filter(|f| f.status == PRESENT) {
+        let at = location(&file);
+        let content_type =
+            Format::parse(&file.format).map_or("application/octet-stream", Format::mime);
+        let recorded = Playable {
+            size: file.size as u64,
+            etag: file.content_hash[..32.min(file.content_hash.len())].to_owned(),
+            last_modified_ms: if file.origin == "scan" {
+                file.mtime_ms
+            } else {
+                file.created_at_ms
+            },
+            location: at.clone(),
+            content_type,
+            file,
+        };
+        if matches!(at, Location::Object(_)) {
+            return Ok(recorded);
+        }
+        match app.audio.storage.head(&at).await {
+            Ok(now)
+                if now.size == recorded.size && now.last_modified_ms == recorded.file.mtime_ms =>
+            {
+                return Ok(recorded)
+            }
+            // Changed since the scan: served as it is now, with validators of its own.
+            Ok(now) => {
+                return Ok(Playable {
+                    size: now.size,
+                    etag: format!("{:x}-{:x}", now.size, now.last_modified_ms),
+                    last_modified_ms: now.last_modified_ms,
+                    ..recorded
+                })
+            }
+            Err(StorageError::NotFound(_)) => {
+                tracing::warn!(track = %track_id, file = %recorded.file.id, "an audio file is gone from its folder; marked missing");
+                app.store
+                    .set_audio_status(
+                        std::slice::from_ref(&recorded.file.id),
+                        false,
+                        crate::now_ms(),
+                    )
+                    .await?;
+            }
+            Err(e) => return Err(storage_error(e)),
+        }
+    }
+    Err(no_audio(track_id, any_missing))
+}
+
+/// The bytes of a playable file, or of `range` of them.
+pub async fn open(
+    app: &App,
+    playable: &Playable,
+    range: Option<Range<u64>>,
+) -> AppResult<BoxStream<'static, Result<Bytes, StorageError>>> {
+    match app.audio.storage.read(&playable.location, range).await {
+        Ok(stream) => Ok(stream),
+        Err(StorageError::NotFound(_)) => {
+            app.store
+                .set_audio_status(
+                    std::slice::from_ref(&playable.file.id),
+                    false,
+                    crate::now_ms(),
+                )
+                .await?;
+            Err(no_audio(&playable.file.track_id, true))
+        }
+        Err(e) => Err(storage_error(e)),
+    }
+}
+
+/// A signed URL streaming `track_id` for `user_id`, valid for the configured time; `base` is
+/// the server's public URL. A track without audio has none (404).
+pub async fn link(app: &App, user_id: &str, track_id: &str, base: &str) -> AppResult<StreamLink> {
+    let playable = locate(app, track_id).await?;
+    let ttl = app.audio.settings.stream_url_ttl.as_secs() as i64;
+    let expires = crate::now_ms() / 1000 + ttl.max(1);
+    let signature = app.audio.signer.sign(track_id, user_id, expires);
+    Ok(StreamLink {
+        url: format!(
+            "{base}/v1/tracks/{track_id}/stream?user={user_id}&expires={expires}&signature={signature}"
+        ),
+        expires_at_s: expires,
+        content_type: playable.content_type,
+        size: playable.size,
+    })
+}
+
+/// Checks the signature of a signed stream URL.
+pub fn check_link(
+    app: &App,
+    track_id: &str,
+    user_id: &str,
+    expires_s: i64,
+    signature: &str,
+) -> AppResult<()> {
+    app.audio
+        .signer
+        .verify(
+            track_id,
+            user_id,
+            expires_s,
+            signature,
+            crate::now_ms() / 1000,
+        )
+        .map_err(|e| AppError::Unauthorized(e.to_string()))
+}

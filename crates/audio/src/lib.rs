@@ -1,0 +1,40 @@
+//! Medley's audio files, below the use cases: where their bytes live and what a file holds.
+//!
+//! Layout:
+//! - [`settings`]: the storage settings (`MEDLEY_STORAGE_*`), with the secret redacted.
+//! - [`storage`]: objects in a local folder or an S3-compatible bucket (through
+//!   `object_store`), files read in place from scanned folders, ranged reads.
+//! - [`format`]: the formats Medley plays, recognised from content, and their media types.
+//! - [`probe`] and [`tags`]: what a file holds (properties, tags, content hash), through lofty.
+//! - [`signing`]: short-lived signed stream URLs (HMAC-SHA256).
+//! - [`testing`]: audio generated at test time (WAV written here, other formats by ffmpeg), and
+//!   the S3 settings of tests.
+//!
+//! Must not import: storage of rows (`medley-store`), HTTP serving, Medley's catalog. Callers
+//! decide what a file becomes.
+#![forbid(unsafe_code)]
+
+pub mod format;
+pub mod probe;
+pub mod settings;
+pub mod signing;
+pub mod storage;
+pub mod tags;
+pub mod testing;
+
+pub use format::Format;
+pub use probe::{probe, AudioProperties, ProbeError, Probed};
+pub use settings::{Secret, StorageConfig};
+pub use signing::{SignatureError, UrlSigner};
+pub use storage::{Location, ObjectMeta, Storage, StorageError};
+pub use tags::AudioTags;
+
+/// The object key of a file with content hash `hash` in `format`: content-addressed, so the
+/// same bytes uploaded twice are one object, and an object never changes once written.
+pub fn object_key(hash: &str, format: Format) -> String {
+    format!(
+        "{}/{hash}.{}",
+        &hash[..2.min(hash.len())],
+        format.extension()
+    )
+}

@@ -1,0 +1,173 @@
+//! `medley library scan` as a user runs it: a report on standard output, the same numbers as
+//! JSON, an incremental rescan, and a clear failure for a folder that is not there.
+
+use std::time::Duration;
+
+use medley_audio::testing::{wav, Written};
+use tokio::process::Command;
+
+async fn medley(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medley"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        .await
+        .expect("the command finished in time")
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test]
+async fn library_scan_reports_what_it_did_and_rescans_incrementally() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir_all(music.join("Album")).unwrap();
+    for (i, title) in ["First", "Second"].into_iter().enumerate() {
+        let tags = Written::song(title, "CLI Band", "Album");
+        let bytes = wav(800, 300.0 + 100.0 * i as f64, &tags);
+        std::fs::write(music.join(format!("Album/{i}.wav")), bytes).unwrap();
+    }
+    std::fs::write(music.join("Album/broken.flac"), b"fLaC but nothing after").unwrap();
+    let data = dir.path().join("data");
+    let music_arg = music.to_str().unwrap();
+
+    let (ok, out, err) = medley(&data, &["library", "scan", music_arg]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("3 files: 2 added"), "{out}");
+    assert!(out.contains("1 failed"), "{out}");
+    assert!(out.contains("failed: Album/broken.flac:"), "{out}");
+    assert!(out.contains("2 tracks added to the catalog"), "{out}");
+    // The objects folder is not used by a scan in place.
+    assert!(!data.join("audio").exists());
+
+    let (ok, out, err) = medley(&data, &["library", "scan", "--json", music_arg]).await;
+    assert!(ok, "{out}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(
+        (&report["unchanged"], &report["added"]),
+        (&2.into(), &0.into()),
+        "{report}"
+    );
+
+    // --copy puts the bytes in the storage folder.
+    let (ok, out, err) = medley(&data, &["library", "scan", "--copy", music_arg]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("2 copied into the audio storage"), "{out}");
+    let objects: Vec<_> = walk(&data.join("audio"));
+    assert_eq!(objects.len(), 2, "{objects:?}");
+
+    let (ok, out, err) = medley(&data, &["library", "scan", "/no/such/folder"]).await;
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("there is no folder `/no/such/folder`"),
+        "{err}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `serve` streams what `library scan` found, through a signed URL: the storage, the scan and
+/// the signing key (from the secret key file) as the binary sets them up.
+#[tokio::test]
+async fn served_tracks_stream_through_signed_urls() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir_all(&music).unwrap();
+    let bytes = wav(700, 550.0, &Written::song("Served", "Binary", "Album"));
+    std::fs::write(music.join("served.wav"), &bytes).unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, err) = medley(&data, &["library", "scan", music.to_str().unwrap()]).await;
+    assert!(ok, "{out}\n{err}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medley"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("Medley is listening on ") {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("serve exited before listening");
+    })
+    .await
+    .expect("the server listened in time");
+    let http = reqwest::Client::new();
+    let credentials = serde_json::json!({"username": "ana", "password": "ana-password"});
+    let r = http
+        .post(format!("{base}/v1/users"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let session: serde_json::Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["access_token"].as_str().unwrap();
+    let found: serde_json::Value = http
+        .get(format!("{base}/v1/search?q=served&type=track"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found["tracks"]["items"][0]["id"]
+        .as_str()
+        .expect("the scanned track is found");
+    let link: serde_json::Value = http
+        .get(format!("{base}/v1/tracks/{id}/stream-url"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let got = http
+        .get(link["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), reqwest::StatusCode::OK);
+    assert_eq!(got.headers()["content-type"], "audio/wav");
+    assert!(got.bytes().await.unwrap() == bytes);
+    assert!(
+        data.join("secret.key").exists(),
+        "the signing key derives from the secret key"
+    );
+    child.kill().await.unwrap();
+}
