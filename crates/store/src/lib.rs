@@ -23,8 +23,8 @@ pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod plays;
-pub mod shows;
 pub mod scans;
+pub mod shows;
 pub mod sql;
 pub mod testing;
 pub mod users;
@@ -47,11 +47,11 @@ pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
     Precision, StatItem, StatPlay,
 };
+pub use scans::{ScanStore, StoredScan};
 pub use shows::{
     HistoryEntry, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment, ShowStore,
     StoredShow,
 };
-pub use scans::{ScanStore, StoredScan};
 pub use sql::{Backend, SqlStore};
 pub use users::{NewToken, NewUser, UserStore};
 

@@ -2,11 +2,11 @@
 //! each test with its own database).
 
 mod accounts;
-mod browser;
 mod audio_harness;
 mod audio_scans;
 mod audio_streams;
 mod audio_uploads;
+mod browser;
 mod catalog;
 mod cdp;
 mod composites;
