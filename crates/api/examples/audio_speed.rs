@@ -34,23 +34,46 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&folder)?;
         let tags = Written {
             track: Some((i % 12) as u32 + 1),
-            ..Written::song(&format!("Song {i}"), &format!("Artist {}", album / 5), &format!("Album {album}"))
+            ..Written::song(
+                &format!("Song {i}"),
+                &format!("Artist {}", album / 5),
+                &format!("Album {album}"),
+            )
         };
         let bytes = wav(100, 200.0 + (i % 1000) as f64, &tags);
-        std::fs::write(folder.join(format!("{:02} Song {i}.wav", i % 12 + 1)), bytes)?;
+        std::fs::write(
+            folder.join(format!("{:02} Song {i}.wav", i % 12 + 1)),
+            bytes,
+        )?;
     }
-    println!("generated {files} files in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "generated {files} files in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let (state, base, _db) = server(Storage::local(&dir.path().join("objects"))).await?;
     let roots = [music.to_string_lossy().into_owned()];
     for (what, expect_added) in [("first scan", files as u64), ("rescan, unchanged", 0)] {
         let t = Instant::now();
-        let report = scan(&state.app, &roots, ScanOptions::default(), &ScanProgress::default(), |_| {})
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let report = scan(
+            &state.app,
+            &roots,
+            ScanOptions::default(),
+            &ScanProgress::default(),
+            |_| {},
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let secs = t.elapsed().as_secs_f64();
-        assert_eq!((report.added, report.failed), (expect_added, 0), "{report:?}");
-        println!("{what}: {files} files in {secs:.2} s = {:.0} files/s", files as f64 / secs);
+        assert_eq!(
+            (report.added, report.failed),
+            (expect_added, 0),
+            "{report:?}"
+        );
+        println!(
+            "{what}: {files} files in {secs:.2} s = {:.0} files/s",
+            files as f64 / secs
+        );
     }
     let token = admin(&base).await?;
     let ids = track_ids(&state, files.min(200)).await?;
@@ -59,9 +82,15 @@ async fn main() -> anyhow::Result<()> {
     if let Some(s3) = s3_settings() {
         let (state, base, _db) = server(Storage::open(&s3)?).await?;
         let subset = [music.join("Artist 0").to_string_lossy().into_owned()];
-        let report = scan(&state.app, &subset, ScanOptions { copy: true }, &ScanProgress::default(), |_| {})
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let report = scan(
+            &state.app,
+            &subset,
+            ScanOptions { copy: true },
+            &ScanProgress::default(),
+            |_| {},
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("copied {} files to S3", report.copied);
         let token = admin(&base).await?;
         let ids = track_ids(&state, 50).await?;
@@ -84,16 +113,33 @@ async fn server(storage: Storage) -> anyhow::Result<(AppState, String, TestDb)> 
             ..ApiConfig::default()
         },
     );
-    state.app.audio = Arc::new(Audio::new(storage, UrlSigner::random(), AudioSettings::default()));
-    tokio::spawn(medley_api::serve(listener, state.clone(), std::future::pending()));
+    state.app.audio = Arc::new(Audio::new(
+        storage,
+        UrlSigner::random(),
+        AudioSettings::default(),
+    ));
+    tokio::spawn(medley_api::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
     Ok((state, base, db))
 }
 
 async fn admin(base: &str) -> anyhow::Result<String> {
     let http = reqwest::Client::new();
     let who = json!({"username": "bench", "password": "bench-password"});
-    http.post(format!("{base}/v1/users")).json(&who).send().await?;
-    let session: Value = http.post(format!("{base}/v1/sessions")).json(&who).send().await?.json().await?;
+    http.post(format!("{base}/v1/users"))
+        .json(&who)
+        .send()
+        .await?;
+    let session: Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&who)
+        .send()
+        .await?
+        .json()
+        .await?;
     Ok(session["access_token"].as_str().unwrap().to_owned())
 }
 

@@ -247,6 +247,9 @@ fn a_huge_tag_frame_is_refused() {
     std::fs::write(&path, wav(500, 440.0, &huge)).unwrap();
     match probe(&path) {
         Err(e) => assert!(matches!(e, ProbeError::Corrupt { .. }), "{e}"),
-        Ok(p) => panic!("a 20 MiB title was accepted: {} bytes", p.tags.title.map_or(0, |t| t.len())),
+        Ok(p) => panic!(
+            "a 20 MiB title was accepted: {} bytes",
+            p.tags.title.map_or(0, |t| t.len())
+        ),
     }
 }
