@@ -18,11 +18,12 @@ pub struct AudioFile {
     pub track_id: Id,
     /// `scan` or `upload`.
     pub origin: String,
-    /// Scans: the scanned folder (absolute). Uploads: empty.
+    /// Scans: the folder the last scan that saw it named. Uploads: empty.
     pub root: String,
-    /// Scans: the path below `root`. Uploads: the file's sanitised name.
+    /// Scans: the file's absolute path (what identifies it, whichever folder is scanned).
+    /// Uploads: the file's sanitised name.
     pub path: String,
-    /// The object holding the bytes; `None` when they are read in place from `root/path`.
+    /// The object holding the bytes; `None` when they are read in place from `path`.
     pub object_key: Option<String>,
     pub size: i64,
     pub mtime_ms: i64,
@@ -85,11 +86,12 @@ pub trait AudioStore: Send + Sync {
         files: &[(AudioFile, TrackChoice)],
         now_ms: i64,
     ) -> Result<Vec<Id>>;
-    /// Every scanned file found below `root` (present or missing).
+    /// Every scanned file below the folder `root` (present or missing), whichever folder the
+    /// scan that found it named.
     async fn audio_files_under(&self, root: &str) -> Result<Vec<AudioFile>>;
     /// Scanned files marked missing whose content hash is one of `hashes`.
     async fn missing_audio_by_hash(&self, hashes: &[String]) -> Result<Vec<AudioFile>>;
-    /// Records that a scanned file is now at `root/path` (and present).
+    /// Records that a scanned file is now at `path`, found by a scan of `root` (and present).
     async fn move_audio_file(
         &self,
         id: &str,
@@ -228,9 +230,9 @@ impl AudioStore for SqlStore {
             .map_err(|e| {
                 if StoreError::is_unique_violation(&e) {
                     StoreError::Conflict(format!(
-                        "{}/{} was added by another scan running at the same time: scan again \
+                        "{} was added by another scan running at the same time: scan again \
                          when it has finished",
-                        f.root, f.path
+                        f.path
                     ))
                 } else {
                     e.into()
@@ -242,8 +244,22 @@ impl AudioStore for SqlStore {
     }
 
     async fn audio_files_under(&self, root: &str) -> Result<Vec<AudioFile>> {
-        self.files_where("WHERE origin = 'scan' AND root = $1", &[root])
-            .await
+        // A prefix compared as text: LIKE would read `%` and `_` in folder names as patterns.
+        let prefix = if root.ends_with('/') {
+            root.to_owned()
+        } else {
+            format!("{root}/")
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audio_files \
+             WHERE origin = 'scan' AND substr(path, 1, CAST($2 AS INTEGER)) = $1"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&prefix)
+            .bind(prefix.chars().count() as i64)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(file_row).collect()
     }
 
     async fn missing_audio_by_hash(&self, hashes: &[String]) -> Result<Vec<AudioFile>> {

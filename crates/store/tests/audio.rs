@@ -38,13 +38,14 @@ on_both_backends!(
     scans_record_progress_and_their_end,
 );
 
-fn scanned(root: &str, path: &str, hash: &str) -> AudioFile {
+/// A scanned file at `root/rel`.
+fn scanned(root: &str, rel: &str, hash: &str) -> AudioFile {
     AudioFile {
         id: new_id(),
         track_id: String::new(),
         origin: "scan".into(),
         root: root.into(),
-        path: path.into(),
+        path: format!("{root}/{rel}"),
         object_key: None,
         size: 1000,
         mtime_ms: 5,
@@ -217,14 +218,24 @@ async fn files_move_go_missing_and_come_back(store: SqlStore) {
                 (scanned("/m", "x/1.flac", "h1"), TrackChoice::New(0)),
                 (scanned("/m", "x/2.flac", "h2"), TrackChoice::New(0)),
                 (scanned("/other", "3.flac", "h3"), TrackChoice::New(0)),
+                (scanned("/m_x", "100% off.flac", "h4"), TrackChoice::New(0)),
             ],
             1,
         )
         .await
         .unwrap();
+    // Files below a folder, whichever folder their scan named; `_` and `%` are not patterns.
     let under = store.audio_files_under("/m").await.unwrap();
     assert_eq!(under.len(), 2);
-    let one = under.iter().find(|f| f.path == "x/1.flac").unwrap().clone();
+    assert_eq!(store.audio_files_under("/m/x/").await.unwrap().len(), 2);
+    assert_eq!(store.audio_files_under("/m_").await.unwrap().len(), 0);
+    assert_eq!(store.audio_files_under("/m_x").await.unwrap().len(), 1);
+    assert_eq!(store.audio_files_under("/").await.unwrap().len(), 4);
+    let one = under
+        .iter()
+        .find(|f| f.path == "/m/x/1.flac")
+        .unwrap()
+        .clone();
     assert_eq!(
         store
             .set_audio_status(std::slice::from_ref(&one.id), false, 5)
@@ -250,7 +261,7 @@ async fn files_move_go_missing_and_come_back(store: SqlStore) {
         .unwrap();
     assert_eq!(found.iter().map(|f| &f.id).collect::<Vec<_>>(), [&one.id]);
     store
-        .move_audio_file(&one.id, "/other", "moved/1.flac", 9, 7)
+        .move_audio_file(&one.id, "/other", "/other/moved/1.flac", 9, 7)
         .await
         .unwrap();
     let moved = store.audio_file(&one.id).await.unwrap().unwrap();
@@ -261,7 +272,7 @@ async fn files_move_go_missing_and_come_back(store: SqlStore) {
             moved.status.as_str(),
             moved.mtime_ms
         ),
-        ("/other", "moved/1.flac", "present", 9)
+        ("/other", "/other/moved/1.flac", "present", 9)
     );
     assert_eq!(
         (moved.track_id.as_str(), moved.missing_since_ms),

@@ -42,9 +42,9 @@ pub struct FileObject {
     pub id: String,
     /// `upload` or `scan`.
     pub origin: String,
-    /// The upload's file name, or the scanned file's path below its folder.
+    /// The upload's file name, or the scanned file's path below `folder`.
     pub name: String,
-    /// The scanned folder (scans only).
+    /// The folder the last scan that saw the file named (scans only).
     pub folder: Option<String>,
     /// `present` or `missing`.
     pub status: String,
@@ -89,10 +89,16 @@ async fn object(state: &AppState, f: AudioFile) -> ApiResult<FileObject> {
             .into(),
         tags: serde_json::from_str(&f.tags).unwrap_or_default(),
         track: state.render.track(&track),
+        name: match f
+            .path
+            .strip_prefix(&format!("{}/", f.root.trim_end_matches('/')))
+        {
+            Some(rel) if f.origin == "scan" => rel.to_owned(),
+            _ => f.path.clone(),
+        },
         folder: (f.origin == "scan").then_some(f.root),
         id: f.id,
         origin: f.origin,
-        name: f.path,
         status: f.status,
         format: f.format,
         codec: f.codec,

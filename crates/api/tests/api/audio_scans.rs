@@ -90,9 +90,11 @@ async fn a_scan_adds_tracks_and_names_the_bad_files(backend: Backend) {
     assert_eq!(files.len(), 1);
     let tags: serde_json::Value = serde_json::from_str(&files[0].tags).unwrap();
     assert_eq!(tags["genres"], json!(["Ambient"]));
+    let music = a.music().canonicalize().unwrap();
+    assert_eq!(files[0].format, "wav");
     assert_eq!(
-        (files[0].format.as_str(), files[0].path.as_str()),
-        ("wav", "The Sines/Waves/01 Hum.wav")
+        files[0].path,
+        music.join("The Sines/Waves/01 Hum.wav").to_str().unwrap()
     );
 }
 
@@ -234,10 +236,12 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
         (&json!(1), &json!(1), &json!(1), &json!(0), &json!(0)),
         "{r}"
     );
+    let music = a.music().canonicalize().unwrap();
+    let at = |rel: &str| music.join(rel).to_str().unwrap().to_owned();
     let files = a.store.track_audio(&one_id).await.unwrap();
     assert_eq!(
-        (files[0].path.as_str(), files[0].status.as_str()),
-        ("b/renamed.wav", "present")
+        (files[0].path.clone(), files[0].status.as_str()),
+        (at("b/renamed.wav"), "present")
     );
     let gone = a.store.track_audio(&two_id).await.unwrap();
     assert_eq!(gone[0].status, "missing");
@@ -260,8 +264,28 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
     );
     let back = a.store.track_audio(&two_id).await.unwrap();
     assert_eq!(
-        (back[0].status.as_str(), back[0].path.as_str()),
-        ("present", "c/two again.wav")
+        (back[0].status.as_str(), back[0].path.clone()),
+        ("present", at("c/two again.wav"))
+    );
+
+    // A folder inside the scanned one is the same files, whichever is named, and a scan
+    // naming both reads each file once.
+    let sub = a.scan(&[&a.music().join("b")], json!({})).await;
+    let r = &sub["report"];
+    assert_eq!(
+        (&r["found"], &r["unchanged"], &r["added"], &r["missing"]),
+        (&json!(1), &json!(1), &json!(0), &json!(0)),
+        "{r}"
+    );
+    let both = a.scan(&[&a.music().join("b"), &a.music()], json!({})).await;
+    assert_eq!(
+        both["report"]["roots"].as_array().unwrap().len(),
+        1,
+        "{both}"
+    );
+    assert_eq!(
+        (&both["report"]["found"], &both["report"]["unchanged"]),
+        (&json!(3), &json!(3))
     );
 }
 

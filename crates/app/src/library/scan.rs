@@ -113,8 +113,8 @@ pub async fn scan(
     let started = Instant::now();
     let mut report = ScanReport::default();
     let mut walked = Vec::new();
-    for root in roots {
-        let canonical = match check_root(root) {
+    for (root, canonical) in distinct_roots(roots) {
+        let canonical = match canonical {
             Ok(c) => c,
             Err(reason) => {
                 report.roots.push(RootReport {
@@ -157,7 +157,7 @@ pub async fn scan(
             .map(|r| (r.path.clone(), r))
             .collect();
         for found in files {
-            match rows.remove(&found.rel) {
+            match rows.remove(&found.path) {
                 Some(row) if row.size == found.size as i64 && row.mtime_ms == found.mtime_ms => {
                     if row.status == MISSING {
                         report.restored += 1;
@@ -260,7 +260,7 @@ impl BatchWriter<'_> {
                     self.report.updated += 1;
                     let old_key = row.object_key.clone();
                     let (key, track) = ingest::describe(&probed, stem(&found.rel));
-                    let mut new_row = ingest::row(&probed, row.id, "scan", &root, &found.rel);
+                    let mut new_row = ingest::row(&probed, row.id, "scan", &root, &found.path);
                     new_row.object_key = old_key.clone();
                     let i = Incoming {
                         row: new_row,
@@ -310,7 +310,7 @@ impl BatchWriter<'_> {
             }
             self.report.added += 1;
             let (key, track) = ingest::describe(&probed, stem(&found.rel));
-            let row = ingest::row(&probed, medley_domain::new_id(), "scan", &root, &found.rel);
+            let row = ingest::row(&probed, medley_domain::new_id(), "scan", &root, &found.path);
             incoming.push((Incoming { row, key, track }, found.abs, None));
         }
         let mut old_keys = Vec::new();
@@ -341,17 +341,17 @@ impl BatchWriter<'_> {
         Ok(())
     }
 
-    /// A file recorded elsewhere, found at `root/found`: it keeps its row and track.
+    /// A file recorded elsewhere, found at `found` (below `root`): it keeps its row and track.
     async fn moved(&mut self, prev: AudioFile, root: &str, found: &Found) -> AppResult<()> {
         self.report.moved += 1;
         self.app
             .store
-            .move_audio_file(&prev.id, root, &found.rel, found.mtime_ms, crate::now_ms())
+            .move_audio_file(&prev.id, root, &found.path, found.mtime_ms, crate::now_ms())
             .await?;
         if self.options.copy && prev.object_key.is_none() {
             let mut row = prev;
             row.root = root.to_owned();
-            row.path = found.rel.clone();
+            row.path = found.path.clone();
             row.mtime_ms = found.mtime_ms;
             self.copy_unchanged(found.clone(), row).await?;
         }
@@ -383,6 +383,30 @@ impl BatchWriter<'_> {
         }
         Ok(key)
     }
+}
+
+/// The folders to scan, each checked and canonical, without those inside another of them (a
+/// file is scanned once, whichever folder names it); a folder that cannot be scanned keeps the
+/// name it was given and says why.
+fn distinct_roots(roots: &[String]) -> Vec<(String, Result<std::path::PathBuf, String>)> {
+    let checked: Vec<(String, Result<std::path::PathBuf, String>)> =
+        roots.iter().map(|r| (r.clone(), check_root(r))).collect();
+    let good: Vec<std::path::PathBuf> = checked
+        .iter()
+        .filter_map(|(_, c)| c.as_ref().ok().cloned())
+        .collect();
+    let mut out: Vec<(String, Result<std::path::PathBuf, String>)> = Vec::new();
+    for (given, c) in checked {
+        if let Ok(p) = &c {
+            let inside_another = good.iter().any(|o| o != p && p.starts_with(o));
+            let repeated = out.iter().any(|(_, d)| d.as_ref().ok() == Some(p));
+            if inside_another || repeated {
+                continue;
+            }
+        }
+        out.push((given, c));
+    }
+    out
 }
 
 /// The file name without folders and extension: the title of an untitled file.

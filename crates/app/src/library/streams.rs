@@ -42,7 +42,7 @@ pub struct StreamLink {
 fn location(file: &AudioFile) -> Location {
     match &file.object_key {
         Some(key) => Location::Object(key.clone()),
-        None => Location::Disk(std::path::Path::new(&file.root).join(&file.path)),
+        None => Location::Disk(std::path::PathBuf::from(&file.path)),
     }
 }
 

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 /// An audio file found below a root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
-    /// The path below the root, with `/` between parts.
+    /// The path below the root, with `/` between parts (for reports).
     pub rel: String,
     pub abs: PathBuf,
+    /// `abs` as text: what identifies a scanned file, whichever folder the scan named.
+    pub path: String,
     pub size: u64,
     pub mtime_ms: i64,
 }
@@ -104,6 +106,7 @@ pub fn walk(root: &Path) -> Walked {
             Ok(meta) => out.files.push(Found {
                 rel: rel.replace(std::path::MAIN_SEPARATOR, "/"),
                 abs: entry.path().to_owned(),
+                path: entry.path().to_string_lossy().into_owned(),
                 size: meta.len(),
                 mtime_ms: medley_audio::probe::mtime_ms(&meta),
             }),

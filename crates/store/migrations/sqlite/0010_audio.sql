@@ -8,12 +8,13 @@ CREATE TABLE audio_files (
     track_id       TEXT NOT NULL REFERENCES tracks (id),
     -- 'scan' or 'upload'
     origin         TEXT NOT NULL,
-    -- Scans: the scanned folder (absolute) and the path below it. Uploads: '' and the file's
+    -- Scans: the folder the last scan that saw the file named, and the file's absolute path
+    -- (which identifies it, whichever folder a scan names). Uploads: '' and the file's
     -- sanitised name.
     root           TEXT NOT NULL,
     path           TEXT NOT NULL,
     -- The object holding the bytes (uploads, and scanned files copied in); NULL: read in
-    -- place from root/path.
+    -- place from path.
     object_key     TEXT,
     size           BIGINT NOT NULL,
     mtime_ms       BIGINT NOT NULL,
@@ -35,7 +36,7 @@ CREATE TABLE audio_files (
     updated_at     BIGINT NOT NULL,
     missing_since  BIGINT
 );
-CREATE UNIQUE INDEX audio_files_place ON audio_files (root, path) WHERE origin = 'scan';
+CREATE UNIQUE INDEX audio_files_place ON audio_files (path) WHERE origin = 'scan';
 CREATE INDEX audio_files_track ON audio_files (track_id);
 CREATE INDEX audio_files_hash ON audio_files (content_hash);
 CREATE INDEX audio_files_object ON audio_files (object_key);
