@@ -1,27 +1,13 @@
 //! `medley library scan` as a user runs it: a report on standard output, the same numbers as
 //! JSON, an incremental rescan, and a clear failure for a folder that is not there.
 
-use std::time::Duration;
+mod common;
 
 use medley_audio::testing::{wav, Written};
-use tokio::process::Command;
 
+/// Runs `medley --data-dir DATA ARGS…`: whether it succeeded, its output and its errors.
 async fn medley(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medley"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
-        .await
-        .expect("the command finished in time")
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    common::run(common::medley(data_dir).args(args)).await
 }
 
 #[tokio::test]
@@ -88,7 +74,6 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// the signing key (from the secret key file) as the binary sets them up.
 #[tokio::test]
 async fn served_tracks_stream_through_signed_urls() {
-    use tokio::io::AsyncBufReadExt;
     let dir = tempfile::tempdir().unwrap();
     let music = dir.path().join("music");
     std::fs::create_dir_all(&music).unwrap();
@@ -98,26 +83,7 @@ async fn served_tracks_stream_through_signed_urls() {
     let (ok, out, err) = medley(&data, &["library", "scan", music.to_str().unwrap()]).await;
     assert!(ok, "{out}\n{err}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_medley"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(120), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("Medley is listening on ") {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("serve exited before listening");
-    })
-    .await
-    .expect("the server listened in time");
+    let (child, base, _, _out) = common::serve(&data, &[]).await;
     let http = reqwest::Client::new();
     let credentials = serde_json::json!({"username": "ana", "password": "ana-password"});
     let r = http
@@ -169,5 +135,5 @@ async fn served_tracks_stream_through_signed_urls() {
         data.join("secret.key").exists(),
         "the signing key derives from the secret key"
     );
-    child.kill().await.unwrap();
+    common::terminate(child).await;
 }

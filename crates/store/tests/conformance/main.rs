@@ -32,6 +32,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod audio;
 mod catalog;
 mod composites;
 mod connections;
@@ -41,6 +42,7 @@ mod library;
 mod playlists;
 mod plays;
 mod propagation;
+mod shows;
 mod users;
 
 pub(crate) fn new_user(name: &str) -> NewUser {

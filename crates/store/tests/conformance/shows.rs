@@ -8,28 +8,6 @@ use medley_store::{
     ShowStore, SqlStore, StoreError, UserStore,
 };
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $scenario() {
-                let db = medley_store::testing::TestDb::sqlite();
-                super::$scenario(db.connect().await.unwrap()).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $scenario() {
-                let Some(db) = medley_store::testing::TestDb::postgres().await else {
-                    eprintln!("skipped: {} is not set", medley_store::testing::POSTGRES_ENV);
-                    return;
-                };
-                super::$scenario(db.connect().await.unwrap()).await;
-            })*
-        }
-    };
-}
-
 on_both_backends!(
     shows_move_from_scheduled_to_live_to_ended,
     visibility_decides_who_lists_a_show,

@@ -7,28 +7,6 @@ use medley_store::{
     AudioFile, AudioStore, CatalogStore, ScanStore, SqlStore, StoreError, TrackChoice, TrackToAdd,
 };
 
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $scenario() {
-                let db = medley_store::testing::TestDb::sqlite();
-                super::$scenario(db.connect().await.unwrap()).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $scenario() {
-                let Some(db) = medley_store::testing::TestDb::postgres().await else {
-                    eprintln!("skipped: {} is not set", medley_store::testing::POSTGRES_ENV);
-                    return;
-                };
-                super::$scenario(db.connect().await.unwrap()).await;
-            })*
-        }
-    };
-}
-
 on_both_backends!(
     files_bring_tracks_or_join_existing_ones,
     compilations_share_the_album_artists_album,
