@@ -99,6 +99,11 @@ pub async fn serve(
     ));
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
     let app = NormalizePath::trim_trailing_slash(router(state));
+    // Streamed bodies (audio) go out as soon as they are read: without TCP_NODELAY the first
+    // chunk after the headers waits for the client's delayed ACK (about 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(
         listener,
         ServiceExt::<axum::extract::Request>::into_make_service(app),
