@@ -78,7 +78,14 @@ async fn main() -> anyhow::Result<()> {
     let token = admin(&base).await?;
     let ids = track_ids(&state, files.min(200)).await?;
     // Twice: right after the scan the search index still merges its segments in the background.
-    ttfb("local folder, right after the scan", &base, &token, &ids, requests).await?;
+    ttfb(
+        "local folder, right after the scan",
+        &base,
+        &token,
+        &ids,
+        requests,
+    )
+    .await?;
     ttfb("local folder", &base, &token, &ids, requests).await?;
 
     if let Some(s3) = s3_settings() {
