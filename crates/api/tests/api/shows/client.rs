@@ -45,6 +45,31 @@ pub async fn live_show(app: &TestApp, token: &str, body: Value) -> String {
     id
 }
 
+/// Starts a show titled `title` over a new playlist `name` holding `uris`; returns the show.
+pub async fn live_show_playing(
+    app: &TestApp,
+    token: &str,
+    title: &str,
+    playlist: Value,
+    uris: &[String],
+) -> String {
+    let playlist = app.playlist(token, playlist).await;
+    let r = app
+        .post(
+            &format!("/v1/playlists/{playlist}/items"),
+            Some(token),
+            json!({"uris": uris}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    live_show(
+        app,
+        token,
+        json!({"title": title, "playlist": format!("medley:playlist:{playlist}")}),
+    )
+    .await
+}
+
 /// What a read gave.
 #[derive(Debug)]
 pub enum Frame {

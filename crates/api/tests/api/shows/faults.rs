@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::client::{live_show, server, Client, Frame};
+use super::client::{live_show_playing, server, Client, Frame};
 
 const LISTENERS: usize = 5;
 
@@ -29,19 +29,7 @@ async fn busy_show(seed: u64) {
     let app = server(Backend::Sqlite, config).await.unwrap();
     let (_, ana) = app.user("ana").await;
     let uris = app.tracks(&ana, 3).await;
-    let playlist = app.playlist(&ana, json!({"name": "Busy"})).await;
-    app.post(
-        &format!("/v1/playlists/{playlist}/items"),
-        Some(&ana),
-        json!({"uris": uris}),
-    )
-    .await;
-    let show = live_show(
-        &app,
-        &ana,
-        json!({"title": "Busy", "playlist": format!("medley:playlist:{playlist}")}),
-    )
-    .await;
+    let show = live_show_playing(&app, &ana, "Busy", json!({"name": "Busy"}), &uris).await;
     let (mut host, _) = Client::join(&app, &show, &ana).await;
     host.ok("playback.play", json!({"index": 0})).await;
     let mut people = Vec::new();

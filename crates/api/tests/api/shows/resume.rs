@@ -9,7 +9,7 @@ use medley_store::testing::TestDb;
 use medley_store::Backend;
 use serde_json::{json, Value};
 
-use super::client::{live_show, server, Client, Frame};
+use super::client::{live_show, live_show_playing, server, Client, Frame};
 use super::node::Node;
 
 fn about(events: &[Value], user: &str, ops: &[&str]) -> Vec<Value> {
@@ -172,19 +172,7 @@ async fn a_consumer_too_slow_for_its_queue_is_closed_with_4009() {
         )
         .await;
     let uris = vec![r.body["tracks"][0]["uri"].as_str().unwrap().to_owned()];
-    let playlist = app.playlist(&ana, json!({"name": "One"})).await;
-    app.post(
-        &format!("/v1/playlists/{playlist}/items"),
-        Some(&ana),
-        json!({"uris": uris}),
-    )
-    .await;
-    let show = live_show(
-        &app,
-        &ana,
-        json!({"title": "Busy", "playlist": format!("medley:playlist:{playlist}")}),
-    )
-    .await;
+    let show = live_show_playing(&app, &ana, "Busy", json!({"name": "One"}), &uris).await;
     let (mut host, _) = Client::join(&app, &show, &ana).await;
     let mut slow = Client::connect_slow(&app.base, &show).await;
     slow.send(json!({"op": "hello", "d": {"v": 1, "token": bob}}))

@@ -7,7 +7,7 @@ use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::client::{live_show, server, Client};
+use super::client::{live_show, live_show_playing, server, Client};
 use crate::on_both_backends;
 
 on_both_backends!(a_show_runs_from_start_to_end);
@@ -28,21 +28,12 @@ async fn a_show_runs_from_start_to_end(backend: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     uris.push(r.body["tracks"][0]["uri"].as_str().unwrap().to_owned());
-    let playlist = app
-        .playlist(&ana_token, json!({"name": "Set", "public": false}))
-        .await;
-    let r = app
-        .post(
-            &format!("/v1/playlists/{playlist}/items"),
-            Some(&ana_token),
-            json!({"uris": uris}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let show = live_show(
+    let show = live_show_playing(
         &app,
         &ana_token,
-        json!({"title": "Late night", "playlist": format!("medley:playlist:{playlist}")}),
+        "Late night",
+        json!({"name": "Set", "public": false}),
+        &uris,
     )
     .await;
 
