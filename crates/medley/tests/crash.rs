@@ -108,21 +108,7 @@ async fn composites_catch_up_after_a_kill(database_url: Option<String>) {
     let db: Vec<&str> = db.iter().map(String::as_str).collect();
     let (mut child, base, _, _out) = serve(dir.path(), &db).await;
     let http = reqwest::Client::new();
-    let mut signed_in = Value::Null;
-    let account = json!({"username": "ana", "password": "a long password"});
-    for path in ["/v1/users", "/v1/sessions"] {
-        let r = http
-            .post(format!("{base}{path}"))
-            .json(&account)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED, "{path}");
-        if path == "/v1/sessions" {
-            signed_in = r.json().await.unwrap();
-        }
-    }
-    let token = signed_in["access_token"].as_str().unwrap().to_owned();
+    let token = common::sign_up(&http, &base, "ana").await;
     let client = Client { http, base, token };
     let tracks: Vec<Value> = (0..30)
         .map(|i| json!({"name": format!("Track {i}"), "artists": ["Band"], "album": "Album", "duration_ms": 200_000}))

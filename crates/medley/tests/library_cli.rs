@@ -85,24 +85,8 @@ async fn served_tracks_stream_through_signed_urls() {
 
     let (child, base, _, _out) = common::serve(&data, &[]).await;
     let http = reqwest::Client::new();
-    let credentials = serde_json::json!({"username": "ana", "password": "ana-password"});
-    let r = http
-        .post(format!("{base}/v1/users"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let session: serde_json::Value = http
-        .post(format!("{base}/v1/sessions"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["access_token"].as_str().unwrap();
+    let token = common::sign_up(&http, &base, "ana").await;
+    let token = token.as_str();
     let found: serde_json::Value = http
         .get(format!("{base}/v1/search?q=served&type=track"))
         .send()

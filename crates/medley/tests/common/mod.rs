@@ -78,3 +78,22 @@ pub async fn terminate(mut child: Child) {
         "graceful shutdown exits cleanly: {status:?}"
     );
 }
+
+/// Registers `username` on the server at `base` (the first user is its administrator) and
+/// signs in; returns the session's bearer token.
+pub async fn sign_up(http: &reqwest::Client, base: &str, username: &str) -> String {
+    let account =
+        serde_json::json!({"username": username, "password": format!("{username}-password")});
+    let mut session = serde_json::Value::Null;
+    for path in ["/v1/users", "/v1/sessions"] {
+        let r = http
+            .post(format!("{base}{path}"))
+            .json(&account)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED, "{path}");
+        session = r.json().await.unwrap();
+    }
+    session["access_token"].as_str().unwrap().to_owned()
+}
