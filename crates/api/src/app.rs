@@ -97,6 +97,8 @@ pub async fn serve(
         state.app.clone(),
         stop.clone(),
     ));
+    // With several nodes: caches and the search index follow the other nodes' writes.
+    let follower = tokio::spawn(medley_app::remote::follow(state.app.clone(), stop.clone()));
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
     let app = NormalizePath::trim_trailing_slash(router(state));
     // Streamed bodies (audio) go out as soon as they are read: without TCP_NODELAY the first
@@ -116,5 +118,6 @@ pub async fn serve(
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the worker ended abnormally");
     }
+    let _ = follower.await;
     served
 }

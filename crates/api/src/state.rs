@@ -67,6 +67,7 @@ impl ApiConfig {
             spool_dir: self.spool_dir.clone(),
             import_max_bytes: self.import_max_bytes,
             zip_limits: self.zip_limits,
+            ..AppConfig::default()
         }
     }
 }

@@ -17,14 +17,19 @@
 //!
 //! Loads that raced with an invalidation are not cached: [`Generation`] tells a loader whether
 //! any invalidation happened since it started reading.
+//!
+//! With several nodes, every invalidation is also sent to the other nodes
+//! (`Event::CachesInvalidated`, through [`Caches::announce_to`]), which drop the same entries
+//! ([`Caches::apply_remote`]) within the delay of one NATS message, well before the TTLs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use medley_compose::Ledger;
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
+use medley_events::{Bus, Event};
 use moka::sync::Cache;
 use serde_json::value::RawValue;
 
@@ -69,6 +74,17 @@ pub struct Caches {
     playlist_generation: Generation,
     ledgers: Cache<String, Arc<KeptLedger>>,
     pub tracks: Cache<String, TrackJson>,
+    /// The bus that tells other nodes what this one dropped (set with several nodes).
+    others: OnceLock<Bus>,
+}
+
+/// What a node dropped, for the other nodes to drop too.
+#[derive(Default)]
+struct Dropped {
+    playlists: Vec<String>,
+    tracks: Vec<String>,
+    ledgers: Vec<String>,
+    tokens: bool,
 }
 
 /// About how much memory the kept ledgers of all composites may take.
@@ -101,6 +117,60 @@ impl Caches {
 
     pub fn forget_ledger(&self, id: &str) {
         self.ledgers.invalidate(id);
+        self.tell_others(Dropped {
+            ledgers: vec![id.to_owned()],
+            ..Dropped::default()
+        });
+    }
+
+    /// From now on, tells the other nodes on `bus` about every entry this node drops.
+    pub fn announce_to(&self, bus: Bus) {
+        let _ = self.others.set(bus);
+    }
+
+    fn tell_others(&self, dropped: Dropped) {
+        if let Some(bus) = self.others.get() {
+            bus.publish_to_others(Event::CachesInvalidated {
+                playlists: dropped.playlists,
+                tracks: dropped.tracks,
+                ledgers: dropped.ledgers,
+                tokens: dropped.tokens,
+            });
+        }
+    }
+
+    /// Drops what another node dropped (without telling anyone).
+    pub fn apply_remote(
+        &self,
+        playlists: &[String],
+        tracks: &[String],
+        ledgers: &[String],
+        tokens: bool,
+    ) {
+        if tokens {
+            self.token_generation
+                .invalidate(|| self.tokens.invalidate_all());
+        }
+        for id in playlists {
+            self.playlist_generation
+                .invalidate(|| self.playlists.invalidate(id));
+        }
+        for id in tracks {
+            self.tracks.invalidate(id);
+        }
+        for id in ledgers {
+            self.ledgers.invalidate(id);
+        }
+    }
+
+    /// Drops everything (after events from other nodes may have been missed).
+    pub fn forget_all_local(&self) {
+        self.token_generation
+            .invalidate(|| self.tokens.invalidate_all());
+        self.playlist_generation
+            .invalidate(|| self.playlists.invalidate_all());
+        self.tracks.invalidate_all();
+        self.ledgers.invalidate_all();
     }
 }
 
@@ -129,6 +199,7 @@ impl Default for Caches {
                 .max_capacity(KEPT_LEDGER_BYTES)
                 .build(),
             tracks: Cache::builder().max_capacity(200_000).build(),
+            others: OnceLock::new(),
         }
     }
 }
@@ -151,6 +222,10 @@ impl Caches {
     pub fn forget_tokens(&self) {
         self.token_generation
             .invalidate(|| self.tokens.invalidate_all());
+        self.tell_others(Dropped {
+            tokens: true,
+            ..Dropped::default()
+        });
     }
 
     pub fn playlist(&self, id: &str) -> Option<Playlist> {
@@ -171,12 +246,22 @@ impl Caches {
     pub fn forget_playlist(&self, id: &str) {
         self.playlist_generation
             .invalidate(|| self.playlists.invalidate(id));
+        self.tell_others(Dropped {
+            playlists: vec![id.to_owned()],
+            ..Dropped::default()
+        });
     }
 
     /// Drops rendered tracks after the catalog changed them.
     pub fn forget_tracks(&self, ids: &[String]) {
         for id in ids {
             self.tracks.invalidate(id);
+        }
+        if !ids.is_empty() {
+            self.tell_others(Dropped {
+                tracks: ids.to_vec(),
+                ..Dropped::default()
+            });
         }
     }
 }

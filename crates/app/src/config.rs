@@ -19,6 +19,9 @@ pub struct AppConfig {
     pub import_max_bytes: u64,
     /// What a zip archive must respect before anything in it is read.
     pub zip_limits: ZipLimits,
+    /// How long a node holds queued work it leased before another node may take it over (a
+    /// dead node's work waits this long). Renewed every quarter of it while the work runs.
+    pub lease: Duration,
 }
 
 impl Default for AppConfig {
@@ -30,6 +33,7 @@ impl Default for AppConfig {
             spool_dir: std::env::temp_dir().join("medley-uploads"),
             import_max_bytes: 4 * 1024 * 1024 * 1024,
             zip_limits: ZipLimits::default(),
+            lease: Duration::from_secs(120),
         }
     }
 }

@@ -2,6 +2,10 @@
 //! accepted; then it is queued as leased work ([`JobKind::Import`]), so an import whose node
 //! stopped is taken up again when its lease runs out rather than left `running`. The worker
 //! imports it while its progress is written to the database every second.
+//!
+//! With audio storage off the machine (S3, as several nodes use), an accepted upload is also
+//! copied there (`uploads/<import>.upload`), so whichever node leases the import reads it,
+//! even when the node that received it is gone; the copy is deleted once the import ends.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -44,6 +48,43 @@ impl Drop for Spooled {
 /// Where the upload of import `id` is spooled until it is imported.
 fn spool_path(app: &App, id: &str) -> PathBuf {
     app.config.spool_dir.join(format!("{id}.upload"))
+}
+
+/// Where an accepted upload waits in shared storage, for any node to import.
+fn shared_key(id: &str) -> String {
+    format!("uploads/{id}.upload")
+}
+
+fn shared_error(e: medley_audio::StorageError) -> AppError {
+    match e {
+        medley_audio::StorageError::Config(m) => AppError::Unavailable(m),
+        e => AppError::internal(e, "keeping an upload in the shared storage"),
+    }
+}
+
+/// Copies the shared copy of import `id`'s upload to `path`; false when there is none.
+async fn fetch_shared(app: &App, id: &str, path: &Path) -> AppResult<bool> {
+    let location = medley_audio::Location::Object(shared_key(id));
+    let mut stream = match app.audio.storage.read(&location, None).await {
+        Ok(stream) => stream,
+        Err(medley_audio::StorageError::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(shared_error(e)),
+    };
+    let io = |e: std::io::Error| AppError::internal(e, "writing a shared upload to the spool");
+    tokio::fs::create_dir_all(&app.config.spool_dir)
+        .await
+        .map_err(io)?;
+    let partial = path.with_extension("part");
+    let mut file = tokio::fs::File::create(&partial).await.map_err(io)?;
+    while let Some(chunk) = stream.next().await {
+        file.write_all(&chunk.map_err(shared_error)?)
+            .await
+            .map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    drop(file);
+    tokio::fs::rename(&partial, path).await.map_err(io)?;
+    Ok(true)
 }
 
 /// What the queued work of an import carries: whose it is and the file's name.
@@ -168,6 +209,13 @@ pub async fn accept(
     name: &str,
     mut spooled: Spooled,
 ) -> AppResult<()> {
+    if app.audio.storage.is_remote() {
+        app.audio
+            .storage
+            .put_file(&shared_key(import_id), &spooled.path)
+            .await
+            .map_err(shared_error)?;
+    }
     app.store
         .create_import(import_id, user_id, name, spooled.bytes as i64, now_ms())
         .await?;
@@ -192,6 +240,10 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
         _ => return Ok(()),
     }
     let path = spool_path(app, import_id);
+    if tokio::fs::metadata(&path).await.is_err() && app.audio.storage.is_remote() {
+        // Another node received the upload.
+        fetch_shared(app, import_id, &path).await?;
+    }
     let size = match tokio::fs::metadata(&path).await {
         Ok(m) => m.len(),
         Err(_) => {
@@ -227,6 +279,7 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
     let entries = match entries {
         Ok(entries) => entries,
         Err(e) => {
+            forget_shared(app, import_id).await;
             app.store
                 .finish_import(
                     import_id,
@@ -241,7 +294,18 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
     };
     import(app, user_id, import_id.to_owned(), entries, Arc::default()).await;
     drop(spooled);
+    forget_shared(app, import_id).await;
     Ok(())
+}
+
+/// Deletes the shared copy of an upload whose import ended (a failure is only logged: an
+/// object left behind costs space, not correctness).
+async fn forget_shared(app: &App, import_id: &str) {
+    if app.audio.storage.is_remote() {
+        if let Err(e) = app.audio.storage.delete(&shared_key(import_id)).await {
+            tracing::warn!(import = %import_id, error = %e, "could not delete the shared copy of an upload");
+        }
+    }
 }
 
 /// How an import ended.

@@ -12,7 +12,8 @@
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
 //! 5. [`compositions`] and [`sync_jobs`]; [`shows`] (live shows and their actors).
-//! 6. [`worker`]: leases queued work and runs it, until its cancellation token fires.
+//! 6. [`worker`]: leases queued work and runs it, until its cancellation token fires;
+//!    [`remote`]: with several nodes, applies what the other nodes publish (caches, search).
 //!
 //! Must not import: `axum` or anything of HTTP, `medley-api`, the binary's configuration.
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@ pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod plays;
+pub mod remote;
 pub mod sealing;
 pub mod shows;
 pub mod sources;

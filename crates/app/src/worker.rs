@@ -19,19 +19,19 @@ use crate::jobs::{JobKind, Trigger};
 use crate::spotify::{plays, watch};
 use crate::{compositions, imports, sync_jobs, App};
 
-/// How long a node holds leased work before another may take it over.
+/// How long a node holds leased work before another may take it over, unless configured
+/// otherwise (`AppConfig::lease`).
 pub const LEASE: Duration = Duration::from_secs(120);
-/// How often a lease on work under way is renewed.
-const RENEW_EVERY: Duration = Duration::from_secs(30);
 /// Jobs leased at once.
 const BATCH: i64 = 10;
 
 /// Leases due work and does it; returns how many jobs it handled. Once `stop` fires, the
 /// jobs of the batch not yet started are given back.
 pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppResult<usize> {
+    let lease_ms = app.config.lease.as_millis() as i64;
     let leased = app
         .store
-        .lease(&app.node_id, now_ms, LEASE.as_millis() as i64, BATCH)
+        .lease(&app.node_id, now_ms, lease_ms, BATCH)
         .await?;
     for (i, job) in leased.iter().enumerate() {
         if stop.is_cancelled() {
@@ -39,6 +39,13 @@ pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppR
                 app.store.release(&left.id, &app.node_id).await?;
             }
             return Ok(i);
+        }
+        // The lease of a job further down the batch may have run out while the ones before it
+        // ran; renewing it before starting makes sure no other node took it meanwhile.
+        let until = crate::clock::now_ms() + lease_ms;
+        if !app.store.renew(&job.id, &app.node_id, until).await? {
+            tracing::info!(kind = %job.kind, subject = %job.subject, "another node took this work over before it started here");
+            continue;
         }
         let result = tokio::select! {
             result = run(app, job) => result,
@@ -108,11 +115,12 @@ async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
 /// Renews the lease on `job` while it runs; returns only if the lease was lost (another node
 /// took the work over, or the database cannot be reached), which abandons the run.
 async fn keep_lease(app: &App, job: &QueuedJob) -> AppError {
-    let mut tick = tokio::time::interval(RENEW_EVERY);
+    let lease = app.config.lease;
+    let mut tick = tokio::time::interval(lease / 4);
     tick.tick().await;
     loop {
         tick.tick().await;
-        let until = now_ms() + LEASE.as_millis() as i64;
+        let until = now_ms() + lease.as_millis() as i64;
         match app.store.renew(&job.id, &app.node_id, until).await {
             Ok(true) => {}
             Ok(false) => {

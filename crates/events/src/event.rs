@@ -72,6 +72,25 @@ pub enum Event {
         scan_id: Id,
         status: String,
     },
+    /// A node dropped entries of its caches after a write; the other nodes drop theirs. Sent
+    /// only to other nodes ([`crate::Bus::publish_to_others`]).
+    CachesInvalidated {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        playlists: Vec<Id>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tracks: Vec<Id>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ledgers: Vec<Id>,
+        /// Every cached token (a logout, a password change, a revoked token).
+        #[serde(default)]
+        tokens: bool,
+    },
+    /// Spotify paused the app (rate limit or daily quota) until these times (Unix ms).
+    SpotifyPaused {
+        client_id: String,
+        rate_until_ms: i64,
+        quota_until_ms: i64,
+    },
 }
 
 impl Event {
@@ -88,6 +107,8 @@ impl Event {
             Event::PlaysRecorded { .. } => "plays_recorded",
             Event::ImportFinished { .. } => "import_finished",
             Event::LibraryScanFinished { .. } => "library_scan_finished",
+            Event::CachesInvalidated { .. } => "caches_invalidated",
+            Event::SpotifyPaused { .. } => "spotify_paused",
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! Components publish what happened (a playlist's items changed, tracks entered the catalog)
 //! and other components react (composite playlists, stats, live shows, the search index)
-//! instead of polling the database. The default bus is in-process ([`Bus`]); a deployment with
-//! several nodes bridges it to NATS so every node sees every event.
+//! instead of polling the database. The bus is in-process ([`Bus`]); a deployment with several
+//! nodes links the buses through NATS ([`nats::link`]) so every node sees every event, and
+//! [`Bus::subscribe_remote`] gives a node what the others published.
 //!
 //! Delivery is at-most-once per subscriber: a subscriber that falls more than
 //! [`Bus::CAPACITY`] events behind is told how many it missed (`Lagged`) and must resynchronise
@@ -13,6 +14,7 @@
 
 mod bus;
 mod event;
+pub mod nats;
 
-pub use bus::{Bus, Subscription};
+pub use bus::{Bus, Remote, RemoteSubscription, Subscription};
 pub use event::{Event, ItemsChange};

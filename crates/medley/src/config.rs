@@ -25,6 +25,7 @@
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
 //! | `--storage-…` | `MEDLEY_STORAGE_…` | `storage_…` | audio storage: see `audio_config.rs` |
 //! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
+//! | `--nats-url`, `--nats-subject-prefix`, `--lease-secs` | `MEDLEY_NATS_URL`, … | | several nodes: see `cluster_config.rs` |
 //!
 //! The secret key (32 bytes, base64) seals OAuth tokens at rest; it is kept outside the
 //! database, and every node sharing one database needs the same key.
@@ -104,6 +105,8 @@ pub struct ServeArgs {
     pub log_format: Option<String>,
     #[command(flatten)]
     pub library: crate::audio_config::LibraryFlags,
+    #[command(flatten)]
+    pub cluster: crate::cluster_config::ClusterFlags,
 }
 
 /// The config file's shape: the same settings, all optional.
@@ -136,6 +139,9 @@ struct FileConfig {
     uploaders: Option<String>,
     upload_max_bytes: Option<u64>,
     stream_url_ttl_secs: Option<u64>,
+    nats_url: Option<String>,
+    nats_subject_prefix: Option<String>,
+    lease_secs: Option<u64>,
 }
 
 /// How Medley reaches Spotify, when an app is configured.
@@ -204,6 +210,8 @@ pub struct Config {
     pub storage: medley_audio::StorageConfig,
     /// Who uploads audio, how much, and how long signed stream URLs live.
     pub library: medley_app::library::AudioSettings,
+    /// Several nodes: NATS, leases (the URL's credentials print as `<redacted>`).
+    pub cluster: crate::cluster_config::Cluster,
 }
 
 impl std::fmt::Debug for Config {
@@ -226,6 +234,7 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &self.secret_key)
             .field("storage", &self.storage)
             .field("library", &self.library)
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -346,7 +355,16 @@ impl Config {
             stream_url_ttl_secs: file.stream_url_ttl_secs,
         };
         let library = crate::audio_config::library(&serve.library, library_file)?;
+        let cluster = crate::cluster_config::cluster(
+            &serve.cluster,
+            crate::cluster_config::ClusterFile {
+                nats_url: file.nats_url,
+                nats_subject_prefix: file.nats_subject_prefix,
+                lease_secs: file.lease_secs,
+            },
+        )?;
         Ok(Config {
+            cluster,
             storage: audio_storage,
             library,
             spotify,

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod audio_config;
+mod cluster_config;
 mod commands;
 mod config;
 mod demo;

@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use medley_api::{ApiConfig, AppState};
 use medley_app::catalog::rebuild_search_index;
+use medley_events::nats::NatsSettings;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::Store;
@@ -55,6 +56,30 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     state.app.audio = Arc::new(crate::commands::library::serving_audio(&config)?);
     tracing::info!(storage = %state.app.audio.storage.describe(), "audio storage");
     state.app.node_id = node_id(&config.data_dir)?;
+    let mut app_config = (*state.app.config).clone();
+    app_config.lease = config.cluster.lease;
+    state.app.config = Arc::new(app_config);
+    // Several nodes: link the bus before the search index is built, so no write made on
+    // another node meanwhile is missed.
+    let linked = match &config.cluster.nats_url {
+        Some(url) => {
+            let settings = NatsSettings {
+                url: url.clone(),
+                subject_prefix: config.cluster.subject_prefix.clone(),
+                node_id: state.app.node_id.clone(),
+            };
+            let linked = medley_events::nats::link(&bus, &settings)
+                .await
+                .context("joining the other nodes through NATS (MEDLEY_NATS_URL)")?;
+            state.app.caches.announce_to(bus.clone());
+            if let Some(spotify) = &state.app.spotify {
+                spotify.announce_pauses_to(bus.clone());
+            }
+            tracing::info!(nats = ?settings, "several nodes: events go through NATS");
+            Some(linked)
+        }
+        None => None,
+    };
 
     if with_demo {
         demo::fill(&state.app).await?;
@@ -79,6 +104,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     medley_api::serve(listener, state, shutdown)
         .await
         .context("serving HTTP")?;
+    if let Some(linked) = linked {
+        // The last changes made here reach the other nodes before this one is gone.
+        linked.flush().await;
+    }
     tracing::info!("stopped accepting requests; closing the database");
     sql.close().await;
     Ok(())

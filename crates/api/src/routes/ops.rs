@@ -22,9 +22,15 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The server can serve requests: its database answers.
+/// The server can serve requests: its database answers and, with several nodes, it is
+/// connected to NATS (a node that cannot hear the others would serve stale caches).
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    if state.app.bus.link_up() == Some(false) {
+        return Err(ApiError::Unavailable(
+            "this node lost its connection to NATS and cannot hear the other nodes".into(),
+        ));
+    }
     state
         .app
         .store

@@ -49,6 +49,8 @@ pub struct Spotify {
     gate: Arc<Gate>,
     gate_loaded: tokio::sync::OnceCell<()>,
     sealer: Arc<Sealer>,
+    /// With several nodes: where the app's new pauses are announced to the others.
+    others: std::sync::OnceLock<medley_events::Bus>,
 }
 
 medley_domain::text_enum! {
@@ -120,7 +122,23 @@ impl Spotify {
             gate: Arc::default(),
             gate_loaded: tokio::sync::OnceCell::new(),
             sealer,
+            others: std::sync::OnceLock::new(),
         })
+    }
+
+    /// From now on, tells the other nodes on `bus` when Spotify pauses the app.
+    pub fn announce_pauses_to(&self, bus: medley_events::Bus) {
+        let _ = self.others.set(bus);
+    }
+
+    /// Another node learned that Spotify paused the app: this node waits too.
+    pub fn merge_remote_pauses(&self, client_id: &str, rate_until_ms: i64, quota_until_ms: i64) {
+        if client_id == self.client_id() {
+            self.gate.merge(GateState {
+                rate_until_ms,
+                quota_until_ms,
+            });
+        }
     }
 
     fn client_id(&self) -> &str {
@@ -330,6 +348,13 @@ impl Spotify {
                     now_ms(),
                 )
                 .await?;
+            if let Some(bus) = self.others.get() {
+                bus.publish_to_others(medley_events::Event::SpotifyPaused {
+                    client_id: self.client_id().to_owned(),
+                    rate_until_ms: gate.rate_until_ms,
+                    quota_until_ms: gate.quota_until_ms,
+                });
+            }
         }
         if let Err(SpotifyError::InvalidGrant(reason)) = outcome {
             tracing::warn!(connection = %connection.id, "Spotify refused the refresh token; the user must connect again");

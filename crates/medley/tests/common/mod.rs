@@ -36,9 +36,19 @@ pub async fn serve(
     data_dir: &std::path::Path,
     extra: &[&str],
 ) -> (Child, String, Vec<String>, BufReader<ChildStdout>) {
+    serve_with_env(data_dir, extra, &[]).await
+}
+
+/// [`serve`] with environment variables of its own.
+pub async fn serve_with_env(
+    data_dir: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, Vec<String>, BufReader<ChildStdout>) {
     let mut child = medley(data_dir)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -96,4 +106,19 @@ pub async fn sign_up(http: &reqwest::Client, base: &str, username: &str) -> Stri
         session = r.json().await.unwrap();
     }
     session["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Signs `username` in again: a new session's bearer token.
+pub async fn sign_in(http: &reqwest::Client, base: &str, username: &str, password: &str) -> String {
+    let r = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    r.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
