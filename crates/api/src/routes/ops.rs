@@ -22,10 +22,11 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The server can serve requests: its database answers and, with several nodes, it is
-/// connected to NATS (a node that cannot hear the others would serve stale caches).
+/// The server can serve requests: its database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    // With several nodes, a node that lost NATS cannot hear the others and would serve caches
+    // they no longer drop: the balancer should send its requests elsewhere.
     if state.app.bus.link_up() == Some(false) {
         return Err(ApiError::Unavailable(
             "this node lost its connection to NATS and cannot hear the other nodes".into(),

@@ -81,7 +81,13 @@ impl Cluster {
     /// `n` nodes on a new database; `None` when the servers are not configured.
     pub async fn start(n: usize, lease_secs: u64) -> Option<Cluster> {
         let (db, nats_url) = servers()?;
-        let database_url = medley_store::testing::create_postgres_database(&db).await;
+        Some(Cluster::start_on(&db, &nats_url, n, lease_secs).await)
+    }
+
+    /// `n` nodes on a new database of the server at `db`, and the NATS server at `nats_url`.
+    pub async fn start_on(db: &str, nats_url: &str, n: usize, lease_secs: u64) -> Cluster {
+        let nats_url = nats_url.to_owned();
+        let database_url = medley_store::testing::create_postgres_database(db).await;
         let prefix = format!("medleytest.{}", medley_domain::new_id().to_lowercase());
         let mut cluster = Cluster {
             nodes: Vec::new(),
@@ -97,7 +103,7 @@ impl Cluster {
         }
         let rest = futures::future::join_all((1..n).map(|_| cluster.spawn())).await;
         cluster.nodes.extend(rest);
-        Some(cluster)
+        cluster
     }
 
     /// Starts one more node (not added to `nodes`).
