@@ -54,6 +54,9 @@ pub struct Cluster {
     pub nats_url: String,
     pub prefix: String,
     pub lease_secs: u64,
+    /// More flags and environment for every node started from now on.
+    pub extra: Vec<String>,
+    pub env: Vec<(String, String)>,
 }
 
 /// The PostgreSQL and NATS servers to test against, or `None` (skip) when they are not
@@ -95,6 +98,8 @@ impl Cluster {
             nats_url,
             prefix,
             lease_secs,
+            extra: Vec::new(),
+            env: Vec::new(),
         };
         // The first node migrates the database; the others start together.
         if n > 0 {
@@ -110,21 +115,20 @@ impl Cluster {
     pub async fn spawn(&self) -> Node {
         let dir = tempfile::tempdir().unwrap();
         let lease = self.lease_secs.to_string();
-        let (child, base, _, out) = common::serve_with_env(
-            dir.path(),
-            &[
-                "--database-url",
-                &self.database_url,
-                "--nats-url",
-                &self.nats_url,
-                "--nats-subject-prefix",
-                &self.prefix,
-                "--lease-secs",
-                &lease,
-            ],
-            &[("MEDLEY_SECRET_KEY", SECRET_KEY)],
-        )
-        .await;
+        let mut args = vec![
+            "--database-url",
+            &self.database_url,
+            "--nats-url",
+            &self.nats_url,
+            "--nats-subject-prefix",
+            &self.prefix,
+            "--lease-secs",
+            &lease,
+        ];
+        args.extend(self.extra.iter().map(String::as_str));
+        let mut env = vec![("MEDLEY_SECRET_KEY", SECRET_KEY)];
+        env.extend(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let (child, base, _, out) = common::serve_with_env(dir.path(), &args, &env).await;
         Node {
             child: Some(child),
             base,

@@ -1,0 +1,124 @@
+//! Several nodes with their audio and uploads in one S3 store: an export uploaded to a node
+//! that is killed while importing it is imported by another node, from the shared copy of the
+//! upload. Runs with the multi-node suite's servers and the S3 test server
+//! (`source .ci/s3-server`; `MEDLEY_REQUIRE_S3=1` makes its absence a failure).
+
+mod cluster;
+mod common;
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use cluster::{within, Client, Cluster};
+
+/// An Extended streaming history file of `n` plays, one every 4 minutes.
+fn export(n: usize) -> Vec<u8> {
+    let start = 1_704_067_200; // 2024-01-01T00:00:00Z
+    let rows: Vec<Value> = (0..n)
+        .map(|i| {
+            let ts = chrono::DateTime::from_timestamp(start + 240 * i as i64, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            json!({"ts": ts, "platform": "ios", "ms_played": 200000, "conn_country": "DE",
+                "ip_addr": "x", "master_metadata_track_name": format!("Song {}", i % 500),
+                "master_metadata_album_artist_name": format!("Artist {}", i % 50),
+                "master_metadata_album_album_name": "Album",
+                "spotify_track_uri": format!("spotify:track:{:022}", i % 500), "episode_name": null,
+                "episode_show_name": null, "spotify_episode_uri": null, "audiobook_title": null,
+                "audiobook_uri": null, "audiobook_chapter_uri": null, "audiobook_chapter_title": null,
+                "reason_start": "trackdone", "reason_end": "trackdone", "shuffle": false,
+                "skipped": false, "offline": false, "offline_timestamp": null, "incognito_mode": false})
+        })
+        .collect();
+    serde_json::to_vec(&rows).unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_to_a_killed_node_is_imported_by_another() {
+    let Some(s3) = medley_audio::testing::s3_settings() else {
+        return;
+    };
+    let Some((db, nats)) = cluster::servers() else {
+        return;
+    };
+    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
+    cluster.extra = vec![
+        "--storage-url".into(),
+        s3.url.clone(),
+        "--storage-endpoint".into(),
+        s3.endpoint.clone().unwrap(),
+    ];
+    if let Some(key) = &s3.access_key_id {
+        cluster
+            .extra
+            .extend(["--storage-access-key-id".into(), key.clone()]);
+    }
+    if let Some(secret) = &s3.secret_access_key {
+        cluster.env.push((
+            "MEDLEY_STORAGE_SECRET_ACCESS_KEY".into(),
+            secret.expose().to_owned(),
+        ));
+    }
+    let a = cluster.spawn().await;
+    cluster.nodes.push(a);
+    let http = reqwest::Client::new();
+    let token = common::sign_up(&http, &cluster.nodes[0].base, "ana").await;
+    let on_a = Client::new(&cluster.nodes[0].base, &token);
+
+    const PLAYS: usize = 60_000;
+    let r = http
+        .post(format!(
+            "{}/v1/me/imports?name=Streaming_History_Audio_2024.json",
+            on_a.base
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(export(PLAYS))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/me/imports/{id}");
+    // A is killed once it is importing (its spool folder dies with it).
+    within(Duration::from_secs(60), "A started importing", || {
+        let (a, path) = (on_a.clone(), path.clone());
+        async move {
+            let i = a.get(&path).await;
+            assert_eq!(
+                i["status"], "running",
+                "A finished before it could be killed: {i}"
+            );
+            i["progress"]["rows_done"].as_i64().unwrap_or(0) > 0
+        }
+    })
+    .await;
+    cluster.nodes[0].kill().await;
+
+    let b = cluster.spawn().await;
+    cluster.nodes.push(b);
+    let on_b = on_a.on(&cluster.nodes[1]);
+    let import = within(Duration::from_secs(180), "B finished the import", || {
+        let (b, path) = (on_b.clone(), path.clone());
+        async move {
+            let i = b.get(&path).await;
+            if i["status"] == "running" {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            i["status"] != "running"
+        }
+    })
+    .await;
+    let _ = import;
+    let i = on_b.get(&path).await;
+    assert_eq!(i["status"], "done", "{i}");
+    let totals = on_b.get("/v1/me/stats/totals").await;
+    assert_eq!(totals["plays"], PLAYS as u64, "{totals}");
+    cluster.stop().await;
+}
