@@ -267,4 +267,3 @@ async fn sync_jobs_wait_while_their_spotify_account_must_be_connected_again() {
         "{run}"
     );
 }
-

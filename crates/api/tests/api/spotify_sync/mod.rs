@@ -331,4 +331,3 @@ async fn only_spotify_playlists_the_account_owns_or_collaborates_on_can_be_sourc
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
-

@@ -258,4 +258,3 @@ async fn local_files_episodes_unavailable_and_relinked_items_are_handled_as_spot
         vec![id_of(&w.tracks[110]), id_of(&w.tracks[114])]
     );
 }
-
