@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use medley_imports::ZipLimits;
 
+use crate::logins::LoginSettings;
+
 #[derive(Clone, Debug)]
 pub struct AppConfig {
     /// Whether anyone may register (the first user always may).
@@ -19,6 +21,8 @@ pub struct AppConfig {
     pub import_max_bytes: u64,
     /// What a zip archive must respect before anything in it is read.
     pub zip_limits: ZipLimits,
+    /// How sign-ins are bounded and throttled.
+    pub logins: LoginSettings,
 }
 
 impl Default for AppConfig {
@@ -30,6 +34,7 @@ impl Default for AppConfig {
             spool_dir: std::env::temp_dir().join("medley-uploads"),
             import_max_bytes: 4 * 1024 * 1024 * 1024,
             zip_limits: ZipLimits::default(),
+            logins: LoginSettings::default(),
         }
     }
 }

@@ -72,6 +72,11 @@ pub enum Event {
         scan_id: Id,
         status: String,
     },
+    /// Tokens of a user were revoked (a password change, a logout): every node drops the
+    /// tokens it cached.
+    SessionsEnded {
+        user_id: Id,
+    },
 }
 
 impl Event {
@@ -88,6 +93,7 @@ impl Event {
             Event::PlaysRecorded { .. } => "plays_recorded",
             Event::ImportFinished { .. } => "import_finished",
             Event::LibraryScanFinished { .. } => "library_scan_finished",
+            Event::SessionsEnded { .. } => "sessions_ended",
         }
     }
 }

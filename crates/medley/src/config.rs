@@ -25,6 +25,7 @@
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
 //! | `--storage-…` | `MEDLEY_STORAGE_…` | `storage_…` | audio storage: see `audio_config.rs` |
 //! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
+//! | `--header-timeout-secs`, `--max-connections`, `--trusted-proxies`, `--login-…` | `MEDLEY_HEADER_TIMEOUT_SECS`, … | | see `edge_config.rs` |
 //!
 //! The secret key (32 bytes, base64) seals OAuth tokens at rest; it is kept outside the
 //! database, and every node sharing one database needs the same key.
@@ -104,6 +105,8 @@ pub struct ServeArgs {
     pub log_format: Option<String>,
     #[command(flatten)]
     pub library: crate::audio_config::LibraryFlags,
+    #[command(flatten)]
+    pub edge: crate::edge_config::EdgeFlags,
 }
 
 /// The config file's shape: the same settings, all optional.
@@ -136,6 +139,15 @@ struct FileConfig {
     uploaders: Option<String>,
     upload_max_bytes: Option<u64>,
     stream_url_ttl_secs: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    trusted_proxies: Option<String>,
+    login_hash_slots: Option<usize>,
+    login_account_burst: Option<u32>,
+    login_account_every_secs: Option<u64>,
+    login_client_burst: Option<u32>,
+    login_client_every_secs: Option<u64>,
 }
 
 /// How Medley reaches Spotify, when an app is configured.
@@ -204,6 +216,8 @@ pub struct Config {
     pub storage: medley_audio::StorageConfig,
     /// Who uploads audio, how much, and how long signed stream URLs live.
     pub library: medley_app::library::AudioSettings,
+    /// Connection limits, trusted proxies, sign-in bounds.
+    pub edge: crate::edge_config::EdgeSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -226,6 +240,7 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &self.secret_key)
             .field("storage", &self.storage)
             .field("library", &self.library)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -346,9 +361,22 @@ impl Config {
             stream_url_ttl_secs: file.stream_url_ttl_secs,
         };
         let library = crate::audio_config::library(&serve.library, library_file)?;
+        let edge_file = crate::edge_config::EdgeFlags {
+            header_timeout_secs: file.header_timeout_secs,
+            body_timeout_secs: file.body_timeout_secs,
+            max_connections: file.max_connections,
+            trusted_proxies: file.trusted_proxies,
+            login_hash_slots: file.login_hash_slots,
+            login_account_burst: file.login_account_burst,
+            login_account_every_secs: file.login_account_every_secs,
+            login_client_burst: file.login_client_burst,
+            login_client_every_secs: file.login_client_every_secs,
+        };
+        let edge = crate::edge_config::resolve(&serve.edge, edge_file)?;
         Ok(Config {
             storage: audio_storage,
             library,
+            edge,
             spotify,
             secret_key,
             data_dir,

@@ -5,6 +5,7 @@ mod audio_config;
 mod commands;
 mod config;
 mod demo;
+mod edge_config;
 mod logging;
 mod serve;
 
