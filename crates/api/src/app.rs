@@ -39,11 +39,13 @@ pub fn router(mut state: AppState) -> Router {
     let audio_max = state.app.audio.settings.upload_max_bytes;
     let uploads = routes::imports::upload_routes()
         .layer(middleware::from_fn(move |r: Request, n: Next| {
-            edge::declared_length(import_max, r, n)
+            edge::declared_length(import_max, "MEDLEY_IMPORT_MAX_BYTES", r, n)
         }))
         .merge(
             routes::library_files::upload_routes().layer(middleware::from_fn(
-                move |r: Request, n: Next| edge::declared_length(audio_max, r, n),
+                move |r: Request, n: Next| {
+                    edge::declared_length(audio_max, "MEDLEY_UPLOAD_MAX_BYTES", r, n)
+                },
             )),
         );
     Router::new()
@@ -63,7 +65,7 @@ pub fn router(mut state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(move |r: Request, n: Next| {
-            edge::declared_length(limit as u64, r, n)
+            edge::declared_length(limit as u64, "MEDLEY_BODY_LIMIT_BYTES", r, n)
         }))
         .layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn(move |r: Request, n: Next| {

@@ -14,8 +14,13 @@ use futures::StreamExt;
 use crate::error::ApiError;
 
 /// Refuses at once, before any of the body is read, a request whose declared
-/// `Content-Length` is above `limit`.
-pub async fn declared_length(limit: u64, request: Request, next: Next) -> Response {
+/// `Content-Length` is above `limit` (the setting `setting`).
+pub async fn declared_length(
+    limit: u64,
+    setting: &'static str,
+    request: Request,
+    next: Next,
+) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -23,7 +28,8 @@ pub async fn declared_length(limit: u64, request: Request, next: Next) -> Respon
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
         Some(length) if length > limit => ApiError::PayloadTooLarge(format!(
-            "the request body declares {length} bytes; this endpoint accepts at most {limit}"
+            "the request body declares {length} bytes; this endpoint accepts at most {limit} \
+             ({setting}); nothing was stored"
         ))
         .into_response(),
         _ => next.run(request).await,
