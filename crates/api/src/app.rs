@@ -4,21 +4,23 @@
 use std::future::Future;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, StatusCode};
+use axum::extract::Request;
+use axum::http::HeaderName;
+use axum::middleware::{self, Next};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tracing::Level;
 
-use axum::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_scalar::{Scalar, Servable};
 
+use crate::edge;
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routes;
@@ -32,6 +34,20 @@ pub fn router(mut state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let limit = state.config.body_limit_bytes;
     let timeout = state.config.request_timeout;
+    let body_idle = state.config.connections.body_timeout;
+    let import_max = state.config.import_max_bytes;
+    let audio_max = state.app.audio.settings.upload_max_bytes;
+    let uploads = routes::imports::upload_routes()
+        .layer(middleware::from_fn(move |r: Request, n: Next| {
+            edge::declared_length(import_max, "MEDLEY_IMPORT_MAX_BYTES", r, n)
+        }))
+        .merge(
+            routes::library_files::upload_routes().layer(middleware::from_fn(
+                move |r: Request, n: Next| {
+                    edge::declared_length(audio_max, "MEDLEY_UPLOAD_MAX_BYTES", r, n)
+                },
+            )),
+        );
     Router::new()
         .merge(routes::api())
         .merge(routes::ops::routes())
@@ -43,25 +59,31 @@ pub fn router(mut state: AppState) -> Router {
         .merge(medley_web::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(|| async {
-            (
-                StatusCode::METHOD_NOT_ALLOWED,
-                axum::Json(serde_json::json!({
-                    "type": "about:blank", "title": "Method Not Allowed", "status": 405,
-                    "detail": "this endpoint does not accept that method: see /docs",
-                })),
+            ApiError::MethodNotAllowed(
+                "this endpoint does not accept that method: see /docs".into(),
             )
         })
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn(crate::metrics::track))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
-        ))
-        .merge(routes::imports::upload_routes())
-        .merge(routes::library_files::upload_routes())
-        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(move |r: Request, n: Next| {
+            edge::declared_length(limit as u64, "MEDLEY_BODY_LIMIT_BYTES", r, n)
+        }))
+        .layer(middleware::from_fn(crate::metrics::track))
+        .layer(middleware::from_fn(move |r: Request, n: Next| {
+            edge::request_timeout(timeout, r, n)
+        }))
+        .merge(uploads)
+        .layer(middleware::from_fn(move |r: Request, n: Next| {
+            edge::body_timeout(body_idle, r, n)
+        }))
+        .layer(CatchPanicLayer::custom(edge::panicked))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(edge::request_span)
+                // 5xx answers are logged where they are made (an internal error once, at
+                // ERROR); the trace layer's own line about them is a warning.
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
@@ -91,7 +113,11 @@ pub async fn serve(
         ),
         Err(e) => tracing::error!(error = %e, "checking for interrupted imports failed"),
     }
+    if let Err(e) = medley_app::imports::clean_spool(&state.app).await {
+        tracing::error!(error = %e, "cleaning up the upload folder failed");
+    }
     let state_app = state.app.clone();
+    let limits = state.config.connections;
     let stop = CancellationToken::new();
     let worker = tokio::spawn(medley_app::worker::run_workers(
         state.app.clone(),
@@ -99,19 +125,13 @@ pub async fn serve(
     ));
     // With several nodes: caches and the search index follow the other nodes' writes.
     let follower = tokio::spawn(medley_app::remote::follow(state.app.clone(), stop.clone()));
+    let sessions = tokio::spawn(medley_app::accounts::watch_sessions(
+        state.app.clone(),
+        stop.clone(),
+    ));
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.
     let app = NormalizePath::trim_trailing_slash(router(state));
-    // Streamed bodies (audio) go out as soon as they are read: without TCP_NODELAY the first
-    // chunk after the headers waits for the client's delayed ACK (about 40 ms).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let served = axum::serve(
-        listener,
-        ServiceExt::<axum::extract::Request>::into_make_service(app),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = crate::server::serve_connections(listener, app, limits, shutdown).await;
     // Live shows store their state and close their connections with 1012 (resume later).
     state_app.shows.shutdown().await;
     stop.cancel();
@@ -119,5 +139,6 @@ pub async fn serve(
         tracing::error!(error = %e, "the worker ended abnormally");
     }
     let _ = follower.await;
+    let _ = sessions.await;
     served
 }

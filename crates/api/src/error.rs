@@ -21,6 +21,8 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -33,6 +35,15 @@ pub enum ApiError {
     RangeNotSatisfiable(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 429 with `Retry-After`.
+    #[error("{0}")]
+    TooManyRequests(String, std::time::Duration),
+    /// 503 with `Retry-After`: this node is at a bound; another try shortly may succeed.
+    #[error("{0}")]
+    Busy(String, std::time::Duration),
+    /// 408: the client stopped sending its request.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -66,12 +77,15 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +117,13 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::TooManyRequests(_, wait) | ApiError::Busy(_, wait) = &self {
+            // Whole seconds, rounded up, at least 1 (RFC 9110 `delay-seconds`).
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs.max(1)));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -126,6 +147,14 @@ impl From<AppError> for ApiError {
             AppError::UnsupportedFormat(m) => ApiError::UnsupportedMediaType(m),
             AppError::Unprocessable(m) => ApiError::Unprocessable(m),
             AppError::Unavailable(m) => ApiError::Unavailable(m),
+            AppError::Throttled {
+                message,
+                retry_after,
+            } => ApiError::TooManyRequests(message, retry_after),
+            AppError::Busy {
+                message,
+                retry_after,
+            } => ApiError::Busy(message, retry_after),
             AppError::Internal(e) => ApiError::Internal(e),
         }
     }

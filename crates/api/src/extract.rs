@@ -149,3 +149,85 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
             .map_err(|e| ApiError::BadRequest(format!("the JSON body is invalid: {e}")))
     }
 }
+
+/// The address of the client that sent the request: the peer of the connection, or, when that
+/// peer is one of the configured trusted proxies (`ApiConfig::trusted_proxies`), the nearest
+/// address in `X-Forwarded-For` that is not a trusted proxy. `X-Forwarded-For` from anyone
+/// else is ignored, since a client can write anything there. `None` when the request did not
+/// come over a socket (tests calling the router directly).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|peer| {
+            client_address(peer, &parts.headers, &state.config.trusted_proxies)
+        })))
+    }
+}
+
+/// See [`ClientAddr`]: walks `X-Forwarded-For` from the right (the entry the nearest proxy
+/// added) while the hop is trusted.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .map(|hop| hop.parse::<std::net::IpAddr>().ok())
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !is_trusted(&hop) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 1.2.3.4, 10.0.0.7".parse().unwrap(),
+        );
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let stranger: std::net::IpAddr = "5.5.5.5".parse().unwrap();
+        // Behind two trusted hops the client is the first untrusted address from the right;
+        // what it wrote to the left of that is ignored.
+        assert_eq!(
+            client_address(proxy, &headers, &trusted),
+            "1.2.3.4".parse::<std::net::IpAddr>().unwrap()
+        );
+        assert_eq!(client_address(stranger, &headers, &trusted), stranger);
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &trusted), proxy);
+        headers.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(client_address(proxy, &headers, &trusted), proxy);
+    }
+}

@@ -10,6 +10,9 @@
 //! - [`extract`]: extractors that turn rejections into precise 4xx answers, and auth (bearer
 //!   token or the browser session cookie).
 //! - [`cookie`]: the browser session cookie and its CSRF token.
+//! - [`edge`]: what every request passes through: declared lengths, body and request
+//!   timeouts, panics, request logs without secrets.
+//! - [`server`]: connections (header and idle timeout, connection cap, graceful stop).
 //! - [`cache`]: rendered pages of playlist items.
 //! - [`openapi`], [`metrics`], [`state`]; [`text_enums`]: the OpenAPI schema of enums written
 //!   as text.
@@ -21,15 +24,17 @@
 pub mod app;
 pub mod cache;
 pub mod cookie;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod objects;
 pub mod openapi;
 pub mod routes;
+pub mod server;
 pub mod state;
 pub mod text_enums;
 
 pub use app::{router, serve};
 pub use error::{ApiError, ApiResult};
-pub use state::{ApiConfig, AppState};
+pub use state::{ApiConfig, AppState, ConnectionLimits};

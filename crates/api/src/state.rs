@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use medley_app::cache::TrackJson;
+use medley_app::logins::LoginSettings;
 use medley_app::{App, AppConfig};
 use medley_domain::Id;
 use medley_events::Bus;
@@ -38,6 +39,37 @@ pub struct ApiConfig {
     pub import_max_bytes: u64,
     /// What a zip archive must respect before anything in it is read.
     pub zip_limits: ZipLimits,
+    /// How sign-ins are bounded (hashing slots) and throttled (per account, per client).
+    pub logins: LoginSettings,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or networks); from anyone
+    /// else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connections: how long a client may take to send a request's headers (also how long an
+    /// idle kept-alive connection stays open), how long it may pause while sending a body, and
+    /// how many connections are served at once.
+    pub connections: ConnectionLimits,
+}
+
+/// Limits on the connections themselves, so idle and slow clients cannot hold the server.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// Time to send a request's headers, counted from the connection's start or from the end
+    /// of the previous response: it also closes idle kept-alive connections.
+    pub header_timeout: Duration,
+    /// Longest pause while a request's body is being sent.
+    pub body_timeout: Duration,
+    /// Connections served at once; beyond it a new connection is answered 503 and closed.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+        }
+    }
 }
 
 impl Default for ApiConfig {
@@ -53,6 +85,9 @@ impl Default for ApiConfig {
             spool_dir: app.spool_dir,
             import_max_bytes: app.import_max_bytes,
             zip_limits: app.zip_limits,
+            logins: app.logins,
+            trusted_proxies: Vec::new(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -67,6 +102,7 @@ impl ApiConfig {
             spool_dir: self.spool_dir.clone(),
             import_max_bytes: self.import_max_bytes,
             zip_limits: self.zip_limits,
+            logins: self.logins.clone(),
             ..AppConfig::default()
         }
     }

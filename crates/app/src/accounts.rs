@@ -13,29 +13,63 @@ use medley_events::{Bus, Event};
 use medley_store::{NewToken, NewUser, Store};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
+use crate::logins::{client_key, Logins};
+use crate::App;
+
+/// Runs `work` (a hash) on a blocking thread, holding `slot` (see [`crate::logins::Hashing`])
+/// until it is done, even if the caller stops waiting.
+async fn hashing<T: Send + 'static>(
+    slot: Option<OwnedSemaphorePermit>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(slot);
+        result
+    })
+    .await
+    .map_err(|e| AppError::internal(e, "waiting for the password hashing task"))
+}
 
 /// Hashes a password with argon2id (on a blocking thread: it is deliberately slow).
 pub async fn hash_password(password: &str) -> AppResult<String> {
+    hash_password_in(password, None).await
+}
+
+/// [`hash_password`] within a hashing slot.
+pub async fn hash_password_in(
+    password: &str,
+    slot: Option<OwnedSemaphorePermit>,
+) -> AppResult<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    hashing(slot, move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| anyhow::anyhow!("{e}").context("hashing a password"))
     })
-    .await
-    .map_err(|e| AppError::internal(e, "waiting for the password hashing task"))?
+    .await?
     .map_err(AppError::Internal)
 }
 
 /// Checks a password against a stored hash, in constant time for the comparison.
 pub async fn verify_password(hash: &str, password: &str) -> bool {
+    verify_password_in(hash, password, None).await
+}
+
+async fn verify_password_in(
+    hash: &str,
+    password: &str,
+    slot: Option<OwnedSemaphorePermit>,
+) -> bool {
     let (hash, password) = (hash.to_owned(), password.to_owned());
-    tokio::task::spawn_blocking(move || {
+    hashing(slot, move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -70,6 +104,17 @@ pub async fn create_user(
     username: &str,
     password: &str,
 ) -> AppResult<User> {
+    create_user_in(store, bus, username, password, None).await
+}
+
+/// [`create_user`], hashing within the slots of `hashing` when given (the server's requests).
+pub async fn create_user_in(
+    store: &dyn Store,
+    bus: &Bus,
+    username: &str,
+    password: &str,
+    hashing: Option<&crate::logins::Hashing>,
+) -> AppResult<User> {
     validate_username(username)?;
     validate_password(password)?;
     if store.user_by_username(username).await?.is_some() {
@@ -77,7 +122,11 @@ pub async fn create_user(
             "the username `{username}` is taken"
         )));
     }
-    let password_hash = hash_password(password).await?;
+    let slot = match hashing {
+        Some(h) => Some(h.slot().await?),
+        None => None,
+    };
+    let password_hash = hash_password_in(password, slot).await?;
     let user = store
         .create_user(NewUser {
             id: new_id(),
@@ -117,15 +166,95 @@ pub async fn issue_token(
 }
 
 /// Checks a username and password; the same answer whether the user or the password is wrong.
+/// The server's sign-ins go through [`crate::logins::sign_in`], which throttles and bounds them.
 pub async fn authenticate(store: &dyn Store, username: &str, password: &str) -> AppResult<User> {
+    authenticate_check(store, username, password, None).await
+}
+
+/// [`authenticate`] with the hash run while holding `slot`.
+pub async fn authenticate_in(
+    store: &dyn Store,
+    username: &str,
+    password: &str,
+    slot: OwnedSemaphorePermit,
+) -> AppResult<User> {
+    authenticate_check(store, username, password, Some(slot)).await
+}
+
+async fn authenticate_check(
+    store: &dyn Store,
+    username: &str,
+    password: &str,
+    slot: Option<OwnedSemaphorePermit>,
+) -> AppResult<User> {
     let wrong = || AppError::Unauthorized("wrong username or password".into());
     match store.user_by_username(username).await? {
-        Some((user, hash)) if verify_password(&hash, password).await => Ok(user),
-        Some(_) => Err(wrong()),
+        Some((user, hash)) => {
+            if verify_password_in(&hash, password, slot).await {
+                Ok(user)
+            } else {
+                Err(wrong())
+            }
+        }
         None => {
             // Spend the same time as a real check, so response times do not reveal usernames.
-            let _ = hash_password(password).await;
+            let _ = hash_password_in(password, slot).await;
             Err(wrong())
+        }
+    }
+}
+
+/// Checks a username and password for a sign-in from `client` (when known): throttled per
+/// account and per client, hashed within the node's slots.
+pub async fn sign_in(
+    logins: &Logins,
+    store: &dyn Store,
+    username: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> AppResult<User> {
+    let account = format!("user:{username}");
+    let client = client.map(client_key);
+    let throttled = |retry_after: Duration| AppError::Throttled {
+        message: format!(
+            "too many failed sign-ins for this account or from this address: try again in {} s",
+            retry_after.as_secs_f64().ceil()
+        ),
+        retry_after,
+    };
+    let now = now_ms();
+    logins.accounts.take(&account, now).map_err(throttled)?;
+    if let Some(c) = &client {
+        if let Err(wait) = logins.clients.take(c, now) {
+            logins.accounts.refund(&account, now);
+            return Err(throttled(wait));
+        }
+    }
+    // Not a failed sign-in: the attempt is given back to both buckets.
+    let refund = || {
+        let now = now_ms();
+        logins.accounts.refund(&account, now);
+        if let Some(c) = &client {
+            logins.clients.refund(c, now);
+        }
+    };
+    let slot = match logins.hashing.slot().await {
+        Ok(slot) => slot,
+        Err(busy) => {
+            refund();
+            return Err(busy);
+        }
+    };
+    match authenticate_in(store, username, password, slot).await {
+        Ok(user) => {
+            refund();
+            logins.accounts.forgive(&account);
+            Ok(user)
+        }
+        Err(e @ AppError::Unauthorized(_)) => Err(e),
+        Err(other) => {
+            refund();
+            Err(other)
         }
     }
 }
@@ -142,6 +271,94 @@ pub async fn set_password(
     store.set_password_hash(user_id, &hash).await?;
     store.revoke_user_tokens(user_id, keep_token).await?;
     Ok(())
+}
+
+/// Changes `user`'s password after checking the current one (a sign-in, throttled like any
+/// other): every other session of the user ends at once on this node, and on the others
+/// through the bus and the store's revocation counter (see [`watch_sessions`]).
+pub async fn change_password(
+    app: &App,
+    user: &User,
+    current: &str,
+    new: &str,
+    keep_token: &str,
+    client: Option<IpAddr>,
+) -> AppResult<()> {
+    validate_password(new)?;
+    sign_in(
+        &app.logins,
+        app.store.as_ref(),
+        &user.username,
+        current,
+        client,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Unauthorized(_) => AppError::Unauthorized("`current_password` is wrong".into()),
+        other => other,
+    })?;
+    let slot = app.logins.hashing.slot().await?;
+    let hash = hash_password_in(new, Some(slot)).await?;
+    app.store.set_password_hash(&user.id, &hash).await?;
+    end_sessions(app, &user.id, Some(keep_token)).await
+}
+
+/// Revokes `user_id`'s tokens but `keep`, and makes every node forget them at once.
+pub async fn end_sessions(app: &App, user_id: &str, keep: Option<&str>) -> AppResult<()> {
+    app.store.revoke_user_tokens(user_id, keep).await?;
+    app.caches.forget_tokens();
+    app.bus.publish(Event::SessionsEnded {
+        user_id: user_id.to_owned(),
+    });
+    Ok(())
+}
+
+/// Revokes one token (a logout).
+pub async fn log_out(app: &App, user_id: &str, token_hash: &str) -> AppResult<()> {
+    app.store.revoke_token(token_hash).await?;
+    app.caches.forget_tokens();
+    app.bus.publish(Event::SessionsEnded {
+        user_id: user_id.to_owned(),
+    });
+    Ok(())
+}
+
+/// How often a node checks the store's revocation counter.
+pub const REVOCATION_CHECK: Duration = Duration::from_secs(1);
+
+/// Until `stop` fires: drops this node's cached tokens when another node says sessions ended
+/// (the bus) or when the store's revocation counter moved (a revocation by another process
+/// that shares the database, such as `medley user passwd`), checked every
+/// [`REVOCATION_CHECK`].
+pub async fn watch_sessions(app: App, stop: tokio_util::sync::CancellationToken) {
+    let mut events = app.bus.subscribe();
+    let mut seen = app.store.auth_epoch().await.ok();
+    let mut tick = tokio::time::interval(REVOCATION_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            event = events.next() => match event.as_deref() {
+                Some(Event::SessionsEnded { .. }) => app.caches.forget_tokens(),
+                Some(_) => {}
+                None => return,
+            },
+            _ = tick.tick() => match app.store.auth_epoch().await {
+                Ok(epoch) if Some(epoch) != seen => {
+                    if seen.is_some() {
+                        app.caches.forget_tokens();
+                    }
+                    seen = Some(epoch);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    // Not knowing is not knowing it did not move.
+                    app.caches.forget_tokens();
+                    tracing::warn!(error = %e, "checking for revoked tokens");
+                }
+            },
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use medley_imports::ZipLimits;
 
+use crate::logins::LoginSettings;
+
 #[derive(Clone, Debug)]
 pub struct AppConfig {
     /// Whether anyone may register (the first user always may).
@@ -22,6 +24,8 @@ pub struct AppConfig {
     /// How long a node holds queued work it leased before another node may take it over (a
     /// dead node's work waits this long). Renewed every quarter of it while the work runs.
     pub lease: Duration,
+    /// How sign-ins are bounded and throttled.
+    pub logins: LoginSettings,
 }
 
 impl Default for AppConfig {
@@ -34,6 +38,7 @@ impl Default for AppConfig {
             import_max_bytes: 4 * 1024 * 1024 * 1024,
             zip_limits: ZipLimits::default(),
             lease: Duration::from_secs(120),
+            logins: LoginSettings::default(),
         }
     }
 }

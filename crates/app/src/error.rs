@@ -37,6 +37,19 @@ pub enum AppError {
     /// A service Medley depends on (Spotify) or a part of Medley is not available now.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The caller has tried too often (failed sign-ins): it may try again after `retry_after`.
+    #[error("{message}")]
+    Throttled {
+        message: String,
+        retry_after: std::time::Duration,
+    },
+    /// This node is at its bound for this kind of work (password hashing): try again after
+    /// `retry_after`.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     /// Anything unexpected: a bug or a failure of the machine; logged, never shown in full.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

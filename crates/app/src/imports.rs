@@ -27,8 +27,13 @@ use crate::App;
 
 /// How often a running import writes its progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
-/// A running import whose progress is older than this was on a node that stopped.
-const STALE_AFTER: Duration = Duration::from_secs(120);
+/// A running import that is not queued work (a command-line import, or one whose queued work
+/// was lost) and whose progress, its heartbeat, is older than this has no process working on
+/// it any more. Queued imports are not judged by it: their lease says whether a node holds
+/// them, and another node takes them up when it runs out.
+pub const STALE_AFTER: Duration = Duration::from_secs(30);
+/// How often a serving node looks for such imports.
+pub const STALE_CHECK_EVERY: Duration = Duration::from_secs(5);
 
 /// An upload written to the spool folder; removed when dropped, unless accepted.
 pub struct Spooled {
@@ -419,14 +424,62 @@ async fn import(
     (report, error)
 }
 
-/// Marks failed the imports left `running` by a stop that are not queued to run again (from
-/// before imports were queued work, or whose work was lost); returns how many.
+/// Marks failed the imports left `running` by a process that stopped (a killed command-line
+/// import, a lost upload) and that are not queued to run again; returns how many. Every
+/// serving node runs it at start and every [`STALE_CHECK_EVERY`], and `medley import` before
+/// it starts, so whichever process comes next notices.
 pub async fn fail_interrupted(app: &App) -> AppResult<u64> {
     let now = now_ms();
     Ok(app
         .store
         .fail_stale_imports(now - STALE_AFTER.as_millis() as i64, now)
         .await?)
+}
+
+/// Removes from the upload folder what a crash left behind: uploads of imports not running
+/// any more (or never recorded: the crash came before), and audio uploads, which never outlive
+/// their request. Run at start, before any request; returns how many files were removed.
+pub async fn clean_spool(app: &App) -> AppResult<usize> {
+    let dir = app.config.spool_dir.clone();
+    let mut uploads = Vec::new();
+    let mut removed = 0;
+    let mut entries = match tokio::fs::read_dir(&dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(AppError::internal(e, "reading the upload folder")),
+    };
+    while let Some(entry) = entries
+        .next_entry()
+        .await
+        .map_err(|e| AppError::internal(e, "reading the upload folder"))?
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(id) = name.strip_suffix(".upload") {
+            uploads.push(id.to_owned());
+        } else if name.ends_with(".audio") && remove(&entry.path()).await {
+            removed += 1;
+        }
+    }
+    let running = app.store.running_imports(&uploads).await?;
+    for id in uploads.iter().filter(|id| !running.contains(id)) {
+        if remove(&spool_path(app, id)).await {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(files = removed, folder = %dir.display(), "removed uploads left by a stop");
+    }
+    Ok(removed)
+}
+
+async fn remove(path: &Path) -> bool {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove a left-over upload");
+            false
+        }
+    }
 }
 
 fn report_json(report: &ImportReport) -> String {

@@ -5,7 +5,7 @@
 //!
 //! Layout, bottom-up (a module imports only from the layers below it):
 //! 1. [`clock`], [`error`], [`config`], [`jobs`] (kinds of queued work), [`cache`] (hot items),
-//!    [`sealing`] (secrets at rest).
+//!    [`sealing`] (secrets at rest), [`logins`] (password-hashing slots, sign-in throttles).
 //! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`], [`library`]
 //!    (audio files: scans, uploads, streams).
 //! 3. [`spotify`]: connections, sessions, Spotify collections read and written.
@@ -34,6 +34,7 @@ pub mod error;
 pub mod imports;
 pub mod jobs;
 pub mod library;
+pub mod logins;
 pub mod playlists;
 pub mod plays;
 pub mod remote;
@@ -66,6 +67,8 @@ pub struct App {
     pub node_id: String,
     /// Imports running at once on this node (each uses a core to parse).
     pub import_slots: Arc<tokio::sync::Semaphore>,
+    /// Sign-ins: the password-hashing slots and the throttles of failed attempts.
+    pub logins: Arc<logins::Logins>,
     /// Users' listening histories kept in memory for statistics.
     pub histories: Arc<stats::Histories>,
     /// Spotify, when an app is configured (`MEDLEY_SPOTIFY_CLIENT_ID`).
@@ -88,6 +91,7 @@ impl App {
             store,
             bus,
             search,
+            logins: Arc::new(logins::Logins::new(&config.logins)),
             config: Arc::new(config),
             caches: Arc::default(),
             wake_worker: Arc::default(),

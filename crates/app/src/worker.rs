@@ -146,11 +146,23 @@ pub async fn run_workers(app: App, stop: CancellationToken) {
     // The interval boundaries Spotify watches and polls were last queued for.
     let mut watches_queued_for = 0;
     let mut polls_queued_for = 0;
+    let mut stale_checked_at = now_ms();
     while !stop.is_cancelled() {
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tick.tick() => schedule(&app, &mut watches_queued_for, &mut polls_queued_for).await,
             _ = app.wake_worker.notified() => {}
+        }
+        if now_ms() - stale_checked_at >= imports::STALE_CHECK_EVERY.as_millis() as i64 {
+            stale_checked_at = now_ms();
+            match imports::fail_interrupted(&app).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(
+                    imports = n,
+                    "imports no process works on any more were marked failed"
+                ),
+                Err(e) => tracing::error!(error = %e, "looking for interrupted imports"),
+            }
         }
         loop {
             match work_once(&app, now_ms(), &stop).await {

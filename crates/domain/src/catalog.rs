@@ -105,11 +105,19 @@ pub enum TrackError {
     TrackNumber,
     #[error("`external_ids.spotify` must be a Spotify track id (letters and digits)")]
     SpotifyId,
+    #[error("`name`, `artists` and `album` must not contain control characters (such as NUL, tabs or line breaks)")]
+    Control,
 }
 
 impl NewTrack {
     /// Checks every field; the first problem found is returned.
     pub fn validate(&self) -> Result<(), TrackError> {
+        let mut names = std::iter::once(&self.name)
+            .chain(&self.artists)
+            .chain(&self.album);
+        if !names.all(|n| crate::names::name_is_clean(n)) {
+            return Err(TrackError::Control);
+        }
         if self.name.trim().is_empty() || self.name.chars().count() > 500 {
             return Err(TrackError::Name);
         }
@@ -201,6 +209,11 @@ mod tests {
         let cases: Vec<(Mutation, TrackError)> = vec![
             (Box::new(|t| t.name = " ".into()), TrackError::Name),
             (Box::new(|t| t.artists.clear()), TrackError::Artists),
+            (Box::new(|t| t.name = "a\0b".into()), TrackError::Control),
+            (
+                Box::new(|t| t.album = Some("x\u{1b}".into())),
+                TrackError::Control,
+            ),
             (Box::new(|t| t.duration_ms = 0), TrackError::Duration),
             (Box::new(|t| t.isrc = Some("XX".into())), TrackError::Isrc),
             (

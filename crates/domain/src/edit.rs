@@ -54,17 +54,20 @@ pub fn reorder_shifts(
     range_length: i64,
     insert_before: i64,
 ) -> Result<Option<[Shift; 2]>, EditError> {
-    if range_length < 1 || range_start < 0 || range_start + range_length > len {
+    // Checked: a range near 2^63 must be refused, not wrapped into one that looks valid.
+    let end = range_start
+        .checked_add(range_length)
+        .filter(|&end| range_length >= 1 && range_start >= 0 && end <= len);
+    let Some(end) = end else {
         return Err(EditError::Range {
             start: range_start,
             length: range_length,
             len,
         });
-    }
+    };
     if !(0..=len).contains(&insert_before) {
         return Err(EditError::InsertBefore { insert_before, len });
     }
-    let end = range_start + range_length;
     Ok(if insert_before > end {
         Some([
             Shift {
@@ -222,6 +225,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v, vec![9, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn ranges_near_the_integer_limit_are_refused_not_wrapped() {
+        for (start, length) in [
+            (i64::MAX, 1),
+            (1, i64::MAX),
+            (i64::MAX, i64::MAX),
+            (3, i64::MAX - 2),
+        ] {
+            assert_eq!(
+                reorder_shifts(5, start, length, 0),
+                Err(EditError::Range {
+                    start,
+                    length,
+                    len: 5
+                })
+            );
+        }
     }
 
     #[test]

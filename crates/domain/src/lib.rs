@@ -7,6 +7,7 @@
 //! - [`user`]: users, usernames and password rules.
 //! - [`playlist`]: playlists, items, snapshots, limits.
 //! - [`edit`]: playlist edit arithmetic (insert, remove, reorder) as pure functions.
+//! - [`names`]: the rule for names and free text (no control characters).
 //! - [`paging`]: limit/offset validation shared by every list endpoint.
 //! - [`schedule`]: cron schedules in a time zone.
 //! - [`text`]: enums written as text (stored, sent, read from parameters), spelled once.
@@ -17,6 +18,7 @@
 pub mod catalog;
 pub mod edit;
 pub mod id;
+pub mod names;
 pub mod paging;
 pub mod playlist;
 pub mod schedule;

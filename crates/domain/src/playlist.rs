@@ -77,11 +77,18 @@ pub enum DetailsError {
     Name,
     #[error("`description` must be at most 1000 characters")]
     Description,
+    #[error("`name` must not contain control characters (such as NUL, tabs or line breaks)")]
+    NameControl,
+    #[error("`description` must not contain control characters other than line breaks and tabs")]
+    DescriptionControl,
     #[error("a collaborative playlist cannot be public: set `public` to false")]
     CollaborativePublic,
 }
 
 pub fn validate_name(name: &str) -> Result<(), DetailsError> {
+    if !crate::names::name_is_clean(name) {
+        return Err(DetailsError::NameControl);
+    }
     let n = name.trim().chars().count();
     (1..=200)
         .contains(&n)
@@ -90,6 +97,9 @@ pub fn validate_name(name: &str) -> Result<(), DetailsError> {
 }
 
 pub fn validate_description(d: &str) -> Result<(), DetailsError> {
+    if !crate::names::text_is_clean(d) {
+        return Err(DetailsError::DescriptionControl);
+    }
     (d.chars().count() <= 1000)
         .then_some(())
         .ok_or(DetailsError::Description)

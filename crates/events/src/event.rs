@@ -91,6 +91,11 @@ pub enum Event {
         rate_until_ms: i64,
         quota_until_ms: i64,
     },
+    /// Tokens of a user were revoked (a password change, a logout): every node drops the
+    /// tokens it cached.
+    SessionsEnded {
+        user_id: Id,
+    },
 }
 
 impl Event {
@@ -109,6 +114,8 @@ impl Event {
             Event::LibraryScanFinished { .. } => "library_scan_finished",
             Event::CachesInvalidated { .. } => "caches_invalidated",
             Event::SpotifyPaused { .. } => "spotify_paused",
+    },
+            Event::SessionsEnded { .. } => "sessions_ended",
         }
     }
 }

@@ -26,6 +26,7 @@
 //! | `--storage-…` | `MEDLEY_STORAGE_…` | `storage_…` | audio storage: see `audio_config.rs` |
 //! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
 //! | `--nats-url`, `--nats-subject-prefix`, `--lease-secs` | `MEDLEY_NATS_URL`, … | | several nodes: see `cluster_config.rs` |
+//! | `--header-timeout-secs`, `--max-connections`, `--trusted-proxies`, `--login-…` | `MEDLEY_HEADER_TIMEOUT_SECS`, … | | see `edge_config.rs` |
 //!
 //! The secret key (32 bytes, base64) seals OAuth tokens at rest; it is kept outside the
 //! database, and every node sharing one database needs the same key.
@@ -107,6 +108,7 @@ pub struct ServeArgs {
     pub library: crate::audio_config::LibraryFlags,
     #[command(flatten)]
     pub cluster: crate::cluster_config::ClusterFlags,
+    pub edge: crate::edge_config::EdgeFlags,
 }
 
 /// The config file's shape: the same settings, all optional.
@@ -142,6 +144,15 @@ struct FileConfig {
     nats_url: Option<String>,
     nats_subject_prefix: Option<String>,
     lease_secs: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    trusted_proxies: Option<String>,
+    login_hash_slots: Option<usize>,
+    login_account_burst: Option<u32>,
+    login_account_every_secs: Option<u64>,
+    login_client_burst: Option<u32>,
+    login_client_every_secs: Option<u64>,
 }
 
 /// How Medley reaches Spotify, when an app is configured.
@@ -212,6 +223,8 @@ pub struct Config {
     pub library: medley_app::library::AudioSettings,
     /// Several nodes: NATS, leases (the URL's credentials print as `<redacted>`).
     pub cluster: crate::cluster_config::Cluster,
+    /// Connection limits, trusted proxies, sign-in bounds.
+    pub edge: crate::edge_config::EdgeSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -235,6 +248,7 @@ impl std::fmt::Debug for Config {
             .field("storage", &self.storage)
             .field("library", &self.library)
             .field("cluster", &self.cluster)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -363,10 +377,23 @@ impl Config {
                 lease_secs: file.lease_secs,
             },
         )?;
+        let edge_file = crate::edge_config::EdgeFlags {
+            header_timeout_secs: file.header_timeout_secs,
+            body_timeout_secs: file.body_timeout_secs,
+            max_connections: file.max_connections,
+            trusted_proxies: file.trusted_proxies,
+            login_hash_slots: file.login_hash_slots,
+            login_account_burst: file.login_account_burst,
+            login_account_every_secs: file.login_account_every_secs,
+            login_client_burst: file.login_client_burst,
+            login_client_every_secs: file.login_client_every_secs,
+        };
+        let edge = crate::edge_config::resolve(&serve.edge, edge_file)?;
         Ok(Config {
             cluster,
             storage: audio_storage,
             library,
+            edge,
             spotify,
             secret_key,
             data_dir,

@@ -6,6 +6,7 @@ mod cluster_config;
 mod commands;
 mod config;
 mod demo;
+mod edge_config;
 mod logging;
 mod serve;
 

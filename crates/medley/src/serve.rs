@@ -38,6 +38,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
                 request_timeout: config.request_timeout,
                 spool_dir: config.data_dir.join("uploads"),
                 import_max_bytes: config.import_max_bytes,
+                logins: config.edge.logins.clone(),
+                trusted_proxies: config.edge.trusted_proxies.clone(),
+                connections: config.edge.connections,
                 ..ApiConfig::default()
             },
         )

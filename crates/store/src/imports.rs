@@ -74,6 +74,8 @@ pub trait ImportStore: Send + Sync {
     /// Marks imports still `running` without progress since `stale_before_ms`, and not queued
     /// to run again, as failed (their node stopped); returns how many.
     async fn fail_stale_imports(&self, stale_before_ms: i64, now_ms: i64) -> Result<u64>;
+    /// Of `ids`, those of imports still `running` (whoever they belong to).
+    async fn running_imports(&self, ids: &[String]) -> Result<Vec<String>>;
 }
 
 const SELECT: &str = "SELECT id, user_id, name, status, bytes_total, bytes_done, rows_done, \
@@ -212,6 +214,22 @@ impl ImportStore for SqlStore {
         .execute(&self.write)
         .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn running_imports(&self, ids: &[String]) -> Result<Vec<String>> {
+        let mut running = Vec::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT id FROM imports WHERE status = $1 AND id IN ({})",
+                crate::sql::params(2, chunk.len())
+            );
+            let mut query = sqlx::query_scalar(&sql).bind(ImportStatus::Running.as_str());
+            for id in chunk {
+                query = query.bind(id);
+            }
+            running.extend(query.fetch_all(&self.read).await?);
+        }
+        Ok(running)
     }
 }
 

@@ -49,6 +49,9 @@ pub trait UserStore: Send + Sync {
     async fn revoke_token(&self, token_hash: &str) -> Result<bool>;
     /// Revokes every token of a user except `keep`; returns how many were revoked.
     async fn revoke_user_tokens(&self, user_id: &str, keep: Option<&str>) -> Result<u64>;
+    /// A counter that every revocation moves on, in the revocation's own transaction: a node
+    /// that sees it move drops the tokens it cached.
+    async fn auth_epoch(&self) -> Result<i64>;
 
     /// Follows users; unknown ids fail with `NotFound` and nothing is written.
     async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()>;
@@ -59,6 +62,8 @@ pub trait UserStore: Send + Sync {
     /// How many of `ids` exist.
     async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>>;
 }
+
+const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
 
 const USER_COLUMNS: &str = "id, username, display_name, is_admin, created_at";
 
@@ -184,20 +189,34 @@ impl UserStore for SqlStore {
     }
 
     async fn revoke_token(&self, token_hash: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(BUMP_EPOCH).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn revoke_user_tokens(&self, user_id: &str, keep: Option<&str>) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND token_hash <> $2")
             .bind(user_id)
             .bind(keep.unwrap_or(""))
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(BUMP_EPOCH).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
+    }
+
+    async fn auth_epoch(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT epoch FROM auth_epoch WHERE id = 1")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()> {

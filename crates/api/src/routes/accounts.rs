@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::split_ids;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Json, Path, Query};
+use crate::extract::{Auth, ClientAddr, Json, Path, Query};
 use crate::objects::{PrivateUser, PublicUser};
 use crate::state::AppState;
 use medley_app::accounts;
@@ -68,11 +68,12 @@ pub async fn register(
                 .into(),
         ));
     }
-    let user = accounts::create_user(
+    let user = accounts::create_user_in(
         state.app.store.as_ref(),
         &state.app.bus,
         &body.username,
         &body.password,
+        Some(&state.app.logins.hashing),
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(private(&state, &user, 0))))
@@ -80,13 +81,22 @@ pub async fn register(
 
 /// Log in: exchange a username and password for a bearer token.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = Credentials,
-    responses((status = 201, body = Session), (status = 401, description = "wrong username or password")))]
+    responses((status = 201, body = Session), (status = 401, description = "wrong username or password"),
+        (status = 429, description = "too many failed sign-ins for the account or from the address: see `Retry-After`"),
+        (status = 503, description = "too many passwords being checked at once: see `Retry-After`")))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<(StatusCode, axum::Json<Session>)> {
-    let user =
-        accounts::authenticate(state.app.store.as_ref(), &body.username, &body.password).await?;
+    let user = accounts::sign_in(
+        &state.app.logins,
+        state.app.store.as_ref(),
+        &body.username,
+        &body.password,
+        client,
+    )
+    .await?;
     let ttl = state.config.session_ttl;
     let token = accounts::issue_token(
         state.app.store.as_ref(),
@@ -111,8 +121,7 @@ pub async fn login(
 /// Log out: revoke the token this request carries.
 #[utoipa::path(delete, path = "/v1/sessions", tag = "accounts", responses((status = 204), (status = 401)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<StatusCode> {
-    state.app.store.revoke_token(&auth.token_hash).await?;
-    state.app.caches.forget_tokens();
+    accounts::log_out(&state.app, &auth.user.id, &auth.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -132,27 +141,22 @@ pub struct PasswordChange {
 
 /// Change the password. Every other session of the user ends.
 #[utoipa::path(put, path = "/v1/me/password", tag = "accounts", request_body = PasswordChange,
-    responses((status = 204), (status = 400), (status = 401)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400), (status = 401), (status = 429), (status = 503)), security(("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     auth: Auth,
     Json(body): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    accounts::authenticate(
-        state.app.store.as_ref(),
-        &auth.user.username,
+    accounts::change_password(
+        &state.app,
+        &auth.user,
         &body.current_password,
-    )
-    .await
-    .map_err(|_| ApiError::Unauthorized("`current_password` is wrong".into()))?;
-    accounts::set_password(
-        state.app.store.as_ref(),
-        &auth.user.id,
         &body.new_password,
-        Some(&auth.token_hash),
+        &auth.token_hash,
+        client,
     )
     .await?;
-    state.app.caches.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -253,8 +253,11 @@ pub async fn add(
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     pub uris: Option<Vec<String>>,
+    #[schema(minimum = 0)]
     pub range_start: Option<i64>,
+    #[schema(minimum = 0)]
     pub insert_before: Option<i64>,
+    #[schema(minimum = 1)]
     pub range_length: Option<i64>,
     pub snapshot_id: Option<String>,
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::accounts::{private, Credentials};
 use crate::cookie;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Json};
+use crate::extract::{Auth, ClientAddr, Json};
 use crate::objects::PrivateUser;
 use crate::state::AppState;
 use medley_app::accounts;
@@ -41,13 +41,22 @@ fn secure(state: &AppState) -> bool {
 /// Sign in a browser: sets the HttpOnly session cookie and answers its CSRF token.
 #[utoipa::path(post, path = "/v1/web/session", tag = "accounts", request_body = Credentials,
     responses((status = 201, body = WebSession, description = "`Set-Cookie: medley_session=…; HttpOnly; SameSite=Strict`"),
-        (status = 401, description = "wrong username or password")))]
+        (status = 401, description = "wrong username or password"),
+        (status = 429, description = "too many failed sign-ins: see `Retry-After`"),
+        (status = 503, description = "too many passwords being checked at once: see `Retry-After`")))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<impl IntoResponse> {
-    let user =
-        accounts::authenticate(state.app.store.as_ref(), &body.username, &body.password).await?;
+    let user = accounts::sign_in(
+        &state.app.logins,
+        state.app.store.as_ref(),
+        &body.username,
+        &body.password,
+        client,
+    )
+    .await?;
     let ttl = state.config.session_ttl;
     let store = state.app.store.as_ref();
     let token =
@@ -94,8 +103,7 @@ async fn cookie_auth(state: &AppState, mut parts: Parts) -> ApiResult<Auth> {
     responses((status = 204), (status = 401), (status = 403, description = "no or wrong `X-CSRF-Token`")))]
 pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> ApiResult<impl IntoResponse> {
     let auth = cookie_auth(&state, parts).await?;
-    state.app.store.revoke_token(&auth.token_hash).await?;
-    state.app.caches.forget_tokens();
+    accounts::log_out(&state.app, &auth.user.id, &auth.token_hash).await?;
     let clear = cookie::clear(secure(&state));
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, clear)])))
 }

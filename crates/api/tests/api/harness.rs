@@ -73,6 +73,9 @@ pub struct TestApp {
     /// The server's own state, for tests that drive its workers directly.
     pub state: AppState,
     _db: TestDb,
+    /// The server's own upload folder (a server cleans its folder at start: tests must not
+    /// share one).
+    _spool: Option<tempfile::TempDir>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -134,12 +137,19 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let bus = Bus::new();
         let search = Arc::new(SearchIndex::in_memory().unwrap());
+        let spool = (config.spool_dir == ApiConfig::default().spool_dir)
+            .then(|| tempfile::tempdir().expect("an upload folder"));
+        let spool_dir = match &spool {
+            Some(dir) => dir.path().to_owned(),
+            None => config.spool_dir.clone(),
+        };
         let state = AppState::new(
             store.clone(),
             bus.clone(),
             search,
             ApiConfig {
                 public_url: base.clone(),
+                spool_dir,
                 ..config
             },
         );
@@ -161,6 +171,7 @@ impl TestApp {
             http,
             state: handle,
             _db: db,
+            _spool: spool,
             _stop: stop,
         }
     }

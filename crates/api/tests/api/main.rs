@@ -19,6 +19,7 @@ mod openapi;
 mod ops;
 mod playlists;
 mod postgres;
+mod probe;
 mod propagation;
 mod shows;
 mod spotify;

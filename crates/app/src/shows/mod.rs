@@ -61,6 +61,11 @@ fn check_visibility(v: &str) -> AppResult<()> {
 }
 
 fn check_title(title: &str) -> AppResult<String> {
+    if !medley_domain::names::name_is_clean(title) {
+        return Err(AppError::Invalid(
+            "`title` must not contain control characters (such as NUL, tabs or line breaks)".into(),
+        ));
+    }
     let t = title.trim();
     let n = t.chars().count();
     if n == 0 || n > MAX_TITLE_CHARS {
@@ -72,6 +77,12 @@ fn check_title(title: &str) -> AppResult<String> {
 }
 
 fn check_description(d: &str) -> AppResult<()> {
+    if !medley_domain::names::text_is_clean(d) {
+        return Err(AppError::Invalid(
+            "`description` must not contain control characters other than line breaks and tabs"
+                .into(),
+        ));
+    }
     if d.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(AppError::Invalid(format!(
             "`description` must be at most {MAX_DESCRIPTION_CHARS} characters"

@@ -74,6 +74,10 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
             }
         })
     };
+    // An earlier import this command left `running` when it was killed ends `failed` now.
+    if let Ok(n @ 1..) = imports::fail_interrupted(&app).await {
+        eprintln!("{n} interrupted import(s) marked failed");
+    }
     let finished = imports::import_now(&app, &user.id, &name, entries, progress).await?;
     ticker.abort();
     bar.finish_and_clear();

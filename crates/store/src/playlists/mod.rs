@@ -79,7 +79,8 @@ pub trait PlaylistStore: Send + Sync {
         change: DetailsChange,
         now_ms: i64,
     ) -> Result<Playlist>;
-    /// Playlists a user owns, collaborates on or follows, newest first, and their count.
+    /// Playlists a user owns, collaborates on or follows (public ones only), newest first, and
+    /// their count.
     async fn user_playlists(
         &self,
         user_id: &str,
@@ -223,9 +224,13 @@ impl PlaylistStore for SqlStore {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Playlist>, i64)> {
+        // A followed playlist is listed only while it is public: one its owner made private
+        // is invisible to everyone else, followers included (they see it again if it is
+        // made public again).
         let mine = "(p.owner_id = $1 \
              OR p.id IN (SELECT playlist_id FROM playlist_collaborators WHERE user_id = $1) \
-             OR p.id IN (SELECT playlist_id FROM playlist_followers WHERE user_id = $1))";
+             OR (p.public <> 0 \
+                 AND p.id IN (SELECT playlist_id FROM playlist_followers WHERE user_id = $1)))";
         let rows = sqlx::query(&format!(
             "{PLAYLIST_SELECT} WHERE {mine} ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3"
         ))
