@@ -120,7 +120,14 @@ pub async fn issue_token(
 pub async fn authenticate(store: &dyn Store, username: &str, password: &str) -> AppResult<User> {
     let wrong = || AppError::Unauthorized("wrong username or password".into());
     match store.user_by_username(username).await? {
-        Some((user, hash)) if verify_password(&hash, password).await => Ok(user),
+        Some((user, hash)) if verify_password(&hash, password).await => {
+            if store.disabled_at(&user.id).await?.is_some() {
+                return Err(AppError::Forbidden(
+                    "this account is disabled: ask an administrator of this server".into(),
+                ));
+            }
+            Ok(user)
+        }
         Some(_) => Err(wrong()),
         None => {
             // Spend the same time as a real check, so response times do not reveal usernames.
