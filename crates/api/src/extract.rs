@@ -98,6 +98,7 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the access token is invalid, expired or revoked".into())
             })?;
+        medley_app::tokens::note_use(&state.app, &token_hash).await;
         state
             .app
             .caches

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, catalog, compositions, connections, imports, items, library, ops, playlists, plays,
-    search, shows, shows_live, stats, sync_jobs, web_session,
+    accounts, admin_users, catalog, compositions, connections, imports, items, library, ops,
+    playlists, plays, search, shows, shows_live, stats, sync_jobs, tokens, web_session,
 };
 
 #[derive(OpenApi)]
@@ -16,6 +16,8 @@ use crate::routes::{
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::me, accounts::change_password,
         accounts::profile, accounts::follow, accounts::unfollow, accounts::following_contains,
+        tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change,
+        admin_users::settings,
         catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
         catalog::artist_albums, catalog::add, search::search,
         playlists::mine, playlists::create, playlists::create_for_user, playlists::playlist, playlists::change_details,
@@ -25,7 +27,7 @@ use crate::routes::{
         compositions::read, compositions::configure, compositions::remove, compositions::preview,
         compositions::sync, compositions::suppressed, compositions::restore,
         sync_jobs::create, sync_jobs::list, sync_jobs::read, sync_jobs::remove, sync_jobs::pause,
-        sync_jobs::resume, sync_jobs::run_now, sync_jobs::runs, items::add, items::reorder_or_replace, items::remove,
+        sync_jobs::resume, sync_jobs::run_now, sync_jobs::runs, sync_jobs::next_runs, items::add, items::reorder_or_replace, items::remove,
         library::saved, library::save, library::unsave, library::contains,
         imports::upload, imports::list, imports::show, plays::play, plays::recently_played,
         stats::rank::top, stats::calendar::totals, stats::calendar::timeline, stats::calendar::heatmap,

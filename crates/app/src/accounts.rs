@@ -190,11 +190,15 @@ async fn authenticate_check(
     let wrong = || AppError::Unauthorized("wrong username or password".into());
     match store.user_by_username(username).await? {
         Some((user, hash)) => {
-            if verify_password_in(&hash, password, slot).await {
-                Ok(user)
-            } else {
-                Err(wrong())
+            if !verify_password_in(&hash, password, slot).await {
+                return Err(wrong());
             }
+            if store.disabled_at(&user.id).await?.is_some() {
+                return Err(AppError::Forbidden(
+                    "this account is disabled: ask an administrator of this server".into(),
+                ));
+            }
+            Ok(user)
         }
         None => {
             // Spend the same time as a real check, so response times do not reveal usernames.

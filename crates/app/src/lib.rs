@@ -25,6 +25,7 @@ use medley_search::SearchIndex;
 use medley_store::Store;
 
 pub mod accounts;
+pub mod admin;
 pub mod cache;
 pub mod catalog;
 pub mod clock;
@@ -44,6 +45,7 @@ pub mod sources;
 pub mod spotify;
 pub mod stats;
 pub mod sync_jobs;
+pub mod tokens;
 pub mod worker;
 
 pub use clock::now_ms;

@@ -61,6 +61,38 @@ pub async fn create(
 }
 
 /// A job of `user`'s, or 404.
+/// Most runs [`next_runs`] lists.
+pub const MAX_NEXT_RUNS: usize = 20;
+
+/// The next `count` runs (Unix ms) of a schedule read in `timezone`, after `after_ms`: what a
+/// job with that schedule would do, before it is made.
+pub fn next_runs(
+    schedule: &str,
+    timezone: &str,
+    after_ms: i64,
+    count: usize,
+) -> AppResult<Vec<i64>> {
+    if !(1..=MAX_NEXT_RUNS).contains(&count) {
+        return Err(AppError::Invalid(format!(
+            "`count` must be between 1 and {MAX_NEXT_RUNS}, not {count}"
+        )));
+    }
+    let parsed =
+        Schedule::parse(schedule, timezone).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let mut runs = Vec::with_capacity(count);
+    let mut at = after_ms;
+    while runs.len() < count {
+        match parsed.next_after(at) {
+            Some(next) => {
+                runs.push(next);
+                at = next;
+            }
+            None => break,
+        }
+    }
+    Ok(runs)
+}
+
 pub async fn owned(app: &App, user: &User, id: &str) -> AppResult<SyncJob> {
     match app.store.sync_job(id).await? {
         Some(job) if job.owner_id == user.id => Ok(job),

@@ -114,7 +114,6 @@ impl Event {
             Event::LibraryScanFinished { .. } => "library_scan_finished",
             Event::CachesInvalidated { .. } => "caches_invalidated",
             Event::SpotifyPaused { .. } => "spotify_paused",
-    },
             Event::SessionsEnded { .. } => "sessions_ended",
         }
     }

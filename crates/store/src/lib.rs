@@ -53,7 +53,7 @@ pub use shows::{
     StoredShow,
 };
 pub use sql::{Backend, SqlStore};
-pub use users::{NewToken, NewUser, UserStore};
+pub use users::{ApiToken, NewToken, NewUser, UserStore, TOKEN_USE_PRECISION_MS};
 
 /// Everything Medley stores, behind one object-safe trait.
 pub trait Store:

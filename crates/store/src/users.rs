@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -31,6 +31,19 @@ pub struct NewToken {
     pub expires_at_ms: Option<i64>,
 }
 
+/// An API token as its owner sees it (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: Id,
+    pub label: Option<String>,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    pub expires_at_ms: Option<i64>,
+}
+
+/// How often the time a token was last used is written at most.
+pub const TOKEN_USE_PRECISION_MS: i64 = 60_000;
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Fails with `Conflict` when the username is taken.
@@ -42,7 +55,15 @@ pub trait UserStore: Send + Sync {
     async fn user_count(&self) -> Result<i64>;
     async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()>;
 
-    async fn insert_token(&self, token: NewToken) -> Result<()>;
+    /// Stores a token; returns the id it is named by.
+    async fn insert_token(&self, token: NewToken) -> Result<Id>;
+    /// A user's tokens of `kind` (`api`), oldest first.
+    async fn tokens_of(&self, user_id: &str, kind: &str) -> Result<Vec<ApiToken>>;
+    /// Deletes the user's token of `kind` named `id`; false when they have none by that id.
+    async fn revoke_token_by_id(&self, user_id: &str, kind: &str, id: &str) -> Result<bool>;
+    /// Records that a token was used at `now_ms` (written when the last record is older than
+    /// [`TOKEN_USE_PRECISION_MS`]).
+    async fn touch_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
     /// The user a token belongs to, if it exists and has not expired at `now_ms`.
     async fn user_for_token(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>>;
     /// Whether a token was revoked (false if it did not exist).
@@ -52,6 +73,15 @@ pub trait UserStore: Send + Sync {
     /// A counter that every revocation moves on, in the revocation's own transaction: a node
     /// that sees it move drops the tokens it cached.
     async fn auth_epoch(&self) -> Result<i64>;
+
+    /// Every user with the time their account was disabled (`None`: enabled).
+    async fn users_with_state(&self) -> Result<Vec<(User, Option<i64>)>>;
+    /// When the user's account was disabled; `None` when it is enabled.
+    async fn disabled_at(&self, user_id: &str) -> Result<Option<i64>>;
+    /// Disables (`Some(now)`) or enables (`None`) an account; false when there is no such user.
+    async fn set_disabled(&self, user_id: &str, at_ms: Option<i64>) -> Result<bool>;
+    /// Makes a user an administrator or not; false when there is no such user.
+    async fn set_admin(&self, user_id: &str, admin: bool) -> Result<bool>;
 
     /// Follows users; unknown ids fail with `NotFound` and nothing is written.
     async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()>;
@@ -159,10 +189,11 @@ impl UserStore for SqlStore {
         Ok(())
     }
 
-    async fn insert_token(&self, t: NewToken) -> Result<()> {
+    async fn insert_token(&self, t: NewToken) -> Result<Id> {
+        let id = new_id();
         sqlx::query(
-            "INSERT INTO tokens (token_hash, user_id, kind, label, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO tokens (token_hash, user_id, kind, label, created_at, expires_at, id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&t.token_hash)
         .bind(&t.user_id)
@@ -170,6 +201,52 @@ impl UserStore for SqlStore {
         .bind(&t.label)
         .bind(t.now_ms)
         .bind(t.expires_at_ms)
+        .bind(&id)
+        .execute(&self.write)
+        .await?;
+        Ok(id)
+    }
+
+    async fn tokens_of(&self, user_id: &str, kind: &str) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT id, label, created_at, last_used_at, expires_at FROM tokens \
+             WHERE user_id = $1 AND kind = $2 ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .bind(kind)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: row.try_get("id")?,
+                    label: row.try_get("label")?,
+                    created_at_ms: row.try_get("created_at")?,
+                    last_used_at_ms: row.try_get("last_used_at")?,
+                    expires_at_ms: row.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_token_by_id(&self, user_id: &str, kind: &str, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM tokens WHERE id = $1 AND user_id = $2 AND kind = $3")
+            .bind(id)
+            .bind(user_id)
+            .bind(kind)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn touch_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE tokens SET last_used_at = $2 WHERE token_hash = $1 \
+             AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .bind(now_ms - TOKEN_USE_PRECISION_MS)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -217,6 +294,44 @@ impl UserStore for SqlStore {
                 .fetch_one(&self.read)
                 .await?,
         )
+    }
+
+    async fn users_with_state(&self) -> Result<Vec<(User, Option<i64>)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, disabled_at FROM users ORDER BY created_at, username"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((user_row(row)?, row.try_get("disabled_at")?)))
+            .collect()
+    }
+
+    async fn disabled_at(&self, user_id: &str) -> Result<Option<i64>> {
+        let at: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(at.flatten())
+    }
+
+    async fn set_disabled(&self, user_id: &str, at_ms: Option<i64>) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(at_ms)
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_admin(&self, user_id: &str, admin: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
+            .bind(i64::from(admin))
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()> {

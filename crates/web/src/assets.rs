@@ -30,14 +30,22 @@ pub static FILES: &[Asset] = &[
     asset!("js/app.js", JS),
     asset!("js/api.js", JS),
     asset!("js/dom.js", JS),
+    asset!("js/player.js", JS),
     asset!("js/tracks.js", JS),
     asset!("js/pages/account.js", JS),
+    asset!("js/pages/admin.js", JS),
     asset!("js/pages/catalog.js", JS),
+    asset!("js/pages/composite.js", JS),
+    asset!("js/pages/imports.js", JS),
+    asset!("js/pages/insights.js", JS),
     asset!("js/pages/liked.js", JS),
     asset!("js/pages/playlist.js", JS),
     asset!("js/pages/playlists.js", JS),
     asset!("js/pages/search.js", JS),
+    asset!("js/pages/spotify.js", JS),
     asset!("js/pages/stats.js", JS),
+    asset!("js/pages/syncjobs.js", JS),
+    asset!("js/pages/tokens.js", JS),
 ];
 
 /// The shell as committed, with `{{v}}` where the version goes.

@@ -183,7 +183,8 @@ pub async fn callback(
         let page = format!(
             "<!doctype html><meta charset=utf-8><title>Medley</title>\
              <p>The Spotify account <b>{}</b> is now linked to the Medley user <b>{}</b>. \
-             If that is not you, disconnect it in Medley. You can close this window.</p>",
+             If that is not you, disconnect it in Medley.</p>\
+             <p><a href=\"/spotify\">Back to Medley</a></p>",
             html_escape(who),
             html_escape(&medley_user)
         );

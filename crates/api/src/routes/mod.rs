@@ -6,6 +6,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub mod accounts;
+pub mod admin_users;
 pub mod catalog;
 pub mod compositions;
 pub mod connections;
@@ -24,6 +25,7 @@ pub mod shows_live;
 pub mod stats;
 pub mod stream;
 pub mod sync_jobs;
+pub mod tokens;
 pub mod web_session;
 
 /// Every `/v1` route.
@@ -48,6 +50,8 @@ pub fn api() -> Router<AppState> {
         .merge(library_scans::routes())
         .merge(library_files::routes())
         .merge(stream::routes())
+        .merge(tokens::routes())
+        .merge(admin_users::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

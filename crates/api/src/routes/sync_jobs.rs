@@ -7,7 +7,7 @@ use axum::Router;
 use medley_domain::paging::Page;
 use medley_store::{SyncJob, SyncRun, Trigger};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::PageParams;
 use crate::error::ApiResult;
@@ -20,6 +20,7 @@ use medley_app::sync_jobs;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/sync-jobs", get(list).post(create))
+        .route("/v1/sync-jobs/next-runs", get(next_runs))
         .route("/v1/sync-jobs/{id}", get(read).delete(remove))
         .route("/v1/sync-jobs/{id}/pause", post(pause))
         .route("/v1/sync-jobs/{id}/resume", post(resume))
@@ -229,4 +230,43 @@ pub async fn runs(
         total,
         items,
     )))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct NextRunsParams {
+    /// Five-field cron, e.g. `0 9 * * MON`.
+    pub schedule: String,
+    /// IANA time zone the schedule is read in; default `UTC`.
+    pub timezone: Option<String>,
+    /// How many runs (1 to 20, default 5).
+    pub count: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NextRuns {
+    pub schedule: String,
+    pub timezone: String,
+    /// The next runs from now, as UTC times.
+    pub next_runs: Vec<String>,
+}
+
+/// When a schedule would run next: check a schedule before making a job with it.
+#[utoipa::path(get, path = "/v1/sync-jobs/next-runs", tag = "composites", params(NextRunsParams),
+    responses((status = 200, body = NextRuns), (status = 400)), security(("bearer" = [])))]
+pub async fn next_runs(
+    _auth: Auth,
+    Query(p): Query<NextRunsParams>,
+) -> ApiResult<axum::Json<NextRuns>> {
+    let timezone = p.timezone.unwrap_or_else(utc);
+    let runs = sync_jobs::next_runs(
+        &p.schedule,
+        &timezone,
+        medley_app::now_ms(),
+        p.count.unwrap_or(5),
+    )?;
+    Ok(axum::Json(NextRuns {
+        schedule: p.schedule.trim().to_owned(),
+        timezone,
+        next_runs: runs.into_iter().map(timestamp).collect(),
+    }))
 }

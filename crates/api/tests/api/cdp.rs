@@ -272,6 +272,89 @@ impl Tab<'_> {
         }
     }
 
+    /// Presses `key` (a DOM key name: " ", "ArrowRight"…) wherever the focus is now, with
+    /// Shift held when `shift`.
+    pub async fn press(&self, key: &str, shift: bool) {
+        let (code, vk, text) = match key {
+            " " => ("Space", 32, " "),
+            "ArrowLeft" => ("ArrowLeft", 37, ""),
+            "ArrowUp" => ("ArrowUp", 38, ""),
+            "ArrowRight" => ("ArrowRight", 39, ""),
+            "ArrowDown" => ("ArrowDown", 40, ""),
+            other => panic!("no key code for {other:?}"),
+        };
+        let modifiers = if shift { 8 } else { 0 };
+        for kind in ["keyDown", "keyUp"] {
+            let text = if kind == "keyDown" { text } else { "" };
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": vk, "text": text, "modifiers": modifiers}),
+            )
+            .await;
+        }
+    }
+
+    /// Clicks the element `selector` names at `fraction` of its width (a slider's position).
+    pub async fn click_at(&self, selector: &str, fraction: f64) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(
+            &format!("{selector} to be there"),
+            &format!("document.querySelector({js})?.getClientRects().length"),
+        )
+        .await;
+        let rect = self
+            .eval(&format!("(() => {{ const e = document.querySelector({js}); const r = e.getBoundingClientRect(); return [r.x + r.width * {fraction}, r.y + r.height / 2]; }})()"))
+            .await
+            .unwrap();
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.send("Input.dispatchMouseEvent", json!({"type": kind, "x": rect[0], "y": rect[1], "button": "left", "clickCount": 1})).await;
+        }
+    }
+
+    /// Chooses the option labelled `label` in the select `selector` names, as picking it from
+    /// the list does (focus, then `input` and `change`).
+    pub async fn choose(&self, selector: &str, label: &str) {
+        let (s, l) = (
+            serde_json::to_string(selector).unwrap(),
+            serde_json::to_string(label).unwrap(),
+        );
+        self.wait(
+            &format!("{selector} offering {label:?}"),
+            &format!("[...(document.querySelector({s})?.options || [])].some(o => o.text === {l})"),
+        )
+        .await;
+        self.eval(&format!(
+            "(() => {{ const e = document.querySelector({s}); e.focus(); \
+             e.selectedIndex = [...e.options].findIndex(o => o.text === {l}); \
+             e.dispatchEvent(new Event('input', {{bubbles: true}})); \
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); }})()"
+        ))
+        .await
+        .unwrap();
+    }
+
+    /// Puts the file at `path` in the file input `selector` names, as choosing it does.
+    pub async fn upload(&self, selector: &str, path: &Path) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(
+            &format!("{selector} to be there"),
+            &format!("document.querySelector({js})"),
+        )
+        .await;
+        let found = self
+            .send(
+                "Runtime.evaluate",
+                json!({"expression": format!("document.querySelector({js})")}),
+            )
+            .await;
+        let object = found["result"]["objectId"].as_str().unwrap().to_owned();
+        self.send(
+            "DOM.setFileInputFiles",
+            json!({"files": [path.to_str().unwrap()], "objectId": object}),
+        )
+        .await;
+    }
+
     /// Waits until the element `selector` names shows `text`.
     pub async fn see(&self, selector: &str, text: &str) {
         let (s, t) = (

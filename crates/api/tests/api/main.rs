@@ -2,6 +2,7 @@
 //! each test with its own database).
 
 mod accounts;
+mod admin_users;
 mod audio_harness;
 mod audio_scans;
 mod audio_streams;
@@ -28,4 +29,5 @@ mod spotify_sync;
 mod spotipy;
 mod stats;
 mod sync_jobs;
+mod tokens;
 mod web;

@@ -3,12 +3,18 @@
 import { restore, session, signOut } from './api.js';
 import { announce, h, link, navigate, problem } from './dom.js';
 import * as account from './pages/account.js';
+import { adminPage } from './pages/admin.js';
 import * as catalog from './pages/catalog.js';
+import { compositeEditor } from './pages/composite.js';
+import { imports } from './pages/imports.js';
 import { liked } from './pages/liked.js';
 import { playlistPage } from './pages/playlist.js';
 import { playlists } from './pages/playlists.js';
 import { search } from './pages/search.js';
+import { spotifyPage } from './pages/spotify.js';
 import { stats } from './pages/stats.js';
+import { syncJobs } from './pages/syncjobs.js';
+import { playerBar, stopPlayer } from './player.js';
 
 // [pattern, page, needs sign-in]
 const routes = [
@@ -22,11 +28,17 @@ const routes = [
   [/^\/tracks\/([\w-]+)$/, catalog.track, true],
   [/^\/playlists$/, playlists, true],
   [/^\/playlists\/([\w-]+)$/, playlistPage, true],
+  [/^\/playlists\/([\w-]+)\/sources$/, compositeEditor, true],
   [/^\/liked$/, liked, true],
   [/^\/stats$/, stats, true],
+  [/^\/sync-jobs$/, syncJobs, true],
+  [/^\/spotify$/, spotifyPage, true],
+  [/^\/import$/, imports, true],
+  [/^\/admin$/, adminPage, true],
 ];
 
 const main = document.getElementById('main');
+document.body.insertBefore(playerBar(), document.getElementById('status'));
 let rendering = 0;
 
 
@@ -40,7 +52,9 @@ function nav() {
   };
   const items = session.user
     ? [item('/search', 'Search'), item('/playlists', 'Playlists'), item('/liked', 'Liked'),
-       item('/stats', 'Stats'), item('/account', session.user.username),
+       item('/stats', 'Stats'), item('/import', 'Import'), item('/sync-jobs', 'Sync jobs'), item('/spotify', 'Spotify'),
+       session.user.is_admin ? item('/admin', 'Admin') : null,
+       item('/account', session.user.username),
        h('li', {}, h('button', { type: 'button', class: 'link', onclick: out }, 'Sign out'))]
     : [item('/sign-in', 'Sign in'), item('/register', 'Register')];
   el.replaceChildren(h('ul', {}, items));
@@ -48,6 +62,7 @@ function nav() {
 
 async function out() {
   try {
+    await stopPlayer();
     await signOut();
     announce('Signed out.');
   } catch (e) {

@@ -1,7 +1,8 @@
-// Register, sign in, the welcome page and account settings (password).
+// Register, sign in, the welcome page and account settings (password, API tokens).
 
 import { api, session, signIn as start } from '../api.js';
 import { announce, busy, field, h, link, navigate, page } from '../dom.js';
+import { tokensSection } from './tokens.js';
 
 export function welcome() {
   return page('Your music, on your server',
@@ -48,7 +49,7 @@ export function register() {
     h('p', {}, 'Have an account? ', link('/sign-in', 'Sign in'), '.'));
 }
 
-export function settings() {
+export async function settings() {
   const form = h('form', { class: 'card narrow' },
     h('h2', {}, 'Change password'),
     h('input', { type: 'text', name: 'username', autocomplete: 'username', value: session.user.username, hidden: true, readonly: true }),
@@ -65,5 +66,6 @@ export function settings() {
   });
   return page('Account',
     h('p', {}, `Signed in as ${session.user.username}${session.user.is_admin ? ' (administrator)' : ''}.`),
-    form);
+    form,
+    await tokensSection());
 }

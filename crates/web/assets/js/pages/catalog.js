@@ -3,6 +3,7 @@
 import { api, get } from '../api.js';
 import { announce, artists, duration, h, link, page } from '../dom.js';
 import { trackList } from '../tracks.js';
+import { enqueue, playList } from '../player.js';
 
 export async function artist(id) {
   const [a, albums] = await Promise.all([get(`/v1/artists/${id}`), get(`/v1/artists/${id}/albums?limit=50`)]);
@@ -18,11 +19,12 @@ export async function artist(id) {
 
 export async function album(id) {
   const al = await get(`/v1/albums/${id}`);
-  const tracks = al.tracks.items.map((track) => ({ track: { ...track, album: null } }));
+  // The player names the album (and shows its artwork) on the lock screen.
+  const tracks = al.tracks.items.map((track) => ({ track: { ...track, album: { id: al.id, name: al.name, images: al.images } } }));
   return page(al.name,
     h('p', { class: 'muted' }, artists(al.artists), al.release_date ? ` · ${al.release_date}` : '',
       ` · ${al.total_tracks} songs`),
-    trackList(`Songs on ${al.name}`, tracks, { numbered: true }));
+    trackList(`Songs on ${al.name}`, tracks, { numbered: true, albums: false }));
 }
 
 /** The like button for a track: a toggle that says its state. */
@@ -50,6 +52,8 @@ export async function track(id) {
   return page(t.name,
     h('p', { class: 'muted' }, artists(t.artists), ' · ', link(`/albums/${t.album.id}`, t.album.name),
       ` · ${duration(t.duration_ms)}`, t.explicit ? ' · explicit' : ''),
-    h('p', {}, await likeButton(t)),
-    h('p', { class: 'muted' }, 'Playback in the browser arrives with audio streaming.'));
+    h('p', { class: 'row' },
+      h('button', { type: 'button', onclick: () => playList([t]) }, 'Play'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => enqueue(t) }, 'Add to queue'),
+      await likeButton(t)));
 }

@@ -1,25 +1,54 @@
 // One playlist: details (rename, public, collaborative), its items with remove and reorder
-// (drag, or the move buttons from the keyboard), and adding songs from search.
+// (drag, or the move buttons from the keyboard), adding songs from search, where a composite's
+// items came from, and other people's edits shown as they happen (the page asks for the
+// playlist's snapshot every few seconds while it is shown and redraws when it moved).
 
 import { api, get } from '../api.js';
-import { announce, busy, h, page, problem } from '../dom.js';
+import { announce, busy, h, link, page, problem } from '../dom.js';
 import { trackList } from '../tracks.js';
 import { searchBox } from './search.js';
+
+const POLL_MS = 3000;
 
 export async function playlistPage(id) {
   let list = await get(`/v1/playlists/${id}`);
   const me = (await get('/v1/me')).id;
   const mine = list.owner.id === me;
+  const lists = mine ? (await get('/v1/me/playlists?limit=50')).items : [];
+  const composite = !!lists.find((p) => p.id === id)?.composite;
+  const names = new Map(lists.map((p) => [`medley:playlist:${p.id}`, p.name]));
+  const from = (origin) => {
+    if (!origin) return null;
+    const sources = origin.sources.map((uri) => names.get(uri) || (uri.includes(':collection') ? 'Spotify Liked Songs' : uri));
+    return [origin.direct ? 'added by you' : null, sources.length ? `from ${sources.join(', ')}` : null].filter(Boolean).join(' · ');
+  };
   const editable = mine || list.collaborative;
   const items = h('div', { id: 'items' });
   const count = h('p', { class: 'muted' });
 
+  let dragging = false;
   const reload = async () => {
     try {
       list = await get(`/v1/playlists/${id}`);
       draw();
     } catch (e) { items.replaceChildren(problem(e)); }
   };
+  // Someone else's edit (a collaborator, a source of this composite): redraw when the
+  // snapshot moves, unless the listener is dragging or the page is gone.
+  const poll = setInterval(async () => {
+    if (!document.body.contains(items)) { clearInterval(poll); return; }
+    if (document.hidden || dragging) return;
+    try {
+      const now = await get(`/v1/playlists/${id}`);
+      if (now.snapshot_id !== list.snapshot_id && !dragging && document.body.contains(items)) {
+        const focused = document.activeElement?.getAttribute('aria-label');
+        list = now;
+        draw();
+        if (focused) items.querySelector(`[aria-label="${CSS.escape(focused)}"]`)?.focus();
+        announce(`${list.name} was changed: ${list.items.total} songs.`);
+      }
+    } catch { /* the next tick tries again */ }
+  }, POLL_MS);
   const change = async (method, body, said) => {
     try {
       await api(method, `/v1/playlists/${id}/items`, { ...body, snapshot_id: list.snapshot_id });
@@ -42,13 +71,14 @@ export async function playlistPage(id) {
     count.textContent = `${list.items.total} songs`;
     items.replaceChildren(trackList(`Songs in ${list.name}`, rows.map((item, i) => ({
       track: item.track,
+      note: from(item.origin),
       actions: editable ? [
         h('button', { type: 'button', class: 'small', disabled: i === 0, 'aria-label': `Move ${item.track.name} up`, onclick: () => move(i, i - 1, item.track.name) }, '↑'),
         h('button', { type: 'button', class: 'small', disabled: i === rows.length - 1, 'aria-label': `Move ${item.track.name} down`, onclick: () => move(i, i + 1, item.track.name) }, '↓'),
         h('button', { type: 'button', class: 'small', 'aria-label': `Remove ${item.track.name}`, onclick: () => change('DELETE', { items: [{ uri: item.track.uri, positions: [i] }] }, `Removed ${item.track.name}.`) }, 'Remove'),
       ] : null,
     })), { numbered: true }));
-    if (editable) draggable(items.querySelector('ol'), (from, to) => move(from, to, rows[from].track.name));
+    if (editable) draggable(items.querySelector('ol'), (a, b) => move(a, b, rows[a].track.name), (on) => { dragging = on; });
   }
   draw();
 
@@ -56,7 +86,9 @@ export async function playlistPage(id) {
   const adder = editable ? h('section', { 'aria-labelledby': 'add-h' },
     h('h2', { id: 'add-h' }, 'Add songs'),
     searchBox({ label: 'Find songs to add', target: () => ({ id, name: list.name }), onAdded: reload })) : null;
-  return page(list.name, count, details, adder, h('h2', {}, 'In this playlist'), items);
+  const sources = mine ? h('p', {}, link(`/playlists/${id}/sources`, composite ? 'Sources and options' : 'Build it from other playlists'),
+    composite ? h('span', { class: 'muted' }, ' · this playlist follows other playlists') : null) : null;
+  return page(list.name, count, sources, details, adder, h('h2', {}, 'In this playlist'), items);
 }
 
 function settings(list, reload) {
@@ -95,18 +127,19 @@ function settings(list, reload) {
 }
 
 /** Drag to reorder the rows of `ol`; `moved(from, to)` is called with positions. */
-function draggable(ol, moved) {
+function draggable(ol, moved, busy = () => {}) {
   if (!ol) return;
   let from = null;
   [...ol.children].forEach((li, i) => {
     li.draggable = true;
     li.addEventListener('dragstart', (e) => {
       from = i;
+      busy(true);
       li.classList.add('dragging');
       e.dataTransfer.effectAllowed = 'move';
       e.dataTransfer.setData('text/plain', li.querySelector('a').textContent); // Firefox starts no drag without data
     });
-    li.addEventListener('dragend', () => li.classList.remove('dragging'));
+    li.addEventListener('dragend', () => { li.classList.remove('dragging'); busy(false); });
     li.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; li.classList.add('over'); });
     li.addEventListener('dragleave', () => li.classList.remove('over'));
     li.addEventListener('drop', (e) => {

@@ -1,7 +1,9 @@
-// Listening statistics: a window picker, totals, top tracks and artists, the timeline.
+// Listening statistics: a window picker (presets or a custom range, and the time zone), totals,
+// top tracks and artists, the timeline, and the deeper questions (insights.js).
 
 import { get, q } from '../api.js';
 import { h, hours, link, page, problem } from '../dom.js';
+import { insights } from './insights.js';
 
 const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const day = (d) => d.toISOString().slice(0, 10);
@@ -23,6 +25,9 @@ export function stats() {
   const custom = h('div', { class: 'row', hidden: true },
     h('div', { class: 'field' }, h('label', { for: 'from' }, 'From'), from),
     h('div', { class: 'field' }, h('label', { for: 'to' }, 'To'), to));
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const zone = h('select', { id: 'zone' }, [...new Set([tz, 'UTC', ...zones])].map((z) => h('option', { value: z }, z)));
+  zone.value = tz;
   const by = h('select', { id: 'by' }, h('option', { value: 'plays' }, 'Plays'), h('option', { value: 'time' }, 'Listening time'));
   const out = h('div', { id: 'stats-out', 'aria-live': 'polite' });
   let seq = 0;
@@ -34,7 +39,7 @@ export function stats() {
       out.replaceChildren(h('p', { class: 'muted' }, 'Pick both dates.'));
       return;
     }
-    const params = [`tz=${q(tz)}`, f && `from=${f}`, t && `to=${t}`].filter(Boolean).join('&');
+    const params = [`tz=${q(zone.value)}`, f && `from=${f}`, t && `to=${t}`].filter(Boolean).join('&');
     const mine = ++seq;
     out.setAttribute('aria-busy', 'true');
     try {
@@ -44,19 +49,22 @@ export function stats() {
         get(`/v1/me/stats/top/artists?${params}&by=${by.value}&limit=10`),
         get(`/v1/me/stats/timeline?${params}&bucket=${preset[3]}`),
       ]);
-      if (mine === seq) out.replaceChildren(...render(totals, tracks, artists, timeline));
+      if (mine === seq) {
+        out.replaceChildren(...render(totals, tracks, artists, timeline));
+        if (totals.plays) out.append(...insights(params, [f, t], preset[3]));
+      }
     } catch (e) {
       if (mine === seq) out.replaceChildren(problem(e));
     }
     out.removeAttribute('aria-busy');
   };
-  for (const el of [choice, from, to, by]) el.addEventListener('change', load);
+  for (const el of [choice, from, to, by, zone]) el.addEventListener('change', load);
   load();
   return page('Statistics',
     h('form', { class: 'card row', onsubmit: (e) => e.preventDefault() },
       h('div', { class: 'field' }, h('label', { for: 'window' }, 'Window'), choice),
-      h('div', { class: 'field' }, h('label', { for: 'by' }, 'Rank by'), by), custom,
-      h('p', { class: 'muted' }, `Days are in ${tz}.`)),
+      h('div', { class: 'field' }, h('label', { for: 'by' }, 'Rank by'), by),
+      h('div', { class: 'field' }, h('label', { for: 'zone' }, 'Time zone (days and hours)'), zone), custom),
     out);
 }
 

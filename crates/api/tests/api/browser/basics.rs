@@ -1,31 +1,13 @@
 //! The web app driven in headless Chromium as a person uses it: register, search, make a
 //! playlist, add songs from search, reorder, remove, like, see statistics, reload and still be
 //! signed in, change the password, sign out.
-//!
-//! Runs when `MEDLEY_TEST_CHROMIUM` names a Chromium binary (CI sets it, and
-//! `MEDLEY_REQUIRE_BROWSER=1` so that a missing browser fails rather than skips).
 
 use reqwest::StatusCode;
 use serde_json::json;
 
+use super::{chromium, looks_right};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
-
-fn chromium() -> Option<String> {
-    match std::env::var("MEDLEY_TEST_CHROMIUM") {
-        Ok(path) if !path.is_empty() => Some(path),
-        _ => {
-            assert!(
-                std::env::var("MEDLEY_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "MEDLEY_REQUIRE_BROWSER=1 but MEDLEY_TEST_CHROMIUM does not name a Chromium binary"
-            );
-            eprintln!(
-                "skipped: set MEDLEY_TEST_CHROMIUM=/usr/bin/chromium to run the browser test"
-            );
-            None
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
@@ -44,11 +26,25 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     let browser = Browser::launch(&chromium, profile.path()).await;
     let tab = browser.open(&format!("{}/", app.base)).await;
     tab.see("h1", "Your music").await;
-    tab.screenshot("welcome").await;
+    // The first load (shell, styles, every module, the icon) stays under 200 KB transferred.
+    let bytes = tab
+        .eval(
+            "(() => performance.getEntriesByType('navigation')[0].transferSize + \
+             performance.getEntriesByType('resource').reduce((sum, r) => sum + r.transferSize, 0))()",
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        bytes > 10_000.0 && bytes < 200_000.0,
+        "first load transferred {bytes} bytes"
+    );
+    looks_right(&tab, "welcome").await;
 
     tab.click("a[href='/register']").await;
     tab.see("h1", "Create an account").await;
-    tab.screenshot("register").await;
+    looks_right(&tab, "register").await;
     tab.type_into("#username", "walker").await;
     tab.type_into("#password", "walker-password-1").await;
     tab.click("button[type=submit]").await;
@@ -59,7 +55,7 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.see("#results", "Harvest Moon").await;
     tab.see("#results", "Pink Moon").await;
     tab.see("#results", "Neil Young").await;
-    tab.screenshot("search").await;
+    looks_right(&tab, "search").await;
 
     tab.click("nav a[href='/playlists']").await;
     tab.see("h1", "Playlists").await;
@@ -101,27 +97,27 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.click("button[aria-label='Add Harvest Moon to Evening']")
         .await;
     tab.see("main", "2 songs").await;
-    tab.screenshot("playlist").await;
+    looks_right(&tab, "playlist").await;
 
     tab.send("Page.reload", json!({})).await;
     tab.see("#items", "Harvest Moon").await;
     tab.see("nav", "Sign out").await;
     tab.click("nav a[href='/playlists']").await;
     tab.see("ul[aria-label='Your playlists']", "Evening").await;
-    tab.screenshot("playlists").await;
+    looks_right(&tab, "playlists").await;
 
     // Like a song from its page; it is among the liked songs.
     tab.click("ul[aria-label='Your playlists'] a").await;
     tab.see("h1", "Evening").await;
     tab.click("#items a[href^='/tracks/']").await;
     tab.see("h1", "Pink Moon").await;
-    tab.screenshot("track").await;
+    looks_right(&tab, "track").await;
     tab.click("main button[aria-pressed='false']").await;
     tab.wait("the like to hold", "document.querySelector('main button[aria-pressed]').getAttribute('aria-pressed') === 'true'").await;
     tab.click("nav a[href='/liked']").await;
     tab.see("main", "1 songs").await;
     tab.see("ol[aria-label='Liked songs']", "Pink Moon").await;
-    tab.screenshot("liked").await;
+    looks_right(&tab, "liked").await;
 
     // Plays recorded elsewhere (another client, by Bearer) show in the statistics.
     let session = app
@@ -149,7 +145,7 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.see("ol[aria-label='Top songs']", "Pink Moon").await;
     tab.see(".stats", "3\nplays").await;
     tab.see("ol[aria-label='Top artists']", "Nick Drake").await;
-    tab.screenshot("stats").await;
+    looks_right(&tab, "stats").await;
 
     // The cookie alone changes nothing: a request without the CSRF token is refused.
     let forged = "fetch('/v1/me/playlists', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
@@ -163,11 +159,11 @@ async fn a_listener_signs_up_makes_a_playlist_from_search_and_signs_out() {
     tab.type_into("#new", "walker-password-2").await;
     tab.click("button[type=submit]").await;
     tab.see("#status", "Password changed").await;
-    tab.screenshot("account").await;
+    looks_right(&tab, "account").await;
 
     tab.click("nav button").await;
     tab.see("h1", "Sign in").await;
-    tab.screenshot("sign-in").await;
+    looks_right(&tab, "sign-in").await;
     tab.see("nav", "Register").await;
     let me = tab
         .eval("fetch('/v1/me').then(r => r.status)")

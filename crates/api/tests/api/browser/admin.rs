@@ -1,0 +1,108 @@
+//! Administration in the browser: accounts (make administrator, disable, enable: a disabled
+//! account is signed out and cannot sign in), registration's state, and a library scan
+//! followed to its end.
+
+use medley_audio::testing::Written;
+use medley_store::Backend;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::{chromium, looks_right};
+use crate::audio_harness::AudioApp;
+use crate::cdp::Browser;
+use crate::harness::assert_problem;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_manages_accounts_and_scans_the_library() {
+    let Some(chromium) = chromium() else { return };
+    let a = AudioApp::spawn(Backend::Sqlite).await.unwrap();
+    let (bob_id, bob) = a.user("bob").await;
+    for (i, title) in ["North", "South", "East"].iter().enumerate() {
+        a.put_wav(
+            &format!("compass/{title}.wav"),
+            800,
+            300.0 + i as f64 * 50.0,
+            &Written::song(title, "Compass", "Points"),
+        );
+    }
+
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&chromium, profile.path()).await;
+    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
+    tab.type_into("#username", "admin").await;
+    tab.type_into("#password", "admin-password").await;
+    tab.click("button[type=submit]").await;
+    tab.click("nav a[href='/admin']").await;
+    tab.see("h1", "Administration").await;
+    tab.see("#users", "admin (you)").await;
+    tab.see("#users", "bob").await;
+    tab.see("main", "Open: anyone").await;
+    looks_right(&tab, "admin").await;
+
+    tab.click("button[aria-label='Make administrator bob']")
+        .await;
+    tab.see("#status", "bob is an administrator now").await;
+    tab.see("button[aria-label='Remove administrator bob']", "Remove")
+        .await;
+    let me = a.get("/v1/me", Some(&bob)).await;
+    assert_eq!(me.body["is_admin"], true, "{}", me.body);
+
+    tab.click("button[aria-label='Disable bob']").await;
+    tab.see("#status", "bob is disabled").await;
+    tab.see("#users tbody", "disabled").await;
+    let r = a.get("/v1/me", Some(&bob)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "signed out: {}", r.body);
+    let r = a
+        .post(
+            "/v1/sessions",
+            None,
+            json!({"username": "bob", "password": "bob-password"}),
+        )
+        .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "disabled");
+    tab.click("button[aria-label='Enable bob']").await;
+    tab.see("#status", "bob may sign in again").await;
+    let r = a
+        .post(
+            "/v1/sessions",
+            None,
+            json!({"username": "bob", "password": "bob-password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The administrator's own row offers nothing that could lock them out.
+    assert_eq!(
+        tab.eval("document.querySelectorAll('#users button[aria-label$=\" admin\"]').length")
+            .await
+            .unwrap(),
+        json!(0)
+    );
+    let r = a
+        .call(
+            Method::PATCH,
+            &format!("/v1/admin/users/{}", a.admin_id),
+            Some(&a.admin),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_problem(&r, StatusCode::CONFLICT, "your own account");
+    // Only administrators manage accounts.
+    let (_, carol) = a.user("carol").await;
+    let r = a
+        .call(
+            Method::PATCH,
+            &format!("/v1/admin/users/{bob_id}"),
+            Some(&carol),
+            Some(json!({"is_admin": false})),
+        )
+        .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "only an administrator");
+
+    // A scan of the music folder, followed to its end.
+    tab.type_into("#scan-paths", a.music().to_str().unwrap())
+        .await;
+    tab.click("form:has(#scan-paths) button[type=submit]").await;
+    tab.see("ul[aria-label='Library scans']", "done").await;
+    tab.see("ul[aria-label='Library scans']", "3 added").await;
+    looks_right(&tab, "admin-scans").await;
+}
