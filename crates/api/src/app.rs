@@ -34,6 +34,7 @@ pub fn router(mut state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     Router::new()
         .merge(routes::api())
+        .merge(routes::subsonic::routes())
         .merge(routes::ops::routes())
         .route(
             "/v1/openapi.json",
@@ -61,7 +62,17 @@ pub fn router(mut state: AppState) -> Router {
         .merge(routes::library_files::upload_routes())
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path, never the query: Subsonic players send their API key or
+        // password there, and signed stream URLs their signature.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            },
+        ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }

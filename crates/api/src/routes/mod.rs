@@ -23,6 +23,7 @@ pub mod shows;
 pub mod shows_live;
 pub mod stats;
 pub mod stream;
+pub mod subsonic;
 pub mod sync_jobs;
 pub mod web_session;
 
@@ -48,6 +49,7 @@ pub fn api() -> Router<AppState> {
         .merge(library_scans::routes())
         .merge(library_files::routes())
         .merge(stream::routes())
+        .merge(subsonic::keys::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

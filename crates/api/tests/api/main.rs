@@ -26,5 +26,6 @@ mod spotify_faults;
 mod spotify_sync;
 mod spotipy;
 mod stats;
+mod subsonic;
 mod sync_jobs;
 mod web;
