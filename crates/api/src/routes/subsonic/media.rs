@@ -6,7 +6,7 @@
 //! always asks for the original. `download` is always the original.
 
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use medley_app::subsonic::browse::not_found;
 use medley_app::subsonic::covers::cover;
 use medley_app::subsonic::library::current;

@@ -76,6 +76,7 @@ pub async fn user(c: &Call) -> Result<Reply, Failure> {
             "only administrators may read another user's details",
         ));
     };
+    let may_upload = medley_app::library::uploads::may_upload(&c.state.app, &user).is_ok();
     Ok(Reply::Body(
         "user",
         value(UserObject {
@@ -84,7 +85,7 @@ pub async fn user(c: &Call) -> Result<Reply, Failure> {
             admin_role: user.is_admin,
             settings_role: true,
             download_role: true,
-            upload_role: medley_app::library::uploads::may_upload(&c.state.app, &user).is_ok(),
+            upload_role: may_upload,
             playlist_role: true,
             cover_art_role: false,
             comment_role: false,
