@@ -89,6 +89,6 @@ impl<T> Store for T where
         + ShowStore
         + AudioStore
         + ScanStore
-    + SubsonicStore
+        + SubsonicStore
 {
 }

@@ -143,10 +143,11 @@ impl SubsonicStore for SqlStore {
     }
 
     async fn user_for_subsonic_key(&self, key_hash: &str, now_ms: i64) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT user_id, last_used_at FROM subsonic_api_keys WHERE key_hash = $1")
-            .bind(key_hash)
-            .fetch_optional(&self.read)
-            .await?;
+        let row =
+            sqlx::query("SELECT user_id, last_used_at FROM subsonic_api_keys WHERE key_hash = $1")
+                .bind(key_hash)
+                .fetch_optional(&self.read)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let user_id: String = row.try_get("user_id")?;
         let last: Option<i64> = row.try_get("last_used_at")?;
@@ -344,8 +345,11 @@ impl SubsonicStore for SqlStore {
     }
 
     async fn present_audio_files(&self) -> Result<Vec<AudioFile>> {
-        self.files_where("WHERE status = $1 ORDER BY track_id, COALESCE(bitrate_kbps, 0) DESC, created_at, id", &[PRESENT])
-            .await
+        self.files_where(
+            "WHERE status = $1 ORDER BY track_id, COALESCE(bitrate_kbps, 0) DESC, created_at, id",
+            &[PRESENT],
+        )
+        .await
     }
 
     async fn library_version(&self) -> Result<LibraryVersion> {

@@ -29,7 +29,12 @@ struct Targets {
 
 /// Sorts `ids` (any kind), `album_ids` and `artist_ids` by what they are in the library; an
 /// id the library does not hold is "not found".
-fn targets(lib: &Library, ids: &[String], album_ids: &[String], artist_ids: &[String]) -> AppResult<Targets> {
+fn targets(
+    lib: &Library,
+    ids: &[String],
+    album_ids: &[String],
+    artist_ids: &[String],
+) -> AppResult<Targets> {
     let mut t = Targets::default();
     for id in ids {
         if lib.song(id).is_some() {
@@ -67,7 +72,10 @@ pub async fn set_starred(
     let now = now_ms();
     if !t.songs.is_empty() {
         let (added, removed) = if star {
-            (app.store.save_tracks(&user.id, &t.songs, now).await?, vec![])
+            (
+                app.store.save_tracks(&user.id, &t.songs, now).await?,
+                vec![],
+            )
         } else {
             (vec![], app.store.unsave_tracks(&user.id, &t.songs).await?)
         };
@@ -89,7 +97,13 @@ pub async fn set_starred(
 }
 
 /// Rates a song, album or artist from 1 to 5; 0 removes the rating.
-pub async fn set_rating(app: &App, user: &User, lib: &Library, id: &str, rating: i64) -> AppResult<()> {
+pub async fn set_rating(
+    app: &App,
+    user: &User,
+    lib: &Library,
+    id: &str,
+    rating: i64,
+) -> AppResult<()> {
     if !(0..=5).contains(&rating) {
         return Err(AppError::Invalid(format!(
             "`rating` must be 0 (remove the rating) to 5, not {rating}"

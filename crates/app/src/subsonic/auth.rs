@@ -197,8 +197,7 @@ fn decode_hex(hex: &str) -> Option<String> {
 /// Compares without stopping at the first difference.
 fn equal(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

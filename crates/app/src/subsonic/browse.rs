@@ -43,9 +43,7 @@ pub async fn marks(app: &App, user: &User, lib: &Library) -> AppResult<Marks> {
     let (saved, _) = app.store.saved_tracks(&user.id, i64::MAX, 0).await?;
     marks.starred.extend(saved);
     for kind in ["album", "artist"] {
-        marks
-            .starred
-            .extend(app.store.stars(&user.id, kind).await?);
+        marks.starred.extend(app.store.stars(&user.id, kind).await?);
     }
     for (_, id, rating) in app.store.ratings(&user.id).await? {
         marks.ratings.insert(id, rating);
@@ -95,7 +93,10 @@ pub enum AlbumList {
     AlphabeticalByArtist,
     Starred,
     /// From one year to another; listed backwards when `from > to`.
-    ByYear { from: i64, to: i64 },
+    ByYear {
+        from: i64,
+        to: i64,
+    },
     ByGenre(String),
 }
 
@@ -118,7 +119,11 @@ impl AlbumList {
             "starred" => AlbumList::Starred,
             "byYear" => match (from_year, to_year) {
                 (Some(from), Some(to)) => AlbumList::ByYear { from, to },
-                _ => return Err(ListError::Missing("type `byYear` needs `fromYear` and `toYear`")),
+                _ => {
+                    return Err(ListError::Missing(
+                        "type `byYear` needs `fromYear` and `toYear`",
+                    ))
+                }
             },
             "byGenre" => match genre {
                 Some(g) if !g.is_empty() => AlbumList::ByGenre(g.to_owned()),
@@ -250,7 +255,10 @@ pub fn search(lib: &Library, query: &str, pages: SearchPages) -> Found {
             .all(|w| have.iter().any(|h| h.starts_with(w.as_str())))
     };
     fn page<'a>(ids: impl Iterator<Item = &'a Id>, (count, offset): (usize, usize)) -> Vec<Id> {
-        ids.skip(offset).take(count.min(MAX_SIZE)).cloned().collect()
+        ids.skip(offset)
+            .take(count.min(MAX_SIZE))
+            .cloned()
+            .collect()
     }
     // A query of punctuation only finds nothing rather than everything.
     if words.is_empty() && !(query.is_empty() || query == "*") {

@@ -323,7 +323,11 @@ impl Library {
             if song.has_cover {
                 return Some(song);
             }
-            return self.album(&song.album_id)?.cover_song.as_deref().and_then(|s| self.song(s));
+            return self
+                .album(&song.album_id)?
+                .cover_song
+                .as_deref()
+                .and_then(|s| self.song(s));
         }
         if let Some(album) = self.albums.get(id) {
             return album.cover_song.as_deref().and_then(|s| self.song(s));

@@ -124,7 +124,14 @@ pub async fn replace(
     song_ids: &[String],
 ) -> AppResult<Playlist> {
     let tracks = songs(lib, song_ids)?;
-    let outcome = edit(app, user, id, None, ItemsEdit::Replace { track_ids: tracks }).await?;
+    let outcome = edit(
+        app,
+        user,
+        id,
+        None,
+        ItemsEdit::Replace { track_ids: tracks },
+    )
+    .await?;
     Ok(outcome.playlist)
 }
 
@@ -153,8 +160,7 @@ pub async fn update(app: &App, user: &User, lib: &Library, id: &str, u: Update) 
         }
         if u.public == Some(true) && current.collaborative {
             return Err(AppError::Invalid(
-                "a collaborative playlist cannot be public: make it not collaborative first"
-                    .into(),
+                "a collaborative playlist cannot be public: make it not collaborative first".into(),
             ));
         }
     }
@@ -205,14 +211,7 @@ pub async fn update(app: &App, user: &User, lib: &Library, id: &str, u: Update) 
     if !removals.is_empty() {
         // Each removal names the song it expects at its position: a playlist changed since
         // the indexes were read is refused (and changes nothing) rather than edited wrongly.
-        edit(
-            app,
-            user,
-            id,
-            None,
-            ItemsEdit::RemoveAt { items: removals },
-        )
-        .await?;
+        edit(app, user, id, None, ItemsEdit::RemoveAt { items: removals }).await?;
     }
     if !additions.is_empty() {
         edit(

@@ -125,7 +125,10 @@ async fn subsonic_key(
             let keys = auth::list_keys(&app, &user)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            println!("{:<24} {:<32} {:<22} {:<22}", "ID", "NAME", "CREATED", "LAST USED");
+            println!(
+                "{:<24} {:<32} {:<22} {:<22}",
+                "ID", "NAME", "CREATED", "LAST USED"
+            );
             for k in keys {
                 println!(
                     "{:<24} {:<32} {:<22} {:<22}",

@@ -48,16 +48,23 @@ pub async fn scrobble(c: &Call) -> Result<Reply, Failure> {
         .iter()
         .map(|t| {
             t.trim().parse::<i64>().map_err(|_| {
-                Failure::invalid(format!(
-                    "`time` is in milliseconds since 1970, not `{t}`"
-                ))
+                Failure::invalid(format!("`time` is in milliseconds since 1970, not `{t}`"))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let submission = c.params.bool("submission")?.unwrap_or(true);
     let player = c.params.get("c").unwrap_or_default();
     let lib = medley_app::subsonic::library::current(&c.state.app).await?;
-    uses::scrobble(&c.state.app, &c.user, &lib, &ids, &times, submission, player).await?;
+    uses::scrobble(
+        &c.state.app,
+        &c.user,
+        &lib,
+        &ids,
+        &times,
+        submission,
+        player,
+    )
+    .await?;
     Ok(Reply::Empty)
 }
 

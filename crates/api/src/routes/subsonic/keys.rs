@@ -23,7 +23,9 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/me/subsonic/api-keys/{id}", delete(revoke_key))
         .route(
             "/v1/me/subsonic/password",
-            get(password_status).put(set_password).delete(clear_password),
+            get(password_status)
+                .put(set_password)
+                .delete(clear_password),
         )
 }
 
@@ -93,7 +95,10 @@ pub async fn create_key(
 /// The caller's API keys (without their secrets).
 #[utoipa::path(get, path = "/v1/me/subsonic/api-keys", tag = "subsonic",
     responses((status = 200, body = KeyList)), security(("bearer" = [])))]
-pub async fn list_keys(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<KeyList>> {
+pub async fn list_keys(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<KeyList>> {
     let keys = auth::list_keys(&state.app, &auth.user).await?;
     Ok(axum::Json(KeyList {
         items: keys.into_iter().map(listed).collect(),

@@ -46,7 +46,11 @@ pub struct Params(Vec<(String, String)>);
 impl Params {
     fn parse(query: Option<&str>, form: Option<&[u8]>) -> Params {
         let mut all: Vec<(String, String)> = query
-            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(body) = form {
             all.extend(url::form_urlencoded::parse(body).into_owned());

@@ -21,7 +21,12 @@ async fn readonly(c: &Call, p: &Playlist) -> Result<bool, Failure> {
 }
 
 pub async fn list(c: &Call) -> Result<Reply, Failure> {
-    let playlists = uses::list(&c.state.app, &c.user, c.params.get("username").filter(|u| !u.is_empty())).await?;
+    let playlists = uses::list(
+        &c.state.app,
+        &c.user,
+        c.params.get("username").filter(|u| !u.is_empty()),
+    )
+    .await?;
     let (lib, marks) = c.library().await?;
     let view = View {
         lib: &lib,
@@ -87,12 +92,18 @@ pub async fn update(c: &Call) -> Result<Reply, Failure> {
         .iter()
         .map(|v| {
             v.trim().parse::<i64>().map_err(|_| {
-                Failure::invalid(format!("`songIndexToRemove` must be a whole number, not `{v}`"))
+                Failure::invalid(format!(
+                    "`songIndexToRemove` must be a whole number, not `{v}`"
+                ))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let update = Update {
-        name: c.params.get("name").filter(|v| !v.is_empty()).map(str::to_owned),
+        name: c
+            .params
+            .get("name")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
         comment: c.params.get("comment").map(str::to_owned),
         public: c.params.bool("public")?,
         add: c.params.all("songIdToAdd"),

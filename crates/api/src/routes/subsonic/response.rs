@@ -44,12 +44,14 @@ impl Format {
 fn valid_callback(cb: &str) -> bool {
     !cb.is_empty()
         && cb.len() <= 100
-        && cb
-            .split('.')
-            .all(|part| {
-                part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-                    && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-            })
+        && cb.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        })
 }
 
 /// A failure as Subsonic reports it: a code from the specification and a message.
@@ -110,10 +112,16 @@ pub enum Reply {
 /// The envelope's attributes.
 fn envelope(ok: bool) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("status".into(), Value::from(if ok { "ok" } else { "failed" }));
+    m.insert(
+        "status".into(),
+        Value::from(if ok { "ok" } else { "failed" }),
+    );
     m.insert("version".into(), Value::from(API_VERSION));
     m.insert("type".into(), Value::from(SERVER_TYPE));
-    m.insert("serverVersion".into(), Value::from(env!("CARGO_PKG_VERSION")));
+    m.insert(
+        "serverVersion".into(),
+        Value::from(env!("CARGO_PKG_VERSION")),
+    );
     m.insert("openSubsonic".into(), Value::from(true));
     m
 }
@@ -152,7 +160,9 @@ pub fn render(format: &Format, result: Result<Reply, Failure>) -> Response {
             root.insert("subsonic-response".into(), m);
             let json = Value::Object(root).to_string();
             match format {
-                Format::Jsonp(cb) => typed(format!("{cb}({json});"), "text/javascript; charset=utf-8"),
+                Format::Jsonp(cb) => {
+                    typed(format!("{cb}({json});"), "text/javascript; charset=utf-8")
+                }
                 _ => typed(json, "application/json"),
             }
         }
@@ -257,7 +267,9 @@ mod tests {
             r#"<r a="1" b="x&lt;y" c="true"/>"#
         );
         assert_eq!(
-            xml(json!({"genre": [{"songCount": 2, "value": "Rock & Roll"}, {"songCount": 1, "value": "Jazz"}]})),
+            xml(
+                json!({"genre": [{"songCount": 2, "value": "Rock & Roll"}, {"songCount": 1, "value": "Jazz"}]})
+            ),
             r#"<r><genre songCount="2">Rock &amp; Roll</genre><genre songCount="1">Jazz</genre></r>"#
         );
         assert_eq!(
@@ -268,8 +280,14 @@ mod tests {
 
     #[test]
     fn only_identifiers_are_echoed_as_callbacks() {
-        assert_eq!(Format::from_params(Some("jsonp"), Some("app.cb_1")), Format::Jsonp("app.cb_1".into()));
-        assert_eq!(Format::from_params(Some("jsonp"), Some("alert(1)//")), Format::Json);
+        assert_eq!(
+            Format::from_params(Some("jsonp"), Some("app.cb_1")),
+            Format::Jsonp("app.cb_1".into())
+        );
+        assert_eq!(
+            Format::from_params(Some("jsonp"), Some("alert(1)//")),
+            Format::Json
+        );
         assert_eq!(Format::from_params(None, None), Format::Xml);
     }
 }

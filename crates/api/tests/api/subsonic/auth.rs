@@ -45,9 +45,16 @@ async fn api_keys_sign_in_until_revoked(backend: Backend) {
     assert_eq!(list.status, StatusCode::OK);
     let items = list.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{}", list.body);
-    assert!(!list.body.to_string().contains(&s.key), "a key's secret is listed");
+    assert!(
+        !list.body.to_string().contains(&s.key),
+        "a key's secret is listed"
+    );
     assert_eq!(items[0]["name"], "test player");
-    assert!(items[0]["last_used_at"].is_string(), "use is noted: {}", list.body);
+    assert!(
+        items[0]["last_used_at"].is_string(),
+        "use is noted: {}",
+        list.body
+    );
     assert!(items[1]["last_used_at"].is_null(), "{}", list.body);
     ok(&s.json_with("ping", &[("apiKey", &second)]).await);
 
@@ -57,7 +64,11 @@ async fn api_keys_sign_in_until_revoked(backend: Backend) {
     assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1);
     let id = items[1]["id"].as_str().unwrap();
     let r = s
-        .delete(&format!("/v1/me/subsonic/api-keys/{id}"), Some(&other_token), None)
+        .delete(
+            &format!("/v1/me/subsonic/api-keys/{id}"),
+            Some(&other_token),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     ok(&s.json_with("ping", &[("apiKey", &second)]).await);
@@ -68,18 +79,34 @@ async fn api_keys_sign_in_until_revoked(backend: Backend) {
 
     // Revoked: error 44 from then on.
     let r = s
-        .delete(&format!("/v1/me/subsonic/api-keys/{id}"), Some(&s.admin), None)
+        .delete(
+            &format!("/v1/me/subsonic/api-keys/{id}"),
+            Some(&s.admin),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     failed(&s.json_with("ping", &[("apiKey", &second)]).await, 44);
-    failed(&s.json_with("ping", &[("apiKey", "medley_sk_made-up")]).await, 44);
+    failed(
+        &s.json_with("ping", &[("apiKey", "medley_sk_made-up")])
+            .await,
+        44,
+    );
 
     // Bad input to the key API is a 400 that says what to fix.
     let r = s
-        .post("/v1/me/subsonic/api-keys", Some(&s.admin), json!({"name": " "}))
+        .post(
+            "/v1/me/subsonic/api-keys",
+            Some(&s.admin),
+            json!({"name": " "}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert!(r.body["detail"].as_str().unwrap().contains("name"), "{}", r.body);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("name"),
+        "{}",
+        r.body
+    );
     let r = s
         .post("/v1/me/subsonic/api-keys", None, json!({"name": "x"}))
         .await;
@@ -88,12 +115,25 @@ async fn api_keys_sign_in_until_revoked(backend: Backend) {
     // Missing and conflicting credentials.
     failed(&s.json_with("ping", &[]).await, 10);
     failed(&s.json_with("ping", &[("u", "admin")]).await, 10);
-    failed(&s.json_with("ping", &[("u", "admin"), ("t", "abc")]).await, 10);
-    failed(&s.json_with("ping", &[("apiKey", &s.key), ("u", "admin")]).await, 43);
-    failed(&s.json_with("ping", &[("apiKey", &s.key), ("p", "x")]).await, 43);
     failed(
-        &s.json_with("ping", &[("u", "admin"), ("p", "x"), ("t", "y"), ("s", "z")])
+        &s.json_with("ping", &[("u", "admin"), ("t", "abc")]).await,
+        10,
+    );
+    failed(
+        &s.json_with("ping", &[("apiKey", &s.key), ("u", "admin")])
             .await,
+        43,
+    );
+    failed(
+        &s.json_with("ping", &[("apiKey", &s.key), ("p", "x")]).await,
+        43,
+    );
+    failed(
+        &s.json_with(
+            "ping",
+            &[("u", "admin"), ("p", "x"), ("t", "y"), ("s", "z")],
+        )
+        .await,
         43,
     );
     // Extensions are public, and name the API key extension.
@@ -128,11 +168,17 @@ async fn api_keys_sign_in_until_revoked(backend: Backend) {
 
     // JSONP, when asked for with a callback.
     let r = s
-        .raw("ping", &[("apiKey", &s.key), ("f", "jsonp"), ("callback", "got")])
+        .raw(
+            "ping",
+            &[("apiKey", &s.key), ("f", "jsonp"), ("callback", "got")],
+        )
         .await;
     let text = String::from_utf8(r.body).unwrap();
     assert!(text.starts_with("got({\"subsonic-response\":"), "{text}");
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
 }
 
 async fn a_subsonic_password_enables_token_authentication(backend: Backend) {
@@ -143,25 +189,48 @@ async fn a_subsonic_password_enables_token_authentication(backend: Backend) {
     // Without a Subsonic password, token authentication is not available (41), and a plain
     // password is refused (the login password never works here).
     failed(
-        &s.json_with("ping", &[("u", "admin"), ("t", &token("admin-password", "abc")), ("s", "abc")])
-            .await,
+        &s.json_with(
+            "ping",
+            &[
+                ("u", "admin"),
+                ("t", &token("admin-password", "abc")),
+                ("s", "abc"),
+            ],
+        )
+        .await,
         41,
     );
-    failed(&s.json_with("ping", &[("u", "admin"), ("p", "admin-password")]).await, 40);
+    failed(
+        &s.json_with("ping", &[("u", "admin"), ("p", "admin-password")])
+            .await,
+        40,
+    );
     let r = s.get("/v1/me/subsonic/password", Some(&s.admin)).await;
     assert_eq!(r.body["set"], false, "{}", r.body);
 
     // The login password cannot be the Subsonic password.
     let r = s
-        .put("/v1/me/subsonic/password", Some(&s.admin), json!({"password": "admin-password"}))
+        .put(
+            "/v1/me/subsonic/password",
+            Some(&s.admin),
+            json!({"password": "admin-password"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let r = s
-        .put("/v1/me/subsonic/password", Some(&s.admin), json!({"password": "short"}))
+        .put(
+            "/v1/me/subsonic/password",
+            Some(&s.admin),
+            json!({"password": "short"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let r = s
-        .put("/v1/me/subsonic/password", Some(&s.admin), json!({"password": "sesame-for-players"}))
+        .put(
+            "/v1/me/subsonic/password",
+            Some(&s.admin),
+            json!({"password": "sesame-for-players"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = s.get("/v1/me/subsonic/password", Some(&s.admin)).await;
@@ -170,22 +239,46 @@ async fn a_subsonic_password_enables_token_authentication(backend: Backend) {
     // Token, plain and hex-encoded passwords.
     let salt = "c19b2d";
     let r = s
-        .json_with("tokenInfo", &[("u", "admin"), ("t", &token("sesame-for-players", salt)), ("s", salt)])
+        .json_with(
+            "tokenInfo",
+            &[
+                ("u", "admin"),
+                ("t", &token("sesame-for-players", salt)),
+                ("s", salt),
+            ],
+        )
         .await;
     ok(&r);
     assert_eq!(r["tokenInfo"]["username"], "admin");
-    ok(&s.json_with("ping", &[("u", "admin"), ("p", "sesame-for-players")]).await);
-    let hex: String = "sesame-for-players".bytes().map(|b| format!("{b:02x}")).collect();
-    ok(&s.json_with("ping", &[("u", "admin"), ("p", &format!("enc:{hex}"))]).await);
+    ok(&s
+        .json_with("ping", &[("u", "admin"), ("p", "sesame-for-players")])
+        .await);
+    let hex: String = "sesame-for-players"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    ok(&s
+        .json_with("ping", &[("u", "admin"), ("p", &format!("enc:{hex}"))])
+        .await);
 
     // Wrong token, wrong password, unknown user: 40.
     failed(
-        &s.json_with("ping", &[("u", "admin"), ("t", &token("wrong", salt)), ("s", salt)])
+        &s.json_with(
+            "ping",
+            &[("u", "admin"), ("t", &token("wrong", salt)), ("s", salt)],
+        )
+        .await,
+        40,
+    );
+    failed(
+        &s.json_with("ping", &[("u", "admin"), ("p", "wrong")]).await,
+        40,
+    );
+    failed(
+        &s.json_with("ping", &[("u", "nobody"), ("p", "sesame-for-players")])
             .await,
         40,
     );
-    failed(&s.json_with("ping", &[("u", "admin"), ("p", "wrong")]).await, 40);
-    failed(&s.json_with("ping", &[("u", "nobody"), ("p", "sesame-for-players")]).await, 40);
 
     // It is stored sealed: the database holds no copy of it in clear.
     let sealed = s
@@ -204,17 +297,27 @@ async fn a_subsonic_password_enables_token_authentication(backend: Backend) {
     assert_eq!(r["user"]["streamRole"], true);
     let (_, _, other_key) = s.other_user("other").await;
     failed(
-        &s.json_with("getUser", &[("apiKey", &other_key), ("username", "admin")]).await,
+        &s.json_with("getUser", &[("apiKey", &other_key), ("username", "admin")])
+            .await,
         50,
     );
     failed(&s.json("getUser", &[]).await, 10);
 
     // Removing it turns token authentication off again.
-    let r = s.delete("/v1/me/subsonic/password", Some(&s.admin), None).await;
+    let r = s
+        .delete("/v1/me/subsonic/password", Some(&s.admin), None)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     failed(
-        &s.json_with("ping", &[("u", "admin"), ("t", &token("sesame-for-players", salt)), ("s", salt)])
-            .await,
+        &s.json_with(
+            "ping",
+            &[
+                ("u", "admin"),
+                ("t", &token("sesame-for-players", salt)),
+                ("s", salt),
+            ],
+        )
+        .await,
         41,
     );
 }

@@ -110,7 +110,10 @@ async fn folders_artists_albums_and_songs_browse_the_library(backend: Backend) {
 
     // Unknown and missing ids.
     for method in ["getArtist", "getAlbum", "getSong", "getMusicDirectory"] {
-        failed(&s.json(method, &[("id", "0000000000000000000000")]).await, 70);
+        failed(
+            &s.json(method, &[("id", "0000000000000000000000")]).await,
+            70,
+        );
         failed(&s.json(method, &[]).await, 10);
     }
     // An unknown method says so.
@@ -147,7 +150,10 @@ async fn album_lists_random_songs_and_search_cover_the_library(backend: Backend)
         "from > to lists newest first"
     );
     assert_eq!(list("byGenre", &[("genre", "Techno")]).await, ["Beats"]);
-    assert_eq!(list("alphabeticalByName", &[("size", "1"), ("offset", "1")]).await, ["Waves"]);
+    assert_eq!(
+        list("alphabeticalByName", &[("size", "1"), ("offset", "1")]).await,
+        ["Waves"]
+    );
     // Nothing starred, rated or played yet.
     for kind in ["starred", "highest", "frequent", "recent"] {
         assert!(list(kind, &[]).await.is_empty(), "{kind}");
@@ -156,8 +162,16 @@ async fn album_lists_random_songs_and_search_cover_the_library(backend: Backend)
     failed(&s.json("getAlbumList2", &[("type", "byGenre")]).await, 10);
     failed(&s.json("getAlbumList2", &[]).await, 10);
     failed(&s.json("getAlbumList2", &[("type", "loudest")]).await, 0);
-    failed(&s.json("getAlbumList2", &[("type", "newest"), ("size", "-1")]).await, 0);
-    failed(&s.json("getAlbumList2", &[("type", "newest"), ("size", "ten")]).await, 0);
+    failed(
+        &s.json("getAlbumList2", &[("type", "newest"), ("size", "-1")])
+            .await,
+        0,
+    );
+    failed(
+        &s.json("getAlbumList2", &[("type", "newest"), ("size", "ten")])
+            .await,
+        0,
+    );
 
     // Random songs, all of them, or of a genre.
     let r = s.json("getRandomSongs", &[("size", "10")]).await;
@@ -177,7 +191,10 @@ async fn album_lists_random_songs_and_search_cover_the_library(backend: Backend)
     ok(&r);
     assert_eq!(names(&r["searchResult3"]["artist"], "name"), ["The Sines"]);
     assert_eq!(names(&r["searchResult3"]["album"], "name"), ["Waves"]);
-    assert_eq!(names(&r["searchResult3"]["song"], "title"), ["Hum", "Drone"]);
+    assert_eq!(
+        names(&r["searchResult3"]["song"], "title"),
+        ["Hum", "Drone"]
+    );
     let r = s.json("search3", &[("query", "KICK")]).await;
     assert_eq!(names(&r["searchResult3"]["song"], "title"), ["Kick"]);
     assert!(r["searchResult3"]["artist"].as_array().unwrap().is_empty());
@@ -189,7 +206,13 @@ async fn album_lists_random_songs_and_search_cover_the_library(backend: Backend)
         let r = s
             .json(
                 "search3",
-                &[("query", "\"\""), ("songCount", "1"), ("songOffset", &offset), ("artistCount", "0"), ("albumCount", "0")],
+                &[
+                    ("query", "\"\""),
+                    ("songCount", "1"),
+                    ("songOffset", &offset),
+                    ("artistCount", "0"),
+                    ("albumCount", "0"),
+                ],
             )
             .await;
         ok(&r);
@@ -198,7 +221,10 @@ async fn album_lists_random_songs_and_search_cover_the_library(backend: Backend)
     }
     assert_eq!(paged, ["Kick", "Hum", "Drone"], "by artist, album, track");
     let r = s.json("search3", &[("query", "")]).await;
-    assert_eq!(names(&r["searchResult3"]["artist"], "name"), ["Pulse", "The Sines"]);
+    assert_eq!(
+        names(&r["searchResult3"]["artist"], "name"),
+        ["Pulse", "The Sines"]
+    );
     let xml = s.xml("search3", &[("query", "")]).await;
     assert_eq!(elements(&xml, "song").len(), 3);
     assert_eq!(elements(&xml, "artist").len(), 2);

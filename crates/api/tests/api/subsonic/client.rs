@@ -39,7 +39,9 @@ async fn importable(python: &str) -> Result<(), String> {
         .kill_on_drop(true)
         .output();
     match tokio::time::timeout(Duration::from_secs(30), out).await {
-        Err(_) => Err(format!("`{python} -c \"import libopensonic\"` did not finish in 30 s")),
+        Err(_) => Err(format!(
+            "`{python} -c \"import libopensonic\"` did not finish in 30 s"
+        )),
         Ok(Err(e)) => Err(format!("could not run `{python}`: {e}")),
         Ok(Ok(o)) if o.status.success() => Ok(()),
         Ok(Ok(o)) => Err(String::from_utf8_lossy(&o.stderr)
@@ -99,12 +101,14 @@ async fn py_opensonic_drives_the_subsonic_api() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    });
+    let seen: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
 
     assert_eq!(seen["ping"], true);
-    assert!(seen["extensions"].as_array().unwrap().contains(&json!("apiKeyAuthentication")));
+    assert!(seen["extensions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("apiKeyAuthentication")));
     assert_eq!(seen["all_songs"], json!(["Drone", "Hum", "Kick"]));
     assert_eq!(seen["all_albums"], json!(["Beats", "Waves"]));
     assert_eq!(seen["all_artists"], json!(["Pulse", "The Sines"]));
@@ -140,11 +144,18 @@ async fn py_opensonic_drives_the_subsonic_api() {
     let recent = s
         .get("/v1/me/player/recently-played?limit=50", Some(&s.admin))
         .await;
-    assert_eq!(recent.body["items"][0]["track"]["id"], hum_id, "{}", recent.body);
+    assert_eq!(
+        recent.body["items"][0]["track"]["id"], hum_id,
+        "{}",
+        recent.body
+    );
     assert_eq!(seen["starred_songs"], json!([hum_id]));
     assert_eq!(seen["starred_albums"], json!([hum["album_id"]]));
     let liked = s
-        .get(&format!("/v1/me/tracks/contains?ids={hum_id}"), Some(&s.admin))
+        .get(
+            &format!("/v1/me/tracks/contains?ids={hum_id}"),
+            Some(&s.admin),
+        )
         .await;
     assert_eq!(liked.body, json!([true]));
 

@@ -36,17 +36,33 @@ async fn streams_and_downloads_are_the_original_bytes(backend: Backend) {
     let etag = r.header("etag").to_owned();
     // Players seek with ranges, and revalidate.
     let r = s
-        .raw_with_headers("stream.view", &[("apiKey", &key), ("id", &hum), ("format", "raw")], &[("range", "bytes=100-199")])
+        .raw_with_headers(
+            "stream.view",
+            &[("apiKey", &key), ("id", &hum), ("format", "raw")],
+            &[("range", "bytes=100-199")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(r.body, file[100..200]);
     let r = s
-        .raw_with_headers("stream", &[("apiKey", &key), ("id", &hum)], &[("if-none-match", &etag)])
+        .raw_with_headers(
+            "stream",
+            &[("apiKey", &key), ("id", &hum)],
+            &[("if-none-match", &etag)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
     // Asking for another format or a lower bitrate still plays (the original, here).
     let r = s
-        .raw("stream", &[("apiKey", &key), ("id", &hum), ("maxBitRate", "128"), ("timeOffset", "0")])
+        .raw(
+            "stream",
+            &[
+                ("apiKey", &key),
+                ("id", &hum),
+                ("maxBitRate", "128"),
+                ("timeOffset", "0"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body.len(), file.len());
@@ -54,10 +70,21 @@ async fn streams_and_downloads_are_the_original_bytes(backend: Backend) {
     assert_eq!(r.body, file);
     assert_eq!(r.header("content-disposition"), "attachment");
     // Failures are Subsonic errors, in the asked format.
-    failed(&s.json("stream", &[("id", "0000000000000000000000")]).await, 70);
+    failed(
+        &s.json("stream", &[("id", "0000000000000000000000")]).await,
+        70,
+    );
     failed(&s.json("stream", &[]).await, 10);
-    failed(&s.json("stream", &[("id", &hum), ("maxBitRate", "-5")]).await, 0);
-    failed(&s.json_with("stream", &[("apiKey", "wrong"), ("id", &hum)]).await, 44);
+    failed(
+        &s.json("stream", &[("id", &hum), ("maxBitRate", "-5")])
+            .await,
+        0,
+    );
+    failed(
+        &s.json_with("stream", &[("apiKey", "wrong"), ("id", &hum)])
+            .await,
+        44,
+    );
 
     // Cover art: none in these WAV files.
     failed(&s.json("getCoverArt", &[("id", &hum)]).await, 70);
@@ -84,13 +111,22 @@ async fn streams_and_downloads_are_the_original_bytes(backend: Backend) {
     let r = s.json("getAlbum", &[("id", &album_id)]).await;
     assert_eq!(r["album"]["coverArt"], album_id.as_str());
     for id in [&painted, &album_id] {
-        let r = s.raw("getCoverArt", &[("apiKey", &key), ("id", id), ("size", "300")]).await;
+        let r = s
+            .raw(
+                "getCoverArt",
+                &[("apiKey", &key), ("id", id), ("size", "300")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.header("content-type"), "image/png");
         assert!(r.body.starts_with(b"\x89PNG"), "a PNG");
         let etag = r.header("etag").to_owned();
         let again = s
-            .raw_with_headers("getCoverArt", &[("apiKey", &key), ("id", id)], &[("if-none-match", &etag)])
+            .raw_with_headers(
+                "getCoverArt",
+                &[("apiKey", &key), ("id", id)],
+                &[("if-none-match", &etag)],
+            )
             .await;
         assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     }
@@ -110,10 +146,26 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
     assert!(r["song"]["starred"].is_null());
 
     // A starred song is a liked song, and the other way round.
-    ok(&s.json("star", &[("id", &hum), ("albumId", &album), ("artistId", &artist)]).await);
-    let liked = s.get(&format!("/v1/me/tracks/contains?ids={hum},{kick}"), Some(&s.admin)).await;
+    ok(&s
+        .json(
+            "star",
+            &[("id", &hum), ("albumId", &album), ("artistId", &artist)],
+        )
+        .await);
+    let liked = s
+        .get(
+            &format!("/v1/me/tracks/contains?ids={hum},{kick}"),
+            Some(&s.admin),
+        )
+        .await;
     assert_eq!(liked.body, serde_json::json!([true, false]));
-    let r = s.put(&format!("/v1/me/tracks?ids={kick}"), Some(&s.admin), serde_json::json!({})).await;
+    let r = s
+        .put(
+            &format!("/v1/me/tracks?ids={kick}"),
+            Some(&s.admin),
+            serde_json::json!({}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = s.json("getStarred2", &[]).await;
     ok(&r);
@@ -127,11 +179,16 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
     assert!(r["starred2"]["album"][0]["starred"].is_string());
     let r = s.json("getAlbumList2", &[("type", "starred")]).await;
     assert_eq!(ids(&r["albumList2"]["album"]), [album.clone()]);
-    ok(&s.json("unstar", &[("id", &kick), ("albumId", &album)]).await);
+    ok(&s
+        .json("unstar", &[("id", &kick), ("albumId", &album)])
+        .await);
     let r = s.json("getStarred2", &[]).await;
     assert_eq!(ids(&r["starred2"]["song"]), [hum.clone()]);
     assert!(ids(&r["starred2"]["album"]).is_empty());
-    failed(&s.json("star", &[("id", "0000000000000000000000")]).await, 70);
+    failed(
+        &s.json("star", &[("id", "0000000000000000000000")]).await,
+        70,
+    );
     failed(&s.json("star", &[]).await, 10);
     // Stars are each user's own.
     let (_, _, other) = s.other_user("other").await;
@@ -139,21 +196,33 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
     assert!(ids(&r["starred2"]["song"]).is_empty());
 
     // Ratings.
-    ok(&s.json("setRating", &[("id", &album), ("rating", "5")]).await);
+    ok(&s
+        .json("setRating", &[("id", &album), ("rating", "5")])
+        .await);
     ok(&s.json("setRating", &[("id", &hum), ("rating", "3")]).await);
     let r = s.json("getAlbumList2", &[("type", "highest")]).await;
     assert_eq!(ids(&r["albumList2"]["album"]), [album.clone()]);
     assert_eq!(r["albumList2"]["album"][0]["userRating"], 5);
     let r = s.json("getSong", &[("id", &hum)]).await;
     assert_eq!(r["song"]["userRating"], 3);
-    ok(&s.json("setRating", &[("id", &album), ("rating", "0")]).await);
+    ok(&s
+        .json("setRating", &[("id", &album), ("rating", "0")])
+        .await);
     let r = s.json("getAlbumList2", &[("type", "highest")]).await;
     assert!(ids(&r["albumList2"]["album"]).is_empty());
-    failed(&s.json("setRating", &[("id", &hum), ("rating", "6")]).await, 0);
+    failed(
+        &s.json("setRating", &[("id", &hum), ("rating", "6")]).await,
+        0,
+    );
     failed(&s.json("setRating", &[("id", &hum)]).await, 10);
 
     // Now playing, then a scrobble: a play the statistics count.
-    ok(&s.json("scrobble", &[("id", &kick), ("submission", "false"), ("c", "TestPlayer")]).await);
+    ok(&s
+        .json(
+            "scrobble",
+            &[("id", &kick), ("submission", "false"), ("c", "TestPlayer")],
+        )
+        .await);
     let r = s.json("getNowPlaying", &[]).await;
     ok(&r);
     let entry = &r["nowPlaying"]["entry"][0];
@@ -161,8 +230,12 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
     assert_eq!(entry["username"], "admin");
     assert_eq!(entry["playerName"], "TestPlayer");
     let played_at = (medley_app::now_ms() - 60_000).to_string();
-    ok(&s.json("scrobble", &[("id", &hum), ("time", &played_at)]).await);
-    let recent = s.get("/v1/me/player/recently-played?limit=50", Some(&s.admin)).await;
+    ok(&s
+        .json("scrobble", &[("id", &hum), ("time", &played_at)])
+        .await);
+    let recent = s
+        .get("/v1/me/player/recently-played?limit=50", Some(&s.admin))
+        .await;
     assert_eq!(recent.status, StatusCode::OK, "{}", recent.body);
     let played: Vec<&str> = recent.body["items"]
         .as_array()
@@ -180,10 +253,20 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
         assert_eq!(r["albumList2"]["album"][0]["playCount"], 1);
     }
     // The same scrobble again counts once.
-    ok(&s.json("scrobble", &[("id", &hum), ("time", &played_at)]).await);
+    ok(&s
+        .json("scrobble", &[("id", &hum), ("time", &played_at)])
+        .await);
     let r = s.json("getSong", &[("id", &hum)]).await;
     assert_eq!(r["song"]["playCount"], 1, "{r}");
-    failed(&s.json("scrobble", &[("id", &hum), ("time", "yesterday")]).await, 0);
+    failed(
+        &s.json("scrobble", &[("id", &hum), ("time", "yesterday")])
+            .await,
+        0,
+    );
     failed(&s.json("scrobble", &[]).await, 10);
-    failed(&s.json("scrobble", &[("id", "0000000000000000000000")]).await, 70);
+    failed(
+        &s.json("scrobble", &[("id", "0000000000000000000000")])
+            .await,
+        70,
+    );
 }

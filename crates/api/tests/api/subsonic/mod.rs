@@ -65,7 +65,12 @@ impl Sub {
         let a = AudioApp::spawn(backend).await?;
         let sines = |t, n| song(t, "The Sines", "Waves", n, "2003", "Ambient");
         a.put_wav("The Sines/Waves/01 Hum.wav", 1_500, 220.0, &sines("Hum", 1));
-        a.put_wav("The Sines/Waves/02 Drone.wav", 1_200, 330.0, &sines("Drone", 2));
+        a.put_wav(
+            "The Sines/Waves/02 Drone.wav",
+            1_200,
+            330.0,
+            &sines("Drone", 2),
+        );
         a.put_wav(
             "Pulse/Beats/01 Kick.wav",
             1_000,
@@ -150,7 +155,11 @@ impl Sub {
 /// Creates an API key through `/v1` as the holder of `token`; returns the key.
 pub async fn create_key(a: &AudioApp, token: &str, name: &str) -> String {
     let r = a
-        .post("/v1/me/subsonic/api-keys", Some(token), json!({"name": name}))
+        .post(
+            "/v1/me/subsonic/api-keys",
+            Some(token),
+            json!({"name": name}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.body["key"].as_str().unwrap().to_owned()
@@ -172,7 +181,10 @@ pub fn failed(r: &Value, code: i64) {
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!(r["error"]["code"], code, "{r}");
     assert!(
-        !r["error"]["message"].as_str().unwrap_or_default().is_empty(),
+        !r["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
         "{r}"
     );
 }

@@ -38,7 +38,10 @@ async fn playlists_are_created_edited_and_deleted_by_their_owner(backend: Backen
         s.song_id("Kick").await,
     );
     let r = s
-        .json("createPlaylist", &[("name", "Mix"), ("songId", &hum), ("songId", &kick)])
+        .json(
+            "createPlaylist",
+            &[("name", "Mix"), ("songId", &hum), ("songId", &kick)],
+        )
         .await;
     ok(&r);
     let p = &r["playlist"];
@@ -52,13 +55,22 @@ async fn playlists_are_created_edited_and_deleted_by_their_owner(backend: Backen
     let r = s.json("getPlaylists", &[]).await;
     ok(&r);
     assert_eq!(r["playlists"]["playlist"][0]["id"], id.as_str());
-    assert!(r["playlists"]["playlist"][0]["entry"].is_null(), "lists carry no songs");
+    assert!(
+        r["playlists"]["playlist"][0]["entry"].is_null(),
+        "lists carry no songs"
+    );
 
     // Edit: rename, comment, add one, remove the first (indexes count the songs seen).
     let r = s
         .json(
             "updatePlaylist",
-            &[("playlistId", &id), ("name", "Mix 2"), ("comment", "for the road"), ("songIdToAdd", &drone), ("songIndexToRemove", "0")],
+            &[
+                ("playlistId", &id),
+                ("name", "Mix 2"),
+                ("comment", "for the road"),
+                ("songIdToAdd", &drone),
+                ("songIndexToRemove", "0"),
+            ],
         )
         .await;
     ok(&r);
@@ -70,18 +82,39 @@ async fn playlists_are_created_edited_and_deleted_by_their_owner(backend: Backen
     assert_eq!(r["playlist"]["duration"], 2, "1.0 s + 1.2 s");
     // The Web API sees the same playlist.
     let items = s.item_uris(&s.admin, &id).await;
-    assert_eq!(items, [format!("medley:track:{kick}"), format!("medley:track:{drone}")]);
+    assert_eq!(
+        items,
+        [
+            format!("medley:track:{kick}"),
+            format!("medley:track:{drone}")
+        ]
+    );
     // In XML.
     let xml = s.xml("getPlaylist", &[("id", &id)]).await;
     assert_eq!(elements(&xml, "playlist")[0]["name"], "Mix 2");
     assert_eq!(elements(&xml, "entry").len(), 2);
 
     // Replacing the songs, and bad input that changes nothing.
-    ok(&s.json("createPlaylist", &[("playlistId", &id), ("songId", &hum)]).await);
-    failed(&s.json("updatePlaylist", &[("playlistId", &id), ("songIndexToRemove", "5")]).await, 0);
+    ok(&s
+        .json("createPlaylist", &[("playlistId", &id), ("songId", &hum)])
+        .await);
     failed(
-        &s.json("updatePlaylist", &[("playlistId", &id), ("songIdToAdd", "0000000000000000000000")])
-            .await,
+        &s.json(
+            "updatePlaylist",
+            &[("playlistId", &id), ("songIndexToRemove", "5")],
+        )
+        .await,
+        0,
+    );
+    failed(
+        &s.json(
+            "updatePlaylist",
+            &[
+                ("playlistId", &id),
+                ("songIdToAdd", "0000000000000000000000"),
+            ],
+        )
+        .await,
         70,
     );
     failed(&s.json("createPlaylist", &[("songId", &hum)]).await, 10);
@@ -102,21 +135,53 @@ async fn playlists_are_created_edited_and_deleted_by_their_owner(backend: Backen
         }
     };
     failed(&as_other("getPlaylist", vec![("id", id.clone())]).await, 70);
-    failed(&as_other("updatePlaylist", vec![("playlistId", id.clone()), ("name", "mine".into())]).await, 70);
-    failed(&as_other("deletePlaylist", vec![("id", id.clone())]).await, 70);
+    failed(
+        &as_other(
+            "updatePlaylist",
+            vec![("playlistId", id.clone()), ("name", "mine".into())],
+        )
+        .await,
+        70,
+    );
+    failed(
+        &as_other("deletePlaylist", vec![("id", id.clone())]).await,
+        70,
+    );
     let r = as_other("getPlaylists", vec![("username", "admin".into())]).await;
     ok(&r);
-    assert!(r["playlists"]["playlist"].as_array().unwrap().is_empty(), "{r}");
+    assert!(
+        r["playlists"]["playlist"].as_array().unwrap().is_empty(),
+        "{r}"
+    );
 
     // Public: readable (read-only for them), not theirs to change or delete.
-    ok(&s.json("updatePlaylist", &[("playlistId", &id), ("public", "true")]).await);
+    ok(&s
+        .json("updatePlaylist", &[("playlistId", &id), ("public", "true")])
+        .await);
     let r = as_other("getPlaylist", vec![("id", id.clone())]).await;
     ok(&r);
     assert_eq!(r["playlist"]["readonly"], true);
     assert_eq!(titles(&r["playlist"]), ["Hum"]);
-    failed(&as_other("updatePlaylist", vec![("playlistId", id.clone()), ("songIdToAdd", drone.clone())]).await, 50);
-    failed(&as_other("updatePlaylist", vec![("playlistId", id.clone()), ("name", "mine".into())]).await, 50);
-    failed(&as_other("deletePlaylist", vec![("id", id.clone())]).await, 50);
+    failed(
+        &as_other(
+            "updatePlaylist",
+            vec![("playlistId", id.clone()), ("songIdToAdd", drone.clone())],
+        )
+        .await,
+        50,
+    );
+    failed(
+        &as_other(
+            "updatePlaylist",
+            vec![("playlistId", id.clone()), ("name", "mine".into())],
+        )
+        .await,
+        50,
+    );
+    failed(
+        &as_other("deletePlaylist", vec![("id", id.clone())]).await,
+        50,
+    );
     let r = as_other("getPlaylists", vec![("username", "admin".into())]).await;
     assert_eq!(r["playlists"]["playlist"][0]["id"], id.as_str());
     let r = s.json("getPlaylist", &[("id", &id)]).await;
@@ -162,7 +227,14 @@ async fn editing_a_composite_through_a_player_is_the_owners_edit(backend: Backen
     let r = s.json("getPlaylist", &[("id", &composite)]).await;
     assert_eq!(titles(&r["playlist"]), ["Hum", "Drone"]);
     ok(&s
-        .json("updatePlaylist", &[("playlistId", &composite), ("songIndexToRemove", "0"), ("songIdToAdd", &kick)])
+        .json(
+            "updatePlaylist",
+            &[
+                ("playlistId", &composite),
+                ("songIndexToRemove", "0"),
+                ("songIdToAdd", &kick),
+            ],
+        )
         .await);
     // The composite learns both as the owner's: Hum stays out (a tombstone) though its source
     // still holds it, and Kick stays though no source has it, after a sync.
@@ -170,18 +242,28 @@ async fn editing_a_composite_through_a_player_is_the_owners_edit(backend: Backen
     let mut events = s.bus.subscribe();
     loop {
         let tombs = s
-            .get(&format!("/v1/playlists/{composite}/suppressed"), Some(&s.admin))
+            .get(
+                &format!("/v1/playlists/{composite}/suppressed"),
+                Some(&s.admin),
+            )
             .await;
         if tombs.body["total"] == 1 {
             assert_eq!(tombs.body["items"][0]["uri"], uri(&hum));
             break;
         }
-        if tokio::time::timeout_at(deadline, events.next()).await.is_err() {
+        if tokio::time::timeout_at(deadline, events.next())
+            .await
+            .is_err()
+        {
             panic!("the composite did not learn the removal: {}", tombs.body);
         }
     }
     let r = s
-        .post(&format!("/v1/playlists/{composite}/composition/sync"), Some(&s.admin), json!({}))
+        .post(
+            &format!("/v1/playlists/{composite}/composition/sync"),
+            Some(&s.admin),
+            json!({}),
+        )
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     s.wait_for_items(&s.admin, &composite, &[uri(&drone), uri(&kick)])
