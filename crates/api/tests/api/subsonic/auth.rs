@@ -6,8 +6,6 @@ use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use medley_store::SubsonicStore;
-
 use super::{elements, failed, ok, Sub};
 use crate::on_both_backends;
 

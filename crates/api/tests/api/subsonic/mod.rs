@@ -223,7 +223,7 @@ pub fn texts(xml: &str, name: &str) -> Vec<String> {
     loop {
         match reader.read_event().expect("well-formed XML") {
             Event::Start(e) => inside = e.name().as_ref() == name.as_bytes(),
-            Event::Text(t) if inside => out.push(t.unescape().unwrap().into_owned()),
+            Event::Text(t) if inside => out.push(t.decode().unwrap().into_owned()),
             Event::End(_) => inside = false,
             Event::Eof => return out,
             _ => {}
