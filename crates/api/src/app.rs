@@ -50,6 +50,7 @@ pub fn router(mut state: AppState) -> Router {
         );
     Router::new()
         .merge(routes::api())
+        .merge(routes::subsonic::routes())
         .merge(routes::ops::routes())
         .route(
             "/v1/openapi.json",

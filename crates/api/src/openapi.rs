@@ -42,6 +42,9 @@ use crate::routes::{
         crate::routes::library_scans::list, crate::routes::stream::stream,
         crate::routes::stream::stream_url, crate::routes::library_files::upload,
         crate::routes::library_files::show, crate::routes::library_files::remove,
+        crate::routes::subsonic::keys::create_key, crate::routes::subsonic::keys::list_keys,
+        crate::routes::subsonic::keys::revoke_key, crate::routes::subsonic::keys::password_status,
+        crate::routes::subsonic::keys::set_password, crate::routes::subsonic::keys::clear_password,
     ),
     modifiers(&Bearer),
     tags(
@@ -54,6 +57,7 @@ use crate::routes::{
         (name = "stats", description = "Listening history: imports, plays, statistics (ListenBrainz submissions at /1/submit-listens)"),
         (name = "shows", description = "Live shows (the WebSocket protocol is docs/LIVE.md)"),
         (name = "operations", description = "Health and metrics"),
+        (name = "subsonic", description = "Letting existing music players in: API keys and the Subsonic password for the OpenSubsonic API at /rest (described in docs/API.md)"),
     )
 )]
 pub struct ApiDoc;

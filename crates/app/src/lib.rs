@@ -11,7 +11,8 @@
 //! 3. [`spotify`]: connections, sessions, Spotify collections read and written.
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
-//! 5. [`compositions`] and [`sync_jobs`]; [`shows`] (live shows and their actors).
+//! 5. [`compositions`] and [`sync_jobs`]; [`shows`] (live shows and their actors);
+//!    [`subsonic`] (what existing music players do through `/rest`).
 //! 6. [`worker`]: leases queued work and runs it, until its cancellation token fires;
 //!    [`remote`]: with several nodes, applies what the other nodes publish (caches, search).
 //!
@@ -44,6 +45,7 @@ pub mod shows;
 pub mod sources;
 pub mod spotify;
 pub mod stats;
+pub mod subsonic;
 pub mod sync_jobs;
 pub mod tokens;
 pub mod worker;
@@ -80,6 +82,11 @@ pub struct App {
     /// Audio storage, stream URL signing and upload rules. `new` gives a folder in the
     /// temporary directory and a random key; the binary sets the configured ones.
     pub audio: Arc<library::Audio>,
+    /// Seals secrets at rest that are not Spotify's (Subsonic passwords). `new` gives a random
+    /// key; the binary sets the server's.
+    pub sealer: Arc<sealing::Sealer>,
+    /// The library as Subsonic players browse it, kept while it does not change.
+    pub subsonic: Arc<subsonic::library::LibraryCache>,
 }
 
 impl App {
@@ -105,6 +112,8 @@ impl App {
             audio: Arc::new(library::Audio::local(
                 &std::env::temp_dir().join("medley-audio"),
             )),
+            sealer: Arc::new(sealing::Sealer::random().0),
+            subsonic: Arc::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! - [`settings`]: the storage settings (`MEDLEY_STORAGE_*`), with the secret redacted.
 //! - [`storage`]: objects in a local folder or an S3-compatible bucket (through
 //!   `object_store`), files read in place from scanned folders, ranged reads.
+//! - [`cover`]: the cover picture embedded in a file.
 //! - [`format`]: the formats Medley plays, recognised from content, and their media types.
 //! - [`probe`] and [`tags`]: what a file holds (properties, tags, content hash), through lofty.
 //! - [`signing`]: short-lived signed stream URLs (HMAC-SHA256).
@@ -14,6 +15,7 @@
 //! decide what a file becomes.
 #![forbid(unsafe_code)]
 
+pub mod cover;
 pub mod format;
 pub mod probe;
 pub mod settings;
@@ -22,6 +24,7 @@ pub mod storage;
 pub mod tags;
 pub mod testing;
 
+pub use cover::{embedded_cover, CoverImage};
 pub use format::Format;
 pub use probe::{probe, AudioProperties, ProbeError, Probed};
 pub use settings::{Secret, StorageConfig};

@@ -57,6 +57,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let mut state = state_for(public_url.clone());
     state.app.spotify = crate::commands::spotify(&config, &public_url)?;
     state.app.audio = Arc::new(crate::commands::library::serving_audio(&config)?);
+    state.app.sealer = Arc::new(crate::commands::sealer(&config)?);
     tracing::info!(storage = %state.app.audio.storage.describe(), "audio storage");
     state.app.node_id = node_id(&config.data_dir)?;
     let mut app_config = (*state.app.config).clone();

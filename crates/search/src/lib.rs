@@ -22,7 +22,7 @@
 
 mod error;
 mod index;
-mod normalize;
+pub mod normalize;
 mod prefix;
 mod query;
 mod schema;

@@ -149,7 +149,11 @@ fn file_row(r: &AnyRow) -> Result<AudioFile> {
 }
 
 impl SqlStore {
-    async fn files_where(&self, sql_where: &str, binds: &[&str]) -> Result<Vec<AudioFile>> {
+    pub(crate) async fn files_where(
+        &self,
+        sql_where: &str,
+        binds: &[&str],
+    ) -> Result<Vec<AudioFile>> {
         let sql = format!("SELECT {COLUMNS} FROM audio_files {sql_where}");
         let mut q = sqlx::query(&sql);
         for b in binds {

@@ -5,7 +5,8 @@
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
 //!   [`imports`], [`connections`], [`shows`], [`audio`] (files behind tracks), [`scans`]
-//!   (library scans): one trait per area, with its SQL.
+//!   (library scans), [`subsonic`] (what the OpenSubsonic API keeps): one trait per area,
+//!   with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -26,6 +27,7 @@ pub mod plays;
 pub mod scans;
 pub mod shows;
 pub mod sql;
+pub mod subsonic;
 pub mod testing;
 pub mod users;
 
@@ -53,6 +55,7 @@ pub use shows::{
     StoredShow,
 };
 pub use sql::{Backend, SqlStore};
+pub use subsonic::{LibraryVersion, NowPlaying, SubsonicKey, SubsonicStore};
 pub use users::{ApiToken, NewToken, NewUser, UserStore, TOKEN_USE_PRECISION_MS};
 
 /// Everything Medley stores, behind one object-safe trait.
@@ -69,6 +72,7 @@ pub trait Store:
     + ShowStore
     + AudioStore
     + ScanStore
+    + SubsonicStore
 {
 }
 
@@ -85,5 +89,6 @@ impl<T> Store for T where
         + ShowStore
         + AudioStore
         + ScanStore
+        + SubsonicStore
 {
 }

@@ -24,6 +24,7 @@ pub mod shows;
 pub mod shows_live;
 pub mod stats;
 pub mod stream;
+pub mod subsonic;
 pub mod sync_jobs;
 pub mod tokens;
 pub mod web_session;
@@ -52,6 +53,7 @@ pub fn api() -> Router<AppState> {
         .merge(stream::routes())
         .merge(tokens::routes())
         .merge(admin_users::routes())
+        .merge(subsonic::keys::routes())
 }
 
 /// Splits Spotify's comma-separated `ids` parameter, checking count and shape.

@@ -28,6 +28,7 @@ mod spotify_faults;
 mod spotify_sync;
 mod spotipy;
 mod stats;
+mod subsonic;
 mod sync_jobs;
 mod tokens;
 mod web;

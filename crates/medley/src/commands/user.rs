@@ -1,4 +1,4 @@
-//! `medley user add|list|passwd|token`.
+//! `medley user add|list|passwd|token|subsonic-key`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -26,11 +26,28 @@ pub enum UserCommand {
         #[arg(long)]
         label: Option<String>,
     },
+    /// API keys that let a user's music players in through the OpenSubsonic API (`/rest`).
+    #[command(subcommand)]
+    SubsonicKey(SubsonicKeyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SubsonicKeyCommand {
+    /// Print a new API key for a user (shown this once; Medley keeps only its hash).
+    Create {
+        username: String,
+        /// What the key is for (the player's name).
+        name: String,
+    },
+    /// List a user's API keys (names and dates; the keys themselves are not kept).
+    List { username: String },
+    /// Revoke a user's API key by its name.
+    Revoke { username: String, name: String },
 }
 
 pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    let store: &dyn Store = store.as_ref();
+    let store_handle = open_store(config).await?;
+    let store: &dyn Store = store_handle.as_ref();
     match command {
         UserCommand::Add { username } => {
             let password = read_password()?;
@@ -69,6 +86,67 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             println!("{token}");
+        }
+        UserCommand::SubsonicKey(command) => subsonic_key(store_handle.clone(), command).await?,
+    }
+    Ok(())
+}
+
+async fn subsonic_key(
+    store: std::sync::Arc<dyn Store>,
+    command: SubsonicKeyCommand,
+) -> anyhow::Result<()> {
+    use medley_app::subsonic::auth;
+    let search = std::sync::Arc::new(
+        medley_search::SearchIndex::in_memory().context("creating the search index")?,
+    );
+    let app = medley_app::App::new(store, Bus::new(), search, Default::default());
+    let user_of = |name: &str| {
+        let name = name.to_owned();
+        let store = app.store.clone();
+        async move {
+            store
+                .user_by_username(&name)
+                .await?
+                .map(|(u, _)| u)
+                .ok_or_else(|| anyhow!("no user named `{name}` (see `medley user list`)"))
+        }
+    };
+    match command {
+        SubsonicKeyCommand::Create { username, name } => {
+            let user = user_of(&username).await?;
+            let (key, _) = auth::create_key(&app, &user, &name)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("{key}");
+        }
+        SubsonicKeyCommand::List { username } => {
+            let user = user_of(&username).await?;
+            let keys = auth::list_keys(&app, &user)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "{:<24} {:<32} {:<22} {:<22}",
+                "ID", "NAME", "CREATED", "LAST USED"
+            );
+            for k in keys {
+                println!(
+                    "{:<24} {:<32} {:<22} {:<22}",
+                    k.id,
+                    k.name,
+                    medley_app::clock::timestamp(k.created_at_ms),
+                    k.last_used_at_ms
+                        .map(medley_app::clock::timestamp)
+                        .unwrap_or_else(|| "never".into())
+                );
+            }
+        }
+        SubsonicKeyCommand::Revoke { username, name } => {
+            let user = user_of(&username).await?;
+            let id = auth::revoke_key_named(&app, &user, &name)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("revoked the API key `{name}` ({id}) of {username}");
         }
     }
     Ok(())

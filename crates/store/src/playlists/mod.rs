@@ -123,6 +123,10 @@ pub trait PlaylistStore: Send + Sync {
     async fn follow_playlist(&self, playlist_id: &str, user_id: &str, now_ms: i64) -> Result<()>;
     async fn unfollow_playlist(&self, playlist_id: &str, user_id: &str) -> Result<()>;
     async fn follows_playlist(&self, playlist_id: &str, user_ids: &[Id]) -> Result<Vec<bool>>;
+    /// Deletes a playlist with its items, collaborators, followers and composition; in the
+    /// same transaction queues the resync of every composite that read it (its source is
+    /// gone: they keep what it gave and report it). False when there was no such playlist.
+    async fn delete_playlist(&self, id: &str, now_ms: i64) -> Result<bool>;
 }
 
 const PLAYLIST_SELECT: &str =
@@ -160,6 +164,17 @@ pub(crate) async fn load_playlist(tx: &mut Transaction<'_, Any>, id: &str) -> Re
 
 #[async_trait]
 impl PlaylistStore for SqlStore {
+    async fn delete_playlist(&self, id: &str, now_ms: i64) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        crate::jobs::queue_dependents(&mut tx, id, false, now_ms).await?;
+        let done = sqlx::query("DELETE FROM playlists WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn create_playlist(&self, new: NewPlaylist) -> Result<Playlist> {
         let mut tx = self.write.begin().await?;
         sqlx::query(

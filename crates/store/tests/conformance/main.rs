@@ -43,6 +43,7 @@ mod playlists;
 mod plays;
 mod propagation;
 mod shows;
+mod subsonic;
 mod users;
 
 pub(crate) fn new_user(name: &str) -> NewUser {

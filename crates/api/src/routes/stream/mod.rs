@@ -95,12 +95,24 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     authorize(&state, &id, auth.as_ref(), &p)?;
-    let playable = streams::locate(&state.app, &id).await?;
+    respond(&state, &id, &method, &headers).await
+}
+
+/// The answer to a request for a track's audio, once the caller is authorized: the bytes (or a
+/// range of them, or 304, or 416) with their validators. The OpenSubsonic `stream` and
+/// `download` methods answer through it too.
+pub async fn respond(
+    state: &AppState,
+    id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let playable = streams::locate(&state.app, id).await?;
     let validators = Validators {
-        if_none_match: header_text(&headers, header::IF_NONE_MATCH),
-        if_modified_since: header_text(&headers, header::IF_MODIFIED_SINCE),
-        range: header_text(&headers, header::RANGE),
-        if_range: header_text(&headers, header::IF_RANGE),
+        if_none_match: header_text(headers, header::IF_NONE_MATCH),
+        if_modified_since: header_text(headers, header::IF_MODIFIED_SINCE),
+        range: header_text(headers, header::RANGE),
+        if_range: header_text(headers, header::IF_RANGE),
     };
     let current = Current {
         size: playable.size,
@@ -123,8 +135,8 @@ pub async fn stream(
             );
             r
         }
-        Plan::Full => body(&state, &playable, None, &method).await?,
-        Plan::Partial(range) => body(&state, &playable, Some(range.clone()), &method).await?,
+        Plan::Full => body(state, &playable, None, method).await?,
+        Plan::Partial(range) => body(state, &playable, Some(range.clone()), method).await?,
     };
     let h = response.headers_mut();
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
