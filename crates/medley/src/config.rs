@@ -108,6 +108,7 @@ pub struct ServeArgs {
     pub library: crate::audio_config::LibraryFlags,
     #[command(flatten)]
     pub cluster: crate::cluster_config::ClusterFlags,
+    #[command(flatten)]
     pub edge: crate::edge_config::EdgeFlags,
 }
 

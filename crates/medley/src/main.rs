@@ -32,7 +32,7 @@ enum Command {
     /// Run the server (SQLite in the data folder unless --database-url says otherwise).
     Serve {
         #[command(flatten)]
-        args: ServeArgs,
+        args: Box<ServeArgs>,
         /// Fill a demo catalog, demo users and playlists (once; later runs keep them).
         #[arg(long)]
         demo: bool,
@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { args, demo } => {
-            let config = config::Config::resolve(&cli.storage, Some(&args))?;
+            let config = config::Config::resolve(&cli.storage, Some(args.as_ref()))?;
             logging::init(config.json_logs);
             serve::run(config, demo).await
         }

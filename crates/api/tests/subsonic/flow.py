@@ -26,7 +26,7 @@ async def main():
     out = {}
 
     keyed = libopensonic.AsyncConnection(
-        host, port=port, server_path="rest", api_key=env("SUBSONIC_API_KEY"),
+        host, port=port, api_key=env("SUBSONIC_API_KEY"),
         app_name="medley-test")
     try:
         out["ping"] = await keyed.ping()
@@ -76,7 +76,7 @@ async def main():
     for legacy in (False, True):
         token = libopensonic.AsyncConnection(
             host, username=env("SUBSONIC_USER"), password=env("SUBSONIC_PASSWORD"), port=port,
-            server_path="rest", legacy_auth=legacy, app_name="medley-test")
+            legacy_auth=legacy, app_name="medley-test")
         try:
             out["password_ping" if legacy else "token_ping"] = await token.ping()
         finally:

@@ -257,7 +257,7 @@ impl View<'_> {
             }]),
             display_artist: Some(display),
             display_album_artist: Some(s.album_artist.name.clone()),
-            replay_gain: has_gain.then(|| ReplayGain {
+            replay_gain: has_gain.then_some(ReplayGain {
                 track_gain: rg.track_gain_db,
                 track_peak: rg.track_peak,
                 album_gain: rg.album_gain_db,

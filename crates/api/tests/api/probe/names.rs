@@ -12,8 +12,8 @@ async fn control_characters_in_names_are_refused(backend: Backend) {
     let Some(app) = TestApp::spawn_on(backend).await else {
         return;
     };
-    let (_, token) = app.user("ana").await;
-    let token = Some(token.as_str());
+    let (_, bearer) = app.user("ana").await;
+    let token = Some(bearer.as_str());
 
     for name in [
         "nul\u{0}inside",
@@ -38,7 +38,7 @@ async fn control_characters_in_names_are_refused(backend: Backend) {
     // A description may span lines.
     let id = app
         .playlist(
-            token.unwrap(),
+            &bearer,
             json!({"name": "Fine", "description": "line one\nline two"}),
         )
         .await;

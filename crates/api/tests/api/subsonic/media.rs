@@ -174,16 +174,16 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
     let mut expected = vec![hum.clone(), kick.clone()];
     expected.sort();
     assert_eq!(songs, expected);
-    assert_eq!(ids(&r["starred2"]["album"]), [album.clone()]);
-    assert_eq!(ids(&r["starred2"]["artist"]), [artist.clone()]);
+    assert_eq!(ids(&r["starred2"]["album"]), std::slice::from_ref(&album));
+    assert_eq!(ids(&r["starred2"]["artist"]), std::slice::from_ref(&artist));
     assert!(r["starred2"]["album"][0]["starred"].is_string());
     let r = s.json("getAlbumList2", &[("type", "starred")]).await;
-    assert_eq!(ids(&r["albumList2"]["album"]), [album.clone()]);
+    assert_eq!(ids(&r["albumList2"]["album"]), std::slice::from_ref(&album));
     ok(&s
         .json("unstar", &[("id", &kick), ("albumId", &album)])
         .await);
     let r = s.json("getStarred2", &[]).await;
-    assert_eq!(ids(&r["starred2"]["song"]), [hum.clone()]);
+    assert_eq!(ids(&r["starred2"]["song"]), std::slice::from_ref(&hum));
     assert!(ids(&r["starred2"]["album"]).is_empty());
     failed(
         &s.json("star", &[("id", "0000000000000000000000")]).await,
@@ -201,7 +201,7 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
         .await);
     ok(&s.json("setRating", &[("id", &hum), ("rating", "3")]).await);
     let r = s.json("getAlbumList2", &[("type", "highest")]).await;
-    assert_eq!(ids(&r["albumList2"]["album"]), [album.clone()]);
+    assert_eq!(ids(&r["albumList2"]["album"]), std::slice::from_ref(&album));
     assert_eq!(r["albumList2"]["album"][0]["userRating"], 5);
     let r = s.json("getSong", &[("id", &hum)]).await;
     assert_eq!(r["song"]["userRating"], 3);
@@ -249,7 +249,11 @@ async fn stars_ratings_and_scrobbles_are_kept(backend: Backend) {
     assert!(r["song"]["played"].is_string());
     for kind in ["frequent", "recent"] {
         let r = s.json("getAlbumList2", &[("type", kind)]).await;
-        assert_eq!(ids(&r["albumList2"]["album"]), [album.clone()], "{kind}");
+        assert_eq!(
+            ids(&r["albumList2"]["album"]),
+            std::slice::from_ref(&album),
+            "{kind}"
+        );
         assert_eq!(r["albumList2"]["album"][0]["playCount"], 1);
     }
     // The same scrobble again counts once.
