@@ -306,10 +306,22 @@ async fn playlist_details_and_membership(store: SqlStore) {
             .unwrap(),
         vec![true, false]
     );
+    // Private means invisible to others everywhere: a followed playlist is listed only while
+    // its owner keeps it public.
+    assert_eq!(
+        store.user_playlists(&other.id, 10, 0).await.unwrap().1,
+        0,
+        "a followed playlist is not listed while it is private"
+    );
+    let public = DetailsChange {
+        public: Some(true),
+        ..DetailsChange::default()
+    };
+    store.update_playlist(&playlist, public, 12).await.unwrap();
     assert_eq!(
         store.user_playlists(&other.id, 10, 0).await.unwrap().1,
         1,
-        "followed playlists are listed"
+        "followed public playlists are listed"
     );
     store.unfollow_playlist(&playlist, &other.id).await.unwrap();
     assert_eq!(

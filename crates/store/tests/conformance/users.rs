@@ -66,7 +66,10 @@ async fn users_tokens_and_follows(store: SqlStore) {
         .await
         .unwrap();
     let backup = store
-        .insert_token(api("a2", "backup", &ana.id))
+        .insert_token(NewToken {
+            now_ms: 21,
+            ..api("a2", "backup", &ana.id)
+        })
         .await
         .unwrap();
     let bobs = store
