@@ -259,31 +259,30 @@ async fn a_hundred_scheduled_jobs_each_run_exactly_once_across_three_nodes() {
     cluster.stop().await;
 }
 
-#[tokio::test]
-async fn the_work_a_killed_node_held_is_finished_by_the_others() {
-    // One node first, so that it leases the work; a short lease so the test waits little.
-    let Some(mut cluster) = Cluster::start(1, 5).await else {
-        return;
-    };
+/// One node holding leases on queued runs of `n` sync jobs (each copying a 300-track source).
+struct OneNode {
+    cluster: Cluster,
+    a: Client,
+    jobs: Vec<(String, String)>,
+    tracks: Vec<String>,
+    db: sqlx::PgPool,
+    a_id: String,
+}
+
+/// Starts one node with leases of `lease_secs`, asks `n` sync jobs to run now and waits until the
+/// node has leased some of that work. `None` when the multi-node suite is not configured.
+async fn one_node_leasing(lease_secs: u64, n: usize) -> Option<OneNode> {
+    let cluster = Cluster::start(1, lease_secs).await?;
     let http = reqwest::Client::new();
     let token = common::sign_up(&http, &cluster.nodes[0].base, "ana").await;
     let a = Client::new(&cluster.nodes[0].base, &token);
     let (source, tracks) = source_with(&a, 300).await;
     let mut jobs = Vec::new();
-    for i in 0..100 {
+    for i in 0..n {
         jobs.push(sync_job(&a, &source, "0 3 1 1 *", i).await);
     }
     let db = cluster.database().await;
     let a_id = cluster.nodes[0].node_id();
-    let held = |db: sqlx::PgPool, node: String| async move {
-        sqlx::query_scalar::<_, String>("SELECT subject FROM work_queue WHERE leased_by = $1")
-            .bind(node)
-            .fetch_all(&db)
-            .await
-            .unwrap()
-    };
-
-    // Every job is asked to run now; A starts leasing and is killed while it holds leases.
     for (job, _) in &jobs {
         let (status, body) = a
             .send(Method::POST, &format!("/v1/sync-jobs/{job}/run"), None)
@@ -292,11 +291,56 @@ async fn the_work_a_killed_node_held_is_finished_by_the_others() {
     }
     within(Duration::from_secs(30), "A leased work", || {
         let (db, a_id) = (db.clone(), a_id.clone());
-        async move { !held(db, a_id).await.is_empty() }
+        async move { !leased_by(&db, &a_id).await.is_empty() }
     })
     .await;
+    Some(OneNode {
+        cluster,
+        a,
+        jobs,
+        tracks,
+        db,
+        a_id,
+    })
+}
+
+/// The subjects of the queued work `node` holds a lease on.
+async fn leased_by(db: &sqlx::PgPool, node: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT subject FROM work_queue WHERE leased_by = $1")
+        .bind(node)
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+/// Whether the work queue is empty; polls the database at most every 100 ms.
+async fn queue_empty(db: sqlx::PgPool) -> bool {
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_queue")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    if left > 0 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    left == 0
+}
+
+#[tokio::test]
+async fn the_work_a_killed_node_held_is_finished_by_the_others() {
+    // A short lease so the test waits little.
+    let Some(OneNode {
+        mut cluster,
+        a,
+        jobs,
+        tracks,
+        db,
+        a_id,
+    }) = one_node_leasing(5, 100).await
+    else {
+        return;
+    };
     cluster.nodes[0].kill().await;
-    let orphaned: BTreeSet<String> = held(db.clone(), a_id.clone()).await.into_iter().collect();
+    let orphaned: BTreeSet<String> = leased_by(&db, &a_id).await.into_iter().collect();
     assert!(!orphaned.is_empty(), "A died holding leases");
 
     // Two other nodes take the rest at once, and A's jobs once its leases run out.
@@ -307,17 +351,7 @@ async fn the_work_a_killed_node_held_is_finished_by_the_others() {
     let b = a.on(&cluster.nodes[1]);
     let c = a.on(&cluster.nodes[2]);
     within(Duration::from_secs(90), "the queue emptied", || {
-        let db = db.clone();
-        async move {
-            let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_queue")
-                .fetch_one(&db)
-                .await
-                .unwrap();
-            if left > 0 {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            left == 0
-        }
+        queue_empty(db.clone())
     })
     .await;
     for (i, (job, target)) in jobs.iter().enumerate() {
@@ -355,45 +389,21 @@ async fn the_work_a_killed_node_held_is_finished_by_the_others() {
 #[tokio::test]
 async fn a_stopping_node_finishes_its_work_and_gives_back_the_rest() {
     // A lease far longer than the test: only a clean hand-back lets another node go on.
-    let Some(mut cluster) = Cluster::start(1, 600).await else {
+    let Some(OneNode {
+        mut cluster,
+        a,
+        jobs,
+        tracks,
+        db,
+        a_id,
+    }) = one_node_leasing(600, 60).await
+    else {
         return;
     };
-    let http = reqwest::Client::new();
-    let token = common::sign_up(&http, &cluster.nodes[0].base, "ana").await;
-    let a = Client::new(&cluster.nodes[0].base, &token);
-    let (source, tracks) = source_with(&a, 300).await;
-    let mut jobs = Vec::new();
-    for i in 0..60 {
-        jobs.push(sync_job(&a, &source, "0 3 1 1 *", i).await);
-    }
-    let db = cluster.database().await;
-    let a_id = cluster.nodes[0].node_id();
-    let leased_by_a = |db: sqlx::PgPool, node: String| async move {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM work_queue WHERE leased_by = $1")
-            .bind(node)
-            .fetch_one(&db)
-            .await
-            .unwrap()
-    };
-    for (job, _) in &jobs {
-        let (status, body) = a
-            .send(Method::POST, &format!("/v1/sync-jobs/{job}/run"), None)
-            .await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    }
-    within(Duration::from_secs(30), "A leased work", || {
-        let (db, a_id) = (db.clone(), a_id.clone());
-        async move { leased_by_a(db, a_id).await > 0 }
-    })
-    .await;
     // SIGTERM: A finishes the run under way, gives back what it leased but had not started,
     // and exits cleanly.
     cluster.nodes[0].terminate().await;
-    assert_eq!(
-        leased_by_a(db.clone(), a_id.clone()).await,
-        0,
-        "A kept no lease"
-    );
+    assert!(leased_by(&db, &a_id).await.is_empty(), "A kept no lease");
 
     let node = cluster.spawn().await;
     cluster.nodes.push(node);
@@ -401,19 +411,7 @@ async fn a_stopping_node_finishes_its_work_and_gives_back_the_rest() {
     within(
         Duration::from_secs(60),
         "B finished the work A gave back",
-        || {
-            let db = db.clone();
-            async move {
-                let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_queue")
-                    .fetch_one(&db)
-                    .await
-                    .unwrap();
-                if left > 0 {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                left == 0
-            }
-        },
+        || queue_empty(db.clone()),
     )
     .await;
     for (i, (job, target)) in jobs.iter().enumerate() {
