@@ -22,6 +22,7 @@ mod playlists;
 mod postgres;
 mod probe;
 mod propagation;
+mod python;
 mod shows;
 mod spotify;
 mod spotify_faults;

@@ -13,48 +13,15 @@ use std::time::Duration;
 use tokio::process::Command;
 
 use crate::harness::TestApp;
+use crate::python::{importable, python, required};
 
 const DEADLINE: Duration = Duration::from_secs(120);
-
-fn python() -> String {
-    std::env::var("MEDLEY_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
-fn spotipy_required() -> bool {
-    std::env::var("MEDLEY_REQUIRE_SPOTIPY").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// Whether `python -c "import spotipy"` succeeds; the error text when it does not.
-async fn spotipy_importable(python: &str) -> Result<(), String> {
-    let out = Command::new(python)
-        .args(["-c", "import spotipy"])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    match tokio::time::timeout(Duration::from_secs(30), out).await {
-        Err(_) => Err(format!(
-            "`{python} -c \"import spotipy\"` did not finish in 30 s"
-        )),
-        Ok(Err(e)) => Err(format!("could not run `{python}`: {e}")),
-        Ok(Ok(o)) if o.status.success() => Ok(()),
-        // The last line of the traceback: `ModuleNotFoundError: No module named 'spotipy'`.
-        Ok(Ok(o)) => Err(String::from_utf8_lossy(&o.stderr)
-            .trim()
-            .lines()
-            .last()
-            .unwrap_or("no output")
-            .to_owned()),
-    }
-}
 
 #[tokio::test]
 async fn spotipy_drives_playlists_and_search() {
     let python = python();
-    if let Err(why) = spotipy_importable(&python).await {
-        if spotipy_required() {
+    if let Err(why) = importable(&python, "spotipy").await {
+        if required("MEDLEY_REQUIRE_SPOTIPY") {
             panic!(
                 "MEDLEY_REQUIRE_SPOTIPY is set but spotipy cannot be imported by `{python}`: {why}\n\
                  install it with `{python} -m pip install spotipy` (or point MEDLEY_PYTHON at an interpreter that has it)"

@@ -17,47 +17,15 @@ use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
 use super::Sub;
+use crate::python::{importable, python, required};
 
 const DEADLINE: Duration = Duration::from_secs(120);
-
-fn python() -> String {
-    std::env::var("MEDLEY_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
-fn required() -> bool {
-    std::env::var("MEDLEY_REQUIRE_SUBSONIC_CLIENT").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// Whether `python -c "import libopensonic"` succeeds; the error when it does not.
-async fn importable(python: &str) -> Result<(), String> {
-    let out = Command::new(python)
-        .args(["-c", "import libopensonic"])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    match tokio::time::timeout(Duration::from_secs(30), out).await {
-        Err(_) => Err(format!(
-            "`{python} -c \"import libopensonic\"` did not finish in 30 s"
-        )),
-        Ok(Err(e)) => Err(format!("could not run `{python}`: {e}")),
-        Ok(Ok(o)) if o.status.success() => Ok(()),
-        Ok(Ok(o)) => Err(String::from_utf8_lossy(&o.stderr)
-            .trim()
-            .lines()
-            .last()
-            .unwrap_or("no output")
-            .to_owned()),
-    }
-}
 
 #[tokio::test]
 async fn py_opensonic_drives_the_subsonic_api() {
     let python = python();
-    if let Err(why) = importable(&python).await {
-        if required() {
+    if let Err(why) = importable(&python, "libopensonic").await {
+        if required("MEDLEY_REQUIRE_SUBSONIC_CLIENT") {
             panic!(
                 "MEDLEY_REQUIRE_SUBSONIC_CLIENT is set but libopensonic cannot be imported by \
                  `{python}`: {why}\ninstall it with `{python} -m pip install py-opensonic`"
