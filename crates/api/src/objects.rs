@@ -75,8 +75,11 @@ pub struct SimplifiedAlbum {
     pub id: String,
     pub images: Vec<Image>,
     pub name: String,
-    pub release_date: Option<String>,
-    pub release_date_precision: Option<&'static str>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; `0000` (precision `year`) when unknown, as Spotify
+    /// does for albums without a date.
+    pub release_date: String,
+    /// `year`, `month` or `day`.
+    pub release_date_precision: &'static str,
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub uri: String,
@@ -88,9 +91,30 @@ pub struct AlbumObject {
     #[serde(flatten)]
     pub base: SimplifiedAlbum,
     pub tracks: Paging<TrackObject>,
+    /// Always empty: Medley keeps no copyright notices.
+    pub copyrights: Vec<Copyright>,
+    /// Known codes of the album (`upc`, `ean`); often none.
+    pub external_ids: BTreeMap<String, String>,
     pub genres: Vec<String>,
-    pub label: Option<String>,
+    /// The record label; empty when unknown.
+    pub label: String,
     pub popularity: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Copyright {
+    pub text: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// An album in an artist's discography: `album_group` says how the artist took part
+/// (`album` when they are one of its artists, `appears_on` otherwise).
+#[derive(Serialize, ToSchema)]
+pub struct DiscographyAlbum {
+    #[serde(flatten)]
+    pub album: SimplifiedAlbum,
+    pub album_group: &'static str,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -144,6 +168,8 @@ pub struct PublicUser {
 pub struct PrivateUser {
     #[serde(flatten)]
     pub public: PublicUser,
+    /// The account's id (the same as `id` on Medley).
+    pub account_id: String,
     pub product: &'static str,
     /// Medley: whether the user administers this server.
     pub is_admin: bool,
@@ -193,7 +219,8 @@ pub struct ItemsRef {
 #[derive(Serialize, ToSchema)]
 pub struct SimplifiedPlaylist {
     pub collaborative: bool,
-    pub description: Option<String>,
+    /// Empty when the playlist has none (Spotify's simplified playlist always has a string).
+    pub description: String,
     pub external_urls: ExternalUrls,
     pub href: String,
     pub id: String,
@@ -307,8 +334,12 @@ impl Render {
             id: a.id.clone(),
             images: vec![],
             name: a.name.clone(),
-            release_date: a.release_date.clone(),
-            release_date_precision: a.release_date.as_deref().and_then(date_precision),
+            release_date: a.release_date.clone().unwrap_or_else(|| "0000".into()),
+            release_date_precision: a
+                .release_date
+                .as_deref()
+                .and_then(date_precision)
+                .unwrap_or("year"),
             kind: "album",
             uri: format!("medley:album:{}", a.id),
             artists: a.artists.iter().map(|x| self.artist_ref(x)).collect(),
@@ -376,7 +407,7 @@ impl Render {
         };
         SimplifiedPlaylist {
             collaborative: p.collaborative,
-            description: p.description.clone(),
+            description: p.description.clone().unwrap_or_default(),
             external_urls: ExternalUrls::new(),
             href: self.href(&format!("playlists/{}", p.id)),
             id: p.id.clone(),

@@ -50,6 +50,7 @@ pub(crate) fn private(
 ) -> PrivateUser {
     PrivateUser {
         public: state.render.user(user, followers),
+        account_id: user.id.clone(),
         product: "medley",
         is_admin: user.is_admin,
     }

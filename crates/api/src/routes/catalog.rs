@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::split_ids;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
-use crate::objects::{AlbumObject, ArtistObject, Paging, SimplifiedAlbum, TrackObject};
+use crate::objects::{AlbumObject, ArtistObject, DiscographyAlbum, Paging, TrackObject};
 use crate::state::AppState;
 use medley_app::cache::TrackJson;
 use medley_app::catalog::add_tracks;
@@ -105,18 +105,28 @@ pub async fn album(
         .album(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("album `{id}`")))?;
+    Ok(axum::Json(album_object(&state, &album).await?))
+}
+
+/// The full album object: the album and the first 50 of its tracks.
+pub(crate) async fn album_object(
+    state: &AppState,
+    album: &medley_domain::catalog::Album,
+) -> ApiResult<AlbumObject> {
     let page = Page {
         limit: 50,
         offset: 0,
     };
-    let tracks = album_page(&state, &id, page, album.total_tracks).await?;
-    Ok(axum::Json(AlbumObject {
-        base: state.render.album(&album),
+    let tracks = album_page(state, &album.id, page, album.total_tracks).await?;
+    Ok(AlbumObject {
+        base: state.render.album(album),
         tracks,
+        copyrights: vec![],
+        external_ids: Default::default(),
         genres: vec![],
-        label: None,
+        label: String::new(),
         popularity: 0,
-    }))
+    })
 }
 
 /// A page of an album's tracks.
@@ -154,12 +164,12 @@ pub async fn artist(
 }
 
 /// A page of an artist's albums, newest first.
-#[utoipa::path(get, path = "/v1/artists/{id}/albums", tag = "catalog", params(PageParams), responses((status = 200, body = Paging<SimplifiedAlbum>), (status = 404)))]
+#[utoipa::path(get, path = "/v1/artists/{id}/albums", tag = "catalog", params(PageParams), responses((status = 200, body = Paging<DiscographyAlbum>), (status = 404)))]
 pub async fn artist_albums(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(p): Query<PageParams>,
-) -> ApiResult<axum::Json<Paging<SimplifiedAlbum>>> {
+) -> ApiResult<axum::Json<Paging<DiscographyAlbum>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     state
         .app
@@ -172,7 +182,17 @@ pub async fn artist_albums(
         .store
         .artist_albums(&id, page.limit, page.offset)
         .await?;
-    let items = albums.iter().map(|a| state.render.album(a)).collect();
+    let items = albums
+        .iter()
+        .map(|a| DiscographyAlbum {
+            album: state.render.album(a),
+            album_group: if a.artists.iter().any(|x| x.id == id) {
+                "album"
+            } else {
+                "appears_on"
+            },
+        })
+        .collect();
     Ok(axum::Json(state.render.paging(
         &format!("artists/{id}/albums"),
         page,

@@ -169,7 +169,7 @@ async fn full(state: &AppState, p: &Playlist, page: Page) -> ApiResult<PlaylistO
     let s = state.render.simplified_playlist(p);
     Ok(PlaylistObject {
         collaborative: s.collaborative,
-        description: s.description,
+        description: p.description.clone(),
         external_urls: s.external_urls,
         followers: Followers {
             href: None,

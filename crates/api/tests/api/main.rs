@@ -12,6 +12,7 @@ mod catalog;
 mod cdp;
 mod composites;
 mod events;
+mod fidelity;
 mod harness;
 mod history;
 mod items;

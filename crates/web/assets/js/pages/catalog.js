@@ -5,6 +5,9 @@ import { announce, artists, duration, h, link, page } from '../dom.js';
 import { trackList } from '../tracks.js';
 import { enqueue, playList } from '../player.js';
 
+/** An album's release date, or '' when unknown (the API says `0000` then, as Spotify does). */
+const released = (al) => (al.release_date && al.release_date !== '0000' ? al.release_date : '');
+
 export async function artist(id) {
   const [a, albums] = await Promise.all([get(`/v1/artists/${id}`), get(`/v1/artists/${id}/albums?limit=50`)]);
   const facts = [a.country, a.birth_date, a.status].filter(Boolean).join(' · ');
@@ -13,7 +16,7 @@ export async function artist(id) {
     h('h2', {}, 'Albums'),
     albums.items.length
       ? h('ul', { class: 'grid' }, albums.items.map((al) => h('li', { class: 'card' },
-        link(`/albums/${al.id}`, al.name), h('span', { class: 'muted' }, ` ${(al.release_date || '').slice(0, 4)}`))))
+        link(`/albums/${al.id}`, al.name), h('span', { class: 'muted' }, ` ${released(al).slice(0, 4)}`))))
       : h('p', { class: 'muted' }, 'No albums.'));
 }
 
@@ -22,7 +25,7 @@ export async function album(id) {
   // The player names the album (and shows its artwork) on the lock screen.
   const tracks = al.tracks.items.map((track) => ({ track: { ...track, album: { id: al.id, name: al.name, images: al.images } } }));
   return page(al.name,
-    h('p', { class: 'muted' }, artists(al.artists), al.release_date ? ` · ${al.release_date}` : '',
+    h('p', { class: 'muted' }, artists(al.artists), released(al) ? ` · ${released(al)}` : '',
       ` · ${al.total_tracks} songs`),
     trackList(`Songs on ${al.name}`, tracks, { numbered: true, albums: false }));
 }

@@ -1,0 +1,5 @@
+//! Spotify fidelity: Medley's answers checked against Spotify's own OpenAPI description, and
+//! the Spotify endpoints common clients call.
+
+mod spec;
+mod walk;
