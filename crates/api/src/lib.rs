@@ -14,6 +14,7 @@
 //!   timeouts, panics, request logs without secrets.
 //! - [`server`]: connections (header and idle timeout, connection cap, graceful stop).
 //! - [`cache`]: rendered pages of playlist items.
+//! - [`jpeg`]: checking an uploaded playlist cover and reading its size.
 //! - [`openapi`], [`metrics`], [`state`]; [`text_enums`]: the OpenAPI schema of enums written
 //!   as text.
 //!
@@ -27,6 +28,7 @@ pub mod cookie;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod jpeg;
 pub mod metrics;
 pub mod objects;
 pub mod openapi;

@@ -5,8 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, admin_users, catalog, compositions, connections, imports, items, library, ops,
-    playlists, plays, search, shows, shows_live, stats, sync_jobs, tokens, web_session,
+    accounts, admin_users, catalog, catalog_many, compositions, connections, covers, following,
+    imports, items, library, ops, playlists, plays, saved_albums, search, shows, shows_live, stats,
+    sync_jobs, tokens, web_session,
 };
 
 #[derive(OpenApi)]
@@ -15,11 +16,15 @@ use crate::routes::{
         Medley uses its paths, parameters and object shapes, so Spotify client libraries work against it."),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::me, accounts::change_password,
-        accounts::profile, accounts::follow, accounts::unfollow, accounts::following_contains,
+        accounts::profile, following::follow, following::unfollow, following::following_contains,
+        following::followed,
         tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change,
         admin_users::settings,
         catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
         catalog::artist_albums, catalog::add, search::search,
+        catalog_many::several_albums, catalog_many::several_artists, catalog_many::top_tracks,
+        saved_albums::saved, saved_albums::save, saved_albums::unsave, saved_albums::contains,
+        covers::images, covers::upload,
         playlists::mine, playlists::create, playlists::create_for_user, playlists::playlist, playlists::change_details,
         playlists::follow, playlists::unfollow, playlists::followers_contains, playlists::collaborators,
         playlists::add_collaborators, playlists::remove_collaborators,

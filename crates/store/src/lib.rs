@@ -5,7 +5,8 @@
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
 //!   [`imports`], [`connections`], [`shows`], [`audio`] (files behind tracks), [`scans`]
-//!   (library scans), [`subsonic`] (what the OpenSubsonic API keeps): one trait per area,
+//!   (library scans), [`subsonic`] (what the OpenSubsonic API keeps), [`collection`] (saved
+//!   albums, followed artists): one trait per area,
 //!   with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
@@ -16,6 +17,7 @@
 
 pub mod audio;
 pub mod catalog;
+pub mod collection;
 pub mod composites;
 pub mod connections;
 mod error;
@@ -33,6 +35,7 @@ pub mod users;
 
 pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
 pub use catalog::CatalogStore;
+pub use collection::CollectionStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
 pub use connections::{
     CollectionState, Connection, ConnectionStatus, ConnectionStore, NewConnection,
@@ -44,6 +47,7 @@ pub use jobs::{
     JobStore, QueuedJob, SyncJob, SyncRun, Trigger, COMPOSITE_JOB, PAUSED_FOR_RECONNECT,
 };
 pub use library::LibraryStore;
+pub use playlists::covers::{Cover, CoverStore};
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
@@ -73,6 +77,8 @@ pub trait Store:
     + AudioStore
     + ScanStore
     + SubsonicStore
+    + CollectionStore
+    + CoverStore
 {
 }
 
@@ -90,5 +96,7 @@ impl<T> Store for T where
         + AudioStore
         + ScanStore
         + SubsonicStore
+        + CollectionStore
+        + CoverStore
 {
 }

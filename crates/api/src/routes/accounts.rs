@@ -1,19 +1,17 @@
-//! Registration, sessions, the current user, profiles and following.
+//! Registration, sessions, the current user and profiles (following is in `following`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::split_ids;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, ClientAddr, Json, Path, Query};
+use crate::extract::{Auth, ClientAddr, Json, Path};
 use crate::objects::{PrivateUser, PublicUser};
 use crate::state::AppState;
 use medley_app::accounts;
-use medley_app::now_ms;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -23,8 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/sessions/current", axum::routing::delete(logout))
         .route("/v1/me", get(me))
         .route("/v1/me/password", put(change_password))
-        .route("/v1/me/following", put(follow).delete(unfollow))
-        .route("/v1/me/following/contains", get(following_contains))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -175,76 +171,4 @@ pub async fn profile(
         .ok_or_else(|| ApiError::not_found(&format!("user `{id}`")))?;
     let followers = state.app.store.follower_count(&id).await?;
     Ok(axum::Json(state.render.user(&user, followers)))
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct FollowParams {
-    /// Only `user` is supported.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Comma-separated user ids (at most 50).
-    pub ids: Option<String>,
-}
-
-fn follow_ids(params: &FollowParams) -> ApiResult<Vec<String>> {
-    if params.kind != "user" {
-        return Err(ApiError::BadRequest(format!(
-            "`type` must be `user` (got `{}`); following artists is not supported",
-            params.kind
-        )));
-    }
-    split_ids(params.ids.as_deref().unwrap_or(""), 50)
-}
-
-/// Follow users.
-#[utoipa::path(put, path = "/v1/me/following", tag = "accounts", params(FollowParams),
-    responses((status = 204), (status = 400), (status = 404)), security(("bearer" = [])))]
-pub async fn follow(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(params): Query<FollowParams>,
-) -> ApiResult<StatusCode> {
-    let ids = follow_ids(&params)?;
-    if ids.contains(&auth.user.id) {
-        return Err(ApiError::BadRequest("you cannot follow yourself".into()));
-    }
-    state
-        .app
-        .store
-        .follow_users(&auth.user.id, &ids, now_ms())
-        .await
-        .map_err(|e| match e {
-            medley_store::StoreError::NotFound => {
-                ApiError::NotFound("one of the `ids` is not a user of this server".into())
-            }
-            other => other.into(),
-        })?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Stop following users.
-#[utoipa::path(delete, path = "/v1/me/following", tag = "accounts", params(FollowParams),
-    responses((status = 204), (status = 400)), security(("bearer" = [])))]
-pub async fn unfollow(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(params): Query<FollowParams>,
-) -> ApiResult<StatusCode> {
-    let ids = follow_ids(&params)?;
-    state.app.store.unfollow_users(&auth.user.id, &ids).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Whether the current user follows each of the given users.
-#[utoipa::path(get, path = "/v1/me/following/contains", tag = "accounts", params(FollowParams),
-    responses((status = 200, body = Vec<bool>)), security(("bearer" = [])))]
-pub async fn following_contains(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(params): Query<FollowParams>,
-) -> ApiResult<axum::Json<Vec<bool>>> {
-    let ids = follow_ids(&params)?;
-    Ok(axum::Json(
-        state.app.store.follows_users(&auth.user.id, &ids).await?,
-    ))
 }

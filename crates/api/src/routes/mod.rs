@@ -8,8 +8,11 @@ use crate::state::AppState;
 pub mod accounts;
 pub mod admin_users;
 pub mod catalog;
+pub mod catalog_many;
 pub mod compositions;
 pub mod connections;
+pub mod covers;
+pub mod following;
 pub mod imports;
 pub mod items;
 pub mod library;
@@ -19,6 +22,7 @@ pub mod listenbrainz;
 pub mod ops;
 pub mod playlists;
 pub mod plays;
+pub mod saved_albums;
 pub mod search;
 pub mod shows;
 pub mod shows_live;
@@ -34,6 +38,10 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
         .merge(catalog::routes())
+        .merge(catalog_many::routes())
+        .merge(following::routes())
+        .merge(saved_albums::routes())
+        .merge(covers::routes())
         .merge(compositions::routes())
         .merge(connections::routes())
         .merge(search::routes())

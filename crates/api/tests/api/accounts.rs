@@ -274,8 +274,8 @@ async fn users_follow_each_other() {
             None,
         )
         .await,
-        StatusCode::BAD_REQUEST,
-        "type",
+        StatusCode::NOT_FOUND,
+        "not an artist",
     );
     let r = app
         .delete(

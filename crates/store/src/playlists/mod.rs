@@ -12,6 +12,7 @@ use crate::jobs::queue_dependents;
 use crate::sql::{flag, SqlStore};
 
 mod changes;
+pub mod covers;
 pub(crate) use changes::{apply_edit, begin_change, finish_change};
 
 #[derive(Clone, Debug)]

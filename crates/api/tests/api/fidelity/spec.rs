@@ -45,6 +45,8 @@ const OPTIONAL: &[&str] = &[
     "ean",
     "upc",
     "total",
+    // A cursor page of followed artists goes forward only.
+    "before",
 ];
 
 fn spec() -> &'static Value {
