@@ -59,11 +59,6 @@ pub fn router(mut state: AppState) -> Router {
         .merge(Scalar::with_url("/docs", ApiDoc::openapi()))
         .merge(medley_web::routes())
         .fallback(fallback)
-        .method_not_allowed_fallback(|| async {
-            ApiError::MethodNotAllowed(
-                "this endpoint does not accept that method: see /docs".into(),
-            )
-        })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(move |r: Request, n: Next| {
             edge::declared_length(limit as u64, "MEDLEY_BODY_LIMIT_BYTES", r, n)
@@ -85,6 +80,7 @@ pub fn router(mut state: AppState) -> Router {
                 // ERROR); the trace layer's own line about them is a warning.
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
+        .layer(middleware::from_fn(edge::problem_bodies))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }

@@ -77,6 +77,57 @@ pub async fn request_timeout(limit: Duration, request: Request, next: Next) -> R
     }
 }
 
+/// Gives every error answer that has no problem body one, with Spotify's `error` object:
+/// answers made by the router itself (405 with its `Allow` list, extractor rejections) and by
+/// layers carry plain text otherwise. JSON bodies of other shapes (ListenBrainz's) and the
+/// OpenSubsonic API (`/rest`, its own error format) are left as they are.
+pub async fn problem_bodies(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let subsonic = request.uri().path().starts_with("/rest");
+    let response = next.run(request).await;
+    let status = response.status();
+    if subsonic || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let detail = if status == axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        let allow = parts
+            .headers
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if allow.is_empty() {
+            format!("this endpoint does not accept {method}: /docs lists the methods it takes")
+        } else {
+            format!("this endpoint does not accept {method}; it accepts {allow} (see /docs)")
+        }
+    } else {
+        // The plain-text reason a rejection gives (short), or the status's own words.
+        let text = axum::body::to_bytes(body, 2048).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&text).trim().to_owned();
+        if text.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_owned()
+        } else {
+            text
+        }
+    };
+    let mut problem = crate::error::problem(status, &detail);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    problem
+}
+
 /// A panic in a handler: logged once, answered as an opaque 500 problem.
 pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let what = panic

@@ -101,22 +101,7 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let title = status.canonical_reason().unwrap_or("Error");
-        let body = Problem {
-            kind: "about:blank",
-            title,
-            status: status.as_u16(),
-            detail: &detail,
-            error: SpotifyError {
-                status: status.as_u16(),
-                message: &detail,
-            },
-        };
-        let mut response = (status, axum::Json(body)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
+        let mut response = problem(status, &detail);
         if let ApiError::TooManyRequests(_, wait) | ApiError::Busy(_, wait) = &self {
             // Whole seconds, rounded up, at least 1 (RFC 9110 `delay-seconds`).
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -132,6 +117,26 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The problem document for `status` with `detail`, as `application/problem+json`.
+pub fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = Problem {
+        kind: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        error: SpotifyError {
+            status: status.as_u16(),
+            message: detail,
+        },
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    response
 }
 
 /// The one mapping from what went wrong in the use cases to an HTTP status.

@@ -2,6 +2,7 @@
 //! the Spotify endpoints common clients call.
 
 mod covers;
+mod errors;
 mod library;
 mod spec;
 mod walk;
