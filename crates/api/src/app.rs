@@ -18,7 +18,6 @@ use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use utoipa::OpenApi;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::edge;
 use crate::error::ApiError;
@@ -56,7 +55,7 @@ pub fn router(mut state: AppState) -> Router {
             "/v1/openapi.json",
             get(|| async { axum::Json(ApiDoc::openapi()) }),
         )
-        .merge(Scalar::with_url("/docs", ApiDoc::openapi()))
+        .merge(crate::docs::routes())
         .merge(medley_web::routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(limit))

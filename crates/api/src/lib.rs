@@ -14,6 +14,7 @@
 //!   timeouts, panics, request logs without secrets.
 //! - [`server`]: connections (header and idle timeout, connection cap, graceful stop).
 //! - [`cache`]: rendered pages of playlist items.
+//! - [`docs`]: the `/docs` page (Swagger UI, embedded).
 //! - [`jpeg`]: checking an uploaded playlist cover and reading its size.
 //! - [`openapi`], [`metrics`], [`state`]; [`text_enums`]: the OpenAPI schema of enums written
 //!   as text.
@@ -25,6 +26,7 @@
 pub mod app;
 pub mod cache;
 pub mod cookie;
+pub mod docs;
 pub mod edge;
 pub mod error;
 pub mod extract;

@@ -52,7 +52,10 @@ async fn every_error_status_carries_spotifys_error_object() {
     ] {
         let req = http.request(method.clone(), url(path)).bearer_auth(&token);
         let message = problem(&app, req, StatusCode::METHOD_NOT_ALLOWED).await;
-        assert!(message.contains(method.as_str()), "{method} {path}: {message}");
+        assert!(
+            message.contains(method.as_str()),
+            "{method} {path}: {message}"
+        );
     }
 
     let big = http

@@ -2,6 +2,7 @@
 //! the Spotify endpoints common clients call.
 
 mod covers;
+mod docs;
 mod errors;
 mod library;
 mod spec;
