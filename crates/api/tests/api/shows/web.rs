@@ -42,8 +42,8 @@ async fn a_browser_joins_with_its_session_cookie_and_csrf_token() {
     c.send(json!({"op": "hello", "d": {"v": 1, "csrf": csrf}}))
         .await;
     let welcome = c.expect("welcome").await;
-    assert_eq!(welcome["you"]["user"], ben_id.as_str());
-    assert_eq!(welcome["you"]["role"], "listener");
+    assert_eq!(welcome["d"]["you"]["user"], ben_id.as_str());
+    assert_eq!(welcome["d"]["you"]["role"], "listener");
 }
 
 #[tokio::test]
