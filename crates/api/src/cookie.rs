@@ -9,7 +9,7 @@
 
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{HeaderMap, Method};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -21,8 +21,12 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The session token in the request's cookie, if any.
 pub fn session(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    session_in(&parts.headers)
+}
+
+/// The session token in these request headers' cookie, if any.
+pub fn session_in(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -39,6 +43,11 @@ pub fn csrf_for(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Whether `sent` is the CSRF token of the session `token` (compared in constant time).
+pub fn csrf_matches(token: &str, sent: &str) -> bool {
+    same(sent.as_bytes(), csrf_for(token).as_bytes())
 }
 
 fn same(a: &[u8], b: &[u8]) -> bool {

@@ -64,10 +64,17 @@ pub enum Op {
 }
 
 /// `hello.d`. Its `Debug` leaves the token out, so that it never reaches a log.
+///
+/// A browser signed in by Medley's session cookie cannot read its token (the cookie is
+/// HttpOnly): it sends `csrf`, its session's CSRF token, instead, and the server takes the
+/// token from the cookie the WebSocket upgrade carried (a Medley addition).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     pub v: u32,
+    #[serde(default)]
     pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<Resume>,
 }
@@ -84,6 +91,7 @@ impl std::fmt::Debug for Hello {
         f.debug_struct("Hello")
             .field("v", &self.v)
             .field("token", &"<redacted>")
+            .field("csrf", &self.csrf.as_ref().map(|_| "<redacted>"))
             .field("resume", &self.resume)
             .finish()
     }

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
 pub async fn live(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let upgrade = match upgrade {
@@ -54,19 +56,21 @@ pub async fn live(
         }
     };
     let app = state.app.clone();
+    // A browser's session cookie, for a `hello` that carries its CSRF token instead of a token.
+    let cookie = crate::cookie::session_in(&headers);
     upgrade
         .read_buffer_size(MAX_FRAME_BYTES)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_MESSAGE_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(app, id, socket))
+        .on_upgrade(move |socket| run(app, id, cookie, socket))
 }
 
-async fn run(app: App, show: String, mut socket: WebSocket) {
+async fn run(app: App, show: String, cookie: Option<String>, mut socket: WebSocket) {
     let config = app.shows.config().clone();
     let mut limits = Limits::new(&config);
-    let Some((user, resume)) = hello(&app, &config, &mut socket, &mut limits).await else {
+    let Some((user, resume)) = hello(&app, &config, cookie, &mut socket, &mut limits).await else {
         return;
     };
     match live::connect(&app, &show, &user, resume).await {
@@ -79,6 +83,7 @@ async fn run(app: App, show: String, mut socket: WebSocket) {
 async fn hello(
     app: &App,
     config: &LiveConfig,
+    cookie: Option<String>,
     socket: &mut WebSocket,
     limits: &mut Limits,
 ) -> Option<(medley_domain::user::User, Option<medley_live::Resume>)> {
@@ -109,7 +114,19 @@ async fn hello(
                 op: Op::Hello(hello),
                 ..
             }) => {
-                return match live::authenticate(app, &hello.token).await {
+                // The token itself, or the session cookie's when `csrf` proves the page is ours.
+                let token = match (&hello.csrf, &cookie) {
+                    (None, _) => hello.token.clone(),
+                    (Some(csrf), Some(cookie)) if crate::cookie::csrf_matches(cookie, csrf) => {
+                        cookie.clone()
+                    }
+                    (Some(_), _) => String::new(),
+                };
+                if token.is_empty() {
+                    close_with(socket, Close::AuthFailed).await;
+                    return None;
+                }
+                return match live::authenticate(app, &token).await {
                     Ok(Some(user)) => Some((user, hello.resume)),
                     Ok(None) => {
                         close_with(socket, Close::AuthFailed).await;

@@ -43,7 +43,7 @@ impl Browser {
                 "--disable-component-update",
                 "--disable-sync",
                 "--remote-debugging-pipe",
-                "--window-size=390,844",
+                "--window-size=375,812",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .stdin(Stdio::piped())
@@ -191,13 +191,13 @@ impl Tab<'_> {
     }
 
     /// When `MEDLEY_SCREENSHOTS` names a folder, saves the page there at phone and desktop
-    /// widths as `{name}-390.png` and `{name}-1280.png`.
+    /// widths as `{name}-375.png` and `{name}-1280.png`.
     pub async fn screenshot(&self, name: &str) {
         let Ok(folder) = std::env::var("MEDLEY_SCREENSHOTS") else {
             return;
         };
         std::fs::create_dir_all(&folder).unwrap();
-        for width in [390, 1280] {
+        for width in [375, 1280] {
             let metrics = json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500});
             self.send("Emulation.setDeviceMetricsOverride", metrics)
                 .await;

@@ -345,6 +345,7 @@ fn nobody_absent_may_act_and_nothing_is_accepted_once_the_show_ended() {
             &Op::Hello(medley_live::Hello {
                 v: 1,
                 token: "t".into(),
+                csrf: None,
                 resume: None
             })
         ),

@@ -74,7 +74,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => position.prop_map(|position_ms| Op::PlaybackSeek { position_ms }),
         1 => prop_oneof![0u32..4, Just(4_000)].prop_map(|seconds| Op::SlowModeSet { seconds }),
         1 => Just(Op::Ping { t0: 1 }),
-        1 => Just(Op::Hello(Hello { v: 1, token: "t".into(), resume: None })),
+        1 => Just(Op::Hello(Hello { v: 1, token: "t".into(), csrf: None, resume: None })),
         1 => Just(Op::Leave {}),
     ]
 }

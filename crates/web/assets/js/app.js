@@ -10,7 +10,9 @@ import { imports } from './pages/imports.js';
 import { liked } from './pages/liked.js';
 import { playlistPage } from './pages/playlist.js';
 import { playlists } from './pages/playlists.js';
+import { showPage } from './pages/room.js';
 import { search } from './pages/search.js';
+import { shows } from './pages/shows.js';
 import { spotifyPage } from './pages/spotify.js';
 import { stats } from './pages/stats.js';
 import { syncJobs } from './pages/syncjobs.js';
@@ -30,6 +32,8 @@ const routes = [
   [/^\/playlists\/([\w-]+)$/, playlistPage, true],
   [/^\/playlists\/([\w-]+)\/sources$/, compositeEditor, true],
   [/^\/liked$/, liked, true],
+  [/^\/shows$/, shows, true],
+  [/^\/shows\/([\w-]+)$/, showPage, true],
   [/^\/stats$/, stats, true],
   [/^\/sync-jobs$/, syncJobs, true],
   [/^\/spotify$/, spotifyPage, true],
@@ -51,7 +55,7 @@ function nav() {
     return h('li', {}, a);
   };
   const items = session.user
-    ? [item('/search', 'Search'), item('/playlists', 'Playlists'), item('/liked', 'Liked'),
+    ? [item('/search', 'Search'), item('/playlists', 'Playlists'), item('/liked', 'Liked'), item('/shows', 'Shows'),
        item('/stats', 'Stats'), item('/import', 'Import'), item('/sync-jobs', 'Sync jobs'), item('/spotify', 'Spotify'),
        session.user.is_admin ? item('/admin', 'Admin') : null,
        item('/account', session.user.username),

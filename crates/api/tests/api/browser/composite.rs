@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{chromium, looks_right};
+use super::{chromium, looks_right, sign_in};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
 
@@ -19,20 +19,6 @@ async fn songs(app: &TestApp, admin: &str, list: Value) -> Vec<String> {
         .iter()
         .map(|t| t["uri"].as_str().unwrap().to_owned())
         .collect()
-}
-
-async fn sign_in(tab: &crate::cdp::Tab<'_>, who: &str, next: &str) {
-    tab.type_into("#username", who).await;
-    tab.type_into("#password", &format!("{who}-password")).await;
-    tab.click("button[type=submit]").await;
-    tab.wait(
-        &format!("{next} after signing in"),
-        &format!(
-            "location.pathname === {}",
-            serde_json::to_string(next).unwrap()
-        ),
-    )
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,13 +3,15 @@
 //! Runs when `MEDLEY_TEST_CHROMIUM` names a Chromium binary (CI sets it, and
 //! `MEDLEY_REQUIRE_BROWSER=1` so that a missing browser fails rather than skips). Every page a
 //! test visits is checked with axe-core (`MEDLEY_TEST_AXE` names `axe.min.js`; required with
-//! `MEDLEY_REQUIRE_BROWSER=1`) in light and dark, and photographed at phone and desktop widths
-//! into `MEDLEY_SCREENSHOTS` when that is set.
+//! `MEDLEY_REQUIRE_BROWSER=1`) in light and dark, checked to fit a 375 px phone,
+//! and photographed at phone and desktop widths into `MEDLEY_SCREENSHOTS` when that is set.
 
 mod admin;
 mod basics;
 mod composite;
+mod follow;
 mod history;
+mod live;
 mod player;
 mod spotify;
 mod syncjobs;
@@ -57,15 +59,39 @@ fn axe_source() -> Option<String> {
     }
 }
 
+/// At 375 px wide (a small phone) nothing sticks out sideways: the page never scrolls
+/// horizontally. Names the widest elements when it does.
+async fn fits_a_phone(tab: &Tab<'_>, name: &str) {
+    let metrics = json!({"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": true});
+    tab.send("Emulation.setDeviceMetricsOverride", metrics)
+        .await;
+    let wide = tab
+        .eval(
+            "(() => { const w = document.documentElement.clientWidth; \
+             if (document.documentElement.scrollWidth <= w) return []; \
+             return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1) \
+             .slice(-4).map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className}`); })()",
+        )
+        .await
+        .expect("the page's width is measured");
+    tab.send("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
+    assert_eq!(wide, json!([]), "the {name} page is wider than 375 px");
+}
+
 /// Checks the page as it is now with axe-core, in light and in dark: no serious or critical
-/// violation. Then takes its screenshots.
+/// violation; checks that it fits 375 px. Then takes its screenshots.
 pub async fn looks_right(tab: &Tab<'_>, name: &str) {
     if let Some(axe) = axe_source() {
         if tab.eval("typeof axe").await.unwrap() != json!("object") {
             tab.eval(&axe).await.expect("axe-core loads");
         }
         for scheme in ["light", "dark"] {
-            let media = json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]});
+            // Reduced motion: a toast fading in would be judged at half its opacity.
+            let media = json!({"features": [
+                {"name": "prefers-color-scheme", "value": scheme},
+                {"name": "prefers-reduced-motion", "value": "reduce"},
+            ]});
             tab.send("Emulation.setEmulatedMedia", media).await;
             let found = tab
                 .eval(
@@ -85,5 +111,22 @@ pub async fn looks_right(tab: &Tab<'_>, name: &str) {
         tab.send("Emulation.setEmulatedMedia", json!({"features": []}))
             .await;
     }
+    fits_a_phone(tab, name).await;
     tab.screenshot(name).await;
+}
+
+/// Signs `who` in on the sign-in page the tab shows (password `<who>-password`, as
+/// `TestApp::user` makes it) and waits for the page `next` it was sent on to.
+pub async fn sign_in(tab: &Tab<'_>, who: &str, next: &str) {
+    tab.type_into("#username", who).await;
+    tab.type_into("#password", &format!("{who}-password")).await;
+    tab.click("button[type=submit]").await;
+    tab.wait(
+        &format!("{next} after signing in"),
+        &format!(
+            "location.pathname === {}",
+            serde_json::to_string(next).unwrap()
+        ),
+    )
+    .await;
 }

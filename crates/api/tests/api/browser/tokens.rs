@@ -68,3 +68,76 @@ async fn a_user_makes_an_api_token_uses_it_and_revokes_it() {
         "revoked at once"
     );
 }
+
+/// Whether `/rest` accepts this Subsonic API key.
+async fn subsonic_accepts(app: &TestApp, key: &str) -> bool {
+    let r = app
+        .get(
+            &format!("/rest/ping.view?apiKey={key}&f=json&v=1.16.1&c=browser-test"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["subsonic-response"]["status"] == "ok"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_gives_a_music_player_a_subsonic_key_and_sets_a_subsonic_password() {
+    let Some(chromium) = chromium() else { return };
+    let app = TestApp::spawn().await;
+    app.user("ana").await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&chromium, profile.path()).await;
+    let tab = browser
+        .open(&format!("{}/sign-in?next=/account", app.base))
+        .await;
+    super::sign_in(&tab, "ana", "/account").await;
+    tab.see("#subsonic-keys", "No Subsonic API keys yet").await;
+    tab.see("#subsonic-keys-h + p", "/rest").await;
+
+    tab.type_into("#subsonic-key-name", "My phone").await;
+    tab.click("form:has(#subsonic-key-name) button[type=submit]")
+        .await;
+    tab.wait(
+        "the key, selected for copying",
+        "document.activeElement.id === 'subsonic-key-secret' && document.activeElement.value.length > 20",
+    )
+    .await;
+    tab.see("#subsonic-keys", "My phone").await;
+    looks_right(&tab, "account-subsonic").await;
+    let key = tab
+        .eval("document.querySelector('#subsonic-key-secret').value")
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        subsonic_accepts(&app, &key).await,
+        "the new key signs a player in"
+    );
+
+    // The Subsonic password: the login password is refused in words; another one is set.
+    tab.see("#subsonic-password-state", "No Subsonic password")
+        .await;
+    tab.type_into("#subsonic-password", "ana-password").await;
+    tab.click("form:has(#subsonic-password) button[type=submit]")
+        .await;
+    tab.see("form:has(#subsonic-password) .error", "").await;
+    tab.type_into("#subsonic-password", "player-secret-9").await;
+    tab.click("form:has(#subsonic-password) button[type=submit]")
+        .await;
+    tab.see("#subsonic-password-state", "A Subsonic password is set")
+        .await;
+    let r = app
+        .get(
+            "/rest/ping.view?u=ana&p=player-secret-9&f=json&v=1.16.1&c=browser-test",
+            None,
+        )
+        .await;
+    assert_eq!(r.body["subsonic-response"]["status"], "ok", "{}", r.body);
+
+    tab.click("button[aria-label='Revoke My phone']").await;
+    tab.see("#subsonic-keys", "No Subsonic API keys yet").await;
+    assert!(!subsonic_accepts(&app, &key).await, "revoked at once");
+}

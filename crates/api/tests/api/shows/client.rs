@@ -103,6 +103,20 @@ impl Client {
         Client::over(ws)
     }
 
+    /// Opens the socket as a browser of this site does: the upgrade carries `cookie`.
+    pub async fn open_with_cookie(base: &str, show: &str, cookie: &str) -> Client {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("{}/v1/shows/{show}/live", base.replacen("http", "ws", 1));
+        let mut request = url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("WebSocket");
+        Client::over(ws)
+    }
+
     pub fn over(ws: Socket) -> Client {
         Client {
             ws: Some(ws),

@@ -2,7 +2,7 @@
 
 import { api, session, signIn as start } from '../api.js';
 import { announce, busy, field, h, link, navigate, page } from '../dom.js';
-import { tokensSection } from './tokens.js';
+import { subsonicSection, tokensSection } from './tokens.js';
 
 export function welcome() {
   return page('Your music, on your server',
@@ -67,5 +67,6 @@ export async function settings() {
   return page('Account',
     h('p', {}, `Signed in as ${session.user.username}${session.user.is_admin ? ' (administrator)' : ''}.`),
     form,
-    await tokensSection());
+    await tokensSection(),
+    await subsonicSection());
 }

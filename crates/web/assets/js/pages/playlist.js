@@ -1,4 +1,4 @@
-// One playlist: details (rename, public, collaborative), its items with remove and reorder
+// One playlist: details (rename, public, collaborative; following someone else's), its items with remove and reorder
 // (drag, or the move buttons from the keyboard), adding songs from search, where a composite's
 // items came from, and other people's edits shown as they happen (the page asks for the
 // playlist's snapshot every few seconds while it is shown and redraws when it moved).
@@ -82,13 +82,38 @@ export async function playlistPage(id) {
   }
   draw();
 
-  const details = mine ? settings(list, reload) : h('p', { class: 'muted' }, `By ${list.owner.display_name || list.owner.id}`);
+  const details = mine ? settings(list, reload)
+    : h('div', { class: 'row' }, h('p', { class: 'muted' }, `By ${list.owner.display_name || list.owner.id}`), await followButton(list, me));
   const adder = editable ? h('section', { 'aria-labelledby': 'add-h' },
     h('h2', { id: 'add-h' }, 'Add songs'),
     searchBox({ label: 'Find songs to add', target: () => ({ id, name: list.name }), onAdded: reload })) : null;
   const sources = mine ? h('p', {}, link(`/playlists/${id}/sources`, composite ? 'Sources and options' : 'Build it from other playlists'),
     composite ? h('span', { class: 'muted' }, ' · this playlist follows other playlists') : null) : null;
   return page(list.name, count, sources, details, adder, h('h2', {}, 'In this playlist'), items);
+}
+
+/** Following someone else's playlist puts it among yours (GET /v1/me/playlists). */
+async function followButton(list, me) {
+  let following = (await get(`/v1/playlists/${list.id}/followers/contains?ids=${encodeURIComponent(me)}`))[0];
+  const button = h('button', { type: 'button', id: 'follow', class: 'secondary' });
+  const draw = () => {
+    button.textContent = following ? 'Following' : 'Follow';
+    button.setAttribute('aria-pressed', String(following));
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api(following ? 'DELETE' : 'PUT', `/v1/playlists/${list.id}/followers`, following ? undefined : {});
+      following = !following;
+      draw();
+      announce(following ? `Following ${list.name}: it is among your playlists now.` : `Stopped following ${list.name}.`);
+    } catch (e) {
+      announce(e.message);
+    }
+    button.disabled = false;
+  });
+  draw();
+  return button;
 }
 
 function settings(list, reload) {
