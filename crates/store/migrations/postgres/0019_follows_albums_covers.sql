@@ -26,5 +26,3 @@ CREATE TABLE playlist_covers (
     version     BIGINT NOT NULL
 );
 
--- An artist's top tracks count plays by track.
-CREATE INDEX plays_track ON plays (track_id) WHERE track_id IS NOT NULL;
