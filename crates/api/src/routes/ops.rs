@@ -22,9 +22,11 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The server can serve requests: its database answers.
+/// The server can serve requests: its database answers. The body's first line is `ready`; the
+/// next says whether streams can be transcoded (`transcoding: available (ffmpeg …)` or
+/// `transcoding: unavailable (…): originals only`), which never makes the server unready.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
-pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<String> {
     // With several nodes, a node that lost NATS cannot hear the others and would serve caches
     // they no longer drop: the balancer should send its requests elsewhere.
     if state.app.bus.link_up() == Some(false) {
@@ -38,7 +40,10 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
         .user_count()
         .await
         .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
-    Ok("ready")
+    Ok(format!(
+        "ready\ntranscoding: {}\n",
+        state.app.audio.transcoder.describe()
+    ))
 }
 
 /// Prometheus metrics in the text exposition format.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use medley_api::ApiConfig;
 use medley_app::library::{Audio, AudioSettings};
 use medley_audio::testing::{wav, Written};
-use medley_audio::{Storage, StorageConfig, UrlSigner};
+use medley_audio::{Storage, StorageConfig, TranscodeSettings, Transcoder, UrlSigner};
 use medley_events::Event;
 use medley_store::testing::TestDb;
 use medley_store::Backend;
@@ -17,6 +17,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::TestApp;
+
+/// How a test server transcodes.
+pub struct Transcoding {
+    pub ffmpeg: PathBuf,
+    pub jobs: usize,
+}
 
 pub struct AudioApp {
     pub app: TestApp,
@@ -50,6 +56,31 @@ impl AudioApp {
         s3: Option<StorageConfig>,
         settings: AudioSettings,
     ) -> Option<AudioApp> {
+        AudioApp::spawn_streaming(backend, s3, settings, None).await
+    }
+
+    /// A server whose transcoder runs `ffmpeg` (a program name or path; it may be missing),
+    /// at most `jobs` at once, with its cache in `<dir>/transcodes`.
+    pub async fn spawn_transcoding(ffmpeg: &str, jobs: usize) -> Option<AudioApp> {
+        let transcode = Transcoding {
+            ffmpeg: ffmpeg.into(),
+            jobs,
+        };
+        AudioApp::spawn_streaming(
+            Backend::Sqlite,
+            None,
+            AudioSettings::default(),
+            Some(transcode),
+        )
+        .await
+    }
+
+    pub async fn spawn_streaming(
+        backend: Backend,
+        s3: Option<StorageConfig>,
+        settings: AudioSettings,
+        transcode: Option<Transcoding>,
+    ) -> Option<AudioApp> {
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite(),
             Backend::Postgres => TestDb::postgres().await?,
@@ -64,8 +95,19 @@ impl AudioApp {
             spool_dir: dir.path().join("spool"),
             ..ApiConfig::default()
         };
+        let mut audio = Audio::new(storage, UrlSigner::random(), settings);
+        if let Some(t) = transcode {
+            let transcoder = Transcoder::start(&TranscodeSettings {
+                ffmpeg: Some(t.ffmpeg),
+                cache_dir: dir.path().join("transcodes"),
+                cache_max_bytes: 64 * 1024 * 1024,
+                max_jobs: t.jobs,
+            })
+            .expect("the transcode cache");
+            audio = audio.with_transcoder(transcoder);
+        }
         let app = TestApp::spawn_full(db, config, move |state, _| {
-            state.app.audio = Arc::new(Audio::new(storage, UrlSigner::random(), settings));
+            state.app.audio = Arc::new(audio);
         })
         .await;
         let (admin_id, admin) = app.user("admin").await;

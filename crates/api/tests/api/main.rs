@@ -6,6 +6,7 @@ mod admin_users;
 mod audio_harness;
 mod audio_scans;
 mod audio_streams;
+mod audio_transcodes;
 mod audio_uploads;
 mod browser;
 mod catalog;

@@ -4,17 +4,21 @@
 //! Layout: [`matching`] (pure: which track a file is), [`ingest`] (a batch of files written
 //! with their tracks), [`walk`] and [`scan`] (a scan of folders: new, changed, moved, missing
 //! files), [`scans`] (scans as queued work, with progress and a report), [`uploads`] (files
-//! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs).
+//! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs),
+//! [`transcodes`] (a stream in another format, bit rate or from an offset, through ffmpeg).
 
 use std::time::Duration;
 
-use medley_audio::{Storage, UrlSigner};
+use std::sync::Arc;
+
+use medley_audio::{Storage, Transcoder, UrlSigner};
 
 pub mod ingest;
 pub mod matching;
 pub mod scan;
 pub mod scans;
 pub mod streams;
+pub mod transcodes;
 pub mod uploads;
 pub mod walk;
 
@@ -55,6 +59,8 @@ pub struct Audio {
     pub storage: Storage,
     pub signer: UrlSigner,
     pub settings: AudioSettings,
+    /// ffmpeg and the cache of transcodes (disabled unless configured).
+    pub transcoder: Arc<Transcoder>,
 }
 
 impl Audio {
@@ -63,6 +69,15 @@ impl Audio {
             storage,
             signer,
             settings,
+            transcoder: Arc::new(Transcoder::disabled("no transcoder configured")),
+        }
+    }
+
+    /// The same, transcoding with `transcoder`.
+    pub fn with_transcoder(self, transcoder: Transcoder) -> Audio {
+        Audio {
+            transcoder: Arc::new(transcoder),
+            ..self
         }
     }
 

@@ -52,7 +52,7 @@ pub async fn stream(c: &Call) -> Result<Reply, Failure> {
             )));
         }
     }
-    let response = respond(&c.state, &id, &c.method, &c.headers)
+    let response = respond(&c.state, &id, &c.method, &c.headers, None)
         .await
         .map_err(failure)?;
     Ok(Reply::Raw(response))
@@ -60,7 +60,7 @@ pub async fn stream(c: &Call) -> Result<Reply, Failure> {
 
 pub async fn download(c: &Call) -> Result<Reply, Failure> {
     let id = song_id(c).await?;
-    let mut response = respond(&c.state, &id, &c.method, &c.headers)
+    let mut response = respond(&c.state, &id, &c.method, &c.headers, None)
         .await
         .map_err(failure)?;
     response.headers_mut().insert(
