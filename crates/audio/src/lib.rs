@@ -8,6 +8,7 @@
 //! - [`format`]: the formats Medley plays, recognised from content, and their media types.
 //! - [`probe`] and [`tags`]: what a file holds (properties, tags, content hash), through lofty.
 //! - [`signing`]: short-lived signed stream URLs (HMAC-SHA256).
+//! - [`hot`]: whole copies of objects streamed lately from S3, on this node's disk.
 //! - [`transcode`]: ffmpeg, when installed: transcodes streamed as they are made and kept in
 //!   a [`disk_cache`] (a folder bounded in size, least recently used evicted first).
 //! - [`testing`]: audio generated at test time (WAV written here, other formats by ffmpeg), and
@@ -20,6 +21,7 @@
 pub mod cover;
 pub mod disk_cache;
 pub mod format;
+pub mod hot;
 pub mod probe;
 pub mod settings;
 pub mod signing;

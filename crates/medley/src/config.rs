@@ -148,6 +148,7 @@ struct FileConfig {
     ffmpeg: Option<String>,
     transcode_cache_bytes: Option<u64>,
     transcode_jobs: Option<usize>,
+    hot_cache_bytes: Option<u64>,
     nats_url: Option<String>,
     nats_subject_prefix: Option<String>,
     lease_secs: Option<u64>,
@@ -383,6 +384,7 @@ impl Config {
             ffmpeg: file.ffmpeg,
             transcode_cache_bytes: file.transcode_cache_bytes,
             transcode_jobs: file.transcode_jobs,
+            hot_cache_bytes: file.hot_cache_bytes,
         };
         let streams = crate::stream_config::resolve(&serve.streams, streams_file, &data_dir)?;
         let cluster = crate::cluster_config::cluster(

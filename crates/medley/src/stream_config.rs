@@ -6,6 +6,7 @@
 //! | `--ffmpeg` | `MEDLEY_FFMPEG` | `ffmpeg` | `ffmpeg` (found in `PATH`); a path, or `off` for originals only |
 //! | `--transcode-cache-bytes` | `MEDLEY_TRANSCODE_CACHE_BYTES` | `transcode_cache_bytes` | 2147483648 (`<data-dir>/transcodes`, least recently used evicted) |
 //! | `--transcode-jobs` | `MEDLEY_TRANSCODE_JOBS` | `transcode_jobs` | the number of cores (ffmpeg processes at once; more get 503) |
+//! | `--hot-cache-bytes` | `MEDLEY_HOT_CACHE_BYTES` | `hot_cache_bytes` | 1073741824 (copies of S3 objects streamed lately, in `<data-dir>/hot`; 0: none) |
 
 use std::path::{Path, PathBuf};
 
@@ -25,12 +26,17 @@ pub struct StreamFlags {
     /// The most ffmpeg processes running at once.
     #[arg(long, env = "MEDLEY_TRANSCODE_JOBS")]
     pub transcode_jobs: Option<usize>,
+    /// The most the hot-object cache (<data-dir>/hot, S3 storage only) holds; 0 turns it off.
+    #[arg(long, env = "MEDLEY_HOT_CACHE_BYTES")]
+    pub hot_cache_bytes: Option<u64>,
 }
 
 /// Everything about streams that `serve` needs beyond the storage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamSettings {
     pub transcode: TranscodeSettings,
+    /// The hot-object cache's folder and bound (`None`: off).
+    pub hot: Option<(PathBuf, u64)>,
 }
 
 /// Resolves the settings; `file` holds the config file's values (same names).
@@ -63,7 +69,12 @@ pub fn resolve(
         }
         transcode.max_jobs = jobs;
     }
-    Ok(StreamSettings { transcode })
+    let hot_bytes = flags
+        .hot_cache_bytes
+        .or(file.hot_cache_bytes)
+        .unwrap_or(1024 * 1024 * 1024);
+    let hot = (hot_bytes > 0).then(|| (data_dir.join("hot"), hot_bytes));
+    Ok(StreamSettings { transcode, hot })
 }
 
 #[cfg(test)]
@@ -81,6 +92,10 @@ mod tests {
         assert_eq!(d.transcode.ffmpeg, Some(PathBuf::from("ffmpeg")));
         assert_eq!(d.transcode.cache_dir, Path::new("/srv/m/transcodes"));
         assert_eq!(d.transcode.cache_max_bytes, 2 * 1024 * 1024 * 1024);
+        assert_eq!(
+            d.hot,
+            Some((PathBuf::from("/srv/m/hot"), 1024 * 1024 * 1024))
+        );
         let flags = StreamFlags {
             ffmpeg: Some("off".into()),
             transcode_jobs: Some(3),
@@ -90,6 +105,7 @@ mod tests {
             ffmpeg: Some("/opt/ffmpeg".into()),
             transcode_cache_bytes: Some(50_000_000),
             transcode_jobs: Some(9),
+            hot_cache_bytes: Some(0),
         };
         let s = resolve(&flags, file, Path::new("/d")).unwrap();
         assert_eq!(s.transcode.ffmpeg, None, "`off`: originals only");
@@ -97,6 +113,7 @@ mod tests {
             (s.transcode.cache_max_bytes, s.transcode.max_jobs),
             (50_000_000, 3)
         );
+        assert_eq!(s.hot, None, "0 turns the hot cache off");
     }
 
     #[test]

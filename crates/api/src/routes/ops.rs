@@ -46,6 +46,64 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<String> {
     ))
 }
 
+/// This node's stream caches, counted by the node itself (not the process-wide recorder).
+fn node_metrics(state: &AppState) -> String {
+    let mut out = String::new();
+    let mut put = |name: &str, kind: &str, help: &str, value: u64| {
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    };
+    let audio = &state.app.audio;
+    if let Some(hot) = &audio.hot {
+        let s = hot.stats();
+        put(
+            "medley_hot_cache_hits_total",
+            "counter",
+            "Streams of S3 objects served from this node's disk.",
+            s.hits,
+        );
+        put(
+            "medley_hot_cache_misses_total",
+            "counter",
+            "Streams of S3 objects read from S3 (a copy is then made on this node).",
+            s.misses,
+        );
+        put(
+            "medley_hot_cache_bytes",
+            "gauge",
+            "Bytes of hot objects on this node's disk.",
+            s.bytes,
+        );
+        put(
+            "medley_hot_cache_max_bytes",
+            "gauge",
+            "The bound of the hot-object cache.",
+            s.max_bytes,
+        );
+    }
+    put(
+        "medley_stream_playbacks_waiting",
+        "gauge",
+        "Streamed playbacks whose play-count threshold has not come yet.",
+        state.app.playbacks.waiting(),
+    );
+    let (max, held) = audio.transcoder.cache_bytes();
+    put(
+        "medley_transcode_cache_bytes",
+        "gauge",
+        "Bytes of complete transcodes kept.",
+        held,
+    );
+    put(
+        "medley_transcode_cache_max_bytes",
+        "gauge",
+        "The bound of the transcode cache.",
+        max,
+    );
+    out
+}
+
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -53,7 +111,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         Some(handle) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            handle.render(),
+            handle.render() + &node_metrics(&state),
         )
             .into_response(),
         None => ApiError::Unavailable("metrics are disabled".into()).into_response(),

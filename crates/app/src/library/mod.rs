@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+use medley_audio::hot::HotCache;
 use medley_audio::{Storage, Transcoder, UrlSigner};
 
 pub mod ingest;
@@ -61,6 +62,8 @@ pub struct Audio {
     pub settings: AudioSettings,
     /// ffmpeg and the cache of transcodes (disabled unless configured).
     pub transcoder: Arc<Transcoder>,
+    /// Local copies of objects streamed lately from a remote store (S3), when configured.
+    pub hot: Option<Arc<HotCache>>,
 }
 
 impl Audio {
@@ -70,6 +73,7 @@ impl Audio {
             signer,
             settings,
             transcoder: Arc::new(Transcoder::disabled("no transcoder configured")),
+            hot: None,
         }
     }
 
@@ -79,6 +83,13 @@ impl Audio {
             transcoder: Arc::new(transcoder),
             ..self
         }
+    }
+
+    /// The same, keeping hot objects of a remote store in `hot` (ignored for a local folder:
+    /// its objects are on this disk already).
+    pub fn with_hot_cache(self, hot: HotCache) -> Audio {
+        let hot = self.storage.is_remote().then(|| Arc::new(hot));
+        Audio { hot, ..self }
     }
 
     /// Objects in the folder `dir`, a random signing key, default settings (tests; the binary

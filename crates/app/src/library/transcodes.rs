@@ -1,13 +1,13 @@
 //! Streams in another format: `format`, `bitrate` and `offset` checked into a [`Spec`], and the
 //! transcode of a playable file made (or found in the cache) by the node's [`Transcoder`].
 //!
-//! ffmpeg reads a file on this machine directly (seeking to the offset before decoding);
-//! an object in S3 is piped to it.
+//! ffmpeg reads a file on this machine directly (seeking to the offset before decoding), this
+//! node's copy of a hot object likewise; an object in S3 is piped to it.
 
 use std::time::Duration;
 
 use medley_audio::transcode::{Source, TranscodeError, Transcoded};
-use medley_audio::{Spec, Target};
+use medley_audio::{Location, Spec, Target};
 
 use super::streams::{open, Playable};
 use crate::error::{AppError, AppResult};
@@ -122,6 +122,11 @@ pub async fn transcode(
     let source = || async {
         if let Some(path) = app.audio.storage.local_file(&playable.location) {
             return Ok(Source::File(path));
+        }
+        if let (Some(hot), Location::Object(key)) = (&app.audio.hot, &playable.location) {
+            if let Some(path) = hot.hit(key) {
+                return Ok(Source::File(path));
+            }
         }
         match open(app, playable, None).await {
             Ok(bytes) => Ok(Source::Stream(bytes)),

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use medley_app::library::scan::{ScanOptions, ScanProgress, ScanReport};
 use medley_app::library::{scans, Audio};
 use medley_app::{App, AppConfig};
+use medley_audio::hot::HotCache;
 use medley_audio::{Storage, Transcoder, UrlSigner};
 use medley_events::Bus;
 use medley_search::SearchIndex;
@@ -60,7 +61,15 @@ pub fn serving_audio(config: &Config) -> anyhow::Result<Audio> {
             config.streams.transcode.cache_dir.display()
         )
     })?;
-    Ok(audio.with_transcoder(transcoder))
+    let mut audio = audio.with_transcoder(transcoder);
+    if let Some((dir, max_bytes)) = &config.streams.hot {
+        if audio.storage.is_remote() {
+            let hot = HotCache::open(dir, *max_bytes)
+                .with_context(|| format!("opening the hot-object cache in {}", dir.display()))?;
+            audio = audio.with_hot_cache(hot);
+        }
+    }
+    Ok(audio)
 }
 
 pub async fn run(config: &Config, command: LibraryCommand) -> anyhow::Result<()> {
