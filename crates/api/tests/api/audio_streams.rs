@@ -67,7 +67,7 @@ pub(crate) async fn fetch_as(
 }
 
 /// Scans one generated WAV; returns (track id, the file's bytes).
-async fn one_track(a: &AudioApp, title: &str) -> (String, Vec<u8>) {
+pub(crate) async fn one_track(a: &AudioApp, title: &str) -> (String, Vec<u8>) {
     let path = a.put_wav(
         &format!("{title}.wav"),
         2_000,

@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use medley_app::library::streams::{self, Playable};
 use medley_app::library::transcodes;
+use medley_app::stream_plays;
 use medley_audio::{Location, Spec};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,6 +47,9 @@ pub struct StreamParams {
     pub bitrate: Option<String>,
     /// Start the transcode this many seconds into the track (decimals allowed).
     pub offset: Option<String>,
+    /// Names one playback (any text up to 64 characters; `stream-url` makes one): streams
+    /// with the same id are one listening, counted as one play (docs/API.md, "Plays").
+    pub playback: Option<String>,
 }
 
 /// What `stream-url` signs: the transcode the URL should ask for, if any.
@@ -127,7 +131,20 @@ pub async fn stream(
         p.bitrate.as_deref(),
         p.offset.as_deref(),
     )?;
-    respond(&state, &id, &method, &headers, spec).await
+    if p.playback.as_ref().is_some_and(|id| id.len() > 64) {
+        return Err(ApiError::BadRequest(
+            "`playback` is an id of at most 64 characters".into(),
+        ));
+    }
+    let user_id = match &auth {
+        Some(auth) => auth.user.id.as_str(),
+        None => p.user.as_deref().unwrap_or_default(),
+    };
+    let listener = Listener {
+        user_id,
+        playback: p.playback.as_deref(),
+    };
+    respond(&state, &id, &method, &headers, spec, Some(listener)).await
 }
 
 /// The answer to a request for a track's audio, once the caller is authorized: the original
@@ -139,10 +156,11 @@ pub async fn respond(
     method: &Method,
     headers: &HeaderMap,
     spec: Option<Spec>,
+    listener: Option<Listener<'_>>,
 ) -> ApiResult<Response> {
     let playable = streams::locate(&state.app, id).await?;
-    match spec {
-        Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await,
+    let response = match spec {
+        Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await?,
         None => {
             let whole = Whole {
                 size: playable.size,
@@ -151,9 +169,30 @@ pub async fn respond(
                 content_type: playable.content_type,
                 bytes: Bytes::Original(&playable),
             };
-            serve(state, &whole, method, headers).await
+            serve(state, &whole, method, headers).await?
         }
+    };
+    let sent = matches!(
+        response.status(),
+        StatusCode::OK | StatusCode::PARTIAL_CONTENT
+    );
+    if let (Some(who), true, true) = (listener, sent, method == Method::GET) {
+        stream_plays::stream_started(
+            &state.app,
+            who.user_id,
+            &playable.file.track_id,
+            playable.file.duration_ms,
+            who.playback,
+        );
     }
+    Ok(response)
+}
+
+/// Who is listening to a stream (its plays are counted for them), and the URL's playback id.
+#[derive(Clone, Copy)]
+pub struct Listener<'a> {
+    pub user_id: &'a str,
+    pub playback: Option<&'a str>,
 }
 
 /// Where the bytes of a complete representation come from.
@@ -301,7 +340,12 @@ pub async fn stream_url(
         transcodes::check(&state.app, spec.target)?;
     }
     let link = streams::link(&state.app, &auth.user.id, &id, &state.render.base).await?;
-    let mut url = link.url;
+    // Each signed URL is one playback: its range requests count once, a new URL anew.
+    let mut url = link.url.replacen(
+        "/stream?",
+        &format!("/stream?playback={}&", medley_domain::new_id()),
+        1,
+    );
     let mut content_type = link.content_type;
     let mut size = Some(link.size);
     if let Some(spec) = spec {

@@ -18,7 +18,7 @@ use medley_audio::{Spec, Target};
 use super::response::{Failure, Reply};
 use super::Call;
 use crate::error::ApiError;
-use crate::routes::stream::respond;
+use crate::routes::stream::{respond, Listener};
 
 /// What a failure of the stream responder is in Subsonic's codes.
 fn failure(e: ApiError) -> Failure {
@@ -57,7 +57,11 @@ pub async fn stream(c: &Call) -> Result<Reply, Failure> {
         }
     }
     let spec = transcode_for(c, &id).await?;
-    let response = respond(&c.state, &id, &c.method, &c.headers, spec)
+    let listener = Listener {
+        user_id: &c.user.id,
+        playback: None,
+    };
+    let response = respond(&c.state, &id, &c.method, &c.headers, spec, Some(listener))
         .await
         .map_err(failure)?;
     Ok(Reply::Raw(response))
@@ -115,7 +119,7 @@ async fn transcode_for(c: &Call, id: &str) -> Result<Option<Spec>, Failure> {
 
 pub async fn download(c: &Call) -> Result<Reply, Failure> {
     let id = song_id(c).await?;
-    let mut response = respond(&c.state, &id, &c.method, &c.headers, None)
+    let mut response = respond(&c.state, &id, &c.method, &c.headers, None, None)
         .await
         .map_err(failure)?;
     response.headers_mut().insert(
