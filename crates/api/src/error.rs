@@ -35,6 +35,9 @@ pub enum ApiError {
     RangeNotSatisfiable(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 501: this server lacks what the request needs (ffmpeg for a transcode).
+    #[error("{0}")]
+    NotImplemented(String),
     /// 429 with `Retry-After`.
     #[error("{0}")]
     TooManyRequests(String, std::time::Duration),
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::Unavailable(_) | ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,6 +156,7 @@ impl From<AppError> for ApiError {
             AppError::UnsupportedFormat(m) => ApiError::UnsupportedMediaType(m),
             AppError::Unprocessable(m) => ApiError::Unprocessable(m),
             AppError::Unavailable(m) => ApiError::Unavailable(m),
+            AppError::NotImplemented(m) => ApiError::NotImplemented(m),
             AppError::Throttled {
                 message,
                 retry_after,

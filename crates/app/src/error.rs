@@ -34,6 +34,9 @@ pub enum AppError {
     /// The input is of the right kind but its content cannot be used.
     #[error("{0}")]
     Unprocessable(String),
+    /// This server cannot do this at all (an optional tool, such as ffmpeg, is not installed).
+    #[error("{0}")]
+    NotImplemented(String),
     /// A service Medley depends on (Spotify) or a part of Medley is not available now.
     #[error("service unavailable: {0}")]
     Unavailable(String),

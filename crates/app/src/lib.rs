@@ -45,6 +45,7 @@ pub mod shows;
 pub mod sources;
 pub mod spotify;
 pub mod stats;
+pub mod stream_plays;
 pub mod subsonic;
 pub mod sync_jobs;
 pub mod tokens;
@@ -87,6 +88,8 @@ pub struct App {
     pub sealer: Arc<sealing::Sealer>,
     /// The library as Subsonic players browse it, kept while it does not change.
     pub subsonic: Arc<subsonic::library::LibraryCache>,
+    /// Each user's current playback, counted as a play when it lasts (`stream_plays`).
+    pub playbacks: Arc<stream_plays::Playbacks>,
 }
 
 impl App {
@@ -114,6 +117,7 @@ impl App {
             )),
             sealer: Arc::new(sealing::Sealer::random().0),
             subsonic: Arc::default(),
+            playbacks: Arc::default(),
         }
     }
 

@@ -67,6 +67,7 @@ pub async fn record_player_play(app: &App, user_id: &str, p: PlayerPlay) -> AppR
     play.skipped = p.skipped;
     play.shuffle = p.shuffle;
     play.platform = Some("medley".into());
+    app.playbacks.reported(user_id, &p.track_id);
     let live = LivePlay {
         play,
         item: Some(ItemRef::Track(p.track_id)),

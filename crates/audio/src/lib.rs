@@ -8,6 +8,9 @@
 //! - [`format`]: the formats Medley plays, recognised from content, and their media types.
 //! - [`probe`] and [`tags`]: what a file holds (properties, tags, content hash), through lofty.
 //! - [`signing`]: short-lived signed stream URLs (HMAC-SHA256).
+//! - [`hot`]: whole copies of objects streamed lately from S3, on this node's disk.
+//! - [`transcode`]: ffmpeg, when installed: transcodes streamed as they are made and kept in
+//!   a [`disk_cache`] (a folder bounded in size, least recently used evicted first).
 //! - [`testing`]: audio generated at test time (WAV written here, other formats by ffmpeg), and
 //!   the S3 settings of tests.
 //!
@@ -16,13 +19,16 @@
 #![forbid(unsafe_code)]
 
 pub mod cover;
+pub mod disk_cache;
 pub mod format;
+pub mod hot;
 pub mod probe;
 pub mod settings;
 pub mod signing;
 pub mod storage;
 pub mod tags;
 pub mod testing;
+pub mod transcode;
 
 pub use cover::{embedded_cover, CoverImage};
 pub use format::Format;
@@ -31,6 +37,7 @@ pub use settings::{Secret, StorageConfig};
 pub use signing::{SignatureError, UrlSigner};
 pub use storage::{Location, ObjectMeta, Storage, StorageError};
 pub use tags::AudioTags;
+pub use transcode::{Spec, Target, TranscodeSettings, Transcoder};
 
 /// The object key of a file with content hash `hash` in `format`: content-addressed, so the
 /// same bytes uploaded twice are one object, and an object never changes once written.

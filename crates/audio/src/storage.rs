@@ -73,6 +73,8 @@ pub struct Storage {
     objects: Arc<dyn ObjectStore>,
     prefix: ObjectPath,
     disk: Arc<LocalFileSystem>,
+    /// The folder of a local store.
+    folder: Option<PathBuf>,
     description: String,
     remote: bool,
 }
@@ -113,6 +115,7 @@ impl Storage {
             objects: disk.clone(),
             prefix,
             disk,
+            folder: Some(dir.clone()),
             description: format!("folder {}", dir.display()),
             remote: false,
         }
@@ -149,6 +152,7 @@ impl Storage {
             objects: Arc::new(store),
             prefix,
             disk: Arc::new(LocalFileSystem::new()),
+            folder: None,
             description: format!("s3://{rest} at {at}"),
             remote: true,
         })
@@ -162,6 +166,22 @@ impl Storage {
     /// Whether objects live off this machine (so every node can read them).
     pub fn is_remote(&self) -> bool {
         self.remote
+    }
+
+    /// The file on this machine holding `location`'s bytes, if it is one (a file read in
+    /// place, or an object of a local folder), so a reader can seek in it.
+    pub fn local_file(&self, location: &Location) -> Option<PathBuf> {
+        match location {
+            Location::Disk(path) => Some(path.clone()),
+            Location::Object(key) => {
+                let folder = self.folder.as_ref()?;
+                Some(
+                    key.split('/')
+                        .filter(|part| !part.is_empty() && *part != "..")
+                        .fold(folder.clone(), |path, part| path.join(part)),
+                )
+            }
+        }
     }
 
     fn object_path(&self, key: &str) -> ObjectPath {

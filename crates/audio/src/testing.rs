@@ -304,9 +304,16 @@ impl Ffmpeg {
             .as_str()
             .and_then(|s| s.parse().ok())
             .unwrap_or(0.0);
+        let number = |v: &serde_json::Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
         FfprobeView {
             tags,
             duration_ms: (seconds * 1000.0).round() as u64,
+            bit_rate: number(&v["streams"][0]["bit_rate"]).or(number(&v["format"]["bit_rate"])),
+            sample_rate: number(&v["streams"][0]["sample_rate"]),
+            container: v["format"]["format_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             codec: v["streams"][0]["codec_name"]
                 .as_str()
                 .unwrap_or_default()
@@ -330,6 +337,11 @@ pub struct FfprobeView {
     pub tags: std::collections::BTreeMap<String, String>,
     pub duration_ms: u64,
     pub codec: String,
+    /// The stream's bit rate (bits a second), else the whole file's.
+    pub bit_rate: Option<u64>,
+    pub sample_rate: Option<u64>,
+    /// ffprobe's `format_name` (`ogg`, `mp3`, `aac`…).
+    pub container: String,
 }
 
 /// The variable naming the S3 endpoint of the storage tests (`http://127.0.0.1:8333`).

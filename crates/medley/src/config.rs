@@ -25,6 +25,7 @@
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
 //! | `--storage-…` | `MEDLEY_STORAGE_…` | `storage_…` | audio storage: see `audio_config.rs` |
 //! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
+//! | `--ffmpeg`, `--transcode-…` | `MEDLEY_FFMPEG`, `MEDLEY_TRANSCODE_…` | | see `stream_config.rs` |
 //! | `--nats-url`, `--nats-subject-prefix`, `--lease-secs` | `MEDLEY_NATS_URL`, … | | several nodes: see `cluster_config.rs` |
 //! | `--header-timeout-secs`, `--max-connections`, `--trusted-proxies`, `--login-…` | `MEDLEY_HEADER_TIMEOUT_SECS`, … | | see `edge_config.rs` |
 //!
@@ -107,6 +108,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub library: crate::audio_config::LibraryFlags,
     #[command(flatten)]
+    pub streams: crate::stream_config::StreamFlags,
+    #[command(flatten)]
     pub cluster: crate::cluster_config::ClusterFlags,
     #[command(flatten)]
     pub edge: crate::edge_config::EdgeFlags,
@@ -142,6 +145,10 @@ struct FileConfig {
     uploaders: Option<String>,
     upload_max_bytes: Option<u64>,
     stream_url_ttl_secs: Option<u64>,
+    ffmpeg: Option<String>,
+    transcode_cache_bytes: Option<u64>,
+    transcode_jobs: Option<usize>,
+    hot_cache_bytes: Option<u64>,
     nats_url: Option<String>,
     nats_subject_prefix: Option<String>,
     lease_secs: Option<u64>,
@@ -222,6 +229,8 @@ pub struct Config {
     pub storage: medley_audio::StorageConfig,
     /// Who uploads audio, how much, and how long signed stream URLs live.
     pub library: medley_app::library::AudioSettings,
+    /// Transcoding (ffmpeg, its cache) and the stream caches.
+    pub streams: crate::stream_config::StreamSettings,
     /// Several nodes: NATS, leases (the URL's credentials print as `<redacted>`).
     pub cluster: crate::cluster_config::Cluster,
     /// Connection limits, trusted proxies, sign-in bounds.
@@ -248,6 +257,7 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &self.secret_key)
             .field("storage", &self.storage)
             .field("library", &self.library)
+            .field("streams", &self.streams)
             .field("cluster", &self.cluster)
             .field("edge", &self.edge)
             .finish()
@@ -370,6 +380,13 @@ impl Config {
             stream_url_ttl_secs: file.stream_url_ttl_secs,
         };
         let library = crate::audio_config::library(&serve.library, library_file)?;
+        let streams_file = crate::stream_config::StreamFlags {
+            ffmpeg: file.ffmpeg,
+            transcode_cache_bytes: file.transcode_cache_bytes,
+            transcode_jobs: file.transcode_jobs,
+            hot_cache_bytes: file.hot_cache_bytes,
+        };
+        let streams = crate::stream_config::resolve(&serve.streams, streams_file, &data_dir)?;
         let cluster = crate::cluster_config::cluster(
             &serve.cluster,
             crate::cluster_config::ClusterFile {
@@ -394,6 +411,7 @@ impl Config {
             cluster,
             storage: audio_storage,
             library,
+            streams,
             edge,
             spotify,
             secret_key,

@@ -9,6 +9,7 @@ mod demo;
 mod edge_config;
 mod logging;
 mod serve;
+mod stream_config;
 
 use clap::{Parser, Subcommand};
 

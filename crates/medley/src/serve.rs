@@ -59,6 +59,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     state.app.audio = Arc::new(crate::commands::library::serving_audio(&config)?);
     state.app.sealer = Arc::new(crate::commands::sealer(&config)?);
     tracing::info!(storage = %state.app.audio.storage.describe(), "audio storage");
+    tracing::info!(transcoding = %state.app.audio.transcoder.describe(), "transcoding");
     state.app.node_id = node_id(&config.data_dir)?;
     let mut app_config = (*state.app.config).clone();
     app_config.lease = config.cluster.lease;

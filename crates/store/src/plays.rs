@@ -42,6 +42,9 @@ pub enum Precision {
     Minute = 1,
     /// Reported live by a scrobbler or seen in Spotify's recently-played: times approximate.
     Live = 2,
+    /// Counted by Medley from a stream the player did not report: when it started, and a
+    /// lower bound of how long it played. Any report of the same play replaces it.
+    Stream = 3,
 }
 
 impl Precision {
@@ -49,6 +52,7 @@ impl Precision {
         match v {
             0 => Precision::Exact,
             1 => Precision::Minute,
+            3 => Precision::Stream,
             _ => Precision::Live,
         }
     }

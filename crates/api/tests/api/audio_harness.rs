@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use medley_api::ApiConfig;
 use medley_app::library::{Audio, AudioSettings};
+use medley_audio::hot::HotCache;
 use medley_audio::testing::{wav, Written};
-use medley_audio::{Storage, StorageConfig, UrlSigner};
+use medley_audio::{Storage, StorageConfig, TranscodeSettings, Transcoder, UrlSigner};
 use medley_events::Event;
 use medley_store::testing::TestDb;
 use medley_store::Backend;
@@ -17,6 +18,15 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::TestApp;
+
+/// How a test server transcodes, and whether it keeps hot objects (S3 only).
+#[derive(Default)]
+pub struct Transcoding {
+    pub ffmpeg: Option<PathBuf>,
+    pub jobs: usize,
+    /// The bound of the hot-object cache in `<dir>/hot`.
+    pub hot_bytes: Option<u64>,
+}
 
 pub struct AudioApp {
     pub app: TestApp,
@@ -39,6 +49,24 @@ impl AudioApp {
         AudioApp::spawn_with(backend, None, AudioSettings::default()).await
     }
 
+    /// A server storing audio in the S3 test server, keeping hot objects on its disk (up to
+    /// `hot_bytes`), and transcoding with the installed ffmpeg.
+    pub async fn spawn_s3_hot(hot_bytes: u64) -> Option<AudioApp> {
+        let s3 = medley_audio::testing::s3_settings()?;
+        let streaming = Transcoding {
+            ffmpeg: Some("ffmpeg".into()),
+            jobs: 2,
+            hot_bytes: Some(hot_bytes),
+        };
+        AudioApp::spawn_streaming(
+            Backend::Sqlite,
+            Some(s3),
+            AudioSettings::default(),
+            Some(streaming),
+        )
+        .await
+    }
+
     /// A server storing audio in the S3 test server (`None` when it is not configured).
     pub async fn spawn_s3() -> Option<AudioApp> {
         let s3 = medley_audio::testing::s3_settings()?;
@@ -49,6 +77,32 @@ impl AudioApp {
         backend: Backend,
         s3: Option<StorageConfig>,
         settings: AudioSettings,
+    ) -> Option<AudioApp> {
+        AudioApp::spawn_streaming(backend, s3, settings, None).await
+    }
+
+    /// A server whose transcoder runs `ffmpeg` (a program name or path; it may be missing),
+    /// at most `jobs` at once, with its cache in `<dir>/transcodes`.
+    pub async fn spawn_transcoding(ffmpeg: &str, jobs: usize) -> Option<AudioApp> {
+        let transcode = Transcoding {
+            ffmpeg: Some(ffmpeg.into()),
+            jobs,
+            hot_bytes: None,
+        };
+        AudioApp::spawn_streaming(
+            Backend::Sqlite,
+            None,
+            AudioSettings::default(),
+            Some(transcode),
+        )
+        .await
+    }
+
+    pub async fn spawn_streaming(
+        backend: Backend,
+        s3: Option<StorageConfig>,
+        settings: AudioSettings,
+        transcode: Option<Transcoding>,
     ) -> Option<AudioApp> {
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite(),
@@ -64,8 +118,24 @@ impl AudioApp {
             spool_dir: dir.path().join("spool"),
             ..ApiConfig::default()
         };
+        let mut audio = Audio::new(storage, UrlSigner::random(), settings);
+        let t = transcode.unwrap_or_default();
+        if let Some(ffmpeg) = t.ffmpeg {
+            let transcoder = Transcoder::start(&TranscodeSettings {
+                ffmpeg: Some(ffmpeg),
+                cache_dir: dir.path().join("transcodes"),
+                cache_max_bytes: 64 * 1024 * 1024,
+                max_jobs: t.jobs,
+            })
+            .expect("the transcode cache");
+            audio = audio.with_transcoder(transcoder);
+        }
+        if let Some(bytes) = t.hot_bytes {
+            let hot = HotCache::open(&dir.path().join("hot"), bytes).expect("the hot cache");
+            audio = audio.with_hot_cache(hot);
+        }
         let app = TestApp::spawn_full(db, config, move |state, _| {
-            state.app.audio = Arc::new(Audio::new(storage, UrlSigner::random(), settings));
+            state.app.audio = Arc::new(audio);
         })
         .await;
         let (admin_id, admin) = app.user("admin").await;

@@ -15,14 +15,14 @@ on_both_backends!(
     a_track_without_audio_is_a_404_that_says_so,
 );
 
-struct Fetched {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(crate) struct Fetched {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
 }
 
 impl Fetched {
-    fn header(&self, name: header::HeaderName) -> &str {
+    pub fn header(&self, name: header::HeaderName) -> &str {
         self.headers
             .get(&name)
             .map(|v| v.to_str().unwrap())
@@ -30,11 +30,16 @@ impl Fetched {
     }
 }
 
-async fn fetch(a: &AudioApp, url: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Fetched {
+pub(crate) async fn fetch(
+    a: &AudioApp,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Fetched {
     fetch_as(a, reqwest::Method::GET, url, token, headers).await
 }
 
-async fn fetch_as(
+pub(crate) async fn fetch_as(
     a: &AudioApp,
     method: reqwest::Method,
     url: &str,
@@ -62,7 +67,7 @@ async fn fetch_as(
 }
 
 /// Scans one generated WAV; returns (track id, the file's bytes).
-async fn one_track(a: &AudioApp, title: &str) -> (String, Vec<u8>) {
+pub(crate) async fn one_track(a: &AudioApp, title: &str) -> (String, Vec<u8>) {
     let path = a.put_wav(
         &format!("{title}.wav"),
         2_000,

@@ -4,8 +4,10 @@
 mod accounts;
 mod admin_users;
 mod audio_harness;
+mod audio_hot;
 mod audio_scans;
 mod audio_streams;
+mod audio_transcodes;
 mod audio_uploads;
 mod browser;
 mod catalog;
@@ -30,6 +32,7 @@ mod spotify_faults;
 mod spotify_sync;
 mod spotipy;
 mod stats;
+mod stream_plays;
 mod subsonic;
 mod sync_jobs;
 mod tokens;

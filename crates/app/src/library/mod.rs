@@ -4,17 +4,22 @@
 //! Layout: [`matching`] (pure: which track a file is), [`ingest`] (a batch of files written
 //! with their tracks), [`walk`] and [`scan`] (a scan of folders: new, changed, moved, missing
 //! files), [`scans`] (scans as queued work, with progress and a report), [`uploads`] (files
-//! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs).
+//! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs),
+//! [`transcodes`] (a stream in another format, bit rate or from an offset, through ffmpeg).
 
 use std::time::Duration;
 
-use medley_audio::{Storage, UrlSigner};
+use std::sync::Arc;
+
+use medley_audio::hot::HotCache;
+use medley_audio::{Storage, Transcoder, UrlSigner};
 
 pub mod ingest;
 pub mod matching;
 pub mod scan;
 pub mod scans;
 pub mod streams;
+pub mod transcodes;
 pub mod uploads;
 pub mod walk;
 
@@ -55,6 +60,10 @@ pub struct Audio {
     pub storage: Storage,
     pub signer: UrlSigner,
     pub settings: AudioSettings,
+    /// ffmpeg and the cache of transcodes (disabled unless configured).
+    pub transcoder: Arc<Transcoder>,
+    /// Local copies of objects streamed lately from a remote store (S3), when configured.
+    pub hot: Option<Arc<HotCache>>,
 }
 
 impl Audio {
@@ -63,7 +72,24 @@ impl Audio {
             storage,
             signer,
             settings,
+            transcoder: Arc::new(Transcoder::disabled("no transcoder configured")),
+            hot: None,
         }
+    }
+
+    /// The same, transcoding with `transcoder`.
+    pub fn with_transcoder(self, transcoder: Transcoder) -> Audio {
+        Audio {
+            transcoder: Arc::new(transcoder),
+            ..self
+        }
+    }
+
+    /// The same, keeping hot objects of a remote store in `hot` (ignored for a local folder:
+    /// its objects are on this disk already).
+    pub fn with_hot_cache(self, hot: HotCache) -> Audio {
+        let hot = self.storage.is_remote().then(|| Arc::new(hot));
+        Audio { hot, ..self }
     }
 
     /// Objects in the folder `dir`, a random signing key, default settings (tests; the binary

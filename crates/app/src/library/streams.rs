@@ -123,12 +123,27 @@ pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
     Err(no_audio(track_id, any_missing))
 }
 
-/// The bytes of a playable file, or of `range` of them.
+/// The bytes of a playable file, or of `range` of them: from this node's copy of a hot object
+/// when it has one (a miss starts making one).
 pub async fn open(
     app: &App,
     playable: &Playable,
     range: Option<Range<u64>>,
 ) -> AppResult<BoxStream<'static, Result<Bytes, StorageError>>> {
+    if let (Some(hot), Location::Object(key)) = (&app.audio.hot, &playable.location) {
+        if let Some(path) = hot.lookup(&app.audio.storage, key, playable.size) {
+            match app
+                .audio
+                .storage
+                .read(&Location::Disk(path), range.clone())
+                .await
+            {
+                Ok(stream) => return Ok(stream),
+                // Evicted a moment ago: the store has it.
+                Err(e) => tracing::debug!(error = %e, "a hot object could not be read"),
+            }
+        }
+    }
     match app.audio.storage.read(&playable.location, range).await {
         Ok(stream) => Ok(stream),
         Err(StorageError::NotFound(_)) => {

@@ -183,6 +183,7 @@ pub async fn scrobble(
         } else {
             player.to_owned()
         });
+        app.playbacks.reported(&user.id, &song.id);
         plays.push(LivePlay {
             play,
             item: Some(ItemRef::Track(song.id.clone())),

@@ -12,7 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use medley_app::library::scan::{ScanOptions, ScanProgress, ScanReport};
 use medley_app::library::{scans, Audio};
 use medley_app::{App, AppConfig};
-use medley_audio::{Storage, UrlSigner};
+use medley_audio::hot::HotCache;
+use medley_audio::{Storage, Transcoder, UrlSigner};
 use medley_events::Bus;
 use medley_search::SearchIndex;
 
@@ -53,7 +54,22 @@ pub fn audio(config: &Config, signer: UrlSigner) -> anyhow::Result<Audio> {
 /// secret key, so every node sharing that key accepts the others' URLs.
 pub fn serving_audio(config: &Config) -> anyhow::Result<Audio> {
     let (key, _) = super::secret_key(config)?;
-    audio(config, UrlSigner::from_secret(key.trim().as_bytes()))
+    let audio = audio(config, UrlSigner::from_secret(key.trim().as_bytes()))?;
+    let transcoder = Transcoder::start(&config.streams.transcode).with_context(|| {
+        format!(
+            "opening the transcode cache in {}",
+            config.streams.transcode.cache_dir.display()
+        )
+    })?;
+    let mut audio = audio.with_transcoder(transcoder);
+    if let Some((dir, max_bytes)) = &config.streams.hot {
+        if audio.storage.is_remote() {
+            let hot = HotCache::open(dir, *max_bytes)
+                .with_context(|| format!("opening the hot-object cache in {}", dir.display()))?;
+            audio = audio.with_hot_cache(hot);
+        }
+    }
+    Ok(audio)
 }
 
 pub async fn run(config: &Config, command: LibraryCommand) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 //! cannot send an `Authorization` header, such as an `<audio>` element).
 
 pub mod ranges;
+mod transcoded;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -11,6 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use medley_app::library::streams::{self, Playable};
+use medley_app::library::transcodes;
+use medley_app::stream_plays;
+use medley_audio::{Location, Spec};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -26,14 +30,35 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/tracks/{id}/stream-url", get(stream_url))
 }
 
-/// The proof a signed stream URL carries (all three, or none with a Bearer token).
+/// The proof a signed stream URL carries (all three, or none with a Bearer token), and what to
+/// stream: the original, or a transcode.
 #[derive(Deserialize, IntoParams, Default)]
-pub struct SignedParams {
+pub struct StreamParams {
     /// Whom the URL was signed for.
     pub user: Option<String>,
     /// Until when it is valid (Unix seconds).
     pub expires: Option<i64>,
     pub signature: Option<String>,
+    /// Transcode to `opus` (Ogg), `mp3` or `aac` (ADTS) through ffmpeg; absent: the original.
+    /// 501 when this server has no ffmpeg (`/readyz` says).
+    pub format: Option<String>,
+    /// The transcode's bit rate in kbps (opus 16–256, default 128; mp3 and aac 32–320,
+    /// default 192).
+    pub bitrate: Option<String>,
+    /// Start the transcode this many seconds into the track (decimals allowed).
+    pub offset: Option<String>,
+    /// Names one playback (any text up to 64 characters; `stream-url` makes one): streams
+    /// with the same id are one listening, counted as one play (docs/API.md, "Plays").
+    pub playback: Option<String>,
+}
+
+/// What `stream-url` signs: the transcode the URL should ask for, if any.
+#[derive(Deserialize, IntoParams, Default)]
+pub struct LinkParams {
+    /// As for `stream`: `opus`, `mp3` or `aac`; absent: the original.
+    pub format: Option<String>,
+    pub bitrate: Option<String>,
+    pub offset: Option<String>,
 }
 
 /// A signed stream URL.
@@ -43,7 +68,8 @@ pub struct StreamUrl {
     pub url: String,
     pub expires_at: String,
     pub content_type: String,
-    pub size: u64,
+    /// The original's size in bytes; absent for a transcode (its size is known once made).
+    pub size: Option<u64>,
 }
 
 /// Who may fetch: the signed-in user, or the holder of a valid signed URL.
@@ -51,7 +77,7 @@ fn authorize(
     state: &AppState,
     track_id: &str,
     auth: Option<&Auth>,
-    p: &SignedParams,
+    p: &StreamParams,
 ) -> ApiResult<()> {
     if auth.is_some() {
         return Ok(());
@@ -77,47 +103,147 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Streams a track's audio: its original bytes with their media type. Byte ranges (206, and 416
-/// past the end), `ETag` with `If-None-Match`, `Last-Modified` with `If-Modified-Since`, and
-/// `If-Range`. Authorized by a Bearer token or by the query of a signed URL.
-#[utoipa::path(get, path = "/v1/tracks/{id}/stream", tag = "library", params(SignedParams),
+/// Streams a track's audio: its original bytes with their media type, or with `format` a
+/// transcode through ffmpeg (sent as ffmpeg makes it, then kept in a cache). Byte ranges (206,
+/// and 416 past the end), `ETag` with `If-None-Match`, `Last-Modified` with
+/// `If-Modified-Since`, and `If-Range`; a range of a transcode is answered once it is complete.
+/// Authorized by a Bearer token or by the query of a signed URL.
+#[utoipa::path(get, path = "/v1/tracks/{id}/stream", tag = "library", params(StreamParams),
     responses((status = 200, description = "The audio", content_type = "audio/*"),
         (status = 206, description = "The requested range"), (status = 304),
+        (status = 400, description = "A bad `format`, `bitrate` or `offset`"),
         (status = 401), (status = 404, description = "No such track, or the track has no audio"),
-        (status = 416, description = "The range starts past the end")),
+        (status = 416, description = "The range starts past the end"),
+        (status = 501, description = "Transcoding is unavailable on this server (no ffmpeg)"),
+        (status = 503, description = "Every transcoding slot is busy (Retry-After)")),
     security(("bearer" = []), ()))]
 pub async fn stream(
     State(state): State<AppState>,
     Path(id): Path<String>,
     method: Method,
     auth: Option<Auth>,
-    Query(p): Query<SignedParams>,
+    Query(p): Query<StreamParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     authorize(&state, &id, auth.as_ref(), &p)?;
-    respond(&state, &id, &method, &headers).await
+    let spec = transcodes::spec(
+        p.format.as_deref(),
+        p.bitrate.as_deref(),
+        p.offset.as_deref(),
+    )?;
+    if p.playback.as_ref().is_some_and(|id| id.len() > 64) {
+        return Err(ApiError::BadRequest(
+            "`playback` is an id of at most 64 characters".into(),
+        ));
+    }
+    let user_id = match &auth {
+        Some(auth) => auth.user.id.as_str(),
+        None => p.user.as_deref().unwrap_or_default(),
+    };
+    let listener = Listener {
+        user_id,
+        playback: p.playback.as_deref(),
+    };
+    respond(&state, &id, &method, &headers, spec, Some(listener)).await
 }
 
-/// The answer to a request for a track's audio, once the caller is authorized: the bytes (or a
-/// range of them, or 304, or 416) with their validators. The OpenSubsonic `stream` and
-/// `download` methods answer through it too.
+/// The answer to a request for a track's audio, once the caller is authorized: the original
+/// bytes (or a range of them, or 304, or 416) with their validators, or a transcode when `spec`
+/// asks for one. The OpenSubsonic `stream` and `download` methods answer through it too.
 pub async fn respond(
     state: &AppState,
     id: &str,
     method: &Method,
     headers: &HeaderMap,
+    spec: Option<Spec>,
+    listener: Option<Listener<'_>>,
 ) -> ApiResult<Response> {
     let playable = streams::locate(&state.app, id).await?;
-    let validators = Validators {
+    let response = match spec {
+        Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await?,
+        None => {
+            let whole = Whole {
+                size: playable.size,
+                etag: playable.etag.clone(),
+                last_modified_ms: playable.last_modified_ms,
+                content_type: playable.content_type,
+                bytes: Bytes::Original(&playable),
+            };
+            serve(state, &whole, method, headers).await?
+        }
+    };
+    let sent = matches!(
+        response.status(),
+        StatusCode::OK | StatusCode::PARTIAL_CONTENT
+    );
+    if let (Some(who), true, true) = (listener, sent, method == Method::GET) {
+        stream_plays::stream_started(
+            &state.app,
+            who.user_id,
+            &playable.file.track_id,
+            playable.file.duration_ms,
+            who.playback,
+        );
+    }
+    Ok(response)
+}
+
+/// Who is listening to a stream (its plays are counted for them), and the URL's playback id.
+#[derive(Clone, Copy)]
+pub struct Listener<'a> {
+    pub user_id: &'a str,
+    pub playback: Option<&'a str>,
+}
+
+/// Where the bytes of a complete representation come from.
+pub(crate) enum Bytes<'a> {
+    /// The track's file (gone from disk: marked missing).
+    Original(&'a Playable),
+    /// A file of this node's cache.
+    Cached(std::path::PathBuf),
+}
+
+/// A representation whose every byte is there: served with ranges and validators.
+pub(crate) struct Whole<'a> {
+    pub size: u64,
+    pub etag: String,
+    pub last_modified_ms: i64,
+    pub content_type: &'static str,
+    pub bytes: Bytes<'a>,
+}
+
+pub(crate) fn validators(headers: &HeaderMap) -> Validators<'_> {
+    Validators {
         if_none_match: header_text(headers, header::IF_NONE_MATCH),
         if_modified_since: header_text(headers, header::IF_MODIFIED_SINCE),
         range: header_text(headers, header::RANGE),
         if_range: header_text(headers, header::IF_RANGE),
-    };
+    }
+}
+
+/// The headers every stream answer carries: ranges accepted, validators, caching.
+pub(crate) fn stream_headers(h: &mut HeaderMap, etag: &str, last_modified_ms: i64) {
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::ETAG, value(&format!("\"{etag}\"")));
+    h.insert(header::LAST_MODIFIED, value(&http_date(last_modified_ms)));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+}
+
+/// Serves a complete representation: 200, 206, 304 or 416.
+pub(crate) async fn serve(
+    state: &AppState,
+    whole: &Whole<'_>,
+    method: &Method,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let validators = validators(headers);
     let current = Current {
-        size: playable.size,
-        etag: &playable.etag,
-        modified_s: whole_seconds(playable.last_modified_ms),
+        size: whole.size,
+        etag: &whole.etag,
+        modified_s: whole_seconds(whole.last_modified_ms),
     };
     let decision = plan(&validators, &current);
     let mut response = match &decision {
@@ -126,88 +252,118 @@ pub async fn respond(
             let mut r = ApiError::RangeNotSatisfiable(format!(
                 "the range `{}` starts past the end of the audio ({} bytes)",
                 validators.range.unwrap_or_default(),
-                playable.size
+                whole.size
             ))
             .into_response();
             r.headers_mut().insert(
                 header::CONTENT_RANGE,
-                value(&format!("bytes */{}", playable.size)),
+                value(&format!("bytes */{}", whole.size)),
             );
             r
         }
-        Plan::Full => body(state, &playable, None, method).await?,
-        Plan::Partial(range) => body(state, &playable, Some(range.clone()), method).await?,
+        Plan::Full => body(state, whole, None, method).await?,
+        Plan::Partial(range) => body(state, whole, Some(range.clone()), method).await?,
     };
-    let h = response.headers_mut();
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::ETAG, value(&format!("\"{}\"", playable.etag)));
-    h.insert(
-        header::LAST_MODIFIED,
-        value(&http_date(playable.last_modified_ms)),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
+    stream_headers(response.headers_mut(), &whole.etag, whole.last_modified_ms);
     Ok(response)
 }
 
-fn value(text: &str) -> HeaderValue {
+pub(crate) fn value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).expect("header text is ASCII")
 }
 
 /// A 200 or 206 with the bytes (none for HEAD, which opens nothing).
 async fn body(
     state: &AppState,
-    playable: &Playable,
+    whole: &Whole<'_>,
     range: Option<std::ops::Range<u64>>,
     method: &Method,
 ) -> ApiResult<Response> {
     let (status, len) = match &range {
         Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),
-        None => (StatusCode::OK, playable.size),
+        None => (StatusCode::OK, whole.size),
     };
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        Body::from_stream(streams::open(&state.app, playable, range.clone()).await?)
+        match &whole.bytes {
+            Bytes::Original(playable) => {
+                Body::from_stream(streams::open(&state.app, playable, range.clone()).await?)
+            }
+            Bytes::Cached(path) => Body::from_stream(
+                state
+                    .app
+                    .audio
+                    .storage
+                    .read(&Location::Disk(path.clone()), range.clone())
+                    .await
+                    .map_err(|e| anyhow::Error::new(e).context("reading a cached stream"))?,
+            ),
+        }
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(playable.content_type),
+        HeaderValue::from_static(whole.content_type),
     );
     h.insert(header::CONTENT_LENGTH, value(&len.to_string()));
     if let Some(r) = range {
         h.insert(
             header::CONTENT_RANGE,
-            value(&format!(
-                "bytes {}-{}/{}",
-                r.start,
-                r.end - 1,
-                playable.size
-            )),
+            value(&format!("bytes {}-{}/{}", r.start, r.end - 1, whole.size)),
         );
     }
     Ok(response)
 }
 
 /// A short-lived signed URL that streams the track without an `Authorization` header, for
-/// `<audio src>` and players like it. 404 when the track has no audio.
-#[utoipa::path(get, path = "/v1/tracks/{id}/stream-url", tag = "library",
-    responses((status = 200, body = StreamUrl), (status = 401), (status = 404)), security(("bearer" = [])))]
+/// `<audio src>` and players like it; with `format` (and `bitrate`, `offset`) the URL asks for
+/// that transcode. 404 when the track has no audio.
+#[utoipa::path(get, path = "/v1/tracks/{id}/stream-url", tag = "library", params(LinkParams),
+    responses((status = 200, body = StreamUrl), (status = 400), (status = 401), (status = 404),
+        (status = 501, description = "A transcode was asked for and this server has no ffmpeg")),
+    security(("bearer" = [])))]
 pub async fn stream_url(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Query(p): Query<LinkParams>,
 ) -> ApiResult<axum::Json<StreamUrl>> {
+    let spec = transcodes::spec(
+        p.format.as_deref(),
+        p.bitrate.as_deref(),
+        p.offset.as_deref(),
+    )?;
+    if let Some(spec) = &spec {
+        transcodes::check(&state.app, spec.target)?;
+    }
     let link = streams::link(&state.app, &auth.user.id, &id, &state.render.base).await?;
+    // Each signed URL is one playback: its range requests count once, a new URL anew.
+    let mut url = link.url.replacen(
+        "/stream?",
+        &format!("/stream?playback={}&", medley_domain::new_id()),
+        1,
+    );
+    let mut content_type = link.content_type;
+    let mut size = Some(link.size);
+    if let Some(spec) = spec {
+        url.push_str(&format!(
+            "&format={}&bitrate={}",
+            spec.target.name(),
+            spec.bitrate_kbps
+        ));
+        if spec.offset_ms > 0 {
+            url.push_str(&format!("&offset={}", spec.offset_ms as f64 / 1000.0));
+        }
+        content_type = spec.target.mime();
+        size = None;
+    }
     Ok(axum::Json(StreamUrl {
-        url: link.url,
+        url,
         expires_at: timestamp(link.expires_at_s * 1000),
-        content_type: link.content_type.into(),
-        size: link.size,
+        content_type: content_type.into(),
+        size,
     }))
 }

@@ -14,6 +14,102 @@ on_both_backends!(
     stars_ratings_and_scrobbles_are_kept,
 );
 
+#[tokio::test]
+async fn stream_transcodes_as_asked_and_download_stays_the_original() {
+    let Some(ff) = ffmpeg() else {
+        return;
+    };
+    let Some(s) = Sub::spawn_transcoding().await else {
+        return;
+    };
+    let hum = s.song_id("Hum").await;
+    let file = std::fs::read(s.music().join("The Sines/Waves/01 Hum.wav")).unwrap();
+    let key = s.key.clone();
+    let work = tempfile::tempdir().unwrap();
+    let probe = |name: &str, bytes: &[u8]| {
+        let path = work.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        ff.probe(&path)
+    };
+    // maxBitRate under the original's (a 705 kbps WAV): MP3 at that rate.
+    let r = s
+        .raw(
+            "stream",
+            &[("apiKey", &key), ("id", &hum), ("maxBitRate", "96")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), "audio/mpeg");
+    let view = probe("a.mp3", &r.body);
+    assert_eq!((view.codec.as_str(), view.bit_rate), ("mp3", Some(96_000)));
+    // format and maxBitRate together.
+    let r = s
+        .raw(
+            "stream.view",
+            &[
+                ("apiKey", &key),
+                ("id", &hum),
+                ("format", "opus"),
+                ("maxBitRate", "64"),
+            ],
+        )
+        .await;
+    assert_eq!(r.header("content-type"), "audio/ogg");
+    assert_eq!(probe("a.opus", &r.body).codec, "opus");
+    // timeOffset: from there on (1.5 s song, from 1 s).
+    let r = s
+        .raw(
+            "stream",
+            &[
+                ("apiKey", &key),
+                ("id", &hum),
+                ("format", "mp3"),
+                ("timeOffset", "1"),
+            ],
+        )
+        .await;
+    let view = probe("late.mp3", &r.body);
+    assert!((350..=700).contains(&view.duration_ms), "{view:?}");
+    // raw, no limit, or a limit above the original: the original bytes.
+    for params in [
+        vec![("format", "raw"), ("maxBitRate", "96")],
+        vec![],
+        vec![("maxBitRate", "2000")],
+    ] {
+        let all = [
+            vec![("apiKey", key.as_str()), ("id", hum.as_str())],
+            params.clone(),
+        ]
+        .concat();
+        let r = s.raw("stream", &all).await;
+        assert_eq!(r.body, file, "{params:?}");
+    }
+    let r = s
+        .raw(
+            "download",
+            &[
+                ("apiKey", &key),
+                ("id", &hum),
+                ("format", "mp3"),
+                ("maxBitRate", "96"),
+            ],
+        )
+        .await;
+    assert_eq!(r.body, file, "download is the original");
+    failed(
+        &s.json("stream", &[("id", &hum), ("format", "wma")]).await,
+        0,
+    );
+    failed(
+        &s.json(
+            "stream",
+            &[("id", &hum), ("format", "mp3"), ("timeOffset", "60")],
+        )
+        .await,
+        0,
+    );
+}
+
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap_or_else(|| panic!("not a list: {list}"))

@@ -62,7 +62,15 @@ impl Sub {
     /// The library: "The Sines" – "Waves" (2003, Ambient): Hum, Drone; "Pulse" – "Beats"
     /// (2010, Techno): Kick.
     pub async fn spawn(backend: Backend) -> Option<Sub> {
-        let a = AudioApp::spawn(backend).await?;
+        Sub::fill(AudioApp::spawn(backend).await?).await
+    }
+
+    /// The same library on a server that transcodes with the installed ffmpeg.
+    pub async fn spawn_transcoding() -> Option<Sub> {
+        Sub::fill(AudioApp::spawn_transcoding("ffmpeg", 2).await?).await
+    }
+
+    async fn fill(a: AudioApp) -> Option<Sub> {
         let sines = |t, n| song(t, "The Sines", "Waves", n, "2003", "Ambient");
         a.put_wav("The Sines/Waves/01 Hum.wav", 1_500, 220.0, &sines("Hum", 1));
         a.put_wav(
