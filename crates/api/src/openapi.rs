@@ -19,7 +19,7 @@ use crate::routes::{
         tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change,
         admin_users::settings,
         catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
-        catalog::artist_albums, catalog::add, search::search,
+        catalog::artist_albums, catalog::add, crate::routes::covers::image, search::search,
         playlists::mine, playlists::create, playlists::create_for_user, playlists::playlist, playlists::change_details,
         playlists::follow, playlists::unfollow, playlists::followers_contains, playlists::collaborators,
         playlists::add_collaborators, playlists::remove_collaborators,

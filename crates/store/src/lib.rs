@@ -5,7 +5,7 @@
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
 //!   [`imports`], [`connections`], [`shows`], [`audio`] (files behind tracks), [`scans`]
-//!   (library scans), [`subsonic`] (what the OpenSubsonic API keeps): one trait per area,
+//!   (library scans), [`covers`] (album covers), [`subsonic`] (what the OpenSubsonic API keeps): one trait per area,
 //!   with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
@@ -18,6 +18,7 @@ pub mod audio;
 pub mod catalog;
 pub mod composites;
 pub mod connections;
+pub mod covers;
 mod error;
 pub mod imports;
 pub mod jobs;
@@ -38,6 +39,7 @@ pub use connections::{
     CollectionState, Connection, ConnectionStatus, ConnectionStore, NewConnection,
     PendingAuthorization, Usage,
 };
+pub use covers::{AlbumCover, CoverStore};
 pub use error::{Result, StoreError};
 pub use imports::{ImportStatus, ImportStore, StoredImport};
 pub use jobs::{
@@ -73,6 +75,7 @@ pub trait Store:
     + AudioStore
     + ScanStore
     + SubsonicStore
+    + CoverStore
 {
 }
 
@@ -90,5 +93,6 @@ impl<T> Store for T where
         + AudioStore
         + ScanStore
         + SubsonicStore
+        + CoverStore
 {
 }

@@ -10,6 +10,7 @@ pub mod admin_users;
 pub mod catalog;
 pub mod compositions;
 pub mod connections;
+pub mod covers;
 pub mod imports;
 pub mod items;
 pub mod library;
@@ -34,6 +35,7 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
         .merge(catalog::routes())
+        .merge(covers::routes())
         .merge(compositions::routes())
         .merge(connections::routes())
         .merge(search::routes())

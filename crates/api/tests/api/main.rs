@@ -3,10 +3,12 @@
 
 mod accounts;
 mod admin_users;
+mod audio_covers;
 mod audio_harness;
 mod audio_scans;
 mod audio_streams;
 mod audio_uploads;
+mod audio_watch;
 mod browser;
 mod catalog;
 mod cdp;
