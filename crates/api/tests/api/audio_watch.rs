@@ -31,7 +31,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{what} within {WITHIN:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} within {WITHIN:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -51,11 +54,19 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
     let Some(a) = AudioApp::spawn(backend).await else {
         return;
     };
-    a.put_wav("Before/old.wav", 600, 200.0, &Written::song("Older", "Watcher", "Before"));
+    a.put_wav(
+        "Before/old.wav",
+        600,
+        200.0,
+        &Written::song("Older", "Watcher", "Before"),
+    );
     let music = a.music().to_string_lossy().into_owned();
     let _watch = scan_and_watch(&a.state.app, &[music], ScanOptions::default()).unwrap();
     // The folder is scanned at start.
-    within("the folder's files scanned at start", || search_track(&a, "Older")).await;
+    within("the folder's files scanned at start", || {
+        search_track(&a, "Older")
+    })
+    .await;
 
     // A new file, written elsewhere and moved in as a copy would be.
     let incoming = a.dir.path().join("incoming.wav");
@@ -64,7 +75,10 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
     std::fs::create_dir_all(a.music().join("Fresh")).unwrap();
     let placed = a.music().join("Fresh/new.wav");
     std::fs::copy(&incoming, &placed).unwrap();
-    let track = within("a copied file becomes a track", || search_track(&a, "Newcomer")).await;
+    let track = within("a copied file becomes a track", || {
+        search_track(&a, "Newcomer")
+    })
+    .await;
     let track_id = track["id"].as_str().unwrap().to_owned();
     let files = a.state.app.store.track_audio(&track_id).await.unwrap();
     assert_eq!(files.len(), 1);
