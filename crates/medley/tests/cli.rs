@@ -222,7 +222,7 @@ async fn demo_tracks_play(
         assert_eq!(seen.codec, "pcm_u8", "{seen:?}");
         assert!((2_000..=3_100).contains(&seen.duration_ms), "{seen:?}");
         assert!(
-            !seen.tags.get("title").map_or(true, String::is_empty),
+            !seen.tags.get("title").is_none_or(String::is_empty),
             "{seen:?}"
         );
     }
