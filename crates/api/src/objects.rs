@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use medley_domain::catalog::{date_precision, Album, Artist, ArtistRef, Track};
+use medley_domain::catalog::{date_precision, Album, Artist, ArtistRef, Cover, Track};
 use medley_domain::paging::Page;
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
@@ -292,6 +292,32 @@ impl Render {
         format!("{}/v1/{path}", self.base)
     }
 
+    /// A cover's images at Spotify's three sizes (640, 300 and 64 pixels, largest first),
+    /// each with the width and height served; sizes a small picture would repeat are left
+    /// out. The URLs carry the cover's hash, so each always answers the same image.
+    pub fn images(&self, cover: Option<&Cover>) -> Vec<Image> {
+        let Some(c) = cover else {
+            return vec![];
+        };
+        let version = &c.hash[..16.min(c.hash.len())];
+        let mut out: Vec<Image> = Vec::with_capacity(3);
+        for size in [640, 300, 64] {
+            let (width, height) = c.fitted(size);
+            if out.iter().any(|i| i.width == Some(width)) {
+                continue;
+            }
+            out.push(Image {
+                url: self.href(&format!(
+                    "albums/{}/image?size={size}&v={version}",
+                    c.album_id
+                )),
+                height: Some(height),
+                width: Some(width),
+            });
+        }
+        out
+    }
+
     pub fn artist_ref(&self, a: &ArtistRef) -> SimplifiedArtist {
         SimplifiedArtist {
             external_urls: ExternalUrls::new(),
@@ -332,7 +358,7 @@ impl Render {
             external_urls: spotify_url("album", &a.spotify_id),
             href: self.href(&format!("albums/{}", a.id)),
             id: a.id.clone(),
-            images: vec![],
+            images: self.images(a.cover.as_ref()),
             name: a.name.clone(),
             release_date: a.release_date.clone().unwrap_or_else(|| "0000".into()),
             release_date_precision: a
@@ -411,7 +437,7 @@ impl Render {
             external_urls: ExternalUrls::new(),
             href: self.href(&format!("playlists/{}", p.id)),
             id: p.id.clone(),
-            images: vec![],
+            images: self.images(p.cover.as_ref()),
             name: p.name.clone(),
             owner: self.playlist_user(&p.owner_id, Some(&p.owner_name)),
             public: p.public,

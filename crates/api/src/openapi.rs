@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, admin_users, catalog, catalog_many, compositions, connections, covers, following,
-    imports, items, library, ops, playlists, plays, saved_albums, search, shows, shows_live, stats,
+    accounts, admin_users, album_covers, catalog, catalog_many, compositions, connections,
+    following, imports, items, library, ops, playlist_covers, playlists, plays, saved_albums, search, shows, shows_live, stats,
     sync_jobs, tokens, web_session,
 };
 
@@ -24,7 +24,7 @@ use crate::routes::{
         catalog::artist_albums, catalog::add, search::search,
         catalog_many::several_albums, catalog_many::several_artists, catalog_many::top_tracks,
         saved_albums::saved, saved_albums::save, saved_albums::unsave, saved_albums::contains,
-        covers::images, covers::upload,
+        playlist_covers::images, playlist_covers::upload, album_covers::image,
         playlists::mine, playlists::create, playlists::create_for_user, playlists::playlist, playlists::change_details,
         playlists::follow, playlists::unfollow, playlists::followers_contains, playlists::collaborators,
         playlists::add_collaborators, playlists::remove_collaborators,

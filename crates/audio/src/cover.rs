@@ -21,6 +21,22 @@ pub fn embedded_cover(audio: &[u8]) -> Option<CoverImage> {
         .ok()?
         .read()
         .ok()?;
+    front_cover(&tagged)
+}
+
+/// The front cover (or else the first picture) embedded in the audio file at `path`, read
+/// from its tags only (the audio itself is not read).
+pub fn embedded_cover_file(path: &std::path::Path) -> Option<CoverImage> {
+    let tagged = Probe::open(path)
+        .ok()?
+        .guess_file_type()
+        .ok()?
+        .read()
+        .ok()?;
+    front_cover(&tagged)
+}
+
+fn front_cover(tagged: &lofty::file::TaggedFile) -> Option<CoverImage> {
     let pictures = tagged.tags().iter().flat_map(|t| t.pictures());
     let mut first = None;
     for p in pictures {

@@ -4,7 +4,8 @@
 //! - [`settings`]: the storage settings (`MEDLEY_STORAGE_*`), with the secret redacted.
 //! - [`storage`]: objects in a local folder or an S3-compatible bucket (through
 //!   `object_store`), files read in place from scanned folders, ranged reads.
-//! - [`cover`]: the cover picture embedded in a file.
+//! - [`cover`]: the cover picture embedded in a file; [`art`]: cover pictures beside the
+//!   files, their storage key, and resizing them (JPEG).
 //! - [`format`]: the formats Medley plays, recognised from content, and their media types.
 //! - [`probe`] and [`tags`]: what a file holds (properties, tags, content hash), through lofty.
 //! - [`signing`]: short-lived signed stream URLs (HMAC-SHA256).
@@ -18,6 +19,7 @@
 //! decide what a file becomes.
 #![forbid(unsafe_code)]
 
+pub mod art;
 pub mod cover;
 pub mod disk_cache;
 pub mod format;
@@ -30,7 +32,7 @@ pub mod tags;
 pub mod testing;
 pub mod transcode;
 
-pub use cover::{embedded_cover, CoverImage};
+pub use cover::{embedded_cover, embedded_cover_file, CoverImage};
 pub use format::Format;
 pub use probe::{probe, AudioProperties, ProbeError, Probed};
 pub use settings::{Secret, StorageConfig};

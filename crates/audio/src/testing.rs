@@ -230,12 +230,12 @@ impl Ffmpeg {
 
     /// A copy of `audio` (MP3 or FLAC) with a 16x16 PNG embedded as its front cover.
     pub fn with_cover(&self, audio: &Path) -> PathBuf {
-        let dir = audio.parent().expect("a file in a folder");
-        let cover = dir.join(".cover.png");
-        let out = dir.join(format!(
-            "covered-{}",
-            audio.file_name().unwrap().to_string_lossy()
-        ));
+        self.with_picture(audio, 16, 16)
+    }
+
+    /// A picture of `width`×`height` pixels (a test pattern) written at `path`, in the format
+    /// its extension names (`.jpg`, `.png`).
+    pub fn picture(&self, path: &Path, width: u32, height: u32) {
         run(Command::new("ffmpeg")
             .args([
                 "-hide_banner",
@@ -246,8 +246,21 @@ impl Ffmpeg {
                 "lavfi",
                 "-i",
             ])
-            .args(["color=c=red:s=16x16", "-frames:v", "1"])
-            .arg(&cover));
+            .arg(format!("testsrc=s={width}x{height}"))
+            .args(["-frames:v", "1"])
+            .arg(path));
+    }
+
+    /// A copy of `audio` (MP3 or FLAC) with a `width`×`height` PNG embedded as its front
+    /// cover.
+    pub fn with_picture(&self, audio: &Path, width: u32, height: u32) -> PathBuf {
+        let dir = audio.parent().expect("a file in a folder");
+        let cover = dir.join(".cover.png");
+        self.picture(&cover, width, height);
+        let out = dir.join(format!(
+            "covered-{}",
+            audio.file_name().unwrap().to_string_lossy()
+        ));
         run(Command::new("ffmpeg")
             .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
             .arg(audio)

@@ -14,10 +14,12 @@
 //! - [`chinook`]: the 3,503 Chinook tracks as [`NewTrack`]s.
 //! - [`scaled`]: `n` tracks, Chinook first, then re-release rounds (`scale` module).
 //! - [`users`], [`playlists`]: what `medley serve --demo` creates besides the catalog.
+//! - [`clips`]: a short synthesised WAV clip per demo track, so the demo plays.
 //!
 //! This crate depends on `medley-domain` only: no storage, no HTTP, no clock.
 #![forbid(unsafe_code)]
 
+pub mod clips;
 mod hash;
 mod meta;
 mod playlists;

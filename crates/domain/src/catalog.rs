@@ -38,6 +38,42 @@ pub struct Album {
     pub album_type: String,
     pub total_tracks: i64,
     pub spotify_id: Option<String>,
+    /// The album's cover picture, when one was found (embedded in a file, or beside it).
+    #[serde(default)]
+    pub cover: Option<Cover>,
+}
+
+/// A cover picture as the catalog knows it: the album it is the cover of, the SHA-256 of its
+/// bytes (which names the stored picture and goes into its URLs, so they never change) and
+/// its size in pixels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cover {
+    pub album_id: Id,
+    pub hash: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+impl Cover {
+    /// Width and height when the picture is fitted within `size`×`size` pixels, keeping its
+    /// aspect; never larger than the picture itself.
+    pub fn fitted(&self, size: i64) -> (i64, i64) {
+        fit(self.width, self.height, size)
+    }
+}
+
+/// `width`×`height` fitted within `size`×`size`, keeping the aspect (at least 1×1), never
+/// enlarged.
+pub fn fit(width: i64, height: i64, size: i64) -> (i64, i64) {
+    let (w, h) = (width.max(1), height.max(1));
+    if w <= size && h <= size {
+        return (w, h);
+    }
+    if w >= h {
+        (size, ((h * size + w / 2) / w).max(1))
+    } else {
+        (((w * size + h / 2) / h).max(1), size)
+    }
 }
 
 /// A track with everything needed to render Spotify's track object.
@@ -188,6 +224,15 @@ pub fn name_key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn covers_fit_keeping_their_aspect_and_are_never_enlarged() {
+        assert_eq!(fit(1000, 1000, 300), (300, 300));
+        assert_eq!(fit(1200, 600, 300), (300, 150));
+        assert_eq!(fit(600, 1200, 64), (32, 64));
+        assert_eq!(fit(200, 100, 640), (200, 100));
+        assert_eq!(fit(5000, 1, 64), (64, 1));
+    }
 
     fn track() -> NewTrack {
         NewTrack {

@@ -26,6 +26,9 @@ pub struct Playlist {
     pub composite: bool,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// The cover of its first track's album, if that album has one.
+    #[serde(default)]
+    pub cover: Option<crate::catalog::Cover>,
 }
 
 /// One entry of a playlist.
@@ -124,6 +127,7 @@ mod tests {
             composite: false,
             created_at_ms: 0,
             updated_at_ms: 0,
+            cover: None,
         }
     }
 

@@ -10,6 +10,7 @@
 //! | `--uploaders` | `MEDLEY_UPLOADERS` | `uploaders` | `admins` (or `everyone`, or usernames `ana,bob`) |
 //! | `--upload-max-bytes` | `MEDLEY_UPLOAD_MAX_BYTES` | `upload_max_bytes` | 2147483648 (uploads to `POST /v1/library/files`) |
 //! | `--stream-url-ttl-secs` | `MEDLEY_STREAM_URL_TTL_SECS` | `stream_url_ttl_secs` | 3600 (signed stream URLs) |
+//! | `--library-folder` (repeated) | `MEDLEY_LIBRARY_FOLDERS` (comma-separated) | `library_folders` (array) | none (folders `serve` scans at start, then watches) |
 //!
 //! The secret access key is held in a [`Secret`], which prints as `<redacted>`.
 
@@ -49,6 +50,14 @@ pub struct LibraryFlags {
     /// How long a signed stream URL is valid, in seconds.
     #[arg(long, env = "MEDLEY_STREAM_URL_TTL_SECS")]
     pub stream_url_ttl_secs: Option<u64>,
+    /// A folder of music `serve` scans at start and then watches (changes are picked up
+    /// within seconds). Repeat it for several folders.
+    #[arg(
+        long = "library-folder",
+        env = "MEDLEY_LIBRARY_FOLDERS",
+        value_delimiter = ','
+    )]
+    pub library_folders: Vec<String>,
 }
 
 /// The same settings as read from the config file.
@@ -57,6 +66,7 @@ pub struct LibraryFile {
     pub uploaders: Option<String>,
     pub upload_max_bytes: Option<u64>,
     pub stream_url_ttl_secs: Option<u64>,
+    pub library_folders: Option<Vec<String>>,
 }
 
 /// Resolves the settings of uploads and streams.
@@ -99,10 +109,24 @@ pub fn library(flags: &LibraryFlags, file: LibraryFile) -> anyhow::Result<AudioS
     if !(10..=7 * 24 * 3600).contains(&ttl) {
         bail!("the stream URL lifetime must be between 10 seconds and 7 days, not {ttl} s");
     }
+    let folders = if flags.library_folders.is_empty() {
+        file.library_folders.unwrap_or_default()
+    } else {
+        flags.library_folders.clone()
+    };
+    let mut watch_folders = Vec::new();
+    for folder in folders.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        if !Path::new(folder).is_absolute() {
+            bail!("library folders are absolute paths (/srv/music), not `{folder}`");
+        }
+        watch_folders.push(folder.to_owned());
+    }
     Ok(AudioSettings {
         uploaders,
+        watch_folders,
         upload_max_bytes,
         stream_url_ttl: Duration::from_secs(ttl),
+        ..defaults
     })
 }
 
@@ -197,6 +221,7 @@ mod tests {
             uploaders: Some("everyone".into()),
             upload_max_bytes: Some(5_000_000),
             stream_url_ttl_secs: Some(60),
+            library_folders: Some(vec!["/srv/music".into()]),
         };
         let s = library(&flags, file).unwrap();
         assert_eq!(
@@ -207,6 +232,13 @@ mod tests {
             (s.upload_max_bytes, s.stream_url_ttl.as_secs()),
             (5_000_000, 60)
         );
+        assert_eq!(s.watch_folders, ["/srv/music"]);
+        let relative = LibraryFlags {
+            library_folders: vec!["music".into()],
+            ..Default::default()
+        };
+        let e = library(&relative, LibraryFile::default()).unwrap_err();
+        assert!(e.to_string().contains("absolute"), "{e}");
         let bad = LibraryFlags {
             stream_url_ttl_secs: Some(1),
             ..Default::default()

@@ -24,7 +24,7 @@
 //! | | `MEDLEY_SECRET_KEY` | | none: the key file is used |
 //! | `--secret-key-file` | `MEDLEY_SECRET_KEY_FILE` | `secret_key_file` | `<data-dir>/secret.key` (created on first use) |
 //! | `--storage-…` | `MEDLEY_STORAGE_…` | `storage_…` | audio storage: see `audio_config.rs` |
-//! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
+//! | `--uploaders`, `--upload-max-bytes`, `--stream-url-ttl-secs`, `--library-folder` | `MEDLEY_UPLOADERS`, … | | see `audio_config.rs` |
 //! | `--ffmpeg`, `--transcode-…` | `MEDLEY_FFMPEG`, `MEDLEY_TRANSCODE_…` | | see `stream_config.rs` |
 //! | `--nats-url`, `--nats-subject-prefix`, `--lease-secs` | `MEDLEY_NATS_URL`, … | | several nodes: see `cluster_config.rs` |
 //! | `--header-timeout-secs`, `--max-connections`, `--trusted-proxies`, `--login-…` | `MEDLEY_HEADER_TIMEOUT_SECS`, … | | see `edge_config.rs` |
@@ -149,6 +149,7 @@ struct FileConfig {
     transcode_cache_bytes: Option<u64>,
     transcode_jobs: Option<usize>,
     hot_cache_bytes: Option<u64>,
+    library_folders: Option<Vec<String>>,
     nats_url: Option<String>,
     nats_subject_prefix: Option<String>,
     lease_secs: Option<u64>,
@@ -378,8 +379,10 @@ impl Config {
             uploaders: file.uploaders,
             upload_max_bytes: file.upload_max_bytes,
             stream_url_ttl_secs: file.stream_url_ttl_secs,
+            library_folders: file.library_folders,
         };
-        let library = crate::audio_config::library(&serve.library, library_file)?;
+        let mut library = crate::audio_config::library(&serve.library, library_file)?;
+        library.cover_cache_dir = data_dir.join("cache").join("covers");
         let streams_file = crate::stream_config::StreamFlags {
             ffmpeg: file.ffmpeg,
             transcode_cache_bytes: file.transcode_cache_bytes,

@@ -7,6 +7,8 @@ use std::time::Instant;
 use anyhow::Context;
 use medley_api::{ApiConfig, AppState};
 use medley_app::catalog::rebuild_search_index;
+use medley_app::library::scan::ScanOptions;
+use medley_app::library::watch;
 use medley_events::nats::NatsSettings;
 use medley_events::Bus;
 use medley_search::SearchIndex;
@@ -98,6 +100,19 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "search index built"
     );
+
+    let folders = &state.app.audio.settings.watch_folders;
+    let _watch = if folders.is_empty() {
+        None
+    } else {
+        let options = ScanOptions {
+            copy: state.app.audio.storage.is_remote(),
+        };
+        let watch = watch::scan_and_watch(&state.app, folders, options)
+            .map_err(|e| anyhow::anyhow!("the library folders (MEDLEY_LIBRARY_FOLDERS): {e}"))?;
+        println!("Watching the library folders: {}", folders.join(", "));
+        Some(watch)
+    };
 
     if store.user_count().await? == 0 {
         println!(

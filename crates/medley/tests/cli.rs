@@ -99,6 +99,14 @@ async fn serve_demo_fills_a_catalog_and_prints_the_password() {
         first["items"]["total"].as_i64().unwrap() >= 20,
         "demo playlists have tracks: {first}"
     );
+    demo_tracks_play(
+        &http,
+        &url,
+        &token,
+        first["id"].as_str().unwrap(),
+        dir.path(),
+    )
+    .await;
     let search: serde_json::Value = http
         .get(format!(
             "{url}/v1/search?q=ac%2Fdc&type=artist,album,track&limit=50"
@@ -151,6 +159,73 @@ async fn serve_demo_fills_a_catalog_and_prints_the_password() {
         "a second --demo keeps the data: {printed:?}"
     );
     terminate(child).await;
+}
+
+/// The demo plays: its tracks get generated clips in the background (waited for with a
+/// deadline), streamed like any audio: a WAV ffprobe reads, ranges, an ETag, and different
+/// bytes for different tracks.
+async fn demo_tracks_play(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    playlist: &str,
+    dir: &std::path::Path,
+) {
+    let items: serde_json::Value = http
+        .get(format!("{url}/v1/playlists/{playlist}/items?limit=2"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut clips = Vec::new();
+    for item in items["items"].as_array().unwrap() {
+        let stream = format!(
+            "{url}/v1/tracks/{}/stream",
+            item["track"]["id"].as_str().unwrap()
+        );
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        let r = loop {
+            let r = http.get(&stream).bearer_auth(token).send().await.unwrap();
+            if r.status() == reqwest::StatusCode::OK {
+                break r;
+            }
+            assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND, "{stream}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no demo audio in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert_eq!(r.headers()["content-type"], "audio/wav");
+        assert!(r.headers().contains_key("etag"));
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let part = http
+            .get(&stream)
+            .bearer_auth(token)
+            .header("range", "bytes=0-99")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(part.status(), reqwest::StatusCode::PARTIAL_CONTENT);
+        assert_eq!(&part.bytes().await.unwrap()[..], &bytes[..100]);
+        clips.push(bytes);
+    }
+    assert_eq!(clips.len(), 2);
+    assert_ne!(clips[0], clips[1], "two tracks, two clips");
+    if let Some(ff) = medley_audio::testing::ffmpeg() {
+        let path = dir.join("clip.wav");
+        std::fs::write(&path, &clips[0]).unwrap();
+        let seen = ff.probe(&path);
+        assert_eq!(seen.codec, "pcm_u8", "{seen:?}");
+        assert!((2_000..=3_100).contains(&seen.duration_ms), "{seen:?}");
+        assert!(
+            !seen.tags.get("title").is_none_or(String::is_empty),
+            "{seen:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -121,3 +121,46 @@ async fn served_tracks_stream_through_signed_urls() {
     );
     common::terminate(child).await;
 }
+
+/// `library scan --watch` keeps watching after its scan: a file copied in is reported added
+/// within seconds, a deleted one gone; SIGTERM ends it cleanly.
+#[tokio::test]
+async fn library_scan_watch_picks_up_changes_until_stopped() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir_all(&music).unwrap();
+    let mut child = common::medley(&dir.path().join("data"))
+        .args(["library", "scan", "--watch", music.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    wait_for(&mut lines, "Watching").await;
+    let song = wav(600, 400.0, &Written::song("Watched", "CLI Band", "Live"));
+    std::fs::write(dir.path().join("song.wav"), &song).unwrap();
+    std::fs::copy(dir.path().join("song.wav"), music.join("song.wav")).unwrap();
+    let line = wait_for(&mut lines, "Changed:").await;
+    assert!(line.contains("1 added"), "{line}");
+    std::fs::remove_file(music.join("song.wav")).unwrap();
+    let line = wait_for(&mut lines, "Changed:").await;
+    assert!(line.contains("1 gone"), "{line}");
+    common::terminate(child).await;
+}
+
+/// The next line of `lines` containing `needle` (within 20 s).
+async fn wait_for(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    needle: &str,
+) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("still running");
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no `{needle}` in time"))
+}

@@ -530,6 +530,7 @@ fn converts_from_a_domain_track() {
             album_type: "album".into(),
             total_tracks: 14,
             spotify_id: None,
+            cover: None,
         },
         artists: vec![artist],
         duration_ms: 320_000,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use medley_domain::catalog::{name_key, Album, Artist, ArtistRef, NewTrack, Track};
+use medley_domain::catalog::{name_key, Album, Artist, ArtistRef, Cover, NewTrack, Track};
 use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -40,12 +40,14 @@ const TRACK_SELECT: &str =
     "SELECT t.id, t.name, t.duration_ms, t.isrc, t.explicit, t.track_number, \
      t.disc_number, t.popularity, t.spotify_id, t.external_ids, \
      al.id AS album_id, al.name AS album_name, al.release_date, al.album_type, al.total_tracks, \
-     al.spotify_id AS album_spotify_id, ar.id AS album_artist_id, ar.name AS album_artist_name \
+     al.spotify_id AS album_spotify_id, ar.id AS album_artist_id, ar.name AS album_artist_name, \
+     al.cover_hash, al.cover_width, al.cover_height \
      FROM tracks t JOIN albums al ON al.id = t.album_id JOIN artists ar ON ar.id = al.artist_id";
 
 const ALBUM_SELECT: &str =
     "SELECT al.id, al.name, al.release_date, al.album_type, al.total_tracks, \
-     al.spotify_id, ar.id AS artist_id, ar.name AS artist_name \
+     al.spotify_id, ar.id AS artist_id, ar.name AS artist_name, \
+     al.cover_hash, al.cover_width, al.cover_height \
      FROM albums al JOIN artists ar ON ar.id = al.artist_id";
 
 const ARTIST_SELECT: &str = "SELECT id, name, birth_date, country, status, spotify_id FROM artists";
@@ -62,7 +64,25 @@ fn album_row(row: &AnyRow) -> Result<Album> {
         album_type: row.try_get("album_type")?,
         total_tracks: row.try_get("total_tracks")?,
         spotify_id: row.try_get("spotify_id")?,
+        cover: cover_columns(row, "id")?,
     })
+}
+
+/// The cover of an album from the column `album` (its id), `cover_hash`, `cover_width` and
+/// `cover_height` (of any select that names them so).
+pub(crate) fn cover_columns(row: &AnyRow, album: &str) -> Result<Option<Cover>> {
+    let hash: Option<String> = row.try_get("cover_hash")?;
+    let width: Option<i64> = row.try_get("cover_width")?;
+    let height: Option<i64> = row.try_get("cover_height")?;
+    let Some(hash) = hash else {
+        return Ok(None);
+    };
+    Ok(Some(Cover {
+        album_id: row.try_get(album)?,
+        hash,
+        width: width.unwrap_or(0),
+        height: height.unwrap_or(0),
+    }))
 }
 
 fn artist_row(row: &AnyRow) -> Result<Artist> {
@@ -92,6 +112,7 @@ fn track_row(row: &AnyRow) -> Result<Track> {
             album_type: row.try_get("album_type")?,
             total_tracks: row.try_get("total_tracks")?,
             spotify_id: row.try_get("album_spotify_id")?,
+            cover: cover_columns(row, "album_id")?,
         },
         artists: Vec::new(),
         duration_ms: row.try_get("duration_ms")?,

@@ -5,9 +5,8 @@
 //! - [`sql`]: connecting, pools, migrations, the backend choice from the URL.
 //! - [`users`], [`catalog`], [`playlists`], [`library`], [`composites`], [`jobs`], [`plays`],
 //!   [`imports`], [`connections`], [`shows`], [`audio`] (files behind tracks), [`scans`]
-//!   (library scans), [`subsonic`] (what the OpenSubsonic API keeps), [`collection`] (saved
-//!   albums, followed artists): one trait per area,
-//!   with its SQL.
+//!   (library scans), [`covers`] (album covers), [`subsonic`] (what the OpenSubsonic API
+//!   keeps), [`collection`] (saved albums, followed artists): one trait per area, with its SQL.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -20,6 +19,7 @@ pub mod catalog;
 pub mod collection;
 pub mod composites;
 pub mod connections;
+pub mod covers;
 mod error;
 pub mod imports;
 pub mod jobs;
@@ -41,6 +41,7 @@ pub use connections::{
     CollectionState, Connection, ConnectionStatus, ConnectionStore, NewConnection,
     PendingAuthorization, Usage,
 };
+pub use covers::{AlbumCover, CoverStore};
 pub use error::{Result, StoreError};
 pub use imports::{ImportStatus, ImportStore, StoredImport};
 pub use jobs::{

@@ -38,6 +38,8 @@ pub struct LibraryVersion {
     pub files: i64,
     pub files_updated_ms: i64,
     pub tracks: i64,
+    /// When an album's cover last changed.
+    pub covers_updated_ms: i64,
 }
 
 #[async_trait]
@@ -356,7 +358,8 @@ impl SubsonicStore for SqlStore {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM audio_files), \
              (SELECT COALESCE(MAX(updated_at), 0) FROM audio_files), \
-             (SELECT COUNT(*) FROM tracks)",
+             (SELECT COUNT(*) FROM tracks), \
+             (SELECT COALESCE(MAX(cover_set_at), 0) FROM albums)",
         )
         .fetch_one(&self.read)
         .await?;
@@ -364,6 +367,7 @@ impl SubsonicStore for SqlStore {
             files: row.try_get(0)?,
             files_updated_ms: row.try_get(1)?,
             tracks: row.try_get(2)?,
+            covers_updated_ms: row.try_get(3)?,
         })
     }
 }

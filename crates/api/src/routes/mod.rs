@@ -11,7 +11,7 @@ pub mod catalog;
 pub mod catalog_many;
 pub mod compositions;
 pub mod connections;
-pub mod covers;
+pub mod album_covers;
 pub mod following;
 pub mod imports;
 pub mod items;
@@ -20,6 +20,7 @@ pub mod library_files;
 pub mod library_scans;
 pub mod listenbrainz;
 pub mod ops;
+pub mod playlist_covers;
 pub mod playlists;
 pub mod plays;
 pub mod saved_albums;
@@ -41,7 +42,8 @@ pub fn api() -> Router<AppState> {
         .merge(catalog_many::routes())
         .merge(following::routes())
         .merge(saved_albums::routes())
-        .merge(covers::routes())
+        .merge(album_covers::routes())
+        .merge(playlist_covers::routes())
         .merge(compositions::routes())
         .merge(connections::routes())
         .merge(search::routes())

@@ -76,7 +76,7 @@ impl AudioApp {
     pub async fn spawn_with(
         backend: Backend,
         s3: Option<StorageConfig>,
-        settings: AudioSettings,
+        mut settings: AudioSettings,
     ) -> Option<AudioApp> {
         AudioApp::spawn_streaming(backend, s3, settings, None).await
     }
@@ -110,6 +110,7 @@ impl AudioApp {
         };
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("music")).unwrap();
+        settings.cover_cache_dir = dir.path().join("cover-cache");
         let storage = match &s3 {
             Some(config) => Storage::open(config).expect("S3 storage"),
             None => Storage::local(&dir.path().join("objects")),

@@ -3,12 +3,14 @@
 
 mod accounts;
 mod admin_users;
+mod audio_covers;
 mod audio_harness;
 mod audio_hot;
 mod audio_scans;
 mod audio_streams;
 mod audio_transcodes;
 mod audio_uploads;
+mod audio_watch;
 mod browser;
 mod catalog;
 mod cdp;

@@ -5,7 +5,10 @@
 //! with their tracks), [`walk`] and [`scan`] (a scan of folders: new, changed, moved, missing
 //! files), [`scans`] (scans as queued work, with progress and a report), [`uploads`] (files
 //! sent through the API, and their deletion), [`streams`] (which file plays, signed URLs),
-//! [`transcodes`] (a stream in another format, bit rate or from an offset, through ffmpeg).
+//! [`transcodes`] (a stream in another format, bit rate or from an offset, through ffmpeg),
+//! [`covers`] (album covers found in and beside files, stored once, served resized),
+//! [`watch`] (watched folders: changes scanned as they happen), [`generated`] (audio made for
+//! tracks: the demo's clips).
 
 use std::time::Duration;
 
@@ -14,6 +17,8 @@ use std::sync::Arc;
 use medley_audio::hot::HotCache;
 use medley_audio::{Storage, Transcoder, UrlSigner};
 
+pub mod covers;
+pub mod generated;
 pub mod ingest;
 pub mod matching;
 pub mod scan;
@@ -22,6 +27,7 @@ pub mod streams;
 pub mod transcodes;
 pub mod uploads;
 pub mod walk;
+pub mod watch;
 
 /// Who may upload audio (`MEDLEY_UPLOADERS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +48,10 @@ pub struct AudioSettings {
     pub upload_max_bytes: u64,
     /// How long a signed stream URL is valid.
     pub stream_url_ttl: Duration,
+    /// Where resized covers are kept on this node (`<data-dir>/cache/covers`).
+    pub cover_cache_dir: std::path::PathBuf,
+    /// Folders `serve` scans at start and then watches (absolute paths).
+    pub watch_folders: Vec<String>,
 }
 
 impl Default for AudioSettings {
@@ -50,6 +60,8 @@ impl Default for AudioSettings {
             uploaders: Uploaders::Admins,
             upload_max_bytes: 2 * 1024 * 1024 * 1024,
             stream_url_ttl: Duration::from_secs(3600),
+            cover_cache_dir: std::env::temp_dir().join("medley-covers"),
+            watch_folders: Vec::new(),
         }
     }
 }

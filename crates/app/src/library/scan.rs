@@ -16,6 +16,7 @@ use medley_store::audio::{MISSING, PRESENT};
 use medley_store::{AudioFile, TrackChoice};
 use serde::{Deserialize, Serialize};
 
+use super::covers;
 use super::ingest::{self, Incoming};
 use super::walk::{check_root, walk, Failure, Found};
 use crate::error::{AppError, AppResult};
@@ -75,6 +76,9 @@ pub struct ScanReport {
     pub tracks_created: u64,
     /// Files that joined a track already in the catalog.
     pub tracks_matched: u64,
+    /// Albums that got a new cover picture.
+    #[serde(default)]
+    pub covers: u64,
     /// The first failures (by path), with why.
     pub failures: Vec<Failure>,
     pub elapsed_ms: u64,
@@ -101,6 +105,14 @@ enum Todo {
     Copy { found: Found, row: AudioFile },
 }
 
+/// A part of a scanned folder: `dir` (the folder itself, or a folder inside it) is walked,
+/// and the files found are recorded as found by a scan of `root`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub root: String,
+    pub dir: String,
+}
+
 /// Scans `roots` (absolute folders), calling `on_batch` with the report so far after each
 /// batch. Fails only when storage does; bad files and folders are in the report.
 pub async fn scan(
@@ -108,30 +120,49 @@ pub async fn scan(
     roots: &[String],
     options: ScanOptions,
     progress: &ScanProgress,
+    on_batch: impl FnMut(&ScanReport),
+) -> AppResult<ScanReport> {
+    let scopes: Vec<Scope> = roots
+        .iter()
+        .map(|r| Scope {
+            root: r.clone(),
+            dir: r.clone(),
+        })
+        .collect();
+    scan_scopes(app, &scopes, options, progress, on_batch).await
+}
+
+/// Scans parts of folders (what a watched folder's changes touched): like [`scan`], but only
+/// below each scope's `dir`; files recorded below it and not found are marked missing.
+pub async fn scan_scopes(
+    app: &App,
+    scopes: &[Scope],
+    options: ScanOptions,
+    progress: &ScanProgress,
     mut on_batch: impl FnMut(&ScanReport),
 ) -> AppResult<ScanReport> {
     let started = Instant::now();
     let mut report = ScanReport::default();
     let mut walked = Vec::new();
-    for (root, canonical) in distinct_roots(roots) {
-        let canonical = match canonical {
+    for (given, checked) in distinct_scopes(scopes) {
+        let (root, dir) = match checked {
             Ok(c) => c,
             Err(reason) => {
                 report.roots.push(RootReport {
-                    path: root.clone(),
+                    path: given,
                     files: 0,
                     error: Some(reason),
                 });
                 continue;
             }
         };
-        let dir = canonical.clone();
-        let w = tokio::task::spawn_blocking(move || walk(&dir))
+        let walked_dir = dir.clone();
+        let w = tokio::task::spawn_blocking(move || walk(&walked_dir))
             .await
             .map_err(|e| AppError::internal(e, "walking a scanned folder"))?;
-        let path = canonical.to_string_lossy().into_owned();
+        let dir = dir.to_string_lossy().into_owned();
         report.roots.push(RootReport {
-            path: path.clone(),
+            path: dir.clone(),
             files: w.files.len() as u64,
             error: None,
         });
@@ -140,7 +171,7 @@ pub async fn scan(
         for f in w.failures {
             report.fail(f.path, f.reason);
         }
-        walked.push((path, w.files));
+        walked.push((root.to_string_lossy().into_owned(), dir, w.files));
     }
     progress.total.store(report.found, Ordering::Relaxed);
 
@@ -148,10 +179,10 @@ pub async fn scan(
     let mut todo = Vec::new();
     let mut restore = Vec::new();
     let mut unseen: HashMap<String, Vec<AudioFile>> = HashMap::new();
-    for (root, files) in walked {
+    for (root, dir, files) in walked {
         let mut rows: HashMap<String, AudioFile> = app
             .store
-            .audio_files_under(&root)
+            .audio_files_under(&dir)
             .await?
             .into_iter()
             .map(|r| (r.path.clone(), r))
@@ -324,10 +355,25 @@ impl BatchWriter<'_> {
                     .filter(|k| Some(k) != i.row.object_key.as_ref()),
             );
         }
-        let (written, _) =
+        let art: Vec<(PathBuf, bool)> = incoming
+            .iter()
+            .map(|(i, path, _)| (path.clone(), covers::has_picture(&i.row.tags)))
+            .collect();
+        let (written, track_of) =
             ingest::write(self.app, incoming.into_iter().map(|(i, _, _)| i).collect()).await?;
         self.report.tracks_created += written.created;
         self.report.tracks_matched += written.matched;
+        let files = track_of
+            .into_iter()
+            .zip(art)
+            .map(|(track_id, (path, embedded))| covers::Written {
+                track_id,
+                path,
+                embedded,
+                beside: true,
+            })
+            .collect();
+        self.report.covers += covers::attach(self.app, files).await?;
         for key in old_keys {
             if !self.app.store.object_in_use(&key).await? {
                 self.app
@@ -385,21 +431,35 @@ impl BatchWriter<'_> {
     }
 }
 
-/// The folders to scan, each checked and canonical, without those inside another of them (a
-/// file is scanned once, whichever folder names it); a folder that cannot be scanned keeps the
-/// name it was given and says why.
-fn distinct_roots(roots: &[String]) -> Vec<(String, Result<std::path::PathBuf, String>)> {
-    let checked: Vec<(String, Result<std::path::PathBuf, String>)> =
-        roots.iter().map(|r| (r.clone(), check_root(r))).collect();
-    let good: Vec<std::path::PathBuf> = checked
+/// The scopes to scan, each checked and canonical (`(root, dir)`), without those whose folder
+/// is inside another's (a file is scanned once, whichever folder names it); a scope that
+/// cannot be scanned keeps the name it was given and says why.
+type Checked = Result<(PathBuf, PathBuf), String>;
+
+fn distinct_scopes(scopes: &[Scope]) -> Vec<(String, Checked)> {
+    let checked: Vec<(String, Checked)> = scopes
         .iter()
-        .filter_map(|(_, c)| c.as_ref().ok().cloned())
+        .map(|s| {
+            let dir = check_root(&s.dir);
+            let root = if s.root == s.dir {
+                dir.clone()
+            } else {
+                check_root(&s.root)
+            };
+            (s.dir.clone(), root.and_then(|r| dir.map(|d| (r, d))))
+        })
         .collect();
-    let mut out: Vec<(String, Result<std::path::PathBuf, String>)> = Vec::new();
+    let good: Vec<PathBuf> = checked
+        .iter()
+        .filter_map(|(_, c)| c.as_ref().ok().map(|(_, d)| d.clone()))
+        .collect();
+    let mut out: Vec<(String, Checked)> = Vec::new();
     for (given, c) in checked {
-        if let Ok(p) = &c {
+        if let Ok((_, p)) = &c {
             let inside_another = good.iter().any(|o| o != p && p.starts_with(o));
-            let repeated = out.iter().any(|(_, d)| d.as_ref().ok() == Some(p));
+            let repeated = out
+                .iter()
+                .any(|(_, d)| d.as_ref().ok().map(|(_, d)| d) == Some(p));
             if inside_another || repeated {
                 continue;
             }

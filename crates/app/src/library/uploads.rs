@@ -14,6 +14,7 @@ use medley_domain::user::User;
 use medley_store::AudioFile;
 use tokio::io::AsyncWriteExt;
 
+use super::covers;
 use super::ingest::{self, Incoming};
 use super::scan::storage_error;
 use super::Uploaders;
@@ -152,7 +153,6 @@ pub async fn upload<E: std::fmt::Display>(
             .await
             .map_err(storage_error)?;
     }
-    drop(spooled);
     let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
     let (match_key, track) = ingest::describe(&probed, stem);
     let mut row = ingest::row(&probed, medley_domain::new_id(), "upload", "", &name);
@@ -168,12 +168,28 @@ pub async fn upload<E: std::fmt::Display>(
         }],
     )
     .await;
-    if let Err(e) = written {
-        if new_object && !app.store.object_in_use(&key).await.unwrap_or(true) {
-            let _ = storage.delete(&key).await;
+    let track_id = match written {
+        Ok((_, mut tracks)) => tracks.pop(),
+        Err(e) => {
+            if new_object && !app.store.object_in_use(&key).await.unwrap_or(true) {
+                let _ = storage.delete(&key).await;
+            }
+            return Err(e);
         }
-        return Err(e);
+    };
+    if let Some(track_id) = track_id.filter(|_| probed.tags.cover.is_some()) {
+        let file = covers::Written {
+            track_id,
+            path: spooled.0.clone(),
+            embedded: true,
+            beside: false,
+        };
+        // The file is recorded: a cover that cannot be stored is logged, not an error.
+        if let Err(e) = covers::attach(app, vec![file]).await {
+            tracing::warn!("the cover of an upload was not stored: {e}");
+        }
     }
+    drop(spooled);
     let file = app
         .store
         .audio_file(&file_id)

@@ -1,42 +1,19 @@
-//! Cover art as players ask for it (`getCoverArt`): the picture embedded in the audio file of
-//! a song, or of an album's or artist's cover song, read from the file's bytes.
+//! Cover art as players ask for it (`getCoverArt`): the cover of a song's album, an album, or
+//! one of an artist's albums, through the same code as `GET /v1/albums/{id}/image`.
 
-use medley_audio::{embedded_cover, CoverImage};
+use medley_audio::art::SIZES;
 
 use super::browse::not_found;
 use super::library::Library;
-use crate::error::{AppError, AppResult};
-use crate::library::streams::locate;
+use crate::error::AppResult;
+use crate::library::covers::{image, Image};
 use crate::App;
 
-/// A cover and a strong validator for it (the file's).
-pub struct Cover {
-    pub image: CoverImage,
-    pub etag: String,
-}
-
-/// The cover art `id` names (a song, an album or an artist).
-pub async fn cover(app: &App, lib: &Library, id: &str) -> AppResult<Cover> {
-    let song = lib
-        .cover_song(id)
-        .ok_or_else(|| not_found("cover art", id))?;
-    let playable = locate(app, &song.id).await?;
-    let bytes = app
-        .audio
-        .storage
-        .read_all(&playable.location)
-        .await
-        .map_err(|e| AppError::internal(e, "reading an audio file for its cover"))?;
-    let image = tokio::task::spawn_blocking(move || embedded_cover(&bytes))
-        .await
-        .map_err(|e| AppError::internal(e, "waiting for the cover reader"))?
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "the audio file of `{id}` carries no readable cover picture"
-            ))
-        })?;
-    Ok(Cover {
-        image,
-        etag: format!("{}-cover", playable.etag),
-    })
+/// The cover art `id` names (a song, an album or an artist), as stored or fitted within
+/// `size` pixels. Players ask for any size: one outside the sizes served is brought within
+/// them rather than refused.
+pub async fn cover(app: &App, lib: &Library, id: &str, size: Option<i64>) -> AppResult<Image> {
+    let cover = lib.cover(id).ok_or_else(|| not_found("cover art", id))?;
+    let size = size.map(|s| s.clamp(i64::from(*SIZES.start()), i64::from(*SIZES.end())) as u32);
+    image(app, cover, size).await
 }

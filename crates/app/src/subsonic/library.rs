@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use medley_audio::{AudioTags, Format};
-use medley_domain::catalog::{ArtistRef, Track};
+use medley_domain::catalog::{ArtistRef, Cover, Track};
 use medley_domain::Id;
 use medley_store::{AudioFile, LibraryVersion};
 use tokio::sync::Mutex;
@@ -53,7 +53,8 @@ pub struct Song {
     pub sample_rate_hz: Option<i64>,
     pub channels: Option<i64>,
     pub bit_depth: Option<i64>,
-    pub has_cover: bool,
+    /// Its album's cover, if the album has one.
+    pub cover: Option<Cover>,
     pub replay_gain: medley_audio::tags::ReplayGain,
     /// When the file was added to the library.
     pub created_ms: i64,
@@ -86,8 +87,8 @@ pub struct AlbumEntry {
     pub duration_ms: i64,
     /// When its first file was added.
     pub created_ms: i64,
-    /// The song whose file carries the album's cover, if any does.
-    pub cover_song: Option<Id>,
+    /// The album's cover picture, if it has one.
+    pub cover: Option<Cover>,
 }
 
 #[derive(Clone, Debug)]
@@ -197,7 +198,7 @@ impl Library {
                 sample_rate_hz: file.sample_rate_hz,
                 channels: file.channels,
                 bit_depth: file.bit_depth,
-                has_cover: tags.cover.is_some(),
+                cover: track.album.cover.clone(),
                 replay_gain: tags.replay_gain.clone(),
                 created_ms: file.created_at_ms,
             };
@@ -231,7 +232,7 @@ impl Library {
                     songs: vec![],
                     duration_ms: 0,
                     created_ms: song.created_ms,
-                    cover_song: None,
+                    cover: song.cover.clone(),
                 });
             album.songs.push(song.id.clone());
             album.duration_ms += song.duration_ms;
@@ -241,9 +242,6 @@ impl Library {
                 if !album.genres.contains(g) {
                     album.genres.push(g.clone());
                 }
-            }
-            if song.has_cover && album.cover_song.is_none() {
-                album.cover_song = Some(song.id.clone());
             }
         }
         let mut albums: Vec<&AlbumEntry> = self.albums.values().collect();
@@ -259,7 +257,7 @@ impl Library {
                     cover_album: None,
                 });
             artist.albums.push(album.id.clone());
-            if album.cover_song.is_some() && artist.cover_album.is_none() {
+            if album.cover.is_some() && artist.cover_album.is_none() {
                 artist.cover_album = Some(album.id.clone());
             }
         }
@@ -316,35 +314,22 @@ impl Library {
         self.artists.get(id)
     }
 
-    /// The song whose file carries the cover art `id` names: a song itself, or an album's or
-    /// artist's cover song.
-    pub fn cover_song(&self, id: &str) -> Option<&Song> {
+    /// The cover art `id` names: a song's (its album's), an album's, or an artist's (one of
+    /// their albums').
+    pub fn cover(&self, id: &str) -> Option<&Cover> {
         if let Some(song) = self.songs.get(id) {
-            if song.has_cover {
-                return Some(song);
-            }
-            return self
-                .album(&song.album_id)?
-                .cover_song
-                .as_deref()
-                .and_then(|s| self.song(s));
+            return song.cover.as_ref();
         }
         if let Some(album) = self.albums.get(id) {
-            return album.cover_song.as_deref().and_then(|s| self.song(s));
+            return album.cover.as_ref();
         }
         let album = self.artists.get(id)?.cover_album.as_deref()?;
-        self.cover_song(album)
+        self.albums.get(album)?.cover.as_ref()
     }
 
-    /// The cover art id of a song (its own picture, else its album's), if any.
+    /// The cover art id of a song: its album's, when the album has a cover.
     pub fn song_cover(&self, song: &Song) -> Option<Id> {
-        if song.has_cover {
-            Some(song.id.clone())
-        } else {
-            self.album(&song.album_id)
-                .and_then(|a| a.cover_song.as_ref())
-                .map(|_| song.album_id.clone())
-        }
+        song.cover.as_ref().map(|_| song.album_id.clone())
     }
 }
 

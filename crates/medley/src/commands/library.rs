@@ -1,5 +1,6 @@
-//! `medley library scan DIR…`: scans folders for audio, with a progress bar and a report. The
-//! scan is recorded like the API's (`GET /v1/admin/library/scans` lists it).
+//! `medley library scan DIR… [--watch]`: scans folders for audio, with a progress bar and a
+//! report, then (with `--watch`) keeps watching them. The scan is recorded like the API's
+//! (`GET /v1/admin/library/scans` lists it).
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -10,7 +11,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use medley_app::library::scan::{ScanOptions, ScanProgress, ScanReport};
-use medley_app::library::{scans, Audio};
+use medley_app::library::{scans, watch, Audio};
 use medley_app::{App, AppConfig};
 use medley_audio::hot::HotCache;
 use medley_audio::{Storage, Transcoder, UrlSigner};
@@ -42,6 +43,10 @@ pub struct ScanArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Keep watching the folders after the scan: files added, changed, moved or deleted are
+    /// picked up within seconds, until interrupted (Ctrl-C or SIGTERM).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// The audio side of the application as configured: storage, signing key, settings.
@@ -122,6 +127,55 @@ pub async fn run(config: &Config, command: LibraryCommand) -> anyhow::Result<()>
     if let Some(error) = stored.error {
         anyhow::bail!("the scan failed: {error}");
     }
+    if args.watch {
+        let json = args.json;
+        let watching = watch::watch(app, &dirs, ScanOptions { copy }, move |r| {
+            if json {
+                if let Ok(text) = serde_json::to_string(r) {
+                    println!("{text}");
+                }
+            } else {
+                print_change(r);
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !json {
+            println!(
+                "Watching {} for changes (stop with Ctrl-C).",
+                dirs.join(", ")
+            );
+        }
+        stopped().await?;
+        drop(watching);
+    }
+    Ok(())
+}
+
+/// What a watched change did, in one line (and its failures).
+fn print_change(r: &ScanReport) {
+    println!(
+        "Changed: {} added, {} updated, {} moved, {} back in place, {} gone (marked missing), \
+         {} failed",
+        r.added, r.updated, r.moved, r.restored, r.missing, r.failed
+    );
+    for f in &r.failures {
+        println!("  failed: {}: {}", f.path, f.reason);
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn stopped() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).context("handling SIGTERM")?;
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = tokio::signal::ctrl_c() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.context("handling Ctrl-C")?;
     Ok(())
 }
 

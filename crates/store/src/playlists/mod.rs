@@ -134,8 +134,12 @@ const PLAYLIST_SELECT: &str =
     "SELECT p.id, p.owner_id, u.username AS owner_name, p.name, p.description, \
      p.public, p.collaborative, p.snapshot_id, p.item_count, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM playlist_followers f WHERE f.playlist_id = p.id) AS follower_count, \
-     (SELECT COUNT(*) FROM composites c WHERE c.playlist_id = p.id) AS composite \
-     FROM playlists p JOIN users u ON u.id = p.owner_id";
+     (SELECT COUNT(*) FROM composites c WHERE c.playlist_id = p.id) AS composite, \
+     cal.id AS cover_album_id, cal.cover_hash, cal.cover_width, cal.cover_height \
+     FROM playlists p JOIN users u ON u.id = p.owner_id \
+     LEFT JOIN playlist_items cpi ON cpi.playlist_id = p.id AND cpi.position = 0 \
+     LEFT JOIN tracks ct ON ct.id = cpi.track_id \
+     LEFT JOIN albums cal ON cal.id = ct.album_id";
 
 fn playlist_row(row: &AnyRow) -> Result<Playlist> {
     Ok(Playlist {
@@ -152,6 +156,7 @@ fn playlist_row(row: &AnyRow) -> Result<Playlist> {
         composite: row.try_get::<i64, _>("composite")? != 0,
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
+        cover: crate::catalog::cover_columns(row, "cover_album_id")?,
     })
 }
 

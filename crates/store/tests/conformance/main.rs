@@ -36,6 +36,7 @@ mod audio;
 mod catalog;
 mod composites;
 mod connections;
+mod covers;
 mod imports;
 mod jobs;
 mod library;

@@ -131,7 +131,8 @@ pub async fn download(c: &Call) -> Result<Reply, Failure> {
 
 pub async fn cover_art(c: &Call) -> Result<Reply, Failure> {
     let id = c.params.required("id")?;
-    if let Some(size) = c.params.opt_int("size")? {
+    let size = c.params.opt_int("size")?;
+    if let Some(size) = size {
         if size <= 0 {
             return Err(Failure::invalid(format!(
                 "`size` is a width in pixels, not {size}"
@@ -139,30 +140,10 @@ pub async fn cover_art(c: &Call) -> Result<Reply, Failure> {
         }
     }
     let lib = current(&c.state.app).await?;
-    let found = cover(&c.state.app, &lib, id).await?;
-    let etag = format!("\"{}\"", found.etag);
-    let not_modified = c
-        .headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = found.image.bytes.into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(found.image.mime),
-        );
-        r
-    };
-    let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    Ok(Reply::Raw(response))
+    let found = cover(&c.state.app, &lib, id, size).await?;
+    Ok(Reply::Raw(crate::routes::album_covers::answer(
+        found,
+        &c.headers,
+        "private, max-age=86400",
+    )))
 }

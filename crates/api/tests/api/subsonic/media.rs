@@ -202,25 +202,39 @@ async fn streams_and_downloads_are_the_original_bytes(backend: Backend) {
     s.scan_music().await;
     let painted = s.song_id("Painted").await;
     let r = s.json("getSong", &[("id", &painted)]).await;
-    assert_eq!(r["song"]["coverArt"], painted.as_str());
     let album_id = r["song"]["albumId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        r["song"]["coverArt"],
+        album_id.as_str(),
+        "its album's cover"
+    );
     let r = s.json("getAlbum", &[("id", &album_id)]).await;
     assert_eq!(r["album"]["coverArt"], album_id.as_str());
+    // Without a size, the picture as found (ffmpeg embedded a PNG).
+    let r = s
+        .raw("getCoverArt", &[("apiKey", &key), ("id", &album_id)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), "image/png");
+    assert!(r.body.starts_with(b"\x89PNG"), "a PNG");
     for id in [&painted, &album_id] {
+        // With a size, resized by the same code as /v1/albums/{id}/image (a 16×16 picture is
+        // never enlarged; sizes out of bounds are brought within them).
         let r = s
             .raw(
                 "getCoverArt",
-                &[("apiKey", &key), ("id", id), ("size", "300")],
+                &[("apiKey", &key), ("id", id), ("size", "3000")],
             )
             .await;
         assert_eq!(r.status, StatusCode::OK);
-        assert_eq!(r.header("content-type"), "image/png");
-        assert!(r.body.starts_with(b"\x89PNG"), "a PNG");
+        assert_eq!(r.header("content-type"), "image/jpeg");
+        let img = image::load_from_memory(&r.body).expect("a picture");
+        assert_eq!((img.width(), img.height()), (16, 16));
         let etag = r.header("etag").to_owned();
         let again = s
             .raw_with_headers(
                 "getCoverArt",
-                &[("apiKey", &key), ("id", id)],
+                &[("apiKey", &key), ("id", id), ("size", "3000")],
                 &[("if-none-match", &etag)],
             )
             .await;
