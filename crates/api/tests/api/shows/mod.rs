@@ -8,3 +8,4 @@ mod node;
 mod rest;
 mod resume;
 mod room;
+mod streams;
