@@ -22,6 +22,7 @@ pub mod plays;
 pub mod search;
 pub mod shows;
 pub mod shows_live;
+pub mod spotify_sign_in;
 pub mod stats;
 pub mod stream;
 pub mod subsonic;
@@ -36,6 +37,7 @@ pub fn api() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(compositions::routes())
         .merge(connections::routes())
+        .merge(spotify_sign_in::routes())
         .merge(search::routes())
         .merge(playlists::routes())
         .merge(items::routes())
