@@ -408,7 +408,15 @@ impl Render {
             },
             href: self.href(&format!("users/{}", u.id)),
             id: u.id.clone(),
-            images: vec![],
+            images: u
+                .image_url
+                .iter()
+                .map(|url| Image {
+                    url: url.clone(),
+                    height: None,
+                    width: None,
+                })
+                .collect(),
             kind: "user",
             uri: format!("medley:user:{}", u.id),
             username: u.username.clone(),

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, admin_users, album_covers, catalog, catalog_many, compositions, connections,
-    following, imports, items, library, ops, playlist_covers, playlists, plays, saved_albums, search, shows, shows_live, stats,
-    sync_jobs, tokens, web_session,
+    following, imports, items, library, ops, playlist_covers, playlists, plays, saved_albums,
+    search, shows, shows_live, spotify_sign_in, stats, sync_jobs, tokens, web_session,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,7 @@ use crate::routes::{
         shows::comments, shows::history, shows::invite, shows::redeem, shows_live::live,
         ops::healthz, ops::readyz, ops::metrics,
         web_session::sign_in, web_session::current, web_session::sign_out,
+        spotify_sign_in::begin,
         crate::routes::library_scans::start, crate::routes::library_scans::show,
         crate::routes::library_scans::list, crate::routes::stream::stream,
         crate::routes::stream::stream_url, crate::routes::library_files::upload,

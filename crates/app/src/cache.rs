@@ -277,6 +277,7 @@ mod tests {
             display_name: None,
             is_admin: false,
             created_at_ms: 0,
+            image_url: None,
         }
     }
 

@@ -12,6 +12,9 @@ pub struct User {
     pub display_name: Option<String>,
     pub is_admin: bool,
     pub created_at_ms: i64,
+    /// A picture of the user (from their Spotify profile, when they signed up with Spotify).
+    #[serde(default)]
+    pub image_url: Option<String>,
 }
 
 /// Why a username or password was refused.

@@ -37,6 +37,27 @@ pub struct User {
     pub display_name: Option<String>,
     #[serde(default)]
     pub product: Option<String>,
+    /// Profile pictures, largest first (Spotify may send `null` or none).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub images: Vec<Image>,
+}
+
+/// An `ImageObject`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Image {
+    pub url: String,
+    #[serde(default)]
+    pub height: Option<u32>,
+    #[serde(default)]
+    pub width: Option<u32>,
+}
+
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

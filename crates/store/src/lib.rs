@@ -28,6 +28,7 @@ pub mod playlists;
 pub mod plays;
 pub mod scans;
 pub mod shows;
+pub mod spotify_logins;
 pub mod sql;
 pub mod subsonic;
 pub mod testing;
@@ -59,6 +60,7 @@ pub use shows::{
     HistoryEntry, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment, ShowStore,
     StoredShow,
 };
+pub use spotify_logins::{PendingSignIn, SpotifyLoginStore};
 pub use sql::{Backend, SqlStore};
 pub use subsonic::{LibraryVersion, NowPlaying, SubsonicKey, SubsonicStore};
 pub use users::{ApiToken, NewToken, NewUser, UserStore, TOKEN_USE_PRECISION_MS};
@@ -74,6 +76,7 @@ pub trait Store:
     + PlayStore
     + ImportStore
     + ConnectionStore
+    + SpotifyLoginStore
     + ShowStore
     + AudioStore
     + ScanStore
@@ -93,6 +96,7 @@ impl<T> Store for T where
         + PlayStore
         + ImportStore
         + ConnectionStore
+        + SpotifyLoginStore
         + ShowStore
         + AudioStore
         + ScanStore

@@ -95,7 +95,7 @@ pub trait UserStore: Send + Sync {
 
 const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
 
-const USER_COLUMNS: &str = "id, username, display_name, is_admin, created_at";
+const USER_COLUMNS: &str = "id, username, display_name, is_admin, created_at, image_url";
 
 fn user_row(row: &AnyRow) -> Result<User> {
     Ok(User {
@@ -104,39 +104,48 @@ fn user_row(row: &AnyRow) -> Result<User> {
         display_name: row.try_get("display_name")?,
         is_admin: row.try_get::<i64, _>("is_admin")? != 0,
         created_at_ms: row.try_get("created_at")?,
+        image_url: row.try_get("image_url")?,
     })
+}
+
+/// Inserts a user in `tx` (an administrator when it is the first); `Conflict` when the
+/// username is taken.
+pub(crate) async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewUser,
+    image_url: Option<&str>,
+) -> Result<User> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut **tx)
+        .await?;
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO users (id, username, password_hash, display_name, is_admin, created_at, image_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+    ))
+    .bind(&new.id)
+    .bind(&new.username)
+    .bind(&new.password_hash)
+    .bind(&new.display_name)
+    .bind(i64::from(count == 0))
+    .bind(new.now_ms)
+    .bind(image_url)
+    .fetch_one(&mut **tx)
+    .await;
+    match inserted {
+        Ok(row) => user_row(&row),
+        Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            "the username `{}` is taken",
+            new.username
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[async_trait]
 impl UserStore for SqlStore {
     async fn create_user(&self, new: NewUser) -> Result<User> {
         let mut tx = self.write.begin().await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&mut *tx)
-            .await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO users (id, username, password_hash, display_name, is_admin, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
-        ))
-        .bind(&new.id)
-        .bind(&new.username)
-        .bind(&new.password_hash)
-        .bind(&new.display_name)
-        .bind(i64::from(count == 0))
-        .bind(new.now_ms)
-        .fetch_one(&mut *tx)
-        .await;
-        let row = match inserted {
-            Ok(row) => row,
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(format!(
-                    "the username `{}` is taken",
-                    new.username
-                )))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let user = user_row(&row)?;
+        let user = insert_user(&mut tx, &new, None).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -254,7 +263,7 @@ impl UserStore for SqlStore {
 
     async fn user_for_token(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.is_admin, u.created_at FROM tokens t \
+            "SELECT u.id, u.username, u.display_name, u.is_admin, u.created_at, u.image_url FROM tokens t \
              JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )

@@ -122,11 +122,17 @@ pub struct CallbackParams {
     pub error: Option<String>,
 }
 
-/// Where Spotify sends the browser back. Answers an HTML page to browsers and the connection
-/// as JSON to everyone else.
+/// Where Spotify sends the browser back, after linking an account or signing in with Spotify.
+/// Linking answers an HTML page to browsers and the connection as JSON to everyone else;
+/// signing in answers a `SpotifySession` as JSON, or to browsers sets the session cookie and
+/// redirects (303) to the web app. An unknown, used or expired `state` is a 400.
 #[utoipa::path(get, path = "/v1/connections/spotify/callback", tag = "connections",
     params(CallbackParams),
-    responses((status = 200, body = ConnectionObject), (status = 400)))]
+    responses((status = 200, body = ConnectionObject, description = "an account linked"),
+        (status = 201, body = crate::routes::spotify_sign_in::SpotifySession, description = "signed in with Spotify"),
+        (status = 303, description = "signed in with Spotify, in a browser: the session cookie set, on to the web app"),
+        (status = 400, description = "`state` unknown, used or expired; a sign-in come back to another browser; access not granted"),
+        (status = 403, description = "signing in: the account is disabled, or registration is closed for a new one")))]
 pub async fn callback(
     State(state): State<AppState>,
     Query(p): Query<CallbackParams>,
@@ -138,6 +144,21 @@ pub async fn callback(
             "the `state` parameter is missing: open the authorize_url from POST /v1/connections/spotify".into(),
         ));
     };
+    // A sign-in with Spotify comes back here too (one redirect URI for both).
+    if let Some(pending) = spotify
+        .take_sign_in(state.app.store.as_ref(), &auth_state)
+        .await?
+    {
+        return super::spotify_sign_in::finish(
+            &state,
+            pending,
+            &auth_state,
+            p.code,
+            p.error,
+            &headers,
+        )
+        .await;
+    }
     if let Some(error) = p.error {
         // Spend the authorization so it cannot be used later.
         spotify

@@ -27,6 +27,7 @@ pub mod saved_albums;
 pub mod search;
 pub mod shows;
 pub mod shows_live;
+pub mod spotify_sign_in;
 pub mod stats;
 pub mod stream;
 pub mod subsonic;
@@ -46,6 +47,7 @@ pub fn api() -> Router<AppState> {
         .merge(playlist_covers::routes())
         .merge(compositions::routes())
         .merge(connections::routes())
+        .merge(spotify_sign_in::routes())
         .merge(search::routes())
         .merge(playlists::routes())
         .merge(items::routes())

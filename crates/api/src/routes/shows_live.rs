@@ -58,22 +58,29 @@ pub async fn live(
     let app = state.app.clone();
     // A browser's session cookie, for a `hello` that carries its CSRF token instead of a token.
     let cookie = crate::cookie::session_in(&headers);
+    let base = state.render.base.clone();
     upgrade
         .read_buffer_size(MAX_FRAME_BYTES)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_MESSAGE_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(app, id, cookie, socket))
+        .on_upgrade(move |socket| run(app, base, id, cookie, socket))
 }
 
-async fn run(app: App, show: String, cookie: Option<String>, mut socket: WebSocket) {
+async fn run(
+    app: App,
+    base: String,
+    show: String,
+    cookie: Option<String>,
+    mut socket: WebSocket,
+) {
     let config = app.shows.config().clone();
     let mut limits = Limits::new(&config);
     let Some((user, resume)) = hello(&app, &config, cookie, &mut socket, &mut limits).await else {
         return;
     };
-    match live::connect(&app, &show, &user, resume).await {
+    match live::connect(&app, &show, &user, &base, resume).await {
         Ok(connected) => pump(&config, socket, connected, limits).await,
         Err(close) => close_with(&mut socket, close).await,
     }
@@ -171,7 +178,7 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
     for frame in initial {
         step = deliver(
             &mut socket,
-            Message::Text(frame.as_ref().into()),
+            Message::Text(c.personal(&frame).as_ref().into()),
             &mut c,
             &mut slow_open,
         )
@@ -197,7 +204,8 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
             },
             out = c.queue.recv() => match out {
                 Some(Outbound::Frame(frame)) => {
-                    deliver(&mut socket, Message::Text(frame.as_ref().into()), &mut c, &mut slow_open).await
+                    let text = c.personal(&frame).as_ref().into();
+                    deliver(&mut socket, Message::Text(text), &mut c, &mut slow_open).await
                 }
                 Some(Outbound::Close(close)) => Step::Close(close),
                 None => Step::Close(Close::Restarting),

@@ -31,6 +31,7 @@ mod python;
 mod shows;
 mod spotify;
 mod spotify_faults;
+mod spotify_sign_in;
 mod spotify_sync;
 mod spotipy;
 mod stats;

@@ -196,3 +196,16 @@ pub fn check_link(
         )
         .map_err(|e| AppError::Unauthorized(e.to_string()))
 }
+
+/// The signed URL streaming `track_id` for `user_id` until `expires_s` (Unix seconds), with
+/// no lookup: for callers that already know the track has audio (a live show's listeners).
+pub fn signed_url(
+    audio: &super::Audio,
+    base: &str,
+    user_id: &str,
+    track_id: &str,
+    expires_s: i64,
+) -> String {
+    let signature = audio.signer.sign(track_id, user_id, expires_s);
+    format!("{base}/v1/tracks/{track_id}/stream?user={user_id}&expires={expires_s}&signature={signature}")
+}

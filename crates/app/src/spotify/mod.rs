@@ -18,6 +18,7 @@ use crate::sealing::Sealer;
 pub mod collections;
 pub mod plays;
 pub mod reconnect;
+pub mod sign_in;
 pub mod watch;
 
 /// How long an authorization waits for the browser to come back.
@@ -83,6 +84,14 @@ pub struct AppView {
     pub requests_24h: i64,
     pub daily_budget: Option<u64>,
     pub paused_until_ms: Option<i64>,
+}
+
+/// What Spotify says after an authorization: the tokens, whose they are, and what asking
+/// cost.
+struct Identified {
+    tokens: Tokens,
+    me: medley_spotify::objects::User,
+    meter: Arc<Meter>,
 }
 
 /// Why no session can be opened for `connection` until its owner links it again, if so.
@@ -205,20 +214,41 @@ impl Spotify {
             .ok_or_else(|| {
                 AppError::Invalid(
                     "this authorization is unknown, already used or expired (they last 10 \
-                     minutes): start again with POST /v1/connections/spotify"
+                     minutes): start again with POST /v1/connections/spotify (or POST \
+                     /v1/sessions/spotify to sign in)"
                         .into(),
                 )
             })?;
+        let verifier = self.open_verifier(&pending.sealed_verifier, &hash)?;
+        let identified = self
+            .identify(store, code, &verifier, &pending.redirect_uri)
+            .await?;
+        self.store_connection(store, &pending.user_id, &identified)
+            .await
+    }
+
+    /// The PKCE verifier of an authorization, stored sealed under its state's hash.
+    fn open_verifier(&self, sealed: &str, hash: &str) -> AppResult<String> {
         let verifier = self
             .sealer
-            .open(&pending.sealed_verifier, &hash)
+            .open(sealed, hash)
             .map_err(|e| AppError::internal(e, "opening a stored PKCE verifier"))?;
-        let verifier = String::from_utf8(verifier)
-            .map_err(|e| AppError::internal(e, "reading a stored PKCE verifier"))?;
+        String::from_utf8(verifier)
+            .map_err(|e| AppError::internal(e, "reading a stored PKCE verifier"))
+    }
+
+    /// Exchanges an authorization code for tokens and asks Spotify whose they are.
+    async fn identify(
+        &self,
+        store: &dyn Store,
+        code: &str,
+        verifier: &str,
+        redirect_uri: &str,
+    ) -> AppResult<Identified> {
         let meter = Arc::new(Meter::default());
         let tokens = self
             .oauth
-            .exchange(code, &verifier, &pending.redirect_uri, now_ms(), &meter)
+            .exchange(code, verifier, redirect_uri, now_ms(), &meter)
             .await;
         let tokens = match tokens {
             Ok(t) => t,
@@ -240,19 +270,29 @@ impl Spotify {
             meter.clone(),
             None,
         );
-        let me = session.me().await;
-        let me = match me {
-            Ok(me) => me,
+        match session.me().await {
+            Ok(me) => Ok(Identified { tokens, me, meter }),
             Err(e) => {
                 self.record(store, "", &meter).await?;
-                return Err(upstream(e));
+                Err(upstream(e))
             }
-        };
-        let sealed = self.seal_tokens(&tokens, &pending.user_id);
+        }
+    }
+
+    /// Stores the connection of `user_id` to the Spotify account identified (its tokens
+    /// sealed), counts what linking cost, and resumes the sync jobs that waited for it.
+    async fn store_connection(
+        &self,
+        store: &dyn Store,
+        user_id: &str,
+        identified: &Identified,
+    ) -> AppResult<Connection> {
+        let Identified { tokens, me, meter } = identified;
+        let sealed = self.seal_tokens(tokens, user_id);
         let connection = store
             .upsert_connection(NewConnection {
                 id: &medley_domain::new_id(),
-                user_id: &pending.user_id,
+                user_id,
                 client_id: self.client_id(),
                 spotify_user_id: &me.id,
                 display_name: me.display_name.as_deref(),
@@ -261,11 +301,11 @@ impl Spotify {
                 now_ms: now_ms(),
             })
             .await?;
-        self.record(store, &connection.id, &meter).await?;
-        tracing::info!(user = %pending.user_id, connection = %connection.id, "Spotify account connected");
+        self.record(store, &connection.id, meter).await?;
+        tracing::info!(user = %user_id, connection = %connection.id, "Spotify account connected");
         // The account is linked whatever happens to the jobs; they can be resumed by hand.
-        if let Err(e) = reconnect::resume_after_reconnect(store, &pending.user_id).await {
-            tracing::warn!(user = %pending.user_id, error = %e, "could not resume the sync jobs paused for this account");
+        if let Err(e) = reconnect::resume_after_reconnect(store, user_id).await {
+            tracing::warn!(user = %user_id, error = %e, "could not resume the sync jobs paused for this account");
         }
         Ok(connection)
     }

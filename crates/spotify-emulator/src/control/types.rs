@@ -13,6 +13,9 @@ pub struct NewUser {
     pub display_name: Option<String>,
     pub country: Option<String>,
     pub product: Option<String>,
+    /// The profile picture's URL (none by default).
+    #[serde(default)]
+    pub image_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

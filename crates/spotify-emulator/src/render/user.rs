@@ -16,7 +16,7 @@ pub fn private_user(links: Links, user: &User) -> Value {
         "followers": { "href": null, "total": 0 },
         "href": links.href("user", &user.id),
         "id": user.id,
-        "images": [],
+        "images": user.image_url.iter().map(|url| json!({"url": url, "height": 300, "width": 300})).collect::<Vec<_>>(),
         "product": user.product,
         "type": "user",
         "uri": format!("spotify:user:{}", user.id),

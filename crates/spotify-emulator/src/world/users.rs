@@ -16,6 +16,9 @@ pub struct User {
     pub country: String,
     pub product: String,
     pub email: String,
+    /// The profile picture, if any.
+    #[serde(default)]
+    pub image_url: Option<String>,
     /// Playlists in the user's library (owned, followed, collaborating), newest first.
     pub library: Vec<String>,
     /// Liked Songs, newest first.
@@ -57,6 +60,7 @@ impl World {
             country: country.unwrap_or_else(|| "SE".into()),
             product: product.unwrap_or_else(|| "premium".into()),
             email: format!("{id}@example.com"),
+            image_url: None,
             library: Vec::new(),
             liked: Vec::new(),
             plays: VecDeque::new(),

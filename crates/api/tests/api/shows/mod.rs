@@ -8,4 +8,5 @@ mod node;
 mod rest;
 mod resume;
 mod room;
+mod streams;
 mod web;

@@ -262,6 +262,14 @@ impl Actor {
             queue: rx,
             ephemeral: self.ephemeral.subscribe(),
             too_slow: slow,
+            longest_track_ms: self
+                .show
+                .playlist()
+                .tracks
+                .iter()
+                .map(|t| t.duration_ms)
+                .max()
+                .unwrap_or(0),
         }
     }
 

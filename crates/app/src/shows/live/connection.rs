@@ -12,6 +12,7 @@ use medley_live::{Close, Op};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::actor::Command;
+use super::links::Links;
 use super::Handle;
 
 /// What the actor queues for a connection, in order.
@@ -43,12 +44,15 @@ pub(crate) struct Parts {
     pub queue: mpsc::Receiver<Outbound>,
     pub ephemeral: watch::Receiver<Arc<Ephemeral>>,
     pub too_slow: oneshot::Receiver<()>,
+    /// The longest track of the show's playlist (how long its stream URLs must hold).
+    pub longest_track_ms: i64,
 }
 
 /// A connection joined to a live show.
 pub struct Connected {
     conn: u64,
     handle: Handle,
+    links: Links,
     /// Frames to send first, in order: `welcome`, or `resumed` then the missed events.
     pub initial: Vec<Arc<str>>,
     /// Reliable frames, replies and closes, in order. Bounded: when it is full, the actor
@@ -60,15 +64,22 @@ pub struct Connected {
 }
 
 impl Connected {
-    pub(crate) fn new(parts: Parts, handle: Handle) -> Connected {
+    pub(crate) fn new(parts: Parts, handle: Handle, links: Links) -> Connected {
         Connected {
             conn: parts.conn,
             handle,
+            links,
             initial: parts.initial,
             queue: parts.queue,
             ephemeral: parts.ephemeral,
             too_slow: parts.too_slow,
         }
+    }
+
+    /// A frame as this connection's user receives it: its tracks' stream paths signed for
+    /// them, now (see [`super::links`]). Every frame goes through this before it is sent.
+    pub fn personal<'a>(&self, frame: &'a str) -> std::borrow::Cow<'a, str> {
+        self.links.sign(frame, crate::clock::now_ms() / 1000)
     }
 
     /// Sends an op to the show as this connection's user; its events and reply (if

@@ -16,6 +16,7 @@
 
 mod actor;
 pub mod connection;
+pub mod links;
 mod persist;
 mod sessions;
 
@@ -219,13 +220,15 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Option<User>> {
 }
 
 /// Joins (or resumes) `user` in show `id`: the connection's queues and the first frames to
-/// send (`welcome`, or `resumed` and the missed events). Refused with the close code to send:
+/// send (`welcome`, or `resumed` and the missed events); `base` is the server's public URL,
+/// which the stream URLs in the user's frames start with. Refused with the close code to send:
 /// 4004 for a show that is unknown, invisible to the user or not started, 4010 once it
 /// ended, 4012 for a banned user.
 pub async fn connect(
     app: &App,
     id: &str,
     user: &User,
+    base: &str,
     resume: Option<Resume>,
 ) -> Result<Connected, Close> {
     let show = match super::visible(app, id, user).await {
@@ -266,7 +269,11 @@ pub async fn connect(
         return Err(stopped());
     }
     match answer.await {
-        Ok(Ok(parts)) => Ok(Connected::new(parts, handle)),
+        Ok(Ok(parts)) => {
+            let links =
+                links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
+            Ok(Connected::new(parts, handle, links))
+        }
         Ok(Err(close)) => Err(close),
         Err(_) => Err(stopped()),
     }
@@ -288,13 +295,21 @@ pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> App
     Ok(saved.to_state())
 }
 
-/// A stored playlist as a show plays it. Tracks with a Spotify id carry `spotify_uri`, for
-/// each listener's own Spotify player.
+/// A stored playlist as a show plays it. Tracks with audio carry their stream path (signed
+/// for each listener as it is sent, see [`links`]); tracks with a Spotify id carry
+/// `spotify_uri`, for each listener's own Spotify player. Which tracks have audio is settled
+/// here, when the show starts: the playlist is fixed while it runs.
 async fn playlist(app: &App, id: &str) -> AppResult<Playlist> {
     let stored = app.store.playlist(id).await?;
     let items = app.store.playlist_items(id, i64::MAX, 0).await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = app.store.tracks(&ids).await?;
+    let audible: std::collections::HashSet<String> = app
+        .store
+        .tracks_with_audio(&ids)
+        .await?
+        .into_iter()
+        .collect();
     let by_id: HashMap<&str, &medley_domain::catalog::Track> =
         tracks.iter().map(|t| (t.id.as_str(), t)).collect();
     let tracks = items
@@ -305,7 +320,7 @@ async fn playlist(app: &App, id: &str) -> AppResult<Playlist> {
             name: t.name.clone(),
             artists: t.artists.iter().map(|a| a.name.clone()).collect(),
             duration_ms: t.duration_ms,
-            stream_url: None,
+            stream_url: audible.contains(&t.id).then(|| links::stream_path(&t.id)),
             spotify_uri: t.spotify_id.as_ref().map(|s| format!("spotify:track:{s}")),
         })
         .collect();

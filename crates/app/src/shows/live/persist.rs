@@ -63,7 +63,12 @@ pub(crate) fn records(events: &[Event]) -> LiveWrite {
             _ => true,
         };
         if kept {
-            let value = serde_json::to_value(&e.kind).expect("events serialise");
+            let mut value = serde_json::to_value(&e.kind).expect("events serialise");
+            // Stream URLs are signed for each listener as frames go out; the history names
+            // tracks by `uri`.
+            if let Some(track) = value["d"].get_mut("track").and_then(|t| t.as_object_mut()) {
+                track.remove("stream_url");
+            }
             w.history.push(HistoryEntry {
                 seq,
                 at_ms: e.ts,

@@ -26,7 +26,9 @@ pub async fn create(
     Json(b): Json<NewUser>,
 ) -> WebResult<(StatusCode, Json<UserState>)> {
     let mut world = s.lock();
-    let user = world.create_user(&b.id, b.display_name, b.country, b.product)?;
+    world.create_user(&b.id, b.display_name, b.country, b.product)?;
+    let user = world.user_mut(&b.id)?;
+    user.image_url = b.image_url;
     Ok((StatusCode::CREATED, Json(user_state(user))))
 }
 
