@@ -17,7 +17,7 @@ use crate::cookie;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use medley_app::accounts;
-use medley_app::spotify::sign_in::SignInRules;
+use medley_app::spotify::sign_in::{Returned, SignInRules};
 use medley_store::PendingSignIn;
 
 /// The cookie holding the sign-in's browser secret, sent only to the callback.
@@ -117,9 +117,11 @@ pub async fn finish(
             store,
             &state.app.bus,
             &pending,
-            auth_state,
-            &code,
-            browser_secret(headers).as_deref(),
+            Returned {
+                state: auth_state,
+                code: &code,
+                browser_secret: browser_secret(headers).as_deref(),
+            },
             &rules,
         )
         .await?;

@@ -37,6 +37,14 @@ pub struct SignedIn {
     pub connection: Connection,
 }
 
+/// What the browser brought back to the callback.
+pub struct Returned<'a> {
+    pub state: &'a str,
+    pub code: &'a str,
+    /// The secret of its sign-in cookie, if it sent one.
+    pub browser_secret: Option<&'a str>,
+}
+
 /// What the server allows when a Spotify account signs in.
 pub struct SignInRules {
     /// Whether new accounts may be made (`registration_open`, or no user yet).
@@ -81,12 +89,11 @@ impl Spotify {
         store: &dyn Store,
         bus: &medley_events::Bus,
         pending: &PendingSignIn,
-        state: &str,
-        code: &str,
-        browser_secret: Option<&str>,
+        returned: Returned<'_>,
         rules: &SignInRules,
     ) -> AppResult<SignedIn> {
-        let same_browser = browser_secret
+        let same_browser = returned
+            .browser_secret
             .is_some_and(|s| same(hash_token(s).as_bytes(), pending.browser_hash.as_bytes()));
         if !same_browser {
             return Err(AppError::Invalid(
@@ -95,10 +102,10 @@ impl Spotify {
                     .into(),
             ));
         }
-        let hash = state_hash(state);
+        let hash = state_hash(returned.state);
         let verifier = self.open_verifier(&pending.sealed_verifier, &hash)?;
         let identified = self
-            .identify(store, code, &verifier, &pending.redirect_uri)
+            .identify(store, returned.code, &verifier, &pending.redirect_uri)
             .await?;
         let me = &identified.me;
         let (user, created) = match store.spotify_login(&me.id).await? {
