@@ -49,7 +49,7 @@ pub use jobs::{
     JobStore, QueuedJob, SyncJob, SyncRun, Trigger, COMPOSITE_JOB, PAUSED_FOR_RECONNECT,
 };
 pub use library::LibraryStore;
-pub use playlists::covers::{Cover, CoverStore};
+pub use playlists::covers::{PlaylistCover, PlaylistCoverStore};
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
 pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
@@ -83,6 +83,7 @@ pub trait Store:
     + SubsonicStore
     + CollectionStore
     + CoverStore
+    + PlaylistCoverStore
 {
 }
 
@@ -103,5 +104,6 @@ impl<T> Store for T where
         + SubsonicStore
         + CollectionStore
         + CoverStore
+        + PlaylistCoverStore
 {
 }

@@ -41,7 +41,7 @@ pub async fn images(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Image>>> {
     visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
-    let info = state.app.store.cover_info(&id).await?;
+    let info = state.app.store.playlist_cover_info(&id).await?;
     Ok(axum::Json(
         info.map(|(width, height, version)| Image {
             url: cover_url(&state, &id, version),
@@ -118,7 +118,7 @@ pub async fn upload(
     let updated = state
         .app
         .store
-        .set_cover(&id, &jpeg, width.into(), height.into(), now_ms())
+        .set_playlist_cover(&id, &jpeg, width.into(), height.into(), now_ms())
         .await;
     state.app.caches.forget_playlist(&id);
     updated?;
@@ -138,7 +138,7 @@ pub async fn image(
     Path((id, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let (playlist, _) = visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
-    let cover = state.app.store.cover(&id).await?;
+    let cover = state.app.store.playlist_cover(&id).await?;
     let wanted = file
         .strip_suffix(".jpg")
         .and_then(|v| v.parse::<i64>().ok());

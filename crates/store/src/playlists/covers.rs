@@ -9,7 +9,7 @@ use crate::sql::SqlStore;
 
 /// A stored cover.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cover {
+pub struct PlaylistCover {
     pub jpeg: Vec<u8>,
     pub width: i64,
     pub height: i64,
@@ -18,10 +18,10 @@ pub struct Cover {
 }
 
 #[async_trait]
-pub trait CoverStore: Send + Sync {
+pub trait PlaylistCoverStore: Send + Sync {
     /// Replaces the cover and, in the same transaction, the playlist's snapshot (a new cover
     /// is a change of the playlist, as on Spotify). `NotFound` when there is no such playlist.
-    async fn set_cover(
+    async fn set_playlist_cover(
         &self,
         playlist_id: &str,
         jpeg: &[u8],
@@ -29,14 +29,14 @@ pub trait CoverStore: Send + Sync {
         height: i64,
         now_ms: i64,
     ) -> Result<i64>;
-    async fn cover(&self, playlist_id: &str) -> Result<Option<Cover>>;
+    async fn playlist_cover(&self, playlist_id: &str) -> Result<Option<PlaylistCover>>;
     /// The cover's size and version, without its bytes.
-    async fn cover_info(&self, playlist_id: &str) -> Result<Option<(i64, i64, i64)>>;
+    async fn playlist_cover_info(&self, playlist_id: &str) -> Result<Option<(i64, i64, i64)>>;
 }
 
 #[async_trait]
-impl CoverStore for SqlStore {
-    async fn set_cover(
+impl PlaylistCoverStore for SqlStore {
+    async fn set_playlist_cover(
         &self,
         playlist_id: &str,
         jpeg: &[u8],
@@ -64,7 +64,7 @@ impl CoverStore for SqlStore {
         Ok(version)
     }
 
-    async fn cover(&self, playlist_id: &str) -> Result<Option<Cover>> {
+    async fn playlist_cover(&self, playlist_id: &str) -> Result<Option<PlaylistCover>> {
         let row = sqlx::query(
             "SELECT jpeg, width, height, version FROM playlist_covers WHERE playlist_id = $1",
         )
@@ -72,7 +72,7 @@ impl CoverStore for SqlStore {
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| {
-            Ok(Cover {
+            Ok(PlaylistCover {
                 jpeg: r.try_get(0)?,
                 width: r.try_get(1)?,
                 height: r.try_get(2)?,
@@ -82,7 +82,7 @@ impl CoverStore for SqlStore {
         .transpose()
     }
 
-    async fn cover_info(&self, playlist_id: &str) -> Result<Option<(i64, i64, i64)>> {
+    async fn playlist_cover_info(&self, playlist_id: &str) -> Result<Option<(i64, i64, i64)>> {
         let row = sqlx::query(
             "SELECT width, height, version FROM playlist_covers WHERE playlist_id = $1",
         )

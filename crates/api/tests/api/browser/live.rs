@@ -2,7 +2,7 @@
 //! listener finds it and joins; each sees the other's comments; a raised hand is accepted;
 //! slow mode holds the speaker back with a countdown; a dropped network heals by itself
 //! without the host seeing the listener leave; the host ends the show and the listener's
-//! room says so.
+//! room says so. And two listeners hear a show's song within 250 ms of each other.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,9 +11,14 @@ use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
+use medley_audio::testing::Written;
+use medley_store::Backend;
+
 use super::{chromium, looks_right, sign_in};
+use crate::audio_harness::AudioApp;
 use crate::cdp::{Browser, Tab};
 use crate::harness::TestApp;
+use crate::shows::client::{live_show_playing, Client};
 
 /// A TCP forwarder in front of the server whose connections can be cut, and new ones refused,
 /// at will: a network outage, as far as the browser behind it can tell.
@@ -158,4 +163,86 @@ async fn a_host_and_a_listener_meet_in_a_live_show() {
     guest.click("#my-actions a").await;
     guest.see("#ended-comments", "hello from ben").await;
     looks_right(&guest, "show-ended").await;
+}
+
+/// Where each tab's show audio is, as a position at one shared instant: `currentTime` minus the
+/// tab's own clock (both browsers run on this machine, so they share the wall clock).
+async fn position_at_a_shared_instant(tab: &Tab<'_>) -> f64 {
+    tab.eval("(() => { const a = document.querySelector('#show-audio'); return a.currentTime * 1000 - Date.now(); })()")
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_listeners_hear_the_show_in_sync() {
+    let Some(chromium) = chromium() else { return };
+    let Some(a) = AudioApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    a.put_wav(
+        "Tone.wav",
+        60_000,
+        330.0,
+        &Written::song("Tone", "Oscillators", "Live"),
+    );
+    let report = a.scan_music().await;
+    assert_eq!(report["failed"], 0, "{report}");
+    let track = format!(
+        "medley:track:{}",
+        a.track_named("Tone").await["id"].as_str().unwrap()
+    );
+    let show = live_show_playing(
+        &a,
+        &a.admin,
+        "In sync",
+        json!({"name": "Set", "public": false}),
+        &[track],
+    )
+    .await;
+    a.user("ana").await;
+    a.user("ben").await;
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (first, second) = (
+        Browser::launch(&chromium, one.path()).await,
+        Browser::launch(&chromium, two.path()).await,
+    );
+    let room = format!("/shows/{show}");
+    let ana = signed_in(&first, &a.base, "ana", &room).await;
+    let ben = signed_in(&second, &a.base, "ben", &room).await;
+    ana.see("#live-status", "Connected").await;
+    ben.see("#live-status", "Connected").await;
+
+    // The host starts the song; both rooms play it, from the same moment.
+    let (mut host, _) = Client::join(&a, &show, &a.admin).await;
+    host.ok("playback.play", json!({})).await;
+    for tab in [&ana, &ben] {
+        tab.see("#now-playing", "Playing: Tone").await;
+        tab.wait(
+            "the show's audio playing",
+            "(() => { const a = document.querySelector('#show-audio'); return !a.paused && a.currentTime > 1.5; })()",
+        )
+        .await;
+    }
+    // Sampled a few times while it plays: the two positions never differ by 250 ms or more.
+    for _ in 0..5 {
+        let (x, y) = (
+            position_at_a_shared_instant(&ana).await,
+            position_at_a_shared_instant(&ben).await,
+        );
+        assert!((x - y).abs() < 250.0, "the two listeners are {} ms apart", (x - y).abs());
+        let now = ana
+            .eval("document.querySelector('#show-audio').currentTime")
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        ana.wait(
+            "the song to play on a little",
+            &format!("document.querySelector('#show-audio').currentTime > {}", now + 0.3),
+        )
+        .await;
+    }
+    looks_right(&ben, "show-room-playing").await;
 }

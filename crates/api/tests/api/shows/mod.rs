@@ -2,7 +2,7 @@
 //! sockets.
 
 mod bad_input;
-mod client;
+pub mod client;
 mod faults;
 mod node;
 mod rest;
