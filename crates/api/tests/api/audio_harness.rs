@@ -76,7 +76,7 @@ impl AudioApp {
     pub async fn spawn_with(
         backend: Backend,
         s3: Option<StorageConfig>,
-        mut settings: AudioSettings,
+        settings: AudioSettings,
     ) -> Option<AudioApp> {
         AudioApp::spawn_streaming(backend, s3, settings, None).await
     }
@@ -101,7 +101,7 @@ impl AudioApp {
     pub async fn spawn_streaming(
         backend: Backend,
         s3: Option<StorageConfig>,
-        settings: AudioSettings,
+        mut settings: AudioSettings,
         transcode: Option<Transcoding>,
     ) -> Option<AudioApp> {
         let db = match backend {

@@ -7,8 +7,7 @@
 //! `GET /v1/tracks/{id}/stream?format=`. A server without ffmpeg plays the original instead,
 //! as Subsonic servers do. `download` is always the original.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderValue};
 use medley_app::library::streams;
 use medley_app::subsonic::browse::not_found;
 use medley_app::subsonic::covers::cover;
