@@ -7,11 +7,11 @@ use crate::state::AppState;
 
 pub mod accounts;
 pub mod admin_users;
+pub mod album_covers;
 pub mod catalog;
 pub mod catalog_many;
 pub mod compositions;
 pub mod connections;
-pub mod album_covers;
 pub mod following;
 pub mod imports;
 pub mod items;

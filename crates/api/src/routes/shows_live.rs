@@ -68,13 +68,7 @@ pub async fn live(
         .on_upgrade(move |socket| run(app, base, id, cookie, socket))
 }
 
-async fn run(
-    app: App,
-    base: String,
-    show: String,
-    cookie: Option<String>,
-    mut socket: WebSocket,
-) {
+async fn run(app: App, base: String, show: String, cookie: Option<String>, mut socket: WebSocket) {
     let config = app.shows.config().clone();
     let mut limits = Limits::new(&config);
     let Some((user, resume)) = hello(&app, &config, cookie, &mut socket, &mut limits).await else {

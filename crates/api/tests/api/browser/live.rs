@@ -231,7 +231,11 @@ async fn two_listeners_hear_the_show_in_sync() {
             position_at_a_shared_instant(&ana).await,
             position_at_a_shared_instant(&ben).await,
         );
-        assert!((x - y).abs() < 250.0, "the two listeners are {} ms apart", (x - y).abs());
+        assert!(
+            (x - y).abs() < 250.0,
+            "the two listeners are {} ms apart",
+            (x - y).abs()
+        );
         let now = ana
             .eval("document.querySelector('#show-audio').currentTime")
             .await
@@ -240,7 +244,10 @@ async fn two_listeners_hear_the_show_in_sync() {
             .unwrap();
         ana.wait(
             "the song to play on a little",
-            &format!("document.querySelector('#show-audio').currentTime > {}", now + 0.3),
+            &format!(
+                "document.querySelector('#show-audio').currentTime > {}",
+                now + 0.3
+            ),
         )
         .await;
     }
