@@ -130,7 +130,7 @@ async fn a_host_and_a_listener_meet_in_a_live_show() {
     // Slow mode: once the host sets it, the speaker's next comment is held back, and the
     // page says for how long.
     guest.type_into("#comment-text", "before slow mode").await;
-    guest.press_enter_on("#comment-text").await;
+    guest.click("#comment-form button[type=submit]").await;
     host.see("#comments", "before slow mode").await;
     host.choose("#slow-mode", "Slow mode: 30 s").await;
     guest.see("#slow-note", "one comment every 30 s").await;
