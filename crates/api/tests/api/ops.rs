@@ -42,8 +42,21 @@ async fn health_readiness_metrics_and_docs() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
-        page.text().await.unwrap().contains("openapi"),
-        "the docs page embeds the document"
+        page.text().await.unwrap().contains("/docs/init.js"),
+        "the docs page loads its script from this server"
+    );
+    let init = app
+        .http
+        .get(format!("{}/docs/init.js", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        init.contains("/v1/openapi.json"),
+        "the docs page shows this server's document"
     );
 
     let res = app
