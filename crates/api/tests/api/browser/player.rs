@@ -205,7 +205,9 @@ async fn music_plays_on_while_the_listener_browses_and_each_play_is_reported_onc
     assert_eq!(names, ["First Light", "Second Wind", "First Light"]);
 
     // Signing out stops the player and reports what was heard; nothing is reported twice.
-    tab.wait("a second heard", &format!("{AUDIO}.currentTime > 1.2"))
+    // Well over the player's one second, as it counts what was heard from `timeupdate`s
+    // (fewer of them on a loaded machine), and still before the 3 s song ends.
+    tab.wait("a second heard", &format!("{AUDIO}.currentTime > 1.8"))
         .await;
     tab.click("nav button").await;
     tab.see("h1", "Sign in").await;
