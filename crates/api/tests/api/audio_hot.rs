@@ -12,15 +12,7 @@ use crate::audio_streams::{fetch, one_track};
 
 /// The node's own counters from `/metrics`: (hits, misses, bytes held).
 async fn hot_metrics(a: &AudioApp) -> (u64, u64, u64) {
-    let text = a
-        .http
-        .get(format!("{}/metrics", a.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = a.metrics().await;
     let value = |name: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(&format!("{name} ")))

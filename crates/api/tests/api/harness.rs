@@ -245,6 +245,18 @@ impl TestApp {
         )
     }
 
+    /// The text of this node's `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Adds `n` tracks through the API as `admin_token`; returns their URIs.
     pub async fn tracks(&self, admin_token: &str, n: usize) -> Vec<String> {
         let tracks: Vec<Value> = (0..n)

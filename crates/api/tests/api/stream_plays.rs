@@ -39,15 +39,7 @@ async fn tracks(a: &AudioApp, specs: &[(&str, u32)]) -> Vec<String> {
 async fn thresholds_passed(a: &AudioApp) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let text = a
-            .http
-            .get(format!("{}/metrics", a.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = a.metrics().await;
         if text
             .lines()
             .any(|l| l == "medley_stream_playbacks_waiting 0")

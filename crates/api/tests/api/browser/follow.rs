@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{chromium, looks_right, sign_in};
+use super::{chromium, looks_right, open_signed_in};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
 
@@ -31,10 +31,7 @@ async fn a_listener_follows_and_unfollows_a_public_playlist() {
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
     let page = format!("/playlists/{picks}");
-    let tab = browser
-        .open(&format!("{}/sign-in?next={page}", app.base))
-        .await;
-    sign_in(&tab, "ana", &page).await;
+    let tab = open_signed_in(&browser, &app.base, "ana", &page).await;
     tab.see("h1", "Ben's picks").await;
     tab.see("#follow", "Follow").await;
     looks_right(&tab, "playlist-of-someone-else").await;

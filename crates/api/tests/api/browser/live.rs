@@ -14,7 +14,7 @@ use tokio::task::AbortHandle;
 use medley_audio::testing::Written;
 use medley_store::Backend;
 
-use super::{chromium, looks_right, sign_in};
+use super::{chromium, looks_right, open_signed_in};
 use crate::audio_harness::AudioApp;
 use crate::cdp::{Browser, Tab};
 use crate::harness::TestApp;
@@ -70,12 +70,6 @@ impl Flaky {
     }
 }
 
-async fn signed_in<'a>(browser: &'a Browser, base: &str, who: &str, next: &str) -> Tab<'a> {
-    let tab = browser.open(&format!("{base}/sign-in?next={next}")).await;
-    sign_in(&tab, who, next).await;
-    tab
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_and_a_listener_meet_in_a_live_show() {
     let Some(chromium) = chromium() else { return };
@@ -90,7 +84,7 @@ async fn a_host_and_a_listener_meet_in_a_live_show() {
     );
 
     // The host schedules nothing: she creates the show and goes live at once.
-    let host = signed_in(&host_browser, &app.base, "ana", "/shows").await;
+    let host = open_signed_in(&host_browser, &app.base, "ana", "/shows").await;
     host.see("#live-now + p", "Nobody is live right now").await;
     looks_right(&host, "shows").await;
     host.type_into("#show-title", "Friday night").await;
@@ -102,7 +96,7 @@ async fn a_host_and_a_listener_meet_in_a_live_show() {
 
     // The listener, on a flaky network, finds it among the live shows and joins.
     let network = Flaky::before(&app).await;
-    let guest = signed_in(&guest_browser, &network.base, "ben", "/shows").await;
+    let guest = open_signed_in(&guest_browser, &network.base, "ben", "/shows").await;
     guest.see("ul", "Friday night").await;
     guest.click("a[href^='/shows/']").await;
     guest.see("#live-status", "Connected").await;
@@ -209,8 +203,8 @@ async fn two_listeners_hear_the_show_in_sync() {
         Browser::launch(&chromium, two.path()).await,
     );
     let room = format!("/shows/{show}");
-    let ana = signed_in(&first, &a.base, "ana", &room).await;
-    let ben = signed_in(&second, &a.base, "ben", &room).await;
+    let ana = open_signed_in(&first, &a.base, "ana", &room).await;
+    let ben = open_signed_in(&second, &a.base, "ben", &room).await;
     ana.see("#live-status", "Connected").await;
     ben.see("#live-status", "Connected").await;
 

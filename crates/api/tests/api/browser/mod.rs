@@ -19,7 +19,7 @@ mod tokens;
 
 use serde_json::json;
 
-use crate::cdp::Tab;
+use crate::cdp::{Browser, Tab};
 
 fn required() -> bool {
     std::env::var("MEDLEY_REQUIRE_BROWSER").as_deref() == Ok("1")
@@ -113,6 +113,19 @@ pub async fn looks_right(tab: &Tab<'_>, name: &str) {
     }
     fits_a_phone(tab, name).await;
     tab.screenshot(name).await;
+}
+
+/// Opens the sign-in page of the server at `base` in a new tab, signs `who` in and waits for
+/// the page `next`.
+pub async fn open_signed_in<'a>(
+    browser: &'a Browser,
+    base: &str,
+    who: &str,
+    next: &str,
+) -> Tab<'a> {
+    let tab = browser.open(&format!("{base}/sign-in?next={next}")).await;
+    sign_in(&tab, who, next).await;
+    tab
 }
 
 /// Signs `who` in on the sign-in page the tab shows (password `<who>-password`, as

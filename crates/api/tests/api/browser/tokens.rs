@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use super::{chromium, looks_right};
+use super::{chromium, looks_right, open_signed_in};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
 
@@ -14,12 +14,7 @@ async fn a_user_makes_an_api_token_uses_it_and_revokes_it() {
     app.user("ana").await;
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
-    let tab = browser
-        .open(&format!("{}/sign-in?next=/account", app.base))
-        .await;
-    tab.type_into("#username", "ana").await;
-    tab.type_into("#password", "ana-password").await;
-    tab.click("button[type=submit]").await;
+    let tab = open_signed_in(&browser, &app.base, "ana", "/account").await;
     tab.see("h1", "Account").await;
     tab.see("#tokens", "No API tokens yet").await;
 
@@ -88,10 +83,7 @@ async fn a_user_gives_a_music_player_a_subsonic_key_and_sets_a_subsonic_password
     app.user("ana").await;
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
-    let tab = browser
-        .open(&format!("{}/sign-in?next=/account", app.base))
-        .await;
-    super::sign_in(&tab, "ana", "/account").await;
+    let tab = open_signed_in(&browser, &app.base, "ana", "/account").await;
     tab.see("#subsonic-keys", "No Subsonic API keys yet").await;
     tab.see("#subsonic-keys-h + p", "/rest").await;
 
