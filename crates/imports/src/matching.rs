@@ -14,9 +14,14 @@ use medley_store::{PlayStamp, Precision};
 /// How far apart the times of two copies of one play may be.
 pub const TOLERANCE_MS: i64 = 60_000;
 
-fn close(a: &PlayStamp, b: &PlayStamp) -> bool {
-    (a.ended_at_ms - b.ended_at_ms).abs() <= TOLERANCE_MS
-        || (a.started_at_ms - b.started_at_ms).abs() <= TOLERANCE_MS
+/// Whether `coarse` may be a less precise copy of `keeper`. A play Medley counted from a
+/// stream knows exactly when its stream started, on the server's clock: a stream that started
+/// only after the other play had ended is a later listen of the same song, not a copy of it,
+/// however near in time (two listens of a short song in a row).
+fn close(keeper: &PlayStamp, coarse: &PlayStamp) -> bool {
+    let near = (keeper.ended_at_ms - coarse.ended_at_ms).abs() <= TOLERANCE_MS
+        || (keeper.started_at_ms - coarse.started_at_ms).abs() <= TOLERANCE_MS;
+    near && (coarse.precision != Precision::Stream || coarse.started_at_ms < keeper.ended_at_ms)
 }
 
 /// The `seq`s of plays that are less precise copies of another play in `stamps`.
@@ -105,5 +110,35 @@ mod tests {
             stamp(2, 7, Precision::Live, t + 20_000),
         ];
         assert_eq!(redundant(&live), vec![2]);
+    }
+
+    #[test]
+    fn a_stream_started_after_a_play_ended_is_another_listen() {
+        let t = 1_700_000_000_000;
+        // A 40-second song: the player reported the first listen (0..40 s); the second was
+        // only streamed, from 45 s, and counted at its 20-second threshold.
+        let reported = PlayStamp {
+            seq: 1,
+            name_hash: 7,
+            precision: Precision::Exact,
+            started_at_ms: t,
+            ended_at_ms: t + 40_000,
+        };
+        let streamed = PlayStamp {
+            seq: 2,
+            name_hash: 7,
+            precision: Precision::Stream,
+            started_at_ms: t + 45_000,
+            ended_at_ms: t + 65_000,
+        };
+        assert!(redundant(&[reported, streamed]).is_empty());
+        // The stream of the reported listen itself is its copy.
+        let copy = PlayStamp {
+            seq: 3,
+            started_at_ms: t - 1_000,
+            ended_at_ms: t + 19_000,
+            ..streamed
+        };
+        assert_eq!(redundant(&[reported, streamed, copy]), vec![3]);
     }
 }

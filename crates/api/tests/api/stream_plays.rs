@@ -195,3 +195,44 @@ async fn a_stream_the_player_also_reports_counts_once() {
     );
     assert_eq!(plays.len(), 2);
 }
+
+#[tokio::test]
+async fn a_song_played_twice_in_a_row_counts_twice_when_only_the_first_is_reported() {
+    let a = AudioApp::spawn(medley_store::Backend::Sqlite)
+        .await
+        .unwrap();
+    // Threshold 1 s: both listens fall well within the one-minute pairing tolerance.
+    let ids = tracks(&a, &[("Short", 2)]).await;
+    let short = &ids[0];
+    let (_, listener) = a.user("listener").await;
+    let signed = || async {
+        let link = a
+            .get(&format!("/v1/tracks/{short}/stream-url"), Some(&listener))
+            .await;
+        assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+        link.body["url"].as_str().unwrap().to_owned()
+    };
+
+    // The first listen: streamed, and reported by the player before its threshold.
+    let first = signed().await;
+    assert_eq!(fetch(&a, &first, None, &[]).await.status, StatusCode::OK);
+    let report = a
+        .post(
+            "/v1/me/player/plays",
+            Some(&listener),
+            json!({"track": short, "ms_played": 2000}),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::CREATED, "{}", report.body);
+
+    // The second: streamed again (a new playback), never reported, counted from the stream.
+    let second = signed().await;
+    assert_ne!(first, second);
+    assert_eq!(fetch(&a, &second, None, &[]).await.status, StatusCode::OK);
+    thresholds_passed(&a).await;
+    assert_eq!(
+        played(&a, &listener).await,
+        vec![short.clone(), short.clone()],
+        "the stream started after the reported listen ended: another listen, not its copy"
+    );
+}
