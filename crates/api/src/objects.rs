@@ -318,6 +318,23 @@ impl Render {
         out
     }
 
+    /// A playlist's images: the cover its owner uploaded, else its first track's album's.
+    pub fn playlist_images(&self, p: &Playlist) -> Vec<Image> {
+        match p.uploaded_cover {
+            Some(c) => vec![Image {
+                url: self.playlist_cover_url(&p.id, c.version),
+                height: Some(c.height),
+                width: Some(c.width),
+            }],
+            None => self.images(p.cover.as_ref()),
+        }
+    }
+
+    /// The URL of a playlist's uploaded cover, which changes with every upload.
+    pub fn playlist_cover_url(&self, playlist: &str, version: i64) -> String {
+        self.href(&format!("playlists/{playlist}/images/{version}.jpg"))
+    }
+
     pub fn artist_ref(&self, a: &ArtistRef) -> SimplifiedArtist {
         SimplifiedArtist {
             external_urls: ExternalUrls::new(),
@@ -445,7 +462,7 @@ impl Render {
             external_urls: ExternalUrls::new(),
             href: self.href(&format!("playlists/{}", p.id)),
             id: p.id.clone(),
-            images: self.images(p.cover.as_ref()),
+            images: self.playlist_images(p),
             name: p.name.clone(),
             owner: self.playlist_user(&p.owner_id, Some(&p.owner_name)),
             public: p.public,

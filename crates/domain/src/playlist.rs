@@ -29,6 +29,18 @@ pub struct Playlist {
     /// The cover of its first track's album, if that album has one.
     #[serde(default)]
     pub cover: Option<crate::catalog::Cover>,
+    /// The cover its owner uploaded, if any: shown instead of the album's.
+    #[serde(default)]
+    pub uploaded_cover: Option<UploadedCover>,
+}
+
+/// A playlist's uploaded cover image (a JPEG), as far as a listing needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedCover {
+    pub width: i64,
+    pub height: i64,
+    /// Changes with every upload, so the image's URL does too.
+    pub version: i64,
 }
 
 /// One entry of a playlist.
@@ -128,6 +140,7 @@ mod tests {
             created_at_ms: 0,
             updated_at_ms: 0,
             cover: None,
+            uploaded_cover: None,
         }
     }
 

@@ -26,12 +26,6 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/playlists/{id}/images/{file}", get(image))
 }
 
-fn cover_url(state: &AppState, playlist: &str, version: i64) -> String {
-    state
-        .render
-        .href(&format!("playlists/{playlist}/images/{version}.jpg"))
-}
-
 /// The playlist's cover: one image, or none before one was uploaded.
 #[utoipa::path(get, path = "/v1/playlists/{id}/images", tag = "playlists",
     responses((status = 200, body = Vec<Image>), (status = 401), (status = 404)))]
@@ -44,7 +38,7 @@ pub async fn images(
     let info = state.app.store.playlist_cover_info(&id).await?;
     Ok(axum::Json(
         info.map(|(width, height, version)| Image {
-            url: cover_url(&state, &id, version),
+            url: state.render.playlist_cover_url(&id, version),
             height: Some(height),
             width: Some(width),
         })

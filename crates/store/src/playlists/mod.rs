@@ -2,7 +2,7 @@
 //! snapshot is one transaction.
 
 use async_trait::async_trait;
-use medley_domain::playlist::{snapshot_id, Playlist, PlaylistItem};
+use medley_domain::playlist::{snapshot_id, Playlist, PlaylistItem, UploadedCover};
 use medley_domain::Id;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -135,8 +135,10 @@ const PLAYLIST_SELECT: &str =
      p.public, p.collaborative, p.snapshot_id, p.item_count, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM playlist_followers f WHERE f.playlist_id = p.id) AS follower_count, \
      (SELECT COUNT(*) FROM composites c WHERE c.playlist_id = p.id) AS composite, \
-     cal.id AS cover_album_id, cal.cover_hash, cal.cover_width, cal.cover_height \
+     cal.id AS cover_album_id, cal.cover_hash, cal.cover_width, cal.cover_height, \
+     pc.width AS uploaded_width, pc.height AS uploaded_height, pc.version AS uploaded_version \
      FROM playlists p JOIN users u ON u.id = p.owner_id \
+     LEFT JOIN playlist_covers pc ON pc.playlist_id = p.id \
      LEFT JOIN playlist_items cpi ON cpi.playlist_id = p.id AND cpi.position = 0 \
      LEFT JOIN tracks ct ON ct.id = cpi.track_id \
      LEFT JOIN albums cal ON cal.id = ct.album_id";
@@ -157,6 +159,14 @@ fn playlist_row(row: &AnyRow) -> Result<Playlist> {
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
         cover: crate::catalog::cover_columns(row, "cover_album_id")?,
+        uploaded_cover: match row.try_get::<Option<i64>, _>("uploaded_version")? {
+            Some(version) => Some(UploadedCover {
+                width: row.try_get("uploaded_width")?,
+                height: row.try_get("uploaded_height")?,
+                version,
+            }),
+            None => None,
+        },
     })
 }
 

@@ -115,6 +115,19 @@ async fn an_owner_uploads_a_cover_that_everyone_who_sees_the_playlist_gets() {
         app.http.get(url).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+
+    // The playlist object and the listings show the uploaded cover, not an album's.
+    let current = r.body.clone();
+    let one = app.get(&format!("/v1/playlists/{id}"), Some(&bob)).await;
+    assert_eq!(one.body["images"], current);
+    let mine = app.get("/v1/me/playlists", Some(&ana)).await;
+    let listed = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .expect("the playlist in its owner's list");
+    assert_eq!(listed["images"], current);
 }
 
 #[tokio::test]
