@@ -42,7 +42,7 @@ use crate::routes::{
         shows::create, shows::list, shows::read, shows::edit, shows::start, shows::end,
         shows::comments, shows::history, shows::invite, shows::redeem, shows_live::live,
         ops::healthz, ops::readyz, ops::metrics,
-        web_session::sign_in, web_session::current, web_session::sign_out,
+        web_session::sign_in, web_session::current, web_session::sign_out, web_session::config,
         spotify_sign_in::begin,
         crate::routes::library_scans::start, crate::routes::library_scans::show,
         crate::routes::library_scans::list, crate::routes::stream::stream,

@@ -6,7 +6,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{AppendHeaders, IntoResponse};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,10 +20,34 @@ use crate::state::AppState;
 use medley_app::accounts;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/v1/web/session",
-        post(sign_in).get(current).delete(sign_out),
-    )
+    Router::new()
+        .route(
+            "/v1/web/session",
+            post(sign_in).get(current).delete(sign_out),
+        )
+        .route("/v1/web/config", get(config))
+}
+
+/// What the sign-in and registration pages offer on this server.
+#[derive(Serialize, ToSchema)]
+pub struct WebConfig {
+    /// Whether `POST /v1/users` would create an account now (registration is open, or the
+    /// server has no user yet).
+    pub registration_open: bool,
+    /// Whether Sign in with Spotify is configured (`POST /v1/sessions/spotify`).
+    pub spotify_sign_in: bool,
+}
+
+/// The ways in this server offers, for the sign-in and registration pages. Needs no session.
+#[utoipa::path(get, path = "/v1/web/config", tag = "accounts",
+    responses((status = 200, body = WebConfig)))]
+pub async fn config(State(state): State<AppState>) -> ApiResult<axum::Json<WebConfig>> {
+    let registration_open =
+        state.config.registration_open || state.app.store.user_count().await? == 0;
+    Ok(axum::Json(WebConfig {
+        registration_open,
+        spotify_sign_in: state.app.spotify().is_ok(),
+    }))
 }
 
 /// A browser session as the web app sees it: the token itself stays in the HttpOnly cookie.

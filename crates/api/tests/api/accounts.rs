@@ -164,7 +164,15 @@ async fn closed_registration_still_allows_the_first_user() {
         ..ApiConfig::default()
     };
     let app = TestApp::spawn_with(TestDb::sqlite(), config).await;
+    let offered = app.get("/v1/web/config", None).await;
+    assert_eq!(
+        offered.body,
+        json!({"registration_open": true, "spotify_sign_in": false}),
+        "the first user may register"
+    );
     app.user("admin").await;
+    let offered = app.get("/v1/web/config", None).await;
+    assert_eq!(offered.body["registration_open"], false, "{}", offered.body);
     assert_problem(
         &app.post(
             "/v1/users",

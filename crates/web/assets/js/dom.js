@@ -64,19 +64,34 @@ export function field(label, attrs) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name: id, ...attrs }));
 }
 
-/** Disables a form's button while `work` runs; errors land in the form, in words. */
+/**
+ * Disables a form's button while `work` runs, with a spinner in it from the first moment (the
+ * answer to a click is seen at once, however long the server takes); errors land in the form,
+ * in words.
+ */
 export async function busy(form, work) {
   const button = form.querySelector('button[type=submit]');
   const old = form.querySelector('.error');
   if (old) old.remove();
-  if (button) button.disabled = true;
+  const spinner = h('span', { class: 'spinner', 'aria-hidden': 'true' });
+  if (button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    button.prepend(spinner);
+  }
+  form.setAttribute('aria-busy', 'true');
   try {
     return await work();
   } catch (e) {
     form.append(problem(e));
     return undefined;
   } finally {
-    if (button) button.disabled = false;
+    spinner.remove();
+    form.removeAttribute('aria-busy');
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
   }
 }
 

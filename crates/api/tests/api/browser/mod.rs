@@ -9,6 +9,7 @@
 mod admin;
 mod basics;
 mod composite;
+mod feedback;
 mod follow;
 mod history;
 mod live;

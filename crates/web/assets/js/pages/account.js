@@ -1,7 +1,7 @@
 // Register, sign in, the welcome page and account settings (password, API tokens).
 
-import { api, session, signIn as start } from '../api.js';
-import { announce, busy, field, h, link, navigate, page } from '../dom.js';
+import { api, get, session, signIn as start } from '../api.js';
+import { announce, busy, field, h, link, navigate, page, problem } from '../dom.js';
 import { subsonicSection, tokensSection } from './tokens.js';
 
 export function welcome() {
@@ -27,18 +27,55 @@ function next() {
   return target && target.startsWith('/') && !target.startsWith('//') ? target : '/search';
 }
 
-export function signIn() {
+/** What this server offers to people signing in (registration, Spotify); errors in words. */
+async function offers() {
+  try {
+    return { config: await get('/v1/web/config') };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+/** Sign in with Spotify: to Spotify's consent page and back, signed in (or a new account). */
+function spotifyButton() {
+  const form = h('form', { class: 'card narrow', 'aria-label': 'Sign in with Spotify' },
+    h('button', { type: 'submit', class: 'secondary' }, 'Sign in with Spotify'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      const { authorize_url: url } = await api('POST', '/v1/sessions/spotify');
+      location.assign(url);
+      // The button stays busy while the browser leaves for Spotify.
+      await new Promise(() => {});
+    });
+  });
+  return form;
+}
+
+export async function signIn() {
   if (session.user) return page('Signed in', h('p', {}, `You are signed in as ${session.user.username}.`));
+  const { config, error } = await offers();
   return page('Sign in',
     credentials('Sign in', async (username, password) => {
       await start(username, password);
       announce(`Signed in as ${username}.`);
       navigate(next(), { replace: true });
     }, 'current-password'),
-    h('p', {}, 'New here? ', link('/register', 'Create an account'), '.'));
+    error ? problem(error) : null,
+    config && config.spotify_sign_in ? spotifyButton() : null,
+    config && !config.registration_open
+      ? h('p', { class: 'muted' }, 'New accounts are made by this server\'s administrator.')
+      : h('p', {}, 'New here? ', link('/register', 'Create an account'), '.'));
 }
 
-export function register() {
+export async function register() {
+  const { config, error } = await offers();
+  if (config && !config.registration_open) {
+    return page('Create an account',
+      h('p', {}, 'Registration is closed on this server: ask its administrator for an account.'),
+      config.spotify_sign_in ? h('p', {}, 'If you already have an account linked to Spotify, ', link('/sign-in', 'sign in with Spotify'), '.') : null,
+      h('p', {}, 'Have an account? ', link('/sign-in', 'Sign in'), '.'));
+  }
   return page('Create an account',
     credentials('Create account', async (username, password) => {
       await api('POST', '/v1/users', { username, password });
@@ -46,6 +83,7 @@ export function register() {
       announce(`Welcome, ${username}.`);
       navigate('/search', { replace: true });
     }, 'new-password'),
+    error ? problem(error) : null,
     h('p', {}, 'Have an account? ', link('/sign-in', 'Sign in'), '.'));
 }
 
