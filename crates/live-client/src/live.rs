@@ -571,11 +571,12 @@ impl Task {
                 return None;
             }
             if seq != self.seq + 1 {
-                return Some(Ended::Dropped(format!(
-                    "events {} to {} were missed",
-                    self.seq + 1,
-                    seq - 1
-                )));
+                let missed = if seq == self.seq + 2 {
+                    format!("event {} was missed", self.seq + 1)
+                } else {
+                    format!("events {} to {} were missed", self.seq + 1, seq - 1)
+                };
+                return Some(Ended::Dropped(missed));
             }
             self.seq = seq;
         }
@@ -615,5 +616,94 @@ fn abandoned() -> Closed {
     Closed {
         code: Some(u16::from(CloseCode::Normal)),
         reason: "the program stopped reading".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(seq: u64) -> (Task, mpsc::Receiver<Update>) {
+        let (updates, read) = mpsc::channel(16);
+        let (_ops_in, ops) = mpsc::channel(1);
+        let task = Task {
+            url: "ws://127.0.0.1:1/v1/shows/s/live".into(),
+            token: "t".into(),
+            options: LiveOptions::default(),
+            session: "s".into(),
+            seq,
+            updates,
+            ops,
+            clock: Arc::default(),
+            pending: HashMap::new(),
+            next_ref: 0,
+        };
+        (task, read)
+    }
+
+    fn event(seq: Option<u64>) -> String {
+        match seq {
+            Some(seq) => format!(r#"{{"op":"hand.raised","d":{{"user":"u"}},"seq":{seq},"ts":1}}"#),
+            None => r#"{"op":"audience","d":{"count":2},"ts":1}"#.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn reliable_events_pass_once_in_order_and_a_gap_resumes() {
+        let (mut task, mut read) = task(3);
+        assert!(task.inbound(&event(Some(4))).await.is_none());
+        // A replay of what was passed on is skipped.
+        assert!(task.inbound(&event(Some(3))).await.is_none());
+        assert!(task.inbound(&event(Some(4))).await.is_none());
+        // Ephemeral events have no seq and pass.
+        assert!(task.inbound(&event(None)).await.is_none());
+        // Unknown events count in seq.
+        let unknown = r#"{"op":"poll.opened","d":{},"seq":5,"ts":1}"#;
+        assert!(task.inbound(unknown).await.is_none());
+        assert_eq!(task.seq, 5);
+        // A gap is never passed over: the connection resumes from the last seq passed on.
+        match task.inbound(&event(Some(7))).await {
+            Some(Ended::Dropped(reason)) => assert_eq!(reason, "event 6 was missed"),
+            _ => panic!("a gap drops the connection"),
+        }
+        assert_eq!(task.seq, 5);
+        let mut seqs = Vec::new();
+        while let Ok(update) = read.try_recv() {
+            seqs.push(match update {
+                Update::Event(e) => e.seq,
+                Update::Unknown(v) => v["seq"].as_u64(),
+                other => panic!("{other:?}"),
+            });
+        }
+        assert_eq!(seqs, [Some(4), None, Some(5)]);
+    }
+
+    #[tokio::test]
+    async fn replies_reach_the_op_that_asked() {
+        let (mut task, _read) = task(0);
+        let (ok, ok_answer) = oneshot::channel();
+        let (refused, refused_answer) = oneshot::channel();
+        task.pending.insert("1".into(), Pending::Op(ok));
+        task.pending.insert("2".into(), Pending::Op(refused));
+        task.inbound(r#"{"op":"reply","ref":"1","ok":true,"d":{"seq":9}}"#)
+            .await;
+        task.inbound(
+            r#"{"op":"reply","ref":"2","ok":false,"error":{"code":"forbidden","message":"no"}}"#,
+        )
+        .await;
+        assert_eq!(ok_answer.await.unwrap().unwrap().seq, Some(9));
+        let Err(OpError::Refused(r)) = refused_answer.await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.message, "no");
+        // A pong feeds the clock.
+        task.pending.insert("clock-3".into(), Pending::Clock);
+        let t = now_ms();
+        task.inbound(&format!(
+            r#"{{"op":"pong","ref":"clock-3","d":{{"t0":{t},"t1":{t},"t2":{t}}}}}"#
+        ))
+        .await;
+        assert!(task.clock.lock().unwrap().estimate().is_some());
+        assert!(task.pending.is_empty());
     }
 }

@@ -201,6 +201,9 @@ async fn show_commands_run_a_room_of_real_clients() {
     assert_eq!(left, 0);
     pool.close().await;
 
+    // A bad token is refused with the server's reason and a failing status.
+    let (ok, _, err) = run(&mut show_cmd(&["join", &id, "--token", "not-a-token"])).await;
+    assert!(!ok && err.contains("(401)"), "{err}");
     // Without a user or token the command says what to give.
     let (ok, _, err) = run(&mut show_cmd(&["list"])).await;
     assert!(!ok && err.contains("--user NAME"), "{err}");
