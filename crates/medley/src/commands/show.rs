@@ -417,7 +417,7 @@ async fn join(api: &Api, show: &str) -> anyhow::Result<i32> {
                     Update::Reconnecting { reason } => {
                         out.note(&format!("connection lost ({reason}); reconnecting"));
                     }
-                    Update::Resumed => out.note("reconnected; nothing was missed"),
+                    Update::Resumed => out.note("reconnected: what happened meanwhile follows"),
                     Update::Closed(closed) => {
                         let (message, code) = ending(&closed, leaving.is_some());
                         out.line(&message);
