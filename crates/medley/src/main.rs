@@ -1,4 +1,5 @@
-//! `medley`: the one binary. `serve` runs the server; `user` manages accounts.
+//! `medley`: the one binary. `serve` runs the server; `user` manages accounts; `show` runs
+//! live shows on a running server.
 #![forbid(unsafe_code)]
 
 mod audio_config;
@@ -62,6 +63,8 @@ enum Command {
         #[command(subcommand)]
         command: commands::library::LibraryCommand,
     },
+    /// Live shows on a running server: create, list, start, end, and join one.
+    Show(commands::show::ShowArgs),
 }
 
 #[tokio::main]
@@ -102,6 +105,15 @@ async fn main() -> anyhow::Result<()> {
             let config = config::Config::resolve(&cli.storage, None)?;
             logging::init(false);
             commands::library::run(&config, command).await
+        }
+        Command::Show(args) => {
+            let config = config::Config::resolve(&cli.storage, None)?;
+            logging::init(false);
+            let status = commands::show::run(&config, args).await?;
+            if status != 0 {
+                std::process::exit(status);
+            }
+            Ok(())
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod import;
 pub mod library;
+pub mod show;
 pub mod spotify;
 pub mod stats;
 pub mod sync_jobs;
