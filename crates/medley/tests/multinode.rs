@@ -732,6 +732,17 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
         Some(cluster.nodes[last].node_id())
     );
     sent.extend(comment_round(&mut listeners, "after handover", 3).await);
+    let metrics = http
+        .get(format!("{}/metrics", base[last]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in ["medley_live_shows_owned 1", "medley_live_relays 1"] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 
     // Every comment reached every listener, once, in the order sent.
     for l in &listeners {

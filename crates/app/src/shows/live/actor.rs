@@ -151,7 +151,6 @@ pub(crate) fn spawn(start: Start) -> Handle {
                 &lost,
                 &start.tasks,
             );
-            metrics::gauge!("medley_live_shows_owned").increment(1.0);
             Some(Owner {
                 link,
                 epoch: new_id(),
@@ -349,7 +348,6 @@ impl Actor {
                     .await;
                 let _ = client.flush().await;
             }
-            metrics::gauge!("medley_live_shows_owned").decrement(1.0);
         }
         for waiting in self.waiting_end.drain(..) {
             let _ = waiting.send(());

@@ -169,6 +169,26 @@ impl Shows {
             .map_or(0, |h| h.audience.load(Ordering::Relaxed))
     }
 
+    /// How many shows this node runs (several nodes: holds the lease of), and how many it
+    /// relays to its own listeners.
+    pub fn running_counts(&self) -> (usize, usize) {
+        let owned = self
+            .actors
+            .lock()
+            .expect("the registry lock is never poisoned")
+            .values()
+            .filter(|h| !h.commands.is_closed())
+            .count();
+        let relays = self
+            .relays
+            .lock()
+            .expect("the registry lock is never poisoned")
+            .values()
+            .filter(|h| !h.commands.is_closed())
+            .count();
+        (owned, relays)
+    }
+
     /// Stops every show's actor for a restart: each stores its state, closes its connections
     /// with 1012 (clients reconnect and resume), and ends. Waits for them. With several
     /// nodes each show this node owns is handed over: stored, its lease given up, and its

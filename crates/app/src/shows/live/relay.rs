@@ -112,7 +112,6 @@ pub(crate) async fn spawn(
         ended: false,
     };
     tasks.spawn(relay.run(subscriber, rx, stop, registry));
-    metrics::gauge!("medley_live_relays").increment(1.0);
     Ok(handle)
 }
 
@@ -181,7 +180,6 @@ impl Relay {
             let _ = reply.send(Err(Close::Restarting));
         }
         let _ = subscriber.unsubscribe().await;
-        metrics::gauge!("medley_live_relays").decrement(1.0);
     }
 
     async fn publish(&self, message: In) {
