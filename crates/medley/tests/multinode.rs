@@ -750,3 +750,50 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
     }
     cluster.stop().await;
 }
+
+#[tokio::test]
+async fn a_live_show_ended_through_a_node_that_does_not_run_it_ends_everywhere() {
+    let Some(cluster) = Cluster::start(2, 120).await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let base: Vec<String> = cluster.nodes.iter().map(|n| n.base.clone()).collect();
+    let anna = common::sign_up(&http, &base[0], "anna").await;
+    let boris = common::sign_up(&http, &base[1], "boris").await;
+    let creator = Client::new(&base[0], &anna);
+    let show = creator.post("/v1/shows", json!({"title": "Short"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    creator
+        .post(&format!("/v1/shows/{show}/start"), json!({}))
+        .await;
+    // Boris joins first, through node 1, which takes the show; Anna is on node 0.
+    let mut listeners = [
+        Listener::join("boris", &base[1], &show, &boris).await,
+        Listener::join("anna", &base[0], &show, &anna).await,
+    ];
+    let db = cluster.database().await;
+    assert_eq!(
+        show_owner(&db, &show).await,
+        Some(cluster.nodes[1].node_id())
+    );
+    // Anna ends it through node 0: node 1 ends it, and everyone hears so.
+    creator
+        .post(&format!("/v1/shows/{show}/end"), json!({}))
+        .await;
+    assert_eq!(
+        creator.get(&format!("/v1/shows/{show}")).await["state"],
+        "ended"
+    );
+    for l in listeners.iter_mut() {
+        l.expect("show.ended").await;
+        assert_eq!(l.closed().await, Some(4010), "{}", l.name);
+    }
+    within(SOON, "the lease given up once the show ended", || {
+        let (db, show) = (db.clone(), show.clone());
+        async move { show_owner(&db, &show).await.is_none() }
+    })
+    .await;
+    cluster.stop().await;
+}
