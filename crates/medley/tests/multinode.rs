@@ -600,6 +600,7 @@ async fn show_owner(db: &sqlx::PgPool, show: &str) -> Option<String> {
 async fn comment_round(listeners: &mut [Listener], tag: &str, n: usize) -> Vec<String> {
     let mut sent = Vec::new();
     let mut last = 0;
+    let started = std::time::Instant::now();
     for i in 0..n {
         for l in listeners.iter_mut() {
             let text = format!("{tag} {} {i}", l.name);
@@ -611,6 +612,13 @@ async fn comment_round(listeners: &mut [Listener], tag: &str, n: usize) -> Vec<S
     for l in listeners.iter_mut() {
         l.until_seq(last).await;
     }
+    let took = started.elapsed();
+    eprintln!(
+        "{tag}: {} comments sent one after another, each answered and seen by all {} listeners, in {took:?} ({:?} a comment)",
+        sent.len(),
+        listeners.len(),
+        took / sent.len() as u32
+    );
     same_events(listeners);
     sent
 }
@@ -698,6 +706,7 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
     // The owner is killed. Listeners on the other nodes are told to resume (1012); those on
     // the killed node lose their connection. All come back through the survivors and miss
     // nothing.
+    let killed = std::time::Instant::now();
     cluster.nodes[0].kill().await;
     for l in listeners.iter_mut() {
         let code = l.closed().await;
@@ -709,6 +718,10 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
         let first = l.resume(&base[node], Duration::from_secs(30)).await;
         assert_eq!(first["op"], "resumed", "{}: {first}", l.name);
     }
+    eprintln!(
+        "everyone resumed {:?} after the owner was killed (lease 5 s)",
+        killed.elapsed()
+    );
     let owner = show_owner(&db, &show)
         .await
         .expect("a node took the show over");
@@ -718,6 +731,7 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
     sent.extend(comment_round(&mut listeners, "after kill", 5).await);
 
     // The new owner is told to stop: it hands the show over to the last node.
+    let stopped = std::time::Instant::now();
     cluster.nodes[survivor].terminate().await;
     let last = 3 - survivor;
     for l in listeners.iter_mut() {
@@ -727,6 +741,10 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
         let first = l.resume(&base[last], Duration::from_secs(30)).await;
         assert_eq!(first["op"], "resumed", "{}: {first}", l.name);
     }
+    eprintln!(
+        "everyone resumed {:?} after the owner was told to stop",
+        stopped.elapsed()
+    );
     assert_eq!(
         show_owner(&db, &show).await,
         Some(cluster.nodes[last].node_id())
