@@ -311,9 +311,12 @@ impl Actor {
         }
         let handing_over = restarting && self.owner.is_some();
         if lost_lease {
-            // Another node runs the show: its listeners here resume there; nothing is stored.
+            // Another node runs the show: nothing is stored or published any more (the
+            // relays follow the new owner's epoch, or time this one out).
             self.close_all(Close::Restarting);
-            self.flush_out();
+            if let Some(owner) = &mut self.owner {
+                owner.pending.clear();
+            }
         } else if restarting && !handing_over {
             self.close_all(Close::Restarting);
         }

@@ -64,6 +64,8 @@ struct Relay {
     pending: HashMap<u64, (oneshot::Sender<Result<Parts, Close>>, Instant)>,
     next_conn: u64,
     epoch: Option<String>,
+    /// Owners' epochs this relay moved on from: late messages of theirs are ignored.
+    retired: std::collections::VecDeque<String>,
     last_seq: Option<u64>,
     heard: Instant,
     idle_since: Instant,
@@ -102,6 +104,7 @@ pub(crate) async fn spawn(
         pending: HashMap::new(),
         next_conn: 1,
         epoch: None,
+        retired: std::collections::VecDeque::new(),
         last_seq: None,
         heard: Instant::now(),
         idle_since: Instant::now(),
@@ -230,10 +233,16 @@ impl Relay {
     }
 
     async fn out(&mut self, message: OutMessage) {
+        if self.retired.contains(&message.epoch) {
+            // A late word from an owner that another one followed.
+            return;
+        }
         self.heard = Instant::now();
         if self.epoch.as_deref() != Some(message.epoch.as_str()) {
             // A new owner: connections joined under another one resume through it.
-            self.epoch = Some(message.epoch.clone());
+            if let Some(old) = self.epoch.replace(message.epoch.clone()) {
+                self.retire(old);
+            }
             self.last_seq = None;
             let stale: Vec<u64> = self
                 .conns
@@ -379,9 +388,18 @@ impl Relay {
                 "a live show's owner is silent; its listeners here resume"
             );
             self.close_all(Close::Restarting);
-            self.epoch = None;
+            if let Some(old) = self.epoch.take() {
+                self.retire(old);
+            }
             self.last_seq = None;
             self.heard = Instant::now();
+        }
+    }
+
+    fn retire(&mut self, epoch: String) {
+        self.retired.push_back(epoch);
+        if self.retired.len() > 8 {
+            self.retired.pop_front();
         }
     }
 
