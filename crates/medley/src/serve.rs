@@ -9,6 +9,7 @@ use medley_api::{ApiConfig, AppState};
 use medley_app::catalog::rebuild_search_index;
 use medley_app::library::scan::ScanOptions;
 use medley_app::library::watch;
+use medley_app::shows::live::{ClusterLink, LiveConfig, Shows};
 use medley_events::nats::NatsSettings;
 use medley_events::Bus;
 use medley_search::SearchIndex;
@@ -18,6 +19,9 @@ use tokio::net::TcpListener;
 use crate::commands::open_store;
 use crate::config::Config;
 use crate::demo;
+
+/// The longest a live show's lease lasts without renewal (see `cluster.lease`).
+const SHOW_LEASE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
@@ -82,6 +86,18 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             if let Some(spotify) = &state.app.spotify {
                 spotify.announce_pauses_to(bus.clone());
             }
+            // Live shows: each run by the node holding its lease, which a dead node's
+            // shows lose within the lease (the work queue's, at most 10 s: listeners wait
+            // that long for another node to take the show over).
+            state.app.shows = Arc::new(Shows::clustered(
+                LiveConfig::default(),
+                ClusterLink {
+                    client: linked.client().clone(),
+                    subject_prefix: config.cluster.subject_prefix.clone(),
+                    node: state.app.node_id.clone(),
+                    lease: config.cluster.lease.min(SHOW_LEASE),
+                },
+            ));
             tracing::info!(nats = ?settings, "several nodes: events go through NATS");
             Some(linked)
         }

@@ -82,6 +82,19 @@ fn node_metrics(state: &AppState) -> String {
             s.max_bytes,
         );
     }
+    let (owned, relays) = state.app.shows.running_counts();
+    put(
+        "medley_live_shows_owned",
+        "gauge",
+        "Live shows whose actor runs on this node (with several nodes: whose lease it holds).",
+        owned as u64,
+    );
+    put(
+        "medley_live_relays",
+        "gauge",
+        "Live shows this node relays to its own listeners (several nodes).",
+        relays as u64,
+    );
     put(
         "medley_stream_playbacks_waiting",
         "gauge",

@@ -13,6 +13,8 @@ use tokio::process::{Child, ChildStdout};
 
 use crate::common;
 
+pub mod live;
+
 pub const NATS_ENV: &str = "MEDLEY_TEST_NATS_URL";
 /// 32 bytes, base64: every node of a deployment seals secrets with the same key.
 const SECRET_KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";

@@ -96,6 +96,9 @@ pub struct LiveWrite {
     pub snapshot: Option<LiveState>,
     /// The show ended at this time.
     pub ended_at_ms: Option<i64>,
+    /// With several nodes: the node that must hold the show's lease for this to be written
+    /// (a node that lost its lease must not overwrite the new owner's state).
+    pub owner: Option<Id>,
 }
 
 impl LiveWrite {
@@ -128,6 +131,9 @@ impl LiveWrite {
         if later.ended_at_ms.is_some() {
             self.ended_at_ms = later.ended_at_ms;
         }
+        if later.owner.is_some() {
+            self.owner = later.owner;
+        }
     }
 }
 
@@ -142,7 +148,16 @@ pub trait ShowStore: Send + Sync {
     async fn live_state(&self, id: &str) -> Result<Option<LiveState>>;
     /// Records what a live show's actor wrote, in one transaction; idempotent, so a batch
     /// that failed may be written again.
+    /// With `write.owner`, only while that node holds the show's lease (else `Conflict`).
     async fn write_live(&self, id: &str, write: &LiveWrite) -> Result<()>;
+    /// Takes the lease of a live show for `node` until `until_ms`: when nobody holds it, its
+    /// holder's lease expired before `now_ms`, or `node` holds it already. Whether it did;
+    /// two nodes never both hold one.
+    async fn claim_show(&self, show: &str, node: &str, now_ms: i64, until_ms: i64) -> Result<bool>;
+    /// Extends `node`'s lease of a show; false when it no longer holds it.
+    async fn renew_show(&self, show: &str, node: &str, until_ms: i64) -> Result<bool>;
+    /// Gives up `node`'s lease of a show, if it holds it.
+    async fn release_show(&self, show: &str, node: &str) -> Result<()>;
     /// The shows `viewer` may see (their own, public ones, their followees' `followers`
     /// shows, `invite` shows they are a guest of), in `state` if given: live ones latest
     /// started first, scheduled ones soonest first, ended ones latest ended first (all shows:

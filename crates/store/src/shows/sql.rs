@@ -137,6 +137,22 @@ impl ShowStore for SqlStore {
 
     async fn write_live(&self, id: &str, w: &LiveWrite) -> Result<()> {
         let mut tx = self.write.begin().await?;
+        if let Some(owner) = &w.owner {
+            // Locks the lease row until the commit (on PostgreSQL), so no other node takes
+            // the show over in the middle of this write.
+            let held = sqlx::query(
+                "UPDATE live_show_owners SET node_id = node_id WHERE show_id = $1 AND node_id = $2",
+            )
+            .bind(id)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+            if held.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "node {owner} no longer holds live show {id}"
+                )));
+            }
+        }
         for c in &w.comments {
             sqlx::query(
                 "INSERT INTO live_show_comments (show_id, id, seq, user_id, body, at) \
@@ -214,6 +230,42 @@ impl ShowStore for SqlStore {
             .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_show(&self, show: &str, node: &str, now_ms: i64, until_ms: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO live_show_owners (show_id, node_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (show_id) DO UPDATE SET node_id = $2, expires_at = $3 \
+             WHERE live_show_owners.expires_at < $4 OR live_show_owners.node_id = $2",
+        )
+        .bind(show)
+        .bind(node)
+        .bind(until_ms)
+        .bind(now_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn renew_show(&self, show: &str, node: &str, until_ms: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE live_show_owners SET expires_at = $3 WHERE show_id = $1 AND node_id = $2",
+        )
+        .bind(show)
+        .bind(node)
+        .bind(until_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn release_show(&self, show: &str, node: &str) -> Result<()> {
+        sqlx::query("DELETE FROM live_show_owners WHERE show_id = $1 AND node_id = $2")
+            .bind(show)
+            .bind(node)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 

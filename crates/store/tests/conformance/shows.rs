@@ -12,6 +12,7 @@ on_both_backends!(
     shows_move_from_scheduled_to_live_to_ended,
     visibility_decides_who_lists_a_show,
     a_live_show_records_comments_bans_history_and_state,
+    one_node_at_a_time_holds_a_live_show,
 );
 
 async fn user(store: &SqlStore, name: &str) -> String {
@@ -279,4 +280,38 @@ async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
     let other = show(&store, &ana, "public", 2).await;
     assert_eq!(store.show_comments(&other, 10, 0).await.unwrap().1, 0);
     assert!(store.show_bans(&other).await.unwrap().is_empty());
+}
+
+async fn one_node_at_a_time_holds_a_live_show(store: SqlStore) {
+    let ana = user(&store, "ana").await;
+    let id = show(&store, &ana, "public", 10).await;
+    store.start_show(&id, &live(0), 20).await.unwrap();
+    // Node a takes it; b cannot while a's lease runs; a may take it again (a restart).
+    assert!(store.claim_show(&id, "a", 100, 200).await.unwrap());
+    assert!(!store.claim_show(&id, "b", 150, 250).await.unwrap());
+    assert!(store.claim_show(&id, "a", 150, 250).await.unwrap());
+    assert!(store.renew_show(&id, "a", 300).await.unwrap());
+    assert!(!store.renew_show(&id, "b", 300).await.unwrap());
+    // A holder's writes go through; another node's are refused.
+    let write = |owner: &str| LiveWrite {
+        snapshot: Some(live(1)),
+        owner: Some(owner.into()),
+        ..LiveWrite::default()
+    };
+    store.write_live(&id, &write("a")).await.unwrap();
+    assert!(matches!(
+        store.write_live(&id, &write("b")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Once a's lease has run out, b takes it, and a can neither renew nor write.
+    assert!(!store.claim_show(&id, "b", 300, 400).await.unwrap());
+    assert!(store.claim_show(&id, "b", 301, 400).await.unwrap());
+    assert!(!store.renew_show(&id, "a", 500).await.unwrap());
+    assert!(store.write_live(&id, &write("a")).await.is_err());
+    assert_eq!(store.live_state(&id).await.unwrap().unwrap().seq, 1);
+    // Released, it is anyone's; a release by another node changes nothing.
+    store.release_show(&id, "a").await.unwrap();
+    assert!(!store.claim_show(&id, "c", 302, 400).await.unwrap());
+    store.release_show(&id, "b").await.unwrap();
+    assert!(store.claim_show(&id, "c", 302, 400).await.unwrap());
 }

@@ -4,6 +4,11 @@
 //! state. It never awaits anything but its next command or timer while running: events go
 //! to connections with `try_send` (a full queue means a slow connection, closed with 4009),
 //! records to the persister through a channel.
+//!
+//! With several nodes (see [`super::cluster`]) the actor runs on the show's owner only, and
+//! its connections are remote: each is a connection of some node's relay, reached through
+//! the show's outgoing subject, to which the actor hands what it would have queued (through
+//! the persister, so that nothing is published before it is stored).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,8 +24,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::cluster::{ClusterLink, In, Out, OutMessage};
 use super::connection::{Ephemeral, Outbound, Parts};
-use super::persist::{self, Persist};
+use super::persist::{self, Persist, Publisher};
 use super::sessions::{Saved, Sessions};
 use super::{Handle, LiveConfig};
 use crate::clock::now_ms;
@@ -43,6 +49,10 @@ pub(crate) enum Command {
     Gone { conn: u64 },
     /// End the show now (its creator's REST call); answered once what it recorded is stored.
     End { reply: oneshot::Sender<()> },
+    /// From another node's relay (several nodes).
+    Remote(In),
+    /// The owner renewed its lease: tell the relays it is alive.
+    Beat,
 }
 
 /// What an actor starts from.
@@ -53,13 +63,45 @@ pub(crate) struct Start {
     pub registry: Arc<Mutex<HashMap<String, Handle>>>,
     pub stop: CancellationToken,
     pub tasks: TaskTracker,
+    /// With several nodes: this node holds the show's lease; the actor hears the relays
+    /// through `inbox`.
+    pub owner: Option<(ClusterLink, async_nats::Subscriber)>,
 }
 
 struct Conn {
     user: String,
     session: String,
-    queue: mpsc::Sender<Outbound>,
-    too_slow: Option<oneshot::Sender<()>>,
+    sink: Sink,
+}
+
+/// Where a connection's frames go.
+enum Sink {
+    /// A connection of this process.
+    Local {
+        queue: mpsc::Sender<Outbound>,
+        too_slow: Option<oneshot::Sender<()>>,
+    },
+    /// A connection of a relay: `conn` of `node`.
+    Remote { node: String, conn: u64 },
+}
+
+/// Who is joining.
+enum Joiner {
+    Local,
+    Remote { node: String, conn: u64 },
+}
+
+/// The owner's side of a show (several nodes).
+struct Owner {
+    link: ClusterLink,
+    /// This actor's run of the show, named in everything it publishes.
+    epoch: String,
+    /// Messages to publish once what the current command stored is stored.
+    pending: Vec<bytes::Bytes>,
+    /// (node, its connection) → the actor's connection.
+    remote: HashMap<(String, u64), u64>,
+    /// Set when the lease was lost: another node runs the show now.
+    lost: CancellationToken,
 }
 
 struct Actor {
@@ -78,6 +120,7 @@ struct Actor {
     snapshot_due: Option<i64>,
     ended: bool,
     waiting_end: Vec<oneshot::Sender<()>>,
+    owner: Option<Owner>,
 }
 
 /// Starts the actor of a show (taken back from `start.saved`) and returns its handle.
@@ -91,9 +134,36 @@ pub(crate) fn spawn(start: Start) -> Handle {
         audience: audience.clone(),
     };
     let id = show.id().to_owned();
+    let publisher = start.owner.as_ref().map(|(link, _)| Publisher {
+        client: link.client.clone(),
+        subject: link.outbox(&id),
+        node: link.node.clone(),
+    });
+    let owner = match start.owner {
+        Some((link, inbox)) => {
+            let lost = CancellationToken::new();
+            spawn_owner_tasks(
+                &id,
+                &link,
+                inbox,
+                &handle,
+                &start.store,
+                &lost,
+                &start.tasks,
+            );
+            Some(Owner {
+                link,
+                epoch: new_id(),
+                pending: Vec::new(),
+                remote: HashMap::new(),
+                lost,
+            })
+        }
+        None => None,
+    };
     let actor = Actor {
         sessions: Sessions::restored(&start.saved, now),
-        persist: persist::spawn(start.store, id.clone(), &start.tasks),
+        persist: persist::spawn(start.store.clone(), id.clone(), publisher, &start.tasks),
         ephemeral: watch::Sender::new(Arc::default()),
         id,
         show,
@@ -106,9 +176,94 @@ pub(crate) fn spawn(start: Start) -> Handle {
         snapshot_due: None,
         ended: false,
         waiting_end: Vec::new(),
+        owner,
     };
-    start.tasks.spawn(actor.run(rx, start.stop, start.registry));
+    start
+        .tasks
+        .spawn(actor.run(rx, start.stop, start.registry, start.store));
     handle
+}
+
+/// The owner's helpers: one task hands what the relays send to the actor (and answers `end`
+/// requests once the actor stored the end); another renews the lease every third of it and
+/// tells the actor to beat, or that the lease is lost. Both end with the actor.
+fn spawn_owner_tasks(
+    id: &str,
+    link: &ClusterLink,
+    mut inbox: async_nats::Subscriber,
+    handle: &Handle,
+    store: &Arc<dyn Store>,
+    lost: &CancellationToken,
+    tasks: &TaskTracker,
+) {
+    use futures::StreamExt;
+    let (commands, client) = (handle.commands.clone(), link.client.clone());
+    let show = id.to_owned();
+    tasks.spawn(async move {
+        loop {
+            let message = tokio::select! {
+                _ = commands.closed() => break,
+                message = inbox.next() => match message {
+                    Some(m) => m,
+                    None => break,
+                },
+            };
+            let incoming: In = match serde_json::from_slice(&message.payload) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(error = %e, show, "an unreadable message for a live show's owner");
+                    continue;
+                }
+            };
+            if let In::End {} = incoming {
+                let (reply, done) = oneshot::channel();
+                let (commands, client) = (commands.clone(), client.clone());
+                tokio::spawn(async move {
+                    if commands.send(Command::End { reply }).await.is_ok() {
+                        let _ = done.await;
+                    }
+                    if let Some(to) = message.reply {
+                        let _ = client.publish(to, bytes::Bytes::new()).await;
+                    }
+                });
+                continue;
+            }
+            if commands.send(Command::Remote(incoming)).await.is_err() {
+                break;
+            }
+        }
+        let _ = inbox.unsubscribe().await;
+    });
+    let (commands, store, lost) = (handle.commands.clone(), store.clone(), lost.clone());
+    let (show, node, lease) = (id.to_owned(), link.node.clone(), link.lease);
+    tasks.spawn(async move {
+        let every = lease / 3;
+        let mut held_until = now_ms() + lease.as_millis() as i64;
+        loop {
+            tokio::select! {
+                _ = commands.closed() => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+            let until = now_ms() + lease.as_millis() as i64;
+            match store.renew_show(&show, &node, until).await {
+                Ok(true) => {
+                    held_until = until;
+                    let _ = commands.try_send(Command::Beat);
+                }
+                Ok(false) => {
+                    tracing::warn!(show, "this node lost a live show's lease; another node runs it");
+                    lost.cancel();
+                    break;
+                }
+                Err(e) if now_ms() >= held_until => {
+                    tracing::error!(error = %e, show, "could not renew a live show's lease in time; letting it go");
+                    lost.cancel();
+                    break;
+                }
+                Err(e) => tracing::warn!(error = %e, show, "renewing a live show's lease failed; retrying"),
+            }
+        }
+    });
 }
 
 impl Actor {
@@ -117,9 +272,15 @@ impl Actor {
         mut rx: mpsc::Receiver<Command>,
         stop: CancellationToken,
         registry: Arc<Mutex<HashMap<String, Handle>>>,
+        store: Arc<dyn Store>,
     ) {
         // People taken back from stored state are away until they resume: their windows run.
         let mut restarting = false;
+        let lost = self
+            .owner
+            .as_ref()
+            .map_or_else(CancellationToken::new, |o| o.lost.clone());
+        let mut lost_lease = false;
         loop {
             let wake = self.next_wake();
             let timer = async move {
@@ -133,26 +294,64 @@ impl Actor {
                     restarting = true;
                     break;
                 }
+                _ = lost.cancelled() => {
+                    lost_lease = true;
+                    break;
+                }
                 command = rx.recv() => match command {
                     Some(command) => self.command(command),
                     None => break,
                 },
                 _ = timer => self.tick(now_ms()),
             }
+            self.flush_out();
             if self.ended {
                 break;
             }
         }
-        if restarting {
+        let handing_over = restarting && self.owner.is_some();
+        if lost_lease {
+            // Another node runs the show: nothing is stored or published any more (the
+            // relays follow the new owner's epoch, or time this one out).
+            self.close_all(Close::Restarting);
+            if let Some(owner) = &mut self.owner {
+                owner.pending.clear();
+            }
+        } else if restarting && !handing_over {
             self.close_all(Close::Restarting);
         }
         // Whatever changed since the last snapshot is stored before the actor goes.
-        if self.snapshot_due.is_some() || restarting {
+        if !lost_lease && (self.snapshot_due.is_some() || restarting) {
             self.store_state(None);
         }
+        self.flush_out();
         let (flushed, done) = oneshot::channel();
         let _ = self.persist.send(Persist::Flush(flushed));
         let _ = done.await;
+        if let Some(owner) = &self.owner {
+            if !lost_lease {
+                if let Err(e) = store.release_show(&self.id, &owner.link.node).await {
+                    tracing::warn!(error = %e, show = self.id, "could not give up a live show's lease; it expires");
+                }
+            }
+            if handing_over {
+                // Stored and released: the listeners resume through the node that takes
+                // the show over when they come back.
+                let close = OutMessage {
+                    epoch: owner.epoch.clone(),
+                    body: Out::Close {
+                        node: None,
+                        conn: None,
+                        close: Close::Restarting.code(),
+                    },
+                };
+                let client = &owner.link.client;
+                let _ = client
+                    .publish(owner.link.outbox(&self.id), close.encode())
+                    .await;
+                let _ = client.flush().await;
+            }
+        }
         for waiting in self.waiting_end.drain(..) {
             let _ = waiting.send(());
         }
@@ -173,11 +372,57 @@ impl Actor {
                 resume,
                 reply,
             } => {
-                let outcome = self.connect(user, resume, now);
+                let outcome = self
+                    .connect(user, resume, now, Joiner::Local)
+                    .map(|parts| parts.expect("a local join has parts"));
                 if let Err(Ok(parts)) = reply.send(outcome) {
                     // The transport gave up waiting: the connection is gone already.
                     self.gone(parts.conn, now);
                 }
+            }
+            Command::Remote(In::Connect {
+                node,
+                conn,
+                user,
+                resume,
+            }) => {
+                let joiner = Joiner::Remote {
+                    node: node.clone(),
+                    conn,
+                };
+                if let Err(close) = self.connect(user, resume, now, joiner) {
+                    self.out(Out::Refused {
+                        node,
+                        conn,
+                        close: close.code(),
+                    });
+                }
+            }
+            Command::Remote(In::Op {
+                node,
+                conn,
+                op,
+                reference,
+            }) => {
+                if let Some(id) = self.remote_conn(&node, conn) {
+                    self.op(id, op, reference, now);
+                }
+            }
+            Command::Remote(In::Gone { node, conn }) => {
+                if let Some(id) = self.remote_conn(&node, conn) {
+                    if let Some(owner) = &mut self.owner {
+                        owner.remote.remove(&(node, conn));
+                    }
+                    self.gone(id, now);
+                }
+            }
+            Command::Remote(In::End {}) => {}
+            Command::Beat => {
+                let beat = Out::Beat {
+                    seq: self.show.seq(),
+                    audience: self.show.audience(),
+                };
+                self.out(beat);
             }
             Command::Op {
                 conn,
@@ -194,15 +439,24 @@ impl Actor {
         }
     }
 
-    fn connect(&mut self, user: String, resume: Option<Resume>, now: i64) -> Result<Parts, Close> {
+    /// A join: the local connection's parts (a remote one was answered through the relay).
+    fn connect(
+        &mut self,
+        user: String,
+        resume: Option<Resume>,
+        now: i64,
+        joiner: Joiner,
+    ) -> Result<Option<Parts>, Close> {
         if self.show.is_banned(&user) {
             return Err(Close::Banned);
         }
-        if let Some(resume) = resume {
-            if let Some(parts) = self.resume(&user, &resume, now) {
-                return Ok(parts);
-            }
-        }
+        let joiner = match resume {
+            Some(resume) => match self.resume(&user, &resume, now, joiner) {
+                Ok(parts) => return Ok(parts),
+                Err(joiner) => joiner,
+            },
+            None => joiner,
+        };
         let joined = self.show.join(&user, now)?;
         if let Some(old) = self.sessions.remove_user(&user) {
             self.close(old, Close::Replaced);
@@ -212,24 +466,58 @@ impl Actor {
         self.publish(joined.events, now);
         let session = new_id();
         let welcome = self.show.welcome(&user, &session, now);
-        let parts = self.register(&user, &session, vec![welcome.to_json().into()]);
-        self.sessions.insert(session, user, Some(parts.conn));
+        let (conn, parts) = self.register(&user, &session, vec![welcome.to_json().into()], joiner);
+        self.sessions.insert(session, user, Some(conn));
         self.changed(now);
         Ok(parts)
     }
 
+    fn remote_conn(&self, node: &str, conn: u64) -> Option<u64> {
+        let owner = self.owner.as_ref()?;
+        owner.remote.get(&(node.to_owned(), conn)).copied()
+    }
+
+    /// Hands a message to the relays, after what the current command stores.
+    fn out(&mut self, body: Out) {
+        if let Some(owner) = &mut self.owner {
+            let message = OutMessage {
+                epoch: owner.epoch.clone(),
+                body,
+            };
+            owner.pending.push(message.encode());
+        }
+    }
+
+    fn flush_out(&mut self) {
+        if let Some(owner) = &mut self.owner {
+            if !owner.pending.is_empty() {
+                let messages = std::mem::take(&mut owner.pending);
+                let _ = self.persist.send(Persist::Publish(messages));
+            }
+        }
+    }
+
     /// Takes a session back, if it is the user's, still within its window, and the show
     /// still holds every event after `seq`: `resumed`, then those events. Nobody is told.
-    fn resume(&mut self, user: &str, resume: &Resume, now: i64) -> Option<Parts> {
+    /// Gives the joiner back when the session cannot be resumed.
+    fn resume(
+        &mut self,
+        user: &str,
+        resume: &Resume,
+        now: i64,
+        joiner: Joiner,
+    ) -> Result<Option<Parts>, Joiner> {
         let window = self.config.resume_window.as_millis() as i64;
-        let session = self.sessions.get(&resume.session)?;
+        let Some(session) = self.sessions.get(&resume.session) else {
+            return Err(joiner);
+        };
         let in_time =
             session.conn.is_some() || session.dropped_at.is_some_and(|t| now - t <= window);
         if session.user != user || !in_time || !self.show.is_present(user) {
-            return None;
+            return Err(joiner);
         }
         let Since::Events(missed) = self.show.since(resume.seq, now) else {
-            return None;
+            return Err(joiner);
         };
         if let Some(old) = session.conn {
             self.close(old, Close::Replaced);
@@ -237,40 +525,70 @@ impl Actor {
         let mut initial: Vec<Arc<str>> =
             vec![self.show.resumed(&resume.session, now).to_json().into()];
         initial.extend(missed.iter().map(|e| Arc::from(e.to_json())));
-        let parts = self.register(user, &resume.session, initial);
-        self.sessions.attach(&resume.session, parts.conn);
-        Some(parts)
+        let (conn, parts) = self.register(user, &resume.session, initial, joiner);
+        self.sessions.attach(&resume.session, conn);
+        Ok(parts)
     }
 
-    fn register(&mut self, user: &str, session: &str, initial: Vec<Arc<str>>) -> Parts {
-        let (queue, rx) = mpsc::channel(self.config.queue_frames);
-        let (too_slow, slow) = oneshot::channel();
+    /// A new connection for `joiner`: its number, and a local one's parts (a remote one's
+    /// first frames go to its relay).
+    fn register(
+        &mut self,
+        user: &str,
+        session: &str,
+        initial: Vec<Arc<str>>,
+        joiner: Joiner,
+    ) -> (u64, Option<Parts>) {
         let conn = self.next_conn;
         self.next_conn += 1;
+        let longest_track_ms = self
+            .show
+            .playlist()
+            .tracks
+            .iter()
+            .map(|t| t.duration_ms)
+            .max()
+            .unwrap_or(0);
+        let (sink, parts) = match joiner {
+            Joiner::Local => {
+                let (queue, rx) = mpsc::channel(self.config.queue_frames);
+                let (too_slow, slow) = oneshot::channel();
+                let parts = Parts {
+                    conn,
+                    initial,
+                    queue: rx,
+                    ephemeral: self.ephemeral.subscribe(),
+                    too_slow: slow,
+                    longest_track_ms,
+                };
+                let sink = Sink::Local {
+                    queue,
+                    too_slow: Some(too_slow),
+                };
+                (sink, Some(parts))
+            }
+            Joiner::Remote { node, conn: theirs } => {
+                if let Some(owner) = &mut self.owner {
+                    owner.remote.insert((node.clone(), theirs), conn);
+                }
+                self.out(Out::Welcome {
+                    node: node.clone(),
+                    conn: theirs,
+                    initial: initial.iter().map(|f| f.to_string()).collect(),
+                    longest_track_ms,
+                });
+                (Sink::Remote { node, conn: theirs }, None)
+            }
+        };
         self.conns.insert(
             conn,
             Conn {
                 user: user.to_owned(),
                 session: session.to_owned(),
-                queue,
-                too_slow: Some(too_slow),
+                sink,
             },
         );
-        Parts {
-            conn,
-            initial,
-            queue: rx,
-            ephemeral: self.ephemeral.subscribe(),
-            too_slow: slow,
-            longest_track_ms: self
-                .show
-                .playlist()
-                .tracks
-                .iter()
-                .map(|t| t.duration_ms)
-                .max()
-                .unwrap_or(0),
-        }
+        (conn, parts)
     }
 
     fn op(&mut self, conn: u64, op: Op, reference: Option<String>, now: i64) {
@@ -288,7 +606,7 @@ impl Actor {
             Err(_) => Vec::new(),
         };
         if let Some(reply) = reply {
-            self.send(conn, Outbound::Frame(reply.into()));
+            self.send(conn, reply.into());
         }
         self.close_named(closings);
         if left {
@@ -342,20 +660,29 @@ impl Actor {
         }
         let mut reactions = Vec::new();
         let mut ephemeral = false;
+        let mut audience_changed = false;
         for event in &events {
-            if event.seq.is_none() {
+            let Some(seq) = event.seq else {
                 ephemeral = true;
                 let frame: Arc<str> = event.to_json().into();
                 match event.kind {
                     EventKind::Audience { .. } => {
                         self.ephemeral_version += 1;
                         self.audience_frame = Some((self.ephemeral_version, frame));
+                        audience_changed = true;
                     }
                     _ => reactions.push(frame),
                 }
                 continue;
+            };
+            let frame: Arc<str> = event.to_json().into();
+            if self.owner.is_some() {
+                self.out(Out::Event {
+                    seq,
+                    frame: frame.to_string(),
+                });
             }
-            self.fan_out(event.to_json().into(), now);
+            self.fan_out(frame, now);
             match event.closes() {
                 Some(Closing::User(user, close)) => closings.push((Some(user.to_owned()), close)),
                 Some(Closing::Everyone(close)) => {
@@ -364,6 +691,15 @@ impl Actor {
                 }
                 None => {}
             }
+        }
+        if ephemeral && self.owner.is_some() {
+            let audience = audience_changed
+                .then(|| self.audience_frame.as_ref().map(|(_, f)| f.to_string()))
+                .flatten();
+            self.out(Out::Ephemeral {
+                reactions: reactions.iter().map(|f| f.to_string()).collect(),
+                audience,
+            });
         }
         if ephemeral {
             self.ephemeral_version += 1;
@@ -375,7 +711,9 @@ impl Actor {
         }
         self.audience.store(self.show.audience(), Ordering::Relaxed);
         let records = persist::records(&events);
-        if persist::weighty(&events) {
+        let reliable = events.iter().any(|e| e.seq.is_some());
+        if persist::weighty(&events) || (self.owner.is_some() && reliable) {
+            // With several nodes every reliable event is stored before it is published.
             self.store_state(Some(records));
         } else {
             if events.iter().any(|e| e.seq.is_some()) {
@@ -404,8 +742,10 @@ impl Actor {
     fn fan_out(&mut self, frame: Arc<str>, now: i64) {
         let mut slow = Vec::new();
         for (id, conn) in &self.conns {
-            if let Err(TrySendError::Full(_)) = conn.queue.try_send(Outbound::Frame(frame.clone()))
-            {
+            let Sink::Local { queue, .. } = &conn.sink else {
+                continue;
+            };
+            if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Frame(frame.clone())) {
                 slow.push(*id);
             }
         }
@@ -417,43 +757,88 @@ impl Actor {
     /// A connection whose queue is full: closed with 4009 at once; its user may resume.
     fn too_slow(&mut self, conn: u64, now: i64) {
         if let Some(mut c) = self.conns.remove(&conn) {
-            if let Some(signal) = c.too_slow.take() {
-                let _ = signal.send(());
+            if let Sink::Local { too_slow, .. } = &mut c.sink {
+                if let Some(signal) = too_slow.take() {
+                    let _ = signal.send(());
+                }
             }
             self.sessions.dropped(&c.session, now);
         }
     }
 
-    fn send(&mut self, conn: u64, out: Outbound) {
-        let full = match self.conns.get(&conn) {
-            Some(c) => matches!(c.queue.try_send(out), Err(TrySendError::Full(_))),
-            None => false,
+    /// Sends a frame to one connection (a reply).
+    fn send(&mut self, conn: u64, frame: Arc<str>) {
+        let remote = match self.conns.get(&conn).map(|c| &c.sink) {
+            Some(Sink::Local { queue, .. }) => {
+                if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Frame(frame)) {
+                    self.too_slow(conn, now_ms());
+                }
+                return;
+            }
+            Some(Sink::Remote { node, conn }) => (node.clone(), *conn),
+            None => return,
         };
-        if full {
-            self.too_slow(conn, now_ms());
-        }
+        self.out(Out::Frame {
+            node: remote.0,
+            conn: remote.1,
+            frame: frame.to_string(),
+        });
     }
 
     /// Closes a connection with `close` after the frames queued before it.
     fn close(&mut self, conn: u64, close: Close) {
-        if let Some(mut c) = self.conns.remove(&conn) {
-            if let Err(TrySendError::Full(_)) = c.queue.try_send(Outbound::Close(close)) {
-                if let Some(signal) = c.too_slow.take() {
-                    let _ = signal.send(());
+        let Some(mut c) = self.conns.remove(&conn) else {
+            return;
+        };
+        match &mut c.sink {
+            Sink::Local { queue, too_slow } => {
+                if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Close(close)) {
+                    if let Some(signal) = too_slow.take() {
+                        let _ = signal.send(());
+                    }
                 }
+            }
+            Sink::Remote { node, conn } => {
+                let (node, conn) = (node.clone(), *conn);
+                if let Some(owner) = &mut self.owner {
+                    owner.remote.remove(&(node.clone(), conn));
+                }
+                self.out(Out::Close {
+                    node: Some(node),
+                    conn: Some(conn),
+                    close: close.code(),
+                });
             }
         }
     }
 
+    /// Closes every connection; the relays are told once.
     fn close_all(&mut self, close: Close) {
         let conns: Vec<u64> = self.conns.keys().copied().collect();
         for conn in conns {
-            self.close(conn, close);
+            if matches!(self.conns[&conn].sink, Sink::Local { .. }) {
+                self.close(conn, close);
+            } else {
+                self.conns.remove(&conn);
+            }
+        }
+        if let Some(owner) = &mut self.owner {
+            owner.remote.clear();
+            self.out(Out::Close {
+                node: None,
+                conn: None,
+                close: close.code(),
+            });
         }
     }
 
     /// The state changed: store it within `snapshot_every`.
     fn changed(&mut self, now: i64) {
+        if self.owner.is_some() {
+            // With several nodes, before what follows is published.
+            self.store_state(None);
+            return;
+        }
         if self.snapshot_due.is_none() {
             self.snapshot_due = Some(now + self.config.snapshot_every.as_millis() as i64);
         }

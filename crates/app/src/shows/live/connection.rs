@@ -12,8 +12,21 @@ use medley_live::{Close, Op};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::actor::Command;
+use super::cluster::{ClusterLink, In};
 use super::links::Links;
+use super::relay::{RelayCommand, RelayHandle};
 use super::Handle;
+
+/// How a connection reaches its show: the actor in this process (one node), or this node's
+/// relay of the show, its ops going to the owner through NATS (several nodes).
+pub(crate) enum Via {
+    Actor(Handle),
+    Relay {
+        relay: RelayHandle,
+        link: Arc<ClusterLink>,
+        inbox: Arc<str>,
+    },
+}
 
 /// What the actor queues for a connection, in order.
 #[derive(Clone, Debug)]
@@ -51,7 +64,7 @@ pub(crate) struct Parts {
 /// A connection joined to a live show.
 pub struct Connected {
     conn: u64,
-    handle: Handle,
+    via: Via,
     links: Links,
     /// Frames to send first, in order: `welcome`, or `resumed` then the missed events.
     pub initial: Vec<Arc<str>>,
@@ -64,10 +77,10 @@ pub struct Connected {
 }
 
 impl Connected {
-    pub(crate) fn new(parts: Parts, handle: Handle, links: Links) -> Connected {
+    pub(crate) fn new(parts: Parts, via: Via, links: Links) -> Connected {
         Connected {
             conn: parts.conn,
-            handle,
+            via,
             links,
             initial: parts.initial,
             queue: parts.queue,
@@ -85,21 +98,47 @@ impl Connected {
     /// Sends an op to the show as this connection's user; its events and reply (if
     /// `reference`) come back through the queue. False when the show is gone.
     pub async fn send(&self, op: Op, reference: Option<String>) -> bool {
-        let command = Command::Op {
-            conn: self.conn,
-            op,
-            reference,
-        };
-        self.handle.commands.send(command).await.is_ok()
+        match &self.via {
+            Via::Actor(handle) => {
+                let command = Command::Op {
+                    conn: self.conn,
+                    op,
+                    reference,
+                };
+                handle.commands.send(command).await.is_ok()
+            }
+            Via::Relay { link, inbox, .. } => {
+                let message = In::Op {
+                    node: link.node.clone(),
+                    conn: self.conn,
+                    op,
+                    reference,
+                };
+                let payload = serde_json::to_vec(&message).expect("live messages serialise");
+                link.client
+                    .publish(inbox.to_string(), payload.into())
+                    .await
+                    .is_ok()
+            }
+        }
     }
 
     /// The connection closed or dropped: the user stays in the show for the resume window,
     /// unless the show already closed the connection itself.
     pub async fn gone(self) {
-        let _ = self
-            .handle
-            .commands
-            .send(Command::Gone { conn: self.conn })
-            .await;
+        match self.via {
+            Via::Actor(handle) => {
+                let _ = handle
+                    .commands
+                    .send(Command::Gone { conn: self.conn })
+                    .await;
+            }
+            Via::Relay { relay, .. } => {
+                let _ = relay
+                    .commands
+                    .send(RelayCommand::Gone { conn: self.conn })
+                    .await;
+            }
+        }
     }
 }

@@ -11,13 +11,19 @@
 //!   sessions) so that a restarted server takes a live show back.
 //! - [`persist`]: what of each event is stored (comments, bans, history), written in order.
 //!
+//! - [`cluster`] and [`relay`]: with several nodes, the show's owner (the node holding its
+//!   lease) runs the actor, and every node serves its connections through a relay of the
+//!   owner's events, carried by NATS.
+//!
 //! The transport (WebSocket framing, `hello` within 10 s, pings, limits on frames) is the
 //! HTTP edge's; it authenticates the `hello` with [`authenticate`] and then calls [`connect`].
 
 mod actor;
+pub mod cluster;
 pub mod connection;
 pub mod links;
 mod persist;
+mod relay;
 mod sessions;
 
 use std::collections::HashMap;
@@ -32,6 +38,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use cluster::ClusterLink;
 pub use connection::{Connected, Ephemeral, Outbound};
 
 use crate::accounts::hash_token;
@@ -39,6 +46,8 @@ use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::App;
 use actor::Command;
+use connection::Via;
+use relay::{RelayCommand, RelayHandle};
 use sessions::Saved;
 
 /// How live shows behave at the edges; [`LiveConfig::default`] is LIVE.md's numbers.
@@ -100,10 +109,13 @@ pub(crate) struct Handle {
     audience: Arc<AtomicUsize>,
 }
 
-/// The live shows running on this node.
+/// The live shows running on this node: the actors of the shows it owns, and (several
+/// nodes) the relays of the shows it has connections to.
 pub struct Shows {
     config: LiveConfig,
     actors: Arc<Mutex<HashMap<String, Handle>>>,
+    cluster: Option<Arc<ClusterLink>>,
+    relays: Arc<Mutex<HashMap<String, RelayHandle>>>,
     stop: CancellationToken,
     tasks: TaskTracker,
 }
@@ -119,8 +131,18 @@ impl Shows {
         Shows {
             config,
             actors: Arc::default(),
+            cluster: None,
+            relays: Arc::default(),
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
+        }
+    }
+
+    /// Live shows of a node among several: each show run by the node holding its lease.
+    pub fn clustered(config: LiveConfig, link: ClusterLink) -> Shows {
+        Shows {
+            cluster: Some(Arc::new(link)),
+            ..Shows::new(config)
         }
     }
 
@@ -134,13 +156,43 @@ impl Shows {
             .actors
             .lock()
             .expect("the registry lock is never poisoned");
-        actors
+        if let Some(h) = actors.get(id) {
+            return h.audience.load(Ordering::Relaxed);
+        }
+        drop(actors);
+        let relays = self
+            .relays
+            .lock()
+            .expect("the registry lock is never poisoned");
+        relays
             .get(id)
             .map_or(0, |h| h.audience.load(Ordering::Relaxed))
     }
 
+    /// How many shows this node runs (several nodes: holds the lease of), and how many it
+    /// relays to its own listeners.
+    pub fn running_counts(&self) -> (usize, usize) {
+        let owned = self
+            .actors
+            .lock()
+            .expect("the registry lock is never poisoned")
+            .values()
+            .filter(|h| !h.commands.is_closed())
+            .count();
+        let relays = self
+            .relays
+            .lock()
+            .expect("the registry lock is never poisoned")
+            .values()
+            .filter(|h| !h.commands.is_closed())
+            .count();
+        (owned, relays)
+    }
+
     /// Stops every show's actor for a restart: each stores its state, closes its connections
-    /// with 1012 (clients reconnect and resume), and ends. Waits for them.
+    /// with 1012 (clients reconnect and resume), and ends. Waits for them. With several
+    /// nodes each show this node owns is handed over: stored, its lease given up, and its
+    /// listeners on every node told to resume (1012), which they do through another node.
     pub async fn shutdown(&self) {
         self.stop.cancel();
         self.tasks.close();
@@ -152,6 +204,48 @@ impl Shows {
         if let Some(h) = self.running(&show.id) {
             return Ok(h);
         }
+        self.start(store, show, None).await
+    }
+
+    /// Several nodes: the show's actor if this node owns the show, taking it (and starting
+    /// the actor from the stored state) when nobody holds its lease or its holder's expired.
+    async fn owned(&self, store: &Arc<dyn Store>, show: &StoredShow) -> AppResult<Option<Handle>> {
+        let Some(link) = &self.cluster else {
+            return self.handle(store, show).await.map(Some);
+        };
+        if let Some(h) = self.running(&show.id) {
+            return Ok(Some(h));
+        }
+        if self.stop.is_cancelled() {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let until = now + link.lease.as_millis() as i64;
+        if !store.claim_show(&show.id, &link.node, now, until).await? {
+            return Ok(None);
+        }
+        let inbox = link
+            .client
+            .subscribe(link.inbox(&show.id))
+            .await
+            .map_err(|e| AppError::internal(e, "listening for a live show's listeners"))?;
+        let _ = link.client.flush().await;
+        tracing::info!(
+            show = show.id,
+            node = link.node,
+            "this node runs the live show now"
+        );
+        self.start(store, show, Some((ClusterLink::clone(link), inbox)))
+            .await
+            .map(Some)
+    }
+
+    async fn start(
+        &self,
+        store: &Arc<dyn Store>,
+        show: &StoredShow,
+        owner: Option<(ClusterLink, async_nats::Subscriber)>,
+    ) -> AppResult<Handle> {
         let live = store.live_state(&show.id).await?.ok_or_else(|| {
             AppError::internal(
                 anyhow::anyhow!("show {} is live without a live state", show.id),
@@ -177,9 +271,47 @@ impl Shows {
             registry: self.actors.clone(),
             stop: self.stop.clone(),
             tasks: self.tasks.clone(),
+            owner,
         });
         actors.insert(show.id.clone(), handle.clone());
         Ok(handle)
+    }
+
+    /// This node's relay of a show (several nodes), started if it is not running.
+    async fn relay(&self, link: &ClusterLink, id: &str) -> AppResult<RelayHandle> {
+        let existing = {
+            let relays = self
+                .relays
+                .lock()
+                .expect("the registry lock is never poisoned");
+            relays.get(id).filter(|h| !h.commands.is_closed()).cloned()
+        };
+        if let Some(h) = existing {
+            return Ok(h);
+        }
+        if self.stop.is_cancelled() {
+            return Err(AppError::Unavailable("the server is restarting".into()));
+        }
+        let started = relay::spawn(
+            id,
+            link,
+            &self.config,
+            self.relays.clone(),
+            self.stop.clone(),
+            &self.tasks,
+        )
+        .await
+        .map_err(|e| AppError::internal(e, "following a live show's events"))?;
+        let mut relays = self
+            .relays
+            .lock()
+            .expect("the registry lock is never poisoned");
+        if let Some(h) = relays.get(id).filter(|h| !h.commands.is_closed()) {
+            // Another connection started one meanwhile: this one ends as its handle drops.
+            return Ok(h.clone());
+        }
+        relays.insert(id.to_owned(), started.clone());
+        Ok(started)
     }
 
     fn running(&self, id: &str) -> Option<Handle> {
@@ -193,7 +325,11 @@ impl Shows {
     /// Ends a live show at once (its creator's REST call), and waits until what it recorded
     /// is stored.
     pub(crate) async fn end(&self, app: &App, show: &StoredShow) -> AppResult<()> {
-        let handle = self.handle(&app.store, show).await?;
+        let handle = match (&self.cluster, self.owned(&app.store, show).await?) {
+            (_, Some(handle)) => handle,
+            (None, None) => unreachable!("one node owns every show"),
+            (Some(link), None) => return end_elsewhere(link, &show.id).await,
+        };
         let (reply, done) = oneshot::channel();
         if handle.commands.send(Command::End { reply }).await.is_err() {
             // The actor ended meanwhile: the show ended or the server is stopping.
@@ -201,6 +337,19 @@ impl Shows {
         }
         let _ = done.await;
         Ok(())
+    }
+}
+
+/// Asks the node that owns a show to end it, and waits until it stored the end.
+async fn end_elsewhere(link: &ClusterLink, id: &str) -> AppResult<()> {
+    let request = serde_json::to_vec(&cluster::In::End {}).expect("live messages serialise");
+    let asked = link.client.request(link.inbox(id), request.into());
+    match tokio::time::timeout(Duration::from_secs(5), asked).await {
+        Ok(Ok(_)) => Ok(()),
+        _ => Err(AppError::Unavailable(
+            "the node running this live show did not answer (it may be stopping); try again in a few seconds"
+                .into(),
+        )),
     }
 }
 
@@ -244,6 +393,9 @@ pub async fn connect(
         "ended" => return Err(Close::ShowEnded),
         _ => return Err(Close::NotFound),
     }
+    if let Some(link) = &app.shows.cluster {
+        return connect_through_relay(app, link, &show, user, base, resume).await;
+    }
     let handle = match app.shows.handle(&app.store, &show).await {
         Ok(h) => h,
         Err(e) => {
@@ -272,11 +424,62 @@ pub async fn connect(
         Ok(Ok(parts)) => {
             let links =
                 links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
-            Ok(Connected::new(parts, handle, links))
+            Ok(Connected::new(parts, Via::Actor(handle), links))
         }
         Ok(Err(close)) => Err(close),
         Err(_) => Err(stopped()),
     }
+}
+
+/// Several nodes: joins through this node's relay of the show, after taking the show over
+/// if nobody runs it. Refused with 1012 when no owner answers in time (it may have just
+/// died: the client comes back, and a node takes the show over once its lease ran out).
+async fn connect_through_relay(
+    app: &App,
+    link: &Arc<ClusterLink>,
+    show: &StoredShow,
+    user: &User,
+    base: &str,
+    resume: Option<Resume>,
+) -> Result<Connected, Close> {
+    if let Err(e) = app.shows.owned(&app.store, show).await {
+        tracing::error!(error = %e, show = show.id, "taking a live show over failed");
+        return Err(Close::Restarting);
+    }
+    // A relay may go as this arrives (it had nobody for a while): then a new one is started.
+    for _ in 0..2 {
+        let relay = match app.shows.relay(link, &show.id).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, show = show.id, "starting a live show's relay failed");
+                return Err(Close::Restarting);
+            }
+        };
+        let (reply, answer) = oneshot::channel();
+        let join = RelayCommand::Join {
+            user: user.id.clone(),
+            resume: resume.clone(),
+            reply,
+        };
+        if relay.commands.send(join).await.is_err() {
+            continue;
+        }
+        return match answer.await {
+            Ok(Ok(parts)) => {
+                let links =
+                    links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
+                let via = Via::Relay {
+                    relay,
+                    link: link.clone(),
+                    inbox: link.inbox(&show.id).into(),
+                };
+                Ok(Connected::new(parts, via, links))
+            }
+            Ok(Err(close)) => Err(close),
+            Err(_) => Err(Close::Restarting),
+        };
+    }
+    Err(Close::Restarting)
 }
 
 /// The live state a show starts with: nobody present, its playlist's tracks copied in.

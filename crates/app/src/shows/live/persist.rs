@@ -4,6 +4,12 @@
 //! persister (an unbounded channel; what goes in is bounded by the ops' own limits), which
 //! merges whatever is waiting into one transaction, in order, and retries a failed write
 //! until it succeeds. `Flush` waits until everything sent before it is stored.
+//!
+//! With several nodes the persister also sends what the owner publishes to the other nodes
+//! (`Publish`), each message only once everything sent before it is stored: a relay never
+//! shows an event that a node taking the show over would not find in the stored state. The
+//! writes are fenced by the show's lease: once another node holds it, this one's writes are
+//! refused, and the persister drops them and what it was to publish after them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +20,17 @@ use tokio::sync::{mpsc, oneshot};
 
 pub(crate) enum Persist {
     Write(LiveWrite),
+    /// Messages for the other nodes, sent once what came before is stored.
+    Publish(Vec<bytes::Bytes>),
     Flush(oneshot::Sender<()>),
+}
+
+/// Where an owner's messages to the other nodes go, and the lease its writes need.
+#[derive(Clone)]
+pub(crate) struct Publisher {
+    pub client: async_nats::Client,
+    pub subject: String,
+    pub node: String,
 }
 
 /// The records of reliable events: comments and their deletions, bans, and the history
@@ -98,33 +114,57 @@ pub(crate) fn weighty(events: &[Event]) -> bool {
 pub(crate) fn spawn(
     store: Arc<dyn Store>,
     show: String,
+    publisher: Option<Publisher>,
     tasks: &tokio_util::task::TaskTracker,
 ) -> mpsc::UnboundedSender<Persist> {
     let (tx, rx) = mpsc::unbounded_channel();
-    tasks.spawn(run(store, show, rx));
+    tasks.spawn(run(store, show, publisher, rx));
     tx
 }
 
-async fn run(store: Arc<dyn Store>, show: String, mut rx: mpsc::UnboundedReceiver<Persist>) {
+async fn run(
+    store: Arc<dyn Store>,
+    show: String,
+    publisher: Option<Publisher>,
+    mut rx: mpsc::UnboundedReceiver<Persist>,
+) {
+    // Set once another node holds the show: nothing more is written or published.
+    let mut fenced = false;
     while let Some(first) = rx.recv().await {
         let mut batch = LiveWrite::default();
+        let mut messages = Vec::new();
         let mut waiting = Vec::new();
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
                 Persist::Write(w) => batch.merge(w),
+                Persist::Publish(m) => messages.extend(m),
                 Persist::Flush(done) => waiting.push(done),
             }
             next = rx.try_recv().ok();
         }
+        if let Some(p) = &publisher {
+            batch.owner = Some(p.node.clone());
+        }
         let mut pause = Duration::from_millis(50);
-        while !batch.is_empty() {
+        while !batch.is_empty() && !fenced {
             match store.write_live(&show, &batch).await {
                 Ok(()) => break,
+                Err(medley_store::StoreError::Conflict(why)) if publisher.is_some() => {
+                    tracing::warn!(show, %why, "another node took this live show over; its writes here stop");
+                    fenced = true;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, show, "storing a live show's records failed; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        if let (Some(p), false) = (&publisher, fenced) {
+            for message in messages {
+                if let Err(e) = p.client.publish(p.subject.clone(), message).await {
+                    tracing::warn!(error = %e, show, "could not send a live show's event to the other nodes");
                 }
             }
         }

@@ -1,0 +1,450 @@
+//! A node's relay of one live show (several nodes, see [`super::cluster`]): the task that
+//! serves this node's connections of a show whose actor runs on the owner, possibly another
+//! node. It subscribes to the show's outgoing subject, hands joins to the owner and their
+//! answers back, and delivers the owner's events to its connections with the actor's rules:
+//! a bounded queue of reliable frames per connection (full: closed as too slow, 4009), a
+//! latest-wins slot of ephemeral frames. Ops go from the connection to the owner directly.
+//!
+//! It watches the stream: an event whose `seq` does not follow the last one, a heartbeat
+//! ahead of it, a new owner (epoch), or an owner silent for a lease closes its connections
+//! with 1012 (their clients resume, through whichever node owns the show then).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use medley_live::{Close, Resume};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::cluster::{close_of, ClusterLink, In, Out, OutMessage};
+use super::connection::{Ephemeral, Outbound, Parts};
+use super::LiveConfig;
+
+/// How long a join waits for the owner's answer before the client is told to come back
+/// (1012): the owner may have just died, and the next node to be asked takes the show over.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A relay, as connections and the registry reach it.
+#[derive(Clone)]
+pub(crate) struct RelayHandle {
+    pub commands: mpsc::Sender<RelayCommand>,
+    pub audience: Arc<AtomicUsize>,
+}
+
+pub(crate) enum RelayCommand {
+    /// A user authenticated by the transport arrives, or resumes.
+    Join {
+        user: String,
+        resume: Option<Resume>,
+        reply: oneshot::Sender<Result<Parts, Close>>,
+    },
+    /// A connection closed or dropped.
+    Gone { conn: u64 },
+}
+
+struct Conn {
+    /// The owner's epoch the connection joined under.
+    epoch: String,
+    queue: mpsc::Sender<Outbound>,
+    too_slow: Option<oneshot::Sender<()>>,
+}
+
+struct Relay {
+    show: String,
+    link: ClusterLink,
+    inbox: String,
+    queue_frames: usize,
+    conns: HashMap<u64, Conn>,
+    pending: HashMap<u64, (oneshot::Sender<Result<Parts, Close>>, Instant)>,
+    next_conn: u64,
+    epoch: Option<String>,
+    /// Owners' epochs this relay moved on from: late messages of theirs are ignored.
+    retired: std::collections::VecDeque<String>,
+    last_seq: Option<u64>,
+    heard: Instant,
+    idle_since: Instant,
+    ephemeral: watch::Sender<Arc<Ephemeral>>,
+    ephemeral_version: u64,
+    audience_frame: Option<(u64, Arc<str>)>,
+    audience: Arc<AtomicUsize>,
+    ended: bool,
+}
+
+/// Starts the relay of `show` on this node: subscribed before it returns, so that nothing the
+/// owner publishes after a join it sends is missed.
+pub(crate) async fn spawn(
+    show: &str,
+    link: &ClusterLink,
+    config: &LiveConfig,
+    registry: Arc<Mutex<HashMap<String, RelayHandle>>>,
+    stop: CancellationToken,
+    tasks: &TaskTracker,
+) -> Result<RelayHandle, async_nats::SubscribeError> {
+    let subscriber = link.client.subscribe(link.outbox(show)).await?;
+    // The server has the subscription before the first join is sent.
+    let _ = link.client.flush().await;
+    let (commands, rx) = mpsc::channel(1_024);
+    let audience = Arc::new(AtomicUsize::new(0));
+    let handle = RelayHandle {
+        commands,
+        audience: audience.clone(),
+    };
+    let relay = Relay {
+        show: show.to_owned(),
+        inbox: link.inbox(show),
+        link: link.clone(),
+        queue_frames: config.queue_frames,
+        conns: HashMap::new(),
+        pending: HashMap::new(),
+        next_conn: 1,
+        epoch: None,
+        retired: std::collections::VecDeque::new(),
+        last_seq: None,
+        heard: Instant::now(),
+        idle_since: Instant::now(),
+        ephemeral: watch::Sender::new(Arc::default()),
+        ephemeral_version: 0,
+        audience_frame: None,
+        audience,
+        ended: false,
+    };
+    tasks.spawn(relay.run(subscriber, rx, stop, registry));
+    Ok(handle)
+}
+
+impl Relay {
+    async fn run(
+        mut self,
+        mut subscriber: async_nats::Subscriber,
+        mut rx: mpsc::Receiver<RelayCommand>,
+        stop: CancellationToken,
+        registry: Arc<Mutex<HashMap<String, RelayHandle>>>,
+    ) {
+        let mut check = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => {
+                    self.close_all(Close::Restarting);
+                    break;
+                }
+                message = subscriber.next() => match message {
+                    Some(m) => match serde_json::from_slice::<OutMessage>(&m.payload) {
+                        Ok(out) => self.out(out).await,
+                        Err(e) => tracing::warn!(error = %e, show = self.show, "an unreadable live show message"),
+                    },
+                    None => {
+                        self.close_all(Close::Restarting);
+                        break;
+                    }
+                },
+                command = rx.recv() => match command {
+                    Some(command) => self.command(command).await,
+                    None => break,
+                },
+                _ = check.tick() => self.check().await,
+            }
+            if self.ended {
+                break;
+            }
+            if self.conns.is_empty() && self.pending.is_empty() {
+                // Nobody here any more: after a lease's quiet, the relay goes.
+                if self.idle_since.elapsed() > self.link.lease {
+                    break;
+                }
+            } else {
+                self.idle_since = Instant::now();
+            }
+        }
+        rx.close();
+        {
+            let mut relays = registry
+                .lock()
+                .expect("the registry lock is never poisoned");
+            if relays
+                .get(&self.show)
+                .is_some_and(|h| h.commands.is_closed())
+            {
+                relays.remove(&self.show);
+            }
+        }
+        // Joins that reached the relay as it went: their clients come back (1012).
+        while let Ok(command) = rx.try_recv() {
+            if let RelayCommand::Join { reply, .. } = command {
+                let _ = reply.send(Err(Close::Restarting));
+            }
+        }
+        for (_, (reply, _)) in self.pending.drain() {
+            let _ = reply.send(Err(Close::Restarting));
+        }
+        let _ = subscriber.unsubscribe().await;
+    }
+
+    async fn publish(&self, message: In) {
+        let payload = serde_json::to_vec(&message).expect("live messages serialise");
+        if let Err(e) = self
+            .link
+            .client
+            .publish(self.inbox.clone(), payload.into())
+            .await
+        {
+            tracing::warn!(error = %e, show = self.show, "could not reach a live show's owner");
+        }
+    }
+
+    async fn command(&mut self, command: RelayCommand) {
+        match command {
+            RelayCommand::Join {
+                user,
+                resume,
+                reply,
+            } => {
+                let conn = self.next_conn;
+                self.next_conn += 1;
+                self.pending
+                    .insert(conn, (reply, Instant::now() + JOIN_TIMEOUT));
+                self.publish(In::Connect {
+                    node: self.link.node.clone(),
+                    conn,
+                    user,
+                    resume,
+                })
+                .await;
+            }
+            RelayCommand::Gone { conn } => {
+                if self.conns.remove(&conn).is_some() {
+                    self.publish(In::Gone {
+                        node: self.link.node.clone(),
+                        conn,
+                    })
+                    .await;
+                }
+            }
+        }
+    }
+
+    fn mine(&self, node: &str) -> bool {
+        node == self.link.node
+    }
+
+    async fn out(&mut self, message: OutMessage) {
+        if self.retired.contains(&message.epoch) {
+            // A late word from an owner that another one followed.
+            return;
+        }
+        self.heard = Instant::now();
+        if self.epoch.as_deref() != Some(message.epoch.as_str()) {
+            // A new owner: connections joined under another one resume through it.
+            if let Some(old) = self.epoch.replace(message.epoch.clone()) {
+                self.retire(old);
+            }
+            self.last_seq = None;
+            let stale: Vec<u64> = self
+                .conns
+                .iter()
+                .filter(|(_, c)| c.epoch != message.epoch)
+                .map(|(id, _)| *id)
+                .collect();
+            for conn in stale {
+                self.close(conn, Close::Restarting);
+            }
+        }
+        match message.body {
+            Out::Event { seq, frame } => {
+                if self.last_seq.is_some_and(|last| seq != last + 1) {
+                    tracing::warn!(show = self.show, seq, last = ?self.last_seq, "a gap in a live show's events; its listeners here resume");
+                    self.resync().await;
+                }
+                self.last_seq = Some(seq);
+                let frame: Arc<str> = frame.into();
+                let mut slow = Vec::new();
+                for (id, conn) in &self.conns {
+                    if let Err(TrySendError::Full(_)) =
+                        conn.queue.try_send(Outbound::Frame(frame.clone()))
+                    {
+                        slow.push(*id);
+                    }
+                }
+                for id in slow {
+                    self.too_slow(id).await;
+                }
+            }
+            Out::Ephemeral {
+                reactions,
+                audience,
+            } => {
+                self.ephemeral_version += 1;
+                if let Some(frame) = audience {
+                    self.audience_frame = Some((self.ephemeral_version, frame.into()));
+                }
+                self.ephemeral.send_replace(Arc::new(Ephemeral {
+                    version: self.ephemeral_version,
+                    reactions: reactions.into_iter().map(Arc::from).collect(),
+                    audience: self.audience_frame.clone(),
+                }));
+            }
+            Out::Welcome {
+                node,
+                conn,
+                initial,
+                longest_track_ms,
+            } if self.mine(&node) => {
+                let Some((reply, _)) = self.pending.remove(&conn) else {
+                    // Given up on meanwhile: the owner may forget it.
+                    self.publish(In::Gone { node, conn }).await;
+                    return;
+                };
+                let (queue, rx) = mpsc::channel(self.queue_frames);
+                let (too_slow, slow) = oneshot::channel();
+                let parts = Parts {
+                    conn,
+                    initial: initial.into_iter().map(Arc::from).collect(),
+                    queue: rx,
+                    ephemeral: self.ephemeral.subscribe(),
+                    too_slow: slow,
+                    longest_track_ms,
+                };
+                if reply.send(Ok(parts)).is_err() {
+                    self.publish(In::Gone { node, conn }).await;
+                    return;
+                }
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        epoch: message.epoch,
+                        queue,
+                        too_slow: Some(too_slow),
+                    },
+                );
+            }
+            Out::Refused { node, conn, close } if self.mine(&node) => {
+                if let Some((reply, _)) = self.pending.remove(&conn) {
+                    let _ = reply.send(Err(close_of(close)));
+                }
+            }
+            Out::Frame { node, conn, frame } if self.mine(&node) => {
+                let full = self.conns.get(&conn).is_some_and(|c| {
+                    matches!(
+                        c.queue.try_send(Outbound::Frame(frame.into())),
+                        Err(TrySendError::Full(_))
+                    )
+                });
+                if full {
+                    self.too_slow(conn).await;
+                }
+            }
+            Out::Close {
+                node: Some(node),
+                conn: Some(conn),
+                close,
+            } if self.mine(&node) => self.close(conn, close_of(close)),
+            Out::Close {
+                node: None,
+                conn: None,
+                close,
+            } => {
+                let close = close_of(close);
+                self.close_all(close);
+                if close == Close::ShowEnded {
+                    self.ended = true;
+                }
+            }
+            Out::Beat { seq, audience } => {
+                self.audience.store(audience, Ordering::Relaxed);
+                if self.last_seq.is_some_and(|last| seq != last) {
+                    tracing::warn!(show = self.show, seq, last = ?self.last_seq, "missed a live show's events; its listeners here resume");
+                    self.resync().await;
+                }
+                self.last_seq = Some(seq);
+            }
+            // Addressed to another node.
+            Out::Welcome { .. } | Out::Refused { .. } | Out::Frame { .. } | Out::Close { .. } => {}
+        }
+    }
+
+    /// Joins not answered in time are told to come back; an owner silent for a lease is
+    /// taken for dead: its listeners here resume (through the node that takes the show over).
+    async fn check(&mut self) {
+        let now = Instant::now();
+        let late: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, (_, deadline))| *deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in late {
+            if let Some((reply, _)) = self.pending.remove(&conn) {
+                let _ = reply.send(Err(Close::Restarting));
+            }
+        }
+        if !self.conns.is_empty() && self.heard.elapsed() > self.link.lease {
+            tracing::warn!(
+                show = self.show,
+                "a live show's owner is silent; its listeners here resume"
+            );
+            self.close_all(Close::Restarting);
+            if let Some(old) = self.epoch.take() {
+                self.retire(old);
+            }
+            self.last_seq = None;
+            self.heard = Instant::now();
+        }
+    }
+
+    fn retire(&mut self, epoch: String) {
+        self.retired.push_back(epoch);
+        if self.retired.len() > 8 {
+            self.retired.pop_front();
+        }
+    }
+
+    /// Events were missed: every connection here closes with 1012 and resumes from the
+    /// owner's replay (its session stays until then).
+    async fn resync(&mut self) {
+        let conns: Vec<u64> = self.conns.keys().copied().collect();
+        for conn in conns {
+            self.close(conn, Close::Restarting);
+            self.publish(In::Gone {
+                node: self.link.node.clone(),
+                conn,
+            })
+            .await;
+        }
+    }
+
+    async fn too_slow(&mut self, conn: u64) {
+        if let Some(mut c) = self.conns.remove(&conn) {
+            if let Some(signal) = c.too_slow.take() {
+                let _ = signal.send(());
+            }
+            self.publish(In::Gone {
+                node: self.link.node.clone(),
+                conn,
+            })
+            .await;
+        }
+    }
+
+    /// Closes a connection with `close` after the frames queued before it.
+    fn close(&mut self, conn: u64, close: Close) {
+        if let Some(mut c) = self.conns.remove(&conn) {
+            if let Err(TrySendError::Full(_)) = c.queue.try_send(Outbound::Close(close)) {
+                if let Some(signal) = c.too_slow.take() {
+                    let _ = signal.send(());
+                }
+            }
+        }
+    }
+
+    fn close_all(&mut self, close: Close) {
+        let conns: Vec<u64> = self.conns.keys().copied().collect();
+        for conn in conns {
+            self.close(conn, close);
+        }
+    }
+}
