@@ -202,6 +202,18 @@ impl Shows {
         let _ = done.await;
         Ok(())
     }
+
+    /// Ends show `id` if its actor runs on this node (its stored rows may be gone: its
+    /// creator's account was deleted), so that everyone connected is told and closed.
+    pub(crate) async fn end_if_running(&self, id: &str) {
+        let Some(handle) = self.running(id) else {
+            return;
+        };
+        let (reply, done) = oneshot::channel();
+        if handle.commands.send(Command::End { reply }).await.is_ok() {
+            let _ = done.await;
+        }
+    }
 }
 
 /// The user a `hello` token belongs to, if it is valid now (the same tokens as the REST API,
