@@ -18,7 +18,7 @@ use crate::routes::{
         accounts::register, accounts::login, accounts::logout, accounts::me, accounts::delete_me, accounts::change_password,
         accounts::profile, following::follow, following::unfollow, following::following_contains,
         following::followed,
-        tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change, admin_users::delete,
+        tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change, admin_users::delete_user,
         admin_users::settings,
         catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
         catalog::artist_albums, catalog::add, search::search,

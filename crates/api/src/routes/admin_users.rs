@@ -19,7 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/admin/users", get(list))
         .route(
             "/v1/admin/users/{id}",
-            axum::routing::patch(change).delete(delete),
+            axum::routing::patch(change).delete(delete_user),
         )
         .route("/v1/admin/settings", get(settings))
 }
@@ -112,7 +112,7 @@ pub async fn change(
     responses((status = 204), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "your own account, or the last administrator who can sign in")),
     security(("bearer" = [])))]
-pub async fn delete(
+pub async fn delete_user(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
