@@ -1,7 +1,8 @@
 //! Deleting one's account on the account page: a dialog that takes the focus asks for the
 //! password, a wrong one is answered in words and deletes nothing, Cancel gives the focus
 //! back; with the right one the account and its playlists are gone and the user lands on the
-//! sign-in page, signed out.
+//! sign-in page, signed out. An administrator deletes another account on the admin page once
+//! its username is typed out.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -81,4 +82,43 @@ async fn a_user_deletes_their_account_from_the_account_page() {
             "{path}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_deletes_an_account_from_the_admin_page() {
+    let Some(chromium) = chromium() else { return };
+    let app = TestApp::spawn().await;
+    app.user("root").await;
+    let (_, bob) = app.user("bob").await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&chromium, profile.path()).await;
+    let tab = open_signed_in(&browser, &app.base, "root", "/admin").await;
+    tab.see("#users", "bob").await;
+
+    tab.click("button[aria-label='Delete bob']").await;
+    tab.wait(
+        "the dialog open, its field focused",
+        "document.querySelector('#admin-delete-dialog').open && document.activeElement.id === 'admin-delete-confirm'",
+    )
+    .await;
+    tab.see("#admin-delete-what", "This deletes bob for good")
+        .await;
+    looks_right(&tab, "admin-delete").await;
+    tab.type_into("#admin-delete-confirm", "bo").await;
+    tab.click("#admin-delete-dialog button[type=submit]").await;
+    tab.see(
+        "#admin-delete-dialog .error[role=alert]",
+        "Type bob exactly",
+    )
+    .await;
+    assert_eq!(app.get("/v1/me", Some(&bob)).await.status, StatusCode::OK);
+
+    tab.type_into("#admin-delete-confirm", "bob").await;
+    tab.click("#admin-delete-dialog button[type=submit]").await;
+    tab.see("#status", "bob was deleted").await;
+    tab.see("#users caption", "1 accounts").await;
+    assert_eq!(
+        app.get("/v1/me", Some(&bob)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
