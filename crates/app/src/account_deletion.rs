@@ -8,7 +8,8 @@
 //! show); the checks that can refuse the deletion (the last administrator) are made before
 //! that, and again inside the transaction. After the commit, this node and, through the bus,
 //! every other one drop what they kept in memory of the user (cached tokens, the listening
-//! history, the current playback) and of their playlists; the bytes of audio only they had
+//! history, the current playback) and of their playlists; the user leaves the shows of other
+//! people they were in (their connection closes with 4001); the bytes of audio only they had
 //! uploaded, and their unfinished imports' uploads, are deleted; the worker wakes to resync
 //! the other users' composites that read one of the deleted playlists (each reports that
 //! source unhealthy and keeps what it gave, as for any deleted playlist).
@@ -164,6 +165,7 @@ async fn finish(app: &App, user: &User, deleted: DeletedAccount) {
         app.caches.forget_playlist(id);
     }
     forget_in_memory(app, &user.id);
+    app.shows.expel(&user.id).await;
     for key in &deleted.unused_objects {
         if let Err(e) = app.audio.storage.delete(key).await {
             tracing::warn!(object = %key, error = %e, "could not delete the audio of a deleted account's upload");

@@ -74,6 +74,7 @@ pub async fn apply(app: &App, notice: Remote) -> AppResult<()> {
         Event::UserDeleted { user_id, playlists } => {
             app.caches.apply_remote(playlists, &[], &[], true);
             crate::account_deletion::forget_in_memory(app, user_id);
+            app.shows.expel(user_id).await;
             app.wake_worker.notify_one();
         }
         Event::SpotifyPaused {

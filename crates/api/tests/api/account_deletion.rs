@@ -1,7 +1,7 @@
 //! Deleting an account through the API: by its user with their password (the browser's cookie
 //! cleared), by an administrator; everything of it goes and nothing of anyone else does; a
 //! composite of another user that read one of its playlists keeps what it had and reports
-//! the source gone; its live show ends for its listeners; the username is free again; the
+//! the source gone; its live show ends for its listeners, and it leaves other people's shows; the username is free again; the
 //! last administrator, a wrong password and a wrong kind of confirmation are refused in words.
 
 use std::time::Duration;
@@ -377,15 +377,23 @@ async fn a_deleted_hosts_live_show_ends_for_its_listeners(backend: Backend) {
         return;
     };
     let (_, _root) = app.user("root").await;
-    let (_, ana) = app.user("ana").await;
+    let (ana_id, ana) = app.user("ana").await;
     let (_, bob) = app.user("bob").await;
+    let (_, carl) = app.user("carl").await;
     let show = live_show(&app, &ana, json!({"title": "Late night"})).await;
     let (mut listener, _) = Client::join(&app, &show, &bob).await;
+    // Ana also listens to Bob's show, with Carl.
+    let bobs = live_show(&app, &bob, json!({"title": "Morning"})).await;
+    let (mut ana_there, _) = Client::join(&app, &bobs, &ana).await;
+    let (mut carl_there, _) = Client::join(&app, &bobs, &carl).await;
 
     let r = delete_me(&app, &ana, json!({"password": "ana-password"})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     listener.expect("show.ended").await;
     assert_eq!(listener.closed().await, Some(4010));
+    // In Bob's show she is gone: her connection closes with 4001, Carl sees her leave.
+    assert_eq!(ana_there.closed().await, Some(4001));
+    carl_there.expect_with("left", "user", &ana_id).await;
     assert_eq!(
         app.get(&format!("/v1/shows/{show}"), Some(&bob))
             .await
@@ -393,5 +401,7 @@ async fn a_deleted_hosts_live_show_ends_for_its_listeners(backend: Backend) {
         StatusCode::NOT_FOUND
     );
     let r = app.get("/v1/shows?state=live", Some(&bob)).await;
-    assert_eq!(r.body["total"], 0, "{}", r.body);
+    assert_eq!(r.body["total"], 1, "only Bob's is live: {}", r.body);
+    assert_eq!(r.body["items"][0]["id"], bobs.as_str());
+    assert_eq!(r.body["items"][0]["audience"], 1, "Carl: {}", r.body);
 }

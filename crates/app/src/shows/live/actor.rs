@@ -43,6 +43,9 @@ pub(crate) enum Command {
     Gone { conn: u64 },
     /// End the show now (its creator's REST call); answered once what it recorded is stored.
     End { reply: oneshot::Sender<()> },
+    /// The user's account was deleted: they leave at once, and their connection closes with
+    /// 4001 (their credentials are gone; no resume).
+    Expel { user: String },
 }
 
 /// What an actor starts from.
@@ -190,6 +193,14 @@ impl Actor {
                 self.publish(events, now);
                 self.ended = true;
                 self.waiting_end.push(reply);
+            }
+            Command::Expel { user } => {
+                if let Some(conn) = self.sessions.remove_user(&user) {
+                    self.close(conn, Close::AuthFailed);
+                }
+                let events = self.show.leave(&user, now);
+                self.publish(events, now);
+                self.changed(now);
             }
         }
     }
