@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use medley_app::shows::live::LiveConfig;
+use medley_events::Event;
 use medley_store::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -308,9 +309,21 @@ async fn administrators_delete_accounts_but_a_server_keeps_one(backend: Backend)
         "the refusals deleted nothing"
     );
 
-    // An administrator deletes another account.
+    // An administrator deletes another account; the other nodes are told, with its playlists.
+    let carls = app.playlist(&carl, json!({"name": "Carl's"})).await;
+    let mut events = app.bus.subscribe();
     let r = admin_delete(root.clone(), carl_id.clone()).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let told = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Event::UserDeleted { user_id, playlists } = &*events.next().await.unwrap() {
+                return (user_id.clone(), playlists.clone());
+            }
+        }
+    })
+    .await
+    .expect("user_deleted published within the deadline");
+    assert_eq!(told, (carl_id.clone(), vec![carls]));
     assert_eq!(
         app.get("/v1/me", Some(&carl)).await.status,
         StatusCode::UNAUTHORIZED
