@@ -1,8 +1,9 @@
 //! Deleting one's account on the account page: a dialog that takes the focus asks for the
 //! password, a wrong one is answered in words and deletes nothing, Cancel gives the focus
 //! back; with the right one the account and its playlists are gone and the user lands on the
-//! sign-in page, signed out. An administrator deletes another account on the admin page once
-//! its username is typed out.
+//! sign-in page, signed out. An account without a password (made by signing in with Spotify)
+//! is asked for its username instead. An administrator deletes another account on the admin
+//! page once its username is typed out.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -119,6 +120,50 @@ async fn an_administrator_deletes_an_account_from_the_admin_page() {
     tab.see("#users caption", "1 accounts").await;
     assert_eq!(
         app.get("/v1/me", Some(&bob)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
+    let Some(chromium) = chromium() else { return };
+    let app = TestApp::spawn().await;
+    app.user("root").await;
+    let (ana_id, ana) = app.user("ana").await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&chromium, profile.path()).await;
+    let tab = open_signed_in(&browser, &app.base, "ana", "/account").await;
+    // Stored as an account made by signing in with Spotify is: no password.
+    app.store
+        .set_password_hash(&ana_id, medley_app::accounts::NO_PASSWORD)
+        .await
+        .unwrap();
+    tab.send("Page.reload", json!({})).await;
+    tab.see("#delete-h", "Delete account").await;
+
+    tab.click("button[aria-haspopup=dialog]").await;
+    tab.see(
+        "#delete-dialog label[for=delete-confirm]",
+        "Type your username, ana, to confirm",
+    )
+    .await;
+    tab.wait(
+        "the username field focused",
+        "document.activeElement.id === 'delete-confirm' && document.activeElement.type === 'text'",
+    )
+    .await;
+    tab.type_into("#delete-confirm", "anna").await;
+    tab.click("#delete-dialog button[type=submit]").await;
+    tab.see("#delete-dialog .error[role=alert]", "typed exactly")
+        .await;
+    assert_eq!(app.get("/v1/me", Some(&ana)).await.status, StatusCode::OK);
+    tab.type_into("#delete-confirm", "ana").await;
+    tab.click("#delete-dialog button[type=submit]").await;
+    tab.wait("the sign-in page", "location.pathname === '/sign-in'")
+        .await;
+    tab.see("#status", "Your account was deleted").await;
+    assert_eq!(
+        app.get("/v1/me", Some(&ana)).await.status,
         StatusCode::UNAUTHORIZED
     );
 }
