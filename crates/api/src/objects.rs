@@ -173,6 +173,9 @@ pub struct PrivateUser {
     pub product: &'static str,
     /// Medley: whether the user administers this server.
     pub is_admin: bool,
+    /// Medley: whether the account has a password (one made by signing in with Spotify has
+    /// none): what confirms deleting it (`DELETE /v1/me`).
+    pub has_password: bool,
 }
 
 #[derive(Serialize, ToSchema, Clone)]

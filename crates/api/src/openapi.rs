@@ -15,10 +15,10 @@ use crate::routes::{
     info(title = "Medley API", description = "A self-hosted music server. Where Spotify's Web API has the same concept, \
         Medley uses its paths, parameters and object shapes, so Spotify client libraries work against it."),
     paths(
-        accounts::register, accounts::login, accounts::logout, accounts::me, accounts::change_password,
+        accounts::register, accounts::login, accounts::logout, accounts::me, accounts::delete_me, accounts::change_password,
         accounts::profile, following::follow, following::unfollow, following::following_contains,
         following::followed,
-        tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change,
+        tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change, admin_users::delete_user,
         admin_users::settings,
         catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
         catalog::artist_albums, catalog::add, search::search,

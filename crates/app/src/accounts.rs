@@ -82,6 +82,24 @@ async fn verify_password_in(
     .unwrap_or(false)
 }
 
+/// The password hash of an account made by signing in with Spotify: no password matches it
+/// (it is not a hash), until an administrator gives the account one (`medley user passwd`).
+pub const NO_PASSWORD: &str = "!spotify";
+
+/// Whether a stored password hash is a password's (false for accounts that sign in with
+/// Spotify only).
+pub fn has_password(hash: &str) -> bool {
+    hash != NO_PASSWORD
+}
+
+/// Whether the user has a password to sign in with.
+pub async fn user_has_password(store: &dyn Store, user: &User) -> AppResult<bool> {
+    Ok(store
+        .user_by_username(&user.username)
+        .await?
+        .is_some_and(|(found, hash)| found.id == user.id && has_password(&hash)))
+}
+
 /// A new bearer token: 32 random bytes, URL-safe base64.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

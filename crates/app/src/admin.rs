@@ -22,7 +22,7 @@ pub struct Change {
     pub is_admin: Option<bool>,
 }
 
-fn require_admin(actor: &User) -> AppResult<()> {
+pub(crate) fn require_admin(actor: &User) -> AppResult<()> {
     if actor.is_admin {
         Ok(())
     } else {

@@ -313,6 +313,19 @@ async fn forget_shared(app: &App, import_id: &str) {
     }
 }
 
+/// Deletes what is kept of an import's upload, here and in the shared storage (the import's
+/// account was deleted before it ran). Failures are only logged.
+pub(crate) async fn discard_upload(app: &App, import_id: &str) {
+    match tokio::fs::remove_file(spool_path(app, import_id)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::warn!(import = %import_id, error = %e, "could not delete a spooled upload")
+        }
+    }
+    forget_shared(app, import_id).await;
+}
+
 /// How an import ended.
 #[derive(Debug)]
 pub struct Finished {

@@ -12,7 +12,8 @@
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
 //! 5. [`compositions`] and [`sync_jobs`]; [`shows`] (live shows and their actors);
-//!    [`subsonic`] (what existing music players do through `/rest`).
+//!    [`subsonic`] (what existing music players do through `/rest`); [`account_deletion`]
+//!    (an account and everything of it, its live shows ended first).
 //! 6. [`worker`]: leases queued work and runs it, until its cancellation token fires;
 //!    [`remote`]: with several nodes, applies what the other nodes publish (caches, search).
 //!
@@ -25,6 +26,7 @@ use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::Store;
 
+pub mod account_deletion;
 pub mod accounts;
 pub mod admin;
 pub mod cache;

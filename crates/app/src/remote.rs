@@ -8,7 +8,8 @@
 //!   index;
 //! - a playlist change wakes this node's worker, so the composites reading it are resynced
 //!   at once by whichever node leases the work;
-//! - a pause Spotify gave another node's request holds this node's requests too.
+//! - a pause Spotify gave another node's request holds this node's requests too;
+//! - a deleted account's tokens, listening history, playback and playlists are dropped.
 //!
 //! Statistics need nothing: every question checks the store's play version first. When
 //! events may have been missed (the link to NATS was down, or this node fell behind), every
@@ -68,6 +69,12 @@ pub async fn apply(app: &App, notice: Remote) -> AppResult<()> {
         Event::PlaylistDetailsChanged { playlist_id, .. } => {
             app.caches
                 .apply_remote(std::slice::from_ref(playlist_id), &[], &[], false);
+            app.wake_worker.notify_one();
+        }
+        Event::UserDeleted { user_id, playlists } => {
+            app.caches.apply_remote(playlists, &[], &[], true);
+            crate::account_deletion::forget_in_memory(app, user_id);
+            app.shows.expel(user_id).await;
             app.wake_worker.notify_one();
         }
         Event::SpotifyPaused {

@@ -135,6 +135,11 @@ impl Default for Histories {
 }
 
 impl Histories {
+    /// Drops a user's history (their account was deleted).
+    pub fn forget(&self, user_id: &str) {
+        self.cache.invalidate(user_id);
+    }
+
     /// The user's history as of now.
     pub async fn get(&self, app: &App, user_id: &str) -> AppResult<Arc<UserHistory>> {
         self.load(app.store.as_ref(), user_id).await

@@ -65,6 +65,11 @@ impl Playbacks {
         self.waiting.load(Ordering::Relaxed)
     }
 
+    /// Forgets a user's current playback without counting it (their account was deleted).
+    pub fn forget(&self, user_id: &str) {
+        self.current.lock().expect("playbacks").remove(user_id);
+    }
+
     /// The player reported a play of `track_id`: the user's current playback of it is settled.
     pub fn reported(&self, user_id: &str, track_id: &str) {
         let mut current = self.current.lock().expect("playbacks");

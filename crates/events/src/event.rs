@@ -96,6 +96,13 @@ pub enum Event {
     SessionsEnded {
         user_id: Id,
     },
+    /// An account was deleted with everything of it (its playlists named here): every node
+    /// drops what it kept in memory of the user and of those playlists.
+    UserDeleted {
+        user_id: Id,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        playlists: Vec<Id>,
+    },
 }
 
 impl Event {
@@ -115,6 +122,7 @@ impl Event {
             Event::CachesInvalidated { .. } => "caches_invalidated",
             Event::SpotifyPaused { .. } => "spotify_paused",
             Event::SessionsEnded { .. } => "sessions_ended",
+            Event::UserDeleted { .. } => "user_deleted",
         }
     }
 }

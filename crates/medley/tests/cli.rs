@@ -62,6 +62,84 @@ async fn user_commands_manage_accounts_and_tokens() {
 }
 
 #[tokio::test]
+async fn user_delete_removes_an_account_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ana", "bob"] {
+        let (ok, _, err) = run(medley(dir.path())
+            .args(["user", "add", name])
+            .env("MEDLEY_PASSWORD", format!("{name}-password")))
+        .await;
+        assert!(ok, "{err}");
+    }
+    let (ok, token, err) = run(medley(dir.path()).args(["user", "token", "bob"])).await;
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    let (child, url, _, _) = serve(dir.path(), &[]).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{url}/v1/me/playlists"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Bob's"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let playlist = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Refusals delete nothing: nobody at a terminal to confirm, the last administrator, a
+    // name that is nobody's.
+    let (ok, _, err) = run(medley(dir.path()).args(["user", "delete", "bob"])).await;
+    assert!(!ok && err.contains("pass --yes"), "{err}");
+    let (ok, _, err) = run(medley(dir.path()).args(["user", "delete", "ana", "--yes"])).await;
+    assert!(!ok && err.contains("only administrator account"), "{err}");
+    let (ok, _, err) = run(medley(dir.path()).args(["user", "delete", "nobody", "--yes"])).await;
+    assert!(!ok && err.contains("no user named `nobody`"), "{err}");
+
+    let (ok, out, err) = run(medley(dir.path()).args(["user", "delete", "bob", "--yes"])).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("deleted the account bob"), "{out}");
+    // The running server learns of it through the database's revocation counter.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let status = http
+            .get(format!("{url}/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server still accepts a deleted account's token ({status})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (ok, ana, err) = run(medley(dir.path()).args(["user", "token", "ana"])).await;
+    assert!(ok, "{err}");
+    let r = http
+        .get(format!("{url}/v1/playlists/{playlist}"))
+        .bearer_auth(ana.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "the playlist went with its owner");
+    let (ok, out, _) = run(medley(dir.path()).args(["user", "list"])).await;
+    assert!(ok && out.contains("ana") && !out.contains("bob"), "{out}");
+    let (ok, _, err) = run(medley(dir.path())
+        .args(["user", "add", "bob"])
+        .env("MEDLEY_PASSWORD", "bob-password-2"))
+    .await;
+    assert!(ok, "the name is free again: {err}");
+    terminate(child).await;
+}
+
+#[tokio::test]
 async fn serve_demo_fills_a_catalog_and_prints_the_password() {
     let dir = tempfile::tempdir().unwrap();
     let (child, url, printed, _out) = serve(dir.path(), &["--demo"]).await;

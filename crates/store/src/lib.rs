@@ -7,6 +7,7 @@
 //!   [`imports`], [`connections`], [`shows`], [`audio`] (files behind tracks), [`scans`]
 //!   (library scans), [`covers`] (album covers), [`subsonic`] (what the OpenSubsonic API
 //!   keeps), [`collection`] (saved albums, followed artists): one trait per area, with its SQL.
+//! - [`account_deletion`]: an account and everything of it, in one transaction.
 //! - [`testing`]: fresh databases for tests (a temporary SQLite file, or a new PostgreSQL
 //!   database on the server named by `MEDLEY_TEST_DATABASE_URL`).
 //!
@@ -14,6 +15,7 @@
 //! both backends.
 #![forbid(unsafe_code)]
 
+pub mod account_deletion;
 pub mod audio;
 pub mod catalog;
 pub mod collection;
@@ -34,6 +36,7 @@ pub mod subsonic;
 pub mod testing;
 pub mod users;
 
+pub use account_deletion::DeletedAccount;
 pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
 pub use catalog::CatalogStore;
 pub use collection::CollectionStore;

@@ -6,6 +6,7 @@ use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::account_deletion::DeletedAccount;
 use crate::error::{Result, StoreError};
 use crate::sql::{params, SqlStore};
 
@@ -91,13 +92,19 @@ pub trait UserStore: Send + Sync {
     async fn follower_count(&self, user_id: &str) -> Result<i64>;
     /// How many of `ids` exist.
     async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>>;
+
+    /// Deletes an account and everything of it, in one transaction
+    /// ([`crate::account_deletion`]): `NotFound` when there is no such user, `Conflict` when
+    /// it is the last administrator who can sign in. Answers who it was and what the caller
+    /// must finish outside the database.
+    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)>;
 }
 
-const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
+pub(crate) const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
 
-const USER_COLUMNS: &str = "id, username, display_name, is_admin, created_at, image_url";
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, is_admin, created_at, image_url";
 
-fn user_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -402,6 +409,10 @@ impl UserStore for SqlStore {
                 .fetch_one(&self.read)
                 .await?,
         )
+    }
+
+    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)> {
+        crate::account_deletion::delete_user(self, user_id, now_ms).await
     }
 
     async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>> {

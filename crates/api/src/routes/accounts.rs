@@ -1,17 +1,20 @@
 //! Registration, sessions, the current user and profiles (following is in `following`).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::cookie;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, ClientAddr, Json, Path};
 use crate::objects::{PrivateUser, PublicUser};
 use crate::state::AppState;
-use medley_app::accounts;
+use medley_app::{account_deletion, accounts};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -19,7 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/users/{id}", get(profile))
         .route("/v1/sessions", post(login).delete(logout))
         .route("/v1/sessions/current", axum::routing::delete(logout))
-        .route("/v1/me", get(me))
+        .route("/v1/me", get(me).delete(delete_me))
         .route("/v1/me/password", put(change_password))
 }
 
@@ -43,12 +46,14 @@ pub(crate) fn private(
     state: &AppState,
     user: &medley_domain::user::User,
     followers: i64,
+    has_password: bool,
 ) -> PrivateUser {
     PrivateUser {
         public: state.render.user(user, followers),
         account_id: user.id.clone(),
         product: "medley",
         is_admin: user.is_admin,
+        has_password,
     }
 }
 
@@ -73,7 +78,10 @@ pub async fn register(
         Some(&state.app.logins.hashing),
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(private(&state, &user, 0))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(private(&state, &user, 0, true)),
+    ))
 }
 
 /// Log in: exchange a username and password for a bearer token.
@@ -110,7 +118,7 @@ pub async fn login(
             access_token: token,
             token_type: "Bearer",
             expires_in: ttl.as_secs(),
-            user: private(&state, &user, followers),
+            user: private(&state, &user, followers, true),
         }),
     ))
 }
@@ -126,7 +134,62 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Stat
 #[utoipa::path(get, path = "/v1/me", tag = "accounts", responses((status = 200, body = PrivateUser), (status = 401)), security(("bearer" = [])))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<PrivateUser>> {
     let followers = state.app.store.follower_count(&auth.user.id).await?;
-    Ok(axum::Json(private(&state, &auth.user, followers)))
+    let has_password = accounts::user_has_password(state.app.store.as_ref(), &auth.user).await?;
+    Ok(axum::Json(private(
+        &state,
+        &auth.user,
+        followers,
+        has_password,
+    )))
+}
+
+/// How the user confirms deleting their account: exactly one of the two.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDeletion {
+    /// The current password (accounts that have one: `has_password` in `GET /v1/me`).
+    pub password: Option<String>,
+    /// The account's username, typed out (accounts without a password, which sign in with
+    /// Spotify).
+    pub username: Option<String>,
+}
+
+/// Delete the current user's account and everything of it (docs/API.md lists what goes).
+/// Confirmed with the current password, or, for an account that has none, the username.
+#[utoipa::path(delete, path = "/v1/me", tag = "accounts", request_body = AccountDeletion,
+    responses((status = 204, description = "deleted; a browser session's cookie is cleared"),
+        (status = 400, description = "no confirmation, or the wrong kind for this account"),
+        (status = 401),
+        (status = 403, description = "wrong password, or not this account's username"),
+        (status = 409, description = "the last administrator who can sign in"),
+        (status = 429, description = "too many failed sign-ins: see `Retry-After`"),
+        (status = 503, description = "too many passwords being checked at once: see `Retry-After`")),
+    security(("bearer" = [])))]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    auth: Auth,
+    Json(body): Json<AccountDeletion>,
+) -> ApiResult<impl IntoResponse> {
+    account_deletion::delete_own(
+        &state.app,
+        &auth.user,
+        account_deletion::Confirmation {
+            password: body.password,
+            username: body.username,
+        },
+        client,
+    )
+    .await?;
+    // The browser's session went with the account: its cookie goes too.
+    let clear = cookie::session_in(&headers).map(|_| {
+        (
+            SET_COOKIE,
+            cookie::clear(super::web_session::secure(&state)),
+        )
+    });
+    Ok((StatusCode::NO_CONTENT, AppendHeaders(clear)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,10 +1,11 @@
-//! Administration of accounts: `GET /v1/admin/users`, `PATCH /v1/admin/users/{id}`, and the
+//! Administration of accounts: `GET /v1/admin/users`, `PATCH|DELETE /v1/admin/users/{id}`, and the
 //! server's settings an administrator reads (`GET /v1/admin/settings`).
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use medley_app::admin;
+use medley_app::{account_deletion, admin};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,7 +17,10 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/admin/users", get(list))
-        .route("/v1/admin/users/{id}", axum::routing::patch(change))
+        .route(
+            "/v1/admin/users/{id}",
+            axum::routing::patch(change).delete(delete_user),
+        )
         .route("/v1/admin/settings", get(settings))
 }
 
@@ -100,6 +104,21 @@ pub async fn change(
     )
     .await?;
     Ok(axum::Json(changed.into()))
+}
+
+/// Deletes another user's account and everything of it (administrators only; docs/API.md
+/// lists what goes). Your own account is deleted with `DELETE /v1/me`.
+#[utoipa::path(delete, path = "/v1/admin/users/{id}", tag = "accounts",
+    responses((status = 204), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "your own account, or the last administrator who can sign in")),
+    security(("bearer" = [])))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    account_deletion::delete_by_admin(&state.app, &auth.user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The server's settings an administrator may want to see.

@@ -149,6 +149,7 @@ pub async fn finish(
     }
     let token = accounts::issue_token(store, &user.id, "session", None, Some(ttl)).await?;
     let followers = store.follower_count(&user.id).await?;
+    let has_password = accounts::user_has_password(store, user).await?;
     Ok((
         StatusCode::CREATED,
         AppendHeaders([(SET_COOKIE, done)]),
@@ -157,7 +158,7 @@ pub async fn finish(
                 access_token: token,
                 token_type: "Bearer",
                 expires_in: ttl.as_secs(),
-                user: private(state, user, followers),
+                user: private(state, user, followers, has_password),
             },
             created: signed.created,
         }),

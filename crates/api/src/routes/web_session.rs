@@ -58,7 +58,7 @@ pub struct WebSession {
     pub user: PrivateUser,
 }
 
-fn secure(state: &AppState) -> bool {
+pub(crate) fn secure(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
 }
 
@@ -88,7 +88,7 @@ pub async fn sign_in(
     let followers = store.follower_count(&user.id).await?;
     let session = WebSession {
         csrf_token: cookie::csrf_for(&token),
-        user: private(&state, &user, followers),
+        user: private(&state, &user, followers, true),
     };
     let set = cookie::set(&token, ttl.as_secs(), secure(&state));
     Ok((
@@ -110,9 +110,10 @@ pub async fn current(State(state): State<AppState>, parts: Parts) -> ApiResult<i
     };
     let auth = cookie_auth(&state, parts).await?;
     let followers = state.app.store.follower_count(&auth.user.id).await?;
+    let has_password = accounts::user_has_password(state.app.store.as_ref(), &auth.user).await?;
     Ok(axum::Json(WebSession {
         csrf_token: cookie::csrf_for(&token),
-        user: private(&state, &auth.user, followers),
+        user: private(&state, &auth.user, followers, has_password),
     }))
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP API, tested through a real server on a loopback port (one binary, many modules,
 //! each test with its own database).
 
+mod account_deletion;
 mod accounts;
 mod admin_users;
 mod audio_covers;

@@ -1,7 +1,8 @@
 //! Signing in with Spotify against the emulator, both as real servers on loopback: the first
 //! sign-in makes the account (name and picture from the Spotify profile, a unique username),
 //! the second finds it; the connection is stored; a used or forged `state`, another browser,
-//! and a disabled account are refused; a browser gets the session cookie.
+//! and a disabled account are refused; a browser gets the session cookie; such an account,
+//! which has no password, is deleted by typing its username.
 
 use medley_spotify_emulator::control::types::NewUser;
 use medley_spotify_emulator::{spawn, Config, Running};
@@ -135,6 +136,49 @@ async fn signing_in_with_spotify_makes_the_account_once_and_then_finds_it() {
         app.get("/v1/me", Some(&ana)).await.body["username"],
         "alice.liddell"
     );
+}
+
+#[tokio::test]
+async fn an_account_made_by_spotify_is_deleted_by_typing_its_username() {
+    let emu = emulator().await;
+    let app = TestApp::spawn_with_spotify(&emu, None).await;
+    let (_, root) = app.user("root").await;
+    emu.control().sign_in("alice").await.unwrap();
+    let first = sign_in(&app).await;
+    let token = first["access_token"].as_str().unwrap().to_owned();
+    let id = first["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(first["user"]["has_password"], false, "{first}");
+    assert_eq!(
+        app.get("/v1/me", Some(&token)).await.body["has_password"],
+        false
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&root)).await.body["has_password"],
+        true
+    );
+
+    let delete = |body: Value| {
+        let (app, token) = (&app, token.clone());
+        async move { app.delete("/v1/me", Some(&token), Some(body)).await }
+    };
+    let r = delete(json!({"password": "anything-at-all"})).await;
+    crate::harness::assert_problem(&r, StatusCode::BAD_REQUEST, "has no password");
+    let r = delete(json!({"username": "alice"})).await;
+    crate::harness::assert_problem(&r, StatusCode::FORBIDDEN, "`alice.liddell`, typed exactly");
+    assert_eq!(app.get("/v1/me", Some(&token)).await.status, StatusCode::OK);
+
+    let r = delete(json!({"username": "alice.liddell"})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        app.get("/v1/connections", Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The Spotify account is free: signing in with it makes a new Medley account, with the
+    // username the deleted one had.
+    let again = sign_in(&app).await;
+    assert_eq!(again["created"], true, "{again}");
+    assert_ne!(again["user"]["id"], id.as_str());
+    assert_eq!(again["user"]["username"], "alice.liddell");
 }
 
 #[tokio::test]

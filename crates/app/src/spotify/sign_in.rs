@@ -18,8 +18,6 @@ use crate::accounts::{hash_token, new_token};
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 
-/// The password hash of an account made by signing in with Spotify: no password matches it.
-const NO_PASSWORD: &str = "!spotify";
 /// Usernames are at most 32 characters; room is kept for a `-NN` suffix.
 const BASE_CHARS: usize = 28;
 
@@ -169,7 +167,7 @@ async fn sign_up(
         let new = NewUser {
             id: new_id(),
             username: username.clone(),
-            password_hash: NO_PASSWORD.into(),
+            password_hash: crate::accounts::NO_PASSWORD.into(),
             display_name: Some(display_name.clone()),
             now_ms: now_ms(),
         };

@@ -1,4 +1,4 @@
-//! `medley user add|list|passwd|token|subsonic-key`.
+//! `medley user add|list|passwd|token|delete|subsonic-key`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -25,6 +25,15 @@ pub enum UserCommand {
         /// What the token is for, shown nowhere but the database.
         #[arg(long)]
         label: Option<String>,
+    },
+    /// Delete a user's account and everything of it: playlists, listening history, imports,
+    /// likes and follows, sync jobs, Spotify connection, shows, uploaded audio, tokens and
+    /// keys. Asks for confirmation on a terminal.
+    Delete {
+        username: String,
+        /// Delete without asking (needed when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
     },
     /// API keys that let a user's music players in through the OpenSubsonic API (`/rest`).
     #[command(subcommand)]
@@ -87,6 +96,9 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("{e}"))?;
             println!("{token}");
         }
+        UserCommand::Delete { username, yes } => {
+            delete(config, store_handle.clone(), &username, yes).await?
+        }
         UserCommand::SubsonicKey(command) => subsonic_key(store_handle.clone(), command).await?,
     }
     Ok(())
@@ -148,6 +160,79 @@ async fn subsonic_key(
                 .map_err(|e| anyhow!("{e}"))?;
             println!("revoked the API key `{name}` ({id}) of {username}");
         }
+    }
+    Ok(())
+}
+
+async fn delete(
+    config: &Config,
+    store: std::sync::Arc<dyn Store>,
+    username: &str,
+    yes: bool,
+) -> anyhow::Result<()> {
+    let user = store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| anyhow!("no user named `{username}` (see `medley user list`)"))?
+        .0;
+    // A live show's actor runs in the server, which this process cannot reach: its listeners
+    // would not be told. The API and the web app end it first.
+    let (live, _) = store.visible_shows(&user.id, Some("live"), 100, 0).await?;
+    if let Some(show) = live.iter().find(|s| s.creator_id == user.id) {
+        bail!(
+            "{username} is hosting a live show now (`{}`): end it first (POST /v1/shows/{}/end), \
+             or delete the account through the API or the web app, which end it for its \
+             listeners",
+            show.title,
+            show.id
+        );
+    }
+    if !yes {
+        confirm_deletion(username)?;
+    }
+    let search = std::sync::Arc::new(
+        medley_search::SearchIndex::in_memory().context("creating the search index")?,
+    );
+    // The server's audio storage and spool folder: the bytes of audio only this user uploaded,
+    // and the uploads of their unfinished imports, are deleted there.
+    let settings = medley_app::AppConfig {
+        spool_dir: config.data_dir.join("uploads"),
+        ..Default::default()
+    };
+    let mut app = medley_app::App::new(store, Bus::new(), search, settings);
+    app.audio = std::sync::Arc::new(super::library::audio(
+        config,
+        medley_audio::UrlSigner::random(),
+    )?);
+    medley_app::account_deletion::delete(&app, &user.id)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    println!(
+        "deleted the account {username} ({}) and everything of it",
+        user.id
+    );
+    Ok(())
+}
+
+/// Asks on the terminal for the username to be typed again; refuses without a terminal.
+fn confirm_deletion(username: &str) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("standard input is not a terminal, so nobody can confirm: pass --yes to delete {username} without asking");
+    }
+    eprint!(
+        "This deletes {username} with their playlists, listening history, imports, likes, \
+         follows, sync jobs, Spotify connection, shows and uploaded audio. It cannot be undone.\n\
+         Type the username to confirm: "
+    );
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the confirmation from standard input")?;
+    if line.trim() != username {
+        bail!("not confirmed: nothing was deleted");
     }
     Ok(())
 }

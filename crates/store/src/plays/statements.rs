@@ -3,9 +3,11 @@
 
 use crate::sql::{bulk_params, Backend};
 
-/// `$1` user id: gives the user a listener number if they have none yet.
-pub(super) const NEW_LISTENER: &str =
-    "INSERT INTO listeners (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING";
+/// `$1` user id: gives the user a listener number if they have none yet. Only a user that
+/// exists gets one (SQLite's play writer runs without foreign keys): plays that arrive for a
+/// deleted account find no listener and are refused.
+pub(super) const NEW_LISTENER: &str = "INSERT INTO listeners (user_id) \
+     SELECT id FROM users WHERE id = $1 ON CONFLICT (user_id) DO NOTHING";
 /// `$1` user id: their listener number.
 pub(super) const LISTENER_NO: &str = "SELECT no FROM listeners WHERE user_id = $1";
 /// `$1` listener.

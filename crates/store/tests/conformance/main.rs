@@ -32,6 +32,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod account_deletion;
 mod audio;
 mod catalog;
 mod composites;

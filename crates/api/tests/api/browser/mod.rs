@@ -6,6 +6,7 @@
 //! `MEDLEY_REQUIRE_BROWSER=1`) in light and dark, checked to fit a 375 px phone,
 //! and photographed at phone and desktop widths into `MEDLEY_SCREENSHOTS` when that is set.
 
+mod account;
 mod admin;
 mod basics;
 mod composite;

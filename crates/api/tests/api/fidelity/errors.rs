@@ -44,7 +44,7 @@ async fn every_error_status_carries_spotifys_error_object() {
 
     // 405 from routes of every kind: JSON ones, the upload routes, the documentation.
     for (method, path) in [
-        (Method::DELETE, "/v1/me"),
+        (Method::PUT, "/v1/me"),
         (Method::PATCH, "/v1/me/playlists"),
         (Method::GET, "/v1/library/files"),
         (Method::DELETE, "/v1/me/imports"),

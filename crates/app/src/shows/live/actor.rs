@@ -53,6 +53,9 @@ pub(crate) enum Command {
     Remote(In),
     /// The owner renewed its lease: tell the relays it is alive.
     Beat,
+    /// The user's account was deleted: they leave at once, and their connection closes with
+    /// 4001 (their credentials are gone; no resume).
+    Expel { user: String },
 }
 
 /// What an actor starts from.
@@ -435,6 +438,14 @@ impl Actor {
                 self.publish(events, now);
                 self.ended = true;
                 self.waiting_end.push(reply);
+            }
+            Command::Expel { user } => {
+                if let Some(conn) = self.sessions.remove_user(&user) {
+                    self.close(conn, Close::AuthFailed);
+                }
+                let events = self.show.leave(&user, now);
+                self.publish(events, now);
+                self.changed(now);
             }
         }
     }

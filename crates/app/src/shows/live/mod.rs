@@ -338,6 +338,37 @@ impl Shows {
         let _ = done.await;
         Ok(())
     }
+
+    /// Makes a deleted user leave every show running on this node: the others see them go,
+    /// and their connection closes with 4001.
+    pub(crate) async fn expel(&self, user: &str) {
+        let handles: Vec<Handle> = {
+            let actors = self
+                .actors
+                .lock()
+                .expect("the registry lock is never poisoned");
+            actors.values().cloned().collect()
+        };
+        for handle in handles {
+            let command = Command::Expel {
+                user: user.to_owned(),
+            };
+            // A closed actor is a show that ended meanwhile: nothing to leave.
+            let _ = handle.commands.send(command).await;
+        }
+    }
+
+    /// Ends show `id` if its actor runs on this node (its stored rows may be gone: its
+    /// creator's account was deleted), so that everyone connected is told and closed.
+    pub(crate) async fn end_if_running(&self, id: &str) {
+        let Some(handle) = self.running(id) else {
+            return;
+        };
+        let (reply, done) = oneshot::channel();
+        if handle.commands.send(Command::End { reply }).await.is_ok() {
+            let _ = done.await;
+        }
+    }
 }
 
 /// Asks the node that owns a show to end it, and waits until it stored the end.

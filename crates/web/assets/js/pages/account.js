@@ -1,7 +1,9 @@
-// Register, sign in, the welcome page and account settings (password, API tokens).
+// Register, sign in, the welcome page and account settings (password, API tokens, deleting
+// the account).
 
 import { api, get, session, signIn as start } from '../api.js';
 import { announce, busy, field, h, link, navigate, page, problem } from '../dom.js';
+import { stopPlayer } from '../player.js';
 import { subsonicSection, tokensSection } from './tokens.js';
 
 export function welcome() {
@@ -106,5 +108,57 @@ export async function settings() {
     h('p', {}, `Signed in as ${session.user.username}${session.user.is_admin ? ' (administrator)' : ''}.`),
     form,
     await tokensSection(),
-    await subsonicSection());
+    await subsonicSection(),
+    deleteSection());
+}
+
+const GONE = 'your playlists (composites of other people that use them keep what they had), ' +
+  'listening history and imports, liked songs, follows, sync jobs, the Spotify connection, ' +
+  'shows, uploaded audio, API tokens and Subsonic keys.';
+
+/** "Delete account": a button that opens a dialog asking for the password (or, for an account
+ * that signs in with Spotify and has none, the username typed out). */
+function deleteSection() {
+  const user = session.user;
+  const withPassword = user.has_password !== false;
+  const input = withPassword
+    ? field('Your password', { id: 'delete-confirm', type: 'password', autocomplete: 'current-password', required: true })
+    : field(`Type your username, ${user.username}, to confirm`, { id: 'delete-confirm', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', required: true });
+  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const form = h('form', { method: 'dialog' },
+    h('h2', { id: 'delete-title' }, 'Delete your account?'),
+    h('p', { id: 'delete-what' }, `This deletes ${user.username} for good, with ${GONE} It cannot be undone.`),
+    input,
+    h('div', { class: 'row' },
+      h('button', { type: 'submit', class: 'danger' }, 'Delete my account'),
+      cancel));
+  const dialog = h('dialog', { id: 'delete-dialog', 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-what' }, form);
+  const open = h('button', { type: 'button', class: 'danger', 'aria-haspopup': 'dialog' }, 'Delete account…');
+  open.addEventListener('click', () => {
+    form.reset();
+    const old = form.querySelector('.error');
+    if (old) old.remove();
+    dialog.showModal();
+    form['delete-confirm'].focus();
+  });
+  cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => { if (session.user) open.focus(); });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      const typed = form['delete-confirm'].value;
+      await api('DELETE', '/v1/me', withPassword ? { password: typed } : { username: typed.trim() });
+      session.user = null;
+      session.csrf = null;
+      dialog.close();
+      try { await stopPlayer(); } catch { /* the account is gone: nothing to report to */ }
+      navigate('/sign-in', { replace: true });
+      announce('Your account was deleted. You are signed out.');
+    });
+  });
+  return h('section', { class: 'card narrow', 'aria-labelledby': 'delete-h' },
+    h('h2', { id: 'delete-h' }, 'Delete account'),
+    h('p', {}, `Deleting your account removes ${GONE}`),
+    open,
+    dialog);
 }

@@ -1,11 +1,60 @@
-// Administration: accounts (disable or enable, grant or take back the administrator role),
-// whether registration is open, and library scans with their progress.
+// Administration: accounts (disable or enable, grant or take back the administrator role,
+// delete), whether registration is open, and library scans with their progress.
 
 import { api, get, session } from '../api.js';
-import { announce, busy, h, page, problem } from '../dom.js';
+import { announce, busy, field, h, page, problem } from '../dom.js';
+
+/** The dialog that deletes an account once its username is typed out; `done` redraws. */
+function deleteDialog(done) {
+  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const what = h('p', { id: 'admin-delete-what' });
+  const label = h('span');
+  const form = h('form', { method: 'dialog' },
+    h('h2', { id: 'admin-delete-title' }, 'Delete this account?'),
+    what,
+    field('Username', { id: 'admin-delete-confirm', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', required: true }),
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'danger' }, label), cancel));
+  const dialog = h('dialog', { id: 'admin-delete-dialog', 'aria-labelledby': 'admin-delete-title', 'aria-describedby': 'admin-delete-what' }, form);
+  let user = null;
+  let opener = null;
+  cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => { if (opener && opener.isConnected) opener.focus(); });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      if (form['admin-delete-confirm'].value.trim() !== user.username) {
+        throw new Error(`Type ${user.username} exactly to delete this account.`);
+      }
+      await api('DELETE', `/v1/admin/users/${user.id}`);
+      opener = null;
+      dialog.close();
+      announce(`${user.username} was deleted, with everything of theirs.`);
+      await done();
+    });
+  });
+  const open = (u, button) => {
+    user = u;
+    opener = button;
+    form.reset();
+    form.querySelector('.error')?.remove();
+    what.textContent = `This deletes ${u.username} for good, with their playlists, listening history, ` +
+      'imports, likes, follows, sync jobs, Spotify connection, shows, uploaded audio and tokens. ' +
+      `It cannot be undone. Type ${u.username} to confirm.`;
+    label.textContent = `Delete ${u.username}`;
+    dialog.showModal();
+    form['admin-delete-confirm'].focus();
+  };
+  return { dialog, open };
+}
 
 async function users() {
   const holder = h('div', { id: 'users' });
+  const table = h('div');
+  const remover = deleteDialog(async () => {
+    await draw();
+    holder.querySelector('#users tbody button')?.focus();
+  });
+  holder.append(table, remover.dialog);
   const draw = async () => {
     const { items } = await get('/v1/admin/users');
     const act = (u, text, change, said) => h('button', { type: 'button', class: 'small', 'aria-label': `${text} ${u.username}`,
@@ -15,7 +64,7 @@ async function users() {
         await draw();
         holder.querySelector(`[aria-label$=" ${CSS.escape(u.username)}"]`)?.focus();
       } }, text);
-    holder.replaceChildren(h('table', {},
+    table.replaceChildren(h('table', {},
       h('caption', { class: 'muted' }, `${items.length} accounts`),
       h('thead', {}, h('tr', {}, ['User', 'Role', 'State', 'Since', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, items.map((u) => {
@@ -30,6 +79,8 @@ async function users() {
               : act(u, 'Disable', { disabled: true }, `${u.username} is disabled and signed out everywhere.`),
             u.is_admin ? act(u, 'Remove administrator', { is_admin: false }, `${u.username} is no longer an administrator.`)
               : act(u, 'Make administrator', { is_admin: true }, `${u.username} is an administrator now.`),
+            h('button', { type: 'button', class: 'small', 'aria-haspopup': 'dialog', 'aria-label': `Delete ${u.username}`,
+              onclick: (e) => remover.open(u, e.currentTarget) }, 'Delete'),
           ]));
       }))));
   };
