@@ -297,7 +297,9 @@ pub async fn set_password(
 
 /// Changes `user`'s password after checking the current one (a sign-in, throttled like any
 /// other): every other session of the user ends at once on this node, and on the others
-/// through the bus and the store's revocation counter (see [`watch_sessions`]).
+/// through the bus and the store's revocation counter (see [`watch_sessions`]). A wrong
+/// current password is `Forbidden`, not `Unauthorized`: the request itself is signed in, and
+/// a client that signs out on a 401 (the web app) must not for a typo.
 pub async fn change_password(
     app: &App,
     user: &User,
@@ -316,7 +318,9 @@ pub async fn change_password(
     )
     .await
     .map_err(|e| match e {
-        AppError::Unauthorized(_) => AppError::Unauthorized("`current_password` is wrong".into()),
+        AppError::Unauthorized(_) => {
+            AppError::Forbidden("`current_password` is wrong: the password was not changed".into())
+        }
         other => other,
     })?;
     let slot = app.logins.hashing.slot().await?;

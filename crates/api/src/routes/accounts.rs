@@ -201,7 +201,9 @@ pub struct PasswordChange {
 
 /// Change the password. Every other session of the user ends.
 #[utoipa::path(put, path = "/v1/me/password", tag = "accounts", request_body = PasswordChange,
-    responses((status = 204), (status = 400), (status = 401), (status = 429), (status = 503)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400), (status = 401),
+        (status = 403, description = "`current_password` is wrong"), (status = 429), (status = 503)),
+    security(("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,

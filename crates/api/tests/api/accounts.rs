@@ -207,7 +207,7 @@ async fn changing_the_password_ends_other_sessions() {
             json!({"current_password": "nope-nope", "new_password": "new-password"}),
         )
         .await;
-    assert_problem(&wrong, StatusCode::UNAUTHORIZED, "current_password");
+    assert_problem(&wrong, StatusCode::FORBIDDEN, "current_password");
     let r = app
         .put(
             "/v1/me/password",

@@ -86,7 +86,8 @@ async fn every_action_answers_within_100_ms_on_a_slow_network() {
     )
     .await;
 
-    // Changing the password is answered at once too; a wrong one is then told in words.
+    // Changing the password is answered at once too; a wrong one is then told in words, and
+    // the user stays signed in.
     tab.click("#nav a[href='/account']").await;
     tab.wait(
         "the account page",
@@ -101,5 +102,11 @@ async fn every_action_answers_within_100_ms_on_a_slow_network() {
         "main form button[type=submit]",
     )
     .await;
-    tab.see("main form .error", "password").await;
+    tab.see("main form .error", "current_password").await;
+    tab.see("#nav", "Sign out").await;
+    assert_eq!(
+        tab.eval("location.pathname").await.unwrap(),
+        "/account",
+        "a mistyped password does not sign anyone out"
+    );
 }
