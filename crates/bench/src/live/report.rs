@@ -1,7 +1,7 @@
 //! `medley-bench live report`: Medley's and Socket.IO's runs of one scenario side by side,
 //! with the ratios (Socket.IO ÷ Medley: above 1, Medley needs less), as a Markdown table.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -17,7 +17,7 @@ pub struct Args {
     socketio: PathBuf,
 }
 
-fn load(path: &PathBuf) -> anyhow::Result<RunReport> {
+fn load(path: &Path) -> anyhow::Result<RunReport> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))

@@ -169,7 +169,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.shows == 0 || args.listeners < args.shows {
         bail!("--listeners must be at least --shows (and --shows at least 1)");
     }
-    if !(args.rate > 0.0) {
+    if args.rate.is_nan() || args.rate <= 0.0 {
         bail!("--rate must be positive");
     }
     let data = LiveData::load(&args.data_dir)?;
