@@ -8,10 +8,13 @@
 //!   concurrency 1 and 8, each request timed on the client; results to `results/latency.json`.
 //! - `index`: the search index alone, in process, over the same catalog and queries.
 //! - `report`: the figures of one run (wrk's and ours) against the targets, as Markdown.
+//! - `live`: the live-show load tool (`live prepare`, `live run`, `live report`; see
+//!   [`live`] and `bench/live.sh`).
 #![forbid(unsafe_code)]
 
 mod index;
 mod latency;
+mod live;
 mod prepare;
 mod report;
 mod stats;
@@ -41,6 +44,9 @@ enum Command {
     Index(index::Args),
     /// Print one run's figures against the targets.
     Report(report::Args),
+    /// Live shows under load: many WebSocket listeners, comments timed to each of them.
+    #[command(subcommand)]
+    Live(live::Command),
 }
 
 /// What `prepare` made, for the other commands and the wrk scripts.
@@ -95,6 +101,7 @@ fn main() -> anyhow::Result<()> {
         Command::Latency(args) => runtime()?.block_on(latency::run(args)),
         Command::Index(args) => runtime()?.block_on(index::run(args)),
         Command::Report(args) => report::run(args),
+        Command::Live(command) => live::main(command),
     }
 }
 

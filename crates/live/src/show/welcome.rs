@@ -17,18 +17,29 @@ impl Show {
             muted: self.muted.contains(u),
         };
         let list_listeners = self.present.len() <= self.settings.large_audience;
-        let mut participants: Vec<Participant> = self
-            .present
-            .iter()
-            .map(|u| participant(u))
-            .filter(|p| list_listeners || p.role > Role::Listener)
-            .collect();
+        // In a large audience only the creator and those granted a role are listed, and the
+        // listeners are what remains of the audience: the welcome costs the same whatever
+        // the audience (walking everyone present for each newcomer made joining 10,000
+        // listeners quadratic).
+        let (mut participants, listeners): (Vec<Participant>, usize) = if list_listeners {
+            let participants: Vec<Participant> =
+                self.present.iter().map(|u| participant(u)).collect();
+            let listeners = participants
+                .iter()
+                .filter(|p| p.role == Role::Listener)
+                .count();
+            (participants, listeners)
+        } else {
+            let participants: Vec<Participant> = std::iter::once(&self.info.creator)
+                .chain(self.grants.keys().filter(|u| **u != self.info.creator))
+                .filter(|u| self.present.contains(u.as_str()))
+                .map(|u| participant(u))
+                .filter(|p| p.role > Role::Listener)
+                .collect();
+            let listeners = self.present.len() - participants.len();
+            (participants, listeners)
+        };
         participants.sort_by(|a, b| b.role.cmp(&a.role).then_with(|| a.user.cmp(&b.user)));
-        let listeners = self
-            .present
-            .iter()
-            .filter(|u| self.standing(u) == Role::Listener)
-            .count();
         let welcome = Welcome {
             session: session.to_owned(),
             seq: self.seq(),
