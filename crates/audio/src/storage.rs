@@ -25,7 +25,11 @@ use crate::settings::StorageConfig;
 /// Objects up to this size are written in one request; larger ones in parts of this size.
 const PART_BYTES: usize = 8 * 1024 * 1024;
 /// Chunks in which local files are streamed.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
+/// A range of a local file at most this long is read in one blocking call (open, read at the
+/// offset) and sent as one chunk: players ask for ranges of this order, and each hop to the
+/// blocking pool costs more than the read.
+const ONE_READ: u64 = 1024 * 1024;
 
 /// Where the bytes of one audio file are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -324,6 +328,12 @@ async fn read_file(
     path: PathBuf,
     range: Option<Range<u64>>,
 ) -> Result<BoxStream<'static, Result<Bytes>>> {
+    if let Some(r) = range.clone().filter(|r| r.end.saturating_sub(r.start) <= ONE_READ) {
+        let bytes = tokio::task::spawn_blocking(move || read_at(&path, r))
+            .await
+            .map_err(std::io::Error::other)??;
+        return Ok(futures::stream::once(async move { Ok(bytes) }).boxed());
+    }
     let mut file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -340,4 +350,19 @@ async fn read_file(
     };
     let reader = tokio_util::io::ReaderStream::with_capacity(file.take(len), READ_CHUNK);
     Ok(reader.map_err(StorageError::from).boxed())
+}
+
+/// The bytes of `range` of the file at `path`, read at once (on the blocking pool).
+fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
+    use std::os::unix::fs::FileExt;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StorageError::NotFound(path.display().to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut buf = vec![0; (range.end - range.start) as usize];
+    file.read_exact_at(&mut buf, range.start)?;
+    Ok(Bytes::from(buf))
 }

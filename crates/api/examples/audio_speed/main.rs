@@ -5,6 +5,13 @@
 //!
 //! `cargo run --release -p medley-api --example audio_speed [-- FILES REQUESTS]`
 //! (default 5,000 files of 100 ms, 1,000 requests; SQLite in a temporary folder).
+//!
+//! `cargo run --release -p medley-api --example audio_speed -- load [STREAMS SECONDS]` measures
+//! streaming under load instead: STREAMS concurrent clients (default 100) each fetching 256 KiB
+//! ranges of 100 forty-second WAV files for SECONDS (default 10), through Medley and through
+//! nginx (`/usr/sbin/nginx`, or `MEDLEY_BENCH_NGINX`) serving the very same files as static
+//! files, in one run; then the time to the first byte of 20 transcodes to Opus, each of a track
+//! not transcoded before (ffmpeg from `PATH`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,9 +27,17 @@ use medley_store::testing::TestDb;
 use medley_store::Store;
 use serde_json::{json, Value};
 
+mod load;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("load") {
+        args.next();
+        let streams: usize = args.next().map_or(Ok(100), |n| n.parse())?;
+        let seconds: u64 = args.next().map_or(Ok(10), |n| n.parse())?;
+        return load::run(streams, Duration::from_secs(seconds)).await;
+    }
     let files: usize = args.next().map_or(Ok(5_000), |n| n.parse())?;
     let requests: usize = args.next().map_or(Ok(1_000), |n| n.parse())?;
     let dir = tempfile::tempdir()?;
@@ -109,6 +124,10 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn server(storage: Storage) -> anyhow::Result<(AppState, String, TestDb)> {
+    server_with(Audio::new(storage, UrlSigner::random(), AudioSettings::default())).await
+}
+
+async fn server_with(audio: Audio) -> anyhow::Result<(AppState, String, TestDb)> {
     let db = TestDb::sqlite();
     let store: Arc<dyn Store> = Arc::new(db.connect().await?);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -122,11 +141,7 @@ async fn server(storage: Storage) -> anyhow::Result<(AppState, String, TestDb)> 
             ..ApiConfig::default()
         },
     );
-    state.app.audio = Arc::new(Audio::new(
-        storage,
-        UrlSigner::random(),
-        AudioSettings::default(),
-    ));
+    state.app.audio = Arc::new(audio);
     tokio::spawn(medley_api::serve(
         listener,
         state.clone(),
