@@ -328,7 +328,10 @@ async fn read_file(
     path: PathBuf,
     range: Option<Range<u64>>,
 ) -> Result<BoxStream<'static, Result<Bytes>>> {
-    if let Some(r) = range.clone().filter(|r| r.end.saturating_sub(r.start) <= ONE_READ) {
+    if let Some(r) = range
+        .clone()
+        .filter(|r| r.end.saturating_sub(r.start) <= ONE_READ)
+    {
         let bytes = tokio::task::spawn_blocking(move || read_at(&path, r))
             .await
             .map_err(std::io::Error::other)??;

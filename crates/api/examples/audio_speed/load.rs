@@ -140,7 +140,9 @@ fn drive(
             let mut clients = Vec::with_capacity(streams);
             for _ in 0..streams {
                 // A client each: one keep-alive connection per stream, as players hold.
-                let http = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()?;
                 let (urls, token) = (urls.clone(), token.clone());
                 clients.push(tokio::spawn(async move {
                     let mut bytes = 0u64;
@@ -229,7 +231,11 @@ impl Nginx {
             prefix = prefix.display(),
             root = root.display(),
         );
-        let user = if running_as_root() { "user root;\n" } else { "" };
+        let user = if running_as_root() {
+            "user root;\n"
+        } else {
+            ""
+        };
         let path = prefix.join("nginx.conf");
         std::fs::write(&path, format!("{user}{conf}"))?;
         let child = Command::new(&program)
@@ -278,7 +284,9 @@ async fn first_bytes_of_transcodes(base: &str, token: &str, ids: &[String]) -> a
     for id in ids {
         let t = Instant::now();
         let mut res = http
-            .get(format!("{base}/v1/tracks/{id}/stream?format=opus&bitrate=96"))
+            .get(format!(
+                "{base}/v1/tracks/{id}/stream?format=opus&bitrate=96"
+            ))
             .bearer_auth(token)
             .send()
             .await?;

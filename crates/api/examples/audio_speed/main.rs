@@ -124,7 +124,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn server(storage: Storage) -> anyhow::Result<(AppState, String, TestDb)> {
-    server_with(Audio::new(storage, UrlSigner::random(), AudioSettings::default())).await
+    server_with(Audio::new(
+        storage,
+        UrlSigner::random(),
+        AudioSettings::default(),
+    ))
+    .await
 }
 
 async fn server_with(audio: Audio) -> anyhow::Result<(AppState, String, TestDb)> {
