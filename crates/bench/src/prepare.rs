@@ -2,7 +2,7 @@
 //! server, no HTTP), so that a 100,000-track catalog takes a minute rather than an hour.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -43,6 +43,30 @@ pub struct Args {
     force: bool,
 }
 
+/// A new, empty SQLite database in `data_dir` (an existing one only with `force`), with the
+/// benchmark's `notes` file beside it removed.
+pub async fn fresh_sqlite(data_dir: &Path, notes: &Path, force: bool) -> anyhow::Result<SqlStore> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let db = data_dir.join("medley.db");
+    if db.exists() {
+        if !force {
+            bail!("{} exists: pass --force to replace it", data_dir.display());
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let path = data_dir.join(format!("medley.db{suffix}"));
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(notes);
+    SqlStore::open_sqlite(&db)
+        .await
+        .with_context(|| format!("opening {}", db.display()))
+}
+
 fn now_ms() -> i64 {
     medley_app::now_ms()
 }
@@ -55,28 +79,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let started = Instant::now();
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let db = args.data_dir.join("medley.db");
-    if db.exists() {
-        if !args.force {
-            bail!(
-                "{} exists: pass --force to replace it",
-                args.data_dir.display()
-            );
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let path = args.data_dir.join(format!("medley.db{suffix}"));
-            if path.exists() {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("removing {}", path.display()))?;
-            }
-        }
-    }
-    let _ = std::fs::remove_file(BenchData::path(&args.data_dir));
-    let store = SqlStore::open_sqlite(&db)
-        .await
-        .with_context(|| format!("opening {}", db.display()))?;
+    let store = fresh_sqlite(&args.data_dir, &BenchData::path(&args.data_dir), args.force).await?;
 
     let catalog = medley_demo::scaled(args.tracks);
     let mut ids = Vec::with_capacity(catalog.len());

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use medley_app::accounts::{hash_password, hash_token, new_token};
 use medley_app::shows::{self, ShowInput};
 use medley_app::{App, AppConfig};
@@ -39,28 +39,9 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let db = args.data_dir.join("medley.db");
-    if db.exists() {
-        if !args.force {
-            bail!(
-                "{} exists: pass --force to replace it",
-                args.data_dir.display()
-            );
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let path = args.data_dir.join(format!("medley.db{suffix}"));
-            if path.exists() {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("removing {}", path.display()))?;
-            }
-        }
-    }
-    let _ = std::fs::remove_file(LiveData::path(&args.data_dir));
-    let store = SqlStore::open_sqlite(&db)
-        .await
-        .with_context(|| format!("opening {}", db.display()))?;
+    let store =
+        crate::prepare::fresh_sqlite(&args.data_dir, &LiveData::path(&args.data_dir), args.force)
+            .await?;
     let password_hash = hash_password(PASSWORD)
         .await
         .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
