@@ -4,7 +4,7 @@
 //! in the database (`live_show_owners`, taken with a conditional write, so two nodes never
 //! both hold it, and renewed by the owner every third of the lease). Only the owner runs the
 //! show's actor. Every node, the owner included, serves its own WebSocket connections through
-//! a relay (see [`super::relay`]): one per show and node, subscribed to the show's outgoing
+//! a relay (the `relay` module): one per show and node, subscribed to the show's outgoing
 //! subject.
 //!
 //! Subjects, under the deployment's prefix:

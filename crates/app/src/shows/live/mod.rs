@@ -3,14 +3,14 @@
 //! show that writes what the show records. Nothing holds a lock across an await: the registry
 //! below is a map behind a `std` mutex, taken only to look up or insert a handle.
 //!
-//! - [`connection`]: what a connection holds (a bounded queue of reliable frames, a
-//!   latest-wins slot of ephemeral ones, a signal for "too slow") and sends (ops, "gone").
+//! - [`queues`]: what a connection reads from (a bounded queue of reliable frames, a
+//!   latest-wins slot of ephemeral ones, a signal for "too slow"), filled by the actor or a
+//!   relay; [`connection`]: what it sends them (ops, "gone").
 //! - [`actor`]: the loop that applies ops, fans events out in `seq` order, closes whom an
 //!   event names, keeps dropped users for the resume window, and wakes for the show's timers.
 //! - [`sessions`]: resumable sessions, and the state that is stored (the show and its
 //!   sessions) so that a restarted server takes a live show back.
 //! - [`persist`]: what of each event is stored (comments, bans, history), written in order.
-//!
 //! - [`cluster`] and [`relay`]: with several nodes, the show's owner (the node holding its
 //!   lease) runs the actor, and every node serves its connections through a relay of the
 //!   owner's events, carried by NATS.
@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod connection;
 pub mod links;
 mod persist;
+pub mod queues;
 mod relay;
 mod sessions;
 
@@ -39,7 +40,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use cluster::ClusterLink;
-pub use connection::{Connected, Ephemeral, Outbound};
+pub use connection::Connected;
+pub use queues::{Ephemeral, Outbound};
 
 use crate::accounts::hash_token;
 use crate::clock::now_ms;

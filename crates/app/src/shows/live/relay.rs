@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::cluster::{close_of, ClusterLink, In, Out, OutMessage};
-use super::connection::{Ephemeral, Outbound, Parts};
+use super::queues::{Ephemeral, Outbound, Parts};
 use super::LiveConfig;
 
 /// How long a join waits for the owner's answer before the client is told to come back

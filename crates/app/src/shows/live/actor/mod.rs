@@ -9,27 +9,33 @@
 //! its connections are remote: each is a connection of some node's relay, reached through
 //! the show's outgoing subject, to which the actor hands what it would have queued (through
 //! the persister, so that nothing is published before it is stored).
+//!
+//! [`fanout`] is how it sends (events in order, frames, closes, slow connections); [`owner`]
+//! the tasks beside it on the owner of a show run on several nodes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use medley_domain::new_id;
-use medley_live::{Close, Closing, Event, EventKind, Op, Reply, Resume, Show, Since};
+use medley_live::{Close, Op, Reply, Resume, Show, Since};
 use medley_store::Store;
-use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::cluster::{ClusterLink, In, Out, OutMessage};
-use super::connection::{Ephemeral, Outbound, Parts};
 use super::persist::{self, Persist, Publisher};
+use super::queues::{Ephemeral, Outbound, Parts};
 use super::sessions::{Saved, Sessions};
 use super::{Handle, LiveConfig};
 use crate::clock::now_ms;
+use owner::spawn_owner_tasks;
+
+mod fanout;
+mod owner;
 
 /// What connections and the REST API ask of a show's actor.
 pub(crate) enum Command {
@@ -185,88 +191,6 @@ pub(crate) fn spawn(start: Start) -> Handle {
         .tasks
         .spawn(actor.run(rx, start.stop, start.registry, start.store));
     handle
-}
-
-/// The owner's helpers: one task hands what the relays send to the actor (and answers `end`
-/// requests once the actor stored the end); another renews the lease every third of it and
-/// tells the actor to beat, or that the lease is lost. Both end with the actor.
-fn spawn_owner_tasks(
-    id: &str,
-    link: &ClusterLink,
-    mut inbox: async_nats::Subscriber,
-    handle: &Handle,
-    store: &Arc<dyn Store>,
-    lost: &CancellationToken,
-    tasks: &TaskTracker,
-) {
-    use futures::StreamExt;
-    let (commands, client) = (handle.commands.clone(), link.client.clone());
-    let show = id.to_owned();
-    tasks.spawn(async move {
-        loop {
-            let message = tokio::select! {
-                _ = commands.closed() => break,
-                message = inbox.next() => match message {
-                    Some(m) => m,
-                    None => break,
-                },
-            };
-            let incoming: In = match serde_json::from_slice(&message.payload) {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!(error = %e, show, "an unreadable message for a live show's owner");
-                    continue;
-                }
-            };
-            if let In::End {} = incoming {
-                let (reply, done) = oneshot::channel();
-                let (commands, client) = (commands.clone(), client.clone());
-                tokio::spawn(async move {
-                    if commands.send(Command::End { reply }).await.is_ok() {
-                        let _ = done.await;
-                    }
-                    if let Some(to) = message.reply {
-                        let _ = client.publish(to, bytes::Bytes::new()).await;
-                    }
-                });
-                continue;
-            }
-            if commands.send(Command::Remote(incoming)).await.is_err() {
-                break;
-            }
-        }
-        let _ = inbox.unsubscribe().await;
-    });
-    let (commands, store, lost) = (handle.commands.clone(), store.clone(), lost.clone());
-    let (show, node, lease) = (id.to_owned(), link.node.clone(), link.lease);
-    tasks.spawn(async move {
-        let every = lease / 3;
-        let mut held_until = now_ms() + lease.as_millis() as i64;
-        loop {
-            tokio::select! {
-                _ = commands.closed() => break,
-                _ = tokio::time::sleep(every) => {}
-            }
-            let until = now_ms() + lease.as_millis() as i64;
-            match store.renew_show(&show, &node, until).await {
-                Ok(true) => {
-                    held_until = until;
-                    let _ = commands.try_send(Command::Beat);
-                }
-                Ok(false) => {
-                    tracing::warn!(show, "this node lost a live show's lease; another node runs it");
-                    lost.cancel();
-                    break;
-                }
-                Err(e) if now_ms() >= held_until => {
-                    tracing::error!(error = %e, show, "could not renew a live show's lease in time; letting it go");
-                    lost.cancel();
-                    break;
-                }
-                Err(e) => tracing::warn!(error = %e, show, "renewing a live show's lease failed; retrying"),
-            }
-        }
-    });
 }
 
 impl Actor {
@@ -483,31 +407,6 @@ impl Actor {
         Ok(parts)
     }
 
-    fn remote_conn(&self, node: &str, conn: u64) -> Option<u64> {
-        let owner = self.owner.as_ref()?;
-        owner.remote.get(&(node.to_owned(), conn)).copied()
-    }
-
-    /// Hands a message to the relays, after what the current command stores.
-    fn out(&mut self, body: Out) {
-        if let Some(owner) = &mut self.owner {
-            let message = OutMessage {
-                epoch: owner.epoch.clone(),
-                body,
-            };
-            owner.pending.push(message.encode());
-        }
-    }
-
-    fn flush_out(&mut self) {
-        if let Some(owner) = &mut self.owner {
-            if !owner.pending.is_empty() {
-                let messages = std::mem::take(&mut owner.pending);
-                let _ = self.persist.send(Persist::Publish(messages));
-            }
-        }
-    }
-
     /// Takes a session back, if it is the user's, still within its window, and the show
     /// still holds every event after `seq`: `resumed`, then those events. Nobody is told.
     /// Gives the joiner back when the session cannot be resumed.
@@ -653,194 +552,6 @@ impl Actor {
             .into_iter()
             .flatten()
             .min()
-    }
-
-    /// Sends events (see [`Actor::broadcast`]), then closes the connections they name.
-    fn publish(&mut self, events: Vec<Event>, now: i64) {
-        let closings = self.broadcast(events, now);
-        self.close_named(closings);
-    }
-
-    /// Sends events: reliable ones to every connection in order, ephemeral ones to the
-    /// latest-wins slot; records what is stored. Returns the closes the events ask for (the
-    /// user's, or everyone's), for the caller to do once it queued its own reply.
-    fn broadcast(&mut self, events: Vec<Event>, now: i64) -> Vec<(Option<String>, Close)> {
-        let mut closings = Vec::new();
-        if events.is_empty() {
-            return closings;
-        }
-        let mut reactions = Vec::new();
-        let mut ephemeral = false;
-        let mut audience_changed = false;
-        for event in &events {
-            let Some(seq) = event.seq else {
-                ephemeral = true;
-                let frame: Arc<str> = event.to_json().into();
-                match event.kind {
-                    EventKind::Audience { .. } => {
-                        self.ephemeral_version += 1;
-                        self.audience_frame = Some((self.ephemeral_version, frame));
-                        audience_changed = true;
-                    }
-                    _ => reactions.push(frame),
-                }
-                continue;
-            };
-            let frame: Arc<str> = event.to_json().into();
-            if self.owner.is_some() {
-                self.out(Out::Event {
-                    seq,
-                    frame: frame.to_string(),
-                });
-            }
-            self.fan_out(frame, now);
-            match event.closes() {
-                Some(Closing::User(user, close)) => closings.push((Some(user.to_owned()), close)),
-                Some(Closing::Everyone(close)) => {
-                    closings.push((None, close));
-                    self.ended = true;
-                }
-                None => {}
-            }
-        }
-        if ephemeral && self.owner.is_some() {
-            let audience = audience_changed
-                .then(|| self.audience_frame.as_ref().map(|(_, f)| f.to_string()))
-                .flatten();
-            self.out(Out::Ephemeral {
-                reactions: reactions.iter().map(|f| f.to_string()).collect(),
-                audience,
-            });
-        }
-        if ephemeral {
-            self.ephemeral_version += 1;
-            self.ephemeral.send_replace(Arc::new(Ephemeral {
-                version: self.ephemeral_version,
-                reactions,
-                audience: self.audience_frame.clone(),
-            }));
-        }
-        self.audience.store(self.show.audience(), Ordering::Relaxed);
-        let records = persist::records(&events);
-        let reliable = events.iter().any(|e| e.seq.is_some());
-        if persist::weighty(&events) || (self.owner.is_some() && reliable) {
-            // With several nodes every reliable event is stored before it is published.
-            self.store_state(Some(records));
-        } else {
-            if events.iter().any(|e| e.seq.is_some()) {
-                self.changed(now);
-            }
-            if !records.is_empty() {
-                let _ = self.persist.send(Persist::Write(records));
-            }
-        }
-        closings
-    }
-
-    fn close_named(&mut self, closings: Vec<(Option<String>, Close)>) {
-        for (user, close) in closings {
-            match user {
-                Some(user) => {
-                    if let Some(conn) = self.sessions.remove_user(&user) {
-                        self.close(conn, close);
-                    }
-                }
-                None => self.close_all(close),
-            }
-        }
-    }
-
-    fn fan_out(&mut self, frame: Arc<str>, now: i64) {
-        let mut slow = Vec::new();
-        for (id, conn) in &self.conns {
-            let Sink::Local { queue, .. } = &conn.sink else {
-                continue;
-            };
-            if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Frame(frame.clone())) {
-                slow.push(*id);
-            }
-        }
-        for id in slow {
-            self.too_slow(id, now);
-        }
-    }
-
-    /// A connection whose queue is full: closed with 4009 at once; its user may resume.
-    fn too_slow(&mut self, conn: u64, now: i64) {
-        if let Some(mut c) = self.conns.remove(&conn) {
-            if let Sink::Local { too_slow, .. } = &mut c.sink {
-                if let Some(signal) = too_slow.take() {
-                    let _ = signal.send(());
-                }
-            }
-            self.sessions.dropped(&c.session, now);
-        }
-    }
-
-    /// Sends a frame to one connection (a reply).
-    fn send(&mut self, conn: u64, frame: Arc<str>) {
-        let remote = match self.conns.get(&conn).map(|c| &c.sink) {
-            Some(Sink::Local { queue, .. }) => {
-                if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Frame(frame)) {
-                    self.too_slow(conn, now_ms());
-                }
-                return;
-            }
-            Some(Sink::Remote { node, conn }) => (node.clone(), *conn),
-            None => return,
-        };
-        self.out(Out::Frame {
-            node: remote.0,
-            conn: remote.1,
-            frame: frame.to_string(),
-        });
-    }
-
-    /// Closes a connection with `close` after the frames queued before it.
-    fn close(&mut self, conn: u64, close: Close) {
-        let Some(mut c) = self.conns.remove(&conn) else {
-            return;
-        };
-        match &mut c.sink {
-            Sink::Local { queue, too_slow } => {
-                if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Close(close)) {
-                    if let Some(signal) = too_slow.take() {
-                        let _ = signal.send(());
-                    }
-                }
-            }
-            Sink::Remote { node, conn } => {
-                let (node, conn) = (node.clone(), *conn);
-                if let Some(owner) = &mut self.owner {
-                    owner.remote.remove(&(node.clone(), conn));
-                }
-                self.out(Out::Close {
-                    node: Some(node),
-                    conn: Some(conn),
-                    close: close.code(),
-                });
-            }
-        }
-    }
-
-    /// Closes every connection; the relays are told once.
-    fn close_all(&mut self, close: Close) {
-        let conns: Vec<u64> = self.conns.keys().copied().collect();
-        for conn in conns {
-            if matches!(self.conns[&conn].sink, Sink::Local { .. }) {
-                self.close(conn, close);
-            } else {
-                self.conns.remove(&conn);
-            }
-        }
-        if let Some(owner) = &mut self.owner {
-            owner.remote.clear();
-            self.out(Out::Close {
-                node: None,
-                conn: None,
-                close: close.code(),
-            });
-        }
     }
 
     /// The state changed: store it within `snapshot_every`.
