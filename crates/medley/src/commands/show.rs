@@ -7,6 +7,7 @@
 //! server uses, through the configuration as for `medley user`) and revoked when the command
 //! ends.
 
+mod input;
 mod room;
 
 use std::io::IsTerminal;
@@ -24,7 +25,8 @@ use medley_live_client::{
 };
 use medley_store::Store;
 
-use self::room::{Input, Names, Room};
+use self::input::Input;
+use self::room::{Names, Room};
 use super::open_store;
 use crate::config::Config;
 
@@ -434,14 +436,14 @@ async fn join(api: &Api, show: &str) -> anyhow::Result<i32> {
                         "quit".to_owned()
                     }
                 };
-                match room::parse(&line, &names) {
+                match input::parse(&line, &names) {
                     Ok(Input::Send(op)) => answers.push(ask(sender.clone(), op)),
                     Ok(Input::Quit) => {
                         leaving = Some(tokio::time::Instant::now() + Duration::from_secs(5));
                         answers.push(ask(sender.clone(), Op::Leave {}));
                     }
                     Ok(Input::Help) => {
-                        for line in room::HELP.lines() {
+                        for line in input::HELP.lines() {
                             out.note(line);
                         }
                         if let Some(room) = &room {
