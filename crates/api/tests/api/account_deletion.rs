@@ -342,23 +342,7 @@ async fn administrators_delete_accounts_but_a_server_keeps_one(backend: Backend)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let browser = reqwest::Client::new();
-    let signed_in = browser
-        .post(format!("{}/v1/web/session", app.base))
-        .json(&json!({"username": "root", "password": "root-password"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = signed_in.json::<Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = app.browser_session("root").await;
     let r = browser
         .delete(format!("{}/v1/me", app.base))
         .header("cookie", &cookie)

@@ -245,6 +245,28 @@ impl TestApp {
         )
     }
 
+    /// Signs `who` (password `<who>-password`, as [`TestApp::user`] makes it) in as a browser
+    /// does: the session cookie (`name=value`) and its CSRF token.
+    pub async fn browser_session(&self, who: &str) -> (String, String) {
+        let res = self
+            .http
+            .post(format!("{}/v1/web/session", self.base))
+            .json(&json!({"username": who, "password": format!("{who}-password")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let cookie = res.headers()[reqwest::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = res.json().await.unwrap();
+        (cookie, body["csrf_token"].as_str().unwrap().to_owned())
+    }
+
     /// The text of this node's `/metrics`.
     pub async fn metrics(&self) -> String {
         self.http
