@@ -35,6 +35,7 @@ macro_rules! on_both_backends {
 mod account_deletion;
 mod audio;
 mod catalog;
+mod collection;
 mod composites;
 mod connections;
 mod covers;
