@@ -30,6 +30,10 @@ pub trait SpotifyLoginStore: Send + Sync {
     async fn take_sign_in(&self, state_hash: &str, now_ms: i64) -> Result<Option<PendingSignIn>>;
     /// The Medley user the Spotify account signs in to.
     async fn spotify_login(&self, spotify_user_id: &str) -> Result<Option<String>>;
+    /// For a Spotify account that signs in to nobody yet: the Medley users who connected it
+    /// (linking, `POST /v1/connections/spotify`). When exactly one did, the account now signs
+    /// in to that user (stored, in one transaction with the check) and it is returned alone.
+    async fn adopt_spotify_login(&self, spotify_user_id: &str, now_ms: i64) -> Result<Vec<String>>;
     /// Creates a user signed up with Spotify and links the Spotify account to it, in one
     /// transaction. `Conflict` when the username is taken or the account is linked already.
     async fn create_spotify_user(
@@ -93,6 +97,37 @@ impl SpotifyLoginStore for SqlStore {
                 .fetch_optional(&self.read)
                 .await?,
         )
+    }
+
+    async fn adopt_spotify_login(&self, spotify_user_id: &str, now_ms: i64) -> Result<Vec<String>> {
+        let mut tx = self.write.begin().await?;
+        let users: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT user_id FROM spotify_connections WHERE spotify_user_id = $1 \
+             ORDER BY user_id",
+        )
+        .bind(spotify_user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let [user] = users.as_slice() {
+            sqlx::query(
+                "INSERT INTO spotify_logins (spotify_user_id, user_id, created_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (spotify_user_id) DO NOTHING",
+            )
+            .bind(spotify_user_id)
+            .bind(user)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            let linked: String =
+                sqlx::query_scalar("SELECT user_id FROM spotify_logins WHERE spotify_user_id = $1")
+                    .bind(spotify_user_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            return Ok(vec![linked]);
+        }
+        tx.commit().await?;
+        Ok(users)
     }
 
     async fn create_spotify_user(

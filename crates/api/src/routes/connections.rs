@@ -132,7 +132,8 @@ pub struct CallbackParams {
         (status = 201, body = crate::routes::spotify_sign_in::SpotifySession, description = "signed in with Spotify"),
         (status = 303, description = "signed in with Spotify, in a browser: the session cookie set, on to the web app"),
         (status = 400, description = "`state` unknown, used or expired; a sign-in come back to another browser; access not granted"),
-        (status = 403, description = "signing in: the account is disabled, or registration is closed for a new one")))]
+        (status = 403, description = "signing in: the account is disabled, or registration is closed for a new one"),
+        (status = 409, description = "signing in: several Medley accounts linked this Spotify account")))]
 pub async fn callback(
     State(state): State<AppState>,
     Query(p): Query<CallbackParams>,

@@ -269,3 +269,46 @@ async fn a_browser_signing_in_with_spotify_gets_the_session_cookie() {
     assert_eq!(body["user"]["display_name"], "Alice Liddell");
     assert!(body["csrf_token"].is_string());
 }
+
+#[tokio::test]
+async fn a_spotify_account_linked_to_an_account_signs_in_to_it() {
+    let emu = emulator().await;
+    let app = TestApp::spawn_with_spotify(&emu, None).await;
+    let (ana_id, ana) = app.user("ana").await;
+    let (_, bob) = app.user("bob").await;
+    emu.control().sign_in("alice").await.unwrap();
+
+    // Linked to two Medley accounts, the Spotify account cannot tell which one: refused, and
+    // no account is made.
+    crate::spotify::connect(&app, &ana).await;
+    let bobs = crate::spotify::connect(&app, &bob).await;
+    let (back, cookie) = start(&app).await;
+    let (status, _, body) = back_to_medley(&back, Some(&cookie), "application/json").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2 Medley accounts"),
+        "{body}"
+    );
+    let users = app.get("/v1/admin/users", Some(&ana)).await;
+    assert_eq!(
+        users.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        users.body
+    );
+
+    // Once only Ana has it linked, signing in with it is signing in as Ana.
+    let id = bobs["id"].as_str().unwrap();
+    let r = app
+        .delete(&format!("/v1/connections/{id}"), Some(&bob), None)
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let signed = sign_in(&app).await;
+    assert_eq!(signed["created"], false, "{signed}");
+    assert_eq!(signed["user"]["id"], ana_id.as_str());
+    let again = sign_in(&app).await;
+    assert_eq!(again["user"]["id"], ana_id.as_str());
+}

@@ -108,7 +108,23 @@ impl Spotify {
         let me = &identified.me;
         let (user, created) = match store.spotify_login(&me.id).await? {
             Some(id) => (linked_user(store, &id).await?, false),
-            None => sign_up(store, bus, me, rules).await?,
+            None => match store
+                .adopt_spotify_login(&me.id, now_ms())
+                .await?
+                .as_slice()
+            {
+                // Someone linked this Spotify account to their Medley account: theirs.
+                [id] => (linked_user(store, id).await?, false),
+                [] => sign_up(store, bus, me, rules).await?,
+                several => {
+                    return Err(AppError::Conflict(format!(
+                        "this Spotify account is connected to {} Medley accounts, so signing in \
+                         with it cannot tell which one is yours: sign in with your password, or \
+                         ask the others to disconnect it",
+                        several.len()
+                    )))
+                }
+            },
         };
         if store.disabled_at(&user.id).await?.is_some() {
             return Err(AppError::Forbidden(format!(

@@ -3,8 +3,8 @@
 //! Spotify account signs in to which user).
 
 use medley_store::{
-    CatalogStore, CollectionStore, PendingSignIn, PlaylistCoverStore, PlaylistStore,
-    SpotifyLoginStore, SqlStore, StoreError, UserStore,
+    CatalogStore, CollectionStore, ConnectionStore, NewConnection, PendingSignIn,
+    PlaylistCoverStore, PlaylistStore, SpotifyLoginStore, SqlStore, StoreError, UserStore,
 };
 
 use crate::playlists::make_playlist;
@@ -15,6 +15,7 @@ on_both_backends!(
     followed_artists_page_by_id_and_answer_contains,
     a_playlist_cover_replaces_the_last_and_goes_with_its_playlist,
     a_spotify_sign_in_is_taken_once_and_links_one_account,
+    a_spotify_account_connected_by_one_user_signs_in_to_them,
 );
 
 /// Album and artist ids of three tracks on three albums by three artists.
@@ -240,4 +241,56 @@ async fn a_spotify_sign_in_is_taken_once_and_links_one_account(store: SqlStore) 
         "nothing of a refused sign-up stays"
     );
     assert_eq!(store.spotify_login("other").await.unwrap(), None);
+}
+
+async fn a_spotify_account_connected_by_one_user_signs_in_to_them(store: SqlStore) {
+    let ana = store.create_user(new_user("ana")).await.unwrap();
+    let bob = store.create_user(new_user("bob")).await.unwrap();
+    let scopes = vec!["user-read-private".to_owned()];
+    let link = |id, user, spotify| NewConnection {
+        id,
+        user_id: user,
+        client_id: "app",
+        spotify_user_id: spotify,
+        display_name: None,
+        scopes: &scopes,
+        sealed_tokens: "sealed",
+        now_ms: 1,
+    };
+    assert_eq!(
+        store.adopt_spotify_login("nobody", 2).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(store.spotify_login("nobody").await.unwrap(), None);
+
+    store
+        .upsert_connection(link("c1", &ana.id, "sp-ana"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.adopt_spotify_login("sp-ana", 2).await.unwrap(),
+        vec![ana.id.clone()]
+    );
+    assert_eq!(
+        store.spotify_login("sp-ana").await.unwrap(),
+        Some(ana.id.clone()),
+        "stored: the next sign-in finds it directly"
+    );
+
+    // Connected by two users: no one is chosen, and nothing is stored.
+    store
+        .upsert_connection(link("c2", &ana.id, "sp-shared"))
+        .await
+        .unwrap();
+    store
+        .upsert_connection(link("c3", &bob.id, "sp-shared"))
+        .await
+        .unwrap();
+    let mut both = vec![ana.id.clone(), bob.id.clone()];
+    both.sort();
+    assert_eq!(
+        store.adopt_spotify_login("sp-shared", 3).await.unwrap(),
+        both
+    );
+    assert_eq!(store.spotify_login("sp-shared").await.unwrap(), None);
 }
