@@ -32,6 +32,10 @@ pub struct Listener {
     pub events: Vec<Value>,
     /// The `seq` of the first `welcome`: events after it are the ones this listener holds.
     pub joined_at: u64,
+    /// How many `welcome`s (fresh states) it was given: 1 when every resume succeeded.
+    pub welcomes: usize,
+    /// How many times it was `resumed`.
+    pub resumes: usize,
     next_ref: u64,
 }
 
@@ -47,6 +51,8 @@ impl Listener {
             session: String::new(),
             events: Vec::new(),
             joined_at: 0,
+            welcomes: 0,
+            resumes: 0,
             next_ref: 0,
         };
         l.open(base).await;
@@ -58,40 +64,67 @@ impl Listener {
     }
 
     async fn open(&mut self, base: &str) {
-        let url = format!(
-            "{}/v1/shows/{}/live",
-            base.replacen("http", "ws", 1),
-            self.show
-        );
+        let url = self.url(base);
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("WebSocket");
         self.ws = Some(ws);
     }
 
+    fn url(&self, base: &str) -> String {
+        format!(
+            "{}/v1/shows/{}/live",
+            base.replacen("http", "ws", 1),
+            self.show
+        )
+    }
+
     /// Resumes through the node at `base`, again until it is let in (a node answers 1012
     /// while nobody runs the show yet); the first frame: `resumed` or a fresh `welcome`.
     pub async fn resume(&mut self, base: &str, deadline: Duration) -> Value {
+        self.resume_through(|| vec![base.to_owned()], deadline)
+            .await
+    }
+
+    /// Resumes through one of the nodes `up` names (asked again before each attempt, taken
+    /// in turn), again until it is let in: while nobody runs the show yet a node answers
+    /// 1012, and a node going down refuses the connection or closes it. The first frame:
+    /// `resumed` or a fresh `welcome`.
+    pub async fn resume_through<F>(&mut self, up: F, deadline: Duration) -> Value
+    where
+        F: Fn() -> Vec<String>,
+    {
         let started = Instant::now();
-        loop {
-            self.open(base).await;
-            self.send(json!({"op": "hello", "d": {"v": 1, "token": self.token,
-                "resume": {"session": self.session, "seq": self.seq}}}))
-                .await;
+        for attempt in 0.. {
+            assert!(
+                started.elapsed() < deadline,
+                "{}: not let back in within {deadline:?}",
+                self.name
+            );
+            let bases = up();
+            assert!(!bases.is_empty(), "{}: no node is up", self.name);
+            let base = &bases[attempt % bases.len()];
+            let Ok((ws, _)) = tokio_tungstenite::connect_async(self.url(base)).await else {
+                tokio::task::yield_now().await;
+                continue;
+            };
+            self.ws = Some(ws);
+            let hello = json!({"op": "hello", "d": {"v": 1, "token": self.token,
+                "resume": {"session": self.session, "seq": self.seq}}});
+            let ws = self.ws.as_mut().unwrap();
+            if ws.send(Message::text(hello.to_string())).await.is_err() {
+                self.ws = None;
+                continue;
+            }
             match self.next().await {
                 Frame::Json(v) => return v,
-                Frame::Closed(Some(1012)) => {
-                    assert!(
-                        started.elapsed() < deadline,
-                        "{}: not let back in within {deadline:?}",
-                        self.name
-                    );
-                }
+                Frame::Closed(Some(1012) | None) => continue,
                 Frame::Closed(code) => {
                     panic!("{}: closed ({code:?}) instead of resuming", self.name)
                 }
             }
         }
+        unreachable!()
     }
 
     pub async fn send(&mut self, frame: Value) {
@@ -130,11 +163,15 @@ impl Listener {
     fn saw(&mut self, v: &Value) {
         match v["op"].as_str() {
             Some("welcome") => {
+                self.welcomes += 1;
                 self.seq = v["d"]["seq"].as_u64().unwrap();
                 self.session = v["d"]["session"].as_str().unwrap().to_owned();
                 self.events.clear();
             }
-            Some("resumed") => self.session = v["d"]["session"].as_str().unwrap().to_owned(),
+            Some("resumed") => {
+                self.resumes += 1;
+                self.session = v["d"]["session"].as_str().unwrap().to_owned();
+            }
             _ => {
                 if let Some(seq) = v["seq"].as_u64() {
                     assert_eq!(
@@ -165,14 +202,32 @@ impl Listener {
 
     /// Sends an op with a fresh `ref`; its reply must be a success.
     pub async fn ok(&mut self, op: &str, d: Value) -> Value {
+        match self.try_ok(op, d).await {
+            Ok(v) => v,
+            Err(code) => panic!("{}: closed ({code:?}) before `{op}`'s reply", self.name),
+        }
+    }
+
+    /// Sends an op with a fresh `ref`; its reply, which must be a success, or how the
+    /// connection closed before it came (`None`: without a close frame, or the op could not
+    /// be sent). When it closed, whether the op was carried out is unknown.
+    pub async fn try_ok(&mut self, op: &str, d: Value) -> Result<Value, Option<u16>> {
         self.next_ref += 1;
         let reference = format!("r{}", self.next_ref);
-        self.send(json!({"op": op, "d": d, "ref": reference})).await;
+        let frame = json!({"op": op, "d": d, "ref": reference});
+        let ws = self.ws.as_mut().ok_or(None)?;
+        if ws.send(Message::text(frame.to_string())).await.is_err() {
+            self.ws = None;
+            return Err(None);
+        }
         loop {
-            let v = self.expect("reply").await;
-            if v["ref"] == reference {
-                assert_eq!(v["ok"], true, "{}: {op}: {v}", self.name);
-                return v;
+            match self.next().await {
+                Frame::Json(v) if v["op"] == "reply" && v["ref"] == reference => {
+                    assert_eq!(v["ok"], true, "{}: {op}: {v}", self.name);
+                    return Ok(v);
+                }
+                Frame::Json(_) => continue,
+                Frame::Closed(code) => return Err(code),
             }
         }
     }

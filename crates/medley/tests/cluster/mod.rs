@@ -43,6 +43,14 @@ impl Node {
         child.wait().await.unwrap();
     }
 
+    /// Whether `/readyz` answers 200 (a stopped node is not ready).
+    pub async fn ready(&self, http: &reqwest::Client) -> bool {
+        match http.get(format!("{}/readyz", self.base)).send().await {
+            Ok(r) => r.status() == StatusCode::OK,
+            Err(_) => false,
+        }
+    }
+
     /// SIGTERM, and the process must exit cleanly.
     pub async fn terminate(&mut self) {
         common::terminate(self.child.take().expect("the node runs")).await;
@@ -116,6 +124,33 @@ impl Cluster {
     /// Starts one more node (not added to `nodes`).
     pub async fn spawn(&self) -> Node {
         let dir = tempfile::tempdir().unwrap();
+        let (child, base, out) = self.serve(dir.path(), "127.0.0.1:0").await;
+        Node {
+            child: Some(child),
+            base,
+            dir,
+            _out: out,
+        }
+    }
+
+    /// Starts a stopped node again as an operator does: the same data folder (so the same
+    /// node name), the same port and settings. Returns once it listens (see [`Node::ready`]).
+    pub async fn restart(&mut self, index: usize) {
+        let node = &self.nodes[index];
+        assert!(node.child.is_none(), "the node is stopped");
+        let bind = node.base.trim_start_matches("http://").to_owned();
+        let (child, base, out) = self.serve(node.dir.path(), &bind).await;
+        assert_eq!(base, node.base, "the node listens where it did");
+        let node = &mut self.nodes[index];
+        node.child = Some(child);
+        node._out = out;
+    }
+
+    async fn serve(
+        &self,
+        dir: &std::path::Path,
+        bind: &str,
+    ) -> (Child, String, BufReader<ChildStdout>) {
         let lease = self.lease_secs.to_string();
         let mut args = vec![
             "--database-url",
@@ -130,13 +165,8 @@ impl Cluster {
         args.extend(self.extra.iter().map(String::as_str));
         let mut env = vec![("MEDLEY_SECRET_KEY", SECRET_KEY)];
         env.extend(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let (child, base, _, out) = common::serve_with_env(dir.path(), &args, &env).await;
-        Node {
-            child: Some(child),
-            base,
-            dir,
-            _out: out,
-        }
+        let (child, base, _, out) = common::serve_at(dir, bind, &args, &env).await;
+        (child, base, out)
     }
 
     /// A direct connection to the shared database, to look at the work queue.

@@ -45,8 +45,18 @@ pub async fn serve_with_env(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> (Child, String, Vec<String>, BufReader<ChildStdout>) {
+    serve_at(data_dir, "127.0.0.1:0", extra, env).await
+}
+
+/// As [`serve_with_env`], listening on `bind` (a restart on the port it had before).
+pub async fn serve_at(
+    data_dir: &std::path::Path,
+    bind: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, Vec<String>, BufReader<ChildStdout>) {
     let mut child = medley(data_dir)
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--bind", bind])
         .args(extra)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())

@@ -221,17 +221,20 @@ impl Shows {
         if self.stop.is_cancelled() {
             return Ok(None);
         }
-        let now = now_ms();
-        let until = now + link.lease.as_millis() as i64;
-        if !store.claim_show(&show.id, &link.node, now, until).await? {
-            return Ok(None);
-        }
+        // Listening before claiming: another node's relay that finds the show taken sends
+        // its joins at once, and they must not go to nobody (its client would wait for the
+        // join to time out). Dropped, unheard, when the claim fails.
         let inbox = link
             .client
             .subscribe(link.inbox(&show.id))
             .await
             .map_err(|e| AppError::internal(e, "listening for a live show's listeners"))?;
         let _ = link.client.flush().await;
+        let now = now_ms();
+        let until = now + link.lease.as_millis() as i64;
+        if !store.claim_show(&show.id, &link.node, now, until).await? {
+            return Ok(None);
+        }
         tracing::info!(
             show = show.id,
             node = link.node,
