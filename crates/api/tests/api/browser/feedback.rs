@@ -12,11 +12,17 @@ use crate::harness::TestApp;
 /// working (a disabled or busy control, a busy page, a visible spinner), and whether it still
 /// did 200 ms later, while the request was under way.
 const CLICK_AND_WATCH: &str = r#"(selector) => new Promise((resolve) => {
-  const working = () =>
-    !!document.querySelector('main[aria-busy=true], [aria-busy=true] button, button[aria-busy=true], button:disabled')
-    || [...document.querySelectorAll('.spinner')].some((s) => s.getClientRects().length > 0);
   const target = document.querySelector(selector);
   if (!target) return resolve({ error: `no ${selector}` });
+  const spinners = () => [...document.querySelectorAll('.spinner')].filter((s) => s.getClientRects().length > 0).length;
+  const shown = spinners();
+  // Working, as this click shows it: the control itself disabled or busy (or its form), the
+  // page being loaded, or a spinner that was not there before.
+  const working = () =>
+    target.disabled || target.getAttribute('aria-busy') === 'true'
+    || !!target.closest('[aria-busy=true]') || !!document.querySelector('main[aria-busy=true]')
+    || spinners() > shown;
+  if (working()) return resolve({ error: `${selector} already looked busy before the click` });
   const t0 = performance.now();
   let first = null;
   const seen = new MutationObserver(() => {
