@@ -790,15 +790,24 @@ async fn a_live_show_ended_through_a_node_that_does_not_run_it_ends_everywhere()
         .post(&format!("/v1/shows/{show}/start"), json!({}))
         .await;
     // Boris joins first, through node 1, which takes the show; Anna is on node 0.
-    let mut listeners = [
-        Listener::join("boris", &base[1], &show, &boris).await,
-        Listener::join("anna", &base[0], &show, &anna).await,
-    ];
+    let boris_listens = Listener::join("boris", &base[1], &show, &boris).await;
     let db = cluster.database().await;
     assert_eq!(
         show_owner(&db, &show).await,
         Some(cluster.nodes[1].node_id())
     );
+    // Node 0 neither runs the show nor has anyone in it, and counts its audience all the same.
+    let through_node_0 = Client::new(&base[0], &boris);
+    let audience_is = |n: u64| {
+        let (client, show) = (&through_node_0, &show);
+        move || async move { client.get(&format!("/v1/shows/{show}")).await["audience"] == n }
+    };
+    within(SOON, "node 0 counts the listener on node 1", audience_is(1)).await;
+    let mut listeners = [
+        boris_listens,
+        Listener::join("anna", &base[0], &show, &anna).await,
+    ];
+    within(SOON, "node 0 counts both listeners", audience_is(2)).await;
     // Anna ends it through node 0: node 1 ends it, and everyone hears so.
     creator
         .post(&format!("/v1/shows/{show}/end"), json!({}))

@@ -162,7 +162,7 @@ impl AppState {
             scheduled_for: show.scheduled_for_ms.map(timestamp),
             started_at: show.started_at_ms.map(timestamp),
             ended_at: show.ended_at_ms.map(timestamp),
-            audience: shows::audience(&self.app, &show.id),
+            audience: shows::audience(&self.app, &show.id).await?,
             state: show.state,
             id: show.id,
             href,

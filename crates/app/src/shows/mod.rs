@@ -318,7 +318,16 @@ pub async fn history(
     Ok(app.store.show_history(id, page.limit, page.offset).await?)
 }
 
-/// How many are in the show now, on this node (0 when it is not live here).
-pub fn audience(app: &App, id: &str) -> usize {
-    app.shows.audience(id)
+/// How many are in the show now (0 when it is not live). With several nodes, a node that
+/// neither runs the show nor relays it to listeners of its own answers what the show's owner
+/// last recorded, at most a second old.
+pub async fn audience(app: &App, id: &str) -> AppResult<usize> {
+    if let Some(count) = app.shows.audience(id) {
+        return Ok(count);
+    }
+    if !app.shows.is_clustered() {
+        return Ok(0);
+    }
+    let recorded = app.store.show_audience(id, crate::clock::now_ms()).await?;
+    Ok(recorded.map_or(0, |n| usize::try_from(n).unwrap_or(0)))
 }

@@ -35,13 +35,27 @@ pub struct Args {
     /// Delete an existing database in the folder first.
     #[arg(long)]
     force: bool,
+    /// Write to this (new, empty) PostgreSQL database instead of `medley.db` in the folder,
+    /// for several nodes sharing it; `live.json` still goes to the folder.
+    #[arg(long)]
+    database_url: Option<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store =
-        crate::prepare::fresh_sqlite(&args.data_dir, &LiveData::path(&args.data_dir), args.force)
-            .await?;
+    let store = match &args.database_url {
+        Some(url) => {
+            std::fs::create_dir_all(&args.data_dir)
+                .with_context(|| format!("creating {}", args.data_dir.display()))?;
+            SqlStore::connect(url)
+                .await
+                .context("connecting to --database-url")?
+        }
+        None => {
+            let notes = LiveData::path(&args.data_dir);
+            crate::prepare::fresh_sqlite(&args.data_dir, &notes, args.force).await?
+        }
+    };
     let password_hash = hash_password(PASSWORD)
         .await
         .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;

@@ -66,6 +66,23 @@ impl Proc {
     }
 }
 
+impl Proc {
+    /// The processes `pids` together: memory and CPU time summed (several nodes).
+    pub fn sample_all(&self, pids: &[u32]) -> anyhow::Result<Sample> {
+        let mut sum = Sample {
+            at: Instant::now(),
+            rss: 0,
+            cpu_secs: 0.0,
+        };
+        for pid in pids {
+            let one = self.sample(Some(*pid))?;
+            sum.rss += one.rss;
+            sum.cpu_secs += one.cpu_secs;
+        }
+        Ok(sum)
+    }
+}
+
 /// CPU used between two samples, in percent of one core.
 pub fn cpu_percent(from: &Sample, to: &Sample) -> f64 {
     let wall = to.at.duration_since(from.at).as_secs_f64();

@@ -33,9 +33,10 @@ pub struct Args {
     /// Which server is at `--url`.
     #[arg(long, value_enum)]
     protocol: Protocol,
-    /// The server, `http://127.0.0.1:PORT`.
-    #[arg(long)]
-    url: String,
+    /// The server, `http://127.0.0.1:PORT`; with several nodes, each of them, comma-separated:
+    /// listener i joins through the (i mod N)-th.
+    #[arg(long, value_delimiter = ',', required = true)]
+    url: Vec<String>,
     /// The folder `live prepare` wrote (`live.json`: tokens and show ids).
     #[arg(long)]
     data_dir: PathBuf,
@@ -58,9 +59,10 @@ pub struct Args {
     /// memory is read at its end).
     #[arg(long, default_value_t = 10)]
     idle_seconds: u64,
-    /// The server's process, for its memory and CPU.
-    #[arg(long)]
-    server_pid: u32,
+    /// The server's process, for its memory and CPU; with several nodes, each of them,
+    /// comma-separated (their figures are summed).
+    #[arg(long, value_delimiter = ',', required = true)]
+    server_pid: Vec<u32>,
     /// Connections joining at once.
     #[arg(long, default_value_t = 200)]
     concurrency: usize,
@@ -232,7 +234,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
 
     // --- connect ------------------------------------------------------------------------
-    let before = proc.sample(Some(args.server_pid))?;
+    let before = proc.sample_all(&args.server_pid)?;
     eprintln!(
         "{}: connecting {} listeners to {} show(s), {} at a time (server RSS {:.1} MiB)",
         args.protocol.name(),
@@ -250,7 +252,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let shared = shared.clone();
         let plan = plan_rx.clone();
         let stop = stop.clone();
-        let url = args.url.clone();
+        let url = args.url[i % args.url.len()].clone();
         let show = shows[seat.show].clone();
         let token = data.users[i].token.clone();
         tokio::spawn(async move {
@@ -298,9 +300,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     );
 
     // --- idle ---------------------------------------------------------------------------
-    let idle_from = proc.sample(Some(args.server_pid))?;
+    let idle_from = proc.sample_all(&args.server_pid)?;
     tokio::time::sleep(Duration::from_secs(args.idle_seconds)).await;
-    let idle = proc.sample(Some(args.server_pid))?;
+    let idle = proc.sample_all(&args.server_pid)?;
     let idle_per_listener = (idle.rss as f64 - before.rss as f64) / (connected.max(1) as f64);
     eprintln!(
         "  idle: server RSS {:.1} MiB ({:.0} B a listener), CPU {:.1}%",
@@ -315,7 +317,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         start,
         stop: start + Duration::from_secs(args.seconds),
     };
-    let run_from = proc.sample(Some(args.server_pid))?;
+    let run_from = proc.sample_all(&args.server_pid)?;
     let me_from = proc.sample(None)?;
     let _ = plan_tx.send(Some(plan));
     let mut rss_max = run_from.rss;
@@ -323,7 +325,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut me_to = me_from;
     while Instant::now() < plan.stop {
         tokio::time::sleep(Duration::from_secs(1).min(plan.stop - Instant::now())).await;
-        run_to = proc.sample(Some(args.server_pid))?;
+        run_to = proc.sample_all(&args.server_pid)?;
         me_to = proc.sample(None)?;
         rss_max = rss_max.max(run_to.rss);
     }
@@ -350,7 +352,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let after = proc.sample(Some(args.server_pid))?;
+    let after = proc.sample_all(&args.server_pid)?;
     rss_max = rss_max.max(after.rss);
     stop.cancel();
 

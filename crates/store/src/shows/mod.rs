@@ -154,8 +154,18 @@ pub trait ShowStore: Send + Sync {
     /// holder's lease expired before `now_ms`, or `node` holds it already. Whether it did;
     /// two nodes never both hold one.
     async fn claim_show(&self, show: &str, node: &str, now_ms: i64, until_ms: i64) -> Result<bool>;
-    /// Extends `node`'s lease of a show; false when it no longer holds it.
-    async fn renew_show(&self, show: &str, node: &str, until_ms: i64) -> Result<bool>;
+    /// Extends `node`'s lease of a show and records how many are in it; false when it no
+    /// longer holds it.
+    async fn renew_show(
+        &self,
+        show: &str,
+        node: &str,
+        until_ms: i64,
+        audience: i64,
+    ) -> Result<bool>;
+    /// How many are in a show, as its owner last recorded it, while its lease runs at
+    /// `now_ms` (`None`: nobody runs it).
+    async fn show_audience(&self, show: &str, now_ms: i64) -> Result<Option<i64>>;
     /// Gives up `node`'s lease of a show, if it holds it.
     async fn release_show(&self, show: &str, node: &str) -> Result<()>;
     /// The shows `viewer` may see (their own, public ones, their followees' `followers`

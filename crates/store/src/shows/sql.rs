@@ -248,16 +248,35 @@ impl ShowStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn renew_show(&self, show: &str, node: &str, until_ms: i64) -> Result<bool> {
+    async fn renew_show(
+        &self,
+        show: &str,
+        node: &str,
+        until_ms: i64,
+        audience: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE live_show_owners SET expires_at = $3 WHERE show_id = $1 AND node_id = $2",
+            "UPDATE live_show_owners SET expires_at = $3, audience = $4 \
+             WHERE show_id = $1 AND node_id = $2",
         )
         .bind(show)
         .bind(node)
         .bind(until_ms)
+        .bind(audience)
         .execute(&self.write)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn show_audience(&self, show: &str, now_ms: i64) -> Result<Option<i64>> {
+        let audience: Option<i64> = sqlx::query_scalar(
+            "SELECT audience FROM live_show_owners WHERE show_id = $1 AND expires_at >= $2",
+        )
+        .bind(show)
+        .bind(now_ms)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(audience)
     }
 
     async fn release_show(&self, show: &str, node: &str) -> Result<()> {

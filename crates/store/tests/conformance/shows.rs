@@ -290,8 +290,12 @@ async fn one_node_at_a_time_holds_a_live_show(store: SqlStore) {
     assert!(store.claim_show(&id, "a", 100, 200).await.unwrap());
     assert!(!store.claim_show(&id, "b", 150, 250).await.unwrap());
     assert!(store.claim_show(&id, "a", 150, 250).await.unwrap());
-    assert!(store.renew_show(&id, "a", 300).await.unwrap());
-    assert!(!store.renew_show(&id, "b", 300).await.unwrap());
+    assert_eq!(store.show_audience(&id, 150).await.unwrap(), Some(0));
+    assert!(store.renew_show(&id, "a", 300, 7).await.unwrap());
+    assert!(!store.renew_show(&id, "b", 300, 9).await.unwrap());
+    // The holder's count is every node's answer while the lease runs, and nobody's after.
+    assert_eq!(store.show_audience(&id, 300).await.unwrap(), Some(7));
+    assert_eq!(store.show_audience(&id, 301).await.unwrap(), None);
     // A holder's writes go through; another node's are refused.
     let write = |owner: &str| LiveWrite {
         snapshot: Some(live(1)),
@@ -306,7 +310,7 @@ async fn one_node_at_a_time_holds_a_live_show(store: SqlStore) {
     // Once a's lease has run out, b takes it, and a can neither renew nor write.
     assert!(!store.claim_show(&id, "b", 300, 400).await.unwrap());
     assert!(store.claim_show(&id, "b", 301, 400).await.unwrap());
-    assert!(!store.renew_show(&id, "a", 500).await.unwrap());
+    assert!(!store.renew_show(&id, "a", 500, 1).await.unwrap());
     assert!(store.write_live(&id, &write("a")).await.is_err());
     assert_eq!(store.live_state(&id).await.unwrap().unwrap().seq, 1);
     // Released, it is anyone's; a release by another node changes nothing.

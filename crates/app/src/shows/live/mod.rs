@@ -118,8 +118,13 @@ pub struct Shows {
     actors: Arc<Mutex<HashMap<String, Handle>>>,
     cluster: Option<Arc<ClusterLink>>,
     relays: Arc<Mutex<HashMap<String, RelayHandle>>>,
+    /// Cancelled when the node stops: its actors store their shows and hand them over.
     stop: CancellationToken,
+    /// The actors and the tasks beside them.
     tasks: TaskTracker,
+    /// Cancelled once the actors are gone: the relays close what connections remain.
+    relays_stop: CancellationToken,
+    relay_tasks: TaskTracker,
 }
 
 impl Default for Shows {
@@ -137,6 +142,8 @@ impl Shows {
             relays: Arc::default(),
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            relays_stop: CancellationToken::new(),
+            relay_tasks: TaskTracker::new(),
         }
     }
 
@@ -152,23 +159,26 @@ impl Shows {
         &self.config
     }
 
-    /// How many are present in the show, if it runs here.
-    pub fn audience(&self, id: &str) -> usize {
+    /// How many are present in the show, if it runs here or this node relays it.
+    pub fn audience(&self, id: &str) -> Option<usize> {
         let actors = self
             .actors
             .lock()
             .expect("the registry lock is never poisoned");
         if let Some(h) = actors.get(id) {
-            return h.audience.load(Ordering::Relaxed);
+            return Some(h.audience.load(Ordering::Relaxed));
         }
         drop(actors);
         let relays = self
             .relays
             .lock()
             .expect("the registry lock is never poisoned");
-        relays
-            .get(id)
-            .map_or(0, |h| h.audience.load(Ordering::Relaxed))
+        relays.get(id).map(|h| h.audience.load(Ordering::Relaxed))
+    }
+
+    /// Whether this node is one of several.
+    pub fn is_clustered(&self) -> bool {
+        self.cluster.is_some()
     }
 
     /// How many shows this node runs (several nodes: holds the lease of), and how many it
@@ -195,10 +205,17 @@ impl Shows {
     /// with 1012 (clients reconnect and resume), and ends. Waits for them. With several
     /// nodes each show this node owns is handed over: stored, its lease given up, and its
     /// listeners on every node told to resume (1012), which they do through another node.
+    ///
+    /// The relays stop only after the actors: a listener of this node told to resume before
+    /// its show's lease was given up would come back through another node while this one
+    /// still held the show, and wait for a join nobody answers.
     pub async fn shutdown(&self) {
         self.stop.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+        self.relays_stop.cancel();
+        self.relay_tasks.close();
+        self.relay_tasks.wait().await;
     }
 
     /// The actor of a live show, started (from its stored state) if it is not running.
@@ -302,8 +319,8 @@ impl Shows {
             link,
             &self.config,
             self.relays.clone(),
-            self.stop.clone(),
-            &self.tasks,
+            self.relays_stop.clone(),
+            &self.relay_tasks,
         )
         .await
         .map_err(|e| AppError::internal(e, "following a live show's events"))?;

@@ -1,7 +1,9 @@
 //! The owner's side of a show run on several nodes: the tasks beside the actor that feed it
 //! what the relays send and keep the show's lease.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use medley_store::Store;
 use tokio::sync::oneshot;
@@ -14,9 +16,14 @@ use crate::shows::live::cluster::{ClusterLink, In, Out, OutMessage};
 use crate::shows::live::persist::Persist;
 use crate::shows::live::Handle;
 
+/// How often the owner looks whether its show's audience changed, to record it for the other
+/// nodes (with the lease, which is renewed then too).
+const AUDIENCE_RECORDED_EVERY: Duration = Duration::from_secs(1);
+
 /// The owner's helpers: one task hands what the relays send to the actor (and answers `end`
-/// requests once the actor stored the end); another renews the lease every third of it and
-/// tells the actor to beat, or that the lease is lost. Both end with the actor.
+/// requests once the actor stored the end); another renews the lease every third of it (and
+/// within a second when the audience changed, recording it) and tells the actor to beat, or
+/// that the lease is lost. Both end with the actor.
 pub(super) fn spawn_owner_tasks(
     id: &str,
     link: &ClusterLink,
@@ -65,19 +72,30 @@ pub(super) fn spawn_owner_tasks(
         let _ = inbox.unsubscribe().await;
     });
     let (commands, store, lost) = (handle.commands.clone(), store.clone(), lost.clone());
+    let audience = handle.audience.clone();
     let (show, node, lease) = (id.to_owned(), link.node.clone(), link.lease);
     tasks.spawn(async move {
         let every = lease / 3;
+        // The audience the other nodes read is at most this old.
+        let look = every.min(AUDIENCE_RECORDED_EVERY);
         let mut held_until = now_ms() + lease.as_millis() as i64;
+        let mut renewed = tokio::time::Instant::now();
+        let mut recorded = 0;
         loop {
             tokio::select! {
                 _ = commands.closed() => break,
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(look) => {}
+            }
+            let count = audience.load(Ordering::Relaxed) as i64;
+            if renewed.elapsed() < every && count == recorded {
+                continue;
             }
             let until = now_ms() + lease.as_millis() as i64;
-            match store.renew_show(&show, &node, until).await {
+            match store.renew_show(&show, &node, until, count).await {
                 Ok(true) => {
                     held_until = until;
+                    recorded = count;
+                    renewed = tokio::time::Instant::now();
                     let _ = commands.try_send(Command::Beat);
                 }
                 Ok(false) => {
