@@ -1,5 +1,9 @@
 //! The replay buffer: recent reliable events, so a dropped client can resume without a fresh
 //! `welcome`. Events are kept for a window of time and up to a count, whichever is shorter.
+//!
+//! A show's stored state holds the buffer's bounds but not its events: they are stored one by
+//! one as they happen (a snapshot of a busy show would otherwise carry its last 1,200 events
+//! every time), and handed back with [`Replay::restore`] when the show is taken back.
 
 use std::collections::VecDeque;
 
@@ -13,6 +17,7 @@ pub struct Replay {
     max_events: usize,
     /// The `seq` of the last event pushed (0 before any).
     last: u64,
+    #[serde(skip)]
     events: VecDeque<Event>,
 }
 
@@ -89,6 +94,37 @@ impl Replay {
         Since::Events(out)
     }
 
+    /// The `seq` of the oldest event held; `last_seq() + 1` when none is.
+    pub fn first_seq(&self) -> u64 {
+        self.events
+            .front()
+            .and_then(|e| e.seq)
+            .unwrap_or(self.last + 1)
+    }
+
+    /// Takes back the events stored for a buffer read from a stored state (which holds none):
+    /// `events` in `seq` order. Only an unbroken run ending at `last_seq()` is kept, so a resume
+    /// is never answered with a gap; anything else leaves the buffer empty (resumes get a fresh
+    /// `welcome`). Events later than `last_seq()` are another run's and are ignored.
+    pub fn restore(&mut self, events: Vec<Event>, now: i64) {
+        let mut run: VecDeque<Event> = VecDeque::new();
+        for e in events {
+            let Some(seq) = e.seq else { continue };
+            if seq > self.last {
+                break;
+            }
+            if run.back().and_then(|b| b.seq).is_some_and(|b| b + 1 != seq) {
+                run.clear();
+            }
+            run.push_back(e);
+        }
+        if run.back().and_then(|e| e.seq) != Some(self.last) {
+            run.clear();
+        }
+        self.events = run;
+        self.prune(now);
+    }
+
     /// How many events are held.
     pub fn len(&self) -> usize {
         self.events.len()
@@ -161,6 +197,41 @@ mod tests {
         assert_eq!(r.len(), 3);
         assert_eq!(seqs(r.since(1, 0)), None);
         assert_eq!(seqs(r.since(2, 0)), Some(vec![3, 4, 5]));
+    }
+
+    #[test]
+    fn a_stored_buffer_keeps_its_bounds_and_takes_its_events_back() {
+        let mut r = Replay::new(120_000, 100);
+        for seq in 1..=5 {
+            r.push(event(seq, seq as i64 * 1_000));
+        }
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("u3"), "the events are stored apart: {text}");
+        let mut back: Replay = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.last_seq(), 5);
+        assert_eq!(seqs(back.since(2, 6_000)), None, "no events before restore");
+        // Rows 2..=7: 6 and 7 were stored after the state (a crash before the next one).
+        let rows: Vec<Event> = (2..=7).map(|s| event(s, s as i64 * 1_000)).collect();
+        back.restore(rows, 6_000);
+        assert_eq!(back.first_seq(), 2);
+        assert_eq!(seqs(back.since(2, 6_000)), Some(vec![3, 4, 5]));
+        back.push(event(6, 6_000));
+        assert_eq!(back.last_seq(), 6);
+        // A run with a hole keeps only what follows the hole; one not reaching `last` nothing.
+        let mut holed = Replay::new(120_000, 100);
+        for seq in 1..=5 {
+            holed.push(event(seq, 0));
+        }
+        let mut holed: Replay =
+            serde_json::from_str(&serde_json::to_string(&holed).unwrap()).unwrap();
+        let rows = [1, 2, 4, 5].map(|s| event(s, 0)).to_vec();
+        holed.restore(rows.clone(), 0);
+        assert_eq!(holed.first_seq(), 4);
+        assert_eq!(seqs(holed.since(3, 0)), Some(vec![4, 5]));
+        assert_eq!(seqs(holed.since(2, 0)), None);
+        holed.restore(rows[..3].to_vec(), 0);
+        assert!(holed.is_empty());
+        assert_eq!(holed.first_seq(), 6);
     }
 
     #[test]

@@ -181,6 +181,18 @@ impl Show {
         self.replay.last_seq()
     }
 
+    /// The `seq` of the oldest event kept for replay (`seq() + 1` when none is): stored events
+    /// before it are no longer needed.
+    pub fn replay_first_seq(&self) -> u64 {
+        self.replay.first_seq()
+    }
+
+    /// Takes back the stored events of a show read from its stored state, which holds the
+    /// replay buffer's bounds but not its events (see `Replay::restore`).
+    pub fn restore_replay(&mut self, events: Vec<Event>, now: i64) {
+        self.replay.restore(events, now);
+    }
+
     /// A user's role whether present or not: the creator, a granted role, or listener.
     fn standing(&self, user: &str) -> Role {
         if user == self.info.creator {

@@ -10,8 +10,17 @@ use tokio::process::{Child, ChildStdout, Command};
 
 pub const DEADLINE: Duration = Duration::from_secs(120);
 
+/// The binary the tests run: `MEDLEY_TEST_SERVER_BIN` when set (a release build, for the
+/// benchmarks written as ignored tests), else the one built with the tests.
+pub fn binary() -> std::path::PathBuf {
+    match std::env::var_os("MEDLEY_TEST_SERVER_BIN") {
+        Some(path) if !path.is_empty() => path.into(),
+        _ => env!("CARGO_BIN_EXE_medley").into(),
+    }
+}
+
 pub fn medley(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medley"));
+    let mut cmd = Command::new(binary());
     cmd.arg("--data-dir")
         .arg(data_dir)
         .env("RUST_LOG", "warn")

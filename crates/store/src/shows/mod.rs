@@ -76,6 +76,15 @@ pub struct HistoryEntry {
     pub data: String,
 }
 
+/// A reliable event of a live show as its replay buffer holds it (JSON text), stored so that a
+/// server taking the show back can answer resumes; kept only while the buffer would.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveEvent {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub event: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShowBan {
     pub user_id: Id,
@@ -92,6 +101,10 @@ pub struct LiveWrite {
     pub bans: Vec<ShowBan>,
     pub unbans: Vec<Id>,
     pub history: Vec<HistoryEntry>,
+    /// Reliable events for the replay buffer (written again with the same `seq`: replaced).
+    pub events: Vec<LiveEvent>,
+    /// Stored events before this `seq` are no longer needed: deleted.
+    pub events_from: Option<i64>,
     /// The latest live state, when the actor took one.
     pub snapshot: Option<LiveState>,
     /// The show ended at this time.
@@ -108,6 +121,8 @@ impl LiveWrite {
             && self.bans.is_empty()
             && self.unbans.is_empty()
             && self.history.is_empty()
+            && self.events.is_empty()
+            && self.events_from.is_none()
             && self.snapshot.is_none()
             && self.ended_at_ms.is_none()
     }
@@ -125,6 +140,10 @@ impl LiveWrite {
             self.unbans.push(user);
         }
         self.history.extend(later.history);
+        self.events.extend(later.events);
+        if later.events_from.is_some() {
+            self.events_from = later.events_from;
+        }
         if later.snapshot.is_some() {
             self.snapshot = later.snapshot;
         }
@@ -146,6 +165,8 @@ pub trait ShowStore: Send + Sync {
     /// `scheduled` to `live` with its first live state; `Conflict` from any other state.
     async fn start_show(&self, id: &str, live: &LiveState, now_ms: i64) -> Result<StoredShow>;
     async fn live_state(&self, id: &str) -> Result<Option<LiveState>>;
+    /// A live show's stored events up to `seq` (its state's), in `seq` order.
+    async fn live_events(&self, id: &str, up_to_seq: i64) -> Result<Vec<LiveEvent>>;
     /// Records what a live show's actor wrote, in one transaction; idempotent, so a batch
     /// that failed may be written again.
     /// With `write.owner`, only while that node holds the show's lease (else `Conflict`).

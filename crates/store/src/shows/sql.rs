@@ -1,4 +1,4 @@
-//! `ShowStore` on SQLite and PostgreSQL (tables `live_show*`, migration 0009).
+//! `ShowStore` on SQLite and PostgreSQL (tables `live_show*`, migrations 0009, 0020–0022).
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -6,7 +6,8 @@ use sqlx::Row;
 
 use super::NewShow;
 use super::{
-    HistoryEntry, LiveState, LiveWrite, ShowBan, ShowChange, ShowComment, ShowStore, StoredShow,
+    HistoryEntry, LiveEvent, LiveState, LiveWrite, ShowBan, ShowChange, ShowComment, ShowStore,
+    StoredShow,
 };
 use crate::error::{Result, StoreError};
 use crate::sql::SqlStore;
@@ -135,6 +136,26 @@ impl ShowStore for SqlStore {
         .transpose()
     }
 
+    async fn live_events(&self, id: &str, up_to_seq: i64) -> Result<Vec<LiveEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, event FROM live_show_events WHERE show_id = $1 AND seq <= $2 \
+             ORDER BY seq",
+        )
+        .bind(id)
+        .bind(up_to_seq)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LiveEvent {
+                    seq: r.try_get(0)?,
+                    at_ms: r.try_get(1)?,
+                    event: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
     async fn write_live(&self, id: &str, w: &LiveWrite) -> Result<()> {
         let mut tx = self.write.begin().await?;
         if let Some(owner) = &w.owner {
@@ -211,6 +232,25 @@ impl ShowStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        for e in &w.events {
+            sqlx::query(
+                "INSERT INTO live_show_events (show_id, seq, at, event) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (show_id, seq) DO UPDATE SET at = $3, event = $4",
+            )
+            .bind(id)
+            .bind(e.seq)
+            .bind(e.at_ms)
+            .bind(&e.event)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(from) = w.events_from {
+            sqlx::query("DELETE FROM live_show_events WHERE show_id = $1 AND seq < $2")
+                .bind(id)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some(live) = &w.snapshot {
             sqlx::query("UPDATE live_shows SET live_state = $2, live_seq = $3 WHERE id = $1")
                 .bind(id)
@@ -228,6 +268,11 @@ impl ShowStore for SqlStore {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+            // Nobody resumes an ended show.
+            sqlx::query("DELETE FROM live_show_events WHERE show_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -4,8 +4,8 @@
 
 use medley_domain::new_id;
 use medley_store::{
-    HistoryEntry, LiveState, LiveWrite, NewShow, NewUser, ShowBan, ShowChange, ShowComment,
-    ShowStore, SqlStore, StoreError, UserStore,
+    HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, ShowBan, ShowChange,
+    ShowComment, ShowStore, SqlStore, StoreError, UserStore,
 };
 
 on_both_backends!(
@@ -13,6 +13,7 @@ on_both_backends!(
     visibility_decides_who_lists_a_show,
     a_live_show_records_comments_bans_history_and_state,
     one_node_at_a_time_holds_a_live_show,
+    a_live_show_keeps_the_events_of_its_replay_buffer,
 );
 
 async fn user(store: &SqlStore, name: &str) -> String {
@@ -318,4 +319,54 @@ async fn one_node_at_a_time_holds_a_live_show(store: SqlStore) {
     assert!(!store.claim_show(&id, "c", 302, 400).await.unwrap());
     store.release_show(&id, "b").await.unwrap();
     assert!(store.claim_show(&id, "c", 302, 400).await.unwrap());
+}
+
+async fn a_live_show_keeps_the_events_of_its_replay_buffer(store: SqlStore) {
+    let ana = user(&store, "ana").await;
+    let id = show(&store, &ana, "public", 10).await;
+    let other = show(&store, &ana, "public", 11).await;
+    store.start_show(&id, &live(0), 20).await.unwrap();
+    store.start_show(&other, &live(0), 20).await.unwrap();
+    let event = |seq: i64, text: &str| LiveEvent {
+        seq,
+        at_ms: 100 + seq,
+        event: format!("{{\"seq\":{seq},\"text\":\"{text}\"}}"),
+    };
+    let events = |range: std::ops::RangeInclusive<i64>, text: &str| LiveWrite {
+        events: range.map(|seq| event(seq, text)).collect(),
+        ..LiveWrite::default()
+    };
+    store
+        .write_live(&id, &events(1..=5, "first run"))
+        .await
+        .unwrap();
+    store
+        .write_live(&other, &events(1..=2, "other"))
+        .await
+        .unwrap();
+    // Up to the state's seq, in order.
+    let read = store.live_events(&id, 4).await.unwrap();
+    assert_eq!(
+        read,
+        (1..=4).map(|s| event(s, "first run")).collect::<Vec<_>>()
+    );
+    // A restarted show writes its seqs again: the later write wins. Older ones are dropped
+    // once the buffer no longer holds them.
+    let mut again = events(4..=6, "second run");
+    again.events_from = Some(3);
+    again.snapshot = Some(live(6));
+    store.write_live(&id, &again).await.unwrap();
+    let read = store.live_events(&id, 6).await.unwrap();
+    let mut expected = vec![event(3, "first run")];
+    expected.extend((4..=6).map(|s| event(s, "second run")));
+    assert_eq!(read, expected);
+    assert_eq!(store.live_events(&other, 9).await.unwrap().len(), 2);
+    // An ended show keeps none; other shows keep theirs.
+    let end = LiveWrite {
+        ended_at_ms: Some(200),
+        ..LiveWrite::default()
+    };
+    store.write_live(&id, &end).await.unwrap();
+    assert!(store.live_events(&id, 9).await.unwrap().is_empty());
+    assert_eq!(store.live_events(&other, 9).await.unwrap().len(), 2);
 }

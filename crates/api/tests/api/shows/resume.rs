@@ -210,6 +210,9 @@ async fn a_restart_closes_with_1012_and_everyone_resumes_on_the_new_server() {
         .await;
     let (mut host, _) = Client::join_on(&node.base, &show, &ana).await;
     let (mut b, _) = Client::join_on(&node.base, &show, &bob).await;
+    // Bob will come back from before the next event: the new server replays it (stored as an
+    // event of the replay buffer, apart from the show's state).
+    let seen = b.seq;
     host.ok("slow_mode.set", json!({"seconds": 9})).await;
     b.expect("slow_mode.changed").await;
     node.stop().await;
@@ -221,8 +224,12 @@ async fn a_restart_closes_with_1012_and_everyone_resumes_on_the_new_server() {
     assert_eq!(first["op"], "resumed", "{first}");
     host.ok("comment", json!({"text": "after the restart"}))
         .await;
+    b.seq = seen;
     let (mut b, first) = Client::resume(&node.base, &show, &bob, &b).await;
     assert_eq!(first["op"], "resumed", "{first}");
+    let missed = b.expect("slow_mode.changed").await;
+    assert_eq!(missed["d"]["seconds"], 9);
+    assert_eq!(missed["seq"].as_u64(), Some(seen + 1));
     let replayed = b.expect("comment").await;
     assert_eq!(replayed["d"]["text"], "after the restart");
     assert_eq!(b.seq, first["d"]["seq"].as_u64().unwrap());

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use medley_live::{Event, EventKind, Role};
-use medley_store::{HistoryEntry, LiveWrite, ShowBan, ShowComment, Store};
+use medley_store::{HistoryEntry, LiveEvent, LiveWrite, ShowBan, ShowComment, Store};
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) enum Persist {
-    Write(LiveWrite),
+    Write(Box<LiveWrite>),
     /// Messages for the other nodes, sent once what came before is stored.
     Publish(Vec<bytes::Bytes>),
     Flush(oneshot::Sender<()>),
@@ -33,14 +33,19 @@ pub(crate) struct Publisher {
     pub node: String,
 }
 
-/// The records of reliable events: comments and their deletions, bans, and the history
-/// (what played, role changes, who spoke, moderation, the end). Raised hands and listeners
-/// coming and going are not history.
+/// The records of reliable events: each event for the replay buffer; comments and their
+/// deletions, bans, and the history (what played, role changes, who spoke, moderation, the
+/// end). Raised hands and listeners coming and going are not history.
 pub(crate) fn records(events: &[Event]) -> LiveWrite {
     let mut w = LiveWrite::default();
     for e in events {
         let Some(seq) = e.seq else { continue };
         let seq = seq as i64;
+        w.events.push(LiveEvent {
+            seq,
+            at_ms: e.ts,
+            event: serde_json::to_string(e).expect("events serialise"),
+        });
         let kept = match &e.kind {
             EventKind::Comment(c) => {
                 w.comments.push(ShowComment {
@@ -98,8 +103,8 @@ pub(crate) fn records(events: &[Event]) -> LiveWrite {
 
 /// Whether events change what a restarted show must not forget even for a second (a ban,
 /// an unban, the end): the actor then stores its state with them. Everything else is
-/// stored at most a second later (storing the state costs its whole JSON, replay buffer
-/// included, so it is not done for every event).
+/// stored at most a second later (the state of a show of thousands holds every session and
+/// everyone present, so it is not stored for every event).
 pub(crate) fn weighty(events: &[Event]) -> bool {
     events.iter().any(|e| {
         matches!(
@@ -137,7 +142,7 @@ async fn run(
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
-                Persist::Write(w) => batch.merge(w),
+                Persist::Write(w) => batch.merge(*w),
                 Persist::Publish(m) => messages.extend(m),
                 Persist::Flush(done) => waiting.push(done),
             }

@@ -95,7 +95,7 @@ impl Actor {
                 self.changed(now);
             }
             if !records.is_empty() {
-                let _ = self.persist.send(Persist::Write(records));
+                let _ = self.persist.send(Persist::Write(Box::new(records)));
             }
         }
         closings

@@ -566,15 +566,13 @@ impl Actor {
         }
     }
 
-    /// Stores the state now, with `records` in the same transaction.
+    /// Stores the state now, with `records` in the same transaction, and forgets the stored
+    /// events the replay buffer no longer holds.
     fn store_state(&mut self, records: Option<medley_store::LiveWrite>) {
-        let saved = Saved {
-            show: self.show.clone(),
-            sessions: self.sessions.saved(),
-        };
         let mut write = records.unwrap_or_default();
-        write.snapshot = Some(saved.to_state());
-        let _ = self.persist.send(Persist::Write(write));
+        write.snapshot = Some(Saved::state(&self.show, &self.sessions.saved()));
+        write.events_from = Some(self.show.replay_first_seq() as i64);
+        let _ = self.persist.send(Persist::Write(Box::new(write)));
         self.snapshot_due = None;
     }
 }
