@@ -80,7 +80,8 @@ pub(super) fn spawn_owner_tasks(
         let look = every.min(AUDIENCE_RECORDED_EVERY);
         let mut held_until = now_ms() + lease.as_millis() as i64;
         let mut renewed = tokio::time::Instant::now();
-        let mut recorded = 0;
+        // Nothing recorded by this owner yet (the row may hold the previous owner's count).
+        let mut recorded = -1;
         loop {
             tokio::select! {
                 _ = commands.closed() => break,
