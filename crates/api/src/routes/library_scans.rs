@@ -53,7 +53,7 @@ pub struct ScanObject {
     pub error: Option<String>,
     /// Counts (found, added, updated, unchanged, moved, restored, missing, failed, copied,
     /// ignored, tracks created and matched) and the files that failed with why.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub report: Option<ScanReport>,
     pub href: String,
 }

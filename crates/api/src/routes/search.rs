@@ -25,7 +25,9 @@ pub struct SearchParams {
     /// Comma-separated: `track`, `artist`, `album`.
     #[serde(rename = "type")]
     pub kind: String,
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
     /// Accepted for compatibility; Medley's catalog has no markets.
     pub market: Option<String>,
