@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// What to look for: words of song, artist and album names, any case, with or without accents.
+    #[param(min_length = 1, max_length = 500)]
     pub q: String,
     /// Comma-separated: `track`, `artist`, `album`.
     #[serde(rename = "type")]

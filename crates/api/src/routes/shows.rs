@@ -101,6 +101,7 @@ pub struct LogParams {
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
     /// `live`, `scheduled` or `ended`; all when left out.
+    #[param(value_type = Option<String>, pattern = "^(live|scheduled|ended)$")]
     pub state: Option<String>,
     #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
