@@ -92,8 +92,9 @@ impl Modify for Bearer {
 ///   or revoked token is refused before the handler runs ([`crate::extract::Auth`]);
 /// - 400 wherever there are parameters: a query or path parameter that does not parse or is
 ///   out of its bounds;
-/// - 400, 413 and 415 wherever a request body is accepted: a body that is not what the
-///   operation reads, larger than the server's limit, or of another media type;
+/// - 400 and 413 wherever a request body is accepted (a body that is not what the operation
+///   reads, or larger than the server's limit), and 415 wherever that body is JSON (one sent as
+///   another media type);
 /// - 503 on every operation: the server refuses connections over its cap and answers a request
 ///   that outlasts the request timeout with 503 ([`crate::edge`], [`crate::server`]).
 ///
