@@ -79,7 +79,10 @@ async fn schemathesis_finds_nothing() {
         .args(["--max-examples", "40", "--seed", "17", "--workers", "1"])
         .arg("--header")
         .arg(format!("Authorization: Bearer {token}"))
-        .args(["--request-timeout", "30"]);
+        .args(["--request-timeout", "30"])
+        // Generating examples is slow on a busy machine (CI runs every suite at once); that says
+        // nothing about the document or the server.
+        .args(["--suppress-health-check", "too_slow"]);
     let run = command
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1")
