@@ -9,6 +9,7 @@ use medley_app::AppError;
 use medley_domain::edit::EditError;
 use medley_store::StoreError;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -51,20 +52,25 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-/// The problem document (RFC 9457). `error` repeats the message in Spotify's error shape
-/// (`{"error":{"status","message"}}`) so that Spotify client libraries show it too.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// A problem document (RFC 9457), the body of every error answer. `error` repeats the message
+/// in Spotify's error shape (`{"error":{"status","message"}}`) so that Spotify client libraries
+/// show it too.
+#[derive(Serialize, ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     kind: &'a str,
+    /// The status's reason phrase.
     title: &'a str,
     status: u16,
+    /// What went wrong, in a sentence a user can act on.
     detail: &'a str,
     error: SpotifyError<'a>,
 }
 
-#[derive(Serialize)]
-struct SpotifyError<'a> {
+/// The problem in Spotify's error shape.
+#[derive(Serialize, ToSchema)]
+pub struct SpotifyError<'a> {
     status: u16,
     message: &'a str,
 }

@@ -131,6 +131,11 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        // No `Content-Type` is read as JSON (as Spotify does); another type is refused below.
+        let declared_other = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|v| !is_json(v));
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {
@@ -145,10 +150,29 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonOrEmpty(T::default()));
         }
+        if declared_other {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ));
+        }
         serde_json::from_slice(&bytes)
             .map(JsonOrEmpty)
             .map_err(|e| ApiError::BadRequest(format!("the JSON body is invalid: {e}")))
     }
+}
+
+/// Whether a `Content-Type` names JSON: `application/json` or a `+json` type, any parameters.
+fn is_json(value: &axum::http::HeaderValue) -> bool {
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The address of the client that sent the request: the peer of the connection, or, when that

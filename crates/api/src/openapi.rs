@@ -1,7 +1,11 @@
 //! The OpenAPI document, generated from the handlers' annotations, served at
 //! `/v1/openapi.json` and browsable at `/docs`.
 
+use axum::http::StatusCode;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
@@ -52,7 +56,8 @@ use crate::routes::{
         crate::routes::subsonic::keys::revoke_key, crate::routes::subsonic::keys::password_status,
         crate::routes::subsonic::keys::set_password, crate::routes::subsonic::keys::clear_password,
     ),
-    modifiers(&Bearer),
+    components(schemas(crate::error::Problem)),
+    modifiers(&Bearer, &CommonAnswers),
     tags(
         (name = "accounts", description = "Users, sessions and following"),
         (name = "catalog", description = "Tracks, albums, artists and search"),
@@ -77,5 +82,156 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers that do not depend on the handler, added to every operation they apply to, so
+/// that no operation leaves one out:
+///
+/// - 401 wherever a bearer token is accepted: a missing (where required), malformed, expired
+///   or revoked token is refused before the handler runs ([`crate::extract::Auth`]);
+/// - 400 wherever there are parameters: a query or path parameter that does not parse or is
+///   out of its bounds;
+/// - 400 and 413 wherever a request body is accepted (a body that is not what the operation
+///   reads, or larger than the server's limit), and 415 wherever that body is JSON (one sent as
+///   another media type);
+/// - 503 on every operation: the server refuses connections over its cap and answers a request
+///   that outlasts the request timeout with 503 ([`crate::edge`], [`crate::server`]).
+///
+/// And every error answer, whoever declared it, has the problem document as its body.
+struct CommonAnswers;
+
+const PROBLEM_TYPE: &str = "application/problem+json";
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ];
+            for (method, operation) in operations {
+                if let Some(operation) = operation {
+                    operation.operation_id = Some(operation_id(method, path));
+                    common_answers(operation);
+                }
+            }
+        }
+    }
+}
+
+/// An operation's id, unique as OpenAPI requires (handlers' names repeat across modules: every
+/// module has its `list`): the method and the path, `get_playlists_id_items` for
+/// `GET /v1/playlists/{id}/items`.
+fn operation_id(method: &str, path: &str) -> String {
+    let words = path
+        .trim_start_matches("/v1")
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| segment.trim_matches(['{', '}']).replace(['-', '.'], "_"));
+    std::iter::once(method.to_owned())
+        .chain(words)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+fn common_answers(operation: &mut Operation) {
+    let token = operation.security.iter().flatten().any(|requirement| {
+        serde_json::to_value(requirement)
+            .is_ok_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    });
+    let json_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| body.content.keys().any(|t| t.contains("json")));
+    if let Some(body) = operation.request_body.as_mut() {
+        if body.required != Some(Required::True) {
+            for content in body.content.values_mut() {
+                optional_is_absent(content);
+            }
+        }
+    }
+    let responses = &mut operation.responses.responses;
+    let mut add = |status: StatusCode, description: &str| {
+        responses
+            .entry(status.as_u16().to_string())
+            .or_insert_with(|| RefOr::T(Response::new(description)));
+    };
+    if token {
+        add(
+            StatusCode::UNAUTHORIZED,
+            "The access token is missing, malformed, expired or revoked.",
+        );
+    }
+    if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        add(
+            StatusCode::BAD_REQUEST,
+            "A parameter is not what this operation reads (the detail names it and why).",
+        );
+    }
+    if operation.request_body.is_some() {
+        add(
+            StatusCode::BAD_REQUEST,
+            "The body is not what this operation reads (the detail names the problem).",
+        );
+        add(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The body is larger than this server accepts.",
+        );
+    }
+    if json_body {
+        add(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The body is not sent as `application/json`.",
+        );
+    }
+    add(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The server is at a limit (too many connections, or the request outlasted its time \
+         limit) or a service it needs is unavailable; try again shortly.",
+    );
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let Some(code) = status
+            .parse::<u16>()
+            .ok()
+            .and_then(|c| StatusCode::from_u16(c).ok())
+        else {
+            continue;
+        };
+        if !(code.is_client_error() || code.is_server_error()) {
+            continue;
+        }
+        if response.description.is_empty() {
+            response.description = code.canonical_reason().unwrap_or("Error").to_owned();
+        }
+        if response.content.is_empty() {
+            response.content.insert(
+                PROBLEM_TYPE.to_owned(),
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            );
+        }
+    }
+}
+
+/// An optional body is declared as `Option<Body>`, which the generator writes as "`null` or a
+/// body"; but what is optional is the body itself (an empty request), and a JSON `null` is no
+/// body the server reads. So the schema is the body's own.
+fn optional_is_absent(content: &mut Content) {
+    let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else {
+        return;
+    };
+    let body = one_of
+        .items
+        .iter()
+        .find(|item| matches!(item, RefOr::Ref(_)))
+        .cloned();
+    if let Some(body) = body {
+        content.schema = Some(body);
     }
 }

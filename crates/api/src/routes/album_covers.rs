@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
 pub struct ImageParams {
     /// The longest side in pixels, 64 to 1200 (the picture keeps its aspect and is never
     /// enlarged; JPEG). Without it, the picture as it was found.
+    #[param(value_type = Option<i64>, minimum = 64, maximum = 1200)]
     pub size: Option<String>,
     /// The cover's version, as the `images` of API objects give it. When it is the current
     /// one, the answer may be cached for a year (`immutable`).

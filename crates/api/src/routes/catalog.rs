@@ -32,7 +32,9 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 

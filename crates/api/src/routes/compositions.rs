@@ -89,7 +89,8 @@ pub struct CompositionView {
     #[schema(value_type = Object)]
     pub options: Options,
     pub last_sync_at: Option<String>,
-    #[schema(value_type = Object)]
+    /// `null` until the first sync.
+    #[schema(value_type = Option<Object>)]
     pub last_report: Option<serde_json::Value>,
 }
 

@@ -33,6 +33,7 @@ enum Kind {
 pub struct FollowParams {
     /// `artist` or `user`.
     #[serde(rename = "type")]
+    #[param(pattern = "^(artist|user)$")]
     pub kind: String,
     /// Comma-separated artist or user ids (at most 50).
     pub ids: Option<String>,
@@ -135,6 +136,7 @@ pub async fn following_contains(
 pub struct FollowedParams {
     /// Only `artist` (Spotify lists followed artists only).
     #[serde(rename = "type")]
+    #[param(pattern = "^artist$")]
     pub kind: String,
     /// The last artist id of the previous page (`cursors.after`).
     pub after: Option<String>,

@@ -54,8 +54,9 @@ pub struct ImportObject {
     pub progress: ImportProgress,
     /// Why the import stopped, when it failed.
     pub error: Option<String>,
-    /// What happened to each file and record (files finished so far while running).
-    #[schema(value_type = Object)]
+    /// What happened to each file and record (files finished so far while running); `null`
+    /// until there is something to report.
+    #[schema(value_type = Option<Object>)]
     pub report: Option<ImportReport>,
     pub href: String,
 }

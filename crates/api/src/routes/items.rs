@@ -103,7 +103,9 @@ async fn origins(state: &AppState, id: &str, ids: &[String]) -> ApiResult<HashMa
 
 #[derive(Deserialize, IntoParams)]
 pub struct ItemsParams {
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
     /// Accepted for compatibility.
     pub market: Option<String>,
@@ -114,7 +116,7 @@ pub struct ItemsParams {
 }
 
 /// A page of the playlist's items, in order (`limit` up to 100).
-#[utoipa::path(get, path = "/v1/playlists/{id}/items", tag = "playlists", params(ItemsParams), responses((status = 200, body = Paging<PlaylistTrack>), (status = 404)))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/items", tag = "playlists", params(ItemsParams), responses((status = 200, body = Paging<PlaylistTrack>), (status = 404)), security((), ("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Option<Auth>,
@@ -190,16 +192,28 @@ impl<'de> Deserialize<'de> for AddBody {
     }
 }
 
+/// The URIs of a write: the body's `uris`, else the query's. A query `uris` that names no URI
+/// (`?uris=`) is refused rather than read as an empty list, so that a request missing its
+/// body never empties a playlist; an empty list is said with the body `{"uris": []}`.
 fn uri_list(body: Option<Vec<String>>, query: Option<&str>) -> ApiResult<Option<Vec<String>>> {
     let uris = match (body, query) {
         (Some(b), _) => Some(b),
-        (None, Some(q)) => Some(
-            q.split(',')
+        (None, Some(q)) => {
+            let list: Vec<String> = q
+                .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
-                .collect(),
-        ),
+                .collect();
+            if list.is_empty() {
+                return Err(ApiError::BadRequest(
+                    "the query parameter `uris` names no URI: give comma-separated URIs, or send \
+                     the body {\"uris\": []} to empty the playlist; nothing was changed"
+                        .into(),
+                ));
+            }
+            Some(list)
+        }
         (None, None) => None,
     };
     if let Some(list) = &uris {
@@ -214,7 +228,7 @@ fn uri_list(body: Option<Vec<String>>, query: Option<&str>) -> ApiResult<Option<
 }
 
 /// Add up to 100 tracks, at the end or at `position`.
-#[utoipa::path(post, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams), request_body = AddBody,
+#[utoipa::path(post, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams), request_body(content = Option<AddBody>, description = "The URIs, unless the query gives them"),
     responses((status = 201, body = SnapshotId), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add(
     State(state): State<AppState>,
@@ -264,7 +278,7 @@ pub struct UpdateBody {
 
 /// Reorder (`range_start`, `insert_before`, `range_length`, optional `snapshot_id`) or replace
 /// (`uris`) the items; the two cannot be combined.
-#[utoipa::path(put, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams), request_body = UpdateBody,
+#[utoipa::path(put, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams), request_body(content = Option<UpdateBody>, description = "Unless the query gives `uris` to replace the items with"),
     responses((status = 200, body = SnapshotId), (status = 400), (status = 403), (status = 404), (status = 409, description = "stale snapshot")), security(("bearer" = [])))]
 pub async fn reorder_or_replace(
     State(state): State<AppState>,

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
     /// Absolute paths of folders on the server (1 to 100).
+    #[schema(min_items = 1, max_items = 100)]
     pub paths: Vec<String>,
     /// Copy the files into the audio storage (so every node can stream them) rather than
     /// reading them in place. Default: yes when the storage is S3, no for a local folder.
@@ -53,7 +54,7 @@ pub struct ScanObject {
     pub error: Option<String>,
     /// Counts (found, added, updated, unchanged, moved, restored, missing, failed, copied,
     /// ignored, tracks created and matched) and the files that failed with why.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub report: Option<ScanReport>,
     pub href: String,
 }

@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The playlist's cover: one image, or none before one was uploaded.
 #[utoipa::path(get, path = "/v1/playlists/{id}/images", tag = "playlists",
-    responses((status = 200, body = Vec<Image>), (status = 401), (status = 404)))]
+    responses((status = 200, body = Vec<Image>), (status = 401), (status = 404)), security((), ("bearer" = [])))]
 pub async fn images(
     State(state): State<AppState>,
     auth: Option<Auth>,

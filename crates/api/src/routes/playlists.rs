@@ -190,7 +190,7 @@ async fn full(state: &AppState, p: &Playlist, page: Page) -> ApiResult<PlaylistO
 }
 
 /// One playlist with the first 100 items.
-#[utoipa::path(get, path = "/v1/playlists/{id}", tag = "playlists", responses((status = 200, body = PlaylistObject), (status = 404)))]
+#[utoipa::path(get, path = "/v1/playlists/{id}", tag = "playlists", responses((status = 200, body = PlaylistObject), (status = 404)), security((), ("bearer" = [])))]
 pub async fn playlist(
     State(state): State<AppState>,
     auth: Option<Auth>,
@@ -301,7 +301,7 @@ pub struct UserIds {
 }
 
 /// Whether each user follows the playlist.
-#[utoipa::path(get, path = "/v1/playlists/{id}/followers/contains", tag = "playlists", params(UserIds), responses((status = 200, body = Vec<bool>)))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/followers/contains", tag = "playlists", params(UserIds), responses((status = 200, body = Vec<bool>), (status = 404)), security((), ("bearer" = [])))]
 pub async fn followers_contains(
     State(state): State<AppState>,
     auth: Option<Auth>,
@@ -322,7 +322,7 @@ pub struct CollaboratorIds {
 }
 
 /// Users invited to edit the playlist (they may edit it while it is collaborative).
-#[utoipa::path(get, path = "/v1/playlists/{id}/collaborators", tag = "playlists", responses((status = 200, body = CollaboratorIds)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/collaborators", tag = "playlists", responses((status = 200, body = CollaboratorIds), (status = 404)), security(("bearer" = [])))]
 pub async fn collaborators(
     State(state): State<AppState>,
     auth: Auth,
@@ -336,7 +336,7 @@ pub async fn collaborators(
 
 /// Invite collaborators (owner only).
 #[utoipa::path(put, path = "/v1/playlists/{id}/collaborators", tag = "playlists", request_body = CollaboratorIds,
-    responses((status = 204), (status = 400), (status = 403)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add_collaborators(
     State(state): State<AppState>,
     auth: Auth,
@@ -361,7 +361,7 @@ pub async fn add_collaborators(
 
 /// Remove collaborators (owner only).
 #[utoipa::path(delete, path = "/v1/playlists/{id}/collaborators", tag = "playlists", request_body = CollaboratorIds,
-    responses((status = 204), (status = 403)), security(("bearer" = [])))]
+    responses((status = 204), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn remove_collaborators(
     State(state): State<AppState>,
     auth: Auth,

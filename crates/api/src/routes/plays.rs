@@ -109,6 +109,7 @@ pub async fn play(
 #[derive(Deserialize, IntoParams)]
 pub struct RecentParams {
     /// 1 to 50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
     /// Plays after this Unix time in ms (exclusive).
     pub after: Option<i64>,

@@ -21,11 +21,14 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// What to look for: words of song, artist and album names, any case, with or without accents.
+    #[param(min_length = 1, max_length = 500)]
     pub q: String,
     /// Comma-separated: `track`, `artist`, `album`.
     #[serde(rename = "type")]
     pub kind: String,
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
     /// Accepted for compatibility; Medley's catalog has no markets.
     pub market: Option<String>,

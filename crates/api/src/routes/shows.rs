@@ -11,7 +11,6 @@ use medley_store::StoredShow;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::catalog::PageParams;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{timestamp, Paging, PlaylistUser, SimplifiedPlaylist};
@@ -90,11 +89,23 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A page of a show's comments or history: up to 100 at once (default 50).
+#[derive(Deserialize, IntoParams)]
+pub struct LogParams {
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
+    pub offset: Option<i64>,
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
     /// `live`, `scheduled` or `ended`; all when left out.
+    #[param(value_type = Option<String>, pattern = "^(live|scheduled|ended)$")]
     pub state: Option<String>,
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -281,13 +292,13 @@ pub async fn end(
 }
 
 /// A show's comments, oldest first (deleted ones left out).
-#[utoipa::path(get, path = "/v1/shows/{id}/comments", tag = "shows", params(PageParams),
+#[utoipa::path(get, path = "/v1/shows/{id}/comments", tag = "shows", params(LogParams),
     responses((status = 200, body = Paging<CommentObject>), (status = 404)), security(("bearer" = [])))]
 pub async fn comments(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<LogParams>,
 ) -> ApiResult<axum::Json<Paging<CommentObject>>> {
     let page = Page::new(p.limit, p.offset, 50, 100)?;
     let (found, total) = shows::comments(&state.app, &auth.user, &id, page).await?;
@@ -305,13 +316,13 @@ pub async fn comments(
 }
 
 /// What happened in a show, in order: what played when, role changes, who spoke, moderation.
-#[utoipa::path(get, path = "/v1/shows/{id}/history", tag = "shows", params(PageParams),
+#[utoipa::path(get, path = "/v1/shows/{id}/history", tag = "shows", params(LogParams),
     responses((status = 200, body = Paging<HistoryObject>), (status = 404)), security(("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<LogParams>,
 ) -> ApiResult<axum::Json<Paging<HistoryObject>>> {
     let page = Page::new(p.limit, p.offset, 50, 100)?;
     let (found, total) = shows::history(&state.app, &auth.user, &id, page).await?;

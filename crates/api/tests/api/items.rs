@@ -1,9 +1,11 @@
 use medley_api::ApiConfig;
 use medley_store::testing::TestDb;
-use reqwest::StatusCode;
+use medley_store::Backend;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::harness::{assert_problem, TestApp};
+use crate::on_both_backends;
 
 fn snapshot(r: &crate::harness::Reply) -> String {
     r.body["snapshot_id"]
@@ -389,5 +391,55 @@ async fn bad_edits_are_refused_precisely_and_change_nothing() {
         &app.post(&items, None, json!({"uris": [t[0]]})).await,
         StatusCode::UNAUTHORIZED,
         "Bearer",
+    );
+}
+
+on_both_backends!(a_replace_without_uris_changes_nothing);
+
+/// `PUT …/items?uris=` with no body once emptied the playlist: an empty query list is refused,
+/// and emptying a playlist takes the explicit body `{"uris": []}`. A body of another media
+/// type is refused with 415, also changing nothing.
+async fn a_replace_without_uris_changes_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn_on(backend).await else {
+        return;
+    };
+    let (_, token) = app.user("ana").await;
+    let t = app.tracks(&token, 2).await;
+    let id = app.playlist(&token, json!({"name": "Kept"})).await;
+    let items = format!("/v1/playlists/{id}/items");
+    let r = app.post(&items, Some(&token), json!({ "uris": t })).await;
+    let before = snapshot(&r);
+
+    for query in ["?uris=", "?uris=,", "?uris=%20"] {
+        let r = app
+            .call(Method::PUT, &format!("{items}{query}"), Some(&token), None)
+            .await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, "names no URI");
+    }
+    let r = app.call(Method::PUT, &items, Some(&token), None).await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, "give `uris`");
+    let r = app
+        .http
+        .put(format!("{}{items}", app.base))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body(r#"{"uris": []}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let after = app.get(&format!("/v1/playlists/{id}"), Some(&token)).await;
+    assert_eq!(
+        snapshot(&after),
+        before,
+        "no refused replace changed the playlist"
+    );
+    assert_eq!(app.item_uris(&token, &id).await, t);
+
+    let r = app.put(&items, Some(&token), json!({"uris": []})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        app.item_uris(&token, &id).await.is_empty(),
+        "the explicit empty list empties it"
     );
 }

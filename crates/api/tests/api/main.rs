@@ -29,6 +29,7 @@ mod postgres;
 mod probe;
 mod propagation;
 mod python;
+mod schemathesis;
 mod shows;
 mod spotify;
 mod spotify_faults;

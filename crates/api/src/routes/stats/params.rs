@@ -145,6 +145,7 @@ pub struct Window {
     /// IANA time zone for days, weeks and hours (default `UTC`).
     pub tz: Option<String>,
     /// A listen counts as a play from this many ms (default 30000).
+    #[param(minimum = 0, maximum = 86400000)]
     pub min_ms: Option<i64>,
     /// Count podcast episodes and audiobooks too (default false).
     pub podcasts: Option<bool>,
@@ -179,7 +180,9 @@ pub struct TopParams {
     #[param(inline)]
     pub by: Option<RankBy>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -200,6 +203,7 @@ pub struct DiscoveryParams {
     #[param(inline)]
     pub bucket: Option<Period>,
     /// How many first listens to show per period, 1 to 50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
 }
 
@@ -210,6 +214,7 @@ pub struct SkipParams {
     #[param(inline)]
     pub kind: Option<TrackOrArtist>,
     /// How many of the most played to list, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -224,20 +229,24 @@ pub struct CompareParams {
     #[param(inline)]
     pub kind: Option<TrackOrArtist>,
     /// Top entities of either window to compare, 1 to 50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
 pub struct ForgottenParams {
     /// Days without a play that make a favourite forgotten (default 90).
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub quiet_days: Option<u32>,
     /// Plays in the window that make a favourite (default 10).
+    #[param(minimum = 0, maximum = 18446744073709551615_u64)]
     pub min_plays: Option<u64>,
     /// `tracks` (default) or `artists`.
     #[serde(rename = "type")]
     #[param(inline)]
     pub kind: Option<TrackOrArtist>,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -246,6 +255,8 @@ pub struct SpotifyTopParams {
     /// `short_term` (about 4 weeks), `medium_term` (6 months, default) or `long_term` (a year).
     #[param(inline)]
     pub time_range: Option<TimeRange>,
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }

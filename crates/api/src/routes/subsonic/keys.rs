@@ -121,6 +121,7 @@ pub async fn revoke_key(
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
     /// 8 to 256 characters, different from the login password.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
