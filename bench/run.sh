@@ -9,17 +9,21 @@
 # medley-search's own synthetic benchmark), and prints a report.
 #
 # Usage, from the repository root:  bash bench/run.sh
-# Settings (environment): BENCH_DIR (target/bench-data), BENCH_TRACKS (100000),
+# Settings (environment): BENCH_DIR (TARGET/bench-data), BENCH_TRACKS (100000),
 # BENCH_DURATION (15s; whole seconds), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_ADDS (300),
 # BENCH_SEARCHES (2000 per concurrency level), BENCH_PORT (0 = any free port),
 # BENCH_REUSE=1 to keep an already prepared folder, BENCH_SKIP_INDEX=1 to skip bench_search,
 # BENCH_WAIT_IDLE (120: seconds to wait for other processes to go quiet before a phase),
-# BENCH_ATTEMPTS (3: runs of a phase disturbed by other processes, the least disturbed reported).
+# BENCH_ATTEMPTS (3: runs of a phase disturbed by other processes, the least disturbed reported),
+# BENCH_BIN (TARGET/release: where medley and medley-bench are) with BENCH_BUILD=0 to measure
+# binaries built earlier (say, a copy of the previous build) without building.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
-DIR=${BENCH_DIR:-$ROOT/target/bench-data}
+# Cargo's target folder: CARGO_TARGET_DIR when set, as cargo itself does.
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+DIR=${BENCH_DIR:-$TARGET/bench-data}
 TRACKS=${BENCH_TRACKS:-100000}
 DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
@@ -28,7 +32,7 @@ ADDS=${BENCH_ADDS:-300}
 SEARCHES=${BENCH_SEARCHES:-2000}
 PORT=${BENCH_PORT:-0}
 RESULTS=$DIR/results
-BIN=$ROOT/target/release
+BIN=${BENCH_BIN:-$TARGET/release}
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -46,8 +50,10 @@ install_pkg() {
 command -v wrk >/dev/null || install_pkg wrk
 command -v curl >/dev/null || install_pkg curl
 
-say "building (release)"
-cargo build --release -p medley -p medley-bench
+if [ "${BENCH_BUILD:-1}" != 0 ]; then
+    say "building (release)"
+    cargo build --release -p medley -p medley-bench
+fi
 
 # --- data ----------------------------------------------------------------------------------
 if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$DIR/bench.json" ]; then

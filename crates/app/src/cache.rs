@@ -14,6 +14,11 @@
 //!
 //! - **tracks**: a track's rendering at the HTTP edge (its JSON), kept here because only the
 //!   catalog's writes know when it changes: they drop the entry.
+//! - **artists** and **albums**: the catalog's artists and albums by id, for the hits of a
+//!   search. Any catalog write that drops tracks drops them all (an artist or album changes
+//!   only with its tracks, and such writes are rare next to searches); entries also expire
+//!   after [`CATALOG_TTL`], for writes that change an album without a track (a history
+//!   import's track count).
 //!
 //! Loads that raced with an invalidation are not cached: [`Generation`] tells a loader whether
 //! any invalidation happened since it started reading.
@@ -27,6 +32,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use medley_compose::Ledger;
+use medley_domain::catalog::{Album, Artist};
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
 use medley_events::{Bus, Event};
@@ -38,6 +44,7 @@ pub type TrackJson = Arc<RawValue>;
 
 pub const TOKEN_TTL: Duration = Duration::from_secs(30);
 pub const PLAYLIST_TTL: Duration = Duration::from_secs(5);
+pub const CATALOG_TTL: Duration = Duration::from_secs(60);
 
 /// Counts invalidations, so a load that overlapped one is not cached.
 #[derive(Default)]
@@ -74,6 +81,9 @@ pub struct Caches {
     playlist_generation: Generation,
     ledgers: Cache<String, Arc<KeptLedger>>,
     pub tracks: Cache<String, TrackJson>,
+    artists: Cache<String, Artist>,
+    albums: Cache<String, Album>,
+    catalog_generation: Generation,
     /// The bus that tells other nodes what this one dropped (set with several nodes).
     others: OnceLock<Bus>,
 }
@@ -158,6 +168,9 @@ impl Caches {
         for id in tracks {
             self.tracks.invalidate(id);
         }
+        if !tracks.is_empty() {
+            self.forget_artists_and_albums();
+        }
         for id in ledgers {
             self.ledgers.invalidate(id);
         }
@@ -170,6 +183,7 @@ impl Caches {
         self.playlist_generation
             .invalidate(|| self.playlists.invalidate_all());
         self.tracks.invalidate_all();
+        self.forget_artists_and_albums();
         self.ledgers.invalidate_all();
     }
 }
@@ -199,6 +213,15 @@ impl Default for Caches {
                 .max_capacity(KEPT_LEDGER_BYTES)
                 .build(),
             tracks: Cache::builder().max_capacity(200_000).build(),
+            artists: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CATALOG_TTL)
+                .build(),
+            albums: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CATALOG_TTL)
+                .build(),
+            catalog_generation: Generation::default(),
             others: OnceLock::new(),
         }
     }
@@ -252,17 +275,56 @@ impl Caches {
         });
     }
 
-    /// Drops rendered tracks after the catalog changed them.
+    /// Drops rendered tracks after the catalog changed them, and the artists and albums.
     pub fn forget_tracks(&self, ids: &[String]) {
         for id in ids {
             self.tracks.invalidate(id);
         }
         if !ids.is_empty() {
+            self.forget_artists_and_albums();
             self.tell_others(Dropped {
                 tracks: ids.to_vec(),
                 ..Dropped::default()
             });
         }
+    }
+}
+
+impl Caches {
+    pub fn artist(&self, id: &str) -> Option<Artist> {
+        self.artists.get(id)
+    }
+
+    pub fn album(&self, id: &str) -> Option<Album> {
+        self.albums.get(id)
+    }
+
+    /// Counts the catalog writes that dropped artists and albums: read it before loading them.
+    pub fn catalog_generation(&self) -> u64 {
+        self.catalog_generation.current()
+    }
+
+    pub fn remember_artists(&self, seen: u64, artists: &[Artist]) {
+        self.catalog_generation.insert_if_unchanged(seen, || {
+            for a in artists {
+                self.artists.insert(a.id.clone(), a.clone());
+            }
+        });
+    }
+
+    pub fn remember_albums(&self, seen: u64, albums: &[Album]) {
+        self.catalog_generation.insert_if_unchanged(seen, || {
+            for a in albums {
+                self.albums.insert(a.id.clone(), a.clone());
+            }
+        });
+    }
+
+    fn forget_artists_and_albums(&self) {
+        self.catalog_generation.invalidate(|| {
+            self.artists.invalidate_all();
+            self.albums.invalidate_all();
+        });
     }
 }
 
@@ -279,6 +341,35 @@ mod tests {
             created_at_ms: 0,
             image_url: None,
         }
+    }
+
+    fn artist(id: &str) -> Artist {
+        Artist {
+            id: id.into(),
+            name: id.into(),
+            birth_date: None,
+            country: None,
+            status: None,
+            spotify_id: None,
+        }
+    }
+
+    #[test]
+    fn catalog_writes_drop_artists_and_albums_and_overlapping_loads() {
+        let caches = Caches::default();
+        let seen = caches.catalog_generation();
+        caches.remember_artists(seen, &[artist("a1")]);
+        assert_eq!(caches.artist("a1").map(|a| a.id), Some("a1".into()));
+        // A load that started before a catalog write is not kept.
+        let seen = caches.catalog_generation();
+        caches.forget_tracks(&["t1".to_string()]);
+        assert!(caches.artist("a1").is_none());
+        caches.remember_artists(seen, &[artist("a2")]);
+        assert!(caches.artist("a2").is_none());
+        // Another node's catalog write drops them too.
+        caches.remember_artists(caches.catalog_generation(), &[artist("a3")]);
+        caches.apply_remote(&[], &["t2".to_string()], &[], false);
+        assert!(caches.artist("a3").is_none());
     }
 
     #[test]

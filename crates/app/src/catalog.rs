@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use medley_domain::catalog::{NewTrack, Track, MAX_TRACKS_PER_WRITE};
+use medley_domain::catalog::{Album, Artist, NewTrack, Track, MAX_TRACKS_PER_WRITE};
 use medley_domain::Id;
 use medley_events::Event;
 use medley_search::{SearchIndex, TrackDoc};
@@ -57,8 +57,20 @@ pub fn index_tracks(index: &SearchIndex, tracks: &[Track]) -> AppResult<()> {
         .map_err(|e| AppError::internal(e, "indexing tracks"))
 }
 
-/// Fills an empty index from the whole catalog, in batches. Returns the number of tracks.
+/// Fills an empty index from the whole catalog, in batches, then merges the index into one
+/// segment per kind (searches are faster on one). Returns the number of tracks.
 pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> AppResult<usize> {
+    index.pause_merges();
+    let loaded = load_search_index(store, index).await;
+    let merged = index
+        .merge_segments()
+        .map_err(|e| AppError::internal(e, "merging the search index"));
+    let count = loaded?;
+    merged?;
+    Ok(count)
+}
+
+async fn load_search_index(store: &dyn Store, index: &SearchIndex) -> AppResult<usize> {
     let mut after: Option<Id> = None;
     let mut count = 0;
     loop {
@@ -69,6 +81,54 @@ pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> App
         index_tracks(index, &batch)?;
     }
     Ok(count)
+}
+
+/// Artists for `ids`, in order, skipping unknown ids: from the cache, the rest from the store.
+pub async fn artists(app: &App, ids: &[Id]) -> AppResult<Vec<Artist>> {
+    let seen = app.caches.catalog_generation();
+    let cached: Vec<Option<Artist>> = ids.iter().map(|id| app.caches.artist(id)).collect();
+    let missing = missing(ids, &cached);
+    if missing.is_empty() {
+        return Ok(cached.into_iter().flatten().collect());
+    }
+    let loaded = app.store.artists(&missing).await?;
+    app.caches.remember_artists(seen, &loaded);
+    Ok(in_order(ids, cached, loaded, |a| &a.id))
+}
+
+/// Albums for `ids`, in order, skipping unknown ids: from the cache, the rest from the store.
+pub async fn albums(app: &App, ids: &[Id]) -> AppResult<Vec<Album>> {
+    let seen = app.caches.catalog_generation();
+    let cached: Vec<Option<Album>> = ids.iter().map(|id| app.caches.album(id)).collect();
+    let missing = missing(ids, &cached);
+    if missing.is_empty() {
+        return Ok(cached.into_iter().flatten().collect());
+    }
+    let loaded = app.store.albums(&missing).await?;
+    app.caches.remember_albums(seen, &loaded);
+    Ok(in_order(ids, cached, loaded, |a| &a.id))
+}
+
+fn missing<T>(ids: &[Id], cached: &[Option<T>]) -> Vec<Id> {
+    ids.iter()
+        .zip(cached)
+        .filter(|(_, c)| c.is_none())
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// `cached` with its gaps filled from `loaded` (by id), unknown ids left out.
+fn in_order<T>(
+    ids: &[Id],
+    cached: Vec<Option<T>>,
+    loaded: Vec<T>,
+    id_of: impl Fn(&T) -> &Id,
+) -> Vec<T> {
+    let mut loaded: HashMap<Id, T> = loaded.into_iter().map(|x| (id_of(&x).clone(), x)).collect();
+    ids.iter()
+        .zip(cached)
+        .filter_map(|(id, c)| c.or_else(|| loaded.remove(id)))
+        .collect()
 }
 
 /// Rendered track objects for `ids`, in order, `None` where a track does not exist. Served

@@ -5,6 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::{DefaultMergePolicy, NoMergePolicy};
 use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -160,6 +161,47 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Stops merging segments in the background, for a bulk load of many `index_tracks`
+    /// calls (each call makes at least one segment); [`SearchIndex::merge_segments`] merges
+    /// them once at the end, and merges in the background again.
+    pub fn pause_merges(&self) {
+        let mut writers = self.lock_writers();
+        for writer in writers.each() {
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+        }
+    }
+
+    /// Merges each kind's segments into one and waits for it, then lets the writers merge in
+    /// the background again. A search visits every segment, so after a bulk load one segment
+    /// is faster than the many the load left (and drops the artists and albums each batch
+    /// named again).
+    pub fn merge_segments(&self) -> Result<(), SearchError> {
+        let started = Instant::now();
+        let mut writers = self.lock_writers();
+        let [tracks, artists, albums] = writers.each();
+        for (writer, shard) in [
+            (tracks, &self.tracks),
+            (artists, &self.artists),
+            (albums, &self.albums),
+        ] {
+            let segments = shard.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                // Fails only when a background merge holds one of the segments (merges were
+                // not paused): searches stay right, on more segments.
+                if let Err(error) = writer.merge(&segments).wait() {
+                    tracing::debug!(%error, "search index segments not merged");
+                }
+            }
+            writer.set_merge_policy(Box::<DefaultMergePolicy>::default());
+            shard.reader.reload()?;
+        }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index segments merged"
+        );
+        Ok(())
+    }
+
     fn lock_writers(&self) -> MutexGuard<'_, Writers> {
         // A panic while holding the lock leaves at worst uncommitted operations, which the
         // error path of `index_tracks` rolls back; the writers themselves stay usable.
@@ -183,18 +225,27 @@ impl SearchIndex {
             return Ok(Hits::default());
         };
         let searcher = self.shard(kind).reader.searcher();
-        let query = query::build(&self.fields, &parsed);
+        let plan = query::build(&self.fields, &parsed);
         let num_docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let limit = limit.min(num_docs);
         if limit == 0 || offset >= num_docs {
-            let total = searcher.search(&query, &Count)?;
+            let total = searcher.search(&plan.matching, &Count)?;
             return Ok(Hits {
                 ids: Vec::new(),
                 total,
             });
         }
-        let top = TopDocs::with_limit(limit).and_offset(offset);
-        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let page = TopDocs::with_limit(limit).and_offset(offset);
+        // Documents matching every term come first: when they fill the page, only they are
+        // scored, and the others are only counted.
+        let first = match &plan.first_tier {
+            Some(first_tier) => Some(searcher.search(first_tier, &page)?),
+            None => None,
+        };
+        let (top, total) = match first {
+            Some(top) if top.len() == limit => (top, searcher.search(&plan.matching, &Count)?),
+            _ => searcher.search(&plan.ranked, &(page, Count))?,
+        };
         let mut ids = Vec::with_capacity(top.len());
         for (_score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;

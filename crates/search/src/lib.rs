@@ -13,19 +13,25 @@
 //!   query), never through tantivy's query parser, so no user text is a syntax error. Constant
 //!   score tiers put whole-name matches first, then documents by the number of query terms they
 //!   match, own-name matches before related-name ones; BM25 orders the rest. The last term
-//!   also matches as a prefix, for search-as-you-type (`prefix.rs`).
+//!   also matches as a prefix, for search-as-you-type (`prefix.rs`). With several terms the
+//!   documents matching all of them are searched first, by seeking (`tier.rs`), and the costly
+//!   union of all clauses is scored only when they do not fill the page.
 //! - [`SearchIndex::index_tracks`] upserts by id (delete by id, then add), deduplicates the
 //!   artists and albums the tracks name, commits and reloads the readers before returning.
+//!   A bulk load pauses background merges and merges each kind into one segment at the end
+//!   ([`SearchIndex::pause_merges`], [`SearchIndex::merge_segments`]).
 //!
 //! This crate knows nothing of storage or HTTP: callers hand it [`TrackDoc`]s and get ids back.
 #![forbid(unsafe_code)]
 
+mod constant;
 mod error;
 mod index;
 pub mod normalize;
 mod prefix;
 mod query;
 mod schema;
+mod tier;
 
 pub use error::SearchError;
 pub use index::SearchIndex;

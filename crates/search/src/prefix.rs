@@ -1,8 +1,20 @@
 //! A query matching every term of a field that starts with a given prefix, with a constant
-//! score. Built on tantivy's `AutomatonWeight`, so no user text is ever parsed as a regex.
+//! score. No user text is ever parsed as a regex: the automaton is a plain "starts with".
+//!
+//! A prefix expansion is the costly part of a query (it reads the postings of every term with
+//! the prefix), and one search uses the same expansion in several clauses (to rank, to find
+//! the documents matching every term, to count). Clones of a [`PrefixQuery`] share the set of
+//! documents each segment's expansion found, so each one is read once per search.
 
-use tantivy::query::{AutomatonWeight, EnableScoring, Query, Weight};
-use tantivy::schema::Field;
+use std::sync::{Arc, Mutex};
+
+use tantivy::index::SegmentId;
+use tantivy::query::{
+    BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError};
+use tantivy_common::BitSet;
 use tantivy_fst::Automaton;
 
 /// Matches documents having a term in `field` that starts with `prefix`.
@@ -10,6 +22,17 @@ use tantivy_fst::Automaton;
 pub struct PrefixQuery {
     field: Field,
     prefix: String,
+    /// Each segment's matching documents, once computed; shared by the clones.
+    found: Arc<Found>,
+}
+
+#[derive(Default)]
+struct Found(Mutex<Vec<(SegmentId, BitSet)>>);
+
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Found")
+    }
 }
 
 impl PrefixQuery {
@@ -17,22 +40,70 @@ impl PrefixQuery {
         PrefixQuery {
             field,
             prefix: prefix.to_owned(),
+            found: Arc::default(),
         }
     }
 }
 
 impl Query for PrefixQuery {
     fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let automaton = StartsWith(self.prefix.as_bytes().to_vec());
-        Ok(Box::new(AutomatonWeight::new(self.field, automaton)))
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl PrefixQuery {
+    /// The documents of `reader` with a term starting with the prefix.
+    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<BitSet> {
+        let segment = reader.segment_id();
+        let mut found = self.found.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, docs)) = found.iter().find(|(id, _)| *id == segment) {
+            return Ok(docs.clone());
+        }
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        let inverted = reader.inverted_index(self.field)?;
+        let mut terms = inverted
+            .terms()
+            .search(StartsWith(self.prefix.as_bytes()))
+            .into_stream()?;
+        while terms.advance() {
+            let mut postings = inverted
+                .read_block_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+            while !postings.docs().is_empty() {
+                for &doc in postings.docs() {
+                    docs.insert(doc);
+                }
+                postings.advance();
+            }
+        }
+        found.push((segment, docs.clone()));
+        Ok(docs)
+    }
+}
+
+impl Weight for PrefixQuery {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let docs = BitSetDocSet::from(self.docs(reader)?);
+        Ok(Box::new(ConstScorer::new(docs, boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("prefix", scorer.score()))
+        } else {
+            Err(TantivyError::InvalidArgument(format!(
+                "document {doc} has no term starting with {:?}",
+                self.prefix
+            )))
+        }
     }
 }
 
 /// Accepts byte strings starting with `.0`. State: bytes matched so far, or `None` once the
 /// input has diverged.
-struct StartsWith(Vec<u8>);
+struct StartsWith<'a>(&'a [u8]);
 
-impl Automaton for StartsWith {
+impl Automaton for StartsWith<'_> {
     type State = Option<usize>;
 
     fn start(&self) -> Option<usize> {
@@ -64,7 +135,7 @@ impl Automaton for StartsWith {
 mod tests {
     use super::*;
 
-    fn accepts(a: &StartsWith, input: &str) -> bool {
+    fn accepts(a: &StartsWith<'_>, input: &str) -> bool {
         let mut state = a.start();
         for &b in input.as_bytes() {
             state = a.accept(&state, b);
@@ -77,7 +148,7 @@ mod tests {
 
     #[test]
     fn matches_exactly_the_strings_with_the_prefix() {
-        let a = StartsWith(b"beat".to_vec());
+        let a = StartsWith(b"beat");
         assert!(accepts(&a, "beat"));
         assert!(accepts(&a, "beatles"));
         assert!(!accepts(&a, "bea"));

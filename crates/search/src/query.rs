@@ -12,22 +12,28 @@
 //! | the squashed query as a prefix of the squashed own name                  | 3                  |
 //! | the terms as a phrase in its own name                                     | BM25 × 2           |
 //!
+//! With several terms, documents matching every term (or the whole name) also score
+//! [`ALL_TERMS`], more than any other document can, so they always come first.
+//!
 //! The constants dwarf BM25 (a term's BM25 stays well under 100 here), so whole-name matches
 //! come first, then documents by the number of query terms they match (all terms first),
 //! among equals those matching more terms in their own name, then by BM25.
 //!
-//! Each prefix expansion (the costly part of a query) is evaluated once per field.
+//! A search runs up to three queries ([`Plan`]): with several terms, first the documents
+//! matching every term, found by intersecting the terms' postings and scored one by one
+//! (`tier.rs`); only when they do not fill the page, the union of every clause, scored
+//! (the costly part: common words match a large part of the catalog). The total is a count
+//! of that union without scoring. Each prefix expansion is read once per field and search.
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query,
-    TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
+use crate::constant::Constant;
 use crate::normalize;
 use crate::prefix::PrefixQuery;
 use crate::schema::Fields;
+use crate::tier::{SumWhere, Tier};
 
 /// Score of a document whose squashed own name equals the squashed query. Above
 /// `MAX_TERMS * TERM_IN_NAME`, so it outranks any number of matched terms.
@@ -38,6 +44,10 @@ pub const TERM_IN_NAME: f32 = 1_100.0;
 /// `TERM_IN_NAME`, but by less than `TERM_IN_NAME / MAX_TERMS`, so one more matched term
 /// anywhere outweighs all terms moving from related names to the own name.
 pub const TERM_IN_RELATED: f32 = 1_000.0;
+/// Added, with several terms, to documents matching every term (or the whole name), so that
+/// they come before all others whatever the BM25 of the others: above the most any other
+/// document can score (`(MAX_TERMS - 1) * TERM_IN_NAME` plus BM25).
+pub const ALL_TERMS: f32 = 20_000.0;
 
 /// Terms beyond this many are ignored: they add cost, not precision.
 pub const MAX_TERMS: usize = 8;
@@ -80,36 +90,63 @@ impl Parsed {
     }
 }
 
-/// The scored query for `parsed` over an index with `fields`.
-pub fn build(fields: &Fields, parsed: &Parsed) -> Box<dyn Query> {
+/// The queries of one search (`SearchIndex::search` runs them).
+pub struct Plan {
+    /// Every document matching any clause, scored as the module documents; with several
+    /// terms, documents in [`Plan::first_tier`] score [`ALL_TERMS`] more.
+    pub ranked: Box<dyn Query>,
+    /// With several terms: only documents matching every term or the whole name, scored as in
+    /// `ranked`. They outrank every other document, so when they fill the page, the page is
+    /// theirs, and the union of all clauses (the costly part) is never scored.
+    pub first_tier: Option<Box<dyn Query>>,
+    /// The documents `ranked` matches, unscored: to count them.
+    pub matching: Box<dyn Query>,
+}
+
+/// The scored queries for `parsed` over an index with `fields`.
+pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
     let f = fields;
     let last = parsed.terms.len() - 1;
-    let prefix_of = |i: usize| {
-        (i == last && parsed.terms[i].len() >= MIN_PREFIX_BYTES).then(|| parsed.terms[i].as_str())
+    // One query per field for the last term's prefix: its clones share the expansion.
+    let prefix = (parsed.terms[last].len() >= MIN_PREFIX_BYTES).then(|| {
+        let p = &parsed.terms[last];
+        (PrefixQuery::new(f.name, p), PrefixQuery::new(f.related, p))
+    });
+    let prefix_in = |i: usize, field: Field| -> Option<Box<dyn Query>> {
+        let (name, related) = prefix.as_ref().filter(|_| i == last)?;
+        Some(Box::new(
+            if field == f.name { name } else { related }.clone(),
+        ))
     };
+    let exact = || term(f.name_sq, &parsed.squashed, IndexRecordOption::Basic);
+    let squashed_prefix = (parsed.squashed.len() >= MIN_PREFIX_BYTES)
+        .then(|| PrefixQuery::new(f.name_sq, &parsed.squashed));
+
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-
-    clauses.push(should(constant(
-        term(f.name_sq, &parsed.squashed, IndexRecordOption::Basic),
-        EXACT_NAME,
-    )));
-
+    clauses.push(should(constant(exact(), EXACT_NAME)));
+    // Per term: what matches it, in the own name or in related names.
+    let mut matchers: Vec<Box<dyn Query>> = Vec::new();
+    // Every clause that decides whether a document matches at all, flat: to count.
+    let mut leaves: Vec<Box<dyn Query>> = vec![exact()];
     for (i, t) in parsed.terms.iter().enumerate() {
         // Counted once per term: in the own name if it matches there, else in related names.
-        let matcher = |fields: [Field; 2]| -> Box<dyn Query> {
+        let any_of = |fields: [Field; 2]| -> Vec<Box<dyn Query>> {
             let mut any: Vec<Box<dyn Query>> = fields
                 .into_iter()
                 .map(|field| term(field, t, IndexRecordOption::Basic))
                 .collect();
-            if let Some(p) = prefix_of(i) {
-                any.push(Box::new(PrefixQuery::new(fields[0], p)));
-            }
-            Box::new(BooleanQuery::union(any))
+            any.extend(prefix_in(i, fields[0]));
+            any
         };
-        clauses.push(should(Box::new(DisjunctionMaxQuery::new(vec![
-            constant(matcher([f.name, f.name_alt]), TERM_IN_NAME),
-            constant(matcher([f.related, f.related_alt]), TERM_IN_RELATED),
-        ]))));
+        let tier = Tier {
+            own: any_of([f.name, f.name_alt]),
+            related: any_of([f.related, f.related_alt]),
+            own_score: TERM_IN_NAME,
+            related_score: TERM_IN_RELATED,
+        };
+        leaves.extend(tier.own.iter().chain(&tier.related).map(|q| q.box_clone()));
+        matchers.push(Box::new(tier.clone()));
+        clauses.push(should(Box::new(tier)));
 
         // Relevance among equals.
         clauses.push(should(boost(
@@ -123,11 +160,9 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Box<dyn Query> {
         clauses.push(should(term(f.related, t, IndexRecordOption::WithFreqs)));
         clauses.push(should(term(f.related_alt, t, IndexRecordOption::WithFreqs)));
     }
-    if parsed.squashed.len() >= MIN_PREFIX_BYTES {
-        clauses.push(should(constant(
-            Box::new(PrefixQuery::new(f.name_sq, &parsed.squashed)),
-            SQUASHED_PREFIX_SCORE,
-        )));
+    if let Some(p) = squashed_prefix {
+        leaves.push(Box::new(p.clone()));
+        clauses.push(should(constant(Box::new(p), SQUASHED_PREFIX_SCORE)));
     }
     if parsed.terms.len() > 1 {
         let phrase = PhraseQuery::new(
@@ -139,7 +174,30 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Box<dyn Query> {
         );
         clauses.push(should(boost(Box::new(phrase), PHRASE_BOOST)));
     }
-    Box::new(BooleanQuery::new(clauses))
+    let matching: Box<dyn Query> = Box::new(BooleanQuery::union(leaves));
+    if parsed.terms.len() == 1 {
+        return Plan {
+            ranked: Box::new(BooleanQuery::new(clauses)),
+            first_tier: None,
+            matching,
+        };
+    }
+
+    // Every term, or the whole name.
+    let tier: Box<dyn Query> = Box::new(BooleanQuery::union(vec![
+        Box::new(BooleanQuery::intersection(matchers)),
+        exact(),
+    ]));
+    let first_tier = SumWhere {
+        filter: constant(tier.box_clone(), ALL_TERMS),
+        clauses: clauses.iter().map(|(_, q)| q.box_clone()).collect(),
+    };
+    clauses.push(should(constant(tier, ALL_TERMS)));
+    Plan {
+        ranked: Box::new(BooleanQuery::new(clauses)),
+        first_tier: Some(Box::new(first_tier)),
+        matching,
+    }
 }
 
 fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
@@ -147,7 +205,7 @@ fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
 }
 
 fn constant(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(query, score))
+    Box::new(Constant::new(query, score))
 }
 
 fn boost(query: Box<dyn Query>, factor: f32) -> Box<dyn Query> {
@@ -180,6 +238,11 @@ mod tests {
         let own_name_bonus = TERM_IN_NAME - TERM_IN_RELATED;
         assert!(own_name_bonus > 0.0);
         assert!(MAX_TERMS as f32 * own_name_bonus < TERM_IN_RELATED);
+        // Room for BM25 between the most a partial match gets from the constants and the
+        // least one matching every term gets.
+        assert!(
+            (MAX_TERMS - 1) as f32 * TERM_IN_NAME + SQUASHED_PREFIX_SCORE + 5_000.0 < ALL_TERMS
+        );
     }
 
     #[test]

@@ -472,6 +472,48 @@ fn limit_and_offset_page_through_the_total() {
 }
 
 #[test]
+fn pages_stay_in_order_where_matches_of_every_term_run_out() {
+    // 25 tracks match both terms, 10 only one: pages of 10 cross from the first to the rest.
+    let mut docs: Vec<TrackDoc> = (0..25)
+        .map(|i| {
+            track(
+                &format!("both{i:02}"),
+                &format!("Rain Storm {i}"),
+                ("a", "Weather"),
+                ("l", "Sky"),
+            )
+        })
+        .collect();
+    docs.extend((0..10).map(|i| {
+        track(
+            &format!("rain{i:02}"),
+            &format!("Rain {i}"),
+            ("b", "Drizzle"),
+            ("m", "Cloud"),
+        )
+    }));
+    let index = index_of(&docs);
+    let all = index.search("rain storm", Kind::Track, 50, 0).unwrap();
+    assert_eq!(all.total, 35);
+    assert_eq!(all.ids.len(), 35);
+    assert!(
+        all.ids[..25].iter().all(|id| id.starts_with("both")),
+        "{:?}",
+        all.ids
+    );
+    let mut paged = Vec::new();
+    for offset in (0..35).step_by(10) {
+        let page = index.search("rain storm", Kind::Track, 10, offset).unwrap();
+        assert_eq!(page.total, 35, "offset {offset}");
+        paged.extend(page.ids);
+    }
+    assert_eq!(paged, all.ids);
+    let first = index.search("rain storm", Kind::Track, 20, 0).unwrap();
+    assert_eq!(first.total, 35);
+    assert_eq!(first.ids, all.ids[..20]);
+}
+
+#[test]
 fn hits_default_is_empty() {
     let hits = Hits::default();
     assert!(hits.ids.is_empty());

@@ -109,12 +109,12 @@ pub async fn search(
                 results.tracks = Some(state.render.paging(&path, page, total, items));
             }
             Kind::Artist => {
-                let artists = state.app.store.artists(&hits.ids).await?;
+                let artists = medley_app::catalog::artists(&state.app, &hits.ids).await?;
                 let items = artists.iter().map(|a| state.render.artist(a)).collect();
                 results.artists = Some(state.render.paging(&path, page, total, items));
             }
             Kind::Album => {
-                let albums = state.app.store.albums(&hits.ids).await?;
+                let albums = medley_app::catalog::albums(&state.app, &hits.ids).await?;
                 let items = albums.iter().map(|a| state.render.album(a)).collect();
                 results.albums = Some(state.render.paging(&path, page, total, items));
             }
