@@ -277,17 +277,7 @@ impl Shows {
         let mut saved: Saved = serde_json::from_str(&live.state)
             .map_err(|e| AppError::internal(e, "reading a live show's stored state"))?;
         // The replay buffer's events are stored apart from the state.
-        let stored = store.live_events(&show.id, live.seq).await?;
-        let mut events = Vec::with_capacity(stored.len());
-        for row in stored {
-            match serde_json::from_str::<medley_live::Event>(&row.event) {
-                Ok(event) => events.push(event),
-                // A hole: resumes from before it get a fresh welcome.
-                Err(e) => {
-                    tracing::warn!(error = %e, show = show.id, seq = row.seq, "an unreadable stored live event")
-                }
-            }
-        }
+        let events = persist::stored_events(store, &show.id, live.seq).await?;
         saved.show.restore_replay(events, now_ms());
         let mut actors = self
             .actors

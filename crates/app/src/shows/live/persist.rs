@@ -101,6 +101,27 @@ pub(crate) fn records(events: &[Event]) -> LiveWrite {
     w
 }
 
+/// The events stored for a show's replay buffer, up to its stored state's `seq`, in order.
+/// An unreadable one is left out: the buffer keeps only what follows it (a resume from before
+/// gets a fresh `welcome`).
+pub(crate) async fn stored_events(
+    store: &Arc<dyn Store>,
+    show: &str,
+    up_to_seq: i64,
+) -> medley_store::Result<Vec<Event>> {
+    let stored = store.live_events(show, up_to_seq).await?;
+    let mut events = Vec::with_capacity(stored.len());
+    for row in stored {
+        match serde_json::from_str::<Event>(&row.event) {
+            Ok(event) => events.push(event),
+            Err(e) => {
+                tracing::warn!(error = %e, show, seq = row.seq, "an unreadable stored live event")
+            }
+        }
+    }
+    Ok(events)
+}
+
 /// Whether events change what a restarted show must not forget even for a second (a ban,
 /// an unban, the end): the actor then stores its state with them. Everything else is
 /// stored at most a second later (the state of a show of thousands holds every session and
