@@ -85,50 +85,62 @@ async fn load_search_index(store: &dyn Store, index: &SearchIndex) -> AppResult<
 
 /// Artists for `ids`, in order, skipping unknown ids: from the cache, the rest from the store.
 pub async fn artists(app: &App, ids: &[Id]) -> AppResult<Vec<Artist>> {
-    let seen = app.caches.catalog_generation();
-    let cached: Vec<Option<Artist>> = ids.iter().map(|id| app.caches.artist(id)).collect();
-    let missing = missing(ids, &cached);
-    if missing.is_empty() {
-        return Ok(cached.into_iter().flatten().collect());
-    }
-    let loaded = app.store.artists(&missing).await?;
-    app.caches.remember_artists(seen, &loaded);
-    Ok(in_order(ids, cached, loaded, |a| &a.id))
+    cached_by_id(
+        app,
+        ids,
+        |id| app.caches.artist(id),
+        |missing| async move { app.store.artists(&missing).await },
+        |seen, loaded| app.caches.remember_artists(seen, loaded),
+        |a| &a.id,
+    )
+    .await
 }
 
 /// Albums for `ids`, in order, skipping unknown ids: from the cache, the rest from the store.
 pub async fn albums(app: &App, ids: &[Id]) -> AppResult<Vec<Album>> {
-    let seen = app.caches.catalog_generation();
-    let cached: Vec<Option<Album>> = ids.iter().map(|id| app.caches.album(id)).collect();
-    let missing = missing(ids, &cached);
-    if missing.is_empty() {
-        return Ok(cached.into_iter().flatten().collect());
-    }
-    let loaded = app.store.albums(&missing).await?;
-    app.caches.remember_albums(seen, &loaded);
-    Ok(in_order(ids, cached, loaded, |a| &a.id))
+    cached_by_id(
+        app,
+        ids,
+        |id| app.caches.album(id),
+        |missing| async move { app.store.albums(&missing).await },
+        |seen, loaded| app.caches.remember_albums(seen, loaded),
+        |a| &a.id,
+    )
+    .await
 }
 
-fn missing<T>(ids: &[Id], cached: &[Option<T>]) -> Vec<Id> {
-    ids.iter()
-        .zip(cached)
+/// Objects for `ids`, in order, skipping unknown ids: what `cached` has, the rest from `load`,
+/// which `remember` keeps unless a catalog write overlapped the load.
+async fn cached_by_id<T, Fut>(
+    app: &App,
+    ids: &[Id],
+    cached: impl Fn(&str) -> Option<T>,
+    load: impl FnOnce(Vec<Id>) -> Fut,
+    remember: impl FnOnce(u64, &[T]),
+    id_of: impl Fn(&T) -> &Id,
+) -> AppResult<Vec<T>>
+where
+    Fut: std::future::Future<Output = medley_store::Result<Vec<T>>>,
+{
+    let seen = app.caches.catalog_generation();
+    let found: Vec<Option<T>> = ids.iter().map(|id| cached(id)).collect();
+    let missing: Vec<Id> = ids
+        .iter()
+        .zip(&found)
         .filter(|(_, c)| c.is_none())
         .map(|(id, _)| id.clone())
-        .collect()
-}
-
-/// `cached` with its gaps filled from `loaded` (by id), unknown ids left out.
-fn in_order<T>(
-    ids: &[Id],
-    cached: Vec<Option<T>>,
-    loaded: Vec<T>,
-    id_of: impl Fn(&T) -> &Id,
-) -> Vec<T> {
+        .collect();
+    if missing.is_empty() {
+        return Ok(found.into_iter().flatten().collect());
+    }
+    let loaded = load(missing).await?;
+    remember(seen, &loaded);
     let mut loaded: HashMap<Id, T> = loaded.into_iter().map(|x| (id_of(&x).clone(), x)).collect();
-    ids.iter()
-        .zip(cached)
+    Ok(ids
+        .iter()
+        .zip(found)
         .filter_map(|(id, c)| c.or_else(|| loaded.remove(id)))
-        .collect()
+        .collect())
 }
 
 /// Rendered track objects for `ids`, in order, `None` where a track does not exist. Served

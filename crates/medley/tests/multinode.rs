@@ -648,6 +648,44 @@ fn same_events(listeners: &[Listener]) {
     }
 }
 
+/// A live show across the nodes: `people` (name, node) sign up through their node; the first,
+/// through node 0, creates and starts the show; everyone joins through their node in order, so
+/// node 0 takes the show; slow mode is off. Their tokens, the show, and their listeners.
+async fn live_show_across(
+    cluster: &Cluster,
+    db: &sqlx::PgPool,
+    title: &str,
+    people: &[(&str, usize)],
+) -> (Vec<String>, String, Vec<Listener>) {
+    assert_eq!(people[0].1, 0, "the show's creator joins through node 0");
+    let http = reqwest::Client::new();
+    let base: Vec<&str> = cluster.nodes.iter().map(|n| n.base.as_str()).collect();
+    let mut tokens = Vec::new();
+    for (name, node) in people {
+        tokens.push(common::sign_up(&http, base[*node], name).await);
+    }
+    let creator = Client::new(base[0], &tokens[0]);
+    let show = creator.post("/v1/shows", json!({"title": title})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    creator
+        .post(&format!("/v1/shows/{show}/start"), json!({}))
+        .await;
+    let mut listeners = Vec::new();
+    for ((name, node), token) in people.iter().zip(&tokens) {
+        listeners.push(Listener::join(name, base[*node], &show, token).await);
+    }
+    assert_eq!(
+        show_owner(db, &show).await,
+        Some(cluster.nodes[0].node_id())
+    );
+    listeners[0]
+        .ok("slow_mode.set", json!({"seconds": 0}))
+        .await;
+    (tokens, show, listeners)
+}
+
 #[tokio::test]
 async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_handover() {
     // A lease of 5 s (the shortest): a killed owner's show is taken over within seconds.
@@ -657,36 +695,10 @@ async fn a_live_show_with_listeners_on_three_nodes_survives_its_owner_and_a_hand
     let db = cluster.database().await;
     let http = reqwest::Client::new();
     let base: Vec<String> = cluster.nodes.iter().map(|n| n.base.clone()).collect();
-    let mut tokens = Vec::new();
-    for (name, node) in [("anna", 0), ("boris", 1), ("cyril", 2), ("delia", 0)] {
-        tokens.push(common::sign_up(&http, &base[node], name).await);
-    }
-    let ana = Client::new(&base[0], &tokens[0]);
-    let show = ana
-        .post("/v1/shows", json!({"title": "Across nodes"}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    ana.post(&format!("/v1/shows/{show}/start"), json!({}))
-        .await;
-
-    // Anna joins first, through node 0, which takes the show; the others join through every
-    // node (Delia beside Anna, on the owner).
-    let mut listeners = Vec::new();
-    for (i, (name, node)) in [("anna", 0), ("boris", 1), ("cyril", 2), ("delia", 0)]
-        .into_iter()
-        .enumerate()
-    {
-        listeners.push(Listener::join(name, &base[node], &show, &tokens[i]).await);
-    }
-    assert_eq!(
-        show_owner(&db, &show).await,
-        Some(cluster.nodes[0].node_id())
-    );
-    listeners[0]
-        .ok("slow_mode.set", json!({"seconds": 0}))
-        .await;
+    // Delia joins beside Anna, on the owner.
+    let people = [("anna", 0), ("boris", 1), ("cyril", 2), ("delia", 0)];
+    let (tokens, show, mut listeners) =
+        live_show_across(&cluster, &db, "Across nodes", &people).await;
 
     // Ops from a listener on another node reach the owner, and everyone sees the outcome.
     let bo = user_id(&base[1], &tokens[1]).await;
@@ -968,7 +980,7 @@ async fn a_rolling_restart_of_every_node_drops_no_live_show() {
     };
     let db = cluster.database().await;
     let http = reqwest::Client::new();
-    let base: Vec<String> = cluster.nodes.iter().map(|n| n.base.clone()).collect();
+    // Two listeners on every node.
     let people = [
         ("anna", 0),
         ("boris", 1),
@@ -977,29 +989,8 @@ async fn a_rolling_restart_of_every_node_drops_no_live_show() {
         ("emil", 1),
         ("fedor", 2),
     ];
-    let mut tokens = Vec::new();
-    for (name, node) in people {
-        tokens.push(common::sign_up(&http, &base[node], name).await);
-    }
-    let anna = Client::new(&base[0], &tokens[0]);
-    let show = anna.post("/v1/shows", json!({"title": "Rolling"})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    anna.post(&format!("/v1/shows/{show}/start"), json!({}))
-        .await;
-    // Anna joins first, through node 0, which takes the show; two listeners on every node.
-    let mut listeners = Vec::new();
-    for (i, (name, node)) in people.into_iter().enumerate() {
-        listeners.push(Listener::join(name, &base[node], &show, &tokens[i]).await);
-    }
-    assert_eq!(
-        show_owner(&db, &show).await,
-        Some(cluster.nodes[0].node_id())
-    );
-    listeners[0]
-        .ok("slow_mode.set", json!({"seconds": 0}))
-        .await;
+    let (tokens, show, mut listeners) = live_show_across(&cluster, &db, "Rolling", &people).await;
+    let anna = Client::new(&cluster.nodes[0].base, &tokens[0]);
     let mut sent = comment_round(&mut listeners, "before", 2).await;
 
     // Anna comments all along; everyone reads, and comes back through a node that is up

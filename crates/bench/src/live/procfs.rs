@@ -64,9 +64,7 @@ impl Proc {
             cpu_secs: (tick(11)? + tick(12)?) / self.ticks,
         })
     }
-}
 
-impl Proc {
     /// The processes `pids` together: memory and CPU time summed (several nodes).
     pub fn sample_all(&self, pids: &[u32]) -> anyhow::Result<Sample> {
         let mut sum = Sample {
