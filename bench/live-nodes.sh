@@ -30,7 +30,7 @@ RESULTS=$DIR/results
 # Every node of a deployment shares one secret key; this one is for loopback benchmarks only.
 KEY=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=
 
-say() { printf '\n== %s\n' "$*"; }
+. "$ROOT/bench/lib.sh"
 
 command -v psql >/dev/null || { echo "psql is needed (apt-get install postgresql-client)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
@@ -60,12 +60,7 @@ stop_nodes() {
         kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 200); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        stop_pid "$pid"
     done
 }
 trap stop_nodes EXIT
@@ -81,20 +76,7 @@ for k in $(seq 0 $((NODES - 1))); do
         --database-url "$PG/$DB" --nats-url "$NATS" --nats-subject-prefix "$prefix" \
         --max-connections $((LISTENERS + 1000)) >"$log" 2>&1 &
     PIDS+=($!)
-    url=""
-    for _ in $(seq 1 600); do
-        if ! kill -0 "${PIDS[-1]}" 2>/dev/null; then
-            echo "node $k exited:" >&2
-            cat "$log" >&2
-            exit 1
-        fi
-        url=$(sed -n 's/^Medley is listening on \(http:\/\/[^ ]*\).*/\1/p' "$log" | head -n1)
-        if [ -n "$url" ] && curl -fsS -o /dev/null "$url/readyz" 2>/dev/null; then
-            break
-        fi
-        sleep 0.1
-    done
-    [ -n "$url" ] || { echo "node $k did not start within 60 s" >&2; cat "$log" >&2; exit 1; }
+    url=$(wait_listening "${PIDS[-1]}" "$log" "$MEDLEY_URL_PATTERN" /readyz)
     URLS+=("$url")
     echo "node $k at $url (pid ${PIDS[-1]})"
 done

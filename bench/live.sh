@@ -32,7 +32,7 @@ BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 RESULTS=$DIR/results
 SIO=$ROOT/bench/socketio
 
-say() { printf '\n== %s\n' "$*"; }
+. "$ROOT/bench/lib.sh"
 
 command -v node >/dev/null && command -v npm >/dev/null || {
     echo "node and npm are needed for the Socket.IO baseline (apt-get install nodejs npm)" >&2
@@ -68,22 +68,16 @@ mkdir -p "$RESULTS"
 
 SERVER=""
 stop_server() {
-    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
-        kill -TERM "$SERVER"
-        for _ in $(seq 1 200); do
-            kill -0 "$SERVER" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$SERVER" 2>/dev/null && kill -KILL "$SERVER"
-        wait "$SERVER" 2>/dev/null || true
+    if [ -n "$SERVER" ]; then
+        stop_pid "$SERVER"
     fi
     SERVER=""
 }
 trap stop_server EXIT
 
-# Starts a server, sets SERVER (its pid) and URL; polls its log for the URL with a deadline.
+# Starts a server, sets SERVER (its pid) and URL (once Medley answers /readyz).
 start_server() {
-    local protocol=$1 log=$RESULTS/$2.log
+    local protocol=$1 log=$RESULTS/$2.log pattern ready
     : >"$log"
     if [ "$protocol" = medley ]; then
         # The data folder alone decides the database; room for every listener's connection.
@@ -91,32 +85,15 @@ start_server() {
             "$BIN/medley" serve --data-dir "$DIR" --bind 127.0.0.1:0 \
             --max-connections $((LISTENERS + 1000)) >"$log" 2>&1 &
         SERVER=$!
-        pattern='s/^Medley is listening on \(http:\/\/[^ ]*\).*/\1/p'
+        pattern=$MEDLEY_URL_PATTERN
+        ready=/readyz
     else
         node "$SIO/server.js" "$DIR" 0 >"$log" 2>&1 &
         SERVER=$!
         pattern='s/^Socket.IO is listening on \(http:\/\/[^ ]*\).*/\1/p'
+        ready=""
     fi
-    URL=""
-    for _ in $(seq 1 600); do
-        if ! kill -0 "$SERVER" 2>/dev/null; then
-            echo "the $protocol server exited:" >&2
-            cat "$log" >&2
-            exit 1
-        fi
-        URL=$(sed -n "$pattern" "$log" | head -n1)
-        if [ -n "$URL" ]; then
-            if [ "$protocol" != medley ] || curl -fsS -o /dev/null "$URL/readyz" 2>/dev/null; then
-                break
-            fi
-        fi
-        sleep 0.1
-    done
-    if [ -z "$URL" ]; then
-        echo "the $protocol server did not start within 60 s:" >&2
-        cat "$log" >&2
-        exit 1
-    fi
+    URL=$(wait_listening "$SERVER" "$log" "$pattern" "$ready")
 }
 
 for scenario in $SCENARIOS; do

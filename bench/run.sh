@@ -34,7 +34,7 @@ PORT=${BENCH_PORT:-0}
 RESULTS=$DIR/results
 BIN=${BENCH_BIN:-$TARGET/release}
 
-say() { printf '\n== %s\n' "$*"; }
+. "$ROOT/bench/lib.sh"
 
 # --- tools ---------------------------------------------------------------------------------
 install_pkg() {
@@ -72,42 +72,13 @@ SERVER_LOG=$DIR/server.log
 env -u MEDLEY_DATABASE_URL -u MEDLEY_CONFIG -u MEDLEY_PUBLIC_URL RUST_LOG=warn \
     "$BIN/medley" serve --data-dir "$DIR" --bind "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 &
 SERVER=$!
-stop_server() {
-    if kill -0 "$SERVER" 2>/dev/null; then
-        kill -TERM "$SERVER"
-        for _ in $(seq 1 100); do
-            kill -0 "$SERVER" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$SERVER" 2>/dev/null && kill -KILL "$SERVER"
-        wait "$SERVER" 2>/dev/null || true
-    fi
-}
+stop_server() { stop_pid "$SERVER"; }
 trap stop_server EXIT
 
 # The server binds, rebuilds the search index (seconds for 100k tracks), prints its URL, then
-# accepts requests. Poll with a deadline: 1,200 x 0.1 s.
-URL=""
+# accepts requests: up to 120 s.
 started=$(date +%s.%N)
-for _ in $(seq 1 1200); do
-    if ! kill -0 "$SERVER" 2>/dev/null; then
-        echo "the server exited:" >&2
-        cat "$SERVER_LOG" >&2
-        exit 1
-    fi
-    if [ -z "$URL" ]; then
-        URL=$(sed -n 's/^Medley is listening on \(http:\/\/[^ ]*\).*/\1/p' "$SERVER_LOG" | head -n1)
-    fi
-    if [ -n "$URL" ] && curl -fsS -o /dev/null "$URL/readyz" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
-if [ -z "$URL" ] || ! curl -fsS -o /dev/null "$URL/readyz"; then
-    echo "the server did not become ready within 120 s:" >&2
-    cat "$SERVER_LOG" >&2
-    exit 1
-fi
+URL=$(wait_listening "$SERVER" "$SERVER_LOG" "$MEDLEY_URL_PATTERN" /readyz 120)
 ready_secs=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "ready at $URL after ${ready_secs} s (search index rebuilt from the database)"
 "$BIN/medley-bench" check --url "$URL" --data-dir "$DIR"
