@@ -60,8 +60,8 @@ pub use plays::{
 };
 pub use scans::{ScanStore, StoredScan};
 pub use shows::{
-    HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment,
-    ShowStore, StoredShow,
+    HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, SessionChange, ShowBan, ShowChange,
+    ShowComment, ShowStore, StoredShow,
 };
 pub use spotify_logins::{PendingSignIn, SpotifyLoginStore};
 pub use sql::{Backend, SqlStore};

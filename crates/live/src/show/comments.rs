@@ -60,6 +60,7 @@ impl Show {
             text: text.to_owned(),
             at: now,
         };
+        self.note_comment_id(&id);
         self.authors.insert(id, actor.to_owned());
         self.last_comment_at.insert(actor.to_owned(), now);
         self.comments.push_back(comment.clone());
@@ -134,6 +135,16 @@ impl Show {
             self.slow_mode.min(DEFAULT_SLOW_MODE_SECONDS)
         } else {
             self.slow_mode
+        }
+    }
+
+    /// Moves the show's own count past a numeric id taken (by the count or by a caller), so
+    /// that the count can be told from the comments alone (see `redo`).
+    pub(super) fn note_comment_id(&mut self, id: &str) {
+        if let Ok(n) = id.parse::<u64>() {
+            if n >= self.next_comment {
+                self.next_comment = n.saturating_add(1);
+            }
         }
     }
 

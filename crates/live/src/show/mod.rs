@@ -6,7 +6,7 @@
 //! as it was. Files: `apply` (authorization and dispatch), `people` (joining, leaving and
 //! roles), `moderation` (mutes, removals, bans), `hands`, `comments`, `play` (playback and
 //! the show's end), `ephemeral` (reactions, audience counts, the clock), `welcome`
-//! (snapshots and resumes).
+//! (snapshots and resumes), `redo` (taking a show back from its stored state and events).
 
 mod apply;
 mod comments;
@@ -15,6 +15,7 @@ mod hands;
 mod moderation;
 mod people;
 mod play;
+mod redo;
 mod welcome;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -185,12 +186,6 @@ impl Show {
     /// before it are no longer needed.
     pub fn replay_first_seq(&self) -> u64 {
         self.replay.first_seq()
-    }
-
-    /// Takes back the stored events of a show read from its stored state, which holds the
-    /// replay buffer's bounds but not its events (see `Replay::restore`).
-    pub fn restore_replay(&mut self, events: Vec<Event>, now: i64) {
-        self.replay.restore(events, now);
     }
 
     /// A user's role whether present or not: the creator, a granted role, or listener.

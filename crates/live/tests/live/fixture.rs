@@ -104,3 +104,17 @@ pub fn reliable(events: &[Event]) -> Vec<EventKind> {
         .map(|e| e.kind.clone())
         .collect()
 }
+
+/// A show's state but what no event carries: reactions not sent yet, the audience count last
+/// sent and when (see `Show::catch_up`).
+pub fn durable(show: &Show) -> serde_json::Value {
+    let mut value = serde_json::to_value(show).expect("a show serialises");
+    let fields = value.as_object_mut().expect("a show is an object");
+    for ephemeral in ["reactions", "audience_sent", "flushed_at"] {
+        assert!(
+            fields.remove(ephemeral).is_some(),
+            "a show has no `{ephemeral}`"
+        );
+    }
+    value
+}

@@ -2,15 +2,16 @@
 //! invariants: one creator; roles change only as the rules allow and only with
 //! `role.changed`; the hands queue holds present listeners once each, in the order raised;
 //! `seq` has no gaps; banned people are never present; a refused op changes nothing; a
-//! client kept up to date by the events sees what a fresh `welcome` shows; and a resume from
-//! the `seq` before any step replays exactly the reliable events that step sent.
+//! client kept up to date by the events sees what a fresh `welcome` shows; a resume from
+//! the `seq` before any step replays exactly the reliable events that step sent; and the
+//! state stored after any step, caught up by the events stored since, is the show's state.
 
 use std::collections::BTreeMap;
 
 use medley_live::{Event, EventKind, Hello, Op, Role, Settings, Show, ShowState, Since};
 use proptest::prelude::*;
 
-use crate::fixture::{empty_show, C, T0};
+use crate::fixture::{durable, empty_show, C, T0};
 use crate::mirror::Mirror;
 
 const USERS: [&str; 6] = ["c", "u1", "u2", "u3", "u4", "u5"];
@@ -188,6 +189,9 @@ fn run(steps: Vec<(Step, i64)>) -> Result<(), TestCaseError> {
     let mut mirror = Mirror::from_welcome(&welcome(&show, T0));
     let mut roles = Roles::new();
     let mut now = T0;
+    // What the server stores: the state now and then, and every reliable event.
+    let mut states = Vec::new();
+    let mut stored = Vec::new();
     let everyone = USERS.iter().map(|u| (Step::Join(u), 0));
     for (step, dt) in everyone.chain(steps) {
         now += dt;
@@ -223,7 +227,18 @@ fn run(steps: Vec<(Step, i64)>) -> Result<(), TestCaseError> {
         prop_assert_eq!(mirror.visible(), Mirror::from_welcome(&welcome(&show, now)));
         // A client that saw this step's first seq would be replayed exactly this step's events.
         let sent: Vec<Event> = events.into_iter().filter(|e| e.seq.is_some()).collect();
-        prop_assert_eq!(show.since(before.seq(), now), Since::Events(sent));
+        prop_assert_eq!(show.since(before.seq(), now), Since::Events(sent.clone()));
+        stored.extend(sent);
+        states.push(serde_json::to_string(&show).expect("a show serialises"));
+    }
+    let every = (states.len() / 6).max(1);
+    for state in states.iter().step_by(every).chain(states.last()) {
+        let mut back: Show = serde_json::from_str(state).expect("a stored show reads back");
+        back.catch_up(stored.clone(), now);
+        prop_assert_eq!(durable(&back), durable(&show));
+        for seq in 0..=show.seq() + 1 {
+            prop_assert_eq!(back.since(seq, now), show.since(seq, now), "since {}", seq);
+        }
     }
     Ok(())
 }

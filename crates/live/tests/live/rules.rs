@@ -7,7 +7,7 @@ use medley_live::{
 };
 use serde_json::json;
 
-use crate::fixture::{empty_show, kinds, reliable, show, show_with, C, T0};
+use crate::fixture::{durable, empty_show, kinds, reliable, show, show_with, C, T0};
 
 fn welcome_of(show: &Show, user: &str, now: i64) -> Welcome {
     match show.welcome(user, "sess", now).kind {
@@ -522,6 +522,39 @@ fn a_show_persists_and_comes_back_the_same() {
     let Since::Events(stored) = s.since(0, T0) else {
         panic!("the show holds every event since its start");
     };
-    back.restore_replay(stored, T0);
+    back.catch_up(stored, T0);
     assert_eq!(back, s);
+}
+
+#[test]
+fn a_show_stored_before_its_last_events_is_caught_up_by_them() {
+    let mut s = show();
+    s.apply("l1", &Op::Comment { text: "hi".into() }, T0)
+        .unwrap();
+    let stored_state = serde_json::to_string(&s).unwrap();
+    s.apply(C, &Op::Ban { user: "l2".into() }, T0 + 1).unwrap();
+    s.apply("l1", &Op::HandRaise {}, T0 + 2).unwrap();
+    s.apply(C, &Op::HandAccept { user: "l1".into() }, T0 + 3)
+        .unwrap();
+    s.apply("l1", &Op::Comment { text: "up".into() }, T0 + 1_004)
+        .unwrap();
+    let Since::Events(stored_events) = s.since(0, T0 + 1_005) else {
+        panic!("the show holds every event since its start");
+    };
+    let mut back: Show = serde_json::from_str(&stored_state).unwrap();
+    back.catch_up(stored_events, T0 + 1_005);
+    assert_eq!(durable(&back), durable(&s));
+    assert_eq!(back.since(11, T0 + 1_005), s.since(11, T0 + 1_005));
+    assert!(back.is_banned("l2") && back.role("l1") == Some(Role::Speaker));
+    let id = |e: medley_live::Event| match e.kind {
+        EventKind::Comment(c) => c.id,
+        other => panic!("{other:?}"),
+    };
+    // The count of comment ids goes on where the events left it.
+    let next = |show: &mut Show| {
+        let comment = Op::Comment { text: "n".into() };
+        let events = show.apply(C, &comment, T0 + 2_000).unwrap();
+        id(events.into_iter().next().unwrap())
+    };
+    assert_eq!(next(&mut back), next(&mut s));
 }

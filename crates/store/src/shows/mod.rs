@@ -85,6 +85,13 @@ pub struct LiveEvent {
     pub event: String,
 }
 
+/// A change to a live show's resumable sessions, in the order the actor made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionChange {
+    Opened { session: String, user: Id },
+    Closed { session: String },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShowBan {
     pub user_id: Id,
@@ -105,6 +112,8 @@ pub struct LiveWrite {
     pub events: Vec<LiveEvent>,
     /// Stored events before this `seq` are no longer needed: deleted.
     pub events_from: Option<i64>,
+    /// Sessions opened and closed, in order.
+    pub sessions: Vec<SessionChange>,
     /// The latest live state, when the actor took one.
     pub snapshot: Option<LiveState>,
     /// The show ended at this time.
@@ -123,6 +132,7 @@ impl LiveWrite {
             && self.history.is_empty()
             && self.events.is_empty()
             && self.events_from.is_none()
+            && self.sessions.is_empty()
             && self.snapshot.is_none()
             && self.ended_at_ms.is_none()
     }
@@ -141,6 +151,7 @@ impl LiveWrite {
         }
         self.history.extend(later.history);
         self.events.extend(later.events);
+        self.sessions.extend(later.sessions);
         if later.events_from.is_some() {
             self.events_from = later.events_from;
         }
@@ -165,8 +176,10 @@ pub trait ShowStore: Send + Sync {
     /// `scheduled` to `live` with its first live state; `Conflict` from any other state.
     async fn start_show(&self, id: &str, live: &LiveState, now_ms: i64) -> Result<StoredShow>;
     async fn live_state(&self, id: &str) -> Result<Option<LiveState>>;
-    /// A live show's stored events up to `seq` (its state's), in `seq` order.
+    /// A live show's stored events up to `seq`, in `seq` order.
     async fn live_events(&self, id: &str, up_to_seq: i64) -> Result<Vec<LiveEvent>>;
+    /// A live show's stored sessions: (session id, user id), by session id.
+    async fn live_sessions(&self, id: &str) -> Result<Vec<(String, Id)>>;
     /// Records what a live show's actor wrote, in one transaction; idempotent, so a batch
     /// that failed may be written again.
     /// With `write.owner`, only while that node holds the show's lease (else `Conflict`).

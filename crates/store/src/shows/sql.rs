@@ -1,4 +1,4 @@
-//! `ShowStore` on SQLite and PostgreSQL (tables `live_show*`, migrations 0009, 0020–0022).
+//! `ShowStore` on SQLite and PostgreSQL (tables `live_show*`, migrations 0009, 0020–0023).
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -6,8 +6,8 @@ use sqlx::Row;
 
 use super::NewShow;
 use super::{
-    HistoryEntry, LiveEvent, LiveState, LiveWrite, ShowBan, ShowChange, ShowComment, ShowStore,
-    StoredShow,
+    HistoryEntry, LiveEvent, LiveState, LiveWrite, SessionChange, ShowBan, ShowChange, ShowComment,
+    ShowStore, StoredShow,
 };
 use crate::error::{Result, StoreError};
 use crate::sql::SqlStore;
@@ -156,6 +156,19 @@ impl ShowStore for SqlStore {
             .collect()
     }
 
+    async fn live_sessions(&self, id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT session_id, user_id FROM live_show_sessions WHERE show_id = $1 \
+             ORDER BY session_id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     async fn write_live(&self, id: &str, w: &LiveWrite) -> Result<()> {
         let mut tx = self.write.begin().await?;
         if let Some(owner) = &w.owner {
@@ -251,6 +264,24 @@ impl ShowStore for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        for change in &w.sessions {
+            match change {
+                SessionChange::Opened { session, user } => sqlx::query(
+                    "INSERT INTO live_show_sessions (show_id, session_id, user_id) \
+                     VALUES ($1, $2, $3) ON CONFLICT (show_id, session_id) DO UPDATE SET user_id = $3",
+                )
+                .bind(id)
+                .bind(session)
+                .bind(user),
+                SessionChange::Closed { session } => sqlx::query(
+                    "DELETE FROM live_show_sessions WHERE show_id = $1 AND session_id = $2",
+                )
+                .bind(id)
+                .bind(session),
+            }
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(live) = &w.snapshot {
             sqlx::query("UPDATE live_shows SET live_state = $2, live_seq = $3 WHERE id = $1")
                 .bind(id)
@@ -269,10 +300,12 @@ impl ShowStore for SqlStore {
             .execute(&mut *tx)
             .await?;
             // Nobody resumes an ended show.
-            sqlx::query("DELETE FROM live_show_events WHERE show_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            for table in ["live_show_events", "live_show_sessions"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE show_id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(())

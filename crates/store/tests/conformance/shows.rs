@@ -4,8 +4,8 @@
 
 use medley_domain::new_id;
 use medley_store::{
-    HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, ShowBan, ShowChange,
-    ShowComment, ShowStore, SqlStore, StoreError, UserStore,
+    HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, SessionChange, ShowBan,
+    ShowChange, ShowComment, ShowStore, SqlStore, StoreError, UserStore,
 };
 
 on_both_backends!(
@@ -14,6 +14,7 @@ on_both_backends!(
     a_live_show_records_comments_bans_history_and_state,
     one_node_at_a_time_holds_a_live_show,
     a_live_show_keeps_the_events_of_its_replay_buffer,
+    a_live_show_keeps_its_sessions_as_they_open_and_close,
 );
 
 async fn user(store: &SqlStore, name: &str) -> String {
@@ -369,4 +370,61 @@ async fn a_live_show_keeps_the_events_of_its_replay_buffer(store: SqlStore) {
     store.write_live(&id, &end).await.unwrap();
     assert!(store.live_events(&id, 9).await.unwrap().is_empty());
     assert_eq!(store.live_events(&other, 9).await.unwrap().len(), 2);
+}
+
+async fn a_live_show_keeps_its_sessions_as_they_open_and_close(store: SqlStore) {
+    let ana = user(&store, "ana").await;
+    let id = show(&store, &ana, "public", 10).await;
+    let other = show(&store, &ana, "public", 11).await;
+    store.start_show(&id, &live(0), 20).await.unwrap();
+    store.start_show(&other, &live(0), 20).await.unwrap();
+    let opened = |session: &str, user: &str| SessionChange::Opened {
+        session: session.into(),
+        user: user.into(),
+    };
+    let closed = |session: &str| SessionChange::Closed {
+        session: session.into(),
+    };
+    let write = |sessions: Vec<SessionChange>| LiveWrite {
+        sessions,
+        ..LiveWrite::default()
+    };
+    // In order within a write: a session opened and closed in one batch is gone.
+    store
+        .write_live(
+            &id,
+            &write(vec![
+                opened("s1", "u1"),
+                opened("s2", "u2"),
+                opened("s3", "u3"),
+                closed("s2"),
+            ]),
+        )
+        .await
+        .unwrap();
+    store
+        .write_live(&other, &write(vec![opened("o1", "u1")]))
+        .await
+        .unwrap();
+    // Merged batches keep the order too; written again, the same changes change nothing.
+    let mut batch = write(vec![closed("s1")]);
+    batch.merge(write(vec![opened("s1", "u1b")]));
+    store.write_live(&id, &batch).await.unwrap();
+    store.write_live(&id, &batch).await.unwrap();
+    let pair = |s: &str, u: &str| (s.to_owned(), u.to_owned());
+    assert_eq!(
+        store.live_sessions(&id).await.unwrap(),
+        [pair("s1", "u1b"), pair("s3", "u3")]
+    );
+    // An ended show keeps none; other shows keep theirs.
+    let end = LiveWrite {
+        ended_at_ms: Some(200),
+        ..LiveWrite::default()
+    };
+    store.write_live(&id, &end).await.unwrap();
+    assert!(store.live_sessions(&id).await.unwrap().is_empty());
+    assert_eq!(
+        store.live_sessions(&other).await.unwrap(),
+        [pair("o1", "u1")]
+    );
 }

@@ -276,9 +276,11 @@ impl Shows {
         })?;
         let mut saved: Saved = serde_json::from_str(&live.state)
             .map_err(|e| AppError::internal(e, "reading a live show's stored state"))?;
-        // The replay buffer's events are stored apart from the state.
-        let events = persist::stored_events(store, &show.id, live.seq).await?;
-        saved.show.restore_replay(events, now_ms());
+        // The events are stored apart from the state, as they happen: those up to its `seq`
+        // refill the replay buffer, and those after it bring the state up to date.
+        let events = persist::stored_events(store, &show.id).await?;
+        saved.show.catch_up(events, now_ms());
+        saved.sessions.extend(store.live_sessions(&show.id).await?);
         let mut actors = self
             .actors
             .lock()
@@ -550,8 +552,7 @@ pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> App
         creator: show.creator_id.clone(),
         playlist,
     };
-    let saved = Saved::new(Show::new(info, Settings::default(), now));
-    Ok(saved.to_state())
+    Ok(Saved::state(&Show::new(info, Settings::default(), now)))
 }
 
 /// A stored playlist as a show plays it. Tracks with audio carry their stream path (signed

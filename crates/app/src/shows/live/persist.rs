@@ -101,15 +101,14 @@ pub(crate) fn records(events: &[Event]) -> LiveWrite {
     w
 }
 
-/// The events stored for a show's replay buffer, up to its stored state's `seq`, in order.
-/// An unreadable one is left out: the buffer keeps only what follows it (a resume from before
-/// gets a fresh `welcome`).
+/// The events stored for a show, in order: those its stored state's replay buffer holds and
+/// those since (see `Show::catch_up`). An unreadable one is left out, and with it everything
+/// after it that the state does not hold yet.
 pub(crate) async fn stored_events(
     store: &Arc<dyn Store>,
     show: &str,
-    up_to_seq: i64,
 ) -> medley_store::Result<Vec<Event>> {
-    let stored = store.live_events(show, up_to_seq).await?;
+    let stored = store.live_events(show, i64::MAX).await?;
     let mut events = Vec::with_capacity(stored.len());
     for row in stored {
         match serde_json::from_str::<Event>(&row.event) {
@@ -120,19 +119,6 @@ pub(crate) async fn stored_events(
         }
     }
     Ok(events)
-}
-
-/// Whether events change what a restarted show must not forget even for a second (a ban,
-/// an unban, the end): the actor then stores its state with them. Everything else is
-/// stored at most a second later (the state of a show of thousands holds every session and
-/// everyone present, so it is not stored for every event).
-pub(crate) fn weighty(events: &[Event]) -> bool {
-    events.iter().any(|e| {
-        matches!(
-            e.kind,
-            EventKind::Banned(_) | EventKind::Unbanned(_) | EventKind::ShowEnded {}
-        )
-    })
 }
 
 /// Starts a show's persister; it ends when the actor drops the sender, after storing what
@@ -270,7 +256,5 @@ mod tests {
         let data: serde_json::Value = serde_json::from_str(&w.history[0].data).unwrap();
         assert_eq!(data, serde_json::json!({"user": "s", "role": "speaker"}));
         assert_eq!(w.ended_at_ms, Some(1_007));
-        assert!(weighty(&events) && !weighty(&events[..4]));
-        assert!(!weighty(&events[6..7]), "an audience count is not");
     }
 }

@@ -1,6 +1,6 @@
 //! Resumable sessions, and the state a live show stores so that a restarted server can take
-//! it back: the `medley_live::Show` (whose replay buffer serves resumes) and who holds which
-//! session.
+//! it back: the `medley_live::Show` (whose replay buffer serves resumes), and who holds which
+//! session (stored as rows, `live_show_sessions`, as sessions open and close).
 //!
 //! A session is one user's presence through one or more connections: a connection that
 //! drops leaves its session "dropped" for the resume window, during which the user stays in
@@ -10,40 +10,30 @@
 use std::collections::{BTreeMap, HashMap};
 
 use medley_live::Show;
-use medley_store::LiveState;
+use medley_store::{LiveState, SessionChange};
 use serde::{Deserialize, Serialize};
 
-/// What is stored of a live show (as JSON in `live_shows.live_state`).
+/// A live show as stored: the state (as JSON in `live_shows.live_state`) and, read beside it,
+/// its sessions.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Saved {
     pub show: Show,
-    /// Session id → user id, for every session that may still be resumed.
+    /// Session id → user id, for every session that may still be resumed: the stored rows
+    /// (states written before the rows existed carry them here).
     #[serde(default)]
     pub sessions: BTreeMap<String, String>,
 }
 
 impl Saved {
-    pub fn new(show: Show) -> Saved {
-        Saved {
-            show,
-            sessions: BTreeMap::new(),
-        }
-    }
-
-    pub fn to_state(&self) -> LiveState {
-        Saved::state(&self.show, &self.sessions)
-    }
-
-    /// What [`Saved::to_state`] stores, from the actor's own state (not copied).
-    pub fn state(show: &Show, sessions: &BTreeMap<String, String>) -> LiveState {
+    /// What is stored of the show's state, from the actor's own (not copied); the sessions
+    /// are stored apart.
+    pub fn state(show: &Show) -> LiveState {
         #[derive(Serialize)]
         struct Borrowed<'a> {
             show: &'a Show,
-            sessions: &'a BTreeMap<String, String>,
         }
-        let saved = Borrowed { show, sessions };
         LiveState {
-            state: serde_json::to_string(&saved).expect("a show serialises"),
+            state: serde_json::to_string(&Borrowed { show }).expect("a show serialises"),
             seq: show.seq() as i64,
         }
     }
@@ -59,17 +49,20 @@ pub(crate) struct Session {
     pub dropped_at: Option<i64>,
 }
 
-/// Every session of the show, by id and by user (one session per user).
+/// Every session of the show, by id and by user (one session per user), and the changes not
+/// stored yet.
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
     by_id: HashMap<String, Session>,
     by_user: HashMap<String, String>,
+    changes: Vec<SessionChange>,
 }
 
 impl Sessions {
     /// Sessions taken back from stored state at `now`: all dropped (their connections went
     /// with the old process), so each may resume within the window from now. Users present
-    /// without a session are given one, so that they too leave if they do not return.
+    /// without a session are given one, so that they too leave if they do not return (it is
+    /// not stored: nobody knows its id to resume it).
     pub fn restored(saved: &Saved, now: i64) -> Sessions {
         let mut sessions = Sessions::default();
         for (id, user) in &saved.sessions {
@@ -89,15 +82,13 @@ impl Sessions {
             sessions.insert(id.clone(), user, None);
             sessions.dropped(&id, now);
         }
+        sessions.changes.clear();
         sessions
     }
 
-    /// Session id → user, as stored.
-    pub fn saved(&self) -> BTreeMap<String, String> {
-        self.by_id
-            .iter()
-            .map(|(id, s)| (id.clone(), s.user.clone()))
-            .collect()
+    /// The sessions opened and closed since the last call, in order, for storing.
+    pub fn take_changes(&mut self) -> Vec<SessionChange> {
+        std::mem::take(&mut self.changes)
     }
 
     pub fn get(&self, id: &str) -> Option<&Session> {
@@ -113,6 +104,10 @@ impl Sessions {
     /// A new session (replacing any other of the user's), served by `conn`.
     pub fn insert(&mut self, id: String, user: String, conn: Option<u64>) {
         self.remove_user(&user);
+        self.changes.push(SessionChange::Opened {
+            session: id.clone(),
+            user: user.clone(),
+        });
         self.by_user.insert(user.clone(), id.clone());
         self.by_id.insert(
             id,
@@ -143,7 +138,9 @@ impl Sessions {
     /// Forgets the user's session; returns its connection, if one served it.
     pub fn remove_user(&mut self, user: &str) -> Option<u64> {
         let id = self.by_user.remove(user)?;
-        self.by_id.remove(&id).and_then(|s| s.conn)
+        let conn = self.by_id.remove(&id).and_then(|s| s.conn);
+        self.changes.push(SessionChange::Closed { session: id });
+        conn
     }
 
     /// The users whose session dropped before `before`: their resume window has passed.
@@ -209,18 +206,32 @@ mod tests {
         // A user's new session replaces the old one.
         s.insert("b".into(), "v".into(), Some(3));
         assert_eq!(s.remove_user("v"), Some(3));
+        // Each opening and closing is stored, in order.
+        let opened = |id: &str, user: &str| SessionChange::Opened {
+            session: id.into(),
+            user: user.into(),
+        };
+        let closed = |id: &str| SessionChange::Closed { session: id.into() };
+        assert_eq!(
+            s.take_changes(),
+            [opened("a", "u"), closed("a"), opened("b", "v"), closed("b")]
+        );
+        assert!(s.take_changes().is_empty());
     }
 
     #[test]
     fn stored_sessions_come_back_dropped() {
-        let mut saved = Saved::new(show());
-        saved.sessions.insert("a".into(), "u".into());
-        saved.sessions.insert("gone".into(), "left-already".into());
-        let back: Saved = serde_json::from_str(&saved.to_state().state).unwrap();
-        // The replay buffer's events are stored apart (`live_show_events`).
-        assert_eq!(back.show.seq(), saved.show.seq());
-        assert_eq!(back.show.audience(), saved.show.audience());
-        let s = Sessions::restored(&back, 1_000);
+        let show = show();
+        let mut back: Saved = serde_json::from_str(&Saved::state(&show).state).unwrap();
+        // The replay buffer's events and the sessions are stored apart (`live_show_events`,
+        // `live_show_sessions`).
+        assert_eq!(back.show.seq(), show.seq());
+        assert_eq!(back.show.audience(), show.audience());
+        assert!(back.sessions.is_empty());
+        back.sessions.insert("a".into(), "u".into());
+        back.sessions.insert("gone".into(), "left-already".into());
+        let mut s = Sessions::restored(&back, 1_000);
+        assert!(s.take_changes().is_empty(), "nothing new to store");
         assert_eq!(s.get("a").unwrap().dropped_at, Some(1_000));
         assert!(s.get("gone").is_none(), "only people present");
         let (_, creator) = s.of_user("c").expect("the creator, present, got a session");

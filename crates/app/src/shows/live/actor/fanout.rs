@@ -85,18 +85,15 @@ impl Actor {
             }));
         }
         self.audience.store(self.show.audience(), Ordering::Relaxed);
+        // Each reliable event is stored as a row, ahead of what the owner publishes of it (the
+        // persister keeps the order); the state follows within the second. A show taken back
+        // folds the rows after its stored state into it (`Show::catch_up`).
+        if events.iter().any(|e| e.seq.is_some()) {
+            self.changed(now);
+        }
         let records = persist::records(&events);
-        let reliable = events.iter().any(|e| e.seq.is_some());
-        if persist::weighty(&events) || (self.owner.is_some() && reliable) {
-            // With several nodes every reliable event is stored before it is published.
-            self.store_state(Some(records));
-        } else {
-            if events.iter().any(|e| e.seq.is_some()) {
-                self.changed(now);
-            }
-            if !records.is_empty() {
-                let _ = self.persist.send(Persist::Write(Box::new(records)));
-            }
+        if !records.is_empty() {
+            let _ = self.persist.send(Persist::Write(Box::new(records)));
         }
         closings
     }

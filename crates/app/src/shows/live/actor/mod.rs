@@ -231,6 +231,7 @@ impl Actor {
                 },
                 _ = timer => self.tick(now_ms()),
             }
+            self.store_sessions();
             self.flush_out();
             if self.ended {
                 break;
@@ -249,7 +250,7 @@ impl Actor {
         }
         // Whatever changed since the last snapshot is stored before the actor goes.
         if !lost_lease && (self.snapshot_due.is_some() || restarting) {
-            self.store_state(None);
+            self.store_state();
         }
         self.flush_out();
         let (flushed, done) = oneshot::channel();
@@ -541,7 +542,7 @@ impl Actor {
         events.extend(self.show.tick(now));
         self.publish(events, now);
         if self.snapshot_due.is_some_and(|t| t <= now) {
-            self.store_state(None);
+            self.store_state();
         }
     }
 
@@ -556,27 +557,45 @@ impl Actor {
 
     /// The state changed: store it within `snapshot_every`. With several nodes too: what a
     /// node taking the show over must know before anyone sees it are the reliable events, and
-    /// those store the state as they happen (`publish`); a session opened since the last
-    /// stored state gets a fresh `welcome` if the owner dies within the second. Storing the
-    /// whole state at every join made a show's first 10,000 joins quadratic.
+    /// those are stored as they happen (`broadcast`); a session opened since the last stored
+    /// state gets a fresh `welcome` if the owner dies within the second. Storing the whole
+    /// state at every join made a show's first 10,000 joins quadratic, and at every comment
+    /// wrote 772 KB of JSON per comment at 10,000 listeners.
     fn changed(&mut self, now: i64) {
         if self.snapshot_due.is_none() {
             self.snapshot_due = Some(now + self.config.snapshot_every.as_millis() as i64);
         }
     }
 
-    /// Stores the state now, with `records` in the same transaction, and forgets the stored
-    /// events the replay buffer no longer holds.
-    fn store_state(&mut self, records: Option<medley_store::LiveWrite>) {
-        let mut write = records.unwrap_or_default();
-        write.snapshot = Some(Saved::state(&self.show, &self.sessions.saved()));
+    /// Stores the sessions opened and closed since the last time, ahead of anything published
+    /// after them (a `welcome` naming a new session reaches another node only once the
+    /// session is stored, so that it may resume through any node).
+    fn store_sessions(&mut self) {
+        let sessions = self.sessions.take_changes();
+        if !sessions.is_empty() {
+            let write = medley_store::LiveWrite {
+                sessions,
+                ..medley_store::LiveWrite::default()
+            };
+            let _ = self.persist.send(Persist::Write(Box::new(write)));
+        }
+    }
+
+    /// Stores the state now, and forgets the stored events the replay buffer no longer holds.
+    fn store_state(&mut self) {
+        let mut write = medley_store::LiveWrite {
+            sessions: self.sessions.take_changes(),
+            ..medley_store::LiveWrite::default()
+        };
+        write.snapshot = Some(Saved::state(&self.show));
         write.events_from = Some(self.show.replay_first_seq() as i64);
         let _ = self.persist.send(Persist::Write(Box::new(write)));
         self.snapshot_due = None;
     }
 }
 
-/// The tokio instant of a Unix-millisecond time (now, if it has passed).
+/// The tokio instant of a Unix-millisecond time (now, if it has passed: `i64::MIN` is how the
+/// show says "at once").
 fn instant_at(at_ms: i64) -> Instant {
-    Instant::now() + Duration::from_millis((at_ms - now_ms()).max(0) as u64)
+    Instant::now() + Duration::from_millis(at_ms.saturating_sub(now_ms()).max(0) as u64)
 }
