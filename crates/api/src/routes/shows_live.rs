@@ -183,10 +183,13 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
     }
     // The welcome holds the audience count: only later changes are sent.
     let mut audience_sent = c.ephemeral.borrow().audience.as_ref().map(|(v, _)| *v);
-    let mut last_heard = Instant::now();
-    let mut next_ping = Instant::now() + config.next_ping();
+    // The two timers live as long as the connection and move only when their deadline does:
+    // made anew at every frame, each would enter and leave the timer wheel once per frame
+    // per listener.
+    let ping = tokio::time::sleep(config.next_ping());
+    let idle = tokio::time::sleep(config.idle_timeout);
+    tokio::pin!(ping, idle);
     while matches!(step, Step::Go) {
-        let idle_at = last_heard + config.idle_timeout;
         step = tokio::select! {
             biased;
             slow = &mut c.too_slow, if slow_open => match slow {
@@ -229,7 +232,7 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                 }
             },
             message = socket.recv() => {
-                last_heard = Instant::now();
+                idle.as_mut().reset(Instant::now() + config.idle_timeout);
                 match message {
                     Some(Ok(Message::Text(text))) => {
                         incoming(&mut socket, &mut c, &mut limits, &text, &mut slow_open).await
@@ -247,15 +250,15 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                     Some(Err(_)) => Step::Close(Close::NotUnderstood),
                 }
             }
-            _ = tokio::time::sleep_until(next_ping) => {
-                next_ping = Instant::now() + config.next_ping();
+            _ = &mut ping => {
+                ping.as_mut().reset(Instant::now() + config.next_ping());
                 match socket.send(Message::Ping(Default::default())).await {
                     Ok(()) => Step::Go,
                     Err(_) => Step::Drop,
                 }
             }
             // Silent too long (not even a pong): dropped; the user may still resume.
-            _ = tokio::time::sleep_until(idle_at) => Step::Drop,
+            _ = &mut idle => Step::Drop,
         };
     }
     if let Step::Close(close) = step {
