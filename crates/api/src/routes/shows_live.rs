@@ -23,6 +23,8 @@ use medley_app::shows::live::{self, Connected, LiveConfig, Outbound};
 use medley_app::{now_ms, App};
 use medley_live::{parse_frame, Close, Frame, Op, Pong, Reply, MAX_FRAME_BYTES};
 use tokio::time::Instant;
+use tokio_stream::wrappers::WatchStream;
+use tokio_stream::StreamExt;
 
 use crate::error::ApiError;
 use crate::extract::Path;
@@ -183,6 +185,10 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
     }
     // The welcome holds the audience count: only later changes are sent.
     let mut audience_sent = c.ephemeral.borrow().audience.as_ref().map(|(v, _)| *v);
+    // A stream keeps its wait for the next change registered from one frame to the next: a
+    // `changed()` made anew at every frame joined and left the show's one watch list, shared
+    // by every listener, once per frame per listener.
+    let mut ephemeral = WatchStream::from_changes(c.ephemeral.clone());
     // The two timers live as long as the connection and move only when their deadline does:
     // made anew at every frame, each would enter and leave the timer wheel once per frame
     // per listener.
@@ -207,9 +213,8 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                 Some(Outbound::Close(close)) => Step::Close(close),
                 None => Step::Close(Close::Restarting),
             },
-            changed = c.ephemeral.changed(), if ephemeral_open => match changed {
-                Ok(()) => {
-                    let latest = c.ephemeral.borrow_and_update().clone();
+            latest = ephemeral.next(), if ephemeral_open => match latest {
+                Some(latest) => {
                     let mut frames: Vec<_> = latest.reactions.clone();
                     if let Some((version, frame)) = &latest.audience {
                         if audience_sent != Some(*version) {
@@ -226,7 +231,7 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                     }
                     step
                 }
-                Err(_) => {
+                None => {
                     ephemeral_open = false;
                     Step::Go
                 }
