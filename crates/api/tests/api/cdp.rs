@@ -294,6 +294,80 @@ impl Tab<'_> {
         }
     }
 
+    /// Types `text` key by key where the focus is now (digits and letters), as a keyboard
+    /// does: for fields that take no pasted text, such as a date's day, month and year.
+    pub async fn keys(&self, text: &str) {
+        for c in text.chars() {
+            let (code, vk) = match c {
+                '0'..='9' => (format!("Digit{c}"), c as u32),
+                'a'..='z' | 'A'..='Z' => (
+                    format!("Key{}", c.to_ascii_uppercase()),
+                    c.to_ascii_uppercase() as u32,
+                ),
+                other => panic!("no key code for {other:?}"),
+            };
+            let key = c.to_string();
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": vk, "text": key}),
+            )
+            .await;
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": vk}),
+            )
+            .await;
+        }
+    }
+
+    /// Types `value`, a date `yyyy-mm-dd` or a date and time `yyyy-mm-ddThh:mm`, into the
+    /// date (or date and time) field `selector` names: focused as Tab would, then each part
+    /// typed in the order the browser's language shows them (AM or PM too where it has them).
+    pub async fn type_date(&self, selector: &str, value: &str) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(
+            &format!("{selector} to be there"),
+            &format!("document.querySelector({js})?.getClientRects().length"),
+        )
+        .await;
+        let (date, time) = value.split_once('T').unwrap_or((value, ""));
+        let options = if time.is_empty() {
+            "{}"
+        } else {
+            "{year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric'}"
+        };
+        let order = self
+            .eval(&format!(
+                "(() => {{ document.querySelector({js}).focus(); \
+                 return new Intl.DateTimeFormat(navigator.language, {options}).formatToParts(new Date(2020, 0, 15, 13, 30)) \
+                 .map(p => p.type).filter(t => ['day', 'month', 'year', 'hour', 'minute', 'dayPeriod'].includes(t)); }})()"
+            ))
+            .await
+            .unwrap();
+        let (year, rest) = date.split_once('-').unwrap();
+        let (month, day) = rest.split_once('-').unwrap();
+        let (hour, minute) = time.split_once(':').unwrap_or(("", ""));
+        let h24: u32 = hour.parse().unwrap_or(0);
+        let twelve = order.as_array().unwrap().contains(&json!("dayPeriod"));
+        let hour = if twelve {
+            format!("{:02}", (h24 + 11) % 12 + 1)
+        } else {
+            hour.to_owned()
+        };
+        for part in order.as_array().unwrap() {
+            let typed = match part.as_str().unwrap() {
+                "year" => year,
+                "month" => month,
+                "day" => day,
+                "hour" => &hour,
+                "minute" => minute,
+                _ if h24 < 12 => "A",
+                _ => "P",
+            };
+            self.keys(typed).await;
+        }
+    }
+
     /// Clicks the element `selector` names at `fraction` of its width (a slider's position).
     pub async fn click_at(&self, selector: &str, fraction: f64) {
         let js = serde_json::to_string(selector).unwrap();
