@@ -368,6 +368,45 @@ impl Tab<'_> {
         }
     }
 
+    /// Drags the element `from` names onto the element `to` names with the mouse: pressed in
+    /// the middle of one, moved there in steps, released in the middle of the other. (These
+    /// are pointer events; headless Chromium starts no HTML drag and drop from them.)
+    pub async fn drag(&self, from: &str, to: &str) {
+        let mut points = Vec::new();
+        for selector in [from, to] {
+            let js = serde_json::to_string(selector).unwrap();
+            self.wait(
+                &format!("{selector} to be there"),
+                &format!("document.querySelector({js})?.getClientRects().length"),
+            )
+            .await;
+            if selector == from {
+                self.eval(&format!(
+                    "document.querySelector({js}).scrollIntoView({{block: 'center'}})"
+                ))
+                .await
+                .unwrap();
+            }
+            let at = self
+                .eval(&format!("(() => {{ const r = document.querySelector({js}).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"))
+                .await
+                .unwrap();
+            points.push((at[0].as_f64().unwrap(), at[1].as_f64().unwrap()));
+        }
+        let ((x0, y0), (x1, y1)) = (points[0], points[1]);
+        let mouse = |kind: &str, x: f64, y: f64| json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1});
+        self.send("Input.dispatchMouseEvent", mouse("mousePressed", x0, y0))
+            .await;
+        for step in 1..=5 {
+            let f = f64::from(step) / 5.0;
+            let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+            self.send("Input.dispatchMouseEvent", mouse("mouseMoved", x, y))
+                .await;
+        }
+        self.send("Input.dispatchMouseEvent", mouse("mouseReleased", x1, y1))
+            .await;
+    }
+
     /// Clicks the element `selector` names at `fraction` of its width (a slider's position).
     pub async fn click_at(&self, selector: &str, fraction: f64) {
         let js = serde_json::to_string(selector).unwrap();
