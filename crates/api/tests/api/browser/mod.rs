@@ -10,6 +10,7 @@ mod account;
 mod admin;
 mod basics;
 mod composite;
+mod composite_options;
 mod controls;
 mod feedback;
 mod follow;
