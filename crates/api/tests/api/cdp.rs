@@ -354,7 +354,12 @@ impl Tab<'_> {
         } else {
             hour.to_owned()
         };
-        for part in order.as_array().unwrap() {
+        let parts = order.as_array().unwrap();
+        for (i, part) in parts.iter().enumerate() {
+            // A year may have six digits: after four, only an arrow moves on.
+            if i > 0 && parts[i - 1] == "year" {
+                self.press("ArrowRight", false).await;
+            }
             let typed = match part.as_str().unwrap() {
                 "year" => year,
                 "month" => month,

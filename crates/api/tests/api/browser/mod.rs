@@ -16,6 +16,7 @@ mod feedback;
 mod follow;
 mod history;
 mod live;
+mod live_host;
 mod player;
 mod playlist;
 mod spotify;
