@@ -196,6 +196,10 @@ impl Tab<'_> {
         let Ok(folder) = std::env::var("MEDLEY_SCREENSHOTS") else {
             return;
         };
+        let own = self
+            .eval("JSON.stringify([innerWidth, innerHeight])")
+            .await
+            .unwrap();
         std::fs::create_dir_all(&folder).unwrap();
         for width in [375, 1280] {
             let metrics = json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500});
@@ -218,6 +222,20 @@ impl Tab<'_> {
         }
         self.send("Emulation.clearDeviceMetricsOverride", json!({}))
             .await;
+        self.back_to_size(own.as_str().unwrap()).await;
+    }
+
+    /// Waits, frame by frame, until the page is `own` size again (`[innerWidth, innerHeight]`
+    /// as JSON) after an emulated one, and one frame more: until then, where an element is
+    /// measured to be is not where a click lands.
+    pub async fn back_to_size(&self, own: &str) {
+        let own = serde_json::to_string(own).unwrap();
+        self.eval(&format!(
+            "new Promise(done => {{ const back = () => JSON.stringify([innerWidth, innerHeight]) === {own}; \
+             const frame = () => requestAnimationFrame(back() ? () => done(true) : frame); frame(); }})"
+        ))
+        .await
+        .expect("the page back at its own size");
     }
 
     /// The page's visible text, for failure messages.

@@ -87,11 +87,19 @@ async fn a_host_schedules_a_show_goes_live_plays_it_and_moderates() {
     guest.see("#live-status", "Connected").await;
     host.see("#people [data-role=listener]", "ben").await;
 
-    // The host's own buttons play, pause and skip for everyone.
+    // The host's own buttons play, pause and skip for everyone. (Each click waits for her
+    // room to have redrawn after the one before: a button replaced under the pointer between
+    // press and release is no click.)
     host.click("#show-play[aria-label='Play the show']").await;
     guest.see("#now-playing", "Playing: Amber").await;
     host.click("#show-play[aria-label='Pause the show']").await;
     guest.see("#now-playing", "Paused: Amber").await;
+    host.see("#now-playing", "Paused: Amber").await;
+    host.wait(
+        "the play button back",
+        "document.querySelector(\"#show-play[aria-label='Play the show']\")",
+    )
+    .await;
     host.click("#show-controls button[aria-label='Next song']")
         .await;
     guest.see("#now-playing", "Basalt").await;
@@ -118,6 +126,11 @@ async fn a_host_schedules_a_show_goes_live_plays_it_and_moderates() {
             "!document.querySelector('#comment-text').disabled",
         )
         .await;
+    host.wait(
+        "ben no longer shown muted",
+        "!document.querySelector('#people').innerText.includes('muted')",
+    )
+    .await;
 
     // Made a moderator: the listener's room gives them the moderators' tools.
     host.click("button[aria-label='Make moderator: ben']").await;
@@ -130,18 +143,19 @@ async fn a_host_schedules_a_show_goes_live_plays_it_and_moderates() {
             "!document.querySelector('#slow-mode').hidden",
         )
         .await;
+    host.see("#people [data-role=moderator]", "ben").await;
     looks_right(&host, "show-room-moderating").await;
 
     // Removed, they may come back; banned, they may not.
     host.click("button[aria-label='Remove: ben']").await;
-    guest
-        .see("#live-status", "A moderator removed you from the show")
-        .await;
     host.wait(
         "ben gone from the people",
         "!document.querySelector('#people').innerText.includes('ben')",
     )
     .await;
+    guest
+        .see("#live-status", "A moderator removed you from the show")
+        .await;
     guest.click("#my-actions a").await;
     guest.see("#live-status", "Connected").await;
     host.see("#people", "ben").await;
