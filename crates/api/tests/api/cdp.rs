@@ -196,6 +196,10 @@ impl Tab<'_> {
         let Ok(folder) = std::env::var("MEDLEY_SCREENSHOTS") else {
             return;
         };
+        let own = self
+            .eval("JSON.stringify([innerWidth, innerHeight])")
+            .await
+            .unwrap();
         std::fs::create_dir_all(&folder).unwrap();
         for width in [375, 1280] {
             let metrics = json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500});
@@ -218,6 +222,20 @@ impl Tab<'_> {
         }
         self.send("Emulation.clearDeviceMetricsOverride", json!({}))
             .await;
+        self.back_to_size(own.as_str().unwrap()).await;
+    }
+
+    /// Waits, frame by frame, until the page is `own` size again (`[innerWidth, innerHeight]`
+    /// as JSON) after an emulated one, and one frame more: until then, where an element is
+    /// measured to be is not where a click lands.
+    pub async fn back_to_size(&self, own: &str) {
+        let own = serde_json::to_string(own).unwrap();
+        self.eval(&format!(
+            "new Promise(done => {{ const back = () => JSON.stringify([innerWidth, innerHeight]) === {own}; \
+             const frame = () => requestAnimationFrame(back() ? () => done(true) : frame); frame(); }})"
+        ))
+        .await
+        .expect("the page back at its own size");
     }
 
     /// The page's visible text, for failure messages.
@@ -292,6 +310,124 @@ impl Tab<'_> {
             )
             .await;
         }
+    }
+
+    /// Types `text` key by key where the focus is now (digits and letters), as a keyboard
+    /// does: for fields that take no pasted text, such as a date's day, month and year.
+    pub async fn keys(&self, text: &str) {
+        for c in text.chars() {
+            let (code, vk) = match c {
+                '0'..='9' => (format!("Digit{c}"), c as u32),
+                'a'..='z' | 'A'..='Z' => (
+                    format!("Key{}", c.to_ascii_uppercase()),
+                    c.to_ascii_uppercase() as u32,
+                ),
+                other => panic!("no key code for {other:?}"),
+            };
+            let key = c.to_string();
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": vk, "text": key}),
+            )
+            .await;
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": vk}),
+            )
+            .await;
+        }
+    }
+
+    /// Types `value`, a date `yyyy-mm-dd` or a date and time `yyyy-mm-ddThh:mm`, into the
+    /// date (or date and time) field `selector` names: focused as Tab would, then each part
+    /// typed in the order the browser's language shows them (AM or PM too where it has them).
+    pub async fn type_date(&self, selector: &str, value: &str) {
+        let js = serde_json::to_string(selector).unwrap();
+        self.wait(
+            &format!("{selector} to be there"),
+            &format!("document.querySelector({js})?.getClientRects().length"),
+        )
+        .await;
+        let (date, time) = value.split_once('T').unwrap_or((value, ""));
+        let options = if time.is_empty() {
+            "{}"
+        } else {
+            "{year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric'}"
+        };
+        let order = self
+            .eval(&format!(
+                "(() => {{ document.querySelector({js}).focus(); \
+                 return new Intl.DateTimeFormat(navigator.language, {options}).formatToParts(new Date(2020, 0, 15, 13, 30)) \
+                 .map(p => p.type).filter(t => ['day', 'month', 'year', 'hour', 'minute', 'dayPeriod'].includes(t)); }})()"
+            ))
+            .await
+            .unwrap();
+        let (year, rest) = date.split_once('-').unwrap();
+        let (month, day) = rest.split_once('-').unwrap();
+        let (hour, minute) = time.split_once(':').unwrap_or(("", ""));
+        let h24: u32 = hour.parse().unwrap_or(0);
+        let twelve = order.as_array().unwrap().contains(&json!("dayPeriod"));
+        let hour = if twelve {
+            format!("{:02}", (h24 + 11) % 12 + 1)
+        } else {
+            hour.to_owned()
+        };
+        let parts = order.as_array().unwrap();
+        for (i, part) in parts.iter().enumerate() {
+            // A year may have six digits: after four, only an arrow moves on.
+            if i > 0 && parts[i - 1] == "year" {
+                self.press("ArrowRight", false).await;
+            }
+            let typed = match part.as_str().unwrap() {
+                "year" => year,
+                "month" => month,
+                "day" => day,
+                "hour" => &hour,
+                "minute" => minute,
+                _ if h24 < 12 => "A",
+                _ => "P",
+            };
+            self.keys(typed).await;
+        }
+    }
+
+    /// Drags the element `from` names onto the element `to` names with the mouse: pressed in
+    /// the middle of one, moved there in steps, released in the middle of the other. (These
+    /// are pointer events; headless Chromium starts no HTML drag and drop from them.)
+    pub async fn drag(&self, from: &str, to: &str) {
+        let mut points = Vec::new();
+        for selector in [from, to] {
+            let js = serde_json::to_string(selector).unwrap();
+            self.wait(
+                &format!("{selector} to be there"),
+                &format!("document.querySelector({js})?.getClientRects().length"),
+            )
+            .await;
+            if selector == from {
+                self.eval(&format!(
+                    "document.querySelector({js}).scrollIntoView({{block: 'center'}})"
+                ))
+                .await
+                .unwrap();
+            }
+            let at = self
+                .eval(&format!("(() => {{ const r = document.querySelector({js}).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"))
+                .await
+                .unwrap();
+            points.push((at[0].as_f64().unwrap(), at[1].as_f64().unwrap()));
+        }
+        let ((x0, y0), (x1, y1)) = (points[0], points[1]);
+        let mouse = |kind: &str, x: f64, y: f64| json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1});
+        self.send("Input.dispatchMouseEvent", mouse("mousePressed", x0, y0))
+            .await;
+        for step in 1..=5 {
+            let f = f64::from(step) / 5.0;
+            let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+            self.send("Input.dispatchMouseEvent", mouse("mouseMoved", x, y))
+                .await;
+        }
+        self.send("Input.dispatchMouseEvent", mouse("mouseReleased", x1, y1))
+            .await;
     }
 
     /// Clicks the element `selector` names at `fraction` of its width (a slider's position).

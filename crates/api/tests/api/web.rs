@@ -59,6 +59,37 @@ async fn the_shell_and_its_assets_are_served_with_their_headers() {
     assert!(header(&js, CACHE_CONTROL).contains("immutable"));
     let css = fetch(&app, &script.replace("js/app.js", "app.css")).await;
     assert_eq!(header(&css, CONTENT_TYPE), "text/css; charset=utf-8");
+    // Gzipped for a browser that takes it (compressed once: the same bytes every time),
+    // the same file when unpacked, with its own ETag; plain for a client that does not.
+    let plain = fetch(&app, script).await.bytes().await.unwrap();
+    let gzip = |path: String| {
+        app.http
+            .get(format!("{}{path}", app.base))
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip, deflate, br")
+            .send()
+    };
+    let packed = gzip(script.to_owned()).await.unwrap();
+    assert_eq!(header(&packed, reqwest::header::CONTENT_ENCODING), "gzip");
+    assert_eq!(header(&packed, reqwest::header::VARY), "accept-encoding");
+    let packed_etag = header(&packed, reqwest::header::ETAG);
+    assert_ne!(packed_etag, header(&js, reqwest::header::ETAG));
+    let packed = packed.bytes().await.unwrap();
+    assert!(
+        packed.len() * 2 < plain.len(),
+        "{} of {}",
+        packed.len(),
+        plain.len()
+    );
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&packed[..]),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, plain);
+    let shell = gzip("/".to_owned()).await.unwrap();
+    assert_eq!(header(&shell, reqwest::header::CONTENT_ENCODING), "gzip");
+    assert_eq!(header(&js, reqwest::header::CONTENT_ENCODING), "");
     let old_page = fetch(&app, "/assets/000000000000/js/app.js").await;
     assert_eq!(
         old_page.status(),

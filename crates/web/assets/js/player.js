@@ -76,7 +76,10 @@ export function enqueue(track) {
   state.queue.push(track);
   announce(`Added ${track.name} to the queue.`);
   if (state.index < 0) load(state.queue.length - 1, true);
-  else drawQueue();
+  else {
+    nextButton.disabled = false;
+    drawQueue();
+  }
   show();
 }
 

@@ -7,7 +7,7 @@ use std::io::Write;
 use medley_history::synth::{write_extended, SynthConfig};
 
 use super::{chromium, looks_right};
-use crate::cdp::Browser;
+use crate::cdp::{Browser, Tab};
 use crate::harness::TestApp;
 
 fn export_zip() -> Vec<u8> {
@@ -108,6 +108,29 @@ async fn a_listener_imports_their_export_and_reads_their_statistics() {
     .await;
     looks_right(&tab, "stats-insights").await;
 
+    // Top songs, artists and albums by plays; ranked by listening time instead, all three
+    // lists change to the server's order by time.
+    ranked_as_the_server_ranks(&app, &ana, &tab, "plays").await;
+    tab.choose("#by", "Listening time").await;
+    ranked_as_the_server_ranks(&app, &ana, &tab, "time").await;
+    // The timeline: one bar per month (the export's plays are in one), the same as a table.
+    let timeline = app
+        .get("/v1/me/stats/timeline?bucket=month", Some(&ana))
+        .await
+        .body;
+    let months = timeline["points"].as_array().unwrap().len();
+    assert!(months >= 1, "{timeline}");
+    tab.wait(
+        "the timeline chart",
+        &format!(
+            "document.querySelectorAll('svg.chart rect.bar').length === {months} && \
+             document.querySelectorAll('#stats-out details tbody tr').length === {months} && \
+             [...document.querySelectorAll('svg.chart rect.bar')].some(r => r.getBoundingClientRect().height > 10)"
+        ),
+    )
+    .await;
+    looks_right(&tab, "stats-by-time").await;
+
     // A custom range: compared with the same number of days before it.
     // The month from the first play on.
     let totals = app.get("/v1/me/stats/totals", Some(&ana)).await.body;
@@ -118,17 +141,64 @@ async fn a_listener_imports_their_export_and_reads_their_statistics() {
         first.date_naive() + chrono::Duration::days(30),
     );
     tab.choose("#window", "Custom range").await;
-    tab.eval(&format!(
-        "(() => {{ for (const [id, v] of [['from', '{from}'], ['to', '{to}']]) {{ \
-           const e = document.querySelector('#' + id); e.value = v; \
-           e.dispatchEvent(new Event('change', {{bubbles: true}})); }} }})()"
-    ))
-    .await
-    .unwrap();
+    tab.see("#stats-out", "Pick both dates.").await;
+    tab.type_date("#from", &from.to_string()).await;
+    tab.type_date("#to", &to.to_string()).await;
+    tab.wait(
+        "the dates typed to be the fields' values",
+        &format!(
+            "document.querySelector('#from').value === '{from}' && document.querySelector('#to').value === '{to}'"
+        ),
+    )
+    .await;
     tab.see("#compare h2", "Compared with the 31 days before")
         .await;
     tab.see("#compare", "plays this period").await;
     // Another time zone: the hours move with it.
     tab.choose("#zone", "Asia/Tokyo").await;
     tab.see("#heatmap caption", "(Asia/Tokyo)").await;
+}
+
+/// Waits until the page's top songs, artists and albums are the server's, in its order, when
+/// ranked `by` plays or time; the orders by plays and by time differ for at least one of them
+/// (else re-ranking would show nothing).
+async fn ranked_as_the_server_ranks(app: &TestApp, token: &str, tab: &Tab<'_>, by: &str) {
+    let mut differ = false;
+    for (kind, label) in [
+        ("tracks", "Top songs"),
+        ("artists", "Top artists"),
+        ("albums", "Top albums"),
+    ] {
+        let names = |by: &'static str| async move {
+            let body = app
+                .get(
+                    &format!("/v1/me/stats/top/{kind}?by={by}&limit=10"),
+                    Some(token),
+                )
+                .await
+                .body;
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let (plays, time) = (names("plays").await, names("time").await);
+        assert_eq!(plays.len(), 10, "{kind}");
+        differ |= plays != time;
+        let want = serde_json::to_string(if by == "time" { &time } else { &plays }).unwrap();
+        tab.wait(
+            &format!("{label} ranked by {by}: {want}"),
+            &format!(
+                "JSON.stringify([...document.querySelectorAll(\"ol[aria-label='{label}'] li\")] \
+                 .map(li => li.firstChild.textContent)) === JSON.stringify({want})"
+            ),
+        )
+        .await;
+    }
+    assert!(
+        differ,
+        "ranking by time changes no list: the test shows nothing"
+    );
 }

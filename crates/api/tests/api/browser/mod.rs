@@ -10,11 +10,15 @@ mod account;
 mod admin;
 mod basics;
 mod composite;
+mod composite_options;
+mod controls;
 mod feedback;
 mod follow;
 mod history;
 mod live;
+mod live_host;
 mod player;
+mod playlist;
 mod spotify;
 mod syncjobs;
 mod tokens;
@@ -64,6 +68,10 @@ fn axe_source() -> Option<String> {
 /// At 375 px wide (a small phone) nothing sticks out sideways: the page never scrolls
 /// horizontally. Names the widest elements when it does.
 async fn fits_a_phone(tab: &Tab<'_>, name: &str) {
+    let own = tab
+        .eval("JSON.stringify([innerWidth, innerHeight])")
+        .await
+        .unwrap();
     let metrics = json!({"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": true});
     tab.send("Emulation.setDeviceMetricsOverride", metrics)
         .await;
@@ -78,6 +86,7 @@ async fn fits_a_phone(tab: &Tab<'_>, name: &str) {
         .expect("the page's width is measured");
     tab.send("Emulation.clearDeviceMetricsOverride", json!({}))
         .await;
+    tab.back_to_size(own.as_str().unwrap()).await;
     assert_eq!(wide, json!([]), "the {name} page is wider than 375 px");
 }
 

@@ -73,6 +73,7 @@ export async function playlistPage(id) {
       track: item.track,
       note: from(item.origin),
       actions: editable ? [
+        h('span', { class: 'handle', 'aria-hidden': 'true', title: 'Drag to move' }, '⠿'),
         h('button', { type: 'button', class: 'small', disabled: i === 0, 'aria-label': `Move ${item.track.name} up`, onclick: () => move(i, i - 1, item.track.name) }, '↑'),
         h('button', { type: 'button', class: 'small', disabled: i === rows.length - 1, 'aria-label': `Move ${item.track.name} down`, onclick: () => move(i, i + 1, item.track.name) }, '↓'),
         h('button', { type: 'button', class: 'small', 'aria-label': `Remove ${item.track.name}`, onclick: () => change('DELETE', { items: [{ uri: item.track.uri, positions: [i] }] }, `Removed ${item.track.name}.`) }, 'Remove'),
@@ -137,6 +138,7 @@ function settings(list, reload) {
       try {
         await api('PUT', `/v1/playlists/${list.id}`, { [key]: box.checked });
         announce(`${label}: ${box.checked ? 'on' : 'off'}.`);
+        await reload(); // a new snapshot: edits after this one must name it
       } catch (e) {
         box.checked = !box.checked;
         announce(e.message);
@@ -151,27 +153,45 @@ function settings(list, reload) {
       toggle('collaborative', 'Collaborative (people you invite can edit)')));
 }
 
-/** Drag to reorder the rows of `ol`; `moved(from, to)` is called with positions. */
+/**
+ * Drag to reorder the rows of `ol`; `moved(from, to)` is called with positions. Pointer events,
+ * not HTML drag and drop, which touch screens do not send: a mouse drags a row from anywhere
+ * but its links and buttons, a finger or pen from the row's handle (the only part that does not
+ * scroll the page). The keyboard has the move buttons.
+ */
 function draggable(ol, moved, busy = () => {}) {
   if (!ol) return;
-  let from = null;
-  [...ol.children].forEach((li, i) => {
-    li.draggable = true;
-    li.addEventListener('dragstart', (e) => {
-      from = i;
+  const rows = [...ol.children];
+  const rowAt = (x, y) => rows.indexOf(document.elementFromPoint(x, y)?.closest('li'));
+  rows.forEach((li, from) => {
+    li.classList.add('movable');
+    li.addEventListener('pointerdown', (down) => {
+      if (down.button !== 0 || down.target.closest('a, button, input')) return;
+      if (down.pointerType !== 'mouse' && !down.target.closest('.handle')) return;
+      down.preventDefault();
+      li.setPointerCapture(down.pointerId);
       busy(true);
       li.classList.add('dragging');
-      e.dataTransfer.effectAllowed = 'move';
-      e.dataTransfer.setData('text/plain', li.querySelector('a').textContent); // Firefox starts no drag without data
-    });
-    li.addEventListener('dragend', () => { li.classList.remove('dragging'); busy(false); });
-    li.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; li.classList.add('over'); });
-    li.addEventListener('dragleave', () => li.classList.remove('over'));
-    li.addEventListener('drop', (e) => {
-      e.preventDefault();
-      li.classList.remove('over');
-      if (from !== null && from !== i) moved(from, i);
-      from = null;
+      let over = -1;
+      const mark = (i) => {
+        rows[over]?.classList.remove('over');
+        over = i === from ? -1 : i;
+        rows[over]?.classList.add('over');
+      };
+      const onMove = (e) => mark(rowAt(e.clientX, e.clientY));
+      const finish = (e) => {
+        li.removeEventListener('pointermove', onMove);
+        li.removeEventListener('pointerup', finish);
+        li.removeEventListener('pointercancel', finish);
+        li.classList.remove('dragging');
+        mark(-1);
+        busy(false);
+        const to = e.type === 'pointerup' ? rowAt(e.clientX, e.clientY) : -1;
+        if (to >= 0 && to !== from) moved(from, to);
+      };
+      li.addEventListener('pointermove', onMove);
+      li.addEventListener('pointerup', finish);
+      li.addEventListener('pointercancel', finish);
     });
   });
 }

@@ -157,7 +157,13 @@ function room(show) {
       case 'left': case 'removed': case 'banned':
         if (op !== 'left') announceAbout(d.user, op === 'banned' ? 'was banned' : 'was removed');
         st.people.delete(d.user); st.hands = st.hands.filter((u) => u !== d.user); break;
-      case 'audience': st.audience = d.count; break;
+      case 'audience':
+        // Only the count changes: the people (and a moderator's buttons, maybe under the
+        // pointer) are redrawn only when listeners beyond the named ones are counted there.
+        st.audience = d.count;
+        audience.textContent = `${st.audience} here`;
+        if (st.listeners > 100) drawPeople();
+        return;
       case 'comment': addComment(d); return;
       case 'comment.deleted': { const li = comments.querySelector(`[data-id="${CSS.escape(d.id)}"]`); if (li) li.remove(); return; }
       case 'hand.raised': if (!st.hands.includes(d.user)) st.hands.push(d.user); break;

@@ -1,5 +1,5 @@
 // Listening statistics: a window picker (presets or a custom range, and the time zone), totals,
-// top tracks and artists, the timeline, and the deeper questions (insights.js).
+// top tracks, artists and albums, the timeline, and the deeper questions (insights.js).
 
 import { get, q } from '../api.js';
 import { h, hours, link, page, problem } from '../dom.js';
@@ -43,14 +43,13 @@ export function stats() {
     const mine = ++seq;
     out.setAttribute('aria-busy', 'true');
     try {
-      const [totals, tracks, artists, timeline] = await Promise.all([
-        get(`/v1/me/stats/totals?${params}`),
-        get(`/v1/me/stats/top/tracks?${params}&by=${by.value}&limit=10`),
-        get(`/v1/me/stats/top/artists?${params}&by=${by.value}&limit=10`),
+      const top = (type) => get(`/v1/me/stats/top/${type}?${params}&by=${by.value}&limit=10`);
+      const [totals, tracks, artists, albums, timeline] = await Promise.all([
+        get(`/v1/me/stats/totals?${params}`), top('tracks'), top('artists'), top('albums'),
         get(`/v1/me/stats/timeline?${params}&bucket=${preset[3]}`),
       ]);
       if (mine === seq) {
-        out.replaceChildren(...render(totals, tracks, artists, timeline));
+        out.replaceChildren(...render(totals, tracks, artists, albums, timeline));
         if (totals.plays) out.append(...insights(params, [f, t], preset[3]));
       }
     } catch (e) {
@@ -68,7 +67,7 @@ export function stats() {
     out);
 }
 
-function render(totals, tracks, artists, timeline) {
+function render(totals, tracks, artists, albums, timeline) {
   if (!totals.plays) return [h('p', { class: 'muted' }, 'No plays in this window.')];
   const stat = (value, label) => h('div', { class: 'stat' }, h('strong', {}, value), h('span', {}, label));
   const ranked = (label, items, row) => h('ol', { class: 'ranked', 'aria-label': label },
@@ -80,7 +79,9 @@ function render(totals, tracks, artists, timeline) {
       stat(totals.distinct_albums.toLocaleString(), 'albums')),
     h('div', { class: 'columns' },
       h('section', {}, h('h2', {}, 'Top songs'), ranked('Top songs', tracks.items, (t) => link(`/tracks/${t.id}`, t.name))),
-      h('section', {}, h('h2', {}, 'Top artists'), ranked('Top artists', artists.items, (a) => link(`/artists/${a.id}`, a.name)))),
+      h('section', {}, h('h2', {}, 'Top artists'), ranked('Top artists', artists.items, (a) => link(`/artists/${a.id}`, a.name))),
+      h('section', {}, h('h2', {}, 'Top albums'), ranked('Top albums', albums.items,
+        (a) => (a.type === 'album' ? [link(`/albums/${a.id}`, a.name), a.artists?.length ? h('span', { class: 'muted' }, ` by ${a.artists.map((x) => x.name).join(', ')}`) : null] : a.name)))),
     h('section', {}, h('h2', {}, 'Timeline'), chart(timeline)),
   ];
 }
