@@ -271,7 +271,7 @@ pub async fn schedule_due(app: &App, now_ms: i64) -> AppResult<usize> {
         {
             app.store
                 .enqueue(
-                    JobKind::SyncJob.as_str(),
+                    JobKind::SyncJob,
                     &job.id,
                     Trigger::Schedule.as_str(),
                     now_ms,

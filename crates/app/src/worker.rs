@@ -74,12 +74,8 @@ pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppR
 
 /// Does one job. A job whose subject is gone (a deleted job, composite or connection) is done.
 async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
-    let Some(kind) = JobKind::parse(&job.kind) else {
-        tracing::warn!(kind = %job.kind, "unknown kind of queued work; dropping it");
-        return Ok(());
-    };
     let subject = job.subject.as_str();
-    match kind {
+    match job.kind {
         JobKind::SyncJob => {
             // A detail that names no trigger is read as a schedule.
             let trigger = Trigger::parse(&job.detail).unwrap_or(Trigger::Schedule);

@@ -48,9 +48,7 @@ pub use connections::{
 pub use covers::{AlbumCover, CoverStore};
 pub use error::{Result, StoreError};
 pub use imports::{ImportStatus, ImportStore, StoredImport};
-pub use jobs::{
-    JobStore, QueuedJob, SyncJob, SyncRun, Trigger, COMPOSITE_JOB, PAUSED_FOR_RECONNECT,
-};
+pub use jobs::{JobKind, JobStore, PauseReason, QueuedJob, SyncJob, SyncRun, Trigger};
 pub use library::LibraryStore;
 pub use playlists::covers::{PlaylistCover, PlaylistCoverStore};
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
@@ -58,10 +56,10 @@ pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
     Precision, StatItem, StatPlay,
 };
-pub use scans::{ScanStore, StoredScan};
+pub use scans::{ScanStatus, ScanStore, StoredScan};
 pub use shows::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, ShowBan, ShowChange, ShowComment,
-    ShowStore, StoredShow,
+    ShowState, ShowStore, StoredShow,
 };
 pub use spotify_logins::{PendingSignIn, SpotifyLoginStore};
 pub use sql::{Backend, SqlStore};

@@ -323,7 +323,7 @@ pub async fn write(
     }
     for composite in app.store.composites_using(&uri).await? {
         app.store
-            .enqueue(JobKind::Composite.as_str(), &composite, "", now, now)
+            .enqueue(JobKind::Composite, &composite, "", now, now)
             .await?;
         app.wake_worker.notify_one();
     }

@@ -100,13 +100,7 @@ pub async fn poll(app: &App, connection_id: &str) -> AppResult<Polled> {
         // Plays may be coming faster than the polls: look again soon.
         let soon = now_ms() + spotify.config.poll_interval.as_millis() as i64;
         app.store
-            .enqueue(
-                JobKind::SpotifyPlays.as_str(),
-                &connection.id,
-                "",
-                soon,
-                now_ms(),
-            )
+            .enqueue(JobKind::SpotifyPlays, &connection.id, "", soon, now_ms())
             .await?;
     }
     Ok(Polled {
