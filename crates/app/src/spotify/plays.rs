@@ -48,7 +48,7 @@ pub async fn poll(app: &App, connection_id: &str) -> AppResult<Polled> {
         .settle(app.store.as_ref(), &connection, &session, &page)
         .await?;
     let requests = session.meter().total();
-    let page = page.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
+    let page = page.map_err(|e| AppError::upstream("Spotify", e))?;
     let mut plays: Vec<(i64, &PlayHistory)> = page
         .iter()
         .filter_map(|p| Some((parse_time(&p.played_at)?, p)))

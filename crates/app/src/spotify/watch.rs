@@ -57,7 +57,7 @@ pub async fn watch(app: &App, connection_id: &str) -> AppResult<Watched> {
         .settle(app.store.as_ref(), &connection, &session, &swept)
         .await?;
     let requests = session.meter().total();
-    let seen = swept.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
+    let seen = swept.map_err(|e| AppError::upstream("Spotify", e))?;
     let mut changed = Vec::new();
     for (uri, snapshot) in &seen {
         let known = app.store.collection(&connection.id, uri).await?;
