@@ -111,6 +111,15 @@ impl AppError {
     }
 }
 
+/// A failure of the audio storage: misconfigured storage is unavailable, anything else
+/// unexpected.
+pub(crate) fn storage_error(e: medley_audio::StorageError) -> AppError {
+    match e {
+        medley_audio::StorageError::Config(m) => AppError::Unavailable(m),
+        e => AppError::internal(e, "using the audio storage"),
+    }
+}
+
 /// An error with all its causes, outermost first: `syncing: Spotify: could not reach Spotify:
 /// timed out`. What is stored (a failed run, a retried job) and logged, so no cause is lost.
 pub fn chain(e: &(dyn Error + 'static)) -> String {

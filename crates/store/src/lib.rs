@@ -36,7 +36,7 @@ pub mod subsonic;
 pub mod testing;
 pub mod users;
 
-pub use account_deletion::DeletedAccount;
+pub use account_deletion::{AccountDeletionStore, DeletedAccount};
 pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
 pub use catalog::CatalogStore;
 pub use collection::CollectionStore;
@@ -69,6 +69,7 @@ pub use users::{ApiToken, NewToken, NewUser, UserStore, TOKEN_USE_PRECISION_MS};
 /// Everything Medley stores, behind one object-safe trait.
 pub trait Store:
     UserStore
+    + AccountDeletionStore
     + CatalogStore
     + PlaylistStore
     + LibraryStore
@@ -90,6 +91,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: UserStore
+        + AccountDeletionStore
         + CatalogStore
         + PlaylistStore
         + LibraryStore
