@@ -130,6 +130,8 @@ pub async fn serve(
     let served = crate::server::serve_connections(listener, app, limits, shutdown).await;
     // Live shows store their state and close their connections with 1012 (resume later).
     state_app.shows.shutdown().await;
+    // Streams have ended with the connections: plays being written are finished.
+    state_app.playbacks.shutdown().await;
     stop.cancel();
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the worker ended abnormally");

@@ -162,6 +162,7 @@ impl From<AppError> for ApiError {
             AppError::UnsupportedFormat(m) => ApiError::UnsupportedMediaType(m),
             AppError::Unprocessable(m) => ApiError::Unprocessable(m),
             AppError::Unavailable(m) => ApiError::Unavailable(m),
+            e @ AppError::Upstream { .. } => ApiError::Unavailable(e.detail()),
             AppError::NotImplemented(m) => ApiError::NotImplemented(m),
             AppError::Throttled {
                 message,

@@ -121,6 +121,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Whether cookies carry `Secure`: when the server is reached over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.config.public_url.starts_with("https://")
+    }
+
     pub fn new(
         store: Arc<dyn Store>,
         bus: Bus,

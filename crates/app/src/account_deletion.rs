@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use medley_domain::user::User;
 use medley_events::Event;
 use medley_store::account_deletion::LAST_ADMIN;
-use medley_store::DeletedAccount;
+use medley_store::{DeletedAccount, ShowState};
 
 use crate::accounts::{has_password, sign_in};
 use crate::clock::now_ms;
@@ -145,7 +145,7 @@ pub async fn delete(app: &App, user_id: &str) -> AppResult<User> {
 async fn end_live_shows(app: &App, user: &User) -> AppResult<()> {
     let (shows, _) = app
         .store
-        .visible_shows(&user.id, Some("live"), i64::MAX, 0)
+        .visible_shows(&user.id, Some(ShowState::Live), i64::MAX, 0)
         .await?;
     for show in shows.iter().filter(|s| s.creator_id == user.id) {
         app.shows.end(app, show).await?;

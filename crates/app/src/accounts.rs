@@ -52,7 +52,7 @@ pub async fn hash_password_in(
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("{e}").context("hashing a password"))
+            .map_err(|e| anyhow::Error::new(e).context("hashing a password"))
     })
     .await?
     .map_err(AppError::Internal)

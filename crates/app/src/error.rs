@@ -2,8 +2,13 @@
 //! HTTP edge maps it to a status in one place; the CLI prints it; the worker decides from it
 //! whether to retry), and unexpected failures keep their chain of causes.
 
+use std::error::Error;
+
 use medley_domain::edit::EditError;
 use medley_store::StoreError;
+
+/// A cause kept as it is, with its own chain of causes.
+pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -40,6 +45,17 @@ pub enum AppError {
     /// A service Medley depends on (Spotify) or a part of Medley is not available now.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A service Medley depends on failed: `service` names it (`Spotify`, `watching folders`),
+    /// `source` is its failure, kept with its own causes (a caller may look into it). A caller
+    /// is told "service unavailable: {service}: {source}", then `then` (what becomes of the
+    /// work, when there is something to say); see [`AppError::detail`].
+    #[error("service unavailable: {service}{then}")]
+    Upstream {
+        service: String,
+        #[source]
+        source: BoxError,
+        then: &'static str,
+    },
     /// The caller has tried too often (failed sign-ins): it may try again after `retry_after`.
     #[error("{message}")]
     Throttled {
@@ -69,6 +85,56 @@ impl AppError {
     pub fn internal(e: impl Into<anyhow::Error>, doing: &'static str) -> AppError {
         AppError::Internal(e.into().context(doing))
     }
+
+    /// `service` failed with `e`: unavailable, the cause kept.
+    pub fn upstream(service: impl Into<String>, e: impl Into<BoxError>) -> AppError {
+        AppError::Upstream {
+            service: service.into(),
+            source: e.into(),
+            then: "",
+        }
+    }
+
+    /// What a caller is told, without the `service unavailable` a status says already: the
+    /// message, and for [`AppError::Upstream`] the service's failure too (its first cause; the
+    /// rest of the chain is for logs, see [`chain`]).
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Upstream {
+                service,
+                source,
+                then,
+            } => format!("{service}: {source}{then}"),
+            AppError::Unavailable(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A failure of the audio storage: misconfigured storage is unavailable, anything else
+/// unexpected.
+pub(crate) fn storage_error(e: medley_audio::StorageError) -> AppError {
+    match e {
+        medley_audio::StorageError::Config(m) => AppError::Unavailable(m),
+        e => AppError::internal(e, "using the audio storage"),
+    }
+}
+
+/// An error with all its causes, outermost first: `syncing: Spotify: could not reach Spotify:
+/// timed out`. What is stored (a failed run, a retried job) and logged, so no cause is lost.
+pub fn chain(e: &(dyn Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        // A transparent wrapper shows its cause's message as its own: say it once.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 impl From<StoreError> for AppError {
@@ -123,6 +189,23 @@ mod tests {
         }
         .into();
         assert!(matches!(e, AppError::Stale(_)), "{e:?}");
+    }
+
+    #[test]
+    fn an_upstream_failure_keeps_its_cause_and_says_it_once() {
+        let cause = std::io::Error::other("connection reset");
+        let e = AppError::upstream("Spotify", cause);
+        assert_eq!(e.to_string(), "service unavailable: Spotify");
+        assert_eq!(e.detail(), "Spotify: connection reset");
+        assert_eq!(chain(&e), "service unavailable: Spotify: connection reset");
+        let io = e
+            .source()
+            .and_then(|c| c.downcast_ref::<std::io::Error>())
+            .expect("the cause, as it was");
+        assert_eq!(io.kind(), std::io::ErrorKind::Other);
+
+        let internal = AppError::internal(std::io::Error::other("disk full"), "writing");
+        assert_eq!(chain(&internal), "writing: disk full");
     }
 
     #[test]

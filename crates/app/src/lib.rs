@@ -92,6 +92,9 @@ pub struct App {
     pub subsonic: Arc<subsonic::library::LibraryCache>,
     /// Each user's current playback, counted as a play when it lasts (`stream_plays`).
     pub playbacks: Arc<stream_plays::Playbacks>,
+    /// Where compositions find their sources by URI: `new` gives the server's
+    /// ([`sources::UriEnds`]); a test may give in-memory ones.
+    pub ends: Arc<dyn sources::Ends>,
 }
 
 impl App {
@@ -120,6 +123,7 @@ impl App {
             sealer: Arc::new(sealing::Sealer::random().0),
             subsonic: Arc::default(),
             playbacks: Arc::default(),
+            ends: Arc::new(sources::UriEnds),
         }
     }
 

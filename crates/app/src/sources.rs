@@ -3,9 +3,15 @@
 //! (read it as its owner sees it; check who may read it) and, where it can be written to by a
 //! sync, the [`Target`] trait. The use cases above this layer never ask which kind they hold.
 //!
+//! The use cases find an end through [`Ends`] (`App::ends`): the server's is [`UriEnds`], which
+//! parses the URI into an [`End`]; a test gives the app its own ends, held in memory, and runs
+//! the composition use case over them without Spotify or HTTP.
+//!
 //! A read that cannot be done (the playlist vanished, the Spotify account is gone, a 403, a
 //! short page) is [`Read::Failed`] with the reason, never an empty read: the engine freezes
 //! that source's contributions.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use medley_compose::Read;
@@ -48,6 +54,22 @@ pub trait Target: Source {
     fn spotify_only(&self) -> bool;
 }
 
+/// Finds the end a URI names, as a source.
+pub trait Ends: Send + Sync {
+    /// The source `uri` names; a URI of no kind these ends know is refused (`Invalid`),
+    /// naming what is accepted.
+    fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>>;
+}
+
+/// The server's ends: a Medley playlist, a Spotify playlist or Liked Songs, from the URI.
+pub struct UriEnds;
+
+impl Ends for UriEnds {
+    fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>> {
+        Ok(Arc::new(End::parse(uri)?))
+    }
+}
+
 /// One end of a sync, parsed from its URI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
@@ -82,7 +104,7 @@ impl End {
 
 /// Reads `uri` for `owner` as a source: an unparseable or vanished source is a failed read.
 pub async fn read(app: &App, owner: &User, uri: &str, work: &mut Work) -> AppResult<Read> {
-    match End::parse(uri) {
+    match app.ends.source(uri) {
         Ok(end) => end.read(app, owner, work).await,
         Err(e) => Ok(Read::Failed(e.to_string())),
     }

@@ -14,6 +14,10 @@
 //! paired with the counted play by time (the play-matching tolerance, 60 s) and replaces it,
 //! as a more precise copy of one play always does. A peek (another track started, or nothing
 //! more, before the threshold) counts nothing.
+//!
+//! Each playback waits for its threshold in a task of [`Playbacks`]'s own. When the node stops
+//! ([`Playbacks::shutdown`]), a playback not yet at its threshold is given up (it is not a play
+//! yet), said in the log, and one whose play is being written is waited for.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +27,8 @@ use std::time::Duration;
 use medley_history::{Format, Item, Play};
 use medley_imports::LivePlay;
 use medley_store::{ItemRef, Precision};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::clock::now_ms;
 use crate::App;
@@ -57,9 +63,32 @@ pub struct Playbacks {
     current: Mutex<HashMap<String, Current>>,
     generation: AtomicU64,
     waiting: Arc<AtomicU64>,
+    /// The checks, so that a stopping node waits for those writing a play.
+    tasks: TaskTracker,
+    /// Fired when the node stops: checks not yet at their threshold give up.
+    stop: CancellationToken,
+    /// Playbacks given up because the node stopped before their threshold.
+    given_up: AtomicU64,
 }
 
 impl Playbacks {
+    /// Stops counting, as the node stops (after its last request): playbacks not yet at their
+    /// threshold are given up, and plays being written are waited for. Returns how many were
+    /// given up.
+    pub async fn shutdown(&self) -> u64 {
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        let given_up = self.given_up.load(Ordering::Relaxed);
+        if given_up > 0 {
+            tracing::info!(
+                playbacks = given_up,
+                "stream playbacks not yet at their threshold were given up: the node stopped"
+            );
+        }
+        given_up
+    }
+
     /// Playbacks whose threshold has not come yet (for the metrics, and tests).
     pub fn waiting(&self) -> u64 {
         self.waiting.load(Ordering::Relaxed)
@@ -124,8 +153,19 @@ pub fn stream_started(
     let user_id = user_id.to_owned();
     let waiting = playbacks.waiting.clone();
     waiting.fetch_add(1, Ordering::Relaxed);
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(threshold as u64)).await;
+    let tasks = playbacks.tasks.clone();
+    tasks.spawn(async move {
+        let reached = tokio::select! {
+            biased;
+            _ = tokio::time::sleep(Duration::from_millis(threshold as u64)) => true,
+            _ = playbacks.stop.cancelled() => false,
+        };
+        if !reached {
+            playbacks.given_up.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(user = %user_id, "a stream playback was given up before its threshold: the node is stopping");
+            waiting.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
         let due = {
             let mut current = playbacks.current.lock().expect("playbacks");
             match current.get_mut(&user_id) {

@@ -14,7 +14,7 @@ use medley_events::Event;
 use medley_store::{StoreError, SyncJob, SyncRun};
 
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{chain, AppError, AppResult};
 use crate::jobs::{self, JobKind, Trigger};
 use crate::sources::{End, Source, Target};
 use crate::spotify::collections::Work;
@@ -144,7 +144,8 @@ pub async fn run(app: &App, job_id: &str, trigger: Trigger) -> AppResult<Option<
             run.skipped = skipped;
         }
         Err(e) => {
-            run.error = Some(e.to_string());
+            // Every cause, so the run says why it failed all the way down.
+            run.error = Some(chain(&e));
             // A job its owner resumed before linking the account again waits once more.
             if spotify_ends(&job).next().is_some() {
                 if let Err(e) = pause_for_reconnect(app.store.as_ref(), &job.owner_id).await {
@@ -271,7 +272,7 @@ pub async fn schedule_due(app: &App, now_ms: i64) -> AppResult<usize> {
         {
             app.store
                 .enqueue(
-                    JobKind::SyncJob.as_str(),
+                    JobKind::SyncJob,
                     &job.id,
                     Trigger::Schedule.as_str(),
                     now_ms,

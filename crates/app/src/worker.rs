@@ -14,7 +14,7 @@ use medley_store::QueuedJob;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{chain, AppError, AppResult};
 use crate::jobs::{JobKind, Trigger};
 use crate::spotify::{plays, watch};
 use crate::{compositions, imports, sync_jobs, App};
@@ -55,16 +55,15 @@ pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppR
             Ok(()) => app.store.complete(job, &app.node_id).await?,
             Err(e) => {
                 let backoff = 1000 * (1_i64 << job.attempts.clamp(1, 10));
-                match &e {
-                    AppError::Internal(cause) => {
-                        tracing::error!(kind = %job.kind, subject = %job.subject, error = format!("{cause:#}"), "queued work failed; retrying")
-                    }
-                    other => {
-                        tracing::warn!(kind = %job.kind, subject = %job.subject, error = %other, "queued work failed; retrying")
-                    }
+                // Stored and logged with every cause, so none is lost.
+                let error = chain(&e);
+                if let AppError::Internal(_) = e {
+                    tracing::error!(kind = %job.kind, subject = %job.subject, error, "queued work failed; retrying")
+                } else {
+                    tracing::warn!(kind = %job.kind, subject = %job.subject, error, "queued work failed; retrying")
                 }
                 app.store
-                    .retry(&job.id, &app.node_id, now_ms + backoff, &e.to_string())
+                    .retry(&job.id, &app.node_id, now_ms + backoff, &error)
                     .await?;
             }
         }
@@ -74,12 +73,8 @@ pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppR
 
 /// Does one job. A job whose subject is gone (a deleted job, composite or connection) is done.
 async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
-    let Some(kind) = JobKind::parse(&job.kind) else {
-        tracing::warn!(kind = %job.kind, "unknown kind of queued work; dropping it");
-        return Ok(());
-    };
     let subject = job.subject.as_str();
-    match kind {
+    match job.kind {
         JobKind::SyncJob => {
             // A detail that names no trigger is read as a schedule.
             let trigger = Trigger::parse(&job.detail).unwrap_or(Trigger::Schedule);

@@ -4,10 +4,10 @@
 //! Such rows overlap Extended history; [`crate::dedup::account_row_matches`] pairs them.
 use serde::Deserialize;
 
+use crate::error::SkipReason;
 use crate::error::{row_type_error, NotPlay, RowError};
 use crate::play::{Format, Item, Play};
 use crate::read::ReadOptions;
-use crate::report::SkipReason;
 use crate::values::{check_time, duration, parse_minute, text, EARLIEST_SPOTIFY_MS};
 
 #[derive(Deserialize)]

@@ -22,8 +22,8 @@ use serde_json::error::Category;
 use serde_json::value::RawValue;
 
 use crate::error::FileError;
-use crate::input::Input;
-use crate::read::{Json, Sink, Start, Taken, BUFFER_BYTES, MAX_RECORD_BYTES};
+use crate::input::{Input, BUFFER_BYTES};
+use crate::read::{Json, Sink, Start, Taken, MAX_RECORD_BYTES};
 use crate::report::{Position, RowOutcome};
 use crate::tracked::{Failure, Progress, Tracked};
 

@@ -5,7 +5,16 @@ use std::io;
 
 use thiserror::Error;
 
-use crate::values::fmt_ms;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Formats Unix milliseconds as an RFC 3339 instant, for messages.
+pub fn fmt_ms(ms: i64) -> String {
+    match Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.to_string(),
+        Err(_) => format!("{ms} ms since 1970"),
+    }
+}
 
 /// Why a whole file cannot be imported.
 #[derive(Debug, Error)]
@@ -63,10 +72,36 @@ pub enum RowError {
     },
 }
 
+/// Why a well-formed record is not a play. Counted by [`SkipReason::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A row of a video history file.
+    Video,
+    /// Played in a private (incognito) session: the user asked for it not to count.
+    Incognito,
+    /// Track, episode and audiobook fields are all null (unavailable items), or Account data
+    /// says "Unknown Artist" / "Unknown Track".
+    NoTrack,
+    /// `ms_played` is 0: nothing was heard.
+    ZeroLength,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Video => "video",
+            SkipReason::Incognito => "incognito",
+            SkipReason::NoTrack => "no_track",
+            SkipReason::ZeroLength => "zero_length",
+        }
+    }
+}
+
 /// Why a record did not become a play, inside the row converters.
 #[derive(Debug)]
 pub(crate) enum NotPlay {
-    Skip(crate::report::SkipReason),
+    Skip(SkipReason),
     Reject(RowError),
 }
 

@@ -6,10 +6,10 @@
 //! items; a row that names nothing is skipped as `no_track`.
 use serde::Deserialize;
 
+use crate::error::SkipReason;
 use crate::error::{row_type_error, NotPlay, RowError};
 use crate::play::{Format, Item, Play};
 use crate::read::ReadOptions;
-use crate::report::SkipReason;
 use crate::values::{
     check_time, duration, offline_ms, owned, parse_instant, Text, EARLIEST_SPOTIFY_MS,
 };

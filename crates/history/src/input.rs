@@ -6,7 +6,8 @@
 //! up on a record at [`crate::read::MAX_RECORD_BYTES`], so memory stays bounded.
 use std::io::{self, BufRead, Read};
 
-use crate::read::BUFFER_BYTES;
+/// Bytes read from the caller's reader at a time.
+pub const BUFFER_BYTES: usize = 64 * 1024;
 
 pub(crate) struct Input<R> {
     pub(crate) inner: R,

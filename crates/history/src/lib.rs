@@ -43,7 +43,7 @@ mod tracked;
 pub mod values;
 
 pub use dedup::{account_row_matches, DedupKey};
-pub use error::{FileError, RowError};
+pub use error::{FileError, RowError, SkipReason};
 pub use play::{Format, Item, Play, PlayKind};
 pub use read::{read_file, ReadOptions};
-pub use report::{FileReport, Position, RowOutcome, SkipReason};
+pub use report::{FileReport, Position, RowOutcome};

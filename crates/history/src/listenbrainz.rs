@@ -10,10 +10,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
+use crate::error::SkipReason;
 use crate::error::{row_type_error, NotPlay, RowError};
 use crate::play::{Format, Item, Play};
 use crate::read::ReadOptions;
-use crate::report::SkipReason;
 use crate::values::{check_time, text, EARLIEST_LISTENBRAINZ_MS, MAX_MS_PLAYED};
 
 #[derive(Deserialize)]

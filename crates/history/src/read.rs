@@ -5,14 +5,14 @@ use std::io::{BufRead, Read};
 use serde_json::value::RawValue;
 
 use crate::detect::detect;
+use crate::error::SkipReason;
 use crate::error::{FileError, NotPlay, RowError};
 use crate::input::Input;
 use crate::play::{Format, Play};
-use crate::report::{FileReport, Position, RowOutcome, SkipReason};
+use crate::report::{FileReport, Position, RowOutcome};
 use crate::{account, array, extended, lines, listenbrainz};
 
-/// Bytes read from the caller's reader at a time.
-pub const BUFFER_BYTES: usize = 64 * 1024;
+pub use crate::input::BUFFER_BYTES;
 /// The largest record accepted (real rows are under 1 KiB); past it the file is refused
 /// rather than buffered, which keeps memory bounded on hostile or mislabelled input.
 pub const MAX_RECORD_BYTES: u64 = 1024 * 1024;

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::RowError;
+pub use crate::error::SkipReason;
 use crate::play::{Format, Play};
 
 /// Where a record sits in its file.
@@ -31,32 +32,6 @@ impl fmt::Display for Position {
             self.line,
             self.byte
         )
-    }
-}
-
-/// Why a well-formed record is not a play. Counted by [`SkipReason::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// A row of a video history file.
-    Video,
-    /// Played in a private (incognito) session: the user asked for it not to count.
-    Incognito,
-    /// Track, episode and audiobook fields are all null (unavailable items), or Account data
-    /// says "Unknown Artist" / "Unknown Track".
-    NoTrack,
-    /// `ms_played` is 0: nothing was heard.
-    ZeroLength,
-}
-
-impl SkipReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::Video => "video",
-            SkipReason::Incognito => "incognito",
-            SkipReason::NoTrack => "no_track",
-            SkipReason::ZeroLength => "zero_length",
-        }
     }
 }
 

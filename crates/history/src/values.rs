@@ -23,13 +23,7 @@ pub const MAX_MS_PLAYED: i64 = 86_400_000;
 /// `offline_timestamp` values above this are milliseconds, below it seconds (NOTES).
 pub const OFFLINE_MS_THRESHOLD: i64 = 100_000_000_000;
 
-/// Formats Unix milliseconds as an RFC 3339 instant, for messages.
-pub fn fmt_ms(ms: i64) -> String {
-    match Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_string(),
-        Err(_) => format!("{ms} ms since 1970"),
-    }
-}
+pub use crate::error::fmt_ms;
 
 /// Parses an RFC 3339 instant such as `2013-03-14T10:44:25Z` to Unix milliseconds.
 pub(crate) fn parse_instant(field: &'static str, value: &str) -> Result<i64, RowError> {

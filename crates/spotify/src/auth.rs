@@ -12,7 +12,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, SpotifyError};
+use crate::error::{Result, SinkError, SpotifyError};
 use crate::limits::Meter;
 
 /// What Medley asks the user to grant: read and write their playlists, read Liked Songs and
@@ -207,10 +207,11 @@ fn token_error(e: TokenError) -> SpotifyError {
     }
 }
 
-/// Where renewed tokens are kept (encrypted, by the caller).
+/// Where renewed tokens are kept (encrypted, by the caller). A failure is the caller's own
+/// error, wrapped ([`SinkError::new`]) so its causes reach whoever handles the request.
 #[async_trait]
 pub trait TokenSink: Send + Sync {
-    async fn store(&self, tokens: &Tokens) -> std::result::Result<(), String>;
+    async fn store(&self, tokens: &Tokens) -> std::result::Result<(), SinkError>;
 }
 
 /// Hands out access tokens for one connection, refreshing a minute before expiry or when
@@ -254,7 +255,7 @@ impl Keeper {
             self.sink
                 .store(&renewed)
                 .await
-                .map_err(|e| SpotifyError::Protocol(format!("could not store tokens: {e}")))?;
+                .map_err(SpotifyError::TokensNotKept)?;
             *held = renewed;
         }
         Ok(held.access_token.clone())

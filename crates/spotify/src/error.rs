@@ -1,6 +1,9 @@
 //! What talking to Spotify can end in. Each variant tells the caller what to do next: wait,
 //! pause the app, ask the user to connect again, or give up on this read for now.
 
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,7 +44,45 @@ pub enum SpotifyError {
     /// A response Medley cannot understand.
     #[error("unexpected response from Spotify: {0}")]
     Protocol(String),
+    /// Spotify renewed the tokens but the caller could not keep them ([`TokenSink`]): the
+    /// request is not sent with tokens a restart would lose.
+    ///
+    /// [`TokenSink`]: crate::TokenSink
+    #[error("could not store the renewed tokens")]
+    TokensNotKept(#[source] SinkError),
 }
+
+/// Why a [`TokenSink`](crate::TokenSink) could not keep tokens: the caller's own error, kept
+/// whole (its message and causes), and cheap to clone as a [`SpotifyError`] is. Two are equal
+/// only if they are the same failure.
+#[derive(Clone, Debug)]
+pub struct SinkError(Arc<dyn Error + Send + Sync + 'static>);
+
+impl SinkError {
+    pub fn new(e: impl Into<Box<dyn Error + Send + Sync + 'static>>) -> SinkError {
+        SinkError(Arc::from(e.into()))
+    }
+}
+
+impl fmt::Display for SinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Error for SinkError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for SinkError {
+    fn eq(&self, other: &SinkError) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SinkError {}
 
 impl SpotifyError {
     /// Whether the same request may succeed if sent again soon.

@@ -25,7 +25,7 @@ pub mod uri;
 
 pub use auth::{App, Authorization, Keeper, OAuth, TokenSink, Tokens};
 pub use client::{Api, Policy, Session};
-pub use error::{Result, SpotifyError};
+pub use error::{Result, SinkError, SpotifyError};
 pub use limits::{allowance, Gate, GateState, Meter};
 pub use playlists::{Contents, Item, Kind};
 pub use uri::Collection;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use medley_spotify::{
-    Api, App, Gate, Keeper, Meter, OAuth, Policy, Session, SpotifyError, TokenSink, Tokens,
+    Api, App, Gate, Keeper, Meter, OAuth, Policy, Session, SinkError, SpotifyError, TokenSink,
+    Tokens,
 };
 use medley_spotify_emulator::control::types::{AppSettings, FaultKind, ScriptedFault};
 use medley_spotify_emulator::{spawn, Config, Running};
@@ -18,13 +19,17 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// Keeps the tokens the keeper stores.
+/// Keeps the tokens the keeper stores (`.0`), or, while `.1` is set, fails as a full disk.
 #[derive(Default)]
-struct Kept(Mutex<Vec<Tokens>>);
+struct Kept(Mutex<Vec<Tokens>>, std::sync::atomic::AtomicBool);
 
 #[async_trait]
 impl TokenSink for Kept {
-    async fn store(&self, tokens: &Tokens) -> Result<(), String> {
+    async fn store(&self, tokens: &Tokens) -> Result<(), SinkError> {
+        if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+            let full = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+            return Err(SinkError::new(full));
+        }
         self.0.lock().unwrap().push(tokens.clone());
         Ok(())
     }
@@ -178,4 +183,19 @@ async fn writes_are_sent_once_and_expired_tokens_renewed() {
     assert_eq!(kept.len(), 1);
     assert!(s.session.me().await.is_ok());
     assert_eq!(s.kept.0.lock().unwrap().len(), 1, "renewed once");
+}
+
+#[tokio::test]
+async fn renewed_tokens_that_cannot_be_kept_are_not_used_and_the_cause_is_kept() {
+    let s = setup("c4").await;
+    s.emu.control().advance(3_700).await.unwrap();
+    s.kept.1.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = s.session.me().await.unwrap_err();
+    let SpotifyError::TokensNotKept(cause) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(err.to_string(), "could not store the renewed tokens");
+    assert_eq!(cause.to_string(), "disk full");
+    assert!(!err.is_transient());
+    assert!(s.kept.0.lock().unwrap().is_empty());
 }

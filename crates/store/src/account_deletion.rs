@@ -21,6 +21,7 @@
 //!   cached;
 //! - the last administrator who can sign in is not deleted (`Conflict`).
 
+use async_trait::async_trait;
 use medley_domain::user::User;
 use medley_domain::Id;
 use sqlx::{Any, Row, Transaction};
@@ -63,7 +64,24 @@ const USER_WORK: &str = "DELETE FROM work_queue WHERE \
          AND subject IN (SELECT id FROM spotify_connections WHERE user_id = $1)) \
      OR (kind = 'import' AND subject IN (SELECT id FROM imports WHERE user_id = $1))";
 
-pub(crate) async fn delete_user(
+/// Deleting accounts; above [`UserStore`](crate::UserStore), whose rows it reads.
+#[async_trait]
+pub trait AccountDeletionStore: Send + Sync {
+    /// Deletes an account and everything of it, in one transaction
+    /// (this module): `NotFound` when there is no such user, `Conflict` when
+    /// it is the last administrator who can sign in. Answers who it was and what the caller
+    /// must finish outside the database.
+    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)>;
+}
+
+#[async_trait]
+impl AccountDeletionStore for SqlStore {
+    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)> {
+        delete_user(self, user_id, now_ms).await
+    }
+}
+
+async fn delete_user(
     store: &SqlStore,
     user_id: &str,
     now_ms: i64,

@@ -1,6 +1,7 @@
 //! What storage can report. Callers map these to HTTP statuses at the edge.
 
 use medley_domain::edit::EditError;
+use medley_domain::text::TextEnum;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,6 +35,17 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A state stored as text, read back: a value outside the enum (a bug, a manual edit, or a
+/// newer release's value) is `Corrupt`, naming what it is and the values this release knows.
+pub(crate) fn stored_enum<T: TextEnum>(text: &str, what: &str) -> Result<T> {
+    T::parse(text).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "unknown {what} `{text}` (this release knows {})",
+            T::accepted()
+        ))
+    })
+}
 
 impl StoreError {
     /// Whether the database refused a duplicate key.

@@ -36,7 +36,7 @@ pub mod subsonic;
 pub mod testing;
 pub mod users;
 
-pub use account_deletion::DeletedAccount;
+pub use account_deletion::{AccountDeletionStore, DeletedAccount};
 pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
 pub use catalog::CatalogStore;
 pub use collection::CollectionStore;
@@ -48,9 +48,7 @@ pub use connections::{
 pub use covers::{AlbumCover, CoverStore};
 pub use error::{Result, StoreError};
 pub use imports::{ImportStatus, ImportStore, StoredImport};
-pub use jobs::{
-    JobStore, QueuedJob, SyncJob, SyncRun, Trigger, COMPOSITE_JOB, PAUSED_FOR_RECONNECT,
-};
+pub use jobs::{JobKind, JobStore, PauseReason, QueuedJob, SyncJob, SyncRun, Trigger};
 pub use library::LibraryStore;
 pub use playlists::covers::{PlaylistCover, PlaylistCoverStore};
 pub use playlists::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist, PlaylistStore};
@@ -58,10 +56,10 @@ pub use plays::{
     ItemRef, NewPlay, PlayStamp, PlayStore, PlayVersion, PlayWriter, PlayedItem, PlayedKind,
     Precision, StatItem, StatPlay,
 };
-pub use scans::{ScanStore, StoredScan};
+pub use scans::{ScanStatus, ScanStore, StoredScan};
 pub use shows::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, SessionChange, ShowBan, ShowChange,
-    ShowComment, ShowStore, StoredShow,
+    ShowComment, ShowState, ShowStore, StoredShow,
 };
 pub use spotify_logins::{PendingSignIn, SpotifyLoginStore};
 pub use sql::{Backend, SqlStore};
@@ -71,6 +69,7 @@ pub use users::{ApiToken, NewToken, NewUser, UserStore, TOKEN_USE_PRECISION_MS};
 /// Everything Medley stores, behind one object-safe trait.
 pub trait Store:
     UserStore
+    + AccountDeletionStore
     + CatalogStore
     + PlaylistStore
     + LibraryStore
@@ -92,6 +91,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: UserStore
+        + AccountDeletionStore
         + CatalogStore
         + PlaylistStore
         + LibraryStore

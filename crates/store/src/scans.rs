@@ -1,12 +1,34 @@
 //! Library scans: which folders, how far a scan got, and its report.
 
 use async_trait::async_trait;
+use medley_domain::text::TextEnum;
 use medley_domain::Id;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::error::{Result, StoreError};
+use crate::error::{stored_enum, Result, StoreError};
 use crate::sql::{flag, SqlStore};
+
+medley_domain::text_enum! {
+    /// Where a scan is (stored as this text).
+    pub enum ScanStatus {
+        /// Recorded, waiting for a worker.
+        Queued = "queued",
+        /// A node is scanning (or was, and stopped: the scan is taken up again).
+        Running = "running",
+        /// Finished without error.
+        Done = "done",
+        /// Stopped on an error (`StoredScan::error` says which).
+        Failed = "failed",
+    }
+}
+
+impl ScanStatus {
+    /// Whether the scan has ended, well or not: running it again does nothing.
+    pub fn is_finished(self) -> bool {
+        matches!(self, ScanStatus::Done | ScanStatus::Failed)
+    }
+}
 
 /// A scan as stored. `report` is the JSON report the scanner wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +39,7 @@ pub struct StoredScan {
     pub paths: Vec<String>,
     /// Whether the scan copies files into the object store.
     pub copy_files: bool,
-    /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
+    pub status: ScanStatus,
     pub files_total: i64,
     pub files_done: i64,
     pub report: Option<String>,
@@ -76,7 +97,7 @@ fn scan_row(r: &AnyRow) -> Result<StoredScan> {
         paths: serde_json::from_str(&paths)
             .map_err(|e| StoreError::Corrupt(format!("a scan's paths: {e}")))?,
         copy_files: r.try_get::<i64, _>("copy_files")? != 0,
-        status: r.try_get("status")?,
+        status: stored_enum(&r.try_get::<String, _>("status")?, "scan status")?,
         files_total: r.try_get("files_total")?,
         files_done: r.try_get("files_done")?,
         report: r.try_get("report")?,
@@ -100,13 +121,14 @@ impl ScanStore for SqlStore {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO library_scans (id, requested_by, paths, copy_files, status, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, $5)",
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $6, $5, $5)",
         )
         .bind(id)
         .bind(requested_by)
         .bind(serde_json::to_string(paths).expect("strings serialise"))
         .bind(flag(copy_files))
         .bind(now_ms)
+        .bind(ScanStatus::Queued.as_str())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -114,11 +136,12 @@ impl ScanStore for SqlStore {
 
     async fn start_scan(&self, id: &str, now_ms: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE library_scans SET status = 'running', started_at = $2, updated_at = $2 \
+            "UPDATE library_scans SET status = $3, started_at = $2, updated_at = $2 \
              WHERE id = $1",
         )
         .bind(id)
         .bind(now_ms)
+        .bind(ScanStatus::Running.as_str())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -134,13 +157,14 @@ impl ScanStore for SqlStore {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE library_scans SET files_total = $2, files_done = $3, report = $4, \
-             updated_at = $5 WHERE id = $1 AND status = 'running'",
+             updated_at = $5 WHERE id = $1 AND status = $6",
         )
         .bind(id)
         .bind(files_total)
         .bind(files_done)
         .bind(report)
         .bind(now_ms)
+        .bind(ScanStatus::Running.as_str())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -160,7 +184,14 @@ impl ScanStore for SqlStore {
              WHERE id = $1",
         )
         .bind(id)
-        .bind(if error.is_none() { "done" } else { "failed" })
+        .bind(
+            if error.is_none() {
+                ScanStatus::Done
+            } else {
+                ScanStatus::Failed
+            }
+            .as_str(),
+        )
         .bind(report)
         .bind(error)
         .bind(now_ms)

@@ -6,7 +6,6 @@ use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::account_deletion::DeletedAccount;
 use crate::error::{Result, StoreError};
 use crate::sql::{params, SqlStore};
 
@@ -92,12 +91,6 @@ pub trait UserStore: Send + Sync {
     async fn follower_count(&self, user_id: &str) -> Result<i64>;
     /// How many of `ids` exist.
     async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>>;
-
-    /// Deletes an account and everything of it, in one transaction
-    /// ([`crate::account_deletion`]): `NotFound` when there is no such user, `Conflict` when
-    /// it is the last administrator who can sign in. Answers who it was and what the caller
-    /// must finish outside the database.
-    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)>;
 }
 
 pub(crate) const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
@@ -409,10 +402,6 @@ impl UserStore for SqlStore {
                 .fetch_one(&self.read)
                 .await?,
         )
-    }
-
-    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)> {
-        crate::account_deletion::delete_user(self, user_id, now_ms).await
     }
 
     async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>> {

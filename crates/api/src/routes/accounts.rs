@@ -183,12 +183,8 @@ pub async fn delete_me(
     )
     .await?;
     // The browser's session went with the account: its cookie goes too.
-    let clear = cookie::session_in(&headers).map(|_| {
-        (
-            SET_COOKIE,
-            cookie::clear(super::web_session::secure(&state)),
-        )
-    });
+    let clear =
+        cookie::session_in(&headers).map(|_| (SET_COOKIE, cookie::clear(state.secure_cookies())));
     Ok((StatusCode::NO_CONTENT, AppendHeaders(clear)))
 }
 

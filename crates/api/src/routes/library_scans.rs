@@ -10,7 +10,7 @@ use axum::Router;
 use medley_app::library::scan::ScanReport;
 use medley_app::library::scans;
 use medley_domain::paging::Page;
-use medley_store::StoredScan;
+use medley_store::{ScanStatus, StoredScan};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -70,7 +70,7 @@ pub struct ScanProgressObject {
 fn object(state: &AppState, s: StoredScan) -> ScanObject {
     let percent = if s.files_total > 0 {
         (s.files_done as f64 * 100.0 / s.files_total as f64).min(100.0)
-    } else if s.status == "done" {
+    } else if s.status == ScanStatus::Done {
         100.0
     } else {
         0.0
@@ -82,7 +82,7 @@ fn object(state: &AppState, s: StoredScan) -> ScanObject {
             .as_deref()
             .and_then(|r| serde_json::from_str(r).ok()),
         id: s.id,
-        status: s.status,
+        status: s.status.to_string(),
         paths: s.paths,
         copy: s.copy_files,
         created_at: timestamp(s.created_at_ms),

@@ -174,7 +174,7 @@ impl AppState {
             started_at: show.started_at_ms.map(timestamp),
             ended_at: show.ended_at_ms.map(timestamp),
             audience: shows::audience(&self.app, &show.id).await?,
-            state: show.state,
+            state: show.state.to_string(),
             id: show.id,
             href,
             live_url,

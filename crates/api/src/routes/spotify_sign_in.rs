@@ -43,10 +43,6 @@ pub struct SpotifySession {
     pub created: bool,
 }
 
-fn secure(state: &AppState) -> bool {
-    state.config.public_url.starts_with("https://")
-}
-
 /// The sign-in cookie: HttpOnly, sent only to the callback, and `SameSite=Lax`, since the
 /// browser reaches the callback by a redirect from Spotify's site.
 fn sign_in_cookie(value: &str, max_age_secs: u64, secure: bool) -> String {
@@ -78,7 +74,7 @@ fn browser_secret(headers: &HeaderMap) -> Option<String> {
 pub async fn begin(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
     let spotify = state.app.spotify()?;
     let start = spotify.begin_sign_in(state.app.store.as_ref()).await?;
-    let set = sign_in_cookie(&start.browser_secret, 600, secure(&state));
+    let set = sign_in_cookie(&start.browser_secret, 600, state.secure_cookies());
     Ok((
         AppendHeaders([(SET_COOKIE, set)]),
         axum::Json(SignInObject {
@@ -130,13 +126,13 @@ pub async fn finish(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     let ttl = state.config.session_ttl;
-    let done = sign_in_cookie("", 0, secure(state));
+    let done = sign_in_cookie("", 0, state.secure_cookies());
     let user = &signed.user;
     if wants_html {
         let token =
             accounts::issue_token(store, &user.id, "session", Some("web".into()), Some(ttl))
                 .await?;
-        let session = cookie::set(&token, ttl.as_secs(), secure(state));
+        let session = cookie::set(&token, ttl.as_secs(), state.secure_cookies());
         return Ok((
             StatusCode::SEE_OTHER,
             AppendHeaders([

@@ -72,7 +72,7 @@ impl From<SyncJob> for SyncJobView {
             schedule: j.schedule,
             timezone: j.timezone,
             paused: j.paused,
-            paused_reason: j.paused_reason,
+            paused_reason: j.paused_reason.map(|r| r.to_string()),
             next_run_at: j.next_run_at_ms.map(timestamp),
             created_at: timestamp(j.created_at_ms),
         }

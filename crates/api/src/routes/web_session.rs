@@ -58,10 +58,6 @@ pub struct WebSession {
     pub user: PrivateUser,
 }
 
-pub(crate) fn secure(state: &AppState) -> bool {
-    state.config.public_url.starts_with("https://")
-}
-
 /// Sign in a browser: sets the HttpOnly session cookie and answers its CSRF token.
 #[utoipa::path(post, path = "/v1/web/session", tag = "accounts", request_body = Credentials,
     responses((status = 201, body = WebSession, description = "`Set-Cookie: medley_session=…; HttpOnly; SameSite=Strict`"),
@@ -90,7 +86,7 @@ pub async fn sign_in(
         csrf_token: cookie::csrf_for(&token),
         user: private(&state, &user, followers, true),
     };
-    let set = cookie::set(&token, ttl.as_secs(), secure(&state));
+    let set = cookie::set(&token, ttl.as_secs(), state.secure_cookies());
     Ok((
         StatusCode::CREATED,
         AppendHeaders([(SET_COOKIE, set)]),
@@ -129,6 +125,6 @@ async fn cookie_auth(state: &AppState, mut parts: Parts) -> ApiResult<Auth> {
 pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> ApiResult<impl IntoResponse> {
     let auth = cookie_auth(&state, parts).await?;
     accounts::log_out(&state.app, &auth.user.id, &auth.token_hash).await?;
-    let clear = cookie::clear(secure(&state));
+    let clear = cookie::clear(state.secure_cookies());
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, clear)])))
 }

@@ -236,3 +236,36 @@ async fn a_song_played_twice_in_a_row_counts_twice_when_only_the_first_is_report
         "the stream started after the reported listen ended: another listen, not its copy"
     );
 }
+
+#[tokio::test]
+async fn a_stopping_node_gives_up_playbacks_before_their_threshold_at_once() {
+    let a = AudioApp::spawn(medley_store::Backend::Sqlite)
+        .await
+        .unwrap();
+    // Thresholds: 1 s, and 10 s (half of 20 s).
+    let ids = tracks(&a, &[("Heard", 2), ("Cut", 20)]).await;
+    let (heard, cut) = (&ids[0], &ids[1]);
+    let (_, listener) = a.user("listener").await;
+    let (_, other) = a.user("other").await;
+    let stream = |id: &str| format!("/v1/tracks/{id}/stream");
+    let r = fetch(&a, &stream(heard), Some(&listener), &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    thresholds_passed(&a).await;
+
+    // Another playback has 10 s to go when the node stops: it is given up at once, not left
+    // to a task the stop would abort.
+    let r = fetch(&a, &stream(cut), Some(&other), &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let playbacks = a.state.app.playbacks.clone();
+    assert_eq!(playbacks.waiting(), 1);
+    let started = Instant::now();
+    assert_eq!(playbacks.shutdown().await, 1, "one playback given up");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the stop waited {:?} for a playback's threshold",
+        started.elapsed()
+    );
+    assert_eq!(playbacks.waiting(), 0);
+    assert_eq!(played(&a, &listener).await, vec![heard.clone()]);
+    assert!(played(&a, &other).await.is_empty(), "not a play yet");
+}

@@ -17,12 +17,14 @@ use crate::cache::KeptLedger;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::playlists::{announce, owned, playlist_tracks, with_owner};
-use crate::sources::{self, End, Source};
+use crate::sources;
 use crate::spotify::collections::{self, Work};
 use crate::App;
 use medley_spotify::Collection;
 
 pub mod spotify_target;
+#[cfg(test)]
+mod tests;
 
 /// Most sources one composite may have.
 pub const MAX_SOURCES: usize = 50;
@@ -197,7 +199,7 @@ pub async fn check_sources(
     }
     let mut seen = HashSet::new();
     for source in &composite.sources {
-        let end = End::parse(&source.uri)?;
+        let end = app.ends.source(&source.uri)?;
         end.check_readable(app, user).await?;
         let uri = end.uri();
         if !seen.insert(uri.clone()) {

@@ -84,7 +84,7 @@ async fn attempt(
     }
     let current = collections::read(app, owner, target, &mut work)
         .await?
-        .map_err(|e| AppError::Unavailable(format!("the Spotify target could not be read: {e}")))?;
+        .map_err(|e| AppError::upstream("the Spotify target could not be read", e))?;
     source_ids.extend(current.iter().map(|i| i.track.id.clone()));
     for t in app.store.tracks(&source_ids).await? {
         if let Some(sid) = t.spotify_id {

@@ -21,8 +21,7 @@ use medley_domain::Id;
 use medley_store::covers::{FROM_FILE, FROM_FOLDER};
 use medley_store::AlbumCover;
 
-use super::scan::storage_error;
-use crate::error::{AppError, AppResult};
+use crate::error::{storage_error, AppError, AppResult};
 use crate::App;
 
 /// A file just written to the library, as far as covers are concerned.

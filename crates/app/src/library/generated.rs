@@ -8,8 +8,7 @@ use medley_domain::Id;
 use medley_store::{AudioFile, TrackChoice};
 
 use super::ingest;
-use super::scan::storage_error;
-use crate::error::{AppError, AppResult};
+use crate::error::{storage_error, AppError, AppResult};
 use crate::App;
 
 /// Clips written to the database at once.

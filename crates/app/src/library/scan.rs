@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::covers;
 use super::ingest::{self, Incoming};
 use super::walk::{check_root, walk, Failure, Found};
-use crate::error::{AppError, AppResult};
+use crate::error::{storage_error, AppError, AppResult};
 use crate::App;
 
 /// Files written to the database at once.
@@ -473,11 +473,4 @@ fn distinct_scopes(scopes: &[Scope]) -> Vec<(String, Checked)> {
 fn stem(rel: &str) -> &str {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
-}
-
-pub(crate) fn storage_error(e: medley_audio::StorageError) -> AppError {
-    match e {
-        medley_audio::StorageError::Config(m) => AppError::Unavailable(m),
-        e => AppError::internal(e, "using the audio storage"),
-    }
 }

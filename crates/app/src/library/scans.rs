@@ -97,7 +97,7 @@ pub async fn run_queued(app: &App, id: &str) -> AppResult<()> {
     let Some(stored) = app.store.scan(id).await? else {
         return Ok(());
     };
-    if stored.status == "done" || stored.status == "failed" {
+    if stored.status.is_finished() {
         return Ok(());
     }
     let options = ScanOptions {

@@ -13,8 +13,7 @@ use medley_audio::{Format, Location, StorageError};
 use medley_store::audio::PRESENT;
 use medley_store::AudioFile;
 
-use super::scan::storage_error;
-use crate::error::{AppError, AppResult};
+use crate::error::{storage_error, AppError, AppResult};
 use crate::App;
 
 /// The file that plays for a track, as it is now.

@@ -16,9 +16,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::covers;
 use super::ingest::{self, Incoming};
-use super::scan::storage_error;
 use super::Uploaders;
-use crate::error::{AppError, AppResult};
+use crate::error::{storage_error, AppError, AppResult};
 use crate::App;
 
 /// An uploaded file and the track it is the audio of.

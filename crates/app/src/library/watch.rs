@@ -61,13 +61,11 @@ pub fn watch(
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |r: DebounceEventResult| {
         let _ = tx.send(r);
     })
-    .map_err(|e| AppError::Unavailable(format!("watching folders: {e}")))?;
+    .map_err(|e| AppError::upstream("watching folders", e))?;
     for root in &roots {
         debouncer
             .watch(root, RecursiveMode::Recursive)
-            .map_err(|e| {
-                AppError::Unavailable(format!("{} cannot be watched: {e}", root.display()))
-            })?;
+            .map_err(|e| AppError::upstream(format!("{} cannot be watched", root.display()), e))?;
     }
     let on_scan = Arc::new(on_scan);
     let task = tokio::spawn(async move {

@@ -11,10 +11,11 @@ pub mod live;
 
 use medley_domain::id::is_id;
 use medley_domain::paging::Page;
+use medley_domain::text::TextEnum;
 use medley_domain::uri::{Kind, Uri};
 use medley_domain::user::User;
 use medley_domain::{new_id, Id};
-use medley_store::{HistoryEntry, NewShow, ShowChange, ShowComment, StoredShow};
+use medley_store::{HistoryEntry, NewShow, ShowChange, ShowComment, ShowState, StoredShow};
 
 use crate::accounts::{hash_token, new_token};
 use crate::clock::now_ms;
@@ -48,7 +49,6 @@ pub struct ShowEdit {
 }
 
 pub const VISIBILITIES: [&str; 3] = ["public", "followers", "invite"];
-pub const STATES: [&str; 3] = ["scheduled", "live", "ended"];
 
 fn check_visibility(v: &str) -> AppResult<()> {
     if VISIBILITIES.contains(&v) {
@@ -193,7 +193,7 @@ pub async fn edit(app: &App, user: &User, id: &str, edit: ShowEdit) -> AppResult
     }
     let playlist_id = match &edit.playlist {
         None => None,
-        Some(_) if show.state != "scheduled" => {
+        Some(_) if show.state != ShowState::Scheduled => {
             return Err(AppError::Conflict(format!(
                 "the show is {}: its playlist can change only before it starts",
                 show.state
@@ -219,13 +219,15 @@ pub async fn list(
     state: Option<&str>,
     page: Page,
 ) -> AppResult<(Vec<StoredShow>, i64)> {
-    if let Some(s) = state {
-        if !STATES.contains(&s) {
-            return Err(AppError::Invalid(format!(
-                "`state` must be live, scheduled or ended (got `{s}`)"
-            )));
-        }
-    }
+    let state = state
+        .map(|s| {
+            ShowState::parse(s).ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "`state` must be live, scheduled or ended (got `{s}`)"
+                ))
+            })
+        })
+        .transpose()?;
     Ok(app
         .store
         .visible_shows(&user.id, state, page.limit, page.offset)
@@ -236,7 +238,7 @@ pub async fn list(
 /// state, and people may join.
 pub async fn start(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
     let show = created(app, id, user, "start it").await?;
-    if show.state != "scheduled" {
+    if show.state != ShowState::Scheduled {
         return Err(AppError::Conflict(format!(
             "the show is {} already: a show starts once",
             show.state
@@ -250,14 +252,14 @@ pub async fn start(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
 /// 4010; what the show recorded is stored before this returns.
 pub async fn end(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
     let show = created(app, id, user, "end it").await?;
-    match show.state.as_str() {
-        "live" => app.shows.end(app, &show).await?,
-        "scheduled" => {
+    match show.state {
+        ShowState::Live => app.shows.end(app, &show).await?,
+        ShowState::Scheduled => {
             return Err(AppError::Conflict(
                 "the show has not started: start it before ending it".into(),
             ))
         }
-        _ => return Err(AppError::Conflict("the show has ended already".into())),
+        ShowState::Ended => return Err(AppError::Conflict("the show has ended already".into())),
     }
     app.store
         .show(id)
@@ -269,7 +271,7 @@ pub async fn end(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
 /// a guest and may see the show. Only the code's hash is stored.
 pub async fn invite(app: &App, user: &User, id: &str) -> AppResult<String> {
     let show = created(app, id, user, "invite people").await?;
-    if show.state == "ended" {
+    if show.state == ShowState::Ended {
         return Err(AppError::Conflict("the show has ended".into()));
     }
     let code = new_token();

@@ -184,7 +184,7 @@ pub async fn unchanged(
         .settle(app.store.as_ref(), &connection, &session, &meta)
         .await?;
     work.requests += session.meter().total();
-    let meta = meta.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
+    let meta = meta.map_err(|e| AppError::upstream("Spotify", e))?;
     if cached.read_snapshot.as_deref() == Some(meta.snapshot_id.as_str()) {
         return Ok(true);
     }
@@ -285,10 +285,10 @@ pub async fn write(
         .settle(app.store.as_ref(), &connection, &session, &written)
         .await?;
     work.requests += session.meter().total();
-    let snapshot = written.map_err(|e| {
-        AppError::Unavailable(format!(
-            "Spotify: {e}; the next sync finds out what was written and finishes the change"
-        ))
+    let snapshot = written.map_err(|e| AppError::Upstream {
+        service: "Spotify".into(),
+        source: e.into(),
+        then: "; the next sync finds out what was written and finishes the change",
     })?;
     let now = now_ms();
     let previous = decode(cached.items.as_deref()).filter(|_| cached.fresh());
@@ -323,7 +323,7 @@ pub async fn write(
     }
     for composite in app.store.composites_using(&uri).await? {
         app.store
-            .enqueue(JobKind::Composite.as_str(), &composite, "", now, now)
+            .enqueue(JobKind::Composite, &composite, "", now, now)
             .await?;
         app.wake_worker.notify_one();
     }
@@ -437,7 +437,7 @@ pub async fn check(app: &App, owner: &User, collection: &Collection, write: bool
                 connection.spotify_user_id
             )))
         }
-        Err(e) => return Err(AppError::Unavailable(format!("Spotify: {e}"))),
+        Err(e) => return Err(AppError::upstream("Spotify", e)),
     };
     let owns = meta.owner.id == connection.spotify_user_id;
     if !owns && !meta.collaborative {

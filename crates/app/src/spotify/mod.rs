@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use medley_spotify::{
     allowance, Api, App as SpotifyApp, Gate, GateState, Keeper, Meter, OAuth, Policy, Session,
-    SpotifyError, TokenSink, Tokens,
+    SinkError, SpotifyError, TokenSink, Tokens,
 };
 use medley_store::{Connection, ConnectionStatus, NewConnection, Store, Usage};
 
@@ -114,7 +114,7 @@ fn upstream(e: SpotifyError) -> AppError {
             "Spotify refused Medley's app credentials ({m}): check MEDLEY_SPOTIFY_CLIENT_ID and \
              MEDLEY_SPOTIFY_CLIENT_SECRET"
         )),
-        other => AppError::Unavailable(format!("Spotify: {other}")),
+        other => AppError::upstream("Spotify", other),
     }
 }
 
@@ -493,13 +493,13 @@ struct StoreSink {
 
 #[async_trait]
 impl TokenSink for StoreSink {
-    async fn store(&self, tokens: &Tokens) -> Result<(), String> {
-        let json = serde_json::to_vec(tokens).map_err(|e| e.to_string())?;
+    async fn store(&self, tokens: &Tokens) -> Result<(), SinkError> {
+        let json = serde_json::to_vec(tokens).map_err(SinkError::new)?;
         let sealed = self.sealer.seal(&json, &self.user_id);
         self.store
             .set_connection_tokens(&self.connection_id, &sealed, now_ms())
             .await
-            .map_err(|e| e.to_string())
+            .map_err(SinkError::new)
     }
 }
 
@@ -508,7 +508,7 @@ struct NoSink;
 
 #[async_trait]
 impl TokenSink for NoSink {
-    async fn store(&self, _: &Tokens) -> Result<(), String> {
+    async fn store(&self, _: &Tokens) -> Result<(), SinkError> {
         Ok(())
     }
 }

@@ -48,7 +48,7 @@ pub async fn poll(app: &App, connection_id: &str) -> AppResult<Polled> {
         .settle(app.store.as_ref(), &connection, &session, &page)
         .await?;
     let requests = session.meter().total();
-    let page = page.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
+    let page = page.map_err(|e| AppError::upstream("Spotify", e))?;
     let mut plays: Vec<(i64, &PlayHistory)> = page
         .iter()
         .filter_map(|p| Some((parse_time(&p.played_at)?, p)))
@@ -100,13 +100,7 @@ pub async fn poll(app: &App, connection_id: &str) -> AppResult<Polled> {
         // Plays may be coming faster than the polls: look again soon.
         let soon = now_ms() + spotify.config.poll_interval.as_millis() as i64;
         app.store
-            .enqueue(
-                JobKind::SpotifyPlays.as_str(),
-                &connection.id,
-                "",
-                soon,
-                now_ms(),
-            )
+            .enqueue(JobKind::SpotifyPlays, &connection.id, "", soon, now_ms())
             .await?;
     }
     Ok(Polled {

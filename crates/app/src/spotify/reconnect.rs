@@ -4,7 +4,7 @@
 
 use medley_domain::schedule::Schedule;
 use medley_spotify::Collection;
-use medley_store::{Connection, ConnectionStatus, Store, SyncJob, PAUSED_FOR_RECONNECT};
+use medley_store::{Connection, ConnectionStatus, PauseReason, Store, SyncJob};
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -18,7 +18,7 @@ pub fn next_run(job: &SyncJob, now_ms: i64) -> AppResult<Option<i64>> {
 }
 
 /// Pauses `owner_id`'s running jobs that reach Spotify through an account that must be
-/// connected again, saying why ([`PAUSED_FOR_RECONNECT`]): until the user links it again
+/// connected again, saying why ([`PauseReason::SpotifyReconnect`]): until the user links it again
 /// their runs could only fail. Returns how many were paused.
 pub async fn pause_for_reconnect(store: &dyn Store, owner_id: &str) -> AppResult<usize> {
     let connections = store.connections(owner_id).await?;
@@ -26,7 +26,7 @@ pub async fn pause_for_reconnect(store: &dyn Store, owner_id: &str) -> AppResult
     for job in store.user_sync_jobs(owner_id).await? {
         if !job.paused && blocked(&job, &connections) {
             store
-                .set_sync_job_paused(&job.id, true, Some(PAUSED_FOR_RECONNECT), None)
+                .set_sync_job_paused(&job.id, true, Some(PauseReason::SpotifyReconnect), None)
                 .await?;
             paused += 1;
         }
@@ -43,7 +43,7 @@ pub async fn resume_after_reconnect(store: &dyn Store, owner_id: &str) -> AppRes
     let connections = store.connections(owner_id).await?;
     let mut resumed = 0;
     for job in store.user_sync_jobs(owner_id).await? {
-        let waiting = job.paused && job.paused_reason.as_deref() == Some(PAUSED_FOR_RECONNECT);
+        let waiting = job.paused && job.paused_reason == Some(PauseReason::SpotifyReconnect);
         if waiting && !blocked(&job, &connections) {
             store
                 .set_sync_job_paused(&job.id, false, None, next_run(&job, now_ms())?)

@@ -57,7 +57,7 @@ pub async fn watch(app: &App, connection_id: &str) -> AppResult<Watched> {
         .settle(app.store.as_ref(), &connection, &session, &swept)
         .await?;
     let requests = session.meter().total();
-    let seen = swept.map_err(|e| AppError::Unavailable(format!("Spotify: {e}")))?;
+    let seen = swept.map_err(|e| AppError::upstream("Spotify", e))?;
     let mut changed = Vec::new();
     for (uri, snapshot) in &seen {
         let known = app.store.collection(&connection.id, uri).await?;
@@ -72,7 +72,7 @@ pub async fn watch(app: &App, connection_id: &str) -> AppResult<Watched> {
     for uri in &changed {
         for composite in app.store.composites_using(uri).await? {
             app.store
-                .enqueue(JobKind::Composite.as_str(), &composite, "", now, now)
+                .enqueue(JobKind::Composite, &composite, "", now, now)
                 .await?;
             queued += 1;
         }
@@ -132,9 +132,7 @@ pub async fn schedule(app: &App, kind: JobKind, now_ms: i64, interval_ms: i64) -
         .await?
     {
         if c.status == ConnectionStatus::Active {
-            app.store
-                .enqueue(kind.as_str(), &c.id, "", boundary, now_ms)
-                .await?;
+            app.store.enqueue(kind, &c.id, "", boundary, now_ms).await?;
         }
     }
     Ok(boundary)

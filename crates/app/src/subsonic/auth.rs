@@ -162,7 +162,7 @@ async fn subsonic_password(app: &App, user_id: &str) -> AppResult<Option<String>
         .open(&sealed, &subsonic_owner(user_id))
         .map_err(|e| {
             AppError::internal(
-                anyhow::anyhow!("{e}"),
+                e,
                 "opening a Subsonic password (was the server's secret key changed?)",
             )
         })?;

@@ -177,7 +177,9 @@ async fn delete(
         .0;
     // A live show's actor runs in the server, which this process cannot reach: its listeners
     // would not be told. The API and the web app end it first.
-    let (live, _) = store.visible_shows(&user.id, Some("live"), 100, 0).await?;
+    let (live, _) = store
+        .visible_shows(&user.id, Some(medley_store::ShowState::Live), 100, 0)
+        .await?;
     if let Some(show) = live.iter().find(|s| s.creator_id == user.id) {
         bail!(
             "{username} is hosting a live show now (`{}`): end it first (POST /v1/shows/{}/end), \

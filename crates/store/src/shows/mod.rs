@@ -10,8 +10,27 @@ use medley_domain::Id;
 
 use crate::error::Result;
 
-/// A show as stored. `visibility` is `public`, `followers` or `invite`; `state` is
-/// `scheduled`, `live` or `ended`.
+medley_domain::text_enum! {
+    /// Where a show is in its life (stored as this text). It only moves forward.
+    pub enum ShowState {
+        /// Created; its creator may still change its playlist.
+        Scheduled = "scheduled",
+        /// Started: people may join.
+        Live = "live",
+        /// Over: what it recorded is kept.
+        Ended = "ended",
+    }
+}
+
+impl ShowState {
+    /// The stored spelling (as [`TextEnum::as_str`](medley_domain::text::TextEnum::as_str),
+    /// callable without importing the trait).
+    pub fn as_str(self) -> &'static str {
+        medley_domain::text::TextEnum::as_str(self)
+    }
+}
+
+/// A show as stored. `visibility` is `public`, `followers` or `invite`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredShow {
     pub id: Id,
@@ -20,7 +39,7 @@ pub struct StoredShow {
     pub description: Option<String>,
     pub playlist_id: Option<Id>,
     pub visibility: String,
-    pub state: String,
+    pub state: ShowState,
     pub scheduled_for_ms: Option<i64>,
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
@@ -209,7 +228,7 @@ pub trait ShowStore: Send + Sync {
     async fn visible_shows(
         &self,
         viewer: &str,
-        state: Option<&str>,
+        state: Option<ShowState>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<StoredShow>, i64)>;

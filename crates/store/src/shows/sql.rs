@@ -7,9 +7,9 @@ use sqlx::Row;
 use super::NewShow;
 use super::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, SessionChange, ShowBan, ShowChange, ShowComment,
-    ShowStore, StoredShow,
+    ShowState, ShowStore, StoredShow,
 };
-use crate::error::{Result, StoreError};
+use crate::error::{stored_enum, Result, StoreError};
 use crate::sql::SqlStore;
 
 const SHOW_COLUMNS: &str = "id, creator_id, title, description, playlist_id, visibility, state, \
@@ -23,7 +23,7 @@ fn show_row(row: &AnyRow) -> Result<StoredShow> {
         description: row.try_get("description")?,
         playlist_id: row.try_get("playlist_id")?,
         visibility: row.try_get("visibility")?,
-        state: row.try_get("state")?,
+        state: stored_enum(&row.try_get::<String, _>("state")?, "show state")?,
         scheduled_for_ms: row.try_get("scheduled_for")?,
         started_at_ms: row.try_get("started_at")?,
         ended_at_ms: row.try_get("ended_at")?,
@@ -98,7 +98,9 @@ impl ShowStore for SqlStore {
         .await?;
         match row {
             Some(row) => show_row(&row),
-            None => Err(self.why_not(id, "edited", &["scheduled", "live"]).await),
+            None => Err(self
+                .why_not(id, "edited", &[ShowState::Scheduled, ShowState::Live])
+                .await),
         }
     }
 
@@ -116,7 +118,7 @@ impl ShowStore for SqlStore {
         .await?;
         match row {
             Some(row) => show_row(&row),
-            None => Err(self.why_not(id, "started", &["scheduled"]).await),
+            None => Err(self.why_not(id, "started", &[ShowState::Scheduled]).await),
         }
     }
 
@@ -369,18 +371,18 @@ impl ShowStore for SqlStore {
     async fn visible_shows(
         &self,
         viewer: &str,
-        state: Option<&str>,
+        state: Option<ShowState>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<StoredShow>, i64)> {
         let order = match state {
-            Some("live") => "s.started_at DESC, s.id",
-            Some("scheduled") => "COALESCE(s.scheduled_for, s.created_at), s.id",
-            Some("ended") => "s.ended_at DESC, s.id",
-            _ => "s.created_at DESC, s.id",
+            Some(ShowState::Live) => "s.started_at DESC, s.id",
+            Some(ShowState::Scheduled) => "COALESCE(s.scheduled_for, s.created_at), s.id",
+            Some(ShowState::Ended) => "s.ended_at DESC, s.id",
+            None => "s.created_at DESC, s.id",
         };
         let filter = format!("{VISIBLE} AND ($2 = '' OR s.state = $2)");
-        let state = state.unwrap_or("");
+        let state = state.map_or("", ShowState::as_str);
         let columns = SHOW_COLUMNS
             .split(", ")
             .map(|c| format!("s.{c}"))
@@ -553,7 +555,7 @@ impl ShowStore for SqlStore {
 impl SqlStore {
     /// Why a conditional update of a show changed nothing: there is no such show, or it is
     /// not in one of `states`.
-    async fn why_not(&self, id: &str, verb: &str, states: &[&str]) -> StoreError {
+    async fn why_not(&self, id: &str, verb: &str, states: &[ShowState]) -> StoreError {
         let state: std::result::Result<Option<String>, _> =
             sqlx::query_scalar("SELECT state FROM live_shows WHERE id = $1")
                 .bind(id)
@@ -563,7 +565,11 @@ impl SqlStore {
             Ok(None) => StoreError::NotFound,
             Ok(Some(state)) => StoreError::Conflict(format!(
                 "the show is {state}: only a {} show can be {verb}",
-                states.join(" or ")
+                states
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )),
             Err(e) => e.into(),
         }

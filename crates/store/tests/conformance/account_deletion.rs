@@ -7,8 +7,8 @@ use medley_store::playlists::ItemsEdit;
 use medley_store::shows::NewShow;
 use medley_store::testing::TestDb;
 use medley_store::{
-    Backend, JobStore, LibraryStore, NewPlaylist, NewToken, PlaylistStore, ShowStore, SqlStore,
-    StoreError, SubsonicKey, SubsonicStore, SyncJob, UserStore,
+    AccountDeletionStore, Backend, JobStore, LibraryStore, NewPlaylist, NewToken, PlaylistStore,
+    ShowStore, SqlStore, StoreError, SubsonicKey, SubsonicStore, SyncJob, UserStore,
 };
 use sqlx::AnyPool;
 

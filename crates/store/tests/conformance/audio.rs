@@ -3,6 +3,7 @@
 
 use medley_domain::catalog::NewTrack;
 use medley_domain::new_id;
+use medley_domain::text::TextEnum;
 use medley_store::{
     AudioFile, AudioStore, CatalogStore, ScanStore, SqlStore, StoreError, TrackChoice, TrackToAdd,
 };

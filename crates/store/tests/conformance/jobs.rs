@@ -2,7 +2,7 @@
 
 use medley_domain::new_id;
 use medley_store::{
-    JobStore, SqlStore, StoreError, SyncJob, Trigger, UserStore, PAUSED_FOR_RECONNECT,
+    JobKind, JobStore, PauseReason, SqlStore, StoreError, SyncJob, Trigger, UserStore,
 };
 
 use crate::new_user;
@@ -42,7 +42,7 @@ async fn sync_jobs_and_runs(store: SqlStore) {
         "advanced once only"
     );
     store
-        .set_sync_job_paused(&job.id, true, Some(PAUSED_FOR_RECONNECT), None)
+        .set_sync_job_paused(&job.id, true, Some(PauseReason::SpotifyReconnect), None)
         .await
         .unwrap();
     assert!(
@@ -50,9 +50,14 @@ async fn sync_jobs_and_runs(store: SqlStore) {
         "paused jobs are not due"
     );
     let paused = store.sync_job(&job.id).await.unwrap().unwrap();
-    assert_eq!(paused.paused_reason.as_deref(), Some(PAUSED_FOR_RECONNECT));
+    assert_eq!(paused.paused_reason, Some(PauseReason::SpotifyReconnect));
     store
-        .set_sync_job_paused(&job.id, false, Some(PAUSED_FOR_RECONNECT), Some(500))
+        .set_sync_job_paused(
+            &job.id,
+            false,
+            Some(PauseReason::SpotifyReconnect),
+            Some(500),
+        )
         .await
         .unwrap();
     let resumed = store.sync_job(&job.id).await.unwrap().unwrap();
@@ -117,11 +122,14 @@ async fn sync_jobs_and_runs(store: SqlStore) {
 async fn the_queue_leases_each_job_to_one_node(store: SqlStore) {
     for i in 0..20 {
         store
-            .enqueue("sync_job", &format!("job{i}"), "", 5, 0)
+            .enqueue(JobKind::SyncJob, &format!("job{i}"), "", 5, 0)
             .await
             .unwrap();
     }
-    store.enqueue("sync_job", "job0", "", 1, 0).await.unwrap();
+    store
+        .enqueue(JobKind::SyncJob, "job0", "", 1, 0)
+        .await
+        .unwrap();
     assert_eq!(
         store.queue_len().await.unwrap(),
         20,
@@ -160,7 +168,7 @@ async fn the_queue_leases_each_job_to_one_node(store: SqlStore) {
     // Asked for again while it runs: completing the older run leaves it queued and due.
     let running = &a[2];
     store
-        .enqueue("sync_job", &running.subject, "", 10, 10)
+        .enqueue(JobKind::SyncJob, &running.subject, "", 10, 10)
         .await
         .unwrap();
     store.complete(running, "n1").await.unwrap();

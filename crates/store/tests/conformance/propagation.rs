@@ -3,8 +3,8 @@
 
 use medley_compose::{Composite, Mode, Plan, Source};
 use medley_store::{
-    CompositeStore, DetailsChange, ItemsEdit, JobStore, PlaylistStore, SqlStore, SyncWrite,
-    UserStore, COMPOSITE_JOB,
+    CompositeStore, DetailsChange, ItemsEdit, JobKind, JobStore, PlaylistStore, SqlStore,
+    SyncWrite, UserStore,
 };
 
 use crate::new_user;
@@ -30,7 +30,7 @@ fn reading(sources: &[&str]) -> Composite {
 async fn queued(store: &SqlStore) -> Vec<String> {
     let jobs = store.lease("checker", i64::MAX / 2, 1, 100).await.unwrap();
     for job in &jobs {
-        assert_eq!(job.kind, COMPOSITE_JOB);
+        assert_eq!(job.kind, JobKind::Composite);
         store.complete(job, "checker").await.unwrap();
     }
     let mut subjects: Vec<String> = jobs.into_iter().map(|j| j.subject).collect();

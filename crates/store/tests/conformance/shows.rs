@@ -5,7 +5,7 @@
 use medley_domain::new_id;
 use medley_store::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, SessionChange, ShowBan,
-    ShowChange, ShowComment, ShowStore, SqlStore, StoreError, UserStore,
+    ShowChange, ShowComment, ShowState, ShowStore, SqlStore, StoreError, UserStore,
 };
 
 on_both_backends!(
@@ -173,22 +173,25 @@ async fn visibility_decides_who_lists_a_show(store: SqlStore) {
     store.start_show(&public, &live(0), 100).await.unwrap();
     store.start_show(&followers, &live(0), 200).await.unwrap();
     let (live_now, total) = store
-        .visible_shows(&bob, Some("live"), 10, 0)
+        .visible_shows(&bob, Some(ShowState::Live), 10, 0)
         .await
         .unwrap();
     assert_eq!(
         (ids(live_now), total),
         (vec![followers.clone(), public.clone()], 2)
     );
-    let (page, total) = store.visible_shows(&bob, Some("live"), 1, 1).await.unwrap();
+    let (page, total) = store
+        .visible_shows(&bob, Some(ShowState::Live), 1, 1)
+        .await
+        .unwrap();
     assert_eq!((ids(page), total), (vec![public.clone()], 2));
     let (scheduled, _) = store
-        .visible_shows(&ana, Some("scheduled"), 10, 0)
+        .visible_shows(&ana, Some(ShowState::Scheduled), 10, 0)
         .await
         .unwrap();
     assert_eq!(ids(scheduled), std::slice::from_ref(&invite));
     let (ended, total) = store
-        .visible_shows(&ana, Some("ended"), 10, 0)
+        .visible_shows(&ana, Some(ShowState::Ended), 10, 0)
         .await
         .unwrap();
     assert_eq!((ended.len(), total), (0, 0));

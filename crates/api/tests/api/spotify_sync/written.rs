@@ -149,9 +149,21 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
         .await
         .unwrap();
     let cut = medley_app::compositions::sync(&w.app.state.app, &mirror).await;
+    // Unavailable, with Spotify's own error kept as the cause, and what happens next said.
+    let Err(e @ medley_app::AppError::Upstream { .. }) = cut else {
+        panic!("{cut:?}")
+    };
+    let cause = std::error::Error::source(&e)
+        .and_then(|c| c.downcast_ref::<medley_spotify::SpotifyError>());
     assert!(
-        matches!(cut, Err(medley_app::AppError::Unavailable(_))),
-        "{cut:?}"
+        matches!(cause, Some(medley_spotify::SpotifyError::Transport(_))),
+        "{e:?}"
+    );
+    assert!(
+        e.detail()
+            .ends_with("; the next sync finds out what was written and finishes the change"),
+        "{}",
+        e.detail()
     );
     assert_eq!(held(&w.emu.control(), &out).await, w.tracks[..65].to_vec());
     let path = format!("/v1/playlists/{mirror}/composition/sync");

@@ -12,13 +12,14 @@ use medley_domain::{new_id, Id};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::error::{Result, StoreError};
+use crate::error::{stored_enum, Result, StoreError};
 use crate::sql::{flag, Backend, SqlStore};
 
-/// Queue kind of a composite resync. The store queues it itself, in the transaction of every
-/// change to a playlist a composite reads ([`queue_dependents`]); the application's worker runs
-/// it.
-pub const COMPOSITE_JOB: &str = "composite";
+mod kinds;
+#[cfg(test)]
+mod tests;
+
+pub use kinds::{JobKind, PauseReason, Trigger};
 
 /// Queues one job, or asks again for a pending one: its run time moves earlier if needed, and
 /// its generation is bumped so a run already under way does not count as doing it.
@@ -55,7 +56,7 @@ pub(crate) async fn queue_dependents(
     for composite in &composites {
         sqlx::query(ENQUEUE)
             .bind(new_id())
-            .bind(COMPOSITE_JOB)
+            .bind(JobKind::Composite.as_str())
             .bind(composite)
             .bind("")
             .bind(now_ms)
@@ -75,25 +76,12 @@ pub struct SyncJob {
     pub schedule: String,
     pub timezone: String,
     pub paused: bool,
-    /// Why Medley paused the job (see [`PAUSED_FOR_RECONNECT`]); `None` when its owner did.
-    pub paused_reason: Option<String>,
+    /// Why Medley paused the job; `None` when its owner did.
+    pub paused_reason: Option<PauseReason>,
     pub next_run_at_ms: Option<i64>,
     pub ledger: Ledger,
     pub ledger_version: i64,
     pub created_at_ms: i64,
-}
-
-/// The pause reason of a job whose Spotify account must be connected again.
-pub const PAUSED_FOR_RECONNECT: &str = "spotify_reconnect";
-
-medley_domain::text_enum! {
-    /// Why a sync job ran (stored with the run, and as the detail of its queued work).
-    pub enum Trigger {
-        /// Its schedule came due.
-        Schedule = "schedule",
-        /// Its owner asked (`POST /v1/sync-jobs/{id}/run`, `medley sync-jobs run`).
-        Manual = "manual",
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,7 +102,7 @@ pub struct SyncRun {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedJob {
     pub id: Id,
-    pub kind: String,
+    pub kind: JobKind,
     pub subject: String,
     pub detail: String,
     pub attempts: i64,
@@ -132,7 +120,7 @@ pub trait JobStore: Send + Sync {
         &self,
         id: &str,
         paused: bool,
-        reason: Option<&str>,
+        reason: Option<PauseReason>,
         next_run_at_ms: Option<i64>,
     ) -> Result<()>;
     async fn delete_sync_job(&self, id: &str) -> Result<bool>;
@@ -157,13 +145,14 @@ pub trait JobStore: Send + Sync {
     /// Queues work; an identical pending job is kept (its run time moves earlier if needed).
     async fn enqueue(
         &self,
-        kind: &str,
+        kind: JobKind,
         subject: &str,
         detail: &str,
         run_at_ms: i64,
         now_ms: i64,
     ) -> Result<()>;
-    /// Leases up to `limit` due jobs for `node` until `now_ms + lease_ms`.
+    /// Leases up to `limit` due jobs for `node` until `now_ms + lease_ms`. Only kinds this
+    /// release knows are leased: work a newer release queued waits for a node that knows it.
     async fn lease(
         &self,
         node: &str,
@@ -201,7 +190,10 @@ fn job_row(r: &AnyRow) -> Result<SyncJob> {
         schedule: r.try_get("schedule")?,
         timezone: r.try_get("timezone")?,
         paused: r.try_get::<i64, _>("paused")? != 0,
-        paused_reason: r.try_get("paused_reason")?,
+        paused_reason: r
+            .try_get::<Option<String>, _>("paused_reason")?
+            .map(|text| stored_enum(&text, "sync job pause reason"))
+            .transpose()?,
         next_run_at_ms: r.try_get("next_run_at")?,
         ledger: serde_json::from_str(&ledger)
             .map_err(|e| StoreError::Corrupt(format!("sync job ledger: {e}")))?,
@@ -243,7 +235,7 @@ impl JobStore for SqlStore {
         .bind(serde_json::to_string(&j.ledger).expect("ledger serialises"))
         .bind(j.ledger_version)
         .bind(j.created_at_ms)
-        .bind(j.paused_reason.as_deref())
+        .bind(j.paused_reason.map(PauseReason::as_str))
         .execute(&self.write)
         .await?;
         Ok(())
@@ -273,14 +265,14 @@ impl JobStore for SqlStore {
         &self,
         id: &str,
         paused: bool,
-        reason: Option<&str>,
+        reason: Option<PauseReason>,
         next_run_at_ms: Option<i64>,
     ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE sync_jobs SET paused = $1, paused_reason = $2, next_run_at = $3 WHERE id = $4",
         )
         .bind(flag(paused))
-        .bind(reason.filter(|_| paused))
+        .bind(reason.filter(|_| paused).map(PauseReason::as_str))
         .bind(next_run_at_ms)
         .bind(id)
         .execute(&self.write)
@@ -293,8 +285,9 @@ impl JobStore for SqlStore {
 
     async fn delete_sync_job(&self, id: &str) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM work_queue WHERE kind = 'sync_job' AND subject = $1")
+        sqlx::query("DELETE FROM work_queue WHERE kind = $2 AND subject = $1")
             .bind(id)
+            .bind(JobKind::SyncJob.as_str())
             .execute(&mut *tx)
             .await?;
         let done = sqlx::query("DELETE FROM sync_jobs WHERE id = $1")
@@ -412,7 +405,7 @@ impl JobStore for SqlStore {
 
     async fn enqueue(
         &self,
-        kind: &str,
+        kind: JobKind,
         subject: &str,
         detail: &str,
         run_at_ms: i64,
@@ -420,7 +413,7 @@ impl JobStore for SqlStore {
     ) -> Result<()> {
         sqlx::query(ENQUEUE)
             .bind(new_id())
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(subject)
             .bind(detail)
             .bind(run_at_ms)
@@ -441,10 +434,17 @@ impl JobStore for SqlStore {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // The kinds are this release's fixed spellings, safe to write into the statement.
+        let known = JobKind::ALL
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(&format!(
             "UPDATE work_queue SET leased_by = $1, leased_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM work_queue WHERE run_at <= $3 \
-                          AND (leased_until IS NULL OR leased_until < $3) ORDER BY run_at LIMIT $4 {lock}) \
+                          AND (leased_until IS NULL OR leased_until < $3) AND kind IN ({known}) \
+                          ORDER BY run_at LIMIT $4 {lock}) \
              RETURNING id, kind, subject, detail, attempts, generation"
         ))
         .bind(node)
@@ -457,7 +457,7 @@ impl JobStore for SqlStore {
             .map(|r| {
                 Ok(QueuedJob {
                     id: r.try_get(0)?,
-                    kind: r.try_get(1)?,
+                    kind: stored_enum(&r.try_get::<String, _>(1)?, "kind of queued work")?,
                     subject: r.try_get(2)?,
                     detail: r.try_get(3)?,
                     attempts: r.try_get(4)?,
@@ -537,20 +537,5 @@ impl JobStore for SqlStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM work_queue")
             .fetch_one(&self.read)
             .await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_names_stay_as_they_were() {
-        let names: Vec<&str> = Trigger::ALL.iter().map(|v| v.as_str()).collect();
-        assert_eq!(
-            names,
-            ["schedule", "manual"],
-            "rows already stored use these names"
-        );
     }
 }

@@ -1,0 +1,171 @@
+//! The composition use case over sources held in memory: no Spotify is configured and no HTTP
+//! is spoken, yet the URIs are Spotify's; the app reaches them through its `ends`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use medley_compose::{Composite, Mode, Read, SourceItem, Track};
+use medley_domain::catalog::NewTrack;
+use medley_domain::user::User;
+use medley_events::Bus;
+use medley_search::SearchIndex;
+use medley_store::testing::TestDb;
+use medley_store::{NewPlaylist, Store};
+
+use super::{configure, sync};
+use crate::error::{AppError, AppResult};
+use crate::playlists::playlist_tracks;
+use crate::sources::{Ends, Source};
+use crate::spotify::collections::Work;
+use crate::{accounts, App, AppConfig};
+
+/// A source whose items the test sets.
+struct InMemory {
+    uri: String,
+    items: Mutex<Vec<SourceItem>>,
+}
+
+#[async_trait]
+impl Source for InMemory {
+    fn uri(&self) -> String {
+        self.uri.clone()
+    }
+
+    async fn check_readable(&self, _: &App, _: &User) -> AppResult<()> {
+        Ok(())
+    }
+
+    async fn read(&self, _: &App, _: &User, _: &mut Work) -> AppResult<Read> {
+        Ok(Read::Complete(self.items.lock().unwrap().clone()))
+    }
+}
+
+/// The ends the test holds, by URI.
+struct InMemoryEnds(HashMap<String, Arc<InMemory>>);
+
+impl Ends for InMemoryEnds {
+    fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>> {
+        match self.0.get(uri) {
+            Some(end) => Ok(end.clone()),
+            None => Err(AppError::Invalid(format!("no end `{uri}` in this test"))),
+        }
+    }
+}
+
+fn items(tracks: &[&Track]) -> Vec<SourceItem> {
+    tracks
+        .iter()
+        .map(|t| SourceItem {
+            track: (*t).clone(),
+            added_at_ms: None,
+        })
+        .collect()
+}
+
+/// The track ids the playlist holds, in order.
+async fn held(app: &App, id: &str) -> Vec<String> {
+    playlist_tracks(app, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.track.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_composition_syncs_from_sources_in_memory() {
+    let db = TestDb::sqlite();
+    let store: Arc<dyn Store> = Arc::new(db.connect().await.unwrap());
+    let bus = Bus::new();
+    let search = Arc::new(SearchIndex::in_memory().unwrap());
+    let mut app = App::new(store.clone(), bus.clone(), search, AppConfig::default());
+    let new: Vec<NewTrack> = (0..4)
+        .map(|i| NewTrack {
+            name: format!("Song {i}"),
+            artists: vec!["Band".into()],
+            album: Some("Album".into()),
+            duration_ms: 200_000,
+            ..Default::default()
+        })
+        .collect();
+    let ids = store.upsert_tracks(&new, 1).await.unwrap();
+    let t: Vec<Track> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| Track {
+            id: id.clone(),
+            isrc: None,
+            name: format!("Song {i}"),
+            artists: vec!["Band".into()],
+            duration_ms: 200_000,
+            explicit: false,
+        })
+        .collect();
+    let user = accounts::create_user(store.as_ref(), &bus, "ana", "a long enough password")
+        .await
+        .unwrap();
+    let mix = store
+        .create_playlist(NewPlaylist {
+            id: medley_domain::new_id(),
+            owner_id: user.id.clone(),
+            name: "Mix".into(),
+            description: None,
+            public: false,
+            collaborative: false,
+            now_ms: 1,
+        })
+        .await
+        .unwrap()
+        .id;
+
+    let (liked, skip) = ("spotify:user:ana:collection", "spotify:playlist:skip");
+    let source = |uri: &str, tracks: &[&Track]| {
+        Arc::new(InMemory {
+            uri: uri.into(),
+            items: Mutex::new(items(tracks)),
+        })
+    };
+    let ends = HashMap::from([
+        (liked.to_owned(), source(liked, &[&t[0], &t[1], &t[2]])),
+        (skip.to_owned(), source(skip, &[&t[1]])),
+    ]);
+    let liked_end = ends[liked].clone();
+    app.ends = Arc::new(InMemoryEnds(ends));
+    assert!(app.spotify.is_none(), "no Spotify: the ends are the test's");
+
+    let composite = Composite {
+        sources: vec![
+            medley_compose::Source {
+                uri: liked.into(),
+                mode: Mode::Include,
+            },
+            medley_compose::Source {
+                uri: skip.into(),
+                mode: Mode::Exclude,
+            },
+        ],
+        options: Default::default(),
+    };
+    let report = configure(&app, &user, &mix, &composite).await.unwrap();
+    assert_eq!(report.added.len(), 2, "{report:?}");
+    assert_eq!(held(&app, &mix).await, [ids[0].clone(), ids[2].clone()]);
+
+    // The source changes: the next sync follows it.
+    liked_end
+        .items
+        .lock()
+        .unwrap()
+        .push(items(&[&t[3]]).remove(0));
+    sync(&app, &mix).await.unwrap();
+    assert_eq!(
+        held(&app, &mix).await,
+        [ids[0].clone(), ids[2].clone(), ids[3].clone()]
+    );
+
+    // A URI no end knows is refused when the composition is set up.
+    let mut unknown = composite.clone();
+    unknown.sources[1].uri = "spotify:playlist:nowhere".into();
+    let e = configure(&app, &user, &mix, &unknown).await.unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+}
