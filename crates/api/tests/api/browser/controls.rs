@@ -6,11 +6,11 @@
 //! DevTools protocol has no way to press them. `player.rs` checks the metadata and state the
 //! page gives the Media Session.
 
-use medley_audio::testing::{wav, Written};
 use medley_store::Backend;
-use reqwest::StatusCode;
 
 use super::chromium;
+use super::open_signed_in;
+use super::player::upload_dawn;
 use crate::audio_harness::AudioApp;
 use crate::cdp::Browser;
 
@@ -20,30 +20,18 @@ const AUDIO: &str = "document.querySelector('#audio')";
 async fn a_listener_queues_a_song_and_uses_the_players_buttons() {
     let Some(chromium) = chromium() else { return };
     let a = AudioApp::spawn(Backend::Sqlite).await.unwrap();
-    for (n, title, ms, freq) in [
-        (1, "First Light", 30_000, 440.0),
-        (2, "Second Wind", 30_000, 330.0),
-    ] {
-        let tags = Written {
-            track: Some(n),
-            ..Written::song(title, "Aurora Band", "Dawn")
-        };
-        let r = a
-            .upload_audio(
-                Some(&a.admin),
-                &format!("{title}.wav"),
-                wav(ms, freq, &tags),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    }
+    upload_dawn(
+        &a,
+        [
+            ("First Light", 30_000, 440.0),
+            ("Second Wind", 30_000, 330.0),
+        ],
+    )
+    .await;
 
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
-    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
-    tab.type_into("#username", "admin").await;
-    tab.type_into("#password", "admin-password").await;
-    tab.click("button[type=submit]").await;
+    let tab = open_signed_in(&browser, &a.base, "admin", "/").await;
     tab.see("h1", "Search").await;
     tab.type_into("#q", "first light").await;
     tab.click("#results a[href^='/tracks/']").await;

@@ -8,11 +8,30 @@ use medley_audio::testing::{wav, Written};
 use medley_store::Backend;
 use reqwest::StatusCode;
 
-use super::{chromium, looks_right};
+use super::{chromium, looks_right, open_signed_in};
 use crate::audio_harness::AudioApp;
 use crate::cdp::{Browser, DEADLINE};
 
 const AUDIO: &str = "document.querySelector('#audio')";
+
+/// Uploads the album "Dawn" by Aurora Band as the admin: its songs (title, length in ms, tone
+/// in Hz) numbered in order, each a real WAV file.
+pub(super) async fn upload_dawn<const N: usize>(a: &AudioApp, songs: [(&str, u32, f64); N]) {
+    for (n, (title, ms, freq)) in (1..).zip(songs) {
+        let tags = Written {
+            track: Some(n),
+            ..Written::song(title, "Aurora Band", "Dawn")
+        };
+        let r = a
+            .upload_audio(
+                Some(&a.admin),
+                &format!("{title}.wav"),
+                wav(ms, freq, &tags),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+}
 
 /// The names of the admin's recently played tracks, latest first, once there are `n`.
 async fn plays(a: &AudioApp, n: usize) -> Vec<String> {
@@ -45,30 +64,18 @@ async fn music_plays_on_while_the_listener_browses_and_each_play_is_reported_onc
     let a = AudioApp::spawn(Backend::Sqlite).await.unwrap();
     // One album with real audio: a song long enough to browse while it plays, and a short one
     // that plays to its end.
-    for (n, title, ms, freq) in [
-        (1, "First Light", 40_000, 440.0),
-        (2, "Second Wind", 3_000, 330.0),
-    ] {
-        let tags = Written {
-            track: Some(n),
-            ..Written::song(title, "Aurora Band", "Dawn")
-        };
-        let r = a
-            .upload_audio(
-                Some(&a.admin),
-                &format!("{title}.wav"),
-                wav(ms, freq, &tags),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    }
+    upload_dawn(
+        &a,
+        [
+            ("First Light", 40_000, 440.0),
+            ("Second Wind", 3_000, 330.0),
+        ],
+    )
+    .await;
 
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
-    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
-    tab.type_into("#username", "admin").await;
-    tab.type_into("#password", "admin-password").await;
-    tab.click("button[type=submit]").await;
+    let tab = open_signed_in(&browser, &a.base, "admin", "/").await;
     tab.see("h1", "Search").await;
     tab.type_into("#q", "dawn").await;
     tab.click("#results .chips a[href^='/albums/']").await;
