@@ -307,6 +307,19 @@ impl TestApp {
         r.body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Adds items (their URIs) at the end of a playlist.
+    pub async fn add_items(&self, token: &str, playlist: &str, uris: impl serde::Serialize) {
+        let body = serde_json::json!({ "uris": uris });
+        let r = self
+            .post(
+                &format!("/v1/playlists/{playlist}/items"),
+                Some(token),
+                body,
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+
     /// The URIs of a playlist's items, all pages.
     pub async fn item_uris(&self, token: &str, playlist: &str) -> Vec<String> {
         let mut uris = Vec::new();

@@ -37,23 +37,9 @@ async fn an_owner_builds_a_composite_with_a_preview_and_restores_a_removed_song(
     )
     .await;
     let rock = app.playlist(&ana, json!({"name": "Rock"})).await;
-    let r = app
-        .post(
-            &format!("/v1/playlists/{rock}/items"),
-            Some(&ana),
-            json!({"uris": uris}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&ana, &rock, &uris).await;
     let skip = app.playlist(&ana, json!({"name": "Skip"})).await;
-    let r = app
-        .post(
-            &format!("/v1/playlists/{skip}/items"),
-            Some(&ana),
-            json!({"uris": [uris[2]]}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&ana, &skip, [&uris[2]]).await;
     let mix = app.playlist(&ana, json!({"name": "Mix"})).await;
 
     let profile = tempfile::tempdir().unwrap();
@@ -154,14 +140,7 @@ async fn a_collaborators_edit_appears_without_a_reload() {
         )
         .await;
     assert!(r.status.is_success(), "{}", r.body);
-    let r = app
-        .post(
-            &format!("/v1/playlists/{shared}/items"),
-            Some(&ana),
-            json!({"uris": [uris[0]]}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&ana, &shared, [&uris[0]]).await;
 
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
@@ -173,14 +152,7 @@ async fn a_collaborators_edit_appears_without_a_reload() {
     tab.eval("window.stillHere = true").await.unwrap();
 
     // Bob adds a song from elsewhere; Ana's open page shows it, the page not reloaded.
-    let r = app
-        .post(
-            &format!("/v1/playlists/{shared}/items"),
-            Some(&bob),
-            json!({"uris": [uris[1]]}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&bob, &shared, [&uris[1]]).await;
     tab.see("#items", "Closing").await;
     tab.see("main", "2 songs").await;
     assert_eq!(tab.eval("window.stillHere").await.unwrap(), json!(true));

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{chromium, looks_right, sign_in};
+use super::{chromium, looks_right, open_signed_in};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
 
@@ -38,14 +38,7 @@ async fn an_owner_sets_a_composites_options_and_makes_it_plain_again() {
     let rock = app.playlist(&ana, json!({"name": "Rock"})).await;
     let singles = app.playlist(&ana, json!({"name": "Singles"})).await;
     for (list, items) in [(&rock, &uris[..3]), (&singles, &uris[3..])] {
-        let r = app
-            .post(
-                &format!("/v1/playlists/{list}/items"),
-                Some(&ana),
-                json!({"uris": items}),
-            )
-            .await;
-        assert!(r.status.is_success(), "{}", r.body);
+        app.add_items(&ana, &list, &items).await;
     }
     let source = json!({"sources": [{"uri": format!("medley:playlist:{rock}")}]});
     let mix = app
@@ -56,10 +49,7 @@ async fn an_owner_sets_a_composites_options_and_makes_it_plain_again() {
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
     let sources = format!("/playlists/{mix}/sources");
-    let tab = browser
-        .open(&format!("{}/sign-in?next={sources}", app.base))
-        .await;
-    sign_in(&tab, "ana", &sources).await;
+    let tab = open_signed_in(&browser, &app.base, "ana", &sources).await;
     tab.see("h1", "Sources of Mix").await;
     tab.see("#preview", "would add 0 and remove 0").await;
 

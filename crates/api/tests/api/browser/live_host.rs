@@ -33,14 +33,7 @@ async fn a_host_schedules_a_show_goes_live_plays_it_and_moderates() {
         .map(|t| t["uri"].as_str().unwrap())
         .collect();
     let set = app.playlist(&ana, json!({"name": "Friday set"})).await;
-    let r = app
-        .post(
-            &format!("/v1/playlists/{set}/items"),
-            Some(&ana),
-            json!({"uris": uris}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&ana, &set, &uris).await;
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (host_browser, guest_browser) = (
         Browser::launch(&chromium, one.path()).await,

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{chromium, looks_right, sign_in};
+use super::{chromium, looks_right, open_signed_in};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
 
@@ -28,14 +28,7 @@ async fn an_owner_renames_shares_and_reorders_a_playlist_by_dragging() {
         .map(|t| t["uri"].as_str().unwrap().to_owned())
         .collect();
     let list = app.playlist(&ana, json!({"name": "Draft"})).await;
-    let r = app
-        .post(
-            &format!("/v1/playlists/{list}/items"),
-            Some(&ana),
-            json!({"uris": uris}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&ana, &list, &uris).await;
     let order = |names: &[&str]| {
         let by_name = ["Amber", "Basalt", "Cinder", "Dune"];
         names
@@ -47,10 +40,7 @@ async fn an_owner_renames_shares_and_reorders_a_playlist_by_dragging() {
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
     let page = format!("/playlists/{list}");
-    let tab = browser
-        .open(&format!("{}/sign-in?next={page}", app.base))
-        .await;
-    sign_in(&tab, "ana", &page).await;
+    let tab = open_signed_in(&browser, &app.base, "ana", &page).await;
     tab.see("h1", "Draft").await;
     tab.see("main", "4 songs").await;
 

@@ -16,14 +16,7 @@ async fn a_user_schedules_a_sync_job_runs_it_pauses_and_resumes_it() {
     let (_, ana) = app.user("ana").await;
     let uris = app.tracks(&ana, 2).await;
     let inbox = app.playlist(&ana, json!({"name": "Inbox"})).await;
-    let r = app
-        .post(
-            &format!("/v1/playlists/{inbox}/items"),
-            Some(&ana),
-            json!({"uris": uris}),
-        )
-        .await;
-    assert!(r.status.is_success(), "{}", r.body);
+    app.add_items(&ana, &inbox, &uris).await;
     let archive = app.playlist(&ana, json!({"name": "Archive"})).await;
 
     let profile = tempfile::tempdir().unwrap();
