@@ -65,10 +65,15 @@ impl Sessions {
     /// not stored: nobody knows its id to resume it).
     pub fn restored(saved: &Saved, now: i64) -> Sessions {
         let mut sessions = Sessions::default();
+        let mut gone = Vec::new();
         for (id, user) in &saved.sessions {
             if saved.show.is_present(user) {
                 sessions.insert(id.clone(), user.clone(), None);
                 sessions.dropped(id, now);
+            } else {
+                gone.push(SessionChange::Closed {
+                    session: id.clone(),
+                });
             }
         }
         let orphans: Vec<String> = saved
@@ -82,7 +87,9 @@ impl Sessions {
             sessions.insert(id.clone(), user, None);
             sessions.dropped(&id, now);
         }
-        sessions.changes.clear();
+        // Nothing new to store but the sessions of people no longer present (they left, or
+        // arrived unannounced after the stored state): forgotten.
+        sessions.changes = gone;
         sessions
     }
 
@@ -231,7 +238,14 @@ mod tests {
         back.sessions.insert("a".into(), "u".into());
         back.sessions.insert("gone".into(), "left-already".into());
         let mut s = Sessions::restored(&back, 1_000);
-        assert!(s.take_changes().is_empty(), "nothing new to store");
+        let forgotten = SessionChange::Closed {
+            session: "gone".into(),
+        };
+        assert_eq!(
+            s.take_changes(),
+            [forgotten],
+            "only the absent one's to forget"
+        );
         assert_eq!(s.get("a").unwrap().dropped_at, Some(1_000));
         assert!(s.get("gone").is_none(), "only people present");
         let (_, creator) = s.of_user("c").expect("the creator, present, got a session");
