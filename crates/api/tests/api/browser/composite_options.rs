@@ -38,7 +38,7 @@ async fn an_owner_sets_a_composites_options_and_makes_it_plain_again() {
     let rock = app.playlist(&ana, json!({"name": "Rock"})).await;
     let singles = app.playlist(&ana, json!({"name": "Singles"})).await;
     for (list, items) in [(&rock, &uris[..3]), (&singles, &uris[3..])] {
-        app.add_items(&ana, &list, &items).await;
+        app.add_items(&ana, list, items).await;
     }
     let source = json!({"sources": [{"uri": format!("medley:playlist:{rock}")}]});
     let mix = app
