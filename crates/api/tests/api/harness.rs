@@ -307,6 +307,19 @@ impl TestApp {
         r.body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Adds tracks to the catalog (`POST /v1/library/tracks` with a list of tracks); returns
+    /// their URIs, in order.
+    pub async fn add_tracks(&self, token: &str, tracks: Value) -> Vec<String> {
+        let r = self.post("/v1/library/tracks", Some(token), tracks).await;
+        assert!(r.status.is_success(), "{}", r.body);
+        r.body["tracks"]
+            .as_array()
+            .unwrap_or_else(|| panic!("added tracks: {}", r.body))
+            .iter()
+            .map(|t| t["uri"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Adds items (their URIs) at the end of a playlist.
     pub async fn add_items(&self, token: &str, playlist: &str, uris: impl serde::Serialize) {
         let body = serde_json::json!({ "uris": uris });

@@ -29,7 +29,7 @@ impl Show {
         let (held, later): (Vec<Event>, Vec<Event>) = events
             .into_iter()
             .filter(|e| e.seq.is_some())
-            .partition(|e| e.seq.is_some_and(|s| s <= last));
+            .partition(|e| e.seq <= Some(last));
         self.replay.restore(held, now_ms);
         for event in later {
             if event.seq != Some(self.seq() + 1) {

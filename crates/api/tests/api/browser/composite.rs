@@ -3,39 +3,28 @@
 //! shows among "Removed by you" and comes back when restored. And a collaborator's edit appears
 //! on an open playlist page without a reload.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{chromium, looks_right, sign_in};
 use crate::cdp::Browser;
 use crate::harness::TestApp;
 
 /// Adds songs to the catalog as the administrator; their URIs by name.
-async fn songs(app: &TestApp, admin: &str, list: Value) -> Vec<String> {
-    let r = app.post("/v1/library/tracks", Some(admin), list).await;
-    assert!(r.status.is_success(), "{}", r.body);
-    r.body["tracks"]
-        .as_array()
-        .unwrap_or_else(|| panic!("added tracks: {}", r.body))
-        .iter()
-        .map(|t| t["uri"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_builds_a_composite_with_a_preview_and_restores_a_removed_song() {
     let Some(chromium) = chromium() else { return };
     let app = TestApp::spawn().await;
     let (_, ana) = app.user("ana").await;
-    let uris = songs(
-        &app,
-        &ana,
-        json!([
-            {"name": "Amber", "artists": ["Kite"], "album": "Lights", "duration_ms": 180000},
-            {"name": "Basalt", "artists": ["Kite"], "album": "Lights", "duration_ms": 250000},
-            {"name": "Cinder", "artists": ["Moth"], "album": "Dusk", "duration_ms": 200000},
-        ]),
-    )
-    .await;
+    let uris = app
+        .add_tracks(
+            &ana,
+            json!([
+                {"name": "Amber", "artists": ["Kite"], "album": "Lights", "duration_ms": 180000},
+                {"name": "Basalt", "artists": ["Kite"], "album": "Lights", "duration_ms": 250000},
+                {"name": "Cinder", "artists": ["Moth"], "album": "Dusk", "duration_ms": 200000},
+            ]),
+        )
+        .await;
     let rock = app.playlist(&ana, json!({"name": "Rock"})).await;
     app.add_items(&ana, &rock, &uris).await;
     let skip = app.playlist(&ana, json!({"name": "Skip"})).await;
@@ -120,15 +109,15 @@ async fn a_collaborators_edit_appears_without_a_reload() {
     let app = TestApp::spawn().await;
     let (_, ana) = app.user("ana").await;
     let (bob_id, bob) = app.user("bob").await;
-    let uris = songs(
-        &app,
-        &ana,
-        json!([
-            {"name": "Opening", "artists": ["Kite"], "album": "Lights", "duration_ms": 180000},
-            {"name": "Closing", "artists": ["Moth"], "album": "Dusk", "duration_ms": 200000},
-        ]),
-    )
-    .await;
+    let uris = app
+        .add_tracks(
+            &ana,
+            json!([
+                {"name": "Opening", "artists": ["Kite"], "album": "Lights", "duration_ms": 180000},
+                {"name": "Closing", "artists": ["Moth"], "album": "Dusk", "duration_ms": 200000},
+            ]),
+        )
+        .await;
     let shared = app
         .playlist(&ana, json!({"name": "Shared", "collaborative": true}))
         .await;

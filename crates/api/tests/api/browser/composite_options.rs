@@ -15,10 +15,9 @@ async fn an_owner_sets_a_composites_options_and_makes_it_plain_again() {
     let app = TestApp::spawn().await;
     let (_, ana) = app.user("ana").await;
     // The same recording twice in the catalog: another album, a second longer.
-    let added = app
-        .post(
-            "/v1/library/tracks",
-            Some(&ana),
+    let uris = app
+        .add_tracks(
+            &ana,
             json!([
                 {"name": "Amber", "artists": ["Kite"], "album": "Lights", "duration_ms": 180000},
                 {"name": "Basalt", "artists": ["Kite"], "album": "Lights", "duration_ms": 250000},
@@ -27,14 +26,7 @@ async fn an_owner_sets_a_composites_options_and_makes_it_plain_again() {
             ]),
         )
         .await;
-    assert!(added.status.is_success(), "{}", added.body);
-    let uris: Vec<String> = added.body["tracks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["uri"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(uris.len(), 4, "{}", added.body);
+    assert_eq!(uris.len(), 4);
     let rock = app.playlist(&ana, json!({"name": "Rock"})).await;
     let singles = app.playlist(&ana, json!({"name": "Singles"})).await;
     for (list, items) in [(&rock, &uris[..3]), (&singles, &uris[3..])] {

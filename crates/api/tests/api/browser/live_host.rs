@@ -15,23 +15,15 @@ async fn a_host_schedules_a_show_goes_live_plays_it_and_moderates() {
     let app = TestApp::spawn().await;
     let (_, ana) = app.user("ana").await;
     app.user("ben").await;
-    let added = app
-        .post(
-            "/v1/library/tracks",
-            Some(&ana),
+    let uris = app
+        .add_tracks(
+            &ana,
             json!([
                 {"name": "Amber", "artists": ["Kite"], "album": "Lights", "duration_ms": 180000},
                 {"name": "Basalt", "artists": ["Kite"], "album": "Lights", "duration_ms": 250000},
             ]),
         )
         .await;
-    assert!(added.status.is_success(), "{}", added.body);
-    let uris: Vec<&str> = added.body["tracks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["uri"].as_str().unwrap())
-        .collect();
     let set = app.playlist(&ana, json!({"name": "Friday set"})).await;
     app.add_items(&ana, &set, &uris).await;
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

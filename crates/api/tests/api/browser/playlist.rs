@@ -19,14 +19,7 @@ async fn an_owner_renames_shares_and_reorders_a_playlist_by_dragging() {
         {"name": "Cinder", "artists": ["Moth"], "album": "Dusk", "duration_ms": 200000},
         {"name": "Dune", "artists": ["Moth"], "album": "Dusk", "duration_ms": 210000},
     ]);
-    let added = app.post("/v1/library/tracks", Some(&ana), songs).await;
-    assert!(added.status.is_success(), "{}", added.body);
-    let uris: Vec<String> = added.body["tracks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["uri"].as_str().unwrap().to_owned())
-        .collect();
+    let uris = app.add_tracks(&ana, songs).await;
     let list = app.playlist(&ana, json!({"name": "Draft"})).await;
     app.add_items(&ana, &list, &uris).await;
     let order = |names: &[&str]| {

@@ -85,14 +85,13 @@ impl Actor {
             }));
         }
         self.audience.store(self.show.audience(), Ordering::Relaxed);
-        // Each reliable event is stored as a row, ahead of what the owner publishes of it (the
-        // persister keeps the order); the state follows within the second. A show taken back
-        // folds the rows after its stored state into it (`Show::catch_up`).
-        if events.iter().any(|e| e.seq.is_some()) {
-            self.changed(now);
-        }
+        // Each reliable event is stored as a row (records hold nothing else), ahead of what the
+        // owner publishes of it (the persister keeps the order); the state follows within the
+        // second. A show taken back folds the rows after its stored state into it
+        // (`Show::catch_up`).
         let records = persist::records(&events);
         if !records.is_empty() {
+            self.changed(now);
             let _ = self.persist.send(Persist::Write(Box::new(records)));
         }
         closings
