@@ -1,7 +1,8 @@
 //! Medley's domain: the types every other crate speaks, and the rules that need no I/O.
 //!
 //! Layout:
-//! - [`id`]: 22-character base-62 ids (the shape Spotify clients expect) and their generation.
+//! - [`id`]: 22-character base-62 ids (the shape Spotify clients expect), their generation, and
+//!   one type per kind of object ([`UserId`], [`PlaylistId`], ...) so kinds are not mixed up.
 //! - [`uri`]: `medley:track:<id>` / `spotify:track:<id>` style URIs and their parsing.
 //! - [`catalog`]: artists, albums, tracks and the input shape for adding tracks.
 //! - [`user`]: users, usernames and password rules.
@@ -26,5 +27,8 @@ pub mod text;
 pub mod uri;
 pub mod user;
 
-pub use id::{new_id, Id};
+pub use id::{
+    new_id, AlbumId, ArtistId, AudioFileId, Id, ImportId, PlaylistId, ShowId, SyncJobId, TrackId,
+    UserId,
+};
 pub use uri::Uri;
