@@ -116,6 +116,12 @@ impl Browser {
 
     /// A new tab showing `url`.
     pub async fn open(&self, url: &str) -> Tab<'_> {
+        self.open_with(url, None).await
+    }
+
+    /// A new tab showing `url`, with `script` run in every page it loads before the page's
+    /// own scripts (to watch what a page asks of the browser, such as its media handlers).
+    pub async fn open_with(&self, url: &str, script: Option<&str>) -> Tab<'_> {
         let target = self
             .call(None, "Target.createTarget", json!({"url": "about:blank"}))
             .await
@@ -132,6 +138,14 @@ impl Browser {
             browser: self,
             session: attached["sessionId"].as_str().unwrap().to_owned(),
         };
+        if let Some(source) = script {
+            tab.send("Page.enable", json!({})).await;
+            tab.send(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": source }),
+            )
+            .await;
+        }
         tab.send("Page.navigate", json!({"url": url})).await;
         tab
     }

@@ -109,6 +109,13 @@ async function load(index, autoplay) {
   mediaSession(track);
   drawQueue();
   spinner.hidden = false;
+  // Until the new URL is in, the element would go on playing the entry before: its position
+  // would be taken for this one's (Previous would restart the old song instead of going
+  // back), its time heard counted for this one, and its end would skip this one. Empty it now.
+  if (audio.src) {
+    audio.removeAttribute('src');
+    audio.load();
+  }
   try {
     const link = await get(`/v1/tracks/${track.id}/stream-url`);
     if (ticket !== state.loading) return;

@@ -2,9 +2,8 @@
 //! play by the button, the volume slider, next and previous (back to the start of a song that
 //! has played a while, else to the song before).
 //!
-//! The Media Session's action handlers (lock-screen buttons) are not triggered here: the
-//! DevTools protocol has no way to press them. `player.rs` checks the metadata and state the
-//! page gives the Media Session.
+//! The Media Session's action handlers (lock-screen buttons, media keys) are called in
+//! `media_keys.rs`; `player.rs` checks the metadata and state the page gives the Media Session.
 
 use medley_store::Backend;
 

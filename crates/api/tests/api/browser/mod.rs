@@ -17,6 +17,7 @@ mod follow;
 mod history;
 mod live;
 mod live_host;
+mod media_keys;
 mod player;
 mod playlist;
 mod spotify;
@@ -134,7 +135,20 @@ pub async fn open_signed_in<'a>(
     who: &str,
     next: &str,
 ) -> Tab<'a> {
-    let tab = browser.open(&format!("{base}/sign-in?next={next}")).await;
+    open_signed_in_with(browser, base, who, next, None).await
+}
+
+/// [`open_signed_in`], with `script` run in every page before the page's own scripts.
+pub async fn open_signed_in_with<'a>(
+    browser: &'a Browser,
+    base: &str,
+    who: &str,
+    next: &str,
+    script: Option<&str>,
+) -> Tab<'a> {
+    let tab = browser
+        .open_with(&format!("{base}/sign-in?next={next}"), script)
+        .await;
     sign_in(&tab, who, next).await;
     tab
 }

@@ -16,9 +16,9 @@
 //!   events), replies and closes addressed to one connection, closes for everyone, and a
 //!   heartbeat every third of the lease carrying the latest `seq`.
 //!
-//! The owner publishes a message only once everything before it is stored (its state is
-//! stored with every reliable event), so a node taking the show over from the stored state
-//! knows every event a listener has seen. Each message names the owner's epoch (one per actor
+//! The owner publishes a message only once everything before it is stored (each reliable
+//! event is a row, stored before it is published), so a node taking the show over from the
+//! stored state and the events since knows every event a listener has seen. Each message names the owner's epoch (one per actor
 //! that ran the show): a relay that sees a new epoch, a gap in `seq`, or hears nothing for a
 //! lease closes its connections with 1012, and they resume through the new owner.
 

@@ -25,6 +25,8 @@ pub mod links;
 mod persist;
 pub mod queues;
 mod relay;
+#[cfg(test)]
+mod relay_tests;
 mod sessions;
 
 use std::collections::HashMap;

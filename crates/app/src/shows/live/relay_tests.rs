@@ -1,0 +1,260 @@
+//! The relay's watch over the owner's stream, against a real NATS server
+//! (`MEDLEY_TEST_NATS_URL`), with the test in the owner's place: it answers joins and
+//! publishes events, heartbeats and a new epoch, and sees what the relay's connections get.
+//! A missed event, a heartbeat ahead of the last event, a new owner and an owner gone silent
+//! each send the connections here to resume (1012); anything else reaches them in order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use medley_live::Close;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::cluster::{ClusterLink, In, Out, OutMessage};
+use super::queues::{Outbound, Parts};
+use super::relay::{self, RelayCommand, RelayHandle};
+use super::LiveConfig;
+
+/// How long anything the test waits for may take.
+const DEADLINE: Duration = Duration::from_secs(10);
+const SHOW: &str = "show";
+
+/// The test, as the show's owner.
+struct Owner {
+    client: async_nats::Client,
+    inbox: async_nats::Subscriber,
+    outbox: String,
+    epoch: String,
+}
+
+impl Owner {
+    /// The next message to the owner.
+    async fn next(&mut self) -> In {
+        let message = tokio::time::timeout(DEADLINE, self.inbox.next())
+            .await
+            .expect("a message to the owner in time")
+            .expect("the owner's subscription is open");
+        serde_json::from_slice(&message.payload).expect("a readable message to the owner")
+    }
+
+    async fn send(&self, body: Out) {
+        let message = OutMessage {
+            epoch: self.epoch.clone(),
+            body,
+        };
+        self.client
+            .publish(self.outbox.clone(), message.encode())
+            .await
+            .unwrap();
+        self.client.flush().await.unwrap();
+    }
+
+    async fn event(&self, seq: u64) {
+        self.send(Out::Event {
+            seq,
+            frame: format!("event {seq}"),
+        })
+        .await;
+    }
+
+    /// A connection joins through the relay; the owner welcomes it.
+    async fn join(&mut self, relay: &RelayHandle) -> Parts {
+        let (reply, answer) = oneshot::channel();
+        relay
+            .commands
+            .send(RelayCommand::Join {
+                user: "listener".into(),
+                resume: None,
+                reply,
+            })
+            .await
+            .unwrap();
+        let In::Connect { node, conn, .. } = self.next().await else {
+            panic!("a join is the first the owner hears of a connection")
+        };
+        self.send(Out::Welcome {
+            node,
+            conn,
+            initial: vec!["welcome".into()],
+            longest_track_ms: 0,
+        })
+        .await;
+        let parts = tokio::time::timeout(DEADLINE, answer)
+            .await
+            .expect("the join answered in time")
+            .unwrap()
+            .expect("the join welcomed");
+        assert_eq!(parts.initial, vec![Arc::from("welcome")]);
+        parts
+    }
+
+    /// The relay tells the owner the connection `conn` is gone.
+    async fn hears_gone(&mut self, conn: u64) {
+        match self.next().await {
+            In::Gone { conn: gone, .. } => assert_eq!(gone, conn),
+            other => panic!("expected connection {conn} gone, the owner heard {other:?}"),
+        }
+    }
+}
+
+/// The next thing a connection is given.
+async fn next(parts: &mut Parts) -> Outbound {
+    tokio::time::timeout(DEADLINE, parts.queue.recv())
+        .await
+        .expect("something for the connection in time")
+        .expect("the connection's queue is open")
+}
+
+async fn gets_event(parts: &mut Parts, seq: u64) {
+    match next(parts).await {
+        Outbound::Frame(frame) => assert_eq!(&*frame, format!("event {seq}")),
+        Outbound::Close(close) => {
+            panic!("expected event {seq}, the connection was closed: {close:?}")
+        }
+    }
+}
+
+async fn told_to_resume(parts: &mut Parts) {
+    match next(parts).await {
+        Outbound::Close(close) => assert_eq!(close, Close::Restarting),
+        Outbound::Frame(frame) => panic!("expected a close (1012), the connection got {frame}"),
+    }
+}
+
+/// A relay of its own (its own subject prefix), and the test as its owner; `None` without
+/// NATS.
+async fn relay_and_owner(lease: Duration) -> Option<(RelayHandle, Owner, CancellationToken)> {
+    let Ok(url) = std::env::var("MEDLEY_TEST_NATS_URL") else {
+        assert!(
+            std::env::var("MEDLEY_REQUIRE_NATS").is_err(),
+            "MEDLEY_REQUIRE_NATS is set but MEDLEY_TEST_NATS_URL is not"
+        );
+        eprintln!("skipped: MEDLEY_TEST_NATS_URL is not set");
+        return None;
+    };
+    let client = async_nats::connect(url).await.expect("NATS");
+    let link = ClusterLink {
+        client: client.clone(),
+        subject_prefix: format!("relaytest{}", medley_domain::id::new_id()),
+        node: "here".into(),
+        lease,
+    };
+    let inbox = client.subscribe(link.inbox(SHOW)).await.unwrap();
+    client.flush().await.unwrap();
+    let stop = CancellationToken::new();
+    let registry: Arc<Mutex<HashMap<String, RelayHandle>>> = Arc::default();
+    let relay = relay::spawn(
+        SHOW,
+        &link,
+        &LiveConfig::default(),
+        registry,
+        stop.clone(),
+        &TaskTracker::new(),
+    )
+    .await
+    .unwrap();
+    let owner = Owner {
+        client,
+        inbox,
+        outbox: link.outbox(SHOW),
+        epoch: "first".into(),
+    };
+    Some((relay, owner, stop))
+}
+
+const LONG_LEASE: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn a_missed_event_sends_the_connections_here_to_resume_and_the_stream_goes_on() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    let mut first = owner.join(&relay).await;
+    owner.event(1).await;
+    owner.event(2).await;
+    gets_event(&mut first, 1).await;
+    gets_event(&mut first, 2).await;
+
+    // Event 3 never arrives here.
+    owner.event(4).await;
+    told_to_resume(&mut first).await;
+    owner.hears_gone(first.conn).await;
+
+    // Whoever joins (or resumes) next gets the stream from there on, with no second alarm.
+    let mut next = owner.join(&relay).await;
+    owner.event(5).await;
+    gets_event(&mut next, 5).await;
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_heartbeat_ahead_of_the_last_event_sends_them_to_resume() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    let mut parts = owner.join(&relay).await;
+    owner.event(1).await;
+    owner
+        .send(Out::Beat {
+            seq: 1,
+            audience: 1,
+        })
+        .await;
+    owner.event(2).await;
+    gets_event(&mut parts, 1).await;
+    gets_event(&mut parts, 2).await;
+
+    // The owner says it is at 5: events 3 to 5 were lost on the way.
+    owner
+        .send(Out::Beat {
+            seq: 5,
+            audience: 1,
+        })
+        .await;
+    told_to_resume(&mut parts).await;
+    owner.hears_gone(parts.conn).await;
+    assert_eq!(relay.audience.load(std::sync::atomic::Ordering::Relaxed), 1);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_new_owner_sends_them_to_resume_and_the_old_owners_late_words_are_ignored() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    let mut before = owner.join(&relay).await;
+    owner.event(1).await;
+    gets_event(&mut before, 1).await;
+
+    // Another node took the show over.
+    owner.epoch = "second".into();
+    owner.event(2).await;
+    told_to_resume(&mut before).await;
+
+    let mut after = owner.join(&relay).await;
+    owner.epoch = "first".into();
+    owner.event(3).await;
+    owner.epoch = "second".into();
+    owner.event(3).await;
+    gets_event(&mut after, 3).await;
+    owner.event(4).await;
+    gets_event(&mut after, 4).await;
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn an_owner_silent_for_a_lease_sends_them_to_resume() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(Duration::from_secs(1)).await else {
+        return;
+    };
+    let mut parts = owner.join(&relay).await;
+    owner.event(1).await;
+    gets_event(&mut parts, 1).await;
+    // Nothing more from the owner: within a lease and a check, the connection is told.
+    told_to_resume(&mut parts).await;
+    stop.cancel();
+}
