@@ -26,9 +26,14 @@ use super::cluster::{close_of, ClusterLink, In, Out, OutMessage};
 use super::queues::{Ephemeral, Outbound, Parts};
 use super::LiveConfig;
 
-/// How long a join waits for the owner's answer before the client is told to come back
-/// (1012): the owner may have just died, and the next node to be asked takes the show over.
-const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a join waits for the owner's answer while the owner says nothing at all, before
+/// the client is told to come back (1012): the owner may have just died, and the next node
+/// to be asked takes the show over. An owner heard from meanwhile (answering a burst of other
+/// joins, publishing events) is alive and busy: the join waits on, up to [`JOIN_LIMIT`].
+pub(super) const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The longest a join waits for its answer, the owner alive or not (a join lost on the way).
+const JOIN_LIMIT: Duration = Duration::from_secs(30);
 
 /// A relay, as connections and the registry reach it.
 #[derive(Clone)]
@@ -61,6 +66,7 @@ struct Relay {
     inbox: String,
     queue_frames: usize,
     conns: HashMap<u64, Conn>,
+    /// Joins sent to the owner and not answered yet, with when they were sent.
     pending: HashMap<u64, (oneshot::Sender<Result<Parts, Close>>, Instant)>,
     next_conn: u64,
     epoch: Option<String>,
@@ -206,8 +212,7 @@ impl Relay {
             } => {
                 let conn = self.next_conn;
                 self.next_conn += 1;
-                self.pending
-                    .insert(conn, (reply, Instant::now() + JOIN_TIMEOUT));
+                self.pending.insert(conn, (reply, Instant::now()));
                 self.publish(In::Connect {
                     node: self.link.node.clone(),
                     conn,
@@ -367,14 +372,18 @@ impl Relay {
         }
     }
 
-    /// Joins not answered in time are told to come back; an owner silent for a lease is
-    /// taken for dead: its listeners here resume (through the node that takes the show over).
+    /// Joins not answered in time are told to come back (the owner silent since they were
+    /// sent, or [`JOIN_LIMIT`] in any case); an owner silent for a lease is taken for dead:
+    /// its listeners here resume (through the node that takes the show over).
     async fn check(&mut self) {
-        let now = Instant::now();
+        let owner_silent = self.heard.elapsed() > JOIN_TIMEOUT;
         let late: Vec<u64> = self
             .pending
             .iter()
-            .filter(|(_, (_, deadline))| *deadline <= now)
+            .filter(|(_, (_, sent))| {
+                let waited = sent.elapsed();
+                waited > JOIN_LIMIT || (waited > JOIN_TIMEOUT && owner_silent)
+            })
             .map(|(id, _)| *id)
             .collect();
         for conn in late {

@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use super::cluster::{ClusterLink, In, Out, OutMessage};
 use super::queues::{Outbound, Parts};
-use super::relay::{self, RelayCommand, RelayHandle};
+use super::relay::{self, RelayCommand, RelayHandle, JOIN_TIMEOUT};
 use super::LiveConfig;
 
 /// How long anything the test waits for may take.
@@ -61,8 +61,9 @@ impl Owner {
         .await;
     }
 
-    /// A connection joins through the relay; the owner welcomes it.
-    async fn join(&mut self, relay: &RelayHandle) -> Parts {
+    /// A connection asks to join through the relay, which passes the join on to the owner:
+    /// the connection's wait for its answer, and the node and number the owner is told.
+    async fn asked(&mut self, relay: &RelayHandle) -> (Answer, String, u64) {
         let (reply, answer) = oneshot::channel();
         relay
             .commands
@@ -76,6 +77,12 @@ impl Owner {
         let In::Connect { node, conn, .. } = self.next().await else {
             panic!("a join is the first the owner hears of a connection")
         };
+        (answer, node, conn)
+    }
+
+    /// A connection joins through the relay; the owner welcomes it.
+    async fn join(&mut self, relay: &RelayHandle) -> Parts {
+        let (answer, node, conn) = self.asked(relay).await;
         self.send(Out::Welcome {
             node,
             conn,
@@ -83,11 +90,7 @@ impl Owner {
             longest_track_ms: 0,
         })
         .await;
-        let parts = tokio::time::timeout(DEADLINE, answer)
-            .await
-            .expect("the join answered in time")
-            .unwrap()
-            .expect("the join welcomed");
+        let parts = answered(answer).await.expect("the join welcomed");
         assert_eq!(parts.initial, vec![Arc::from("welcome")]);
         parts
     }
@@ -99,6 +102,16 @@ impl Owner {
             other => panic!("expected connection {conn} gone, the owner heard {other:?}"),
         }
     }
+}
+
+type Answer = oneshot::Receiver<Result<Parts, Close>>;
+
+/// What the relay answers a join.
+async fn answered(answer: Answer) -> Result<Parts, Close> {
+    tokio::time::timeout(DEADLINE, answer)
+        .await
+        .expect("the join answered in time")
+        .expect("the relay answers every join")
 }
 
 /// The next thing a connection is given.
@@ -256,5 +269,41 @@ async fn an_owner_silent_for_a_lease_sends_them_to_resume() {
     gets_event(&mut parts, 1).await;
     // Nothing more from the owner: within a lease and a check, the connection is told.
     told_to_resume(&mut parts).await;
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_join_waits_for_a_busy_owner_and_is_told_to_come_back_by_a_silent_one() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    // The owner is busy (a burst of joins, events) for longer than a silent owner is given:
+    // the join waits, and is welcomed.
+    let (answer, node, conn) = owner.asked(&relay).await;
+    let busy = tokio::time::Instant::now();
+    let mut seq = 0;
+    let mut every = tokio::time::interval(Duration::from_millis(250));
+    while busy.elapsed() < JOIN_TIMEOUT + Duration::from_secs(1) {
+        every.tick().await;
+        seq += 1;
+        owner.event(seq).await;
+    }
+    owner
+        .send(Out::Welcome {
+            node,
+            conn,
+            initial: vec!["welcome".into()],
+            longest_track_ms: 0,
+        })
+        .await;
+    let mut parts = answered(answer).await.expect("the join welcomed");
+    owner.event(seq + 1).await;
+    gets_event(&mut parts, seq + 1).await;
+
+    // A join the owner never answers, and nothing else from it: the client comes back.
+    let (answer, _, _) = owner.asked(&relay).await;
+    let asked = tokio::time::Instant::now();
+    assert_eq!(answered(answer).await.err(), Some(Close::Restarting));
+    assert!(asked.elapsed() >= JOIN_TIMEOUT, "{:?}", asked.elapsed());
     stop.cancel();
 }
