@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
     state.app.spotify = Some(spotify.clone());
     let user = store
         .create_user(NewUser {
-            id: medley_domain::new_id(),
+            id: medley_domain::UserId::new(),
             username: "bench".into(),
             password_hash: "-".into(),
             display_name: None,
@@ -130,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
     for (s, t) in sources.iter().zip(&targets) {
         let mirror = store
             .create_playlist(NewPlaylist {
-                id: medley_domain::new_id(),
+                id: medley_domain::PlaylistId::new(),
                 owner_id: user.id.clone(),
                 name: format!("Copy of {s}"),
                 description: None,

@@ -5,6 +5,7 @@
 //! `cargo run --release -p medley-api --example stats_speed [-- PLAYS [POSTGRES_URL]]`
 //! (default 1,000,000 plays on SQLite; a URL runs the same on a new PostgreSQL database).
 
+use medley_domain::UserId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let user_id = me["id"].as_str().unwrap().to_owned();
+    let user_id = UserId::from(me["id"].as_str().unwrap());
 
     // The export: files of 16,000 rows like Spotify's, about ten years of listening.
     let dir = tempfile::tempdir()?;

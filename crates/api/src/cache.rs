@@ -4,10 +4,11 @@
 //! `medley_app::cache`.)
 
 use bytes::Bytes;
+use medley_domain::PlaylistId;
 use moka::sync::Cache;
 
 /// Key of a cached page: playlist id, snapshot id, offset, limit.
-pub type PageKey = (String, String, i64, i64);
+pub type PageKey = (PlaylistId, String, i64, i64);
 
 /// Most bytes of rendered pages kept.
 const PAGE_BYTES: u64 = 128 * 1024 * 1024;

@@ -427,7 +427,7 @@ impl Render {
                 total: followers,
             },
             href: self.href(&format!("users/{}", u.id)),
-            id: u.id.clone(),
+            id: u.id.to_string(),
             images: u
                 .image_url
                 .iter()
@@ -464,7 +464,7 @@ impl Render {
             description: p.description.clone().unwrap_or_default(),
             external_urls: ExternalUrls::new(),
             href: self.href(&format!("playlists/{}", p.id)),
-            id: p.id.clone(),
+            id: p.id.to_string(),
             images: self.playlist_images(p),
             name: p.name.clone(),
             owner: self.playlist_user(&p.owner_id, Some(&p.owner_name)),

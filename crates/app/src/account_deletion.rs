@@ -14,6 +14,7 @@
 //! the other users' composites that read one of the deleted playlists (each reports that
 //! source unhealthy and keeps what it gave, as for any deleted playlist).
 
+use medley_domain::UserId;
 use std::net::IpAddr;
 
 use medley_domain::user::User;
@@ -98,9 +99,9 @@ pub async fn delete_own(
 
 /// Deletes another user's account (administrators only). An administrator deletes their own
 /// account as any user does, with `DELETE /v1/me` and their password.
-pub async fn delete_by_admin(app: &App, actor: &User, id: &str) -> AppResult<()> {
+pub async fn delete_by_admin(app: &App, actor: &User, id: &UserId) -> AppResult<()> {
     crate::admin::require_admin(actor)?;
-    if id == actor.id {
+    if *id == actor.id {
         return Err(AppError::Conflict(
             "this is your own account: delete it from your account page (DELETE /v1/me), \
              which asks for your password"
@@ -112,17 +113,17 @@ pub async fn delete_by_admin(app: &App, actor: &User, id: &str) -> AppResult<()>
 
 /// Deletes account `user_id` and everything of it; answers who it was. No confirmation is
 /// asked here: the callers ask for it (or are the server's operator, on the command line).
-pub async fn delete(app: &App, user_id: &str) -> AppResult<User> {
+pub async fn delete(app: &App, user_id: &UserId) -> AppResult<User> {
     let missing = || AppError::NotFound(format!("there is no user `{user_id}`"));
     // Refuse before ending anything: ending a show cannot be undone.
     let accounts = app.store.users_with_state().await?;
     let (user, disabled_at) = accounts
         .iter()
-        .find(|(u, _)| u.id == user_id)
+        .find(|(u, _)| u.id == *user_id)
         .ok_or_else(missing)?;
     let admins_left = accounts
         .iter()
-        .filter(|(u, d)| u.is_admin && d.is_none() && u.id != user_id)
+        .filter(|(u, d)| u.is_admin && d.is_none() && u.id != *user_id)
         .count();
     if user.is_admin && disabled_at.is_none() && admins_left == 0 {
         return Err(AppError::Conflict(LAST_ADMIN.into()));
@@ -183,7 +184,7 @@ async fn finish(app: &App, user: &User, deleted: DeletedAccount) {
 
 /// Drops what this node keeps in memory of a deleted user (tokens are dropped by the caller,
 /// or by the cache event another node sent).
-pub(crate) fn forget_in_memory(app: &App, user_id: &str) {
+pub(crate) fn forget_in_memory(app: &App, user_id: &UserId) {
     app.histories.forget(user_id);
     app.playbacks.forget(user_id);
 }

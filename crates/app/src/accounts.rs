@@ -7,8 +7,8 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use base64::Engine;
-use medley_domain::new_id;
 use medley_domain::user::{validate_password, validate_username, User};
+use medley_domain::UserId;
 use medley_events::{Bus, Event};
 use medley_store::{NewToken, NewUser, Store};
 use rand::RngCore;
@@ -147,7 +147,7 @@ pub async fn create_user_in(
     let password_hash = hash_password_in(password, slot).await?;
     let user = store
         .create_user(NewUser {
-            id: new_id(),
+            id: UserId::new(),
             username: username.to_owned(),
             password_hash,
             display_name: None,
@@ -163,7 +163,7 @@ pub async fn create_user_in(
 /// Issues a token for a user; `ttl` of `None` never expires (API tokens for scripts).
 pub async fn issue_token(
     store: &dyn Store,
-    user_id: &str,
+    user_id: &UserId,
     kind: &str,
     label: Option<String>,
     ttl: Option<Duration>,
@@ -284,7 +284,7 @@ pub async fn sign_in(
 /// Sets a new password and revokes every other token of the user (sessions elsewhere end).
 pub async fn set_password(
     store: &dyn Store,
-    user_id: &str,
+    user_id: &UserId,
     password: &str,
     keep_token: Option<&str>,
 ) -> AppResult<()> {
@@ -330,7 +330,7 @@ pub async fn change_password(
 }
 
 /// Revokes `user_id`'s tokens but `keep`, and makes every node forget them at once.
-pub async fn end_sessions(app: &App, user_id: &str, keep: Option<&str>) -> AppResult<()> {
+pub async fn end_sessions(app: &App, user_id: &UserId, keep: Option<&str>) -> AppResult<()> {
     app.store.revoke_user_tokens(user_id, keep).await?;
     app.caches.forget_tokens();
     app.bus.publish(Event::SessionsEnded {
@@ -340,7 +340,7 @@ pub async fn end_sessions(app: &App, user_id: &str, keep: Option<&str>) -> AppRe
 }
 
 /// Revokes one token (a logout).
-pub async fn log_out(app: &App, user_id: &str, token_hash: &str) -> AppResult<()> {
+pub async fn log_out(app: &App, user_id: &UserId, token_hash: &str) -> AppResult<()> {
     app.store.revoke_token(token_hash).await?;
     app.caches.forget_tokens();
     app.bus.publish(Event::SessionsEnded {

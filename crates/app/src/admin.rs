@@ -4,6 +4,7 @@
 //! administrator cannot disable or demote themselves, so a server always keeps one.
 
 use medley_domain::user::User;
+use medley_domain::UserId;
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -46,14 +47,14 @@ pub async fn accounts(app: &App, actor: &User) -> AppResult<Vec<Account>> {
         .collect())
 }
 
-pub async fn change(app: &App, actor: &User, id: &str, change: Change) -> AppResult<Account> {
+pub async fn change(app: &App, actor: &User, id: &UserId, change: Change) -> AppResult<Account> {
     require_admin(actor)?;
     if change.disabled.is_none() && change.is_admin.is_none() {
         return Err(AppError::Invalid(
             "say what to change: `disabled` and/or `is_admin`".into(),
         ));
     }
-    if id == actor.id && (change.disabled == Some(true) || change.is_admin == Some(false)) {
+    if *id == actor.id && (change.disabled == Some(true) || change.is_admin == Some(false)) {
         return Err(AppError::Conflict(
             "you cannot disable your own account or take away your own administrator role: \
              ask another administrator"

@@ -27,6 +27,7 @@
 //! (`Event::CachesInvalidated`, through [`Caches::announce_to`]), which drop the same entries
 //! ([`Caches::apply_remote`]) within the delay of one NATS message, well before the TTLs.
 
+use medley_domain::PlaylistId;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -77,9 +78,9 @@ impl Generation {
 pub struct Caches {
     tokens: Cache<String, User>,
     token_generation: Generation,
-    playlists: Cache<String, Playlist>,
+    playlists: Cache<PlaylistId, Playlist>,
     playlist_generation: Generation,
-    ledgers: Cache<String, Arc<KeptLedger>>,
+    ledgers: Cache<PlaylistId, Arc<KeptLedger>>,
     pub tracks: Cache<String, TrackJson>,
     artists: Cache<String, Artist>,
     albums: Cache<String, Album>,
@@ -91,9 +92,9 @@ pub struct Caches {
 /// What a node dropped, for the other nodes to drop too.
 #[derive(Default)]
 struct Dropped {
-    playlists: Vec<String>,
+    playlists: Vec<PlaylistId>,
     tracks: Vec<String>,
-    ledgers: Vec<String>,
+    ledgers: Vec<PlaylistId>,
     tokens: bool,
 }
 
@@ -114,18 +115,18 @@ pub struct KeptLedger {
 
 impl Caches {
     /// The ledger of composite `id` at `version`, if this node holds it.
-    pub fn ledger(&self, id: &str, version: i64, created_at_ms: i64) -> Option<Ledger> {
+    pub fn ledger(&self, id: &PlaylistId, version: i64, created_at_ms: i64) -> Option<Ledger> {
         let kept = self.ledgers.get(id)?;
         (kept.version == version && kept.created_at_ms == created_at_ms)
             .then(|| kept.ledger.clone())
     }
 
     /// Keeps the ledger a sync of composite `id` wrote, as `version`.
-    pub fn keep_ledger(&self, id: &str, kept: KeptLedger) {
+    pub fn keep_ledger(&self, id: &PlaylistId, kept: KeptLedger) {
         self.ledgers.insert(id.to_owned(), Arc::new(kept));
     }
 
-    pub fn forget_ledger(&self, id: &str) {
+    pub fn forget_ledger(&self, id: &PlaylistId) {
         self.ledgers.invalidate(id);
         self.tell_others(Dropped {
             ledgers: vec![id.to_owned()],
@@ -152,9 +153,9 @@ impl Caches {
     /// Drops what another node dropped (without telling anyone).
     pub fn apply_remote(
         &self,
-        playlists: &[String],
+        playlists: &[PlaylistId],
         tracks: &[String],
-        ledgers: &[String],
+        ledgers: &[PlaylistId],
         tokens: bool,
     ) {
         if tokens {
@@ -188,7 +189,7 @@ impl Caches {
     }
 }
 
-fn ledger_weight(_: &String, kept: &Arc<KeptLedger>) -> u32 {
+fn ledger_weight(_: &PlaylistId, kept: &Arc<KeptLedger>) -> u32 {
     let remembered: usize = kept.ledger.sources.values().map(|m| m.keys().len()).sum();
     (ENTRY_BYTES * (kept.ledger.entries.len() + 1) + MEMO_ITEM_BYTES * remembered)
         .try_into()
@@ -251,7 +252,7 @@ impl Caches {
         });
     }
 
-    pub fn playlist(&self, id: &str) -> Option<Playlist> {
+    pub fn playlist(&self, id: &PlaylistId) -> Option<Playlist> {
         self.playlists.get(id)
     }
 
@@ -266,7 +267,7 @@ impl Caches {
     }
 
     /// Drops a playlist's metadata after any change to it.
-    pub fn forget_playlist(&self, id: &str) {
+    pub fn forget_playlist(&self, id: &PlaylistId) {
         self.playlist_generation
             .invalidate(|| self.playlists.invalidate(id));
         self.tell_others(Dropped {

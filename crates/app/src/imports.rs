@@ -7,6 +7,7 @@
 //! copied there (`uploads/<import>.upload`), so whichever node leases the import reads it,
 //! even when the node that received it is gone; the copy is deleted once the import ends.
 
+use medley_domain::UserId;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -95,7 +96,7 @@ async fn fetch_shared(app: &App, id: &str, path: &Path) -> AppResult<bool> {
 /// What the queued work of an import carries: whose it is and the file's name.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Queued {
-    user: String,
+    user: UserId,
     name: String,
 }
 
@@ -209,7 +210,7 @@ fn check(path: &Path, name: &str, size: u64, limits: &inputs::ZipLimits) -> AppR
 /// and queues it. The upload stays in the spool folder until the import is done.
 pub async fn accept(
     app: &App,
-    user_id: &str,
+    user_id: &UserId,
     import_id: &str,
     name: &str,
     mut spooled: Spooled,
@@ -340,7 +341,7 @@ pub struct Finished {
 /// `progress` (for a progress bar), and records how it ended.
 pub async fn import_now(
     app: &App,
-    user_id: &str,
+    user_id: &UserId,
     name: &str,
     entries: Vec<Entry>,
     progress: Arc<Progress>,
@@ -358,7 +359,7 @@ pub async fn import_now(
 /// records how it ended.
 async fn import(
     app: &App,
-    user_id: String,
+    user_id: UserId,
     import_id: String,
     entries: Vec<Entry>,
     progress: Arc<Progress>,

@@ -9,7 +9,7 @@ use medley_domain::id::is_id;
 use medley_domain::playlist::{Access, Playlist};
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId, UserId};
 use medley_events::{Event, ItemsChange};
 use medley_store::{EditOutcome, ItemsEdit};
 
@@ -19,7 +19,11 @@ use crate::error::{AppError, AppResult};
 use crate::App;
 
 /// Loads a playlist and the caller's access to it; invisible playlists are "not found".
-pub async fn visible(app: &App, id: &str, user: Option<&User>) -> AppResult<(Playlist, Access)> {
+pub async fn visible(
+    app: &App,
+    id: &PlaylistId,
+    user: Option<&User>,
+) -> AppResult<(Playlist, Access)> {
     let not_found = || AppError::not_found(&format!("playlist `{id}`"));
     if !is_id(id) {
         return Err(not_found());
@@ -33,9 +37,9 @@ pub async fn visible(app: &App, id: &str, user: Option<&User>) -> AppResult<(Pla
             p
         }
     };
-    let user_id = user.map(|u| u.id.as_str());
+    let user_id = user.map(|u| &u.id);
     let is_collaborator = match user_id {
-        Some(uid) if uid != playlist.owner_id => app.store.is_collaborator(id, uid).await?,
+        Some(uid) if *uid != playlist.owner_id => app.store.is_collaborator(id, uid).await?,
         _ => false,
     };
     match playlist.access(user_id, is_collaborator) {
@@ -45,7 +49,7 @@ pub async fn visible(app: &App, id: &str, user: Option<&User>) -> AppResult<(Pla
 }
 
 /// Like [`visible`], but the caller must be allowed to change the playlist.
-pub async fn editable(app: &App, id: &str, user: &User) -> AppResult<Playlist> {
+pub async fn editable(app: &App, id: &PlaylistId, user: &User) -> AppResult<Playlist> {
     let (playlist, access) = visible(app, id, Some(user)).await?;
     if access != Access::Edit {
         return Err(AppError::Forbidden(format!(
@@ -56,7 +60,7 @@ pub async fn editable(app: &App, id: &str, user: &User) -> AppResult<Playlist> {
 }
 
 /// Only the owner may change details, collaborators, or delete.
-pub async fn owned(app: &App, id: &str, user: &User) -> AppResult<Playlist> {
+pub async fn owned(app: &App, id: &PlaylistId, user: &User) -> AppResult<Playlist> {
     let (playlist, _) = visible(app, id, Some(user)).await?;
     if playlist.owner_id != user.id {
         return Err(AppError::Forbidden(format!(
@@ -124,7 +128,7 @@ pub async fn resolve_tracks(app: &App, uris: &[String]) -> AppResult<Vec<Id>> {
 pub async fn edit(
     app: &App,
     user: &User,
-    id: &str,
+    id: &PlaylistId,
     snapshot: Option<&str>,
     edit: ItemsEdit,
 ) -> AppResult<EditOutcome> {
@@ -161,7 +165,7 @@ pub async fn edit(
 
 /// Tells the bus about a committed items edit (`automatic` when Medley made it, not a person),
 /// and wakes the worker for the resyncs the edit queued (see `medley_store::jobs`).
-pub fn announce(app: &App, outcome: &EditOutcome, actor_id: &str, automatic: bool) {
+pub fn announce(app: &App, outcome: &EditOutcome, actor_id: &UserId, automatic: bool) {
     app.bus.publish(Event::PlaylistItemsChanged(ItemsChange {
         playlist_id: outcome.playlist.id.clone(),
         owner_id: outcome.playlist.owner_id.clone(),
@@ -177,7 +181,7 @@ pub fn announce(app: &App, outcome: &EditOutcome, actor_id: &str, automatic: boo
 }
 
 /// All items of a playlist with their tracks, in order, and when each was added.
-pub async fn playlist_tracks(app: &App, id: &str) -> AppResult<Vec<SourceItem>> {
+pub async fn playlist_tracks(app: &App, id: &PlaylistId) -> AppResult<Vec<SourceItem>> {
     let items = app.store.playlist_items(id, i64::MAX, 0).await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = app.store.tracks(&ids).await?;
@@ -194,7 +198,7 @@ pub async fn playlist_tracks(app: &App, id: &str) -> AppResult<Vec<SourceItem>> 
 }
 
 /// A playlist and its owner.
-pub async fn with_owner(app: &App, id: &str) -> AppResult<(Playlist, User)> {
+pub async fn with_owner(app: &App, id: &PlaylistId) -> AppResult<(Playlist, User)> {
     let playlist = app
         .store
         .playlist(id)
@@ -209,7 +213,12 @@ pub async fn with_owner(app: &App, id: &str) -> AppResult<(Playlist, User)> {
 }
 
 /// Appends tracks to a Medley playlist on behalf of a sync (Medley made the edit, for `owner`).
-pub async fn add_as_medley(app: &App, owner: &User, id: &str, track_ids: &[Id]) -> AppResult<()> {
+pub async fn add_as_medley(
+    app: &App,
+    owner: &User,
+    id: &PlaylistId,
+    track_ids: &[Id],
+) -> AppResult<()> {
     let edit = ItemsEdit::Add {
         track_ids: track_ids.to_vec(),
         position: None,

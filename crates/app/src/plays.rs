@@ -1,5 +1,6 @@
 //! Recording live plays: Medley's player and scrobblers (ListenBrainz submissions).
 
+use medley_domain::UserId;
 use medley_events::Event;
 use medley_history::{Format, Item, Play};
 use medley_imports::{record, LivePlay, Recorded};
@@ -49,7 +50,7 @@ pub struct PlayerPlay {
     pub shuffle: Option<bool>,
 }
 
-pub async fn record_player_play(app: &App, user_id: &str, p: PlayerPlay) -> AppResult<Recorded> {
+pub async fn record_player_play(app: &App, user_id: &UserId, p: PlayerPlay) -> AppResult<Recorded> {
     check_times(p.ended_at_ms, p.ms_played)?;
     let mut play = Play::bare(
         Format::ExtendedAudio,
@@ -76,7 +77,11 @@ pub async fn record_player_play(app: &App, user_id: &str, p: PlayerPlay) -> AppR
 }
 
 /// Scrobbled listens (ListenBrainz shape), already checked.
-pub async fn record_scrobbles(app: &App, user_id: &str, plays: Vec<Play>) -> AppResult<Recorded> {
+pub async fn record_scrobbles(
+    app: &App,
+    user_id: &UserId,
+    plays: Vec<Play>,
+) -> AppResult<Recorded> {
     let live = plays
         .into_iter()
         .map(|play| LivePlay { play, item: None })
@@ -87,7 +92,7 @@ pub async fn record_scrobbles(app: &App, user_id: &str, plays: Vec<Play>) -> App
 /// Records plays and tells the bus when some were new.
 pub async fn record_live(
     app: &App,
-    user_id: &str,
+    user_id: &UserId,
     plays: Vec<LivePlay>,
     source: &str,
     precision: Precision,

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use medley_compose::Read;
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId};
 use medley_spotify::Collection;
 
 use crate::error::{AppError, AppResult};
@@ -73,7 +73,7 @@ impl Ends for UriEnds {
 /// One end of a sync, parsed from its URI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
-    Medley(Id),
+    Medley(PlaylistId),
     Spotify(Collection),
 }
 
@@ -90,7 +90,7 @@ impl End {
                 "`{uri}` is neither a Medley playlist, a Spotify playlist nor Liked Songs"
             )));
         }
-        Ok(End::Medley(parsed.id))
+        Ok(End::Medley(PlaylistId::from(parsed.id)))
     }
 
     /// The Spotify collection, when this end is one.

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use medley_stats::{History, Kind, Listen, NONE};
 use medley_store::{PlayVersion, PlayedKind, StatItem, StatPlay, Store};
 
@@ -120,7 +120,7 @@ impl UserHistory {
 
 /// The histories of this node's users, bounded by memory.
 pub struct Histories {
-    cache: moka::sync::Cache<Id, Arc<UserHistory>>,
+    cache: moka::sync::Cache<UserId, Arc<UserHistory>>,
 }
 
 impl Default for Histories {
@@ -136,17 +136,17 @@ impl Default for Histories {
 
 impl Histories {
     /// Drops a user's history (their account was deleted).
-    pub fn forget(&self, user_id: &str) {
+    pub fn forget(&self, user_id: &UserId) {
         self.cache.invalidate(user_id);
     }
 
     /// The user's history as of now.
-    pub async fn get(&self, app: &App, user_id: &str) -> AppResult<Arc<UserHistory>> {
+    pub async fn get(&self, app: &App, user_id: &UserId) -> AppResult<Arc<UserHistory>> {
         self.load(app.store.as_ref(), user_id).await
     }
 
     /// The user's history as of now, from `store`.
-    pub async fn load(&self, store: &dyn Store, user_id: &str) -> AppResult<Arc<UserHistory>> {
+    pub async fn load(&self, store: &dyn Store, user_id: &UserId) -> AppResult<Arc<UserHistory>> {
         let version = store.play_version(user_id).await?;
         let cached = self.cache.get(user_id);
         if let Some(h) = &cached {

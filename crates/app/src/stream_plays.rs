@@ -19,6 +19,7 @@
 //! ([`Playbacks::shutdown`]), a playback not yet at its threshold is given up (it is not a play
 //! yet), said in the log, and one whose play is being written is waited for.
 
+use medley_domain::UserId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -60,7 +61,7 @@ struct Current {
 /// The current playback of each user on this node, and the checks waiting to count them.
 #[derive(Default)]
 pub struct Playbacks {
-    current: Mutex<HashMap<String, Current>>,
+    current: Mutex<HashMap<UserId, Current>>,
     generation: AtomicU64,
     waiting: Arc<AtomicU64>,
     /// The checks, so that a stopping node waits for those writing a play.
@@ -95,12 +96,12 @@ impl Playbacks {
     }
 
     /// Forgets a user's current playback without counting it (their account was deleted).
-    pub fn forget(&self, user_id: &str) {
+    pub fn forget(&self, user_id: &UserId) {
         self.current.lock().expect("playbacks").remove(user_id);
     }
 
     /// The player reported a play of `track_id`: the user's current playback of it is settled.
-    pub fn reported(&self, user_id: &str, track_id: &str) {
+    pub fn reported(&self, user_id: &UserId, track_id: &str) {
         let mut current = self.current.lock().expect("playbacks");
         if let Some(c) = current.get_mut(user_id) {
             if c.track_id == track_id {
@@ -114,7 +115,7 @@ impl Playbacks {
 /// `playback` id if any: starts a playback unless it continues the current one.
 pub fn stream_started(
     app: &App,
-    user_id: &str,
+    user_id: &UserId,
     track_id: &str,
     duration_ms: i64,
     playback: Option<&str>,
@@ -188,7 +189,7 @@ pub fn stream_started(
 /// Records the play of a playback that reached its threshold.
 async fn count(
     app: &App,
-    user_id: &str,
+    user_id: &UserId,
     track_id: &str,
     started_at_ms: i64,
     ms_played: i64,

@@ -3,6 +3,7 @@
 //! id with its name, when it was made and when it was last used; revoking one ends it at once
 //! on this node (the token cache is emptied) and within the cache's lifetime elsewhere.
 
+use medley_domain::UserId;
 use medley_store::{ApiToken, NewToken};
 
 use crate::accounts::{hash_token, new_token};
@@ -24,12 +25,12 @@ pub struct Created {
 }
 
 /// The user's API tokens, oldest first.
-pub async fn list(app: &App, user_id: &str) -> AppResult<Vec<ApiToken>> {
+pub async fn list(app: &App, user_id: &UserId) -> AppResult<Vec<ApiToken>> {
     Ok(app.store.tokens_of(user_id, API_KIND).await?)
 }
 
 /// Makes a named API token that does not expire.
-pub async fn create(app: &App, user_id: &str, name: &str) -> AppResult<Created> {
+pub async fn create(app: &App, user_id: &UserId, name: &str) -> AppResult<Created> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::Invalid(
@@ -72,7 +73,7 @@ pub async fn create(app: &App, user_id: &str, name: &str) -> AppResult<Created> 
 }
 
 /// Revokes one of the user's API tokens; another user's token is "not found".
-pub async fn revoke(app: &App, user_id: &str, id: &str) -> AppResult<()> {
+pub async fn revoke(app: &App, user_id: &UserId, id: &str) -> AppResult<()> {
     if !app.store.revoke_token_by_id(user_id, API_KIND, id).await? {
         return Err(AppError::NotFound(format!(
             "you have no API token with the id `{id}`"

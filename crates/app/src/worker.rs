@@ -7,6 +7,7 @@
 //! runs, so a long import is not taken over by another node), and leased work not yet started
 //! is given back to the queue at once; a node that dies instead leaves its leases to run out.
 
+use medley_domain::PlaylistId;
 use std::time::Duration;
 
 use medley_domain::text::TextEnum;
@@ -81,10 +82,12 @@ async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
             sync_jobs::run(app, subject, trigger).await?;
         }
         JobKind::Composite => {
-            if app.store.composite_head(subject).await?.is_none() {
+            // A composite's work is queued under its playlist's id.
+            let playlist = PlaylistId::from(subject);
+            if app.store.composite_head(&playlist).await?.is_none() {
                 return Ok(());
             }
-            let report = compositions::sync(app, subject).await?;
+            let report = compositions::sync(app, &playlist).await?;
             if !report.added.is_empty() || !report.removed.is_empty() {
                 tracing::info!(playlist = %subject, added = report.added.len(), removed = report.removed.len(), "composite followed its sources");
             }

@@ -19,6 +19,7 @@ mod prepare;
 mod report;
 mod stats;
 
+use medley_domain::PlaylistId;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -57,10 +58,10 @@ pub struct BenchData {
     /// An API token (never expires) of the user who owns both playlists.
     pub token: String,
     /// Private playlist of 10,000 items, read in pages of 50.
-    pub read_playlist: String,
+    pub read_playlist: PlaylistId,
     pub read_playlist_items: i64,
     /// Private playlist of 9,900 items, to which 100 items are added (and then removed).
-    pub write_playlist: String,
+    pub write_playlist: PlaylistId,
     pub write_playlist_items: i64,
     /// Catalog tracks in neither playlist: the adds take 100 of them at a time.
     pub add_track_ids: Vec<String>,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use medley_app::accounts::{create_user, issue_token};
 use medley_domain::catalog::NewTrack;
-use medley_domain::new_id;
+use medley_domain::{PlaylistId, UserId};
 use medley_events::Bus;
 use medley_store::{CatalogStore, ItemsEdit, NewPlaylist, PlaylistStore, SqlStore};
 use rand::rngs::StdRng;
@@ -157,14 +157,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 /// A private playlist holding `tracks`, in order; returns its id and item count.
 async fn playlist(
     store: &SqlStore,
-    owner: &str,
+    owner: &UserId,
     name: &str,
     tracks: &[String],
-) -> anyhow::Result<(String, i64)> {
+) -> anyhow::Result<(PlaylistId, i64)> {
     let created = store
         .create_playlist(NewPlaylist {
-            id: new_id(),
-            owner_id: owner.to_owned(),
+            id: PlaylistId::new(),
+            owner_id: owner.clone(),
             name: name.to_owned(),
             description: Some("Created by medley-bench".into()),
             public: false,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::Id;
+use crate::id::{Id, PlaylistId, UserId};
 
 /// Most URIs one add, replace or remove request may carry (Spotify's limit).
 pub const MAX_URIS_PER_WRITE: usize = 100;
@@ -12,8 +12,8 @@ pub const DEFAULT_MAX_ITEMS: i64 = 10_000;
 /// A playlist's metadata. Items are read page by page, never all at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Playlist {
-    pub id: Id,
-    pub owner_id: Id,
+    pub id: PlaylistId,
+    pub owner_id: UserId,
     pub owner_name: String,
     pub name: String,
     pub description: Option<String>,
@@ -49,7 +49,7 @@ pub struct PlaylistItem {
     pub position: i64,
     pub track_id: Id,
     pub added_at_ms: i64,
-    pub added_by: Id,
+    pub added_by: UserId,
 }
 
 /// Who may do what with a playlist.
@@ -64,8 +64,8 @@ pub enum Access {
 
 impl Playlist {
     /// The access `user` has; `is_collaborator` says whether they were invited to it.
-    pub fn access(&self, user: Option<&str>, is_collaborator: bool) -> Access {
-        let owner = user == Some(self.owner_id.as_str());
+    pub fn access(&self, user: Option<&UserId>, is_collaborator: bool) -> Access {
+        let owner = user == Some(&self.owner_id);
         if owner || (self.collaborative && is_collaborator) {
             Access::Edit
         } else if self.public || is_collaborator {
@@ -147,24 +147,33 @@ mod tests {
     #[test]
     fn private_playlists_are_invisible_to_others() {
         let p = playlist(false, false);
-        assert_eq!(p.access(Some("owner"), false), Access::Edit);
-        assert_eq!(p.access(Some("other"), false), Access::None);
+        assert_eq!(p.access(Some(&UserId::from("owner")), false), Access::Edit);
+        assert_eq!(p.access(Some(&UserId::from("other")), false), Access::None);
         assert_eq!(p.access(None, false), Access::None);
     }
 
     #[test]
     fn public_playlists_are_read_only_to_others() {
         assert_eq!(
-            playlist(true, false).access(Some("other"), false),
+            playlist(true, false).access(Some(&UserId::from("other")), false),
             Access::Read
         );
     }
 
     #[test]
     fn collaborators_edit_only_collaborative_playlists() {
-        assert_eq!(playlist(false, true).access(Some("c"), true), Access::Edit);
-        assert_eq!(playlist(false, false).access(Some("c"), true), Access::Read);
-        assert_eq!(playlist(false, true).access(Some("x"), false), Access::None);
+        assert_eq!(
+            playlist(false, true).access(Some(&UserId::from("c")), true),
+            Access::Edit
+        );
+        assert_eq!(
+            playlist(false, false).access(Some(&UserId::from("c")), true),
+            Access::Read
+        );
+        assert_eq!(
+            playlist(false, true).access(Some(&UserId::from("x")), false),
+            Access::None
+        );
     }
 
     #[test]

@@ -2,12 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::Id;
+use crate::id::UserId;
 
 /// A user account. The password hash never leaves the storage layer inside this type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
-    pub id: Id,
+    pub id: UserId,
     pub username: String,
     pub display_name: Option<String>,
     pub is_admin: bool,

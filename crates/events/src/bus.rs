@@ -177,6 +177,7 @@ impl RemoteSubscription {
 
 #[cfg(test)]
 mod tests {
+    use medley_domain::UserId;
 
     #[test]
     fn a_subscriber_that_falls_behind_is_told_how_much_it_missed() {
@@ -185,7 +186,7 @@ mod tests {
         let n = Bus::CAPACITY + 10;
         for i in 0..n {
             bus.publish(Event::UserCreated {
-                user_id: i.to_string(),
+                user_id: UserId::from(i.to_string()),
             });
         }
         assert_eq!(slow.drain(), (Bus::CAPACITY, 10));
@@ -200,7 +201,7 @@ mod tests {
         let mut b = bus.subscribe();
         for i in 0..3 {
             bus.publish(Event::UserCreated {
-                user_id: i.to_string(),
+                user_id: UserId::from(i.to_string()),
             });
         }
         for sub in [&mut a, &mut b] {
@@ -209,7 +210,7 @@ mod tests {
                 assert_eq!(
                     *event,
                     Event::UserCreated {
-                        user_id: i.to_string()
+                        user_id: UserId::from(i.to_string())
                     }
                 );
             }

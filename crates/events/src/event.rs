@@ -1,15 +1,15 @@
 //! The events Medley publishes.
 
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a playlist's items in one committed change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemsChange {
-    pub playlist_id: Id,
-    pub owner_id: Id,
+    pub playlist_id: PlaylistId,
+    pub owner_id: UserId,
     /// The user whose request made the change.
-    pub actor_id: Id,
+    pub actor_id: UserId,
     /// The snapshot the change produced.
     pub snapshot_id: String,
     /// Track ids added, in the order they were inserted.
@@ -29,12 +29,12 @@ pub struct ItemsChange {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     PlaylistCreated {
-        playlist_id: Id,
-        owner_id: Id,
+        playlist_id: PlaylistId,
+        owner_id: UserId,
     },
     /// Name, description, visibility or collaborators changed.
     PlaylistDetailsChanged {
-        playlist_id: Id,
+        playlist_id: PlaylistId,
         snapshot_id: String,
     },
     PlaylistItemsChanged(ItemsChange),
@@ -43,7 +43,7 @@ pub enum Event {
         track_ids: Vec<Id>,
     },
     UserCreated {
-        user_id: Id,
+        user_id: UserId,
     },
     /// A scheduled sync finished a run (successfully or not).
     SyncRunFinished {
@@ -52,18 +52,18 @@ pub enum Event {
     },
     /// A user's liked songs changed.
     SavedTracksChanged {
-        user_id: Id,
+        user_id: UserId,
         added: Vec<Id>,
         removed: Vec<Id>,
     },
     /// Plays were added to a user's listening history (an import's file, or live plays).
     PlaysRecorded {
-        user_id: Id,
+        user_id: UserId,
         added: u64,
     },
     /// An import ended (`failed` or `done`).
     ImportFinished {
-        user_id: Id,
+        user_id: UserId,
         import_id: Id,
         status: String,
     },
@@ -76,11 +76,11 @@ pub enum Event {
     /// only to other nodes ([`crate::Bus::publish_to_others`]).
     CachesInvalidated {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        playlists: Vec<Id>,
+        playlists: Vec<PlaylistId>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         tracks: Vec<Id>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        ledgers: Vec<Id>,
+        ledgers: Vec<PlaylistId>,
         /// Every cached token (a logout, a password change, a revoked token).
         #[serde(default)]
         tokens: bool,
@@ -94,14 +94,14 @@ pub enum Event {
     /// Tokens of a user were revoked (a password change, a logout): every node drops the
     /// tokens it cached.
     SessionsEnded {
-        user_id: Id,
+        user_id: UserId,
     },
     /// An account was deleted with everything of it (its playlists named here): every node
     /// drops what it kept in memory of the user and of those playlists.
     UserDeleted {
-        user_id: Id,
+        user_id: UserId,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        playlists: Vec<Id>,
+        playlists: Vec<PlaylistId>,
     },
 }
 

@@ -60,7 +60,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("m.db").display()));
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url).await?);
     let now_ms = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
-    let user_id = medley_domain::new_id();
+    let user_id = medley_domain::UserId::new();
     store
         .create_user(NewUser {
             id: user_id.clone(),

@@ -21,6 +21,7 @@ pub mod matching;
 pub mod pipeline;
 pub mod report;
 
+use medley_domain::UserId;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -53,7 +54,7 @@ impl Importer {
     /// failures end the import (files finished before stay imported).
     pub async fn run(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         import_id: &str,
         entries: &[Entry],
         progress: &Arc<Progress>,

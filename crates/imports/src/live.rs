@@ -1,6 +1,7 @@
 //! Plays reported live (Medley's player, scrobblers): written one small batch at a time with
 //! the same deduplication as imports, so a play later found in an export counts once.
 
+use medley_domain::UserId;
 use std::sync::Arc;
 
 use medley_history::Play;
@@ -29,7 +30,7 @@ pub struct Recorded {
 /// `precision`.
 pub async fn record(
     store: &Arc<dyn Store>,
-    user_id: &str,
+    user_id: &UserId,
     plays: Vec<LivePlay>,
     source: &str,
     precision: Precision,

@@ -8,6 +8,7 @@
 //! already resolved ([`KnownItems`], filled as files commit). The writer only resolves the
 //! rest, first from the items of the file in progress, then in the store.
 
+use medley_domain::UserId;
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::mem;
@@ -108,7 +109,7 @@ pub(crate) fn parse_all(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn import_file(
     store: &Arc<dyn Store>,
-    user_id: &str,
+    user_id: &UserId,
     import_id: &str,
     entry: &Entry,
     known: &KnownItems,
@@ -240,7 +241,7 @@ type WriteResult = (Box<dyn PlayWriter>, Written, ItemCache, Parsed);
 /// The async half: resolve items and insert each batch as it arrives.
 async fn write(
     store: &Arc<dyn Store>,
-    user_id: &str,
+    user_id: &UserId,
     import_id: &str,
     known: &KnownItems,
     progress: &Progress,

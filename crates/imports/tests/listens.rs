@@ -28,7 +28,7 @@ fn listen(at: i64, artist: &str, track: &str, duration_ms: Option<i64>) -> Strin
 async fn listens_without_a_duration_are_confirmed(store: Arc<dyn Store>) {
     let ana = store
         .create_user(NewUser {
-            id: medley_domain::new_id(),
+            id: medley_domain::UserId::new(),
             username: "ana".into(),
             password_hash: "-".into(),
             display_name: None,

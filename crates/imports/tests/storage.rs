@@ -2,6 +2,7 @@
 //! 0007 (plays by listener, time-ordered dedup codes) on databases that already hold plays.
 //! Every test gets its own database; PostgreSQL runs when `MEDLEY_TEST_DATABASE_URL` is set.
 
+use medley_domain::UserId;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -21,7 +22,7 @@ use sqlx::{AnyConnection, Connection, Row};
 
 fn new_user(name: &str) -> NewUser {
     NewUser {
-        id: medley_domain::new_id(),
+        id: UserId::new(),
         username: name.into(),
         password_hash: "-".into(),
         display_name: None,
@@ -29,7 +30,7 @@ fn new_user(name: &str) -> NewUser {
     }
 }
 
-async fn import(store: &Arc<dyn Store>, user: &str, dir: &Path) -> medley_imports::ImportReport {
+async fn import(store: &Arc<dyn Store>, user: &UserId, dir: &Path) -> medley_imports::ImportReport {
     let entries = collect(&[dir.to_path_buf()], &ZipLimits::default()).unwrap();
     let import_id = medley_domain::new_id();
     store
@@ -243,7 +244,7 @@ async fn migration_keeps_old_plays_counted_once(url: &str, migrations: &str) {
         ("u2", 1_700_000_007_499),
     ] {
         let ended_s = (ended_ms + 500_i64).div_euclid(1000);
-        let mut writer = store.play_writer(user, None).await.unwrap();
+        let mut writer = store.play_writer(&UserId::from(user), None).await.unwrap();
         let item = writer
             .resolve(
                 &[PlayedItem::Track {
@@ -272,9 +273,10 @@ async fn migration_keeps_old_plays_counted_once(url: &str, migrations: &str) {
         );
         writer.commit().await.unwrap();
     }
-    assert_eq!(store.stat_plays_after("u1", 0, 10).await.unwrap().len(), 2);
-    assert_eq!(store.stat_plays_after("u2", 0, 10).await.unwrap().len(), 1);
-    assert_eq!(store.play_version("u2").await.unwrap().last_seq, 3);
+    let (u1, u2) = (UserId::from("u1"), UserId::from("u2"));
+    assert_eq!(store.stat_plays_after(&u1, 0, 10).await.unwrap().len(), 2);
+    assert_eq!(store.stat_plays_after(&u2, 0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.play_version(&u2).await.unwrap().last_seq, 3);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use medley_app::{accounts, imports, library, App};
 use medley_demo::clips::ClipTags;
 use medley_domain::catalog::NewTrack;
-use medley_domain::new_id;
+use medley_domain::{PlaylistId, UserId};
 use medley_history::synth::{write_extended, SynthConfig, SynthTrack};
 use medley_imports::Entry;
 use medley_store::{ItemsEdit, NewPlaylist};
@@ -43,7 +43,7 @@ pub async fn fill(state: &App) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow!("demo playlist owner {} missing", p.owner))?;
         let playlist = store
             .create_playlist(NewPlaylist {
-                id: new_id(),
+                id: PlaylistId::new(),
                 owner_id: owner.clone(),
                 name: p.name.to_owned(),
                 description: Some(p.description.clone()),
@@ -117,7 +117,7 @@ async fn clips(app: &App, track_ids: &[String], tracks: &[NewTrack]) -> anyhow::
 /// (about two hours a day, favourites and a long tail, skips), imported as an export is.
 async fn history(
     app: &App,
-    user_id: &str,
+    user_id: &UserId,
     tracks: &[NewTrack],
     seed: u64,
     now: i64,

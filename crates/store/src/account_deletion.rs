@@ -23,7 +23,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
@@ -33,7 +33,7 @@ use crate::sql::{Backend, SqlStore};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeletedAccount {
     /// The user's playlists, now gone: caches of them are to be dropped.
-    pub playlists: Vec<Id>,
+    pub playlists: Vec<PlaylistId>,
     /// The user's shows that were still live when the transaction ran (the caller ends them
     /// before deleting, so normally none): their actors are to be stopped.
     pub live_shows: Vec<Id>,
@@ -49,9 +49,9 @@ pub const LAST_ADMIN: &str = "this is the only administrator account that can si
      server must keep one: make another account an administrator first (Administration in the \
      web app, or PATCH /v1/admin/users/{id} with {\"is_admin\": true}), then delete this one";
 
-async fn ids(tx: &mut Transaction<'_, Any>, sql: &str, user_id: &str) -> Result<Vec<String>> {
+async fn ids(tx: &mut Transaction<'_, Any>, sql: &str, user_id: &UserId) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar::<_, String>(sql)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_all(&mut **tx)
         .await?)
 }
@@ -71,19 +71,19 @@ pub trait AccountDeletionStore: Send + Sync {
     /// (this module): `NotFound` when there is no such user, `Conflict` when
     /// it is the last administrator who can sign in. Answers who it was and what the caller
     /// must finish outside the database.
-    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)>;
+    async fn delete_user(&self, user_id: &UserId, now_ms: i64) -> Result<(User, DeletedAccount)>;
 }
 
 #[async_trait]
 impl AccountDeletionStore for SqlStore {
-    async fn delete_user(&self, user_id: &str, now_ms: i64) -> Result<(User, DeletedAccount)> {
+    async fn delete_user(&self, user_id: &UserId, now_ms: i64) -> Result<(User, DeletedAccount)> {
         delete_user(self, user_id, now_ms).await
     }
 }
 
 async fn delete_user(
     store: &SqlStore,
-    user_id: &str,
+    user_id: &UserId,
     now_ms: i64,
 ) -> Result<(User, DeletedAccount)> {
     let mut tx = store.write.begin().await?;
@@ -96,7 +96,7 @@ async fn delete_user(
     if store.backend() == Backend::Postgres {
         // Two administrators deleting themselves at once must not both see the other stay.
         sqlx::query("SELECT id FROM users WHERE id = $1 OR is_admin <> 0 ORDER BY id FOR UPDATE")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_all(&mut *tx)
             .await?;
     }
@@ -104,7 +104,7 @@ async fn delete_user(
         "SELECT {}, disabled_at FROM users WHERE id = $1",
         crate::users::USER_COLUMNS
     ))
-    .bind(user_id)
+    .bind(user_id.as_str())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound)?;
@@ -114,7 +114,7 @@ async fn delete_user(
         let others: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM users WHERE is_admin <> 0 AND disabled_at IS NULL AND id <> $1",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_one(&mut *tx)
         .await?;
         if others == 0 {
@@ -122,12 +122,15 @@ async fn delete_user(
         }
     }
 
-    let playlists = ids(
+    let playlists: Vec<PlaylistId> = ids(
         &mut tx,
         "SELECT id FROM playlists WHERE owner_id = $1 ORDER BY id",
         user_id,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(PlaylistId::from)
+    .collect();
     let live_shows = ids(
         &mut tx,
         "SELECT id FROM live_shows WHERE creator_id = $1 AND state = 'live' ORDER BY id",
@@ -150,7 +153,7 @@ async fn delete_user(
 
     // Work about what is going, before the playlists go (their own composites included).
     sqlx::query(USER_WORK)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await?;
     // Other users' composites that read these playlists look again, and find them gone.
@@ -158,11 +161,11 @@ async fn delete_user(
         crate::jobs::queue_dependents(&mut tx, id, false, now_ms).await?;
     }
     sqlx::query("DELETE FROM audio_files WHERE uploaded_by = $1 AND origin = 'upload'")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await?;
 

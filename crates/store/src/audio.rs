@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use medley_domain::catalog::NewTrack;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -39,7 +39,7 @@ pub struct AudioFile {
     pub tags: String,
     /// `present` or `missing`.
     pub status: String,
-    pub uploaded_by: Option<Id>,
+    pub uploaded_by: Option<UserId>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub missing_since_ms: Option<i64>,
@@ -141,7 +141,9 @@ fn file_row(r: &AnyRow) -> Result<AudioFile> {
         bit_depth: r.try_get("bit_depth")?,
         tags: r.try_get("tags")?,
         status: r.try_get("status")?,
-        uploaded_by: r.try_get("uploaded_by")?,
+        uploaded_by: r
+            .try_get::<Option<String>, _>("uploaded_by")?
+            .map(UserId::from),
         created_at_ms: r.try_get("created_at")?,
         updated_at_ms: r.try_get("updated_at")?,
         missing_since_ms: r.try_get("missing_since")?,
@@ -225,7 +227,7 @@ impl AudioStore for SqlStore {
             .bind(f.bit_depth)
             .bind(&f.tags)
             .bind(&f.status)
-            .bind(&f.uploaded_by)
+            .bind(f.uploaded_by.as_deref())
             .bind(now_ms)
             .bind(now_ms)
             .bind(f.missing_since_ms)

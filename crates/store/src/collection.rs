@@ -2,7 +2,7 @@
 //! artist ranking by plays that `top-tracks` answers.
 
 use async_trait::async_trait;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -11,28 +11,28 @@ use crate::sql::{params, SqlStore};
 #[async_trait]
 pub trait CollectionStore: Send + Sync {
     /// Saves albums (already saved ones keep their date); returns how many were new.
-    async fn save_albums(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<u64>;
-    async fn unsave_albums(&self, user_id: &str, ids: &[Id]) -> Result<u64>;
+    async fn save_albums(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<u64>;
+    async fn unsave_albums(&self, user_id: &UserId, ids: &[Id]) -> Result<u64>;
     /// Most recently saved first: `(album_id, added_at_ms)`, and the total.
     async fn saved_albums(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<(Id, i64)>, i64)>;
-    async fn saved_albums_contain(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>>;
+    async fn saved_albums_contain(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>>;
 
-    async fn follow_artists(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<()>;
-    async fn unfollow_artists(&self, user_id: &str, ids: &[Id]) -> Result<()>;
+    async fn follow_artists(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<()>;
+    async fn unfollow_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<()>;
     /// Followed artists in id order after the artist `after` (at most `limit`), and how many
     /// the user follows in all.
     async fn followed_artists(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         after: Option<&str>,
         limit: i64,
     ) -> Result<(Vec<Id>, i64)>;
-    async fn follows_artists(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>>;
+    async fn follows_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>>;
 
     /// The artist's tracks, most played first (plays of at least `min_ms` by every listener),
     /// then by name; at most `limit`.
@@ -44,7 +44,7 @@ async fn present(
     store: &SqlStore,
     table: &str,
     column: &str,
-    user_id: &str,
+    user_id: &UserId,
     ids: &[Id],
 ) -> Result<Vec<bool>> {
     if ids.is_empty() {
@@ -54,7 +54,7 @@ async fn present(
         "SELECT {column} FROM {table} WHERE user_id = $1 AND {column} IN ({})",
         params(2, ids.len())
     );
-    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id);
+    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id.as_str());
     for id in ids {
         q = q.bind(id);
     }
@@ -66,7 +66,7 @@ async fn remove(
     store: &SqlStore,
     table: &str,
     column: &str,
-    user_id: &str,
+    user_id: &UserId,
     ids: &[Id],
 ) -> Result<u64> {
     if ids.is_empty() {
@@ -76,7 +76,7 @@ async fn remove(
         "DELETE FROM {table} WHERE user_id = $1 AND {column} IN ({})",
         params(2, ids.len())
     );
-    let mut q = sqlx::query(&sql).bind(user_id);
+    let mut q = sqlx::query(&sql).bind(user_id.as_str());
     for id in ids {
         q = q.bind(id);
     }
@@ -85,11 +85,11 @@ async fn remove(
 
 #[async_trait]
 impl CollectionStore for SqlStore {
-    async fn save_albums(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<u64> {
+    async fn save_albums(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let mut seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM saved_albums WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
         let mut added = 0;
@@ -99,7 +99,7 @@ impl CollectionStore for SqlStore {
                 "INSERT INTO saved_albums (user_id, album_id, added_at, seq) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(id)
             .bind(now_ms)
             .bind(seq)
@@ -111,13 +111,13 @@ impl CollectionStore for SqlStore {
         Ok(added)
     }
 
-    async fn unsave_albums(&self, user_id: &str, ids: &[Id]) -> Result<u64> {
+    async fn unsave_albums(&self, user_id: &UserId, ids: &[Id]) -> Result<u64> {
         remove(self, "saved_albums", "album_id", user_id, ids).await
     }
 
     async fn saved_albums(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<(Id, i64)>, i64)> {
@@ -125,13 +125,13 @@ impl CollectionStore for SqlStore {
             "SELECT album_id, added_at FROM saved_albums WHERE user_id = $1 \
              ORDER BY seq DESC LIMIT $2 OFFSET $3",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM saved_albums WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_one(&self.read)
             .await?;
         let items = rows
@@ -141,18 +141,18 @@ impl CollectionStore for SqlStore {
         Ok((items, total))
     }
 
-    async fn saved_albums_contain(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>> {
+    async fn saved_albums_contain(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>> {
         present(self, "saved_albums", "album_id", user_id, ids).await
     }
 
-    async fn follow_artists(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<()> {
+    async fn follow_artists(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for id in ids {
             sqlx::query(
                 "INSERT INTO followed_artists (user_id, artist_id, followed_at) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(id)
             .bind(now_ms)
             .execute(&mut *tx)
@@ -162,14 +162,14 @@ impl CollectionStore for SqlStore {
         Ok(())
     }
 
-    async fn unfollow_artists(&self, user_id: &str, ids: &[Id]) -> Result<()> {
+    async fn unfollow_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<()> {
         remove(self, "followed_artists", "artist_id", user_id, ids).await?;
         Ok(())
     }
 
     async fn followed_artists(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         after: Option<&str>,
         limit: i64,
     ) -> Result<(Vec<Id>, i64)> {
@@ -177,20 +177,20 @@ impl CollectionStore for SqlStore {
             "SELECT artist_id FROM followed_artists WHERE user_id = $1 AND artist_id > $2 \
              ORDER BY artist_id LIMIT $3",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM followed_artists WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_one(&self.read)
                 .await?;
         Ok((ids, total))
     }
 
-    async fn follows_artists(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>> {
+    async fn follows_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>> {
         present(self, "followed_artists", "artist_id", user_id, ids).await
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use medley_compose::{Composite, Entry, Intent, Ledger, Mode, Options, Plan, Source, SourceMemo};
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
@@ -32,9 +32,9 @@ pub struct StoredComposite {
 
 /// The result of one sync to write.
 pub struct SyncWrite<'a> {
-    pub playlist_id: &'a str,
+    pub playlist_id: &'a PlaylistId,
     /// The owner, recorded as the adder of the items the sync inserts.
-    pub actor: &'a str,
+    pub actor: &'a UserId,
     /// The ledger version the sync started from; a concurrent sync makes this stale.
     pub ledger_version: i64,
     /// The ledger as stored, and as the sync left it: only the difference is written.
@@ -52,20 +52,20 @@ pub struct SyncWrite<'a> {
 
 #[async_trait]
 pub trait CompositeStore: Send + Sync {
-    async fn composite(&self, playlist_id: &str) -> Result<Option<StoredComposite>>;
+    async fn composite(&self, playlist_id: &PlaylistId) -> Result<Option<StoredComposite>>;
     /// The composite without its ledger (left empty): for callers that hold the ledger of
     /// this version (and `created_at_ms`) in memory, and so need not read it again.
-    async fn composite_head(&self, playlist_id: &str) -> Result<Option<StoredComposite>>;
+    async fn composite_head(&self, playlist_id: &PlaylistId) -> Result<Option<StoredComposite>>;
     /// Makes a playlist composite, or changes its definition. Ledger entries and the memos of
     /// sources that stay are kept.
     async fn put_composite(
         &self,
-        playlist_id: &str,
+        playlist_id: &PlaylistId,
         composite: &Composite,
         now_ms: i64,
     ) -> Result<()>;
     /// Turns a composite back into a plain playlist (its items stay). False if it was not one.
-    async fn delete_composite(&self, playlist_id: &str) -> Result<bool>;
+    async fn delete_composite(&self, playlist_id: &PlaylistId) -> Result<bool>;
     /// Composites that use `source_uri` as a source.
     async fn composites_using(&self, source_uri: &str) -> Result<Vec<Id>>;
     /// Every composite's source URIs, keyed by the composite's own URI.
@@ -74,7 +74,7 @@ pub trait CompositeStore: Send + Sync {
     /// stale if the ledger moved past `ledger_version`.
     async fn set_composite_intent(
         &self,
-        playlist_id: &str,
+        playlist_id: &PlaylistId,
         ledger_version: i64,
         intent: Option<&Intent>,
     ) -> Result<()>;
@@ -146,12 +146,12 @@ async fn write_ledger_diff(
 
 #[async_trait]
 impl CompositeStore for SqlStore {
-    async fn composite(&self, playlist_id: &str) -> Result<Option<StoredComposite>> {
+    async fn composite(&self, playlist_id: &PlaylistId) -> Result<Option<StoredComposite>> {
         let Some(mut stored) = self.composite_head(playlist_id).await? else {
             return Ok(None);
         };
         let memos = sqlx::query("SELECT uri, memo FROM composite_sources WHERE playlist_id = $1")
-            .bind(playlist_id)
+            .bind(playlist_id.as_str())
             .fetch_all(&self.read)
             .await?;
         for row in memos {
@@ -160,7 +160,7 @@ impl CompositeStore for SqlStore {
         }
         let entries =
             sqlx::query("SELECT entry_key, entry FROM composite_entries WHERE playlist_id = $1")
-                .bind(playlist_id)
+                .bind(playlist_id.as_str())
                 .fetch_all(&self.read)
                 .await?;
         for row in entries {
@@ -170,12 +170,12 @@ impl CompositeStore for SqlStore {
         Ok(Some(stored))
     }
 
-    async fn composite_head(&self, playlist_id: &str) -> Result<Option<StoredComposite>> {
+    async fn composite_head(&self, playlist_id: &PlaylistId) -> Result<Option<StoredComposite>> {
         let Some(head) = sqlx::query(
             "SELECT options, ledger_version, last_sync_at, last_report, pending_intent, created_at \
              FROM composites WHERE playlist_id = $1",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .fetch_optional(&self.read)
         .await?
         else {
@@ -189,7 +189,7 @@ impl CompositeStore for SqlStore {
         let sources = sqlx::query(
             "SELECT uri, mode FROM composite_sources WHERE playlist_id = $1 ORDER BY ord",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .fetch_all(&self.read)
         .await?;
         for row in sources {
@@ -219,7 +219,7 @@ impl CompositeStore for SqlStore {
 
     async fn put_composite(
         &self,
-        playlist_id: &str,
+        playlist_id: &PlaylistId,
         composite: &Composite,
         now_ms: i64,
     ) -> Result<()> {
@@ -229,14 +229,14 @@ impl CompositeStore for SqlStore {
              ON CONFLICT (playlist_id) DO UPDATE SET options = excluded.options, updated_at = excluded.updated_at, \
              ledger_version = composites.ledger_version + 1",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .bind(json(&composite.options))
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
         let kept: Vec<(String, String)> =
             sqlx::query("SELECT uri, memo FROM composite_sources WHERE playlist_id = $1")
-                .bind(playlist_id)
+                .bind(playlist_id.as_str())
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
@@ -244,7 +244,7 @@ impl CompositeStore for SqlStore {
                 .collect::<Result<_>>()?;
         let memos: BTreeMap<String, String> = kept.into_iter().collect();
         sqlx::query("DELETE FROM composite_sources WHERE playlist_id = $1")
-            .bind(playlist_id)
+            .bind(playlist_id.as_str())
             .execute(&mut *tx)
             .await?;
         for (ord, source) in composite.sources.iter().enumerate() {
@@ -253,7 +253,7 @@ impl CompositeStore for SqlStore {
                 .cloned()
                 .unwrap_or_else(|| json(&SourceMemo::default()));
             sqlx::query("INSERT INTO composite_sources (playlist_id, ord, uri, mode, memo) VALUES ($1, $2, $3, $4, $5)")
-                .bind(playlist_id)
+                .bind(playlist_id.as_str())
                 .bind(ord as i64)
                 .bind(&source.uri)
                 .bind(mode_text(source.mode))
@@ -265,9 +265,9 @@ impl CompositeStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_composite(&self, playlist_id: &str) -> Result<bool> {
+    async fn delete_composite(&self, playlist_id: &PlaylistId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM composites WHERE playlist_id = $1")
-            .bind(playlist_id)
+            .bind(playlist_id.as_str())
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected() > 0)
@@ -298,7 +298,7 @@ impl CompositeStore for SqlStore {
 
     async fn set_composite_intent(
         &self,
-        playlist_id: &str,
+        playlist_id: &PlaylistId,
         ledger_version: i64,
         intent: Option<&Intent>,
     ) -> Result<()> {
@@ -306,7 +306,7 @@ impl CompositeStore for SqlStore {
             "UPDATE composites SET pending_intent = $1 WHERE playlist_id = $2 AND ledger_version = $3",
         )
         .bind(intent.map(json))
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .bind(ledger_version)
         .execute(&self.write)
         .await?;
@@ -327,7 +327,7 @@ impl CompositeStore for SqlStore {
         )
         .bind(w.now_ms)
         .bind(&w.report_json)
-        .bind(w.playlist_id)
+        .bind(w.playlist_id.as_str())
         .bind(w.ledger_version)
         .execute(&mut *tx)
         .await?;
@@ -391,7 +391,7 @@ impl CompositeStore for SqlStore {
         write_ledger_diff(&mut tx, w.playlist_id, w.before, w.after).await?;
         if w.clear_intent {
             sqlx::query("UPDATE composites SET pending_intent = NULL WHERE playlist_id = $1")
-                .bind(w.playlist_id)
+                .bind(w.playlist_id.as_str())
                 .execute(&mut *tx)
                 .await?;
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use medley_domain::text::TextEnum;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -28,7 +28,7 @@ medley_domain::text_enum! {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Connection {
     pub id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub client_id: String,
     pub spotify_user_id: String,
     pub display_name: Option<String>,
@@ -59,7 +59,7 @@ pub struct NewConnection<'a> {
 /// An authorization waiting for Spotify's redirect.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingAuthorization {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub sealed_verifier: String,
     pub redirect_uri: String,
 }
@@ -97,7 +97,7 @@ pub trait ConnectionStore: Send + Sync {
     async fn put_authorization(
         &self,
         state_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         sealed_verifier: &str,
         redirect_uri: &str,
         expires_at_ms: i64,
@@ -113,7 +113,7 @@ pub trait ConnectionStore: Send + Sync {
     async fn upsert_connection(&self, new: NewConnection<'_>) -> Result<Connection>;
     async fn connection(&self, id: &str) -> Result<Option<Connection>>;
     /// The user's connections, oldest first.
-    async fn connections(&self, user_id: &str) -> Result<Vec<Connection>>;
+    async fn connections(&self, user_id: &UserId) -> Result<Vec<Connection>>;
     /// Every connection of an app (for sharing its budget fairly).
     async fn app_connections(&self, client_id: &str) -> Result<Vec<Connection>>;
     async fn set_connection_tokens(&self, id: &str, sealed_tokens: &str, now_ms: i64)
@@ -128,7 +128,7 @@ pub trait ConnectionStore: Send + Sync {
     /// Moves the recently-played cursor forward (never back).
     async fn advance_plays_cursor(&self, id: &str, played_at_ms: i64) -> Result<()>;
     /// Deletes the user's connection and its tokens. False if it was not theirs.
-    async fn delete_connection(&self, user_id: &str, id: &str) -> Result<bool>;
+    async fn delete_connection(&self, user_id: &UserId, id: &str) -> Result<bool>;
     /// An app's pauses (Unix ms): `(rate_until, quota_until)`, zero when none was recorded.
     async fn app_pauses(&self, client_id: &str) -> Result<(i64, i64)>;
     async fn set_app_pauses(
@@ -162,7 +162,7 @@ pub trait ConnectionStore: Send + Sync {
         now_ms: i64,
     ) -> Result<()>;
     /// The Spotify URIs (sources and targets) a user's composites and sync jobs use.
-    async fn spotify_uris_in_use(&self, user_id: &str) -> Result<Vec<String>>;
+    async fn spotify_uris_in_use(&self, user_id: &UserId) -> Result<Vec<String>>;
 }
 
 const SELECT: &str = "SELECT id, user_id, client_id, spotify_user_id, display_name, scopes, \
@@ -173,7 +173,7 @@ fn connection_row(r: &AnyRow) -> Result<Connection> {
     let scopes: String = r.try_get("scopes")?;
     Ok(Connection {
         id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
+        user_id: r.try_get::<String, _>("user_id")?.into(),
         client_id: r.try_get("client_id")?,
         spotify_user_id: r.try_get("spotify_user_id")?,
         display_name: r.try_get("display_name")?,
@@ -200,7 +200,7 @@ impl ConnectionStore for SqlStore {
     async fn put_authorization(
         &self,
         state_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         sealed_verifier: &str,
         redirect_uri: &str,
         expires_at_ms: i64,
@@ -210,7 +210,7 @@ impl ConnectionStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(state_hash)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(sealed_verifier)
         .bind(redirect_uri)
         .bind(expires_at_ms)
@@ -239,7 +239,7 @@ impl ConnectionStore for SqlStore {
         tx.commit().await?;
         row.map(|r| {
             Ok(PendingAuthorization {
-                user_id: r.try_get(0)?,
+                user_id: r.try_get::<String, _>(0)?.into(),
                 sealed_verifier: r.try_get(1)?,
                 redirect_uri: r.try_get(2)?,
             })
@@ -283,11 +283,11 @@ impl ConnectionStore for SqlStore {
         row.as_ref().map(connection_row).transpose()
     }
 
-    async fn connections(&self, user_id: &str) -> Result<Vec<Connection>> {
+    async fn connections(&self, user_id: &UserId) -> Result<Vec<Connection>> {
         let rows = sqlx::query(&format!(
             "{SELECT} WHERE user_id = $1 ORDER BY created_at, id"
         ))
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(connection_row).collect()
@@ -352,10 +352,10 @@ impl ConnectionStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_connection(&self, user_id: &str, id: &str) -> Result<bool> {
+    async fn delete_connection(&self, user_id: &UserId, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM spotify_connections WHERE id = $1 AND user_id = $2")
             .bind(id)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected() > 0)
@@ -504,14 +504,14 @@ impl ConnectionStore for SqlStore {
         Ok(())
     }
 
-    async fn spotify_uris_in_use(&self, user_id: &str) -> Result<Vec<String>> {
+    async fn spotify_uris_in_use(&self, user_id: &UserId) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT s.uri FROM composite_sources s JOIN playlists p ON p.id = s.playlist_id \
              WHERE p.owner_id = $1 AND s.uri LIKE 'spotify:%' \
              UNION SELECT source_uri FROM sync_jobs WHERE owner_id = $1 AND source_uri LIKE 'spotify:%' \
              UNION SELECT target_uri FROM sync_jobs WHERE owner_id = $1 AND target_uri LIKE 'spotify:%'",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_all(&self.read)
         .await?;
         let mut uris: Vec<String> = rows

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use medley_domain::text::TextEnum;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -25,7 +25,7 @@ medley_domain::text_enum! {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredImport {
     pub id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     /// What was imported: the uploaded file's or the command line's names.
     pub name: String,
     pub status: ImportStatus,
@@ -44,7 +44,7 @@ pub trait ImportStore: Send + Sync {
     async fn create_import(
         &self,
         id: &str,
-        user_id: &str,
+        user_id: &UserId,
         name: &str,
         bytes_total: i64,
         now_ms: i64,
@@ -68,9 +68,10 @@ pub trait ImportStore: Send + Sync {
         now_ms: i64,
     ) -> Result<()>;
     /// The user's import, if it exists and is theirs.
-    async fn import(&self, user_id: &str, id: &str) -> Result<Option<StoredImport>>;
+    async fn import(&self, user_id: &UserId, id: &str) -> Result<Option<StoredImport>>;
     /// The user's imports, newest first.
-    async fn imports(&self, user_id: &str, limit: i64, offset: i64) -> Result<Vec<StoredImport>>;
+    async fn imports(&self, user_id: &UserId, limit: i64, offset: i64)
+        -> Result<Vec<StoredImport>>;
     /// Marks imports still `running` without progress since `stale_before_ms`, and not queued
     /// to run again, as failed (their node stopped); returns how many.
     async fn fail_stale_imports(&self, stale_before_ms: i64, now_ms: i64) -> Result<u64>;
@@ -84,7 +85,7 @@ const SELECT: &str = "SELECT id, user_id, name, status, bytes_total, bytes_done,
 fn import_row(r: &AnyRow) -> Result<StoredImport> {
     Ok(StoredImport {
         id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
+        user_id: r.try_get::<String, _>("user_id")?.into(),
         name: r.try_get("name")?,
         status: stored_status(r.try_get("status")?)?,
         bytes_total: r.try_get("bytes_total")?,
@@ -108,7 +109,7 @@ impl ImportStore for SqlStore {
     async fn create_import(
         &self,
         id: &str,
-        user_id: &str,
+        user_id: &UserId,
         name: &str,
         bytes_total: i64,
         now_ms: i64,
@@ -118,7 +119,7 @@ impl ImportStore for SqlStore {
              VALUES ($1, $2, $3, $6, $4, $5, $5)",
         )
         .bind(id)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(name)
         .bind(bytes_total)
         .bind(now_ms)
@@ -178,20 +179,25 @@ impl ImportStore for SqlStore {
         Ok(())
     }
 
-    async fn import(&self, user_id: &str, id: &str) -> Result<Option<StoredImport>> {
+    async fn import(&self, user_id: &UserId, id: &str) -> Result<Option<StoredImport>> {
         let row = sqlx::query(&format!("{SELECT} WHERE id = $1 AND user_id = $2"))
             .bind(id)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(import_row).transpose()
     }
 
-    async fn imports(&self, user_id: &str, limit: i64, offset: i64) -> Result<Vec<StoredImport>> {
+    async fn imports(
+        &self,
+        user_id: &UserId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoredImport>> {
         let rows = sqlx::query(&format!(
             "{SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
         ))
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)

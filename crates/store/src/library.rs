@@ -1,7 +1,7 @@
 //! A user's saved tracks ("Liked Songs").
 
 use async_trait::async_trait;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -10,26 +10,26 @@ use crate::sql::{params, SqlStore};
 #[async_trait]
 pub trait LibraryStore: Send + Sync {
     /// Saves tracks (already saved ones keep their date); returns the ids newly saved.
-    async fn save_tracks(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<Vec<Id>>;
+    async fn save_tracks(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<Vec<Id>>;
     /// Returns the ids that were saved and now are not.
-    async fn unsave_tracks(&self, user_id: &str, ids: &[Id]) -> Result<Vec<Id>>;
+    async fn unsave_tracks(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<Id>>;
     /// Most recently saved first: `(track_id, added_at_ms)`, and the total.
     async fn saved_tracks(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<(Id, i64)>, i64)>;
-    async fn saved_contains(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>>;
+    async fn saved_contains(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>>;
 }
 
 #[async_trait]
 impl LibraryStore for SqlStore {
-    async fn save_tracks(&self, user_id: &str, ids: &[Id], now_ms: i64) -> Result<Vec<Id>> {
+    async fn save_tracks(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<Vec<Id>> {
         let mut tx = self.write.begin().await?;
         let mut seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM saved_tracks WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
         let mut added = Vec::new();
@@ -39,7 +39,7 @@ impl LibraryStore for SqlStore {
                 "INSERT INTO saved_tracks (user_id, track_id, added_at, seq) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(id)
             .bind(now_ms)
             .bind(seq)
@@ -53,7 +53,7 @@ impl LibraryStore for SqlStore {
         Ok(added)
     }
 
-    async fn unsave_tracks(&self, user_id: &str, ids: &[Id]) -> Result<Vec<Id>> {
+    async fn unsave_tracks(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<Id>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -61,7 +61,7 @@ impl LibraryStore for SqlStore {
             "DELETE FROM saved_tracks WHERE user_id = $1 AND track_id IN ({}) RETURNING track_id",
             params(2, ids.len())
         );
-        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id);
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id.as_str());
         for id in ids {
             q = q.bind(id);
         }
@@ -70,7 +70,7 @@ impl LibraryStore for SqlStore {
 
     async fn saved_tracks(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<(Id, i64)>, i64)> {
@@ -78,13 +78,13 @@ impl LibraryStore for SqlStore {
             "SELECT track_id, added_at FROM saved_tracks WHERE user_id = $1 \
              ORDER BY seq DESC LIMIT $2 OFFSET $3",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM saved_tracks WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_one(&self.read)
             .await?;
         let items = rows
@@ -94,7 +94,7 @@ impl LibraryStore for SqlStore {
         Ok((items, total))
     }
 
-    async fn saved_contains(&self, user_id: &str, ids: &[Id]) -> Result<Vec<bool>> {
+    async fn saved_contains(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -102,7 +102,7 @@ impl LibraryStore for SqlStore {
             "SELECT track_id FROM saved_tracks WHERE user_id = $1 AND track_id IN ({})",
             params(2, ids.len())
         );
-        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id);
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id.as_str());
         for id in ids {
             q = q.bind(id);
         }

@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -209,13 +209,13 @@ pub trait PlayStore: Send + Sync {
     /// Opens one all-or-nothing write of plays for `user_id`, tagged with `import_id`.
     async fn play_writer(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         import_id: Option<&str>,
     ) -> Result<Box<dyn PlayWriter>>;
     /// The user's plays with `seq > after_seq`, oldest write first, at most `limit`.
     async fn stat_plays_after(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StatPlay>>;
@@ -223,13 +223,13 @@ pub trait PlayStore: Send + Sync {
     async fn stat_items(&self, ids: &[Id]) -> Result<HashMap<Id, StatItem>>;
     /// The version of the user's history: the highest play `seq` (grows with every insert)
     /// and the number of deletions so far. Equal versions, equal histories.
-    async fn play_version(&self, user_id: &str) -> Result<PlayVersion>;
+    async fn play_version(&self, user_id: &UserId) -> Result<PlayVersion>;
     /// Episodes and shows among `ids`, by id.
     async fn podcast_entities(&self, ids: &[Id]) -> Result<HashMap<Id, PodcastEntity>>;
     /// Track plays ending in `(after_ms, before_ms)`, latest first: `(track_id, ended_at_ms)`.
     async fn recent_track_plays(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         after_ms: Option<i64>,
         before_ms: Option<i64>,
         limit: i64,
@@ -282,7 +282,7 @@ impl NewPlay {
 impl PlayStore for SqlStore {
     async fn play_writer(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         import_id: Option<&str>,
     ) -> Result<Box<dyn PlayWriter>> {
         match &self.sqlite_writers {
@@ -293,7 +293,7 @@ impl PlayStore for SqlStore {
 
     async fn stat_plays_after(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<StatPlay>> {
@@ -309,7 +309,7 @@ impl PlayStore for SqlStore {
              1 - measured \
              FROM plays WHERE listener = {LISTENER} AND seq > $2 ORDER BY seq LIMIT $3",
         ))
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(after_seq)
         .bind(limit)
         .fetch_all(&self.read)
@@ -359,12 +359,12 @@ impl PlayStore for SqlStore {
         Ok(found)
     }
 
-    async fn play_version(&self, user_id: &str) -> Result<PlayVersion> {
+    async fn play_version(&self, user_id: &UserId) -> Result<PlayVersion> {
         let row = sqlx::query(&format!(
             "SELECT (SELECT COALESCE(MAX(seq), 0) FROM plays WHERE listener = {LISTENER}), \
              (SELECT COALESCE(MAX(deletions), 0) FROM play_versions WHERE user_id = $1)",
         ))
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_one(&self.read)
         .await?;
         Ok(PlayVersion {
@@ -407,7 +407,7 @@ impl PlayStore for SqlStore {
 
     async fn recent_track_plays(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         after_ms: Option<i64>,
         before_ms: Option<i64>,
         limit: i64,
@@ -416,7 +416,7 @@ impl PlayStore for SqlStore {
             "SELECT track_id, ended_at FROM plays WHERE listener = {LISTENER} AND kind = 0 \
              AND ended_at > $2 AND ended_at < $3 ORDER BY ended_at DESC, seq DESC LIMIT $4",
         ))
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(after_ms.unwrap_or(i64::MIN))
         .bind(before_ms.unwrap_or(i64::MAX))
         .bind(limit)

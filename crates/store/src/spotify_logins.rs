@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
+use medley_domain::UserId;
 use sqlx::Row;
 
 use crate::error::{Result, StoreError};
@@ -29,11 +30,11 @@ pub trait SpotifyLoginStore: Send + Sync {
     /// Takes (deletes) a sign-in, if it exists and has not expired; expired ones go too.
     async fn take_sign_in(&self, state_hash: &str, now_ms: i64) -> Result<Option<PendingSignIn>>;
     /// The Medley user the Spotify account signs in to.
-    async fn spotify_login(&self, spotify_user_id: &str) -> Result<Option<String>>;
+    async fn spotify_login(&self, spotify_user_id: &str) -> Result<Option<UserId>>;
     /// For a Spotify account that signs in to nobody yet: the Medley users who connected it
     /// (linking, `POST /v1/connections/spotify`). When exactly one did, the account now signs
     /// in to that user (stored, in one transaction with the check) and it is returned alone.
-    async fn adopt_spotify_login(&self, spotify_user_id: &str, now_ms: i64) -> Result<Vec<String>>;
+    async fn adopt_spotify_login(&self, spotify_user_id: &str, now_ms: i64) -> Result<Vec<UserId>>;
     /// Creates a user signed up with Spotify and links the Spotify account to it, in one
     /// transaction. `Conflict` when the username is taken or the account is linked already.
     async fn create_spotify_user(
@@ -90,16 +91,16 @@ impl SpotifyLoginStore for SqlStore {
         .transpose()
     }
 
-    async fn spotify_login(&self, spotify_user_id: &str) -> Result<Option<String>> {
-        Ok(
+    async fn spotify_login(&self, spotify_user_id: &str) -> Result<Option<UserId>> {
+        let user: Option<String> =
             sqlx::query_scalar("SELECT user_id FROM spotify_logins WHERE spotify_user_id = $1")
                 .bind(spotify_user_id)
                 .fetch_optional(&self.read)
-                .await?,
-        )
+                .await?;
+        Ok(user.map(UserId::from))
     }
 
-    async fn adopt_spotify_login(&self, spotify_user_id: &str, now_ms: i64) -> Result<Vec<String>> {
+    async fn adopt_spotify_login(&self, spotify_user_id: &str, now_ms: i64) -> Result<Vec<UserId>> {
         let mut tx = self.write.begin().await?;
         let users: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT user_id FROM spotify_connections WHERE spotify_user_id = $1 \
@@ -124,10 +125,10 @@ impl SpotifyLoginStore for SqlStore {
                     .fetch_one(&mut *tx)
                     .await?;
             tx.commit().await?;
-            return Ok(vec![linked]);
+            return Ok(vec![UserId::from(linked)]);
         }
         tx.commit().await?;
-        Ok(users)
+        Ok(users.into_iter().map(UserId::from).collect())
     }
 
     async fn create_spotify_user(
@@ -142,7 +143,7 @@ impl SpotifyLoginStore for SqlStore {
             "INSERT INTO spotify_logins (spotify_user_id, user_id, created_at) VALUES ($1, $2, $3)",
         )
         .bind(spotify_user_id)
-        .bind(&user.id)
+        .bind(user.id.as_str())
         .bind(new.now_ms)
         .execute(&mut *tx)
         .await;

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::Row;
 
 use crate::audio::{AudioFile, PRESENT};
@@ -16,7 +16,7 @@ use crate::sql::{params, SqlStore};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubsonicKey {
     pub id: Id,
-    pub user_id: Id,
+    pub user_id: UserId,
     pub name: String,
     pub created_at_ms: i64,
     pub last_used_at_ms: Option<i64>,
@@ -25,7 +25,7 @@ pub struct SubsonicKey {
 /// What a player said it is playing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NowPlaying {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub username: String,
     pub player: String,
     pub track_id: Id,
@@ -46,44 +46,44 @@ pub struct LibraryVersion {
 pub trait SubsonicStore: Send + Sync {
     async fn insert_subsonic_key(&self, key: &SubsonicKey, key_hash: &str) -> Result<()>;
     /// The user's keys, oldest first.
-    async fn subsonic_keys(&self, user_id: &str) -> Result<Vec<SubsonicKey>>;
+    async fn subsonic_keys(&self, user_id: &UserId) -> Result<Vec<SubsonicKey>>;
     /// Deletes one of the user's keys; false when the user has no such key.
-    async fn delete_subsonic_key(&self, user_id: &str, id: &str) -> Result<bool>;
+    async fn delete_subsonic_key(&self, user_id: &UserId, id: &str) -> Result<bool>;
     /// The user a key hash belongs to (and notes that it was used).
     async fn user_for_subsonic_key(&self, key_hash: &str, now_ms: i64) -> Result<Option<User>>;
     /// Sets (`Some`) or removes (`None`) the user's sealed Subsonic password.
     async fn set_subsonic_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         sealed: Option<&str>,
         now_ms: i64,
     ) -> Result<()>;
-    async fn subsonic_password(&self, user_id: &str) -> Result<Option<String>>;
+    async fn subsonic_password(&self, user_id: &UserId) -> Result<Option<String>>;
     /// Stars (`starred`) or unstars items of `kind` (`album`, `artist`); a star keeps its date.
     async fn set_stars(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         kind: &str,
         ids: &[Id],
         starred: bool,
         now_ms: i64,
     ) -> Result<()>;
     /// The user's stars of `kind`, latest first: `(id, starred_at_ms)`.
-    async fn stars(&self, user_id: &str, kind: &str) -> Result<Vec<(Id, i64)>>;
+    async fn stars(&self, user_id: &UserId, kind: &str) -> Result<Vec<(Id, i64)>>;
     /// Sets a rating from 1 to 5; 0 removes it.
     async fn set_rating(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         kind: &str,
         id: &str,
         rating: i64,
         now_ms: i64,
     ) -> Result<()>;
     /// The user's ratings: `(kind, id, rating)`.
-    async fn ratings(&self, user_id: &str) -> Result<Vec<(String, Id, i64)>>;
+    async fn ratings(&self, user_id: &UserId) -> Result<Vec<(String, Id, i64)>>;
     async fn set_now_playing(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         player: &str,
         track_id: &str,
         now_ms: i64,
@@ -98,7 +98,7 @@ pub trait SubsonicStore: Send + Sync {
 fn key_row(r: &sqlx::any::AnyRow) -> Result<SubsonicKey> {
     Ok(SubsonicKey {
         id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
+        user_id: r.try_get::<String, _>("user_id")?.into(),
         name: r.try_get("name")?,
         created_at_ms: r.try_get("created_at")?,
         last_used_at_ms: r.try_get("last_used_at")?,
@@ -113,7 +113,7 @@ impl SubsonicStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&key.id)
-        .bind(&key.user_id)
+        .bind(key.user_id.as_str())
         .bind(&key.name)
         .bind(key_hash)
         .bind(key.created_at_ms)
@@ -122,12 +122,12 @@ impl SubsonicStore for SqlStore {
         Ok(())
     }
 
-    async fn subsonic_keys(&self, user_id: &str) -> Result<Vec<SubsonicKey>> {
+    async fn subsonic_keys(&self, user_id: &UserId) -> Result<Vec<SubsonicKey>> {
         sqlx::query(
             "SELECT id, user_id, name, created_at, last_used_at FROM subsonic_api_keys \
              WHERE user_id = $1 ORDER BY created_at, id",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_all(&self.read)
         .await?
         .iter()
@@ -135,9 +135,9 @@ impl SubsonicStore for SqlStore {
         .collect()
     }
 
-    async fn delete_subsonic_key(&self, user_id: &str, id: &str) -> Result<bool> {
+    async fn delete_subsonic_key(&self, user_id: &UserId, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM subsonic_api_keys WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(id)
             .execute(&self.write)
             .await?;
@@ -151,7 +151,7 @@ impl SubsonicStore for SqlStore {
                 .fetch_optional(&self.read)
                 .await?;
         let Some(row) = row else { return Ok(None) };
-        let user_id: String = row.try_get("user_id")?;
+        let user_id = UserId::from(row.try_get::<String, _>("user_id")?);
         let last: Option<i64> = row.try_get("last_used_at")?;
         // Noted once a minute at most: a player asks many times a second while it syncs.
         if last.is_none_or(|t| now_ms - t > 60_000) {
@@ -166,7 +166,7 @@ impl SubsonicStore for SqlStore {
 
     async fn set_subsonic_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         sealed: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
@@ -177,7 +177,7 @@ impl SubsonicStore for SqlStore {
                      ON CONFLICT (user_id) DO UPDATE SET sealed = excluded.sealed, \
                      updated_at = excluded.updated_at",
                 )
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(sealed)
                 .bind(now_ms)
                 .execute(&self.write)
@@ -185,7 +185,7 @@ impl SubsonicStore for SqlStore {
             }
             None => {
                 sqlx::query("DELETE FROM subsonic_passwords WHERE user_id = $1")
-                    .bind(user_id)
+                    .bind(user_id.as_str())
                     .execute(&self.write)
                     .await?;
             }
@@ -193,10 +193,10 @@ impl SubsonicStore for SqlStore {
         Ok(())
     }
 
-    async fn subsonic_password(&self, user_id: &str) -> Result<Option<String>> {
+    async fn subsonic_password(&self, user_id: &UserId) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT sealed FROM subsonic_passwords WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_optional(&self.read)
                 .await?,
         )
@@ -204,7 +204,7 @@ impl SubsonicStore for SqlStore {
 
     async fn set_stars(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         kind: &str,
         ids: &[Id],
         starred: bool,
@@ -220,7 +220,7 @@ impl SubsonicStore for SqlStore {
                     "INSERT INTO subsonic_stars (user_id, kind, item_id, starred_at) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                 )
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(kind)
                 .bind(id)
                 .bind(now_ms)
@@ -232,7 +232,7 @@ impl SubsonicStore for SqlStore {
                 "DELETE FROM subsonic_stars WHERE user_id = $1 AND kind = $2 AND item_id IN ({})",
                 params(3, ids.len())
             );
-            let mut q = sqlx::query(&sql).bind(user_id).bind(kind);
+            let mut q = sqlx::query(&sql).bind(user_id.as_str()).bind(kind);
             for id in ids {
                 q = q.bind(id);
             }
@@ -242,12 +242,12 @@ impl SubsonicStore for SqlStore {
         Ok(())
     }
 
-    async fn stars(&self, user_id: &str, kind: &str) -> Result<Vec<(Id, i64)>> {
+    async fn stars(&self, user_id: &UserId, kind: &str) -> Result<Vec<(Id, i64)>> {
         let rows = sqlx::query(
             "SELECT item_id, starred_at FROM subsonic_stars WHERE user_id = $1 AND kind = $2 \
              ORDER BY starred_at DESC, item_id",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(kind)
         .fetch_all(&self.read)
         .await?;
@@ -258,7 +258,7 @@ impl SubsonicStore for SqlStore {
 
     async fn set_rating(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         kind: &str,
         id: &str,
         rating: i64,
@@ -268,7 +268,7 @@ impl SubsonicStore for SqlStore {
             sqlx::query(
                 "DELETE FROM subsonic_ratings WHERE user_id = $1 AND kind = $2 AND item_id = $3",
             )
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(kind)
             .bind(id)
             .execute(&self.write)
@@ -279,7 +279,7 @@ impl SubsonicStore for SqlStore {
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, kind, item_id) DO UPDATE \
                  SET rating = excluded.rating, updated_at = excluded.updated_at",
             )
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(kind)
             .bind(id)
             .bind(rating)
@@ -290,12 +290,12 @@ impl SubsonicStore for SqlStore {
         Ok(())
     }
 
-    async fn ratings(&self, user_id: &str) -> Result<Vec<(String, Id, i64)>> {
+    async fn ratings(&self, user_id: &UserId) -> Result<Vec<(String, Id, i64)>> {
         let rows = sqlx::query(
             "SELECT kind, item_id, rating FROM subsonic_ratings WHERE user_id = $1 \
              ORDER BY kind, item_id",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_all(&self.read)
         .await?;
         rows.iter()
@@ -305,7 +305,7 @@ impl SubsonicStore for SqlStore {
 
     async fn set_now_playing(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         player: &str,
         track_id: &str,
         now_ms: i64,
@@ -315,7 +315,7 @@ impl SubsonicStore for SqlStore {
              VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, player) DO UPDATE \
              SET track_id = excluded.track_id, started_at = excluded.started_at",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(player)
         .bind(track_id)
         .bind(now_ms)
@@ -336,7 +336,7 @@ impl SubsonicStore for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(NowPlaying {
-                    user_id: r.try_get(0)?,
+                    user_id: r.try_get::<String, _>(0)?.into(),
                     username: r.try_get(1)?,
                     player: r.try_get(2)?,
                     track_id: r.try_get(3)?,

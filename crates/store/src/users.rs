@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::{new_id, Id};
+use medley_domain::{new_id, Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -12,7 +12,7 @@ use crate::sql::{params, SqlStore};
 /// A user to create. The first user ever created becomes an administrator.
 #[derive(Clone, Debug)]
 pub struct NewUser {
-    pub id: Id,
+    pub id: UserId,
     pub username: String,
     pub password_hash: String,
     pub display_name: Option<String>,
@@ -23,7 +23,7 @@ pub struct NewUser {
 #[derive(Clone, Debug)]
 pub struct NewToken {
     pub token_hash: String,
-    pub user_id: Id,
+    pub user_id: UserId,
     /// `session` (from a login) or `api` (long-lived, from the CLI).
     pub kind: String,
     pub label: Option<String>,
@@ -48,19 +48,19 @@ pub const TOKEN_USE_PRECISION_MS: i64 = 60_000;
 pub trait UserStore: Send + Sync {
     /// Fails with `Conflict` when the username is taken.
     async fn create_user(&self, new: NewUser) -> Result<User>;
-    async fn user(&self, id: &str) -> Result<Option<User>>;
+    async fn user(&self, id: &UserId) -> Result<Option<User>>;
     /// The user and their password hash.
     async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>>;
     async fn users(&self) -> Result<Vec<User>>;
     async fn user_count(&self) -> Result<i64>;
-    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()>;
+    async fn set_password_hash(&self, user_id: &UserId, hash: &str) -> Result<()>;
 
     /// Stores a token; returns the id it is named by.
     async fn insert_token(&self, token: NewToken) -> Result<Id>;
     /// A user's tokens of `kind` (`api`), oldest first.
-    async fn tokens_of(&self, user_id: &str, kind: &str) -> Result<Vec<ApiToken>>;
+    async fn tokens_of(&self, user_id: &UserId, kind: &str) -> Result<Vec<ApiToken>>;
     /// Deletes the user's token of `kind` named `id`; false when they have none by that id.
-    async fn revoke_token_by_id(&self, user_id: &str, kind: &str, id: &str) -> Result<bool>;
+    async fn revoke_token_by_id(&self, user_id: &UserId, kind: &str, id: &str) -> Result<bool>;
     /// Records that a token was used at `now_ms` (written when the last record is older than
     /// [`TOKEN_USE_PRECISION_MS`]).
     async fn touch_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
@@ -69,7 +69,7 @@ pub trait UserStore: Send + Sync {
     /// Whether a token was revoked (false if it did not exist).
     async fn revoke_token(&self, token_hash: &str) -> Result<bool>;
     /// Revokes every token of a user except `keep`; returns how many were revoked.
-    async fn revoke_user_tokens(&self, user_id: &str, keep: Option<&str>) -> Result<u64>;
+    async fn revoke_user_tokens(&self, user_id: &UserId, keep: Option<&str>) -> Result<u64>;
     /// A counter that every revocation moves on, in the revocation's own transaction: a node
     /// that sees it move drops the tokens it cached.
     async fn auth_epoch(&self) -> Result<i64>;
@@ -77,20 +77,20 @@ pub trait UserStore: Send + Sync {
     /// Every user with the time their account was disabled (`None`: enabled).
     async fn users_with_state(&self) -> Result<Vec<(User, Option<i64>)>>;
     /// When the user's account was disabled; `None` when it is enabled.
-    async fn disabled_at(&self, user_id: &str) -> Result<Option<i64>>;
+    async fn disabled_at(&self, user_id: &UserId) -> Result<Option<i64>>;
     /// Disables (`Some(now)`) or enables (`None`) an account; false when there is no such user.
-    async fn set_disabled(&self, user_id: &str, at_ms: Option<i64>) -> Result<bool>;
+    async fn set_disabled(&self, user_id: &UserId, at_ms: Option<i64>) -> Result<bool>;
     /// Makes a user an administrator or not; false when there is no such user.
-    async fn set_admin(&self, user_id: &str, admin: bool) -> Result<bool>;
+    async fn set_admin(&self, user_id: &UserId, admin: bool) -> Result<bool>;
 
     /// Follows users; unknown ids fail with `NotFound` and nothing is written.
-    async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()>;
-    async fn unfollow_users(&self, follower: &str, ids: &[Id]) -> Result<()>;
+    async fn follow_users(&self, follower: &UserId, ids: &[UserId], now_ms: i64) -> Result<()>;
+    async fn unfollow_users(&self, follower: &UserId, ids: &[UserId]) -> Result<()>;
     /// For each id, whether `follower` follows it.
-    async fn follows_users(&self, follower: &str, ids: &[Id]) -> Result<Vec<bool>>;
-    async fn follower_count(&self, user_id: &str) -> Result<i64>;
+    async fn follows_users(&self, follower: &UserId, ids: &[UserId]) -> Result<Vec<bool>>;
+    async fn follower_count(&self, user_id: &UserId) -> Result<i64>;
     /// How many of `ids` exist.
-    async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>>;
+    async fn existing_users(&self, ids: &[UserId]) -> Result<Vec<UserId>>;
 }
 
 pub(crate) const BUMP_EPOCH: &str = "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1";
@@ -99,7 +99,7 @@ pub(crate) const USER_COLUMNS: &str = "id, username, display_name, is_admin, cre
 
 pub(crate) fn user_row(row: &AnyRow) -> Result<User> {
     Ok(User {
-        id: row.try_get("id")?,
+        id: UserId::from(row.try_get::<String, _>("id")?),
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         is_admin: row.try_get::<i64, _>("is_admin")? != 0,
@@ -122,7 +122,7 @@ pub(crate) async fn insert_user(
         "INSERT INTO users (id, username, password_hash, display_name, is_admin, created_at, image_url) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
     ))
-    .bind(&new.id)
+    .bind(new.id.as_str())
     .bind(&new.username)
     .bind(&new.password_hash)
     .bind(&new.display_name)
@@ -150,9 +150,9 @@ impl UserStore for SqlStore {
         Ok(user)
     }
 
-    async fn user(&self, id: &str) -> Result<Option<User>> {
+    async fn user(&self, id: &UserId) -> Result<Option<User>> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(user_row).transpose()
@@ -186,10 +186,10 @@ impl UserStore for SqlStore {
             .await?)
     }
 
-    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()> {
+    async fn set_password_hash(&self, user_id: &UserId, hash: &str) -> Result<()> {
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&self.write)
             .await?;
         if done.rows_affected() == 0 {
@@ -205,7 +205,7 @@ impl UserStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&t.token_hash)
-        .bind(&t.user_id)
+        .bind(t.user_id.as_str())
         .bind(&t.kind)
         .bind(&t.label)
         .bind(t.now_ms)
@@ -216,12 +216,12 @@ impl UserStore for SqlStore {
         Ok(id)
     }
 
-    async fn tokens_of(&self, user_id: &str, kind: &str) -> Result<Vec<ApiToken>> {
+    async fn tokens_of(&self, user_id: &UserId, kind: &str) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query(
             "SELECT id, label, created_at, last_used_at, expires_at FROM tokens \
              WHERE user_id = $1 AND kind = $2 ORDER BY created_at, id",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(kind)
         .fetch_all(&self.read)
         .await?;
@@ -238,10 +238,10 @@ impl UserStore for SqlStore {
             .collect()
     }
 
-    async fn revoke_token_by_id(&self, user_id: &str, kind: &str, id: &str) -> Result<bool> {
+    async fn revoke_token_by_id(&self, user_id: &UserId, kind: &str, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM tokens WHERE id = $1 AND user_id = $2 AND kind = $3")
             .bind(id)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(kind)
             .execute(&self.write)
             .await?;
@@ -285,10 +285,10 @@ impl UserStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn revoke_user_tokens(&self, user_id: &str, keep: Option<&str>) -> Result<u64> {
+    async fn revoke_user_tokens(&self, user_id: &UserId, keep: Option<&str>) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let done = sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(keep.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
@@ -316,34 +316,34 @@ impl UserStore for SqlStore {
             .collect()
     }
 
-    async fn disabled_at(&self, user_id: &str) -> Result<Option<i64>> {
+    async fn disabled_at(&self, user_id: &UserId) -> Result<Option<i64>> {
         let at: Option<Option<i64>> =
             sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_optional(&self.read)
                 .await?;
         Ok(at.flatten())
     }
 
-    async fn set_disabled(&self, user_id: &str, at_ms: Option<i64>) -> Result<bool> {
+    async fn set_disabled(&self, user_id: &UserId, at_ms: Option<i64>) -> Result<bool> {
         let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
             .bind(at_ms)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn set_admin(&self, user_id: &str, admin: bool) -> Result<bool> {
+    async fn set_admin(&self, user_id: &UserId, admin: bool) -> Result<bool> {
         let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
             .bind(i64::from(admin))
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn follow_users(&self, follower: &str, ids: &[Id], now_ms: i64) -> Result<()> {
+    async fn follow_users(&self, follower: &UserId, ids: &[UserId], now_ms: i64) -> Result<()> {
         if self.existing_users(ids).await?.len() != dedup_len(ids) {
             return Err(StoreError::NotFound);
         }
@@ -353,8 +353,8 @@ impl UserStore for SqlStore {
                 "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(follower)
-            .bind(id)
+            .bind(follower.as_str())
+            .bind(id.as_str())
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
@@ -363,7 +363,7 @@ impl UserStore for SqlStore {
         Ok(())
     }
 
-    async fn unfollow_users(&self, follower: &str, ids: &[Id]) -> Result<()> {
+    async fn unfollow_users(&self, follower: &UserId, ids: &[UserId]) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -371,15 +371,15 @@ impl UserStore for SqlStore {
             "DELETE FROM follows WHERE follower_id = $1 AND followee_id IN ({})",
             params(2, ids.len())
         );
-        let mut q = sqlx::query(&sql).bind(follower);
+        let mut q = sqlx::query(&sql).bind(follower.as_str());
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
         q.execute(&self.write).await?;
         Ok(())
     }
 
-    async fn follows_users(&self, follower: &str, ids: &[Id]) -> Result<Vec<bool>> {
+    async fn follows_users(&self, follower: &UserId, ids: &[UserId]) -> Result<Vec<bool>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -387,24 +387,27 @@ impl UserStore for SqlStore {
             "SELECT followee_id FROM follows WHERE follower_id = $1 AND followee_id IN ({})",
             params(2, ids.len())
         );
-        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(follower);
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(follower.as_str());
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
         let followed: Vec<String> = q.fetch_all(&self.read).await?;
-        Ok(ids.iter().map(|id| followed.contains(id)).collect())
+        Ok(ids
+            .iter()
+            .map(|id| followed.iter().any(|f| f == id))
+            .collect())
     }
 
-    async fn follower_count(&self, user_id: &str) -> Result<i64> {
+    async fn follower_count(&self, user_id: &UserId) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM follows WHERE followee_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_one(&self.read)
                 .await?,
         )
     }
 
-    async fn existing_users(&self, ids: &[Id]) -> Result<Vec<Id>> {
+    async fn existing_users(&self, ids: &[UserId]) -> Result<Vec<UserId>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -414,14 +417,15 @@ impl UserStore for SqlStore {
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
-        Ok(q.fetch_all(&self.read).await?)
+        let found: Vec<String> = q.fetch_all(&self.read).await?;
+        Ok(found.into_iter().map(UserId::from).collect())
     }
 }
 
-pub(crate) fn dedup_len(ids: &[Id]) -> usize {
-    let mut v: Vec<&Id> = ids.iter().collect();
+pub(crate) fn dedup_len<T: Ord>(ids: &[T]) -> usize {
+    let mut v: Vec<&T> = ids.iter().collect();
     v.sort();
     v.dedup();
     v.len()

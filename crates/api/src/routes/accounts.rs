@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
 use axum::routing::{get, post, put};
 use axum::Router;
+use medley_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,7 +51,7 @@ pub(crate) fn private(
 ) -> PrivateUser {
     PrivateUser {
         public: state.render.user(user, followers),
-        account_id: user.id.clone(),
+        account_id: user.id.to_string(),
         product: "medley",
         is_admin: user.is_admin,
         has_password,
@@ -219,10 +220,10 @@ pub async fn change_password(
 }
 
 /// A user's public profile, with their follower count.
-#[utoipa::path(get, path = "/v1/users/{id}", tag = "accounts", responses((status = 200, body = PublicUser), (status = 404)))]
+#[utoipa::path(get, path = "/v1/users/{id}", params(("id" = String, Path)), tag = "accounts", responses((status = 200, body = PublicUser), (status = 404)))]
 pub async fn profile(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> ApiResult<axum::Json<PublicUser>> {
     let user = state
         .app

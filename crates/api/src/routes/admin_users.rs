@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use medley_app::{account_deletion, admin};
+use medley_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -83,14 +84,14 @@ pub struct AccountChange {
 
 /// Disables or enables an account, or changes its administrator role (administrators only;
 /// not on their own account).
-#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "accounts", request_body = AccountChange,
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", params(("id" = String, Path)), tag = "accounts", request_body = AccountChange,
     responses((status = 200, body = AdminUser), (status = 400), (status = 403), (status = 404),
         (status = 409, description = "an administrator's own account")),
     security(("bearer" = [])))]
 pub async fn change(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     Json(body): Json<AccountChange>,
 ) -> ApiResult<axum::Json<AdminUser>> {
     let changed = admin::change(
@@ -108,14 +109,14 @@ pub async fn change(
 
 /// Deletes another user's account and everything of it (administrators only; docs/API.md
 /// lists what goes). Your own account is deleted with `DELETE /v1/me`.
-#[utoipa::path(delete, path = "/v1/admin/users/{id}", tag = "accounts",
+#[utoipa::path(delete, path = "/v1/admin/users/{id}", params(("id" = String, Path)), tag = "accounts",
     responses((status = 204), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "your own account, or the last administrator who can sign in")),
     security(("bearer" = [])))]
 pub async fn delete_user(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> ApiResult<StatusCode> {
     account_deletion::delete_by_admin(&state.app, &auth.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)

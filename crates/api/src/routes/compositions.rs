@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use medley_compose::{Composite, Mode, Options, Report, Source};
+use medley_domain::PlaylistId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -132,7 +133,7 @@ impl From<Report> for ReportView {
     }
 }
 
-async fn view(state: &AppState, id: &str) -> ApiResult<CompositionView> {
+async fn view(state: &AppState, id: &PlaylistId) -> ApiResult<CompositionView> {
     let stored = state
         .app
         .store
@@ -170,11 +171,11 @@ async fn view(state: &AppState, id: &str) -> ApiResult<CompositionView> {
 }
 
 /// The composition of a playlist, with each source's health.
-#[utoipa::path(get, path = "/v1/playlists/{id}/composition", tag = "composites", responses((status = 200, body = CompositionView), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/composition", params(("id" = String, Path)), tag = "composites", responses((status = 200, body = CompositionView), (status = 404)), security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<CompositionView>> {
     owned(&state.app, &id, &auth.user).await?;
     Ok(axum::Json(view(&state, &id).await?))
@@ -187,12 +188,12 @@ pub struct Configured {
 }
 
 /// Make the playlist composite (or change its sources and options), then sync it.
-#[utoipa::path(put, path = "/v1/playlists/{id}/composition", tag = "composites", request_body = CompositionBody,
+#[utoipa::path(put, path = "/v1/playlists/{id}/composition", params(("id" = String, Path)), tag = "composites", request_body = CompositionBody,
     responses((status = 200, body = Configured), (status = 400), (status = 403), (status = 404), (status = 409, description = "the sources would make a cycle")), security(("bearer" = [])))]
 pub async fn configure(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Json(body): Json<CompositionBody>,
 ) -> ApiResult<axum::Json<Configured>> {
     let report = compositions::configure(&state.app, &auth.user, &id, &body.into()).await?;
@@ -203,11 +204,11 @@ pub async fn configure(
 }
 
 /// Turn the composite back into a plain playlist; its items stay.
-#[utoipa::path(delete, path = "/v1/playlists/{id}/composition", tag = "composites", responses((status = 204), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/playlists/{id}/composition", params(("id" = String, Path)), tag = "composites", responses((status = 204), (status = 404)), security(("bearer" = [])))]
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<StatusCode> {
     owned(&state.app, &id, &auth.user).await?;
     state.app.caches.forget_ledger(&id);
@@ -221,12 +222,12 @@ pub async fn remove(
 }
 
 /// What a proposed composition would add and remove, without changing anything.
-#[utoipa::path(post, path = "/v1/playlists/{id}/composition/preview", tag = "composites", request_body = CompositionBody,
+#[utoipa::path(post, path = "/v1/playlists/{id}/composition/preview", params(("id" = String, Path)), tag = "composites", request_body = CompositionBody,
     responses((status = 200, body = ReportView), (status = 400), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn preview(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Json(body): Json<CompositionBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
     Ok(axum::Json(
@@ -237,11 +238,11 @@ pub async fn preview(
 }
 
 /// Sync now, answered with what changed.
-#[utoipa::path(post, path = "/v1/playlists/{id}/composition/sync", tag = "composites", responses((status = 200, body = ReportView), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/playlists/{id}/composition/sync", params(("id" = String, Path)), tag = "composites", responses((status = 200, body = ReportView), (status = 404)), security(("bearer" = [])))]
 pub async fn sync(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<ReportView>> {
     owned(&state.app, &id, &auth.user).await?;
     Ok(axum::Json(
@@ -259,11 +260,11 @@ pub struct Suppressed {
 }
 
 /// The tracks the owner removed from the composite, which sources will not bring back.
-#[utoipa::path(get, path = "/v1/playlists/{id}/suppressed", tag = "composites", responses((status = 200, body = Suppressed), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/suppressed", params(("id" = String, Path)), tag = "composites", responses((status = 200, body = Suppressed), (status = 404)), security(("bearer" = [])))]
 pub async fn suppressed(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<Suppressed>> {
     owned(&state.app, &id, &auth.user).await?;
     let stored = state
@@ -296,12 +297,12 @@ pub struct RestoreBody {
 }
 
 /// Clear tombstones; a restored track comes back if the rule says so.
-#[utoipa::path(delete, path = "/v1/playlists/{id}/suppressed", tag = "composites", request_body = RestoreBody,
+#[utoipa::path(delete, path = "/v1/playlists/{id}/suppressed", params(("id" = String, Path)), tag = "composites", request_body = RestoreBody,
     responses((status = 200, body = ReportView), (status = 400), (status = 404)), security(("bearer" = [])))]
 pub async fn restore(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Json(body): Json<RestoreBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
     owned(&state.app, &id, &auth.user).await?;

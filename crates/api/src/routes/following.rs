@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use medley_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,6 +68,7 @@ pub async fn follow(
     let store = &state.app.store;
     match kind {
         Kind::User => {
+            let ids: Vec<UserId> = ids.into_iter().map(UserId::from).collect();
             if ids.contains(&auth.user.id) {
                 return Err(ApiError::BadRequest("you cannot follow yourself".into()));
             }
@@ -103,7 +105,10 @@ pub async fn unfollow(
 ) -> ApiResult<StatusCode> {
     let (kind, ids) = follow_ids(&params)?;
     match kind {
-        Kind::User => state.app.store.unfollow_users(&auth.user.id, &ids).await?,
+        Kind::User => {
+            let ids: Vec<UserId> = ids.into_iter().map(UserId::from).collect();
+            state.app.store.unfollow_users(&auth.user.id, &ids).await?
+        }
         Kind::Artist => {
             state
                 .app
@@ -126,7 +131,10 @@ pub async fn following_contains(
     let (kind, ids) = follow_ids(&params)?;
     let store = &state.app.store;
     Ok(axum::Json(match kind {
-        Kind::User => store.follows_users(&auth.user.id, &ids).await?,
+        Kind::User => {
+            let ids: Vec<UserId> = ids.into_iter().map(UserId::from).collect();
+            store.follows_users(&auth.user.id, &ids).await?
+        }
         Kind::Artist => store.follows_artists(&auth.user.id, &ids).await?,
     }))
 }

@@ -1,6 +1,7 @@
 //! A playlist's items: `GET|POST|PUT|DELETE /v1/playlists/{id}/items`, with `/tracks` kept as
 //! an alias for older clients.
 
+use medley_domain::PlaylistId;
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -77,7 +78,11 @@ pub async fn items_page(
 }
 
 /// Where each of these tracks of a composite came from, by track id.
-async fn origins(state: &AppState, id: &str, ids: &[String]) -> ApiResult<HashMap<String, Origin>> {
+async fn origins(
+    state: &AppState,
+    id: &PlaylistId,
+    ids: &[String],
+) -> ApiResult<HashMap<String, Origin>> {
     let Some(stored) = state.app.store.composite(id).await? else {
         return Ok(HashMap::new());
     };
@@ -116,11 +121,11 @@ pub struct ItemsParams {
 }
 
 /// A page of the playlist's items, in order (`limit` up to 100).
-#[utoipa::path(get, path = "/v1/playlists/{id}/items", tag = "playlists", params(ItemsParams), responses((status = 200, body = Paging<PlaylistTrack>), (status = 404)), security((), ("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/items", tag = "playlists", params(ItemsParams, ("id" = String, Path)), responses((status = 200, body = Paging<PlaylistTrack>), (status = 404)), security((), ("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Option<Auth>,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Query(q): Query<ItemsParams>,
 ) -> ApiResult<Response> {
     let page = Page::new(q.limit, q.offset, 20, 100)?;
@@ -228,12 +233,12 @@ fn uri_list(body: Option<Vec<String>>, query: Option<&str>) -> ApiResult<Option<
 }
 
 /// Add up to 100 tracks, at the end or at `position`.
-#[utoipa::path(post, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams), request_body(content = Option<AddBody>, description = "The URIs, unless the query gives them"),
+#[utoipa::path(post, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams, ("id" = String, Path)), request_body(content = Option<AddBody>, description = "The URIs, unless the query gives them"),
     responses((status = 201, body = SnapshotId), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Query(q): Query<UrisParams>,
     JsonOrEmpty(body): JsonOrEmpty<AddBody>,
 ) -> ApiResult<(StatusCode, axum::Json<SnapshotId>)> {
@@ -278,12 +283,12 @@ pub struct UpdateBody {
 
 /// Reorder (`range_start`, `insert_before`, `range_length`, optional `snapshot_id`) or replace
 /// (`uris`) the items; the two cannot be combined.
-#[utoipa::path(put, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams), request_body(content = Option<UpdateBody>, description = "Unless the query gives `uris` to replace the items with"),
+#[utoipa::path(put, path = "/v1/playlists/{id}/items", tag = "playlists", params(UrisParams, ("id" = String, Path)), request_body(content = Option<UpdateBody>, description = "Unless the query gives `uris` to replace the items with"),
     responses((status = 200, body = SnapshotId), (status = 400), (status = 403), (status = 404), (status = 409, description = "stale snapshot")), security(("bearer" = [])))]
 pub async fn reorder_or_replace(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Query(q): Query<UrisParams>,
     JsonOrEmpty(body): JsonOrEmpty<UpdateBody>,
 ) -> ApiResult<axum::Json<SnapshotId>> {
@@ -331,12 +336,12 @@ pub struct RemoveBody {
 
 /// Remove tracks: every occurrence of each URI, or (with `positions` and `snapshot_id`) exactly
 /// the items at those positions, refused with 409 if the playlist changed since that snapshot.
-#[utoipa::path(delete, path = "/v1/playlists/{id}/items", tag = "playlists", request_body = RemoveBody,
+#[utoipa::path(delete, path = "/v1/playlists/{id}/items", params(("id" = String, Path)), tag = "playlists", request_body = RemoveBody,
     responses((status = 200, body = SnapshotId), (status = 400), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     JsonOrEmpty(body): JsonOrEmpty<RemoveBody>,
 ) -> ApiResult<axum::Json<SnapshotId>> {
     let entries = body.items.or(body.tracks).unwrap_or_default();

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use medley_app::library::uploads;
 use medley_audio::Format;
+use medley_domain::UserId;
 use medley_store::AudioFile;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -109,7 +110,7 @@ async fn object(state: &AppState, f: AudioFile) -> ApiResult<FileObject> {
         channels: f.channels,
         bit_depth: f.bit_depth,
         content_hash: f.content_hash,
-        uploaded_by: f.uploaded_by,
+        uploaded_by: f.uploaded_by.map(UserId::into_string),
         created_at: timestamp(f.created_at_ms),
     })
 }

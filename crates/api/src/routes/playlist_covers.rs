@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine;
+use medley_domain::PlaylistId;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path};
@@ -27,12 +28,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The playlist's cover: one image, or none before one was uploaded.
-#[utoipa::path(get, path = "/v1/playlists/{id}/images", tag = "playlists",
+#[utoipa::path(get, path = "/v1/playlists/{id}/images", params(("id" = String, Path)), tag = "playlists",
     responses((status = 200, body = Vec<Image>), (status = 401), (status = 404)), security((), ("bearer" = [])))]
 pub async fn images(
     State(state): State<AppState>,
     auth: Option<Auth>,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<Vec<Image>>> {
     visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
     let info = state.app.store.playlist_cover_info(&id).await?;
@@ -49,7 +50,7 @@ pub async fn images(
 
 /// Replace the playlist's cover (its owner only). The body is the JPEG in base64, sent as
 /// `Content-Type: image/jpeg`, at most 256 KB. The playlist gets a new snapshot.
-#[utoipa::path(put, path = "/v1/playlists/{id}/images", tag = "playlists",
+#[utoipa::path(put, path = "/v1/playlists/{id}/images", params(("id" = String, Path)), tag = "playlists",
     request_body(content = String, content_type = "image/jpeg", description = "The JPEG, base64-encoded (at most 256 KB)"),
     responses((status = 202, description = "stored"),
         (status = 400, description = "not base64, or not a JPEG"), (status = 401),
@@ -60,7 +61,7 @@ pub async fn images(
 pub async fn upload(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<StatusCode> {
@@ -129,7 +130,7 @@ pub async fn upload(
 pub async fn image(
     State(state): State<AppState>,
     auth: Option<Auth>,
-    Path((id, file)): Path<(String, String)>,
+    Path((id, file)): Path<(PlaylistId, String)>,
 ) -> ApiResult<Response> {
     let (playlist, _) = visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
     let cover = state.app.store.playlist_cover(&id).await?;

@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Router;
-use medley_domain::new_id;
 use medley_domain::paging::Page;
 use medley_domain::playlist::{validate_description, validate_name, DetailsError, Playlist};
+use medley_domain::{PlaylistId, UserId};
 use medley_events::Event;
 use medley_store::{DetailsChange, NewPlaylist};
 use serde::Deserialize;
@@ -100,7 +100,7 @@ pub async fn create(
     if collaborative && public {
         return Err(DetailsError::CollaborativePublic.into());
     }
-    let id = new_id();
+    let id = PlaylistId::new();
     let composition: Option<Composite> = body.composition.map(Into::into);
     if let Some(c) = &composition {
         compositions::check_sources(&state.app, &auth.user, &id, c).await?;
@@ -148,12 +148,12 @@ pub async fn create(
 }
 
 /// Create a playlist (the older path Spotify clients still call); `user_id` must be the caller.
-#[utoipa::path(post, path = "/v1/users/{user_id}/playlists", tag = "playlists", request_body = NewPlaylistBody,
+#[utoipa::path(post, path = "/v1/users/{user_id}/playlists", params(("user_id" = String, Path)), tag = "playlists", request_body = NewPlaylistBody,
     responses((status = 201, body = PlaylistObject), (status = 403)), security(("bearer" = [])))]
 pub async fn create_for_user(
     state: State<AppState>,
     auth: Auth,
-    Path(user_id): Path<String>,
+    Path(user_id): Path<UserId>,
     body: Json<NewPlaylistBody>,
 ) -> ApiResult<(StatusCode, axum::Json<PlaylistObject>)> {
     if user_id != auth.user.id && user_id != auth.user.username {
@@ -190,11 +190,11 @@ async fn full(state: &AppState, p: &Playlist, page: Page) -> ApiResult<PlaylistO
 }
 
 /// One playlist with the first 100 items.
-#[utoipa::path(get, path = "/v1/playlists/{id}", tag = "playlists", responses((status = 200, body = PlaylistObject), (status = 404)), security((), ("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}", params(("id" = String, Path)), tag = "playlists", responses((status = 200, body = PlaylistObject), (status = 404)), security((), ("bearer" = [])))]
 pub async fn playlist(
     State(state): State<AppState>,
     auth: Option<Auth>,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<PlaylistObject>> {
     let (p, _) = visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
     Ok(axum::Json(
@@ -220,12 +220,12 @@ pub struct DetailsBody {
 }
 
 /// Change a playlist's name, description, visibility or collaborative flag (owner only).
-#[utoipa::path(put, path = "/v1/playlists/{id}", tag = "playlists", request_body = DetailsBody,
+#[utoipa::path(put, path = "/v1/playlists/{id}", params(("id" = String, Path)), tag = "playlists", request_body = DetailsBody,
     responses((status = 200, body = SnapshotId), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn change_details(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Json(body): Json<DetailsBody>,
 ) -> ApiResult<axum::Json<SnapshotId>> {
     let current = owned(&state.app, &id, &auth.user).await?;
@@ -259,11 +259,11 @@ pub async fn change_details(
 }
 
 /// Follow a playlist: it appears among the user's playlists.
-#[utoipa::path(put, path = "/v1/playlists/{id}/followers", tag = "playlists", responses((status = 200), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/playlists/{id}/followers", params(("id" = String, Path)), tag = "playlists", responses((status = 200), (status = 404)), security(("bearer" = [])))]
 pub async fn follow(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<StatusCode> {
     let (p, _) = visible(&state.app, &id, Some(&auth.user)).await?;
     if p.owner_id != auth.user.id {
@@ -278,11 +278,11 @@ pub async fn follow(
 }
 
 /// Unfollow a playlist.
-#[utoipa::path(delete, path = "/v1/playlists/{id}/followers", tag = "playlists", responses((status = 200), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/playlists/{id}/followers", params(("id" = String, Path)), tag = "playlists", responses((status = 200), (status = 404)), security(("bearer" = [])))]
 pub async fn unfollow(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<StatusCode> {
     visible(&state.app, &id, Some(&auth.user)).await?;
     state
@@ -301,15 +301,18 @@ pub struct UserIds {
 }
 
 /// Whether each user follows the playlist.
-#[utoipa::path(get, path = "/v1/playlists/{id}/followers/contains", tag = "playlists", params(UserIds), responses((status = 200, body = Vec<bool>), (status = 404)), security((), ("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/followers/contains", tag = "playlists", params(UserIds, ("id" = String, Path)), responses((status = 200, body = Vec<bool>), (status = 404)), security((), ("bearer" = [])))]
 pub async fn followers_contains(
     State(state): State<AppState>,
     auth: Option<Auth>,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Query(q): Query<UserIds>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
-    let ids = split_ids(&q.ids, 5)?;
+    let ids: Vec<UserId> = split_ids(&q.ids, 5)?
+        .into_iter()
+        .map(UserId::from)
+        .collect();
     Ok(axum::Json(
         state.app.store.follows_playlist(&id, &ids).await?,
     ))
@@ -318,15 +321,16 @@ pub async fn followers_contains(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CollaboratorIds {
-    pub ids: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
 }
 
 /// Users invited to edit the playlist (they may edit it while it is collaborative).
-#[utoipa::path(get, path = "/v1/playlists/{id}/collaborators", tag = "playlists", responses((status = 200, body = CollaboratorIds), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/playlists/{id}/collaborators", params(("id" = String, Path)), tag = "playlists", responses((status = 200, body = CollaboratorIds), (status = 404)), security(("bearer" = [])))]
 pub async fn collaborators(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     visible(&state.app, &id, Some(&auth.user)).await?;
     Ok(axum::Json(
@@ -335,12 +339,12 @@ pub async fn collaborators(
 }
 
 /// Invite collaborators (owner only).
-#[utoipa::path(put, path = "/v1/playlists/{id}/collaborators", tag = "playlists", request_body = CollaboratorIds,
+#[utoipa::path(put, path = "/v1/playlists/{id}/collaborators", params(("id" = String, Path)), tag = "playlists", request_body = CollaboratorIds,
     responses((status = 204), (status = 400), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn add_collaborators(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Json(body): Json<CollaboratorIds>,
 ) -> ApiResult<StatusCode> {
     owned(&state.app, &id, &auth.user).await?;
@@ -360,12 +364,12 @@ pub async fn add_collaborators(
 }
 
 /// Remove collaborators (owner only).
-#[utoipa::path(delete, path = "/v1/playlists/{id}/collaborators", tag = "playlists", request_body = CollaboratorIds,
+#[utoipa::path(delete, path = "/v1/playlists/{id}/collaborators", params(("id" = String, Path)), tag = "playlists", request_body = CollaboratorIds,
     responses((status = 204), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn remove_collaborators(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<PlaylistId>,
     Json(body): Json<CollaboratorIds>,
 ) -> ApiResult<StatusCode> {
     owned(&state.app, &id, &auth.user).await?;

@@ -4,6 +4,7 @@
 //! the source gone; its live show ends for its listeners, and it leaves other people's shows; the username is free again; the
 //! last administrator, a wrong password and a wrong kind of confirmation are refused in words.
 
+use medley_domain::{PlaylistId, UserId};
 use std::time::Duration;
 
 use medley_app::shows::live::LiveConfig;
@@ -323,7 +324,10 @@ async fn administrators_delete_accounts_but_a_server_keeps_one(backend: Backend)
     })
     .await
     .expect("user_deleted published within the deadline");
-    assert_eq!(told, (carl_id.clone(), vec![carls]));
+    assert_eq!(
+        told,
+        (UserId::from(carl_id.clone()), vec![PlaylistId::from(carls)])
+    );
     assert_eq!(
         app.get("/v1/me", Some(&carl)).await.status,
         StatusCode::UNAUTHORIZED

@@ -1,3 +1,4 @@
+use medley_domain::PlaylistId;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -392,7 +393,7 @@ async fn bad_compositions_are_refused_precisely() {
 /// and the stored ledger (read again if a sync wrote while it was read).
 async fn kept_and_stored(
     app: &TestApp,
-    id: &str,
+    id: &PlaylistId,
 ) -> (Option<medley_compose::Ledger>, medley_compose::Ledger) {
     loop {
         let stored = app.store.composite(id).await.unwrap().unwrap();
@@ -409,7 +410,7 @@ async fn kept_and_stored(
 }
 
 /// Waits (10 s at most) until the stored ledger of `id` holds `tombstones` tombstones.
-async fn until_tombstones(app: &TestApp, id: &str, tombstones: usize) {
+async fn until_tombstones(app: &TestApp, id: &PlaylistId, tombstones: usize) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while kept_and_stored(app, id).await.1.suppressed().count() != tombstones {
         assert!(
@@ -426,7 +427,7 @@ async fn a_node_syncs_from_the_ledger_it_wrote_only_while_the_store_holds_that_v
     let t = &s.t;
     let a = s.app.playlist(&s.token, json!({"name": "A"})).await;
     s.add(&a, &[&t[0], &t[1]]).await;
-    let c = s.app.playlist(&s.token, json!({"name": "C"})).await;
+    let c = PlaylistId::from(s.app.playlist(&s.token, json!({"name": "C"})).await);
     let composition = json!({"sources": [{"uri": pl(&a)}]});
     let r = s.compose(&c, composition.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

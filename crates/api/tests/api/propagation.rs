@@ -3,6 +3,7 @@
 //! subscriber lags behind loses nothing. (A crash between commits is tested with the real
 //! binary, in crates/medley/tests/crash.rs.)
 
+use medley_domain::{PlaylistId, UserId};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -72,7 +73,12 @@ async fn a_burst_of_edits_with_a_lagging_subscriber_reaches_every_composite(back
 
     // A subscriber that reads nothing while the edits land: it falls behind the bus.
     let mut lagging = app.bus.subscribe();
-    let user = app.store.user(&user_id).await.unwrap().unwrap();
+    let user = app
+        .store
+        .user(&UserId::from(user_id.as_str()))
+        .await
+        .unwrap()
+        .unwrap();
     let editors: Vec<_> = (0..EDITORS)
         .map(|e| {
             let (state, user, sources, tracks) = (
@@ -116,7 +122,7 @@ fn random_edit(rng: &mut StdRng, tracks: &[String]) -> ItemsEdit {
 }
 
 async fn edit(app: &medley_app::App, user: &User, playlist: &str, edit: ItemsEdit) {
-    medley_app::playlists::edit(app, user, playlist, None, edit)
+    medley_app::playlists::edit(app, user, &PlaylistId::from(playlist), None, edit)
         .await
         .expect("the edit is accepted");
 }
@@ -155,7 +161,7 @@ async fn compose(
 /// The tracks of a playlist as stored, in order.
 async fn items(app: &TestApp, id: &str) -> Vec<String> {
     app.store
-        .playlist_items(id, i64::MAX, 0)
+        .playlist_items(&PlaylistId::from(id), i64::MAX, 0)
         .await
         .unwrap()
         .into_iter()

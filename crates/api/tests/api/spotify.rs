@@ -2,6 +2,7 @@
 //! the real redirect flow, state checks, sealed tokens, renewal and rotation, the user asked to
 //! connect again, quota pauses kept across restarts, usage per connection and per app.
 
+use medley_domain::UserId;
 use medley_spotify::SpotifyError;
 use medley_spotify_emulator::control::types::AppSettings;
 use medley_spotify_emulator::{spawn, Config, Running};
@@ -147,7 +148,7 @@ async fn a_user_links_an_account_through_the_redirect_flow() {
     );
 }
 
-async fn connection_user(app: &TestApp, name: &str) -> String {
+async fn connection_user(app: &TestApp, name: &str) -> UserId {
     app.store
         .user_by_username(name)
         .await

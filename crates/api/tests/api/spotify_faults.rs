@@ -9,6 +9,7 @@
 //! `MEDLEY_FAULT_SEED_FROM` moves the first seed (to run a long series in chunks);
 //! `MEDLEY_FAULT_SEED` runs one seed alone.
 
+use medley_domain::{PlaylistId, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,7 +146,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
     let user = app
         .store
         .create_user(NewUser {
-            id: medley_domain::new_id(),
+            id: UserId::new(),
             username: format!("medley-{seed}"),
             password_hash: "-".into(),
             display_name: None,
@@ -173,7 +174,7 @@ async fn run_seed(app: &TestApp, seed: u64) -> Result<(), String> {
     let mirror = app
         .store
         .create_playlist(NewPlaylist {
-            id: medley_domain::new_id(),
+            id: PlaylistId::new(),
             owner_id: user.id.clone(),
             name: "C".into(),
             description: None,

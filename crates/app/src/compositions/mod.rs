@@ -6,6 +6,7 @@
 //! `medley_store::jobs::queue_dependents`), and the worker runs [`sync`]. Nothing here listens
 //! to the event bus, so a lagging listener or a crash cannot leave a composite behind.
 
+use medley_domain::{PlaylistId, UserId};
 use std::collections::{BTreeMap, HashSet};
 
 use medley_compose::graph::find_cycle;
@@ -31,7 +32,7 @@ pub const MAX_SOURCES: usize = 50;
 /// Attempts before a sync gives up on a playlist that keeps changing under it.
 const ATTEMPTS: usize = 5;
 
-async fn stored(app: &App, id: &str) -> AppResult<StoredComposite> {
+async fn stored(app: &App, id: &PlaylistId) -> AppResult<StoredComposite> {
     app
         .store
         .composite(id)
@@ -41,7 +42,7 @@ async fn stored(app: &App, id: &str) -> AppResult<StoredComposite> {
 
 /// The composite as stored, for a sync: its ledger from memory when this node's last sync
 /// wrote the very version the store holds ([`crate::cache::KeptLedger`]), else read.
-async fn stored_for_sync(app: &App, id: &str) -> AppResult<StoredComposite> {
+async fn stored_for_sync(app: &App, id: &PlaylistId) -> AppResult<StoredComposite> {
     if let Some(head) = app.store.composite_head(id).await? {
         if let Some(ledger) = app
             .caches
@@ -58,7 +59,12 @@ async fn stored_for_sync(app: &App, id: &str) -> AppResult<StoredComposite> {
 /// Debug builds (and so every test) check a kept ledger against the store's, when the store
 /// held that version from before the read to after it (so no write landed in between).
 #[cfg(debug_assertions)]
-async fn check_kept(app: &App, id: &str, head: &StoredComposite, kept: &Ledger) -> AppResult<()> {
+async fn check_kept(
+    app: &App,
+    id: &PlaylistId,
+    head: &StoredComposite,
+    kept: &Ledger,
+) -> AppResult<()> {
     let read = stored(app, id).await?;
     let after = app
         .store
@@ -77,11 +83,11 @@ async fn check_kept(app: &App, id: &str, head: &StoredComposite, kept: &Ledger) 
 /// Runs the engine for `composite` over the current sources and target, without writing.
 async fn plan(
     app: &App,
-    id: &str,
+    id: &PlaylistId,
     composite: &Composite,
     ledger: &Ledger,
     work: &mut Work,
-) -> AppResult<(Outcome, String, String)> {
+) -> AppResult<(Outcome, String, UserId)> {
     let (playlist, owner) = with_owner(app, id).await?;
     let mut reads = BTreeMap::new();
     for source in &composite.sources {
@@ -112,7 +118,7 @@ async fn plan(
 /// With `fresh`, every Spotify collection is read anew (a sync the user asked for).
 pub async fn sync_with(
     app: &App,
-    id: &str,
+    id: &PlaylistId,
     adjust: impl Fn(&mut Ledger) + Sync,
     fresh: bool,
 ) -> AppResult<Report> {
@@ -168,13 +174,18 @@ pub async fn sync_with(
     )))
 }
 
-pub async fn sync(app: &App, id: &str) -> AppResult<Report> {
+pub async fn sync(app: &App, id: &PlaylistId) -> AppResult<Report> {
     sync_with(app, id, |_| {}, false).await
 }
 
 /// Checks a proposed composition: owner only, readable playlist sources, no cycle, a cap the
 /// server allows. Returns it ready to store.
-pub async fn validate(app: &App, user: &User, id: &str, composite: &Composite) -> AppResult<()> {
+pub async fn validate(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    composite: &Composite,
+) -> AppResult<()> {
     owned(app, id, user).await?;
     check_sources(app, user, id, composite).await
 }
@@ -183,7 +194,7 @@ pub async fn validate(app: &App, user: &User, id: &str, composite: &Composite) -
 pub async fn check_sources(
     app: &App,
     user: &User,
-    id: &str,
+    id: &PlaylistId,
     composite: &Composite,
 ) -> AppResult<()> {
     if composite.sources.len() > MAX_SOURCES {
@@ -238,7 +249,7 @@ pub async fn check_sources(
 pub async fn configure(
     app: &App,
     user: &User,
-    id: &str,
+    id: &PlaylistId,
     composite: &Composite,
 ) -> AppResult<Report> {
     validate(app, user, id, composite).await?;
@@ -246,14 +257,19 @@ pub async fn configure(
 }
 
 /// Stores an already checked composition for playlist `id` and syncs it.
-pub async fn attach(app: &App, id: &str, composite: &Composite) -> AppResult<Report> {
+pub async fn attach(app: &App, id: &PlaylistId, composite: &Composite) -> AppResult<Report> {
     app.store.put_composite(id, composite, now_ms()).await?;
     app.caches.forget_playlist(id);
     sync(app, id).await
 }
 
 /// What a proposed composition would add and remove, without changing anything.
-pub async fn preview(app: &App, user: &User, id: &str, composite: &Composite) -> AppResult<Report> {
+pub async fn preview(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    composite: &Composite,
+) -> AppResult<Report> {
     validate(app, user, id, composite).await?;
     let ledger = app
         .store

@@ -8,6 +8,7 @@
 //! intent, see `medley_compose::intent`) and the ledger is written after them together with
 //! clearing the intent. A sync cut off anywhere leaves what the next one converges from.
 
+use medley_domain::PlaylistId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medley_compose::{intent, Intent, Ordering, Plan, Read, Report, SyncInput};
@@ -28,7 +29,7 @@ const ATTEMPTS: usize = 5;
 /// Syncs composite `id` whose target is the Spotify collection `target`.
 pub async fn sync(
     app: &App,
-    id: &str,
+    id: &PlaylistId,
     target: &str,
     adjust: &(dyn Fn(&mut medley_compose::Ledger) + Sync),
     fresh: bool,
@@ -58,7 +59,7 @@ pub async fn sync(
 
 async fn attempt(
     app: &App,
-    id: &str,
+    id: &PlaylistId,
     owner: &User,
     target: &Collection,
     stored: &StoredComposite,
@@ -240,7 +241,7 @@ fn spotify_writes(plan: &Plan, final_ids: &[String], known: &HashMap<String, Str
 }
 
 /// Makes the Medley playlist show what the Spotify target now holds.
-async fn mirror(app: &App, id: &str, owner: &User, final_ids: &[String]) -> AppResult<()> {
+async fn mirror(app: &App, id: &PlaylistId, owner: &User, final_ids: &[String]) -> AppResult<()> {
     let current: Vec<String> = app
         .store
         .playlist_items(id, i64::MAX, 0)

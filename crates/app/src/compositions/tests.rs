@@ -1,6 +1,7 @@
 //! The composition use case over sources held in memory: no Spotify is configured and no HTTP
 //! is spoken, yet the URIs are Spotify's; the app reaches them through its `ends`.
 
+use medley_domain::PlaylistId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -64,7 +65,7 @@ fn items(tracks: &[&Track]) -> Vec<SourceItem> {
 }
 
 /// The track ids the playlist holds, in order.
-async fn held(app: &App, id: &str) -> Vec<String> {
+async fn held(app: &App, id: &PlaylistId) -> Vec<String> {
     playlist_tracks(app, id)
         .await
         .unwrap()
@@ -107,7 +108,7 @@ async fn a_composition_syncs_from_sources_in_memory() {
         .unwrap();
     let mix = store
         .create_playlist(NewPlaylist {
-            id: medley_domain::new_id(),
+            id: PlaylistId::new(),
             owner_id: user.id.clone(),
             name: "Mix".into(),
             description: None,

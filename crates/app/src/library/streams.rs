@@ -5,6 +5,7 @@
 //! whose bytes are gone from a scanned folder is marked missing on the spot and the next one
 //! plays.
 
+use medley_domain::UserId;
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -161,7 +162,12 @@ pub async fn open(
 
 /// A signed URL streaming `track_id` for `user_id`, valid for the configured time; `base` is
 /// the server's public URL. A track without audio has none (404).
-pub async fn link(app: &App, user_id: &str, track_id: &str, base: &str) -> AppResult<StreamLink> {
+pub async fn link(
+    app: &App,
+    user_id: &UserId,
+    track_id: &str,
+    base: &str,
+) -> AppResult<StreamLink> {
     let playable = locate(app, track_id).await?;
     let ttl = app.audio.settings.stream_url_ttl.as_secs() as i64;
     let expires = crate::now_ms() / 1000 + ttl.max(1);
@@ -180,7 +186,7 @@ pub async fn link(app: &App, user_id: &str, track_id: &str, base: &str) -> AppRe
 pub fn check_link(
     app: &App,
     track_id: &str,
-    user_id: &str,
+    user_id: &UserId,
     expires_s: i64,
     signature: &str,
 ) -> AppResult<()> {
@@ -201,7 +207,7 @@ pub fn check_link(
 pub fn signed_url(
     audio: &super::Audio,
     base: &str,
-    user_id: &str,
+    user_id: &UserId,
     track_id: &str,
     expires_s: i64,
 ) -> String {

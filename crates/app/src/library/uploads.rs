@@ -208,7 +208,7 @@ pub async fn upload<E: std::fmt::Display>(
 pub async fn get(app: &App, user: &User, id: &str) -> AppResult<AudioFile> {
     let file = app.store.audio_file(id).await?;
     match file {
-        Some(f) if user.is_admin || f.uploaded_by.as_deref() == Some(user.id.as_str()) => Ok(f),
+        Some(f) if user.is_admin || f.uploaded_by.as_ref() == Some(&user.id) => Ok(f),
         _ => Err(AppError::NotFound(format!(
             "audio file `{id}` does not exist or is not visible to you"
         ))),

@@ -14,7 +14,7 @@ use medley_domain::paging::Page;
 use medley_domain::text::TextEnum;
 use medley_domain::uri::{Kind, Uri};
 use medley_domain::user::User;
-use medley_domain::{new_id, Id};
+use medley_domain::{new_id, PlaylistId};
 use medley_store::{HistoryEntry, NewShow, ShowChange, ShowComment, ShowState, StoredShow};
 
 use crate::accounts::{hash_token, new_token};
@@ -92,21 +92,22 @@ fn check_description(d: &str) -> AppResult<()> {
 }
 
 /// The playlist id of `medley:playlist:<id>`, which `user` must be able to see.
-async fn playlist_of(app: &App, user: &User, uri: &str) -> AppResult<Id> {
+async fn playlist_of(app: &App, user: &User, uri: &str) -> AppResult<PlaylistId> {
     let parsed = Uri::parse_kind(uri, Kind::Playlist)?;
     if parsed.namespace != medley_domain::uri::Namespace::Medley {
         return Err(AppError::Invalid(format!(
             "`playlist` must be a Medley playlist, `medley:playlist:<id>` (got `{uri}`)"
         )));
     }
-    crate::playlists::visible(app, &parsed.id, Some(user))
+    let id = PlaylistId::from(parsed.id);
+    crate::playlists::visible(app, &id, Some(user))
         .await
         .map_err(|_| {
             AppError::Invalid(format!(
                 "`playlist`: `{uri}` does not exist or is not visible to you"
             ))
         })?;
-    Ok(parsed.id)
+    Ok(id)
 }
 
 /// Creates a scheduled show of `user`'s.

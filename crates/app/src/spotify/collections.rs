@@ -5,6 +5,7 @@
 //! A read that fails for any reason (no connection, a refused token, a 403, a short page, the
 //! quota) is a failure of that source, never an empty one: callers freeze its contributions.
 
+use medley_domain::UserId;
 use std::collections::HashMap;
 
 use medley_compose::SourceItem;
@@ -49,7 +50,7 @@ impl Work {
 /// to that very account; for a playlist the first active one.
 pub async fn connection_for(
     app: &App,
-    owner_id: &str,
+    owner_id: &UserId,
     collection: &Collection,
 ) -> AppResult<Option<Connection>> {
     let connections = app.store.connections(owner_id).await?;

@@ -2,6 +2,7 @@
 //! sessions for background work (tokens renewed and stored sealed, the app's pauses honoured
 //! and persisted, a fair share of the daily budget), and what each connection costs.
 
+use medley_domain::UserId;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -173,7 +174,7 @@ impl Spotify {
     pub async fn begin(
         &self,
         store: &dyn Store,
-        user_id: &str,
+        user_id: &UserId,
         redirect_uri: Option<&str>,
     ) -> AppResult<String> {
         let redirect_uri = redirect_uri.unwrap_or(&self.config.redirect_uri);
@@ -284,7 +285,7 @@ impl Spotify {
     async fn store_connection(
         &self,
         store: &dyn Store,
-        user_id: &str,
+        user_id: &UserId,
         identified: &Identified,
     ) -> AppResult<Connection> {
         let Identified { tokens, me, meter } = identified;
@@ -310,7 +311,7 @@ impl Spotify {
         Ok(connection)
     }
 
-    fn seal_tokens(&self, tokens: &Tokens, user_id: &str) -> String {
+    fn seal_tokens(&self, tokens: &Tokens, user_id: &UserId) -> String {
         let json = serde_json::to_vec(tokens).expect("tokens serialise");
         self.sealer.seal(&json, user_id)
     }
@@ -427,7 +428,7 @@ impl Spotify {
     pub async fn views(
         &self,
         store: &dyn Store,
-        user_id: &str,
+        user_id: &UserId,
     ) -> AppResult<(Vec<ConnectionView>, AppView)> {
         let now = now_ms();
         let usage = store.usage(self.client_id(), now - DAY_MS).await?;
@@ -488,7 +489,7 @@ struct StoreSink {
     store: Arc<dyn Store>,
     sealer: Arc<Sealer>,
     connection_id: String,
-    user_id: String,
+    user_id: UserId,
 }
 
 #[async_trait]

@@ -3,6 +3,7 @@
 //! exactly those.
 
 use medley_domain::schedule::Schedule;
+use medley_domain::UserId;
 use medley_spotify::Collection;
 use medley_store::{Connection, ConnectionStatus, PauseReason, Store, SyncJob};
 
@@ -20,7 +21,7 @@ pub fn next_run(job: &SyncJob, now_ms: i64) -> AppResult<Option<i64>> {
 /// Pauses `owner_id`'s running jobs that reach Spotify through an account that must be
 /// connected again, saying why ([`PauseReason::SpotifyReconnect`]): until the user links it again
 /// their runs could only fail. Returns how many were paused.
-pub async fn pause_for_reconnect(store: &dyn Store, owner_id: &str) -> AppResult<usize> {
+pub async fn pause_for_reconnect(store: &dyn Store, owner_id: &UserId) -> AppResult<usize> {
     let connections = store.connections(owner_id).await?;
     let mut paused = 0;
     for job in store.user_sync_jobs(owner_id).await? {
@@ -39,7 +40,7 @@ pub async fn pause_for_reconnect(store: &dyn Store, owner_id: &str) -> AppResult
 
 /// Resumes the jobs Medley paused for a reconnection, once each reaches Spotify again (jobs
 /// their owner paused stay paused). Returns how many were resumed.
-pub async fn resume_after_reconnect(store: &dyn Store, owner_id: &str) -> AppResult<usize> {
+pub async fn resume_after_reconnect(store: &dyn Store, owner_id: &UserId) -> AppResult<usize> {
     let connections = store.connections(owner_id).await?;
     let mut resumed = 0;
     for job in store.user_sync_jobs(owner_id).await? {

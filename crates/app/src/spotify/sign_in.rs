@@ -8,8 +8,8 @@
 //! A sign-in's `state` is single-use and lasts 10 minutes; a disabled account is refused;
 //! when registration is closed, only Spotify accounts already linked sign in.
 
-use medley_domain::new_id;
 use medley_domain::user::{validate_username, User};
+use medley_domain::UserId;
 use medley_events::Event;
 use medley_store::{Connection, NewUser, PendingSignIn, Store};
 
@@ -148,7 +148,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn linked_user(store: &dyn Store, id: &str) -> AppResult<User> {
+async fn linked_user(store: &dyn Store, id: &UserId) -> AppResult<User> {
     store.user(id).await?.ok_or_else(|| {
         AppError::internal(
             anyhow::anyhow!("a Spotify sign-in names the missing user {id}"),
@@ -181,7 +181,7 @@ async fn sign_up(
     let image = me.images.first().map(|i| i.url.as_str());
     for username in usernames(me.display_name.as_deref(), &me.id).take(50) {
         let new = NewUser {
-            id: new_id(),
+            id: UserId::new(),
             username: username.clone(),
             password_hash: crate::accounts::NO_PASSWORD.into(),
             display_name: Some(display_name.clone()),

@@ -8,8 +8,8 @@
 //!   login password, of which Medley keeps only an argon2id hash.
 
 use md5::{Digest, Md5};
-use medley_domain::new_id;
 use medley_domain::user::{validate_password, User};
+use medley_domain::{new_id, UserId};
 use medley_store::SubsonicKey;
 
 use crate::accounts::{hash_token, new_token, verify_password};
@@ -153,7 +153,7 @@ pub async fn authenticate(app: &App, c: &Credentials) -> Result<User, AuthFailur
 }
 
 /// The user's Subsonic password, opened; `None` when they set none.
-async fn subsonic_password(app: &App, user_id: &str) -> AppResult<Option<String>> {
+async fn subsonic_password(app: &App, user_id: &UserId) -> AppResult<Option<String>> {
     let Some(sealed) = app.store.subsonic_password(user_id).await? else {
         return Ok(None);
     };
@@ -172,7 +172,7 @@ async fn subsonic_password(app: &App, user_id: &str) -> AppResult<Option<String>
 }
 
 /// What a Subsonic password is sealed for: its user, under a label of its own.
-fn subsonic_owner(user_id: &str) -> String {
+fn subsonic_owner(user_id: &UserId) -> String {
     format!("subsonic-password:{user_id}")
 }
 

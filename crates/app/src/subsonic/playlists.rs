@@ -7,10 +7,9 @@
 //! A player sees only the songs of a playlist that have audio; the indexes it sends
 //! (`songIndexToRemove`) count those songs only and are mapped back to positions here.
 
-use medley_domain::new_id;
 use medley_domain::playlist::{validate_description, validate_name, Playlist, PlaylistItem};
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId};
 use medley_events::Event;
 use medley_store::{DetailsChange, ItemsEdit, NewPlaylist};
 
@@ -49,7 +48,7 @@ pub async fn list(app: &App, user: &User, username: Option<&str>) -> AppResult<V
 }
 
 /// A playlist the caller may see, with the items that have audio.
-pub async fn get(app: &App, user: &User, lib: &Library, id: &str) -> AppResult<Listed> {
+pub async fn get(app: &App, user: &User, lib: &Library, id: &PlaylistId) -> AppResult<Listed> {
     let (playlist, _) = visible(app, id, Some(user)).await?;
     let items = app
         .store
@@ -85,7 +84,7 @@ pub async fn create(
     let playlist = app
         .store
         .create_playlist(NewPlaylist {
-            id: new_id(),
+            id: PlaylistId::new(),
             owner_id: user.id.clone(),
             name: name.trim().to_owned(),
             description: None,
@@ -120,7 +119,7 @@ pub async fn replace(
     app: &App,
     user: &User,
     lib: &Library,
-    id: &str,
+    id: &PlaylistId,
     song_ids: &[String],
 ) -> AppResult<Playlist> {
     let tracks = songs(lib, song_ids)?;
@@ -147,7 +146,13 @@ pub struct Update {
 }
 
 /// Changes details (owner only) and items (whoever may edit it).
-pub async fn update(app: &App, user: &User, lib: &Library, id: &str, u: Update) -> AppResult<()> {
+pub async fn update(
+    app: &App,
+    user: &User,
+    lib: &Library,
+    id: &PlaylistId,
+    u: Update,
+) -> AppResult<()> {
     let (current, _) = visible(app, id, Some(user)).await?;
     let details = u.name.is_some() || u.comment.is_some() || u.public.is_some();
     if details {
@@ -231,7 +236,7 @@ pub async fn update(app: &App, user: &User, lib: &Library, id: &str, u: Update) 
 
 /// Deletes a playlist (its owner only). Composites that read it keep what it gave them and
 /// report the source as unreadable.
-pub async fn delete(app: &App, user: &User, id: &str) -> AppResult<()> {
+pub async fn delete(app: &App, user: &User, id: &PlaylistId) -> AppResult<()> {
     owned(app, id, user).await?;
     let deleted = app.store.delete_playlist(id, now_ms()).await;
     app.caches.forget_playlist(id);

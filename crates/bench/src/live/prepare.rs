@@ -10,8 +10,8 @@ use anyhow::Context;
 use medley_app::accounts::{hash_password, hash_token, new_token};
 use medley_app::shows::{self, ShowInput};
 use medley_app::{App, AppConfig};
-use medley_domain::new_id;
 use medley_domain::user::User;
+use medley_domain::UserId;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::{NewToken, NewUser, SqlStore, UserStore};
@@ -132,7 +132,7 @@ async fn user(
     let now = medley_app::now_ms();
     let created = store
         .create_user(NewUser {
-            id: new_id(),
+            id: UserId::new(),
             username: username.to_owned(),
             password_hash: password_hash.to_owned(),
             display_name: None,
@@ -153,7 +153,7 @@ async fn user(
         .await
         .with_context(|| format!("issuing a token for {username}"))?;
     let live = LiveUser {
-        id: created.id.clone(),
+        id: created.id.to_string(),
         username: username.to_owned(),
         token,
     };

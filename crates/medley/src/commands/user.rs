@@ -1,5 +1,6 @@
 //! `medley user add|list|passwd|token|delete|subsonic-key`.
 
+use medley_domain::UserId;
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{anyhow, bail, Context};
@@ -239,7 +240,7 @@ fn confirm_deletion(username: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn find(store: &dyn Store, username: &str) -> anyhow::Result<String> {
+pub async fn find(store: &dyn Store, username: &str) -> anyhow::Result<UserId> {
     Ok(store
         .user_by_username(username)
         .await?

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use medley_compose::Ledger;
 use medley_domain::text::TextEnum;
-use medley_domain::{new_id, Id};
+use medley_domain::{new_id, Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -70,7 +70,7 @@ pub(crate) async fn queue_dependents(
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyncJob {
     pub id: Id,
-    pub owner_id: Id,
+    pub owner_id: UserId,
     pub source_uri: String,
     pub target_uri: String,
     pub schedule: String,
@@ -114,7 +114,7 @@ pub struct QueuedJob {
 pub trait JobStore: Send + Sync {
     async fn create_sync_job(&self, job: &SyncJob) -> Result<()>;
     async fn sync_job(&self, id: &str) -> Result<Option<SyncJob>>;
-    async fn user_sync_jobs(&self, owner_id: &str) -> Result<Vec<SyncJob>>;
+    async fn user_sync_jobs(&self, owner_id: &UserId) -> Result<Vec<SyncJob>>;
     /// Pauses (saying why, if Medley did it) or resumes a job, setting its next run.
     async fn set_sync_job_paused(
         &self,
@@ -184,7 +184,7 @@ fn job_row(r: &AnyRow) -> Result<SyncJob> {
     let ledger: String = r.try_get("ledger")?;
     Ok(SyncJob {
         id: r.try_get("id")?,
-        owner_id: r.try_get("owner_id")?,
+        owner_id: r.try_get::<String, _>("owner_id")?.into(),
         source_uri: r.try_get("source_uri")?,
         target_uri: r.try_get("target_uri")?,
         schedule: r.try_get("schedule")?,
@@ -225,7 +225,7 @@ impl JobStore for SqlStore {
             "INSERT INTO sync_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(&j.id)
-        .bind(&j.owner_id)
+        .bind(j.owner_id.as_str())
         .bind(&j.source_uri)
         .bind(&j.target_uri)
         .bind(&j.schedule)
@@ -251,11 +251,11 @@ impl JobStore for SqlStore {
         row.as_ref().map(job_row).transpose()
     }
 
-    async fn user_sync_jobs(&self, owner_id: &str) -> Result<Vec<SyncJob>> {
+    async fn user_sync_jobs(&self, owner_id: &UserId) -> Result<Vec<SyncJob>> {
         let rows = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM sync_jobs WHERE owner_id = $1 ORDER BY created_at, id"
         ))
-        .bind(owner_id)
+        .bind(owner_id.as_str())
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(job_row).collect()

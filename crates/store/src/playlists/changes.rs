@@ -3,7 +3,7 @@
 
 use medley_domain::edit::{check_positions, insert_position, reorder_shifts, EditError};
 use medley_domain::playlist::snapshot_id;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use super::ItemsEdit;
@@ -51,7 +51,7 @@ async fn insert_items(
     id: &str,
     at: i64,
     track_ids: &[Id],
-    actor: &str,
+    actor: &UserId,
     now_ms: i64,
 ) -> Result<()> {
     // 4 parameters an item; 100 items a statement keeps well under every backend's limit.
@@ -63,7 +63,7 @@ async fn insert_items(
             "INSERT INTO playlist_items (playlist_id, added_at, added_by, position, track_id) VALUES {}",
             values.join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(id).bind(now_ms).bind(actor);
+        let mut q = sqlx::query(&sql).bind(id).bind(now_ms).bind(actor.as_str());
         let base = at + (chunk_no * 100) as i64;
         for (i, track_id) in chunk.iter().enumerate() {
             q = q.bind(base + i as i64).bind(track_id);
@@ -114,7 +114,7 @@ pub(crate) async fn apply_edit(
     len: i64,
     edit: ItemsEdit,
     cap: i64,
-    actor: &str,
+    actor: &UserId,
     now_ms: i64,
 ) -> Result<(Vec<Id>, Vec<Id>, bool)> {
     Ok(match edit {

@@ -1,6 +1,7 @@
 //! A playlist's cover image: one JPEG per playlist, replaced by each upload.
 
 use async_trait::async_trait;
+use medley_domain::PlaylistId;
 use sqlx::Row;
 
 use super::changes::{begin_change, finish_change};
@@ -23,22 +24,25 @@ pub trait PlaylistCoverStore: Send + Sync {
     /// is a change of the playlist, as on Spotify). `NotFound` when there is no such playlist.
     async fn set_playlist_cover(
         &self,
-        playlist_id: &str,
+        playlist_id: &PlaylistId,
         jpeg: &[u8],
         width: i64,
         height: i64,
         now_ms: i64,
     ) -> Result<i64>;
-    async fn playlist_cover(&self, playlist_id: &str) -> Result<Option<PlaylistCover>>;
+    async fn playlist_cover(&self, playlist_id: &PlaylistId) -> Result<Option<PlaylistCover>>;
     /// The cover's size and version, without its bytes.
-    async fn playlist_cover_info(&self, playlist_id: &str) -> Result<Option<(i64, i64, i64)>>;
+    async fn playlist_cover_info(
+        &self,
+        playlist_id: &PlaylistId,
+    ) -> Result<Option<(i64, i64, i64)>>;
 }
 
 #[async_trait]
 impl PlaylistCoverStore for SqlStore {
     async fn set_playlist_cover(
         &self,
-        playlist_id: &str,
+        playlist_id: &PlaylistId,
         jpeg: &[u8],
         width: i64,
         height: i64,
@@ -52,7 +56,7 @@ impl PlaylistCoverStore for SqlStore {
              jpeg = excluded.jpeg, width = excluded.width, height = excluded.height, \
              version = excluded.version",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .bind(jpeg.to_vec())
         .bind(width)
         .bind(height)
@@ -64,11 +68,11 @@ impl PlaylistCoverStore for SqlStore {
         Ok(version)
     }
 
-    async fn playlist_cover(&self, playlist_id: &str) -> Result<Option<PlaylistCover>> {
+    async fn playlist_cover(&self, playlist_id: &PlaylistId) -> Result<Option<PlaylistCover>> {
         let row = sqlx::query(
             "SELECT jpeg, width, height, version FROM playlist_covers WHERE playlist_id = $1",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| {
@@ -82,11 +86,14 @@ impl PlaylistCoverStore for SqlStore {
         .transpose()
     }
 
-    async fn playlist_cover_info(&self, playlist_id: &str) -> Result<Option<(i64, i64, i64)>> {
+    async fn playlist_cover_info(
+        &self,
+        playlist_id: &PlaylistId,
+    ) -> Result<Option<(i64, i64, i64)>> {
         let row = sqlx::query(
             "SELECT width, height, version FROM playlist_covers WHERE playlist_id = $1",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))

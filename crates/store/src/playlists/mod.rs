@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use medley_domain::playlist::{snapshot_id, Playlist, PlaylistItem, UploadedCover};
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -17,8 +17,8 @@ pub(crate) use changes::{apply_edit, begin_change, finish_change};
 
 #[derive(Clone, Debug)]
 pub struct NewPlaylist {
-    pub id: Id,
-    pub owner_id: Id,
+    pub id: PlaylistId,
+    pub owner_id: UserId,
     pub name: String,
     pub description: Option<String>,
     pub public: bool,
@@ -72,11 +72,11 @@ pub struct EditOutcome {
 #[async_trait]
 pub trait PlaylistStore: Send + Sync {
     async fn create_playlist(&self, new: NewPlaylist) -> Result<Playlist>;
-    async fn playlist(&self, id: &str) -> Result<Option<Playlist>>;
+    async fn playlist(&self, id: &PlaylistId) -> Result<Option<Playlist>>;
     /// Changes details and the snapshot in one step.
     async fn update_playlist(
         &self,
-        id: &str,
+        id: &PlaylistId,
         change: DetailsChange,
         now_ms: i64,
     ) -> Result<Playlist>;
@@ -84,20 +84,25 @@ pub trait PlaylistStore: Send + Sync {
     /// their count.
     async fn user_playlists(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Playlist>, i64)>;
     /// A page of items starting at position `offset` (an index seek, not a scan).
-    async fn playlist_items(&self, id: &str, limit: i64, offset: i64) -> Result<Vec<PlaylistItem>>;
+    async fn playlist_items(
+        &self,
+        id: &PlaylistId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PlaylistItem>>;
     /// Applies a person's edit if `expected_snapshot` (when given) is still current and the
     /// playlist stays within `cap` items. In the same transaction it queues the resync of every
     /// composite that reads the playlist, and of the playlist itself if it is a composite (to
     /// learn its owner's edit).
     async fn edit_items(
         &self,
-        id: &str,
-        actor: &str,
+        id: &PlaylistId,
+        actor: &UserId,
         expected_snapshot: Option<&str>,
         edit: ItemsEdit,
         cap: i64,
@@ -109,25 +114,34 @@ pub trait PlaylistStore: Send + Sync {
     /// queued to learn it as its owner's edit.
     async fn edit_items_by_medley(
         &self,
-        id: &str,
-        actor: &str,
+        id: &PlaylistId,
+        actor: &UserId,
         edit: ItemsEdit,
         cap: i64,
         now_ms: i64,
     ) -> Result<EditOutcome>;
 
-    async fn is_collaborator(&self, playlist_id: &str, user_id: &str) -> Result<bool>;
-    async fn collaborators(&self, playlist_id: &str) -> Result<Vec<Id>>;
-    async fn add_collaborators(&self, playlist_id: &str, ids: &[Id]) -> Result<()>;
-    async fn remove_collaborators(&self, playlist_id: &str, ids: &[Id]) -> Result<()>;
+    async fn is_collaborator(&self, playlist_id: &PlaylistId, user_id: &UserId) -> Result<bool>;
+    async fn collaborators(&self, playlist_id: &PlaylistId) -> Result<Vec<UserId>>;
+    async fn add_collaborators(&self, playlist_id: &PlaylistId, ids: &[UserId]) -> Result<()>;
+    async fn remove_collaborators(&self, playlist_id: &PlaylistId, ids: &[UserId]) -> Result<()>;
 
-    async fn follow_playlist(&self, playlist_id: &str, user_id: &str, now_ms: i64) -> Result<()>;
-    async fn unfollow_playlist(&self, playlist_id: &str, user_id: &str) -> Result<()>;
-    async fn follows_playlist(&self, playlist_id: &str, user_ids: &[Id]) -> Result<Vec<bool>>;
+    async fn follow_playlist(
+        &self,
+        playlist_id: &PlaylistId,
+        user_id: &UserId,
+        now_ms: i64,
+    ) -> Result<()>;
+    async fn unfollow_playlist(&self, playlist_id: &PlaylistId, user_id: &UserId) -> Result<()>;
+    async fn follows_playlist(
+        &self,
+        playlist_id: &PlaylistId,
+        user_ids: &[UserId],
+    ) -> Result<Vec<bool>>;
     /// Deletes a playlist with its items, collaborators, followers and composition; in the
     /// same transaction queues the resync of every composite that read it (its source is
     /// gone: they keep what it gave and report it). False when there was no such playlist.
-    async fn delete_playlist(&self, id: &str, now_ms: i64) -> Result<bool>;
+    async fn delete_playlist(&self, id: &PlaylistId, now_ms: i64) -> Result<bool>;
 }
 
 const PLAYLIST_SELECT: &str =
@@ -145,8 +159,8 @@ const PLAYLIST_SELECT: &str =
 
 fn playlist_row(row: &AnyRow) -> Result<Playlist> {
     Ok(Playlist {
-        id: row.try_get("id")?,
-        owner_id: row.try_get("owner_id")?,
+        id: row.try_get::<String, _>("id")?.into(),
+        owner_id: row.try_get::<String, _>("owner_id")?.into(),
         owner_name: row.try_get("owner_name")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
@@ -170,9 +184,12 @@ fn playlist_row(row: &AnyRow) -> Result<Playlist> {
     })
 }
 
-pub(crate) async fn load_playlist(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Playlist> {
+pub(crate) async fn load_playlist(
+    tx: &mut Transaction<'_, Any>,
+    id: &PlaylistId,
+) -> Result<Playlist> {
     let row = sqlx::query(&format!("{PLAYLIST_SELECT} WHERE p.id = $1"))
-        .bind(id)
+        .bind(id.as_str())
         .fetch_one(&mut **tx)
         .await?;
     playlist_row(&row)
@@ -180,11 +197,11 @@ pub(crate) async fn load_playlist(tx: &mut Transaction<'_, Any>, id: &str) -> Re
 
 #[async_trait]
 impl PlaylistStore for SqlStore {
-    async fn delete_playlist(&self, id: &str, now_ms: i64) -> Result<bool> {
+    async fn delete_playlist(&self, id: &PlaylistId, now_ms: i64) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         crate::jobs::queue_dependents(&mut tx, id, false, now_ms).await?;
         let done = sqlx::query("DELETE FROM playlists WHERE id = $1")
-            .bind(id)
+            .bind(id.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -197,8 +214,8 @@ impl PlaylistStore for SqlStore {
             "INSERT INTO playlists (id, owner_id, name, description, public, collaborative, version, \
              snapshot_id, item_count, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, $8, $8)",
         )
-        .bind(&new.id)
-        .bind(&new.owner_id)
+        .bind(new.id.as_str())
+        .bind(new.owner_id.as_str())
         .bind(&new.name)
         .bind(&new.description)
         .bind(flag(new.public))
@@ -212,9 +229,9 @@ impl PlaylistStore for SqlStore {
         Ok(playlist)
     }
 
-    async fn playlist(&self, id: &str) -> Result<Option<Playlist>> {
+    async fn playlist(&self, id: &PlaylistId) -> Result<Option<Playlist>> {
         let row = sqlx::query(&format!("{PLAYLIST_SELECT} WHERE p.id = $1"))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(playlist_row).transpose()
@@ -222,7 +239,7 @@ impl PlaylistStore for SqlStore {
 
     async fn update_playlist(
         &self,
-        id: &str,
+        id: &PlaylistId,
         change: DetailsChange,
         now_ms: i64,
     ) -> Result<Playlist> {
@@ -238,7 +255,7 @@ impl PlaylistStore for SqlStore {
         .bind(&change.description)
         .bind(change.public.map(flag))
         .bind(change.collaborative.map(flag))
-        .bind(id)
+        .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
         finish_change(&mut tx, id, version, count, now_ms).await?;
@@ -251,7 +268,7 @@ impl PlaylistStore for SqlStore {
 
     async fn user_playlists(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Playlist>, i64)> {
@@ -265,25 +282,30 @@ impl PlaylistStore for SqlStore {
         let rows = sqlx::query(&format!(
             "{PLAYLIST_SELECT} WHERE {mine} ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3"
         ))
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
         let total: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM playlists p WHERE {mine}"))
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_one(&self.read)
                 .await?;
         Ok((rows.iter().map(playlist_row).collect::<Result<_>>()?, total))
     }
 
-    async fn playlist_items(&self, id: &str, limit: i64, offset: i64) -> Result<Vec<PlaylistItem>> {
+    async fn playlist_items(
+        &self,
+        id: &PlaylistId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PlaylistItem>> {
         let rows = sqlx::query(
             "SELECT position, track_id, added_at, added_by FROM playlist_items \
              WHERE playlist_id = $1 AND position >= $2 ORDER BY position LIMIT $3",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(offset)
         .bind(limit)
         .fetch_all(&self.read)
@@ -294,7 +316,7 @@ impl PlaylistStore for SqlStore {
                     position: r.try_get(0)?,
                     track_id: r.try_get(1)?,
                     added_at_ms: r.try_get(2)?,
-                    added_by: r.try_get(3)?,
+                    added_by: r.try_get::<String, _>(3)?.into(),
                 })
             })
             .collect()
@@ -302,8 +324,8 @@ impl PlaylistStore for SqlStore {
 
     async fn edit_items(
         &self,
-        id: &str,
-        actor: &str,
+        id: &PlaylistId,
+        actor: &UserId,
         expected_snapshot: Option<&str>,
         edit: ItemsEdit,
         cap: i64,
@@ -315,8 +337,8 @@ impl PlaylistStore for SqlStore {
 
     async fn edit_items_by_medley(
         &self,
-        id: &str,
-        actor: &str,
+        id: &PlaylistId,
+        actor: &UserId,
         edit: ItemsEdit,
         cap: i64,
         now_ms: i64,
@@ -324,32 +346,33 @@ impl PlaylistStore for SqlStore {
         self.edit(id, actor, None, edit, cap, false, now_ms).await
     }
 
-    async fn is_collaborator(&self, playlist_id: &str, user_id: &str) -> Result<bool> {
+    async fn is_collaborator(&self, playlist_id: &PlaylistId, user_id: &UserId) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM playlist_collaborators WHERE playlist_id = $1 AND user_id = $2",
         )
-        .bind(playlist_id)
-        .bind(user_id)
+        .bind(playlist_id.as_str())
+        .bind(user_id.as_str())
         .fetch_one(&self.read)
         .await?;
         Ok(n > 0)
     }
 
-    async fn collaborators(&self, playlist_id: &str) -> Result<Vec<Id>> {
-        Ok(sqlx::query_scalar(
+    async fn collaborators(&self, playlist_id: &PlaylistId) -> Result<Vec<UserId>> {
+        let ids: Vec<String> = sqlx::query_scalar(
             "SELECT user_id FROM playlist_collaborators WHERE playlist_id = $1 ORDER BY user_id",
         )
-        .bind(playlist_id)
+        .bind(playlist_id.as_str())
         .fetch_all(&self.read)
-        .await?)
+        .await?;
+        Ok(ids.into_iter().map(UserId::from).collect())
     }
 
-    async fn add_collaborators(&self, playlist_id: &str, ids: &[Id]) -> Result<()> {
+    async fn add_collaborators(&self, playlist_id: &PlaylistId, ids: &[UserId]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for user_id in ids {
             sqlx::query("INSERT INTO playlist_collaborators (playlist_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(playlist_id)
-                .bind(user_id)
+                .bind(playlist_id.as_str())
+                .bind(user_id.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -357,14 +380,14 @@ impl PlaylistStore for SqlStore {
         Ok(())
     }
 
-    async fn remove_collaborators(&self, playlist_id: &str, ids: &[Id]) -> Result<()> {
+    async fn remove_collaborators(&self, playlist_id: &PlaylistId, ids: &[UserId]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for user_id in ids {
             sqlx::query(
                 "DELETE FROM playlist_collaborators WHERE playlist_id = $1 AND user_id = $2",
             )
-            .bind(playlist_id)
-            .bind(user_id)
+            .bind(playlist_id.as_str())
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await?;
         }
@@ -372,36 +395,45 @@ impl PlaylistStore for SqlStore {
         Ok(())
     }
 
-    async fn follow_playlist(&self, playlist_id: &str, user_id: &str, now_ms: i64) -> Result<()> {
+    async fn follow_playlist(
+        &self,
+        playlist_id: &PlaylistId,
+        user_id: &UserId,
+        now_ms: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO playlist_followers (playlist_id, user_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
         )
-        .bind(playlist_id)
-        .bind(user_id)
+        .bind(playlist_id.as_str())
+        .bind(user_id.as_str())
         .bind(now_ms)
         .execute(&self.write)
         .await?;
         Ok(())
     }
 
-    async fn unfollow_playlist(&self, playlist_id: &str, user_id: &str) -> Result<()> {
+    async fn unfollow_playlist(&self, playlist_id: &PlaylistId, user_id: &UserId) -> Result<()> {
         sqlx::query("DELETE FROM playlist_followers WHERE playlist_id = $1 AND user_id = $2")
-            .bind(playlist_id)
-            .bind(user_id)
+            .bind(playlist_id.as_str())
+            .bind(user_id.as_str())
             .execute(&self.write)
             .await?;
         Ok(())
     }
 
-    async fn follows_playlist(&self, playlist_id: &str, user_ids: &[Id]) -> Result<Vec<bool>> {
+    async fn follows_playlist(
+        &self,
+        playlist_id: &PlaylistId,
+        user_ids: &[UserId],
+    ) -> Result<Vec<bool>> {
         let mut out = Vec::with_capacity(user_ids.len());
         for user_id in user_ids {
             let n: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM playlist_followers WHERE playlist_id = $1 AND user_id = $2",
             )
-            .bind(playlist_id)
-            .bind(user_id)
+            .bind(playlist_id.as_str())
+            .bind(user_id.as_str())
             .fetch_one(&self.read)
             .await?;
             out.push(n > 0);
@@ -415,8 +447,8 @@ impl SqlStore {
     #[allow(clippy::too_many_arguments)]
     async fn edit(
         &self,
-        id: &str,
-        actor: &str,
+        id: &PlaylistId,
+        actor: &UserId,
         expected_snapshot: Option<&str>,
         edit: ItemsEdit,
         cap: i64,

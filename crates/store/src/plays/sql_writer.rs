@@ -3,7 +3,7 @@
 //! rows per statement, since every statement is a round trip to the server.
 
 use async_trait::async_trait;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use sqlx::{AnyPool, Row};
 
 use super::statements::{self, insert_plays_sql, PLAY_COLUMN_COUNT};
@@ -21,21 +21,21 @@ mod resolve;
 pub(super) async fn open(
     pool: &AnyPool,
     backend: Backend,
-    user_id: &str,
+    user_id: &UserId,
     import_id: Option<&str>,
 ) -> Result<Box<dyn PlayWriter>> {
     let mut tx = pool.begin().await?;
     sqlx::query(statements::NEW_LISTENER)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await?;
     let listener: i64 = sqlx::query_scalar(statements::LISTENER_NO)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_one(&mut *tx)
         .await?;
     Ok(Box::new(SqlPlayWriter {
         tx,
-        user_id: user_id.to_owned(),
+        user_id: user_id.clone(),
         listener,
         import_id: import_id.map(str::to_owned),
         backend,
@@ -44,7 +44,7 @@ pub(super) async fn open(
 
 struct SqlPlayWriter {
     tx: Tx,
-    user_id: Id,
+    user_id: UserId,
     listener: i64,
     import_id: Option<Id>,
     backend: Backend,

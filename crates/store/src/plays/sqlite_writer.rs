@@ -25,7 +25,7 @@
 //! of [`catalog_match`](super::catalog_match)).
 
 use async_trait::async_trait;
-use medley_domain::Id;
+use medley_domain::{Id, UserId};
 use rusqlite::{params, Connection};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
@@ -47,13 +47,13 @@ impl SqliteWriters {
     pub(crate) async fn open(
         &self,
         pool: &AnyPool,
-        user_id: &str,
+        user_id: &UserId,
         import_id: Option<&str>,
     ) -> Result<Box<dyn PlayWriter>> {
         let turn = pool.acquire().await?;
         let idle = self.idle.lock().expect("idle connection").take();
         let path = self.path.clone();
-        let user = user_id.to_owned();
+        let user = user_id.clone();
         let (conn, listener) = blocking(move || {
             let conn = match idle {
                 Some(conn) => conn,
@@ -68,7 +68,7 @@ impl SqliteWriters {
             session: Some(Session {
                 conn,
                 listener,
-                user_id: user_id.to_owned(),
+                user_id: user_id.clone(),
                 import_id: import_id.map(str::to_owned),
                 found: Found::default(),
             }),
@@ -78,11 +78,11 @@ impl SqliteWriters {
     }
 }
 
-fn listener_of(conn: &Connection, user_id: &str) -> rusqlite::Result<i64> {
+fn listener_of(conn: &Connection, user_id: &UserId) -> rusqlite::Result<i64> {
     conn.prepare_cached(statements::NEW_LISTENER)?
-        .execute([user_id])?;
+        .execute([user_id.as_str()])?;
     conn.prepare_cached(statements::LISTENER_NO)?
-        .query_row([user_id], |r| r.get(0))
+        .query_row([user_id.as_str()], |r| r.get(0))
 }
 
 /// Runs `f` on tokio's blocking threads.
@@ -107,7 +107,7 @@ struct SqliteWriter {
 struct Session {
     conn: Connection,
     listener: i64,
-    user_id: Id,
+    user_id: UserId,
     import_id: Option<Id>,
     /// Catalog entities found so far in this transaction.
     found: Found,
@@ -252,7 +252,7 @@ impl PlayWriter for SqliteWriter {
         self.with(move |cx| {
             cx.conn
                 .prepare_cached(statements::COUNT_DELETION)?
-                .execute([&cx.user_id])?;
+                .execute([cx.user_id.as_str()])?;
             let mut statement = cx
                 .conn
                 .prepare_cached("DELETE FROM plays WHERE listener = $1 AND seq = $2")?;

@@ -6,7 +6,7 @@
 mod sql;
 
 use async_trait::async_trait;
-use medley_domain::Id;
+use medley_domain::{Id, PlaylistId, UserId};
 
 use crate::error::Result;
 
@@ -34,10 +34,10 @@ impl ShowState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredShow {
     pub id: Id,
-    pub creator_id: Id,
+    pub creator_id: UserId,
     pub title: String,
     pub description: Option<String>,
-    pub playlist_id: Option<Id>,
+    pub playlist_id: Option<PlaylistId>,
     pub visibility: String,
     pub state: ShowState,
     pub scheduled_for_ms: Option<i64>,
@@ -50,10 +50,10 @@ pub struct StoredShow {
 #[derive(Clone, Debug)]
 pub struct NewShow {
     pub id: Id,
-    pub creator_id: Id,
+    pub creator_id: UserId,
     pub title: String,
     pub description: Option<String>,
-    pub playlist_id: Option<Id>,
+    pub playlist_id: Option<PlaylistId>,
     pub visibility: String,
     pub scheduled_for_ms: Option<i64>,
     pub now_ms: i64,
@@ -64,7 +64,7 @@ pub struct NewShow {
 pub struct ShowChange {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
-    pub playlist_id: Option<Option<Id>>,
+    pub playlist_id: Option<Option<PlaylistId>>,
     pub visibility: Option<String>,
     pub scheduled_for_ms: Option<Option<i64>>,
 }
@@ -227,7 +227,7 @@ pub trait ShowStore: Send + Sync {
     /// newest first). And the total.
     async fn visible_shows(
         &self,
-        viewer: &str,
+        viewer: &UserId,
         state: Option<ShowState>,
         limit: i64,
         offset: i64,
@@ -241,7 +241,7 @@ pub trait ShowStore: Send + Sync {
         user: &str,
         now: i64,
     ) -> Result<bool>;
-    async fn is_show_guest(&self, show: &str, user: &str) -> Result<bool>;
+    async fn is_show_guest(&self, show: &str, user: &UserId) -> Result<bool>;
     /// Comments not deleted, oldest first, and their total.
     async fn show_comments(
         &self,

@@ -1,6 +1,7 @@
 //! `ShowStore` on SQLite and PostgreSQL (tables `live_show*`, migrations 0009, 0020–0023).
 
 use async_trait::async_trait;
+use medley_domain::{PlaylistId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -18,10 +19,12 @@ const SHOW_COLUMNS: &str = "id, creator_id, title, description, playlist_id, vis
 fn show_row(row: &AnyRow) -> Result<StoredShow> {
     Ok(StoredShow {
         id: row.try_get("id")?,
-        creator_id: row.try_get("creator_id")?,
+        creator_id: row.try_get::<String, _>("creator_id")?.into(),
         title: row.try_get("title")?,
         description: row.try_get("description")?,
-        playlist_id: row.try_get("playlist_id")?,
+        playlist_id: row
+            .try_get::<Option<String>, _>("playlist_id")?
+            .map(PlaylistId::from),
         visibility: row.try_get("visibility")?,
         state: stored_enum(&row.try_get::<String, _>("state")?, "show state")?,
         scheduled_for_ms: row.try_get("scheduled_for")?,
@@ -48,10 +51,10 @@ impl ShowStore for SqlStore {
              VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, $8, $8) RETURNING {SHOW_COLUMNS}"
         ))
         .bind(&n.id)
-        .bind(&n.creator_id)
+        .bind(n.creator_id.as_str())
         .bind(&n.title)
         .bind(&n.description)
-        .bind(&n.playlist_id)
+        .bind(n.playlist_id.as_deref())
         .bind(&n.visibility)
         .bind(n.scheduled_for_ms)
         .bind(n.now_ms)
@@ -88,7 +91,7 @@ impl ShowStore for SqlStore {
         .bind(i64::from(c.description.is_some()))
         .bind(c.description.clone().flatten())
         .bind(i64::from(c.playlist_id.is_some()))
-        .bind(c.playlist_id.clone().flatten())
+        .bind(c.playlist_id.clone().flatten().map(PlaylistId::into_string))
         .bind(i64::from(c.visibility.is_some()))
         .bind(c.visibility.clone())
         .bind(i64::from(c.scheduled_for_ms.is_some()))
@@ -370,7 +373,7 @@ impl ShowStore for SqlStore {
 
     async fn visible_shows(
         &self,
-        viewer: &str,
+        viewer: &UserId,
         state: Option<ShowState>,
         limit: i64,
         offset: i64,
@@ -391,7 +394,7 @@ impl ShowStore for SqlStore {
         let rows = sqlx::query(&format!(
             "SELECT {columns} FROM live_shows s WHERE {filter} ORDER BY {order} LIMIT $3 OFFSET $4"
         ))
-        .bind(viewer)
+        .bind(viewer.as_str())
         .bind(state)
         .bind(limit)
         .bind(offset)
@@ -399,7 +402,7 @@ impl ShowStore for SqlStore {
         .await?;
         let total: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM live_shows s WHERE {filter}"))
-                .bind(viewer)
+                .bind(viewer.as_str())
                 .bind(state)
                 .fetch_one(&self.read)
                 .await?;
@@ -452,12 +455,12 @@ impl ShowStore for SqlStore {
         Ok(known.is_some())
     }
 
-    async fn is_show_guest(&self, show: &str, user: &str) -> Result<bool> {
+    async fn is_show_guest(&self, show: &str, user: &UserId) -> Result<bool> {
         let found: Option<String> = sqlx::query_scalar(
             "SELECT user_id FROM live_show_guests WHERE show_id = $1 AND user_id = $2",
         )
         .bind(show)
-        .bind(user)
+        .bind(user.as_str())
         .fetch_optional(&self.read)
         .await?;
         Ok(found.is_some())

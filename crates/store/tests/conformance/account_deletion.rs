@@ -2,7 +2,7 @@
 //! holds nothing of the deleted one afterwards; another user's rows are all still there; the
 //! last administrator is refused inside the transaction, which then changes nothing.
 
-use medley_domain::new_id;
+use medley_domain::{new_id, PlaylistId, UserId};
 use medley_store::playlists::ItemsEdit;
 use medley_store::shows::NewShow;
 use medley_store::testing::TestDb;
@@ -70,11 +70,11 @@ async fn rows_of(pool: &AnyPool, refs: &[(String, String)], user_id: &str) -> Ve
 }
 
 /// Gives `user` one of most things a user has; their playlist's id.
-async fn belongings(store: &SqlStore, user: &str, tracks: &[String]) -> String {
+async fn belongings(store: &SqlStore, user: &UserId, tracks: &[String]) -> PlaylistId {
     store
         .insert_token(NewToken {
             token_hash: new_id(),
-            user_id: user.into(),
+            user_id: user.clone(),
             kind: "api".into(),
             label: None,
             now_ms: 1,
@@ -82,11 +82,11 @@ async fn belongings(store: &SqlStore, user: &str, tracks: &[String]) -> String {
         })
         .await
         .unwrap();
-    let playlist = new_id();
+    let playlist = PlaylistId::new();
     store
         .create_playlist(NewPlaylist {
             id: playlist.clone(),
-            owner_id: user.into(),
+            owner_id: user.clone(),
             name: "Mine".into(),
             description: None,
             public: true,
@@ -106,7 +106,7 @@ async fn belongings(store: &SqlStore, user: &str, tracks: &[String]) -> String {
     store.save_tracks(user, &tracks[..1], 3).await.unwrap();
     let key = SubsonicKey {
         id: new_id(),
-        user_id: user.into(),
+        user_id: user.clone(),
         name: "phone".into(),
         created_at_ms: 1,
         last_used_at_ms: None,
@@ -115,7 +115,7 @@ async fn belongings(store: &SqlStore, user: &str, tracks: &[String]) -> String {
     let show = store
         .create_show(NewShow {
             id: new_id(),
-            creator_id: user.into(),
+            creator_id: user.clone(),
             title: "Show".into(),
             description: None,
             playlist_id: Some(playlist.clone()),
@@ -132,7 +132,7 @@ async fn belongings(store: &SqlStore, user: &str, tracks: &[String]) -> String {
     store
         .create_sync_job(&SyncJob {
             id: new_id(),
-            owner_id: user.into(),
+            owner_id: user.clone(),
             source_uri: format!("medley:playlist:{playlist}"),
             target_uri: format!("medley:playlist:{playlist}"),
             schedule: "0 9 * * MON".into(),
@@ -195,7 +195,7 @@ async fn deleting_a_user_leaves_nothing_of_them_and_everything_of_others(db: Tes
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert!(store.user(&ana.id).await.unwrap().is_some());
-    match store.delete_user("nobody", 5).await {
+    match store.delete_user(&UserId::from("nobody"), 5).await {
         Err(StoreError::NotFound) => {}
         other => panic!("expected not found, got {other:?}"),
     }

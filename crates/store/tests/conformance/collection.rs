@@ -9,6 +9,7 @@ use medley_store::{
 
 use crate::playlists::make_playlist;
 use crate::{new_user, track};
+use medley_domain::PlaylistId;
 
 on_both_backends!(
     saved_albums_keep_their_date_and_page_most_recent_first,
@@ -175,7 +176,9 @@ async fn a_playlist_cover_replaces_the_last_and_goes_with_its_playlist(store: Sq
     assert_eq!((shown.width, shown.height, shown.version), (32, 32, second));
 
     assert!(matches!(
-        store.set_playlist_cover("nope", b"jpeg", 1, 1, 30).await,
+        store
+            .set_playlist_cover(&PlaylistId::from("nope"), b"jpeg", 1, 1, 30)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(store.delete_playlist(&id, 40).await.unwrap());

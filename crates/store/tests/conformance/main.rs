@@ -6,7 +6,7 @@
 //! (`cargo test -p medley-store --test conformance sqlite` runs one backend).
 
 use medley_domain::catalog::NewTrack;
-use medley_domain::new_id;
+use medley_domain::UserId;
 use medley_store::{CatalogStore, NewUser, SqlStore};
 
 /// Makes a test per backend of each scenario, an `async fn(SqlStore)` of the calling module.
@@ -51,7 +51,7 @@ mod users;
 
 pub(crate) fn new_user(name: &str) -> NewUser {
     NewUser {
-        id: new_id(),
+        id: UserId::new(),
         username: name.into(),
         password_hash: "h".into(),
         display_name: None,

@@ -1,7 +1,7 @@
 //! Playlists: edits against a reference model, snapshots and caps, details and membership.
 
 use medley_domain::edit::{apply, Edit, EditError};
-use medley_domain::new_id;
+use medley_domain::{PlaylistId, UserId};
 use medley_store::{
     DetailsChange, ItemsEdit, NewPlaylist, PlaylistStore, SqlStore, StoreError, UserStore,
 };
@@ -15,12 +15,12 @@ on_both_backends!(
     playlist_details_and_membership,
 );
 
-pub(crate) async fn make_playlist(store: &SqlStore, owner: &str) -> String {
-    let id = new_id();
+pub(crate) async fn make_playlist(store: &SqlStore, owner: &UserId) -> PlaylistId {
+    let id = PlaylistId::new();
     store
         .create_playlist(NewPlaylist {
             id: id.clone(),
-            owner_id: owner.into(),
+            owner_id: owner.clone(),
             name: "Mix".into(),
             description: None,
             public: true,
@@ -32,7 +32,7 @@ pub(crate) async fn make_playlist(store: &SqlStore, owner: &str) -> String {
     id
 }
 
-pub(crate) async fn items_of(store: &SqlStore, playlist: &str) -> Vec<String> {
+pub(crate) async fn items_of(store: &SqlStore, playlist: &PlaylistId) -> Vec<String> {
     let items = store.playlist_items(playlist, 100_000, 0).await.unwrap();
     for (i, item) in items.iter().enumerate() {
         assert_eq!(item.position, i as i64, "positions stay dense");
@@ -226,7 +226,14 @@ async fn stale_snapshots_and_caps_change_nothing(store: SqlStore) {
     );
     assert_eq!(items_of(&store, &playlist).await, catalog[..2]);
     let missing = store
-        .edit_items(&new_id(), &owner.id, None, add(&catalog[..1]), 3, 3)
+        .edit_items(
+            &PlaylistId::new(),
+            &owner.id,
+            None,
+            add(&catalog[..1]),
+            3,
+            3,
+        )
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
     let wrong = ItemsEdit::RemoveAt {

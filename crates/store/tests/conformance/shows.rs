@@ -2,7 +2,7 @@
 //! `MEDLEY_TEST_DATABASE_URL` is set): details and their states, visibility, invites, and
 //! what a live show's actor writes (comments, bans, history, its live state).
 
-use medley_domain::new_id;
+use medley_domain::{new_id, UserId};
 use medley_store::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, SessionChange, ShowBan,
     ShowChange, ShowComment, ShowState, ShowStore, SqlStore, StoreError, UserStore,
@@ -17,10 +17,10 @@ on_both_backends!(
     a_live_show_keeps_its_sessions_as_they_open_and_close,
 );
 
-async fn user(store: &SqlStore, name: &str) -> String {
+async fn user(store: &SqlStore, name: &str) -> UserId {
     store
         .create_user(NewUser {
-            id: new_id(),
+            id: UserId::new(),
             username: name.into(),
             password_hash: "h".into(),
             display_name: None,
@@ -229,8 +229,8 @@ async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
         ],
         history: vec![entry(1, "joined", r#"{"user":"x","role":"creator"}"#)],
         bans: vec![ShowBan {
-            user_id: bob.clone(),
-            by_id: ana.clone(),
+            user_id: bob.to_string(),
+            by_id: ana.to_string(),
             at_ms: 1_005,
         }],
         ..Default::default()
@@ -239,14 +239,14 @@ async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
     // A batch written again (a retry after an error) changes nothing.
     store.write_live(&id, &first).await.unwrap();
     let mut second = LiveWrite {
-        deleted: vec![("c1".into(), ana.clone(), 1_006)],
+        deleted: vec![("c1".into(), ana.to_string(), 1_006)],
         history: vec![entry(4, "playback", r#"{"state":"playing"}"#)],
         snapshot: Some(live(3)),
         ..Default::default()
     };
     second.merge(LiveWrite {
         comments: vec![comment("c3", 5, &bob, "again")],
-        unbans: vec![bob.clone()],
+        unbans: vec![bob.to_string()],
         snapshot: Some(live(5)),
         ..Default::default()
     });
@@ -273,8 +273,8 @@ async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
 
     let ban = LiveWrite {
         bans: vec![ShowBan {
-            user_id: bob.clone(),
-            by_id: ana.clone(),
+            user_id: bob.to_string(),
+            by_id: ana.to_string(),
             at_ms: 1_009,
         }],
         ..Default::default()

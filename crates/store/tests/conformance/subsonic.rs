@@ -1,7 +1,7 @@
 //! What the OpenSubsonic API keeps: API keys (by hash), sealed passwords, stars, ratings, now
 //! playing; and deleting a playlist.
 
-use medley_domain::new_id;
+use medley_domain::{new_id, PlaylistId};
 use medley_store::{NewPlaylist, PlaylistStore, SqlStore, SubsonicKey, SubsonicStore, UserStore};
 
 use crate::{new_user, seed_tracks};
@@ -170,7 +170,7 @@ async fn stars_ratings_and_now_playing(store: SqlStore) {
 async fn playlists_are_deleted(store: SqlStore) {
     let ann = store.create_user(new_user("ann")).await.unwrap();
     let ids = seed_tracks(&store, 2).await;
-    let id = new_id();
+    let id = PlaylistId::new();
     store
         .create_playlist(NewPlaylist {
             id: id.clone(),

@@ -1,6 +1,6 @@
 //! Users, their tokens, and who follows whom.
 
-use medley_domain::new_id;
+use medley_domain::UserId;
 use medley_store::{NewToken, SqlStore, StoreError, UserStore};
 
 use crate::new_user;
@@ -132,8 +132,14 @@ async fn users_tokens_and_follows(store: SqlStore) {
     assert!(store.user(&bob.id).await.unwrap().unwrap().is_admin);
     assert!(store.set_admin(&bob.id, false).await.unwrap());
     assert!(!store.user(&bob.id).await.unwrap().unwrap().is_admin);
-    assert!(!store.set_admin("nobody", true).await.unwrap());
-    assert!(!store.set_disabled("nobody", Some(1)).await.unwrap());
+    assert!(!store
+        .set_admin(&UserId::from("nobody"), true)
+        .await
+        .unwrap());
+    assert!(!store
+        .set_disabled(&UserId::from("nobody"), Some(1))
+        .await
+        .unwrap());
 
     store
         .follow_users(&ana.id, std::slice::from_ref(&bob.id), 5)
@@ -153,7 +159,7 @@ async fn users_tokens_and_follows(store: SqlStore) {
     );
     assert!(matches!(
         store
-            .follow_users(&bob.id, &[ana.id.clone(), new_id()], 7)
+            .follow_users(&bob.id, &[ana.id.clone(), UserId::new()], 7)
             .await,
         Err(StoreError::NotFound)
     ));

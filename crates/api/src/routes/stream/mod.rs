@@ -15,6 +15,7 @@ use medley_app::library::streams::{self, Playable};
 use medley_app::library::transcodes;
 use medley_app::stream_plays;
 use medley_audio::{Location, Spec};
+use medley_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -35,7 +36,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, IntoParams, Default)]
 pub struct StreamParams {
     /// Whom the URL was signed for.
-    pub user: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub user: Option<UserId>,
     /// Until when it is valid (Unix seconds).
     pub expires: Option<i64>,
     pub signature: Option<String>,
@@ -136,9 +138,11 @@ pub async fn stream(
             "`playback` is an id of at most 64 characters".into(),
         ));
     }
-    let user_id = match &auth {
-        Some(auth) => auth.user.id.as_str(),
-        None => p.user.as_deref().unwrap_or_default(),
+    // `authorize` let through a signed-in user or a URL signed for one.
+    let Some(user_id) = auth.as_ref().map(|a| &a.user.id).or(p.user.as_ref()) else {
+        return Err(ApiError::Unauthorized(
+            "sign in (Authorization: Bearer <token>) or use a signed URL".into(),
+        ));
     };
     let listener = Listener {
         user_id,
@@ -191,7 +195,7 @@ pub async fn respond(
 /// Who is listening to a stream (its plays are counted for them), and the URL's playback id.
 #[derive(Clone, Copy)]
 pub struct Listener<'a> {
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub playback: Option<&'a str>,
 }
 

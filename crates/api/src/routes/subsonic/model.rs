@@ -367,7 +367,7 @@ impl View<'_> {
             .map(|s| s.duration_ms)
             .sum();
         PlaylistObject {
-            id: p.id.clone(),
+            id: p.id.to_string(),
             name: p.name.clone(),
             comment: p.description.clone().filter(|d| !d.is_empty()),
             owner: p.owner_name.clone(),

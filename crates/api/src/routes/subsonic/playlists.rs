@@ -5,6 +5,7 @@
 use medley_app::playlists::visible;
 use medley_app::subsonic::playlists::{self as uses, Update};
 use medley_domain::playlist::{Access, Playlist};
+use medley_domain::PlaylistId;
 use serde_json::json;
 
 use super::model::{value, View};
@@ -42,7 +43,7 @@ pub async fn list(c: &Call) -> Result<Reply, Failure> {
 }
 
 /// A playlist with its songs, as `getPlaylist` and `createPlaylist` answer.
-async fn answer(c: &Call, id: &str) -> Result<Reply, Failure> {
+async fn answer(c: &Call, id: &PlaylistId) -> Result<Reply, Failure> {
     let (lib, marks) = c.library().await?;
     let listed = uses::get(&c.state.app, &c.user, &lib, id).await?;
     let songs: Vec<String> = listed.items.into_iter().map(|i| i.track_id).collect();
@@ -58,7 +59,7 @@ async fn answer(c: &Call, id: &str) -> Result<Reply, Failure> {
 }
 
 pub async fn get(c: &Call) -> Result<Reply, Failure> {
-    answer(c, c.params.required("id")?).await
+    answer(c, &PlaylistId::from(c.params.required("id")?)).await
 }
 
 pub async fn create(c: &Call) -> Result<Reply, Failure> {
@@ -66,8 +67,9 @@ pub async fn create(c: &Call) -> Result<Reply, Failure> {
     let lib = medley_app::subsonic::library::current(&c.state.app).await?;
     let id = match (c.params.get("playlistId").filter(|v| !v.is_empty()), c.params.get("name").filter(|v| !v.is_empty())) {
         (Some(id), _) => {
-            uses::replace(&c.state.app, &c.user, &lib, id, &songs).await?;
-            id.to_owned()
+            let id = PlaylistId::from(id);
+            uses::replace(&c.state.app, &c.user, &lib, &id, &songs).await?;
+            id
         }
         (None, Some(name)) => {
             uses::create(&c.state.app, &c.user, &lib, name, &songs)
@@ -85,7 +87,7 @@ pub async fn create(c: &Call) -> Result<Reply, Failure> {
 }
 
 pub async fn update(c: &Call) -> Result<Reply, Failure> {
-    let id = c.params.required("playlistId")?;
+    let id = PlaylistId::from(c.params.required("playlistId")?);
     let remove = c
         .params
         .all("songIndexToRemove")
@@ -110,12 +112,12 @@ pub async fn update(c: &Call) -> Result<Reply, Failure> {
         remove,
     };
     let lib = medley_app::subsonic::library::current(&c.state.app).await?;
-    uses::update(&c.state.app, &c.user, &lib, id, update).await?;
+    uses::update(&c.state.app, &c.user, &lib, &id, update).await?;
     Ok(Reply::Empty)
 }
 
 pub async fn delete(c: &Call) -> Result<Reply, Failure> {
-    let id = c.params.required("id")?;
-    uses::delete(&c.state.app, &c.user, id).await?;
+    let id = PlaylistId::from(c.params.required("id")?);
+    uses::delete(&c.state.app, &c.user, &id).await?;
     Ok(Reply::Empty)
 }

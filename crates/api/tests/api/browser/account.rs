@@ -5,6 +5,7 @@
 //! is asked for its username instead. An administrator deletes another account on the admin
 //! page once its username is typed out.
 
+use medley_domain::UserId;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -135,7 +136,10 @@ async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
     let tab = open_signed_in(&browser, &app.base, "ana", "/account").await;
     // Stored as an account made by signing in with Spotify is: no password.
     app.store
-        .set_password_hash(&ana_id, medley_app::accounts::NO_PASSWORD)
+        .set_password_hash(
+            &UserId::from(ana_id.as_str()),
+            medley_app::accounts::NO_PASSWORD,
+        )
         .await
         .unwrap();
     tab.send("Page.reload", json!({})).await;

@@ -1,6 +1,7 @@
 //! Interrupted imports end `failed` promptly whichever process notices, and the upload folder
 //! keeps nothing a crash left behind.
 
+use medley_domain::UserId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,11 +22,11 @@ async fn db(backend: Backend) -> Option<TestDb> {
 
 /// A user and an import left `running` by a process killed `ago_ms` ago, straight in the
 /// store (as `medley import` leaves it); returns the user's id.
-async fn killed_import(store: &dyn Store, user: Option<&str>, id: &str, ago_ms: i64) -> String {
+async fn killed_import(store: &dyn Store, user: Option<&UserId>, id: &str, ago_ms: i64) -> UserId {
     let user = match user {
         Some(u) => u.to_owned(),
         None => {
-            let id = medley_domain::new_id();
+            let id = UserId::new();
             store
                 .create_user(NewUser {
                     id: id.clone(),
@@ -52,7 +53,7 @@ async fn killed_import(store: &dyn Store, user: Option<&str>, id: &str, ago_ms: 
     user
 }
 
-async fn status(store: &dyn Store, user: &str, id: &str) -> (String, Option<String>) {
+async fn status(store: &dyn Store, user: &UserId, id: &str) -> (String, Option<String>) {
     let i = store.import(user, id).await.unwrap().expect("the import");
     (i.status.to_string(), i.error)
 }

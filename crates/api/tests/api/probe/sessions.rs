@@ -2,6 +2,7 @@
 //! made it, and through the command line (another process sharing the database) on a running
 //! server within its revocation check, tokens it had cached included.
 
+use medley_domain::UserId;
 use std::time::Duration;
 
 use medley_events::Event;
@@ -81,9 +82,14 @@ async fn a_password_change_ends_other_sessions_at_once(backend: Backend) {
         app.get("/v1/me", Some(&cached)).await.status,
         StatusCode::OK
     );
-    medley_app::accounts::set_password(app.store.as_ref(), &user_id, "third password", None)
-        .await
-        .unwrap();
+    medley_app::accounts::set_password(
+        app.store.as_ref(),
+        &UserId::from(user_id.as_str()),
+        "third password",
+        None,
+    )
+    .await
+    .unwrap();
     until_refused(&app, &cached, Duration::from_secs(5)).await;
     until_refused(&app, &kept, Duration::from_secs(1)).await;
     session(&app, "ana", "third password").await;

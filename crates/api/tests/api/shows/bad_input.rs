@@ -1,6 +1,7 @@
 //! Bad input on the live WebSocket: each gets the answer or close code LIVE.md (and
 //! docs/LIVE.md) gives, and the show keeps running for everyone else.
 
+use medley_domain::UserId;
 use std::time::Duration;
 
 use medley_app::shows::live::LiveConfig;
@@ -119,7 +120,7 @@ async fn hello_first_within_the_time_with_a_valid_token() {
     app.store
         .insert_token(medley_store::NewToken {
             token_hash: medley_app::accounts::hash_token("expired-token"),
-            user_id: ana_id,
+            user_id: UserId::from(ana_id),
             kind: "session".into(),
             label: None,
             now_ms: 1,

@@ -8,6 +8,7 @@
 mod jobs;
 mod written;
 
+use medley_domain::UserId;
 use std::time::Duration;
 
 use medley_app::spotify::watch;
@@ -129,7 +130,7 @@ async fn watch_once(w: &World) -> watch::Watched {
         .unwrap()
 }
 
-async fn user_id(w: &World) -> String {
+async fn user_id(w: &World) -> UserId {
     w.app
         .store
         .user_by_username("ana")

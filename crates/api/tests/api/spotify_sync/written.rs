@@ -2,6 +2,7 @@
 //! flight, and the item kinds Spotify returns.
 
 use super::*;
+use medley_domain::PlaylistId;
 
 /// Requests per endpoint since the emulator's counts were reset.
 async fn endpoint_counts(emu: &Running) -> std::collections::BTreeMap<String, u64> {
@@ -118,7 +119,7 @@ async fn a_write_cut_off_in_flight_is_neither_repeated_nor_taken_for_the_owners(
     let w = world().await;
     let control = w.emu.control();
     let out = control.playlist("alice", "Out").await.unwrap().id;
-    let mirror = w.app.playlist(&w.token, json!({"name": "Out"})).await;
+    let mirror = PlaylistId::from(w.app.playlist(&w.token, json!({"name": "Out"})).await);
     let composition = json!({
         "sources": [{"uri": format!("spotify:playlist:{}", w.mix)}],
         "options": {"target": format!("spotify:playlist:{out}")},

@@ -2,6 +2,7 @@
 //! password with token and plain authentication, each failure code of the specification,
 //! both formats, GET and form POST, `.view`.
 
+use medley_domain::UserId;
 use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -281,7 +282,7 @@ async fn a_subsonic_password_enables_token_authentication(backend: Backend) {
     // It is stored sealed: the database holds no copy of it in clear.
     let sealed = s
         .store
-        .subsonic_password(&s.admin_id)
+        .subsonic_password(&UserId::from(s.admin_id.as_str()))
         .await
         .unwrap()
         .expect("stored");

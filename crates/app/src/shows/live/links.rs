@@ -18,6 +18,7 @@
 //! `"stream_url":"` (a quote right after `l`) occurs only as a key and its string value,
 //! never inside a comment, a title or a name.
 
+use medley_domain::UserId;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -40,20 +41,25 @@ pub(crate) fn stream_path(track_id: &str) -> String {
 pub struct Links {
     audio: Arc<Audio>,
     base: String,
-    user: String,
+    user: UserId,
     lifetime_s: i64,
 }
 
 impl Links {
     /// Links for `user`, from the server's public URL `base`, in a show whose longest track
     /// lasts `longest_track_ms`.
-    pub(crate) fn new(audio: Arc<Audio>, base: &str, user: &str, longest_track_ms: i64) -> Links {
+    pub(crate) fn new(
+        audio: Arc<Audio>,
+        base: &str,
+        user: &UserId,
+        longest_track_ms: i64,
+    ) -> Links {
         let ttl = audio.settings.stream_url_ttl.as_secs() as i64;
         let longest_s = (longest_track_ms.max(0) + 999) / 1000;
         Links {
             audio,
             base: base.trim_end_matches('/').to_owned(),
-            user: user.to_owned(),
+            user: user.clone(),
             lifetime_s: ttl.max(longest_s + MARGIN_S).max(1),
         }
     }
@@ -117,7 +123,12 @@ mod tests {
             UrlSigner::from_secret(b"k"),
             crate::library::AudioSettings::default(),
         );
-        Links::new(Arc::new(audio), "http://host:8080/", "u1", longest_ms)
+        Links::new(
+            Arc::new(audio),
+            "http://host:8080/",
+            &UserId::from("u1"),
+            longest_ms,
+        )
     }
 
     fn query(url: &str) -> Vec<(String, String)> {

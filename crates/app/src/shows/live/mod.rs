@@ -29,6 +29,7 @@ mod relay;
 mod relay_tests;
 mod sessions;
 
+use medley_domain::PlaylistId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -465,7 +466,8 @@ pub async fn connect(
     };
     let (reply, answer) = oneshot::channel();
     let command = Command::Connect {
-        user: user.id.clone(),
+        // The protocol crate names users by their text.
+        user: user.id.to_string(),
         resume,
         reply,
     };
@@ -517,7 +519,7 @@ async fn connect_through_relay(
         };
         let (reply, answer) = oneshot::channel();
         let join = RelayCommand::Join {
-            user: user.id.clone(),
+            user: user.id.to_string(),
             resume: resume.clone(),
             reply,
         };
@@ -551,7 +553,7 @@ pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> App
     let info = ShowInfo {
         id: show.id.clone(),
         title: show.title.clone(),
-        creator: show.creator_id.clone(),
+        creator: show.creator_id.to_string(),
         playlist,
     };
     Ok(Saved::state(&Show::new(info, Settings::default(), now)))
@@ -561,7 +563,7 @@ pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> App
 /// for each listener as it is sent, see [`links`]); tracks with a Spotify id carry
 /// `spotify_uri`, for each listener's own Spotify player. Which tracks have audio is settled
 /// here, when the show starts: the playlist is fixed while it runs.
-async fn playlist(app: &App, id: &str) -> AppResult<Playlist> {
+async fn playlist(app: &App, id: &PlaylistId) -> AppResult<Playlist> {
     let stored = app.store.playlist(id).await?;
     let items = app.store.playlist_items(id, i64::MAX, 0).await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
