@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use medley_compose::{Composite, Mode, Options, Read, SyncInput};
 use medley_domain::new_id;
+use medley_domain::paging::Page;
 use medley_domain::schedule::Schedule;
 use medley_domain::text::TextEnum;
 use medley_domain::user::User;
@@ -60,7 +61,6 @@ pub async fn create(
     Ok(job)
 }
 
-/// A job of `user`'s, or 404.
 /// Most runs [`next_runs`] lists.
 pub const MAX_NEXT_RUNS: usize = 20;
 
@@ -93,6 +93,7 @@ pub fn next_runs(
     Ok(runs)
 }
 
+/// A job of `user`'s, or not found.
 pub async fn owned(app: &App, user: &User, id: &str) -> AppResult<SyncJob> {
     match app.store.sync_job(id).await? {
         Some(job) if job.owner_id == user.id => Ok(job),
@@ -100,6 +101,33 @@ pub async fn owned(app: &App, user: &User, id: &str) -> AppResult<SyncJob> {
             "sync job `{id}` does not exist or is not yours"
         ))),
     }
+}
+
+/// The sync jobs `user` owns.
+pub async fn list(app: &App, user: &User) -> AppResult<Vec<SyncJob>> {
+    Ok(app.store.user_sync_jobs(&user.id).await?)
+}
+
+/// A job by id, whoever owns it (the operator's command line), or not found.
+pub async fn find(app: &App, id: &str) -> AppResult<SyncJob> {
+    app.store
+        .sync_job(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no sync job `{id}`")))
+}
+
+/// Deletes a job (its owner's, or the operator's) and its history; false when it was gone
+/// already.
+pub async fn delete(app: &App, job: &SyncJob) -> AppResult<bool> {
+    Ok(app.store.delete_sync_job(&job.id).await?)
+}
+
+/// A page of a job's runs, newest first, and their count.
+pub async fn runs(app: &App, job: &SyncJob, page: Page) -> AppResult<(Vec<SyncRun>, i64)> {
+    Ok(app
+        .store
+        .sync_runs(&job.id, page.limit, page.offset)
+        .await?)
 }
 
 /// The owner pauses or resumes a job (which clears any pause Medley made).
