@@ -2,6 +2,7 @@
 //! schedule, never copying again a track that was copied once and then deleted from the target.
 //! It is the simplest composite: one source, archive mode; its ledger remembers everything
 //! ever copied. Runs go through the work queue, so each runs once even with several nodes.
+//! Its ends are found through `App::ends` (see [`crate::sources`]), as a composite's are.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -17,7 +18,6 @@ use medley_store::{StoreError, SyncJob, SyncRun};
 use crate::clock::now_ms;
 use crate::error::{chain, AppError, AppResult};
 use crate::jobs::{self, JobKind, Trigger};
-use crate::sources::{End, Source, Target};
 use crate::spotify::collections::Work;
 use crate::spotify::reconnect::{next_run, pause_for_reconnect, spotify_ends};
 use crate::App;
@@ -31,8 +31,8 @@ pub async fn create(
     schedule: &str,
     timezone: &str,
 ) -> AppResult<SyncJob> {
-    let source_end = End::parse(source)?;
-    let target_end = End::parse(target)?;
+    let source_end = app.ends.source(source)?;
+    let target_end = app.ends.target(target)?;
     if source_end.uri() == target_end.uri() {
         return Err(AppError::Invalid(
             "`source` and `target` are the same playlist".into(),
@@ -199,12 +199,13 @@ async fn copy(app: &App, job: &SyncJob, work: &mut Work) -> AppResult<(i64, i64)
         .user(&job.owner_id)
         .await?
         .ok_or_else(|| AppError::not_found("the job's owner"))?;
-    let target = End::parse(&job.target_uri)?;
-    if matches!(target, End::Medley(_)) {
-        // The owner may have lost the right to change it (a collaborator no longer).
-        target.check_writable(app, &owner).await?;
-    }
-    let mut read = End::parse(&job.source_uri)?.read(app, &owner, work).await?;
+    let target = app.ends.target(&job.target_uri)?;
+    target.check_still_writable(app, &owner).await?;
+    let mut read = app
+        .ends
+        .source(&job.source_uri)?
+        .read(app, &owner, work)
+        .await?;
     let mut unplayable = 0;
     if let (true, Read::Complete(items)) = (target.spotify_only(), &mut read) {
         // Only tracks Spotify knows can be copied there.
