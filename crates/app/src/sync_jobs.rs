@@ -316,3 +316,6 @@ pub async fn schedule_due(app: &App, now_ms: i64) -> AppResult<usize> {
     }
     Ok(queued)
 }
+
+#[cfg(test)]
+mod tests;
