@@ -191,13 +191,20 @@ pub fn engine_track(t: &Track) -> medley_compose::Track {
     }
 }
 
-/// Adds tracks to the catalog on behalf of `user`, who must be an administrator.
-pub async fn add_tracks_as(app: &App, user: &User, tracks: Vec<NewTrack>) -> AppResult<Vec<Track>> {
+/// Whether `user` may add to the catalog: administrators only. A front end asks before it
+/// reads what to add, so that anyone else is told so whatever they sent.
+pub fn may_add(user: &User) -> AppResult<()> {
     if !user.is_admin {
         return Err(AppError::Forbidden(
             "only administrators may add to the catalog".into(),
         ));
     }
+    Ok(())
+}
+
+/// Adds tracks to the catalog on behalf of `user`, who must be an administrator.
+pub async fn add_tracks_as(app: &App, user: &User, tracks: Vec<NewTrack>) -> AppResult<Vec<Track>> {
+    may_add(user)?;
     add_tracks(app, tracks).await
 }
 

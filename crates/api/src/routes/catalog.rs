@@ -253,6 +253,7 @@ pub async fn add(
     auth: Auth,
     Json(body): Json<serde_json::Value>,
 ) -> ApiResult<(StatusCode, axum::Json<Tracks>)> {
+    catalog::may_add(&auth.user)?;
     let inputs = parse_inputs(body)?;
     let inputs = inputs.into_iter().map(NewTrack::from).collect();
     let stored = catalog::add_tracks_as(&state.app, &auth.user, inputs).await?;

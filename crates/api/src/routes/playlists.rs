@@ -239,8 +239,10 @@ pub async fn followers_contains(
     Path(id): Path<String>,
     Query(q): Query<UserIds>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
-    let ids = split_ids(&q.ids, 5)?;
     let viewer = auth.as_ref().map(|a| &a.user);
+    // Whether the playlist may be seen is answered before the ids are read.
+    visible(&state.app, &id, viewer).await?;
+    let ids = split_ids(&q.ids, 5)?;
     Ok(axum::Json(
         playlists::followers_contain(&state.app, viewer, &id, &ids).await?,
     ))
