@@ -284,7 +284,7 @@ pub async fn sign_in(
 /// Whether `POST /v1/users` would make an account now: registration is open, or the server
 /// has no user yet (its first becomes the administrator).
 pub async fn registration_open(app: &App) -> AppResult<bool> {
-    Ok(app.config.registration_open || app.store.user_count().await? == 0)
+    Ok(crate::settings::registration(app).await?.open || app.store.user_count().await? == 0)
 }
 
 /// Registers an account through the server (its hashing slots), when registration is open or

@@ -5,7 +5,8 @@
 //!
 //! Layout, bottom-up (a module imports only from the layers below it):
 //! 1. [`clock`], [`error`], [`config`], [`jobs`] (kinds of queued work), [`cache`] (hot items),
-//!    [`sealing`] (secrets at rest), [`logins`] (password-hashing slots, sign-in throttles).
+//!    [`sealing`] (secrets at rest), [`logins`] (password-hashing slots, sign-in throttles),
+//!    [`settings`] (what administrators change while the server runs: registration).
 //! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`], [`library`]
 //!    (audio files: scans, uploads, streams), [`saved`] (liked songs, saved albums),
 //!    [`following`] (users and artists), [`playlist_covers`].
@@ -47,6 +48,7 @@ pub mod plays;
 pub mod remote;
 pub mod saved;
 pub mod sealing;
+pub mod settings;
 pub mod shows;
 pub mod sources;
 pub mod spotify;
