@@ -10,7 +10,6 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 use crate::state::AppState;
 use medley_app::accounts::hash_token;
-use medley_app::now_ms;
 
 /// JSON body; malformed or mistyped bodies become precise 400s.
 #[derive(FromRequest)]
@@ -86,23 +85,11 @@ impl FromRequestParts<AppState> for Auth {
             }
         };
         let token_hash = hash_token(&token);
-        if let Some(user) = state.app.caches.token(&token_hash) {
-            return Ok(Auth { user, token_hash });
-        }
-        let seen = state.app.caches.token_generation();
-        let user = state
-            .app
-            .store
-            .user_for_token(&token_hash, now_ms())
+        let user = medley_app::tokens::authenticate(&state.app, &token_hash)
             .await?
             .ok_or_else(|| {
                 ApiError::Unauthorized("the access token is invalid, expired or revoked".into())
             })?;
-        medley_app::tokens::note_use(&state.app, &token_hash).await;
-        state
-            .app
-            .caches
-            .remember_token(seen, token_hash.clone(), user.clone());
         Ok(Auth { user, token_hash })
     }
 }

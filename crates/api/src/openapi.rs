@@ -24,6 +24,7 @@ use crate::routes::{
         following::followed,
         tokens::list, tokens::create, tokens::revoke, admin_users::list, admin_users::change, admin_users::delete_user,
         admin_users::settings,
+        admin_users::change_settings,
         catalog::track, catalog::several_tracks, catalog::album, catalog::album_tracks, catalog::artist,
         catalog::artist_albums, catalog::add, search::search,
         catalog_many::several_albums, catalog_many::several_artists, catalog_many::top_tracks,

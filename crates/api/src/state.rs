@@ -23,8 +23,9 @@ use crate::objects::Render;
 pub struct ApiConfig {
     /// Base URL clients reach this server at, without a trailing slash (for `href`, `next`).
     pub public_url: String,
-    /// Whether anyone may register through `POST /v1/users` (the first user always may).
-    pub registration_open: bool,
+    /// Whether anyone may register through `POST /v1/users`, when the server's configuration
+    /// fixes it; `None`: administrators decide in the app. The first user always may.
+    pub registration: Option<bool>,
     /// Most items a playlist may hold.
     pub max_playlist_items: i64,
     /// Largest request body accepted, in bytes.
@@ -77,7 +78,7 @@ impl Default for ApiConfig {
         let app = AppConfig::default();
         ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
-            registration_open: app.registration_open,
+            registration: app.registration,
             max_playlist_items: app.max_playlist_items,
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
@@ -96,7 +97,7 @@ impl ApiConfig {
     /// The settings of the use cases.
     pub fn app(&self) -> AppConfig {
         AppConfig {
-            registration_open: self.registration_open,
+            registration: self.registration,
             max_playlist_items: self.max_playlist_items,
             session_ttl: self.session_ttl,
             spool_dir: self.spool_dir.clone(),

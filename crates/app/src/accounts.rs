@@ -281,6 +281,83 @@ pub async fn sign_in(
     }
 }
 
+/// Whether `POST /v1/users` would make an account now: registration is open, or the server
+/// has no user yet (its first becomes the administrator).
+pub async fn registration_open(app: &App) -> AppResult<bool> {
+    Ok(crate::settings::registration(app).await?.open || app.store.user_count().await? == 0)
+}
+
+/// Registers an account through the server (its hashing slots), when registration is open or
+/// the server has no user yet.
+pub async fn register(app: &App, username: &str, password: &str) -> AppResult<User> {
+    if !registration_open(app).await? {
+        return Err(AppError::Forbidden(
+            "registration is closed on this server: ask an administrator to run `medley user add`"
+                .into(),
+        ));
+    }
+    create_user_in(
+        app.store.as_ref(),
+        &app.bus,
+        username,
+        password,
+        Some(&app.logins.hashing),
+    )
+    .await
+}
+
+/// A session a sign-in opened.
+pub struct Session {
+    pub user: User,
+    /// The bearer token (only its hash is stored).
+    pub token: String,
+    /// How long the token lives.
+    pub ttl: Duration,
+    /// The user's follower count, which a client shows at once.
+    pub followers: i64,
+}
+
+/// Signs in with a username and password from `client` (throttled, see [`sign_in`]) and opens a
+/// session of the configured length; `label` names where (`web` for a browser's).
+pub async fn open_session(
+    app: &App,
+    username: &str,
+    password: &str,
+    client: Option<IpAddr>,
+    label: Option<String>,
+) -> AppResult<Session> {
+    let store = app.store.as_ref();
+    let user = sign_in(&app.logins, store, username, password, client).await?;
+    let ttl = app.config.session_ttl;
+    let token = issue_token(store, &user.id, "session", label, Some(ttl)).await?;
+    let followers = store.follower_count(&user.id).await?;
+    Ok(Session {
+        user,
+        token,
+        ttl,
+        followers,
+    })
+}
+
+/// What the signed-in user sees of their own account beyond it: their follower count, and
+/// whether they have a password to sign in with.
+pub async fn own_profile(app: &App, user: &User) -> AppResult<(i64, bool)> {
+    let followers = app.store.follower_count(&user.id).await?;
+    let has_password = user_has_password(app.store.as_ref(), user).await?;
+    Ok((followers, has_password))
+}
+
+/// A user's public profile: the user and their follower count.
+pub async fn profile(app: &App, id: &UserId) -> AppResult<(User, i64)> {
+    let user = app
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("user `{id}`")))?;
+    let followers = app.store.follower_count(id).await?;
+    Ok((user, followers))
+}
+
 /// Sets a new password and revokes every other token of the user (sessions elsewhere end).
 pub async fn set_password(
     store: &dyn Store,

@@ -93,3 +93,12 @@ pub async fn change(app: &App, actor: &User, id: &UserId, change: Change) -> App
         disabled_at_ms,
     })
 }
+
+/// Whether the database answers: unavailable, saying why, when it does not.
+pub async fn check_database(app: &App) -> AppResult<()> {
+    app.store
+        .user_count()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("the database does not answer: {e}")))?;
+    Ok(())
+}

@@ -4,9 +4,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use medley_domain::catalog::{Album, Artist, NewTrack, Track, MAX_TRACKS_PER_WRITE};
+use medley_domain::paging::Page;
+use medley_domain::user::User;
 use medley_domain::Id;
 use medley_events::Event;
 use medley_search::{SearchIndex, TrackDoc};
+use medley_store::plays::PodcastEntity;
 use medley_store::Store;
 
 use crate::cache::TrackJson;
@@ -186,4 +189,97 @@ pub fn engine_track(t: &Track) -> medley_compose::Track {
         duration_ms: t.duration_ms,
         explicit: t.explicit,
     }
+}
+
+/// Whether `user` may add to the catalog: administrators only. A front end asks before it
+/// reads what to add, so that anyone else is told so whatever they sent.
+pub fn may_add(user: &User) -> AppResult<()> {
+    if !user.is_admin {
+        return Err(AppError::Forbidden(
+            "only administrators may add to the catalog".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds tracks to the catalog on behalf of `user`, who must be an administrator.
+pub async fn add_tracks_as(app: &App, user: &User, tracks: Vec<NewTrack>) -> AppResult<Vec<Track>> {
+    may_add(user)?;
+    add_tracks(app, tracks).await
+}
+
+/// Tracks for `ids` as stored now (unknown ids left out, each track once).
+pub async fn tracks(app: &App, ids: &[Id]) -> AppResult<Vec<Track>> {
+    Ok(app.store.tracks(ids).await?)
+}
+
+/// Which of `ids` are catalog tracks.
+pub async fn existing_tracks(app: &App, ids: &[Id]) -> AppResult<Vec<Id>> {
+    Ok(app.store.existing_tracks(ids).await?)
+}
+
+/// `ids` if every one is a catalog track; else the first that is not, named.
+pub async fn known_tracks(app: &App, ids: Vec<Id>) -> AppResult<Vec<Id>> {
+    let existing = existing_tracks(app, &ids).await?;
+    if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
+        return Err(AppError::Invalid(format!(
+            "`{missing}` is not a track in the catalog"
+        )));
+    }
+    Ok(ids)
+}
+
+/// Albums for `ids` as stored now, bypassing the cache (unknown ids left out): what a write
+/// just made shows at once.
+pub async fn stored_albums(app: &App, ids: &[Id]) -> AppResult<Vec<Album>> {
+    Ok(app.store.albums(ids).await?)
+}
+
+/// Artists for `ids` as stored now, bypassing the cache (unknown ids left out).
+pub async fn stored_artists(app: &App, ids: &[Id]) -> AppResult<Vec<Artist>> {
+    Ok(app.store.artists(ids).await?)
+}
+
+/// Podcast shows and episodes for `ids` (the entities plays of podcasts name), by id.
+pub async fn podcast_entities(app: &App, ids: &[Id]) -> AppResult<HashMap<Id, PodcastEntity>> {
+    Ok(app.store.podcast_entities(ids).await?)
+}
+
+/// One album, or not found.
+pub async fn album(app: &App, id: &str) -> AppResult<Album> {
+    app.store
+        .album(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("album `{id}`")))
+}
+
+/// A page of an album's tracks, in disc and track order.
+pub async fn album_tracks(app: &App, id: &str, page: Page) -> AppResult<Vec<Track>> {
+    let ids = app
+        .store
+        .album_track_ids(id, page.limit, page.offset)
+        .await?;
+    Ok(app.store.tracks(&ids).await?)
+}
+
+/// One artist, or not found.
+pub async fn artist(app: &App, id: &str) -> AppResult<Artist> {
+    app.store
+        .artist(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("artist `{id}`")))
+}
+
+/// A page of an artist's albums, newest first, and their count; not found for an unknown
+/// artist.
+pub async fn artist_albums(app: &App, id: &str, page: Page) -> AppResult<(Vec<Album>, i64)> {
+    artist(app, id).await?;
+    Ok(app.store.artist_albums(id, page.limit, page.offset).await?)
+}
+
+/// An artist's `limit` most played tracks on this server (plays of at least `min_ms` by every
+/// listener, ties by name); not found for an unknown artist.
+pub async fn artist_top_tracks(app: &App, id: &str, min_ms: i64, limit: i64) -> AppResult<Vec<Id>> {
+    artist(app, id).await?;
+    Ok(app.store.artist_top_tracks(id, min_ms, limit).await?)
 }

@@ -9,8 +9,9 @@ use crate::logins::LoginSettings;
 
 #[derive(Clone, Debug)]
 pub struct AppConfig {
-    /// Whether anyone may register (the first user always may).
-    pub registration_open: bool,
+    /// Whether anyone may register, when the server's configuration fixes it; `None`: an
+    /// administrator decides in the app (open until closed). The first user always may.
+    pub registration: Option<bool>,
     /// Most items a playlist may hold.
     pub max_playlist_items: i64,
     /// How long a session token lives.
@@ -31,7 +32,7 @@ pub struct AppConfig {
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
-            registration_open: true,
+            registration: None,
             max_playlist_items: medley_domain::playlist::DEFAULT_MAX_ITEMS,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             spool_dir: std::env::temp_dir().join("medley-uploads"),

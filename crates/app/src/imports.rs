@@ -15,10 +15,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
+use medley_domain::paging::Page;
+use medley_domain::user::User;
 use medley_events::Event;
 use medley_history::{read_file, FileError, ReadOptions};
 use medley_imports::{first_byte, inputs, Entry, ImportReport, Importer, InputError, Progress};
-use medley_store::ImportStatus;
+use medley_store::{ImportStatus, StoredImport};
 use tokio::io::AsyncWriteExt;
 
 use crate::clock::now_ms;
@@ -517,4 +519,17 @@ async fn report_progress(
             .import_progress(&import_id, bytes, rows, &report, now_ms())
             .await;
     }
+}
+
+/// One of `user`'s imports, or not found.
+pub async fn find(app: &App, user: &User, id: &str) -> AppResult<StoredImport> {
+    app.store
+        .import(&user.id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("you have no import `{id}`")))
+}
+
+/// A page of `user`'s imports, newest first.
+pub async fn list(app: &App, user: &User, page: Page) -> AppResult<Vec<StoredImport>> {
+    Ok(app.store.imports(&user.id, page.limit, page.offset).await?)
 }

@@ -5,9 +5,11 @@
 //!
 //! Layout, bottom-up (a module imports only from the layers below it):
 //! 1. [`clock`], [`error`], [`config`], [`jobs`] (kinds of queued work), [`cache`] (hot items),
-//!    [`sealing`] (secrets at rest), [`logins`] (password-hashing slots, sign-in throttles).
+//!    [`sealing`] (secrets at rest), [`logins`] (password-hashing slots, sign-in throttles),
+//!    [`settings`] (what administrators change while the server runs: registration).
 //! 2. [`accounts`], [`catalog`], [`playlists`], [`plays`], [`stats`], [`imports`], [`library`]
-//!    (audio files: scans, uploads, streams).
+//!    (audio files: scans, uploads, streams), [`saved`] (liked songs, saved albums),
+//!    [`following`] (users and artists), [`playlist_covers`].
 //! 3. [`spotify`]: connections, sessions, Spotify collections read and written.
 //! 4. [`sources`]: where a composite or a sync job reads and writes (a Medley playlist, a
 //!    Spotify playlist, Liked Songs), behind one trait.
@@ -35,14 +37,18 @@ pub mod clock;
 pub mod compositions;
 pub mod config;
 pub mod error;
+pub mod following;
 pub mod imports;
 pub mod jobs;
 pub mod library;
 pub mod logins;
+pub mod playlist_covers;
 pub mod playlists;
 pub mod plays;
 pub mod remote;
+pub mod saved;
 pub mod sealing;
+pub mod settings;
 pub mod shows;
 pub mod sources;
 pub mod spotify;

@@ -6,12 +6,15 @@ use std::collections::{BTreeMap, HashMap};
 use medley_compose::SourceItem;
 use medley_domain::catalog::Track;
 use medley_domain::id::is_id;
-use medley_domain::playlist::{Access, Playlist};
+use medley_domain::paging::Page;
+use medley_domain::playlist::{
+    validate_description, validate_name, Access, DetailsError, Playlist, PlaylistItem,
+};
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
 use medley_domain::{Id, PlaylistId, UserId};
 use medley_events::{Event, ItemsChange};
-use medley_store::{EditOutcome, ItemsEdit};
+use medley_store::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist};
 
 use crate::catalog::engine_track;
 use crate::clock::now_ms;
@@ -230,4 +233,186 @@ pub async fn add_as_medley(
     app.caches.forget_playlist(id);
     announce(app, &result?, &owner.id, true);
     Ok(())
+}
+
+/// A new playlist's details, as a caller gives them (unset flags take Spotify's defaults).
+#[derive(Clone, Debug)]
+pub struct NewDetails {
+    pub name: String,
+    pub description: Option<String>,
+    /// Defaults to true, unless the playlist is collaborative.
+    pub public: Option<bool>,
+    pub collaborative: Option<bool>,
+}
+
+impl NewDetails {
+    /// Checks the details against the rules, and answers `(public, collaborative)` as the
+    /// playlist will have them.
+    pub fn check(&self) -> AppResult<(bool, bool)> {
+        validate_name(&self.name)?;
+        if let Some(d) = &self.description {
+            validate_description(d)?;
+        }
+        let collaborative = self.collaborative.unwrap_or(false);
+        let public = self.public.unwrap_or(!collaborative);
+        if collaborative && public {
+            return Err(DetailsError::CollaborativePublic.into());
+        }
+        Ok((public, collaborative))
+    }
+}
+
+/// Creates a playlist `user` owns, with the id the caller chose (a composition may have been
+/// checked against it already), and announces it.
+pub async fn create(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    details: NewDetails,
+) -> AppResult<Playlist> {
+    let (public, collaborative) = details.check()?;
+    let playlist = app
+        .store
+        .create_playlist(NewPlaylist {
+            id: id.to_owned(),
+            owner_id: user.id.clone(),
+            name: details.name.trim().to_owned(),
+            description: details.description,
+            public,
+            collaborative,
+            now_ms: now_ms(),
+        })
+        .await?;
+    app.bus.publish(Event::PlaylistCreated {
+        playlist_id: playlist.id.clone(),
+        owner_id: user.id.clone(),
+    });
+    Ok(playlist)
+}
+
+/// A playlist as it is stored now (after a change the caller made), or not found.
+pub async fn current(app: &App, id: &PlaylistId) -> AppResult<Playlist> {
+    app.store
+        .playlist(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("playlist `{id}`")))
+}
+
+/// A page of the playlists `user` owns, collaborates on or follows, newest first, and their
+/// count.
+pub async fn mine(app: &App, user: &User, page: Page) -> AppResult<(Vec<Playlist>, i64)> {
+    Ok(app
+        .store
+        .user_playlists(&user.id, page.limit, page.offset)
+        .await?)
+}
+
+/// Changes a playlist's details (owner only): the new name and description must follow the
+/// rules, and a collaborative playlist cannot be public. Answers the playlist as changed.
+pub async fn change_details(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    change: DetailsChange,
+) -> AppResult<Playlist> {
+    let current = owned(app, id, user).await?;
+    if let Some(name) = &change.name {
+        validate_name(name)?;
+    }
+    if let Some(d) = &change.description {
+        validate_description(d)?;
+    }
+    let public = change.public.unwrap_or(current.public);
+    let collaborative = change.collaborative.unwrap_or(current.collaborative);
+    if public && collaborative {
+        return Err(DetailsError::CollaborativePublic.into());
+    }
+    let change = DetailsChange {
+        name: change.name.map(|n| n.trim().to_owned()),
+        ..change
+    };
+    let updated = app.store.update_playlist(id, change, now_ms()).await;
+    app.caches.forget_playlist(id);
+    let updated = updated?;
+    app.bus.publish(Event::PlaylistDetailsChanged {
+        playlist_id: id.to_owned(),
+        snapshot_id: updated.snapshot_id.clone(),
+    });
+    Ok(updated)
+}
+
+/// `user` follows a playlist they can see (following one's own playlist changes nothing).
+pub async fn follow(app: &App, user: &User, id: &PlaylistId) -> AppResult<()> {
+    let (p, _) = visible(app, id, Some(user)).await?;
+    if p.owner_id != user.id {
+        app.store.follow_playlist(id, &user.id, now_ms()).await?;
+        app.caches.forget_playlist(id);
+    }
+    Ok(())
+}
+
+/// `user` stops following a playlist they can see.
+pub async fn unfollow(app: &App, user: &User, id: &PlaylistId) -> AppResult<()> {
+    visible(app, id, Some(user)).await?;
+    app.store.unfollow_playlist(id, &user.id).await?;
+    app.caches.forget_playlist(id);
+    Ok(())
+}
+
+/// Whether each of `user_ids` follows a playlist the caller can see.
+pub async fn followers_contain(
+    app: &App,
+    viewer: Option<&User>,
+    id: &PlaylistId,
+    user_ids: &[UserId],
+) -> AppResult<Vec<bool>> {
+    visible(app, id, viewer).await?;
+    Ok(app.store.follows_playlist(id, user_ids).await?)
+}
+
+/// The users invited to edit a playlist the caller can see.
+pub async fn collaborators(app: &App, user: &User, id: &PlaylistId) -> AppResult<Vec<UserId>> {
+    visible(app, id, Some(user)).await?;
+    Ok(app.store.collaborators(id).await?)
+}
+
+/// Invites 1 to 50 users of this server to edit a playlist (owner only).
+pub async fn add_collaborators(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    ids: &[UserId],
+) -> AppResult<()> {
+    owned(app, id, user).await?;
+    if ids.is_empty() || ids.len() > 50 {
+        return Err(AppError::Invalid("`ids` must list 1 to 50 user ids".into()));
+    }
+    let existing = app.store.existing_users(ids).await?;
+    if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
+        return Err(AppError::Invalid(format!(
+            "`{missing}` is not a user of this server"
+        )));
+    }
+    app.store.add_collaborators(id, ids).await?;
+    Ok(())
+}
+
+/// Takes back invitations to edit a playlist (owner only).
+pub async fn remove_collaborators(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    ids: &[UserId],
+) -> AppResult<()> {
+    owned(app, id, user).await?;
+    app.store.remove_collaborators(id, ids).await?;
+    Ok(())
+}
+
+/// A page of a playlist's items, in order (the caller has seen the playlist: [`visible`]).
+pub async fn items(app: &App, id: &PlaylistId, page: Page) -> AppResult<Vec<PlaylistItem>> {
+    Ok(app
+        .store
+        .playlist_items(id, page.limit, page.offset)
+        .await?)
 }

@@ -1,5 +1,8 @@
 //! Recording live plays: Medley's player and scrobblers (ListenBrainz submissions).
 
+use medley_domain::uri::{Kind, Uri};
+use medley_domain::user::User;
+use medley_domain::Id;
 use medley_domain::UserId;
 use medley_events::Event;
 use medley_history::{Format, Item, Play};
@@ -107,4 +110,98 @@ pub async fn record_live(
         });
     }
     Ok(recorded)
+}
+
+/// A play of a catalog track reported by Medley's player, as the caller sends it.
+pub struct ReportedPlay {
+    /// `medley:track:<id>` or the track id.
+    pub track: String,
+    /// When the play ended (RFC 3339); now when absent.
+    pub played_at: Option<String>,
+    /// How long it played; the whole track when absent.
+    pub ms_played: Option<i64>,
+    pub skipped: Option<bool>,
+    pub shuffle: Option<bool>,
+}
+
+/// A play Medley's player reported, as recorded.
+pub struct PlayedTrack {
+    /// False when this play was already recorded (sent twice).
+    pub recorded: bool,
+    pub track_id: Id,
+    pub ended_at_ms: i64,
+    pub ms_played: i64,
+}
+
+/// Records `user`'s play of a catalog track through Medley's player (the track must exist).
+pub async fn play_track(app: &App, user: &User, p: ReportedPlay) -> AppResult<PlayedTrack> {
+    let id = if p.track.contains(':') {
+        Uri::parse_kind(&p.track, Kind::Track)
+            .map_err(|e| AppError::Invalid(e.to_string()))?
+            .id
+    } else {
+        p.track.clone()
+    };
+    let track = app.store.tracks(std::slice::from_ref(&id)).await?;
+    let track = track
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::Invalid(format!("`{}` is not a track in the catalog", p.track)))?;
+    let ended_at_ms = match &p.played_at {
+        None => now_ms(),
+        Some(at) => at
+            .parse::<jiff::Timestamp>()
+            .map_err(|e| AppError::Invalid(format!("`played_at` is not an RFC 3339 time: {e}")))?
+            .as_millisecond(),
+    };
+    let ms_played = p.ms_played.unwrap_or(track.duration_ms);
+    let recorded = record_player_play(
+        app,
+        &user.id,
+        PlayerPlay {
+            track_id: track.id.clone(),
+            name: track.name.clone(),
+            artist: track.artists.first().map(|a| a.name.clone()),
+            album: Some(track.album.name.clone()),
+            ended_at_ms,
+            ms_played,
+            skipped: p.skipped,
+            shuffle: p.shuffle,
+        },
+    )
+    .await?;
+    Ok(PlayedTrack {
+        recorded: recorded.added > 0,
+        track_id: track.id,
+        ended_at_ms,
+        ms_played,
+    })
+}
+
+/// Most plays listed at once by [`recent_tracks`].
+pub const MAX_RECENT: i64 = 50;
+
+/// `user`'s latest plays of tracks, latest first: `(track_id, played_at_ms)`, at most `limit`
+/// (1 to [`MAX_RECENT`]), after or before a time in ms (not both).
+pub async fn recent_tracks(
+    app: &App,
+    user: &User,
+    after: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<(Id, i64)>> {
+    if !(1..=MAX_RECENT).contains(&limit) {
+        return Err(AppError::Invalid(format!(
+            "`limit` must be between 1 and {MAX_RECENT}, not {limit}"
+        )));
+    }
+    if after.is_some() && before.is_some() {
+        return Err(AppError::Invalid(
+            "give `after` or `before`, not both".into(),
+        ));
+    }
+    Ok(app
+        .store
+        .recent_track_plays(&user.id, after, before, limit)
+        .await?)
 }

@@ -3,9 +3,10 @@
 //! (read it as its owner sees it; check who may read it) and, where it can be written to by a
 //! sync, the [`Target`] trait. The use cases above this layer never ask which kind they hold.
 //!
-//! The use cases find an end through [`Ends`] (`App::ends`): the server's is [`UriEnds`], which
-//! parses the URI into an [`End`]; a test gives the app its own ends, held in memory, and runs
-//! the composition use case over them without Spotify or HTTP.
+//! The use cases (compositions and sync jobs) find an end through [`Ends`] (`App::ends`): the
+//! server's is [`UriEnds`], which parses the URI into an [`End`]; a test gives the app its own
+//! ends, held in memory, and runs the composition and sync job use cases over them without
+//! Spotify or HTTP.
 //!
 //! A read that cannot be done (the playlist vanished, the Spotify account is gone, a 403, a
 //! short page) is [`Read::Failed`] with the reason, never an empty read: the engine freezes
@@ -25,6 +26,9 @@ use crate::playlists::{add_as_medley, editable, playlist_tracks, visible};
 use crate::spotify::collections::{self, Work};
 use crate::App;
 
+#[cfg(test)]
+pub mod memory;
+
 /// Something a sync reads: all of it, as `owner` may see it.
 #[async_trait]
 pub trait Source: Send + Sync {
@@ -41,6 +45,10 @@ pub trait Source: Send + Sync {
 pub trait Target: Source {
     /// Checks, when a job is set up, that `user` may change it.
     async fn check_writable(&self, app: &App, user: &User) -> AppResult<()>;
+    /// Checks, at each run before anything is read, that `owner` may still change it, where
+    /// that can change after set-up without the end saying so at the write (a Medley playlist
+    /// whose owner no longer lets the job's owner collaborate).
+    async fn check_still_writable(&self, app: &App, owner: &User) -> AppResult<()>;
     /// Appends catalog tracks, as `owner`. Tracks this kind of target cannot hold (a track
     /// Spotify does not know) are left out; returns how many.
     async fn append(
@@ -54,11 +62,14 @@ pub trait Target: Source {
     fn spotify_only(&self) -> bool;
 }
 
-/// Finds the end a URI names, as a source.
+/// Finds the end a URI names, as a source or as a target.
 pub trait Ends: Send + Sync {
     /// The source `uri` names; a URI of no kind these ends know is refused (`Invalid`),
     /// naming what is accepted.
     fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>>;
+    /// The target `uri` names; a URI of no kind these ends know, or of an end that cannot be
+    /// written to, is refused (`Invalid`), naming what is accepted.
+    fn target(&self, uri: &str) -> AppResult<Arc<dyn Target>>;
 }
 
 /// The server's ends: a Medley playlist, a Spotify playlist or Liked Songs, from the URI.
@@ -66,6 +77,12 @@ pub struct UriEnds;
 
 impl Ends for UriEnds {
     fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>> {
+        Ok(Arc::new(End::parse(uri)?))
+    }
+
+    /// Every end a URI names here can be written to: a Medley playlist, a Spotify playlist,
+    /// Liked Songs.
+    fn target(&self, uri: &str) -> AppResult<Arc<dyn Target>> {
         Ok(Arc::new(End::parse(uri)?))
     }
 }
@@ -171,6 +188,15 @@ impl Target for End {
         match self {
             End::Medley(id) => editable(app, id, user).await.map(|_| ()),
             End::Spotify(c) => collections::check(app, user, c, true).await,
+        }
+    }
+
+    async fn check_still_writable(&self, app: &App, owner: &User) -> AppResult<()> {
+        match self {
+            // The owner may have lost the right to change it (a collaborator no longer).
+            End::Medley(_) => self.check_writable(app, owner).await,
+            // Spotify answers at the write itself; asking first would cost a request a run.
+            End::Spotify(_) => Ok(()),
         }
     }
 

@@ -2,11 +2,13 @@
 //! schedule, never copying again a track that was copied once and then deleted from the target.
 //! It is the simplest composite: one source, archive mode; its ledger remembers everything
 //! ever copied. Runs go through the work queue, so each runs once even with several nodes.
+//! Its ends are found through `App::ends` (see [`crate::sources`]), as a composite's are.
 
 use std::collections::{BTreeMap, HashSet};
 
 use medley_compose::{Composite, Mode, Options, Read, SyncInput};
 use medley_domain::new_id;
+use medley_domain::paging::Page;
 use medley_domain::schedule::Schedule;
 use medley_domain::text::TextEnum;
 use medley_domain::user::User;
@@ -16,7 +18,6 @@ use medley_store::{StoreError, SyncJob, SyncRun};
 use crate::clock::now_ms;
 use crate::error::{chain, AppError, AppResult};
 use crate::jobs::{self, JobKind, Trigger};
-use crate::sources::{End, Source, Target};
 use crate::spotify::collections::Work;
 use crate::spotify::reconnect::{next_run, pause_for_reconnect, spotify_ends};
 use crate::App;
@@ -30,8 +31,8 @@ pub async fn create(
     schedule: &str,
     timezone: &str,
 ) -> AppResult<SyncJob> {
-    let source_end = End::parse(source)?;
-    let target_end = End::parse(target)?;
+    let source_end = app.ends.source(source)?;
+    let target_end = app.ends.target(target)?;
     if source_end.uri() == target_end.uri() {
         return Err(AppError::Invalid(
             "`source` and `target` are the same playlist".into(),
@@ -60,7 +61,6 @@ pub async fn create(
     Ok(job)
 }
 
-/// A job of `user`'s, or 404.
 /// Most runs [`next_runs`] lists.
 pub const MAX_NEXT_RUNS: usize = 20;
 
@@ -93,6 +93,7 @@ pub fn next_runs(
     Ok(runs)
 }
 
+/// A job of `user`'s, or not found.
 pub async fn owned(app: &App, user: &User, id: &str) -> AppResult<SyncJob> {
     match app.store.sync_job(id).await? {
         Some(job) if job.owner_id == user.id => Ok(job),
@@ -100,6 +101,33 @@ pub async fn owned(app: &App, user: &User, id: &str) -> AppResult<SyncJob> {
             "sync job `{id}` does not exist or is not yours"
         ))),
     }
+}
+
+/// The sync jobs `user` owns.
+pub async fn list(app: &App, user: &User) -> AppResult<Vec<SyncJob>> {
+    Ok(app.store.user_sync_jobs(&user.id).await?)
+}
+
+/// A job by id, whoever owns it (the operator's command line), or not found.
+pub async fn find(app: &App, id: &str) -> AppResult<SyncJob> {
+    app.store
+        .sync_job(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no sync job `{id}`")))
+}
+
+/// Deletes a job (its owner's, or the operator's) and its history; false when it was gone
+/// already.
+pub async fn delete(app: &App, job: &SyncJob) -> AppResult<bool> {
+    Ok(app.store.delete_sync_job(&job.id).await?)
+}
+
+/// A page of a job's runs, newest first, and their count.
+pub async fn runs(app: &App, job: &SyncJob, page: Page) -> AppResult<(Vec<SyncRun>, i64)> {
+    Ok(app
+        .store
+        .sync_runs(&job.id, page.limit, page.offset)
+        .await?)
 }
 
 /// The owner pauses or resumes a job (which clears any pause Medley made).
@@ -171,12 +199,13 @@ async fn copy(app: &App, job: &SyncJob, work: &mut Work) -> AppResult<(i64, i64)
         .user(&job.owner_id)
         .await?
         .ok_or_else(|| AppError::not_found("the job's owner"))?;
-    let target = End::parse(&job.target_uri)?;
-    if matches!(target, End::Medley(_)) {
-        // The owner may have lost the right to change it (a collaborator no longer).
-        target.check_writable(app, &owner).await?;
-    }
-    let mut read = End::parse(&job.source_uri)?.read(app, &owner, work).await?;
+    let target = app.ends.target(&job.target_uri)?;
+    target.check_still_writable(app, &owner).await?;
+    let mut read = app
+        .ends
+        .source(&job.source_uri)?
+        .read(app, &owner, work)
+        .await?;
     let mut unplayable = 0;
     if let (true, Read::Complete(items)) = (target.spotify_only(), &mut read) {
         // Only tracks Spotify knows can be copied there.
@@ -287,3 +316,6 @@ pub async fn schedule_due(app: &App, now_ms: i64) -> AppResult<usize> {
     }
     Ok(queued)
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,7 @@
 //! id with its name, when it was made and when it was last used; revoking one ends it at once
 //! on this node (the token cache is emptied) and within the cache's lifetime elsewhere.
 
+use medley_domain::user::User;
 use medley_domain::UserId;
 use medley_store::{ApiToken, NewToken};
 
@@ -89,4 +90,26 @@ pub async fn note_use(app: &App, token_hash: &str) {
     if let Err(e) = app.store.touch_token(token_hash, now_ms()).await {
         tracing::warn!(error = %e, "recording a token's last use");
     }
+}
+
+/// The user a bearer token (by its hash) signs in, if it is valid: from the token cache, else
+/// read (and its use noted, and the answer kept while no revocation intervened).
+pub async fn authenticate(app: &App, token_hash: &str) -> AppResult<Option<User>> {
+    if let Some(user) = app.caches.token(token_hash) {
+        return Ok(Some(user));
+    }
+    let seen = app.caches.token_generation();
+    let Some(user) = lookup(app, token_hash).await? else {
+        return Ok(None);
+    };
+    note_use(app, token_hash).await;
+    app.caches
+        .remember_token(seen, token_hash.to_owned(), user.clone());
+    Ok(Some(user))
+}
+
+/// The user a token (by its hash) signs in as stored now, if it is valid; no cache, its use
+/// not noted (a scrobbler's token check).
+pub async fn lookup(app: &App, token_hash: &str) -> AppResult<Option<User>> {
+    Ok(app.store.user_for_token(token_hash, now_ms()).await?)
 }

@@ -12,11 +12,13 @@
 //! - [`paging`]: limit/offset validation shared by every list endpoint.
 //! - [`schedule`]: cron schedules in a time zone.
 //! - [`text`]: enums written as text (stored, sent, read from parameters), spelled once.
+//! - [`causes`]: an error and its causes on one line, for logs.
 //!
 //! Nothing here touches a database, the network or a clock it does not receive.
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod causes;
 pub mod edit;
 pub mod id;
 pub mod names;

@@ -8,7 +8,7 @@
 //! | `--database-url` | `MEDLEY_DATABASE_URL` | `database_url` | `sqlite://<data-dir>/medley.db` |
 //! | `--bind` | `MEDLEY_BIND` | `bind` | `127.0.0.1:8080` |
 //! | `--public-url` | `MEDLEY_PUBLIC_URL` | `public_url` | `http://<bind>` |
-//! | `--registration` | `MEDLEY_REGISTRATION` | `registration` | `open` (`open`/`closed`) |
+//! | `--registration` | `MEDLEY_REGISTRATION` | `registration` | none: administrators open and close it in the app (open until closed); `open` or `closed` fixes it |
 //! | `--max-playlist-items` | `MEDLEY_MAX_PLAYLIST_ITEMS` | `max_playlist_items` | 10000 |
 //! | `--body-limit-bytes` | `MEDLEY_BODY_LIMIT_BYTES` | `body_limit_bytes` | 1048576 |
 //! | `--import-max-bytes` | `MEDLEY_IMPORT_MAX_BYTES` | `import_max_bytes` | 4294967296 (uploads to `POST /v1/me/imports`) |
@@ -218,7 +218,9 @@ pub struct Config {
     pub database_url: String,
     pub bind: String,
     pub public_url: Option<String>,
-    pub registration_open: bool,
+    /// Whether anyone may register, when the configuration fixes it; `None`: administrators
+    /// decide in the app.
+    pub registration: Option<bool>,
     pub max_playlist_items: i64,
     pub body_limit_bytes: usize,
     pub import_max_bytes: u64,
@@ -248,7 +250,7 @@ impl std::fmt::Debug for Config {
             )
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
-            .field("registration_open", &self.registration_open)
+            .field("registration", &self.registration)
             .field("max_playlist_items", &self.max_playlist_items)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("import_max_bytes", &self.import_max_bytes)
@@ -284,15 +286,11 @@ impl Config {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("medley.db").display()));
-        let registration = serve
-            .registration
-            .clone()
-            .or(file.registration)
-            .unwrap_or_else(|| "open".into());
-        let registration_open = match registration.as_str() {
-            "open" => true,
-            "closed" => false,
-            other => bail!("registration must be `open` or `closed`, not `{other}`"),
+        let registration = match serve.registration.clone().or(file.registration).as_deref() {
+            None => None,
+            Some("open") => Some(true),
+            Some("closed") => Some(false),
+            Some(other) => bail!("registration must be `open` or `closed`, not `{other}`"),
         };
         let log_format = serve
             .log_format
@@ -426,7 +424,7 @@ impl Config {
                 .or(file.bind)
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
             public_url: serve.public_url.clone().or(file.public_url),
-            registration_open,
+            registration,
             max_playlist_items,
             body_limit_bytes,
             import_max_bytes: serve
@@ -455,7 +453,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("medley-data"));
         assert_eq!(c.database_url, "sqlite://medley-data/medley.db");
         assert_eq!(c.bind, "127.0.0.1:8080");
-        assert!(c.registration_open);
+        assert_eq!(c.registration, None, "administrators decide");
     }
 
     #[test]
@@ -473,8 +471,8 @@ mod tests {
         };
         let c = Config::resolve(&storage, None).unwrap();
         assert_eq!(
-            (c.bind.as_str(), c.registration_open),
-            ("0.0.0.0:9000", false)
+            (c.bind.as_str(), c.registration),
+            ("0.0.0.0:9000", Some(false))
         );
         assert_eq!(c.database_url, "sqlite:///srv/medley/medley.db");
         let serve = ServeArgs {

@@ -7,13 +7,14 @@
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
+use medley_app::playlists::{self, NewDetails};
 use medley_app::{accounts, imports, library, App};
 use medley_demo::clips::ClipTags;
 use medley_domain::catalog::NewTrack;
 use medley_domain::{PlaylistId, UserId};
 use medley_history::synth::{write_extended, SynthConfig, SynthTrack};
 use medley_imports::Entry;
-use medley_store::{ItemsEdit, NewPlaylist};
+use medley_store::ItemsEdit;
 use rand::distributions::{Alphanumeric, DistString};
 
 pub async fn fill(state: &App) -> anyhow::Result<()> {
@@ -28,49 +29,40 @@ pub async fn fill(state: &App) -> anyhow::Result<()> {
         println!("Demo: the catalog already has tracks; leaving it as it is.");
         return Ok(());
     };
-    let mut user_ids = std::collections::HashMap::new();
+    let mut users = std::collections::HashMap::new();
     for u in medley_demo::users() {
         let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
         let user = accounts::create_user(store, &state.bus, u.username, &password)
             .await
             .map_err(|e| anyhow!("{e}"))?;
         println!("Demo user: {} / password: {password}", u.username);
-        user_ids.insert(u.username, user.id);
+        users.insert(u.username, user);
     }
     for p in medley_demo::playlists() {
-        let owner = user_ids
+        let owner = users
             .get(p.owner)
             .ok_or_else(|| anyhow!("demo playlist owner {} missing", p.owner))?;
-        let playlist = store
-            .create_playlist(NewPlaylist {
-                id: PlaylistId::new(),
-                owner_id: owner.clone(),
-                name: p.name.to_owned(),
-                description: Some(p.description.clone()),
-                public: p.public,
-                collaborative: false,
-                now_ms: now,
-            })
-            .await?;
+        let details = NewDetails {
+            name: p.name.to_owned(),
+            description: Some(p.description.clone()),
+            public: Some(p.public),
+            collaborative: Some(false),
+        };
+        let playlist = playlists::create(state, owner, &PlaylistId::new(), details)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         let ids: Vec<String> = p.tracks.iter().map(|&i| track_ids[i].clone()).collect();
         let edit = ItemsEdit::Add {
             track_ids: ids,
             position: None,
         };
-        store
-            .edit_items(
-                &playlist.id,
-                owner,
-                None,
-                edit,
-                state.config.max_playlist_items,
-                now,
-            )
-            .await?;
+        playlists::edit(state, owner, &playlist.id, None, edit)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
     }
     println!("Demo playlists created.");
     for (seed, u) in medley_demo::users().iter().enumerate() {
-        let (username, user_id) = (u.username, &user_ids[u.username]);
+        let (username, user_id) = (u.username, &users[u.username].id);
         let added = history(state, user_id, &tracks, seed as u64, now).await?;
         println!("Demo listening history: {added} plays over the last year for {username}.");
     }

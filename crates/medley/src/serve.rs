@@ -38,7 +38,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             search.clone(),
             ApiConfig {
                 public_url,
-                registration_open: config.registration_open,
+                registration: config.registration,
                 max_playlist_items: config.max_playlist_items,
                 body_limit_bytes: config.body_limit_bytes,
                 request_timeout: config.request_timeout,

@@ -29,6 +29,7 @@ pub mod library;
 pub mod playlists;
 pub mod plays;
 pub mod scans;
+pub mod settings;
 pub mod shows;
 pub mod spotify_logins;
 pub mod sql;
@@ -57,6 +58,7 @@ pub use plays::{
     Precision, StatItem, StatPlay,
 };
 pub use scans::{ScanStatus, ScanStore, StoredScan};
+pub use settings::SettingsStore;
 pub use shows::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, SessionChange, ShowBan, ShowChange,
     ShowComment, ShowState, ShowStore, StoredShow,
@@ -86,6 +88,7 @@ pub trait Store:
     + CollectionStore
     + CoverStore
     + PlaylistCoverStore
+    + SettingsStore
 {
 }
 
@@ -108,5 +111,6 @@ impl<T> Store for T where
         + CollectionStore
         + CoverStore
         + PlaylistCoverStore
+        + SettingsStore
 {
 }

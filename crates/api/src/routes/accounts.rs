@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::cookie;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, ClientAddr, Json, Path};
 use crate::objects::{PrivateUser, PublicUser};
 use crate::state::AppState;
@@ -65,20 +65,7 @@ pub async fn register(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> ApiResult<(StatusCode, axum::Json<PrivateUser>)> {
-    if !state.config.registration_open && state.app.store.user_count().await? > 0 {
-        return Err(ApiError::Forbidden(
-            "registration is closed on this server: ask an administrator to run `medley user add`"
-                .into(),
-        ));
-    }
-    let user = accounts::create_user_in(
-        state.app.store.as_ref(),
-        &state.app.bus,
-        &body.username,
-        &body.password,
-        Some(&state.app.logins.hashing),
-    )
-    .await?;
+    let user = accounts::register(&state.app, &body.username, &body.password).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(private(&state, &user, 0, true)),
@@ -95,31 +82,15 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<(StatusCode, axum::Json<Session>)> {
-    let user = accounts::sign_in(
-        &state.app.logins,
-        state.app.store.as_ref(),
-        &body.username,
-        &body.password,
-        client,
-    )
-    .await?;
-    let ttl = state.config.session_ttl;
-    let token = accounts::issue_token(
-        state.app.store.as_ref(),
-        &user.id,
-        "session",
-        None,
-        Some(ttl),
-    )
-    .await?;
-    let followers = state.app.store.follower_count(&user.id).await?;
+    let session =
+        accounts::open_session(&state.app, &body.username, &body.password, client, None).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Session {
-            access_token: token,
+            access_token: session.token,
             token_type: "Bearer",
-            expires_in: ttl.as_secs(),
-            user: private(&state, &user, followers, true),
+            expires_in: session.ttl.as_secs(),
+            user: private(&state, &session.user, session.followers, true),
         }),
     ))
 }
@@ -134,8 +105,7 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Stat
 /// The current user's profile (Spotify's `GET /me`).
 #[utoipa::path(get, path = "/v1/me", tag = "accounts", responses((status = 200, body = PrivateUser), (status = 401)), security(("bearer" = [])))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<PrivateUser>> {
-    let followers = state.app.store.follower_count(&auth.user.id).await?;
-    let has_password = accounts::user_has_password(state.app.store.as_ref(), &auth.user).await?;
+    let (followers, has_password) = accounts::own_profile(&state.app, &auth.user).await?;
     Ok(axum::Json(private(
         &state,
         &auth.user,
@@ -225,12 +195,6 @@ pub async fn profile(
     State(state): State<AppState>,
     Path(id): Path<UserId>,
 ) -> ApiResult<axum::Json<PublicUser>> {
-    let user = state
-        .app
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("user `{id}`")))?;
-    let followers = state.app.store.follower_count(&id).await?;
+    let (user, followers) = accounts::profile(&state.app, &id).await?;
     Ok(axum::Json(state.render.user(&user, followers)))
 }

@@ -1,16 +1,16 @@
 //! Administration of accounts: `GET /v1/admin/users`, `PATCH|DELETE /v1/admin/users/{id}`, and the
-//! server's settings an administrator reads (`GET /v1/admin/settings`).
+//! server's settings an administrator reads and changes (`GET|PATCH /v1/admin/settings`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use medley_app::{account_deletion, admin};
+use medley_app::{account_deletion, admin, settings};
 use medley_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path};
 use crate::objects::timestamp;
 use crate::state::AppState;
@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/admin/users/{id}",
             axum::routing::patch(change).delete(delete_user),
         )
-        .route("/v1/admin/settings", get(settings))
+        .route("/v1/admin/settings", get(settings).patch(change_settings))
 }
 
 /// An account as an administrator sees it.
@@ -125,24 +125,54 @@ pub async fn delete_user(
 /// The server's settings an administrator may want to see.
 #[derive(Serialize, ToSchema)]
 pub struct ServerSettings {
-    /// Whether anyone may register (`MEDLEY_REGISTRATION`); when closed, administrators add
-    /// users with `medley user add`.
+    /// Whether anyone may register; when closed, administrators add users with
+    /// `medley user add`.
     pub registration_open: bool,
+    /// Whether the server's configuration fixes `registration_open` (`MEDLEY_REGISTRATION`);
+    /// when it does not, administrators change it with `PATCH /v1/admin/settings`.
+    pub registration_fixed: bool,
 }
 
-/// The server's settings (administrators only). They are set in its configuration.
+impl From<settings::Registration> for ServerSettings {
+    fn from(r: settings::Registration) -> ServerSettings {
+        ServerSettings {
+            registration_open: r.open,
+            registration_fixed: r.fixed,
+        }
+    }
+}
+
+/// The server's settings (administrators only).
 #[utoipa::path(get, path = "/v1/admin/settings", tag = "accounts",
     responses((status = 200, body = ServerSettings), (status = 401), (status = 403)), security(("bearer" = [])))]
 pub async fn settings(
     State(state): State<AppState>,
     auth: Auth,
 ) -> ApiResult<axum::Json<ServerSettings>> {
-    if !auth.user.is_admin {
-        return Err(ApiError::Forbidden(
-            "only an administrator may read the server's settings".into(),
-        ));
-    }
-    Ok(axum::Json(ServerSettings {
-        registration_open: state.config.registration_open,
-    }))
+    Ok(axum::Json(
+        settings::for_admin(&state.app, &auth.user).await?.into(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    /// Open (true) or close (false) registration to anyone who can reach the server.
+    pub registration_open: bool,
+}
+
+/// Changes the server's settings (administrators only): opens or closes registration, on
+/// every node at once. Refused (409) when the server's configuration fixes it.
+#[utoipa::path(patch, path = "/v1/admin/settings", tag = "accounts", request_body = SettingsChange,
+    responses((status = 200, body = ServerSettings), (status = 400), (status = 401), (status = 403),
+        (status = 409, description = "registration is fixed by the server's configuration")),
+    security(("bearer" = [])))]
+pub async fn change_settings(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<SettingsChange>,
+) -> ApiResult<axum::Json<ServerSettings>> {
+    let changed =
+        settings::set_registration(&state.app, &auth.user, body.registration_open).await?;
+    Ok(axum::Json(changed.into()))
 }

@@ -17,7 +17,7 @@ use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{AlbumObject, ArtistObject, DiscographyAlbum, Paging, TrackObject};
 use crate::state::AppState;
 use medley_app::cache::TrackJson;
-use medley_app::catalog::add_tracks;
+use medley_app::catalog;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -83,12 +83,7 @@ async fn album_page(
     page: Page,
     total: i64,
 ) -> ApiResult<Paging<TrackObject>> {
-    let ids = state
-        .app
-        .store
-        .album_track_ids(id, page.limit, page.offset)
-        .await?;
-    let tracks = state.app.store.tracks(&ids).await?;
+    let tracks = catalog::album_tracks(&state.app, id, page).await?;
     let items = tracks.iter().map(|t| state.render.track(t)).collect();
     Ok(state
         .render
@@ -101,12 +96,7 @@ pub async fn album(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<AlbumObject>> {
-    let album = state
-        .app
-        .store
-        .album(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("album `{id}`")))?;
+    let album = catalog::album(&state.app, &id).await?;
     Ok(axum::Json(album_object(&state, &album).await?))
 }
 
@@ -139,12 +129,7 @@ pub async fn album_tracks(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<TrackObject>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    let album = state
-        .app
-        .store
-        .album(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("album `{id}`")))?;
+    let album = catalog::album(&state.app, &id).await?;
     Ok(axum::Json(
         album_page(&state, &id, page, album.total_tracks).await?,
     ))
@@ -156,12 +141,7 @@ pub async fn artist(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ArtistObject>> {
-    let artist = state
-        .app
-        .store
-        .artist(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("artist `{id}`")))?;
+    let artist = catalog::artist(&state.app, &id).await?;
     Ok(axum::Json(state.render.artist(&artist)))
 }
 
@@ -173,17 +153,7 @@ pub async fn artist_albums(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<DiscographyAlbum>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    state
-        .app
-        .store
-        .artist(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("artist `{id}`")))?;
-    let (albums, total) = state
-        .app
-        .store
-        .artist_albums(&id, page.limit, page.offset)
-        .await?;
+    let (albums, total) = catalog::artist_albums(&state.app, &id, page).await?;
     let items = albums
         .iter()
         .map(|a| DiscographyAlbum {
@@ -283,13 +253,10 @@ pub async fn add(
     auth: Auth,
     Json(body): Json<serde_json::Value>,
 ) -> ApiResult<(StatusCode, axum::Json<Tracks>)> {
-    if !auth.user.is_admin {
-        return Err(ApiError::Forbidden(
-            "only administrators may add to the catalog".into(),
-        ));
-    }
+    catalog::may_add(&auth.user)?;
     let inputs = parse_inputs(body)?;
-    let stored = add_tracks(&state.app, inputs.into_iter().map(NewTrack::from).collect()).await?;
+    let inputs = inputs.into_iter().map(NewTrack::from).collect();
+    let stored = catalog::add_tracks_as(&state.app, &auth.user, inputs).await?;
     let ids: Vec<String> = stored.iter().map(|t| t.id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     Ok((StatusCode::CREATED, axum::Json(Tracks { tracks })))

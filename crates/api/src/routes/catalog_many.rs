@@ -8,10 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::{album_object, Tracks};
 use super::split_ids;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Path, Query};
 use crate::objects::{AlbumObject, ArtistObject};
 use crate::state::AppState;
+use medley_app::catalog;
 
 /// How many plays an artist's top tracks are ranked by: plays of at least 30 s (Medley's
 /// default meaning of "a play"), by every listener.
@@ -60,7 +61,7 @@ pub async fn several_albums(
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<axum::Json<Albums>> {
     let ids = split_ids(&p.ids, 20)?;
-    let found = state.app.store.albums(&ids).await?;
+    let found = catalog::stored_albums(&state.app, &ids).await?;
     let mut albums = Vec::with_capacity(ids.len());
     for id in &ids {
         albums.push(match found.iter().find(|a| &a.id == id) {
@@ -79,7 +80,7 @@ pub async fn several_artists(
     Query(p): Query<ArtistIds>,
 ) -> ApiResult<axum::Json<Artists>> {
     let ids = split_ids(&p.ids, 50)?;
-    let found = state.app.store.artists(&ids).await?;
+    let found = catalog::stored_artists(&state.app, &ids).await?;
     let artists = ids
         .iter()
         .map(|id| {
@@ -107,17 +108,7 @@ pub async fn top_tracks(
     Path(id): Path<String>,
     Query(_market): Query<MarketParam>,
 ) -> ApiResult<axum::Json<Tracks>> {
-    state
-        .app
-        .store
-        .artist(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("artist `{id}`")))?;
-    let ids = state
-        .app
-        .store
-        .artist_top_tracks(&id, TOP_MIN_MS, TOP_TRACKS)
-        .await?;
+    let ids = catalog::artist_top_tracks(&state.app, &id, TOP_MIN_MS, TOP_TRACKS).await?;
     Ok(axum::Json(Tracks {
         tracks: state.track_objects(&ids).await?,
     }))

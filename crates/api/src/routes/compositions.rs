@@ -10,12 +10,12 @@ use medley_domain::PlaylistId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path};
 use crate::state::AppState;
 use medley_app::cache::TrackJson;
 use medley_app::compositions::{self, mode_name};
-use medley_app::playlists::{owned, resolve_tracks};
+use medley_store::StoredComposite;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -133,13 +133,7 @@ impl From<Report> for ReportView {
     }
 }
 
-async fn view(state: &AppState, id: &PlaylistId) -> ApiResult<CompositionView> {
-    let stored = state
-        .app
-        .store
-        .composite(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("playlist `{id}` is not a composite")))?;
+fn view(stored: StoredComposite) -> CompositionView {
     let sources = stored
         .composite
         .sources
@@ -160,14 +154,14 @@ async fn view(state: &AppState, id: &PlaylistId) -> ApiResult<CompositionView> {
             }
         })
         .collect();
-    Ok(CompositionView {
+    CompositionView {
         sources,
         options: stored.composite.options,
         last_sync_at: stored.last_sync_ms.map(crate::objects::timestamp),
         last_report: stored
             .last_report
             .and_then(|r| serde_json::from_str(&r).ok()),
-    })
+    }
 }
 
 /// The composition of a playlist, with each source's health.
@@ -177,8 +171,8 @@ pub async fn read(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<CompositionView>> {
-    owned(&state.app, &id, &auth.user).await?;
-    Ok(axum::Json(view(&state, &id).await?))
+    let stored = compositions::read(&state.app, &auth.user, &id).await?;
+    Ok(axum::Json(view(stored)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -198,7 +192,7 @@ pub async fn configure(
 ) -> ApiResult<axum::Json<Configured>> {
     let report = compositions::configure(&state.app, &auth.user, &id, &body.into()).await?;
     Ok(axum::Json(Configured {
-        composition: view(&state, &id).await?,
+        composition: view(compositions::read(&state.app, &auth.user, &id).await?),
         sync: report.into(),
     }))
 }
@@ -210,14 +204,7 @@ pub async fn remove(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<StatusCode> {
-    owned(&state.app, &id, &auth.user).await?;
-    state.app.caches.forget_ledger(&id);
-    if !state.app.store.delete_composite(&id).await? {
-        return Err(ApiError::NotFound(format!(
-            "playlist `{id}` is not a composite"
-        )));
-    }
-    state.app.caches.forget_playlist(&id);
+    compositions::remove(&state.app, &auth.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -244,9 +231,8 @@ pub async fn sync(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<ReportView>> {
-    owned(&state.app, &id, &auth.user).await?;
     Ok(axum::Json(
-        compositions::sync_with(&state.app, &id, |_| {}, true)
+        compositions::sync_now(&state.app, &auth.user, &id)
             .await?
             .into(),
     ))
@@ -266,18 +252,7 @@ pub async fn suppressed(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<Suppressed>> {
-    owned(&state.app, &id, &auth.user).await?;
-    let stored = state
-        .app
-        .store
-        .composite(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("playlist `{id}` is not a composite")))?;
-    let ids: Vec<String> = stored
-        .ledger
-        .suppressed()
-        .map(|(_, e)| e.track.id.clone())
-        .collect();
+    let ids = compositions::suppressed(&state.app, &auth.user, &id).await?;
     let items: Vec<TrackJson> = state
         .track_objects(&ids)
         .await?
@@ -305,21 +280,6 @@ pub async fn restore(
     Path(id): Path<PlaylistId>,
     Json(body): Json<RestoreBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
-    owned(&state.app, &id, &auth.user).await?;
-    if body.uris.is_empty() || body.uris.len() > 100 {
-        return Err(ApiError::BadRequest(
-            "`uris` must list 1 to 100 track URIs".into(),
-        ));
-    }
-    let ids = resolve_tracks(&state.app, &body.uris).await?;
-    let report = compositions::sync_with(
-        &state.app,
-        &id,
-        |ledger| {
-            ledger.restore(&ids);
-        },
-        true,
-    )
-    .await?;
+    let report = compositions::restore(&state.app, &auth.user, &id, &body.uris).await?;
     Ok(axum::Json(report.into()))
 }

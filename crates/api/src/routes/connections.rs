@@ -15,7 +15,7 @@ use crate::extract::{Auth, Path, Query};
 use crate::objects::timestamp;
 use crate::state::AppState;
 use crate::text_enums::text;
-use medley_app::spotify::{AppView, ConnectionState, ConnectionView};
+use medley_app::spotify::{links, AppView, ConnectionState, ConnectionView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -107,10 +107,7 @@ fn app_object(a: AppView) -> SpotifyAppObject {
     responses((status = 200, body = AuthorizeObject), (status = 503)),
     security(("bearer" = [])))]
 pub async fn begin(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<AuthorizeObject>> {
-    let spotify = state.app.spotify()?;
-    let authorize_url = spotify
-        .begin(state.app.store.as_ref(), &auth.user.id, None)
-        .await?;
+    let authorize_url = links::begin(&state.app, &auth.user).await?;
     Ok(Json(AuthorizeObject { authorize_url }))
 }
 
@@ -139,17 +136,14 @@ pub async fn callback(
     Query(p): Query<CallbackParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let spotify = state.app.spotify()?;
+    state.app.spotify()?;
     let Some(auth_state) = p.state.filter(|s| !s.is_empty()) else {
         return Err(ApiError::BadRequest(
             "the `state` parameter is missing: open the authorize_url from POST /v1/connections/spotify".into(),
         ));
     };
     // A sign-in with Spotify comes back here too (one redirect URI for both).
-    if let Some(pending) = spotify
-        .take_sign_in(state.app.store.as_ref(), &auth_state)
-        .await?
-    {
+    if let Some(pending) = links::take_sign_in(&state.app, &auth_state).await? {
         return super::spotify_sign_in::finish(
             &state,
             pending,
@@ -162,9 +156,7 @@ pub async fn callback(
     }
     if let Some(error) = p.error {
         // Spend the authorization so it cannot be used later.
-        spotify
-            .abandon(state.app.store.as_ref(), &auth_state)
-            .await?;
+        links::abandon(&state.app, &auth_state).await?;
         return Err(ApiError::BadRequest(format!(
             "Spotify did not grant access ({error}); nothing was linked"
         )));
@@ -174,16 +166,7 @@ pub async fn callback(
             "the `code` parameter is missing".into(),
         ));
     };
-    let connection = spotify
-        .complete(state.app.store.as_ref(), &auth_state, &code)
-        .await?;
-    let (views, _) = spotify
-        .views(state.app.store.as_ref(), &connection.user_id)
-        .await?;
-    let view = views
-        .into_iter()
-        .find(|v| v.connection.id == connection.id)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a new connection vanished")))?;
+    let (view, owner) = links::complete(&state.app, &auth_state, &code).await?;
     let object = connection_object(view);
     let wants_html = headers
         .get(header::ACCEPT)
@@ -195,13 +178,7 @@ pub async fn callback(
             .display_name
             .as_deref()
             .unwrap_or(&object.account.id);
-        let medley_user = state
-            .app
-            .store
-            .user(&connection.user_id)
-            .await?
-            .map(|u| u.username)
-            .unwrap_or_default();
+        let medley_user = owner.map(|u| u.username).unwrap_or_default();
         let page = format!(
             "<!doctype html><meta charset=utf-8><title>Medley</title>\
              <p>The Spotify account <b>{}</b> is now linked to the Medley user <b>{}</b>. \
@@ -227,10 +204,7 @@ fn html_escape(s: &str) -> String {
     responses((status = 200, body = ConnectionsObject), (status = 503)),
     security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<ConnectionsObject>> {
-    let spotify = state.app.spotify()?;
-    let (views, app) = spotify
-        .views(state.app.store.as_ref(), &auth.user.id)
-        .await?;
+    let (views, app) = links::list(&state.app, &auth.user).await?;
     Ok(Json(ConnectionsObject {
         items: views.into_iter().map(connection_object).collect(),
         app: app_object(app),
@@ -246,15 +220,6 @@ pub async fn remove(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state
-        .app
-        .store
-        .delete_connection(&auth.user.id, &id)
-        .await?
-    {
-        tracing::info!(user = %auth.user.id, connection = %id, "Spotify account disconnected");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("connection"))
-    }
+    links::unlink(&state.app, &auth.user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use medley_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Query};
 use crate::objects::ArtistObject;
 use crate::state::AppState;
-use medley_app::now_ms;
+use medley_app::following::{self, Kind};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,12 +21,6 @@ pub fn routes() -> Router<AppState> {
             get(followed).put(follow).delete(unfollow),
         )
         .route("/v1/me/following/contains", get(following_contains))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    User,
-    Artist,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -65,33 +58,7 @@ pub async fn follow(
     Query(params): Query<FollowParams>,
 ) -> ApiResult<StatusCode> {
     let (kind, ids) = follow_ids(&params)?;
-    let store = &state.app.store;
-    match kind {
-        Kind::User => {
-            let ids: Vec<UserId> = ids.into_iter().map(UserId::from).collect();
-            if ids.contains(&auth.user.id) {
-                return Err(ApiError::BadRequest("you cannot follow yourself".into()));
-            }
-            store
-                .follow_users(&auth.user.id, &ids, now_ms())
-                .await
-                .map_err(|e| match e {
-                    medley_store::StoreError::NotFound => {
-                        ApiError::NotFound("one of the `ids` is not a user of this server".into())
-                    }
-                    other => other.into(),
-                })?;
-        }
-        Kind::Artist => {
-            let known = store.artists(&ids).await?;
-            if let Some(missing) = ids.iter().find(|id| !known.iter().any(|a| &a.id == *id)) {
-                return Err(ApiError::NotFound(format!(
-                    "`{missing}` is not an artist in the catalog"
-                )));
-            }
-            store.follow_artists(&auth.user.id, &ids, now_ms()).await?;
-        }
-    }
+    following::follow(&state.app, &auth.user, kind, &ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -104,19 +71,7 @@ pub async fn unfollow(
     Query(params): Query<FollowParams>,
 ) -> ApiResult<StatusCode> {
     let (kind, ids) = follow_ids(&params)?;
-    match kind {
-        Kind::User => {
-            let ids: Vec<UserId> = ids.into_iter().map(UserId::from).collect();
-            state.app.store.unfollow_users(&auth.user.id, &ids).await?
-        }
-        Kind::Artist => {
-            state
-                .app
-                .store
-                .unfollow_artists(&auth.user.id, &ids)
-                .await?
-        }
-    }
+    following::unfollow(&state.app, &auth.user, kind, &ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -129,14 +84,9 @@ pub async fn following_contains(
     Query(params): Query<FollowParams>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     let (kind, ids) = follow_ids(&params)?;
-    let store = &state.app.store;
-    Ok(axum::Json(match kind {
-        Kind::User => {
-            let ids: Vec<UserId> = ids.into_iter().map(UserId::from).collect();
-            store.follows_users(&auth.user.id, &ids).await?
-        }
-        Kind::Artist => store.follows_artists(&auth.user.id, &ids).await?,
-    }))
+    Ok(axum::Json(
+        following::contains(&state.app, &auth.user, kind, &ids).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -190,23 +140,13 @@ pub async fn followed(
         ));
     }
     let limit = p.limit.unwrap_or(20);
-    if !(1..=50).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "`limit` must be between 1 and 50, not {limit}"
-        )));
-    }
     let after = p.after.as_deref().filter(|a| !a.is_empty());
-    let (ids, total) = state
-        .app
-        .store
-        .followed_artists(&auth.user.id, after, limit)
-        .await?;
-    let artists = state.app.store.artists(&ids).await?;
-    let items: Vec<ArtistObject> = ids
-        .iter()
-        .filter_map(|id| artists.iter().find(|a| &a.id == id))
-        .map(|a| state.render.artist(a))
-        .collect();
+    let following::FollowedArtists {
+        ids,
+        artists,
+        total,
+    } = following::artists(&state.app, &auth.user, after, limit).await?;
+    let items: Vec<ArtistObject> = artists.iter().map(|a| state.render.artist(a)).collect();
     let base = state.render.href("me/following?type=artist");
     let last = ids.last().cloned();
     // A full page may have more after it; the next page tells.

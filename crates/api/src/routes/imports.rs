@@ -131,12 +131,7 @@ pub async fn upload(
     };
     imports::entries(&state.app, &spooled, &name).await?;
     imports::accept(&state.app, &auth.user.id, &id, &name, spooled).await?;
-    let stored = state
-        .app
-        .store
-        .import(&auth.user.id, &id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the import just created is gone"))?;
+    let stored = imports::find(&state.app, &auth.user, &id).await?;
     let object = object(&state, stored);
     let location = object.href.clone();
     Ok((
@@ -153,8 +148,7 @@ pub async fn show(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ImportObject>> {
-    let found = state.app.store.import(&auth.user.id, &id).await?;
-    let found = found.ok_or_else(|| ApiError::NotFound(format!("you have no import `{id}`")))?;
+    let found = imports::find(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(object(&state, found)))
 }
 
@@ -166,11 +160,7 @@ pub async fn list(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Vec<ImportObject>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    let found = state
-        .app
-        .store
-        .imports(&auth.user.id, page.limit, page.offset)
-        .await?;
+    let found = imports::list(&state.app, &auth.user, page).await?;
     Ok(axum::Json(
         found.into_iter().map(|i| object(&state, i)).collect(),
     ))

@@ -20,9 +20,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonOrEmpty, Path, Query};
 use crate::objects::{timestamp, Origin, Paging, PlaylistTrack, SnapshotId};
 use crate::state::AppState;
-use medley_app::catalog::engine_track;
-use medley_app::playlists::{edit, resolve_tracks, visible};
-use medley_compose::identity::Keys;
+use medley_app::compositions;
+use medley_app::playlists::{self, edit, resolve_tracks, visible};
 
 pub fn routes() -> Router<AppState> {
     let items = || get(list).post(add).put(reorder_or_replace).delete(remove);
@@ -37,15 +36,11 @@ pub async fn items_page(
     p: &Playlist,
     page: Page,
 ) -> ApiResult<Paging<PlaylistTrack>> {
-    let items = state
-        .app
-        .store
-        .playlist_items(&p.id, page.limit, page.offset)
-        .await?;
+    let items = playlists::items(&state.app, &p.id, page).await?;
     let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     let origins = if p.composite {
-        origins(state, &p.id, &ids).await?
+        compositions::origins(&state.app, &p.id, &ids).await?
     } else {
         HashMap::new()
     };
@@ -65,7 +60,10 @@ pub async fn items_page(
                 is_local: false,
                 item: track.clone(),
                 track,
-                origin: origins.get(&item.track_id).cloned(),
+                origin: origins.get(&item.track_id).map(|o| Origin {
+                    sources: o.sources.clone(),
+                    direct: o.direct,
+                }),
             })
         })
         .collect();
@@ -75,35 +73,6 @@ pub async fn items_page(
         p.item_count,
         rendered,
     ))
-}
-
-/// Where each of these tracks of a composite came from, by track id.
-async fn origins(
-    state: &AppState,
-    id: &PlaylistId,
-    ids: &[String],
-) -> ApiResult<HashMap<String, Origin>> {
-    let Some(stored) = state.app.store.composite(id).await? else {
-        return Ok(HashMap::new());
-    };
-    let mut keys = Keys::new(stored.composite.options.identity);
-    for (key, entry) in &stored.ledger.entries {
-        keys.remember(key, &entry.track);
-    }
-    let tracks = state.app.store.tracks(ids).await?;
-    Ok(tracks
-        .iter()
-        .filter_map(|t| {
-            let entry = stored.ledger.entries.get(&keys.key(&engine_track(t)))?;
-            Some((
-                t.id.clone(),
-                Origin {
-                    sources: entry.contributors.keys().cloned().collect(),
-                    direct: entry.direct,
-                },
-            ))
-        })
-        .collect())
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -5,17 +5,16 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use medley_domain::paging::Page;
-use medley_events::Event;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::catalog::PageParams;
 use super::split_ids;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Query};
 use crate::objects::{timestamp, Paging, SavedTrack};
 use crate::state::AppState;
-use medley_app::now_ms;
+use medley_app::saved;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,11 +36,7 @@ pub async fn saved(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SavedTrack>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    let (rows, total) = state
-        .app
-        .store
-        .saved_tracks(&auth.user.id, page.limit, page.offset)
-        .await?;
+    let (rows, total) = saved::tracks(&state.app, &auth.user, page).await?;
     let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     let items = rows
@@ -62,17 +57,6 @@ pub async fn saved(
     )))
 }
 
-async fn known_ids(state: &AppState, ids: &str) -> ApiResult<Vec<String>> {
-    let ids = split_ids(ids, 50)?;
-    let existing = state.app.store.existing_tracks(&ids).await?;
-    if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
-        return Err(ApiError::BadRequest(format!(
-            "`{missing}` is not a track in the catalog"
-        )));
-    }
-    Ok(ids)
-}
-
 /// Like tracks.
 #[utoipa::path(put, path = "/v1/me/tracks", tag = "library", params(TrackIds), responses((status = 200), (status = 400)), security(("bearer" = [])))]
 pub async fn save(
@@ -80,19 +64,8 @@ pub async fn save(
     auth: Auth,
     Query(p): Query<TrackIds>,
 ) -> ApiResult<StatusCode> {
-    let ids = known_ids(&state, &p.ids).await?;
-    let added = state
-        .app
-        .store
-        .save_tracks(&auth.user.id, &ids, now_ms())
-        .await?;
-    if !added.is_empty() {
-        state.app.bus.publish(Event::SavedTracksChanged {
-            user_id: auth.user.id,
-            added,
-            removed: vec![],
-        });
-    }
+    let ids = split_ids(&p.ids, 50)?;
+    saved::save_tracks(&state.app, &auth.user, ids).await?;
     Ok(StatusCode::OK)
 }
 
@@ -104,14 +77,7 @@ pub async fn unsave(
     Query(p): Query<TrackIds>,
 ) -> ApiResult<StatusCode> {
     let ids = split_ids(&p.ids, 50)?;
-    let removed = state.app.store.unsave_tracks(&auth.user.id, &ids).await?;
-    if !removed.is_empty() {
-        state.app.bus.publish(Event::SavedTracksChanged {
-            user_id: auth.user.id,
-            added: vec![],
-            removed,
-        });
-    }
+    saved::unsave_tracks(&state.app, &auth.user, &ids).await?;
     Ok(StatusCode::OK)
 }
 
@@ -124,6 +90,6 @@ pub async fn contains(
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     let ids = split_ids(&p.ids, 50)?;
     Ok(axum::Json(
-        state.app.store.saved_contains(&auth.user.id, &ids).await?,
+        saved::tracks_contain(&state.app, &auth.user, &ids).await?,
     ))
 }

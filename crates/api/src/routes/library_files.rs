@@ -10,6 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use medley_app::catalog;
 use medley_app::library::uploads;
 use medley_audio::Format;
 use medley_domain::UserId;
@@ -74,10 +75,7 @@ pub struct FileObject {
 }
 
 async fn object(state: &AppState, f: AudioFile) -> ApiResult<FileObject> {
-    let track = state
-        .app
-        .store
-        .tracks(std::slice::from_ref(&f.track_id))
+    let track = catalog::tracks(&state.app, std::slice::from_ref(&f.track_id))
         .await?
         .pop()
         .ok_or_else(|| anyhow::anyhow!("a file's track is gone"))?;

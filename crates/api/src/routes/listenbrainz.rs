@@ -73,10 +73,7 @@ async fn user_for(
     state: &AppState,
     token: &str,
 ) -> Result<Option<medley_domain::user::User>, LbError> {
-    Ok(state
-        .app
-        .store
-        .user_for_token(&hash_token(token), now_ms())
+    Ok(medley_app::tokens::lookup(&state.app, &hash_token(token))
         .await
         .map_err(ApiError::from)?)
 }

@@ -34,12 +34,7 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<String> {
             "this node lost its connection to NATS and cannot hear the other nodes".into(),
         ));
     }
-    state
-        .app
-        .store
-        .user_count()
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
+    medley_app::admin::check_database(&state.app).await?;
     Ok(format!(
         "ready\ntranscoding: {}\n",
         state.app.audio.transcoder.describe()

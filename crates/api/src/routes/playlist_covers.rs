@@ -14,9 +14,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path};
 use crate::objects::Image;
 use crate::state::AppState;
-use medley_app::now_ms;
-use medley_app::playlists::{owned, visible};
-use medley_events::Event;
+use medley_app::playlist_covers;
+use medley_app::playlists::owned;
 
 /// Spotify's limit on the base64 text of a cover.
 pub const MAX_COVER_BYTES: usize = 256 * 1024;
@@ -35,8 +34,7 @@ pub async fn images(
     auth: Option<Auth>,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<Vec<Image>>> {
-    visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
-    let info = state.app.store.playlist_cover_info(&id).await?;
+    let info = playlist_covers::info(&state.app, auth.as_ref().map(|a| &a.user), &id).await?;
     Ok(axum::Json(
         info.map(|(width, height, version)| Image {
             url: state.render.playlist_cover_url(&id, version),
@@ -110,19 +108,15 @@ pub async fn upload(
         })?;
     let (width, height) = crate::jpeg::dimensions(&jpeg)
         .ok_or_else(|| ApiError::BadRequest("the decoded body is not a JPEG image".into()))?;
-    let updated = state
-        .app
-        .store
-        .set_playlist_cover(&id, &jpeg, width.into(), height.into(), now_ms())
-        .await;
-    state.app.caches.forget_playlist(&id);
-    updated?;
-    if let Some(p) = state.app.store.playlist(&id).await? {
-        state.app.bus.publish(Event::PlaylistDetailsChanged {
-            playlist_id: id,
-            snapshot_id: p.snapshot_id,
-        });
-    }
+    playlist_covers::set(
+        &state.app,
+        &auth.user,
+        &id,
+        &jpeg,
+        width.into(),
+        height.into(),
+    )
+    .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -132,19 +126,11 @@ pub async fn image(
     auth: Option<Auth>,
     Path((id, file)): Path<(PlaylistId, String)>,
 ) -> ApiResult<Response> {
-    let (playlist, _) = visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
-    let cover = state.app.store.playlist_cover(&id).await?;
     let wanted = file
         .strip_suffix(".jpg")
         .and_then(|v| v.parse::<i64>().ok());
-    let cover = match cover {
-        Some(c) if Some(c.version) == wanted => c,
-        _ => {
-            return Err(ApiError::NotFound(
-                "this playlist has no such cover: GET its `images` for the current one".into(),
-            ))
-        }
-    };
+    let viewer = auth.as_ref().map(|a| &a.user);
+    let (playlist, cover) = playlist_covers::image(&state.app, viewer, &id, wanted).await?;
     let cache = if playlist.public {
         "public, max-age=31536000, immutable"
     } else {

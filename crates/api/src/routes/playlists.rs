@@ -5,10 +5,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Router;
 use medley_domain::paging::Page;
-use medley_domain::playlist::{validate_description, validate_name, DetailsError, Playlist};
+use medley_domain::playlist::Playlist;
 use medley_domain::{PlaylistId, UserId};
-use medley_events::Event;
-use medley_store::{DetailsChange, NewPlaylist};
+use medley_store::DetailsChange;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,8 +20,7 @@ use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{Followers, Paging, PlaylistObject, SimplifiedPlaylist, SnapshotId};
 use crate::state::AppState;
 use medley_app::compositions;
-use medley_app::now_ms;
-use medley_app::playlists::{owned, visible};
+use medley_app::playlists::{self, visible, NewDetails};
 use medley_compose::Composite;
 
 pub fn routes() -> Router<AppState> {
@@ -54,11 +52,7 @@ pub async fn mine(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SimplifiedPlaylist>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    let (playlists, total) = state
-        .app
-        .store
-        .user_playlists(&auth.user.id, page.limit, page.offset)
-        .await?;
+    let (playlists, total) = playlists::mine(&state.app, &auth.user, page).await?;
     let items = playlists
         .iter()
         .map(|p| state.render.simplified_playlist(p))
@@ -91,46 +85,16 @@ pub async fn create(
     auth: Auth,
     Json(body): Json<NewPlaylistBody>,
 ) -> ApiResult<(StatusCode, axum::Json<PlaylistObject>)> {
-    validate_name(&body.name)?;
-    if let Some(d) = &body.description {
-        validate_description(d)?;
-    }
-    let collaborative = body.collaborative.unwrap_or(false);
-    let public = body.public.unwrap_or(!collaborative);
-    if collaborative && public {
-        return Err(DetailsError::CollaborativePublic.into());
-    }
-    let id = PlaylistId::new();
     let composition: Option<Composite> = body.composition.map(Into::into);
-    if let Some(c) = &composition {
-        compositions::check_sources(&state.app, &auth.user, &id, c).await?;
-    }
-    let mut playlist = state
-        .app
-        .store
-        .create_playlist(NewPlaylist {
-            id: id.clone(),
-            owner_id: auth.user.id.clone(),
-            name: body.name.trim().to_owned(),
-            description: body.description,
-            public,
-            collaborative,
-            now_ms: now_ms(),
-        })
-        .await?;
-    state.app.bus.publish(Event::PlaylistCreated {
-        playlist_id: playlist.id.clone(),
-        owner_id: auth.user.id,
-    });
-    if let Some(c) = &composition {
-        compositions::attach(&state.app, &id, c).await?;
-        playlist = state
-            .app
-            .store
-            .playlist(&id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("the new playlist"))?;
-    }
+    let details = NewDetails {
+        name: body.name,
+        description: body.description,
+        public: body.public,
+        collaborative: body.collaborative,
+    };
+    let playlist =
+        compositions::create_playlist(&state.app, &auth.user, details, composition.as_ref())
+            .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(
@@ -228,31 +192,13 @@ pub async fn change_details(
     Path(id): Path<PlaylistId>,
     Json(body): Json<DetailsBody>,
 ) -> ApiResult<axum::Json<SnapshotId>> {
-    let current = owned(&state.app, &id, &auth.user).await?;
-    if let Some(name) = &body.name {
-        validate_name(name)?;
-    }
-    if let Some(d) = &body.description {
-        validate_description(d)?;
-    }
-    let public = body.public.unwrap_or(current.public);
-    let collaborative = body.collaborative.unwrap_or(current.collaborative);
-    if public && collaborative {
-        return Err(DetailsError::CollaborativePublic.into());
-    }
     let change = DetailsChange {
-        name: body.name.map(|n| n.trim().to_owned()),
+        name: body.name,
         description: body.description,
         public: body.public,
         collaborative: body.collaborative,
     };
-    let updated = state.app.store.update_playlist(&id, change, now_ms()).await;
-    state.app.caches.forget_playlist(&id);
-    let updated = updated?;
-    state.app.bus.publish(Event::PlaylistDetailsChanged {
-        playlist_id: id,
-        snapshot_id: updated.snapshot_id.clone(),
-    });
+    let updated = playlists::change_details(&state.app, &auth.user, &id, change).await?;
     Ok(axum::Json(SnapshotId {
         snapshot_id: updated.snapshot_id,
     }))
@@ -265,15 +211,7 @@ pub async fn follow(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<StatusCode> {
-    let (p, _) = visible(&state.app, &id, Some(&auth.user)).await?;
-    if p.owner_id != auth.user.id {
-        state
-            .app
-            .store
-            .follow_playlist(&id, &auth.user.id, now_ms())
-            .await?;
-        state.app.caches.forget_playlist(&id);
-    }
+    playlists::follow(&state.app, &auth.user, &id).await?;
     Ok(StatusCode::OK)
 }
 
@@ -284,13 +222,7 @@ pub async fn unfollow(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<StatusCode> {
-    visible(&state.app, &id, Some(&auth.user)).await?;
-    state
-        .app
-        .store
-        .unfollow_playlist(&id, &auth.user.id)
-        .await?;
-    state.app.caches.forget_playlist(&id);
+    playlists::unfollow(&state.app, &auth.user, &id).await?;
     Ok(StatusCode::OK)
 }
 
@@ -308,13 +240,15 @@ pub async fn followers_contains(
     Path(id): Path<PlaylistId>,
     Query(q): Query<UserIds>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
-    visible(&state.app, &id, auth.as_ref().map(|a| &a.user)).await?;
+    let viewer = auth.as_ref().map(|a| &a.user);
+    // Whether the playlist may be seen is answered before the ids are read.
+    visible(&state.app, &id, viewer).await?;
     let ids: Vec<UserId> = split_ids(&q.ids, 5)?
         .into_iter()
         .map(UserId::from)
         .collect();
     Ok(axum::Json(
-        state.app.store.follows_playlist(&id, &ids).await?,
+        playlists::followers_contain(&state.app, viewer, &id, &ids).await?,
     ))
 }
 
@@ -332,10 +266,8 @@ pub async fn collaborators(
     auth: Auth,
     Path(id): Path<PlaylistId>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    visible(&state.app, &id, Some(&auth.user)).await?;
-    Ok(axum::Json(
-        serde_json::json!({ "ids": state.app.store.collaborators(&id).await? }),
-    ))
+    let ids = playlists::collaborators(&state.app, &auth.user, &id).await?;
+    Ok(axum::Json(serde_json::json!({ "ids": ids })))
 }
 
 /// Invite collaborators (owner only).
@@ -347,19 +279,7 @@ pub async fn add_collaborators(
     Path(id): Path<PlaylistId>,
     Json(body): Json<CollaboratorIds>,
 ) -> ApiResult<StatusCode> {
-    owned(&state.app, &id, &auth.user).await?;
-    if body.ids.is_empty() || body.ids.len() > 50 {
-        return Err(ApiError::BadRequest(
-            "`ids` must list 1 to 50 user ids".into(),
-        ));
-    }
-    let existing = state.app.store.existing_users(&body.ids).await?;
-    if let Some(missing) = body.ids.iter().find(|id| !existing.contains(id)) {
-        return Err(ApiError::BadRequest(format!(
-            "`{missing}` is not a user of this server"
-        )));
-    }
-    state.app.store.add_collaborators(&id, &body.ids).await?;
+    playlists::add_collaborators(&state.app, &auth.user, &id, &body.ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -372,7 +292,6 @@ pub async fn remove_collaborators(
     Path(id): Path<PlaylistId>,
     Json(body): Json<CollaboratorIds>,
 ) -> ApiResult<StatusCode> {
-    owned(&state.app, &id, &auth.user).await?;
-    state.app.store.remove_collaborators(&id, &body.ids).await?;
+    playlists::remove_collaborators(&state.app, &auth.user, &id, &body.ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,16 +5,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
-use medley_domain::uri::{Kind, Uri};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Query};
 use crate::objects::timestamp;
 use crate::state::AppState;
-use medley_app::now_ms;
-use medley_app::plays::{record_player_play, PlayerPlay};
+use medley_app::plays::{self, play_track, ReportedPlay};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -55,42 +53,20 @@ pub async fn play(
     auth: Auth,
     Json(body): Json<NewPlayBody>,
 ) -> ApiResult<(StatusCode, axum::Json<RecordedPlay>)> {
-    let id = if body.track.contains(':') {
-        Uri::parse_kind(&body.track, Kind::Track)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?
-            .id
-    } else {
-        body.track.clone()
-    };
-    let track = state.app.store.tracks(std::slice::from_ref(&id)).await?;
-    let track = track.into_iter().next().ok_or_else(|| {
-        ApiError::BadRequest(format!("`{}` is not a track in the catalog", body.track))
-    })?;
-    let ended_at_ms = match &body.played_at {
-        None => now_ms(),
-        Some(at) => at
-            .parse::<jiff::Timestamp>()
-            .map_err(|e| ApiError::BadRequest(format!("`played_at` is not an RFC 3339 time: {e}")))?
-            .as_millisecond(),
-    };
-    let ms_played = body.ms_played.unwrap_or(track.duration_ms);
-    let recorded = record_player_play(
+    let played = play_track(
         &state.app,
-        &auth.user.id,
-        PlayerPlay {
-            track_id: track.id.clone(),
-            name: track.name.clone(),
-            artist: track.artists.first().map(|a| a.name.clone()),
-            album: Some(track.album.name.clone()),
-            ended_at_ms,
-            ms_played,
+        &auth.user,
+        ReportedPlay {
+            track: body.track,
+            played_at: body.played_at,
+            ms_played: body.ms_played,
             skipped: body.skipped,
             shuffle: body.shuffle,
         },
     )
     .await?;
-    let json = state.track_objects(&[track.id]).await?;
-    let status = if recorded.added > 0 {
+    let json = state.track_objects(&[played.track_id]).await?;
+    let status = if played.recorded {
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -98,9 +74,9 @@ pub async fn play(
     Ok((
         status,
         axum::Json(RecordedPlay {
-            recorded: recorded.added > 0,
-            played_at: timestamp(ended_at_ms),
-            ms_played,
+            recorded: played.recorded,
+            played_at: timestamp(played.ended_at_ms),
+            ms_played: played.ms_played,
             track: json.into_iter().next().flatten().expect("the track exists"),
         }),
     ))
@@ -150,21 +126,7 @@ pub async fn recently_played(
     Query(p): Query<RecentParams>,
 ) -> ApiResult<axum::Json<RecentlyPlayed>> {
     let limit = p.limit.unwrap_or(20);
-    if !(1..=50).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "`limit` must be between 1 and 50, not {limit}"
-        )));
-    }
-    if p.after.is_some() && p.before.is_some() {
-        return Err(ApiError::BadRequest(
-            "give `after` or `before`, not both".into(),
-        ));
-    }
-    let rows = state
-        .app
-        .store
-        .recent_track_plays(&auth.user.id, p.after, p.before, limit)
-        .await?;
+    let rows = plays::recent_tracks(&state.app, &auth.user, p.after, p.before, limit).await?;
     let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     let items: Vec<PlayHistory> = rows

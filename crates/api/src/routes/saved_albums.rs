@@ -10,11 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::{album_object, PageParams};
 use super::split_ids;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Query};
 use crate::objects::{timestamp, AlbumObject, Paging};
 use crate::state::AppState;
-use medley_app::now_ms;
+use medley_app::saved;
 
 /// Spotify takes at most 20 album ids a request.
 const MAX_IDS: usize = 20;
@@ -46,21 +46,13 @@ pub async fn saved(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SavedAlbum>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    let (rows, total) = state
-        .app
-        .store
-        .saved_albums(&auth.user.id, page.limit, page.offset)
-        .await?;
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
-    let albums = state.app.store.albums(&ids).await?;
+    let (rows, total) = saved::albums(&state.app, &auth.user, page).await?;
     let mut items = Vec::with_capacity(rows.len());
-    for (id, at) in &rows {
-        if let Some(album) = albums.iter().find(|a| &a.id == id) {
-            items.push(SavedAlbum {
-                added_at: timestamp(*at),
-                album: album_object(&state, album).await?,
-            });
-        }
+    for (album, at) in &rows {
+        items.push(SavedAlbum {
+            added_at: timestamp(*at),
+            album: album_object(&state, album).await?,
+        });
     }
     Ok(axum::Json(state.render.paging(
         "me/albums",
@@ -80,17 +72,7 @@ pub async fn save(
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<StatusCode> {
     let ids = split_ids(&p.ids, MAX_IDS)?;
-    let known = state.app.store.albums(&ids).await?;
-    if let Some(missing) = ids.iter().find(|id| !known.iter().any(|a| &a.id == *id)) {
-        return Err(ApiError::BadRequest(format!(
-            "`{missing}` is not an album in the catalog"
-        )));
-    }
-    state
-        .app
-        .store
-        .save_albums(&auth.user.id, &ids, now_ms())
-        .await?;
+    saved::save_albums(&state.app, &auth.user, &ids).await?;
     Ok(StatusCode::OK)
 }
 
@@ -103,7 +85,7 @@ pub async fn unsave(
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<StatusCode> {
     let ids = split_ids(&p.ids, MAX_IDS)?;
-    state.app.store.unsave_albums(&auth.user.id, &ids).await?;
+    saved::unsave_albums(&state.app, &auth.user, &ids).await?;
     Ok(StatusCode::OK)
 }
 
@@ -117,10 +99,6 @@ pub async fn contains(
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     let ids = split_ids(&p.ids, MAX_IDS)?;
     Ok(axum::Json(
-        state
-            .app
-            .store
-            .saved_albums_contain(&auth.user.id, &ids)
-            .await?,
+        saved::albums_contain(&state.app, &auth.user, &ids).await?,
     ))
 }

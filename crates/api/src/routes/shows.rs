@@ -155,12 +155,8 @@ fn millis(field: &str, text: &str) -> ApiResult<i64> {
 
 impl AppState {
     async fn show_object(&self, show: StoredShow) -> ApiResult<ShowObject> {
-        let creator = self.app.store.user(&show.creator_id).await?;
+        let (creator, playlist) = shows::creator_and_playlist(&self.app, &show).await?;
         let name = creator.map(|u| u.display_name.unwrap_or(u.username));
-        let playlist = match &show.playlist_id {
-            Some(id) => self.app.store.playlist(id).await?,
-            None => None,
-        };
         let href = self.render.href(&format!("shows/{}", show.id));
         let live_url = format!("{}/live", href.replacen("http", "ws", 1));
         Ok(ShowObject {

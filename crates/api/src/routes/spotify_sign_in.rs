@@ -17,7 +17,8 @@ use crate::cookie;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use medley_app::accounts;
-use medley_app::spotify::sign_in::{Returned, SignInRules};
+use medley_app::spotify::links;
+use medley_app::spotify::sign_in::Returned;
 use medley_store::PendingSignIn;
 
 /// The cookie holding the sign-in's browser secret, sent only to the callback.
@@ -72,8 +73,7 @@ fn browser_secret(headers: &HeaderMap) -> Option<String> {
         description = "`Set-Cookie: medley_spotify_sign_in=…; Path=/v1/connections/spotify/callback; HttpOnly; SameSite=Lax; Max-Age=600`"),
         (status = 503, description = "Spotify is not configured on this server")))]
 pub async fn begin(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
-    let spotify = state.app.spotify()?;
-    let start = spotify.begin_sign_in(state.app.store.as_ref()).await?;
+    let start = links::begin_sign_in(&state.app).await?;
     let set = sign_in_cookie(&start.browser_secret, 600, state.secure_cookies());
     Ok((
         AppendHeaders([(SET_COOKIE, set)]),
@@ -93,7 +93,7 @@ pub async fn finish(
     error: Option<String>,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
-    let spotify = state.app.spotify()?;
+    state.app.spotify()?;
     if let Some(error) = error {
         return Err(ApiError::BadRequest(format!(
             "Spotify did not grant access ({error}); nobody was signed in"
@@ -104,34 +104,22 @@ pub async fn finish(
             "the `code` parameter is missing".into(),
         ));
     };
-    let store = state.app.store.as_ref();
-    let rules = SignInRules {
-        may_register: state.config.registration_open || store.user_count().await? == 0,
-    };
-    let signed = spotify
-        .complete_sign_in(
-            store,
-            &state.app.bus,
-            &pending,
-            Returned {
-                state: auth_state,
-                code: &code,
-                browser_secret: browser_secret(headers).as_deref(),
-            },
-            &rules,
-        )
-        .await?;
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    let ttl = state.config.session_ttl;
+    let secret = browser_secret(headers);
+    let returned = Returned {
+        state: auth_state,
+        code: &code,
+        browser_secret: secret.as_deref(),
+    };
+    let label = wants_html.then(|| "web".to_owned());
+    let opened = links::complete_sign_in(&state.app, &pending, returned, label).await?;
+    let (token, ttl) = (opened.token, opened.ttl);
     let done = sign_in_cookie("", 0, state.secure_cookies());
-    let user = &signed.user;
+    let user = &opened.signed.user;
     if wants_html {
-        let token =
-            accounts::issue_token(store, &user.id, "session", Some("web".into()), Some(ttl))
-                .await?;
         let session = cookie::set(&token, ttl.as_secs(), state.secure_cookies());
         return Ok((
             StatusCode::SEE_OTHER,
@@ -143,9 +131,7 @@ pub async fn finish(
         )
             .into_response());
     }
-    let token = accounts::issue_token(store, &user.id, "session", None, Some(ttl)).await?;
-    let followers = store.follower_count(&user.id).await?;
-    let has_password = accounts::user_has_password(store, user).await?;
+    let (followers, has_password) = accounts::own_profile(&state.app, user).await?;
     Ok((
         StatusCode::CREATED,
         AppendHeaders([(SET_COOKIE, done)]),
@@ -156,7 +142,7 @@ pub async fn finish(
                 expires_in: ttl.as_secs(),
                 user: private(state, user, followers, has_password),
             },
-            created: signed.created,
+            created: opened.signed.created,
         }),
     )
         .into_response())

@@ -140,7 +140,7 @@ pub async fn create(
 /// Your sync jobs.
 #[utoipa::path(get, path = "/v1/sync-jobs", tag = "composites", responses((status = 200, body = SyncJobs)), security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<SyncJobs>> {
-    let jobs = state.app.store.user_sync_jobs(&auth.user.id).await?;
+    let jobs = sync_jobs::list(&state.app, &auth.user).await?;
     Ok(axum::Json(SyncJobs {
         items: jobs.into_iter().map(Into::into).collect(),
     }))
@@ -165,8 +165,8 @@ pub async fn remove(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    sync_jobs::owned(&state.app, &auth.user, &id).await?;
-    state.app.store.delete_sync_job(&id).await?;
+    let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
+    sync_jobs::delete(&state.app, &job).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,12 +217,8 @@ pub async fn runs(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SyncRunView>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
-    sync_jobs::owned(&state.app, &auth.user, &id).await?;
-    let (runs, total) = state
-        .app
-        .store
-        .sync_runs(&id, page.limit, page.offset)
-        .await?;
+    let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
+    let (runs, total) = sync_jobs::runs(&state.app, &job, page).await?;
     let items = runs.into_iter().map(Into::into).collect();
     Ok(axum::Json(state.render.paging(
         &format!("sync-jobs/{id}/runs"),

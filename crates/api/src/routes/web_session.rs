@@ -42,8 +42,7 @@ pub struct WebConfig {
 #[utoipa::path(get, path = "/v1/web/config", tag = "accounts",
     responses((status = 200, body = WebConfig)))]
 pub async fn config(State(state): State<AppState>) -> ApiResult<axum::Json<WebConfig>> {
-    let registration_open =
-        state.config.registration_open || state.app.store.user_count().await? == 0;
+    let registration_open = accounts::registration_open(&state.app).await?;
     Ok(axum::Json(WebConfig {
         registration_open,
         spotify_sign_in: state.app.spotify().is_ok(),
@@ -69,22 +68,13 @@ pub async fn sign_in(
     ClientAddr(client): ClientAddr,
     Json(body): Json<Credentials>,
 ) -> ApiResult<impl IntoResponse> {
-    let user = accounts::sign_in(
-        &state.app.logins,
-        state.app.store.as_ref(),
-        &body.username,
-        &body.password,
-        client,
-    )
-    .await?;
-    let ttl = state.config.session_ttl;
-    let store = state.app.store.as_ref();
-    let token =
-        accounts::issue_token(store, &user.id, "session", Some("web".into()), Some(ttl)).await?;
-    let followers = store.follower_count(&user.id).await?;
+    let web = Some("web".to_owned());
+    let session =
+        accounts::open_session(&state.app, &body.username, &body.password, client, web).await?;
+    let (token, ttl) = (session.token, session.ttl);
     let session = WebSession {
         csrf_token: cookie::csrf_for(&token),
-        user: private(&state, &user, followers, true),
+        user: private(&state, &session.user, session.followers, true),
     };
     let set = cookie::set(&token, ttl.as_secs(), state.secure_cookies());
     Ok((
@@ -105,8 +95,7 @@ pub async fn current(State(state): State<AppState>, parts: Parts) -> ApiResult<i
         ));
     };
     let auth = cookie_auth(&state, parts).await?;
-    let followers = state.app.store.follower_count(&auth.user.id).await?;
-    let has_password = accounts::user_has_password(state.app.store.as_ref(), &auth.user).await?;
+    let (followers, has_password) = accounts::own_profile(&state.app, &auth.user).await?;
     Ok(axum::Json(WebSession {
         csrf_token: cookie::csrf_for(&token),
         user: private(&state, &auth.user, followers, has_password),

@@ -160,7 +160,7 @@ async fn bad_credentials_and_registrations_are_refused_precisely() {
 #[tokio::test]
 async fn closed_registration_still_allows_the_first_user() {
     let config = ApiConfig {
-        registration_open: false,
+        registration: Some(false),
         ..ApiConfig::default()
     };
     let app = TestApp::spawn_with(TestDb::sqlite(), config).await;
@@ -170,7 +170,7 @@ async fn closed_registration_still_allows_the_first_user() {
         json!({"registration_open": true, "spotify_sign_in": false}),
         "the first user may register"
     );
-    app.user("admin").await;
+    let (_, admin) = app.user("admin").await;
     let offered = app.get("/v1/web/config", None).await;
     assert_eq!(offered.body["registration_open"], false, "{}", offered.body);
     assert_problem(
@@ -182,6 +182,21 @@ async fn closed_registration_still_allows_the_first_user() {
         .await,
         StatusCode::FORBIDDEN,
         "closed",
+    );
+    // Fixed by the configuration: an administrator cannot open it in the app.
+    let r = app
+        .call(
+            reqwest::Method::PATCH,
+            "/v1/admin/settings",
+            Some(&admin),
+            Some(json!({"registration_open": true})),
+        )
+        .await;
+    assert_problem(&r, StatusCode::CONFLICT, "MEDLEY_REGISTRATION");
+    let r = app.get("/v1/admin/settings", Some(&admin)).await;
+    assert_eq!(
+        r.body,
+        json!({"registration_open": false, "registration_fixed": true})
     );
 }
 

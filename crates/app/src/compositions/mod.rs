@@ -6,18 +6,21 @@
 //! `medley_store::jobs::queue_dependents`), and the worker runs [`sync`]. Nothing here listens
 //! to the event bus, so a lagging listener or a crash cannot leave a composite behind.
 
-use medley_domain::{PlaylistId, UserId};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medley_compose::graph::find_cycle;
+use medley_compose::identity::Keys;
 use medley_compose::{Composite, Ledger, Mode, Outcome, Report, SyncInput};
+use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
+use medley_domain::{Id, PlaylistId, UserId};
 use medley_store::{StoreError, StoredComposite, SyncWrite};
 
 use crate::cache::KeptLedger;
+use crate::catalog::engine_track;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::playlists::{announce, owned, playlist_tracks, with_owner};
+use crate::playlists::{self, announce, owned, playlist_tracks, with_owner, NewDetails};
 use crate::sources;
 use crate::spotify::collections::{self, Work};
 use crate::App;
@@ -289,4 +292,132 @@ pub fn mode_name(mode: Mode) -> &'static str {
         Mode::Include => "include",
         Mode::Exclude => "exclude",
     }
+}
+
+/// Creates a playlist `user` owns, a composite of `composition` when one is given (its sources
+/// checked before anything is written, and synced at once), and answers it as stored.
+pub async fn create_playlist(
+    app: &App,
+    user: &User,
+    details: NewDetails,
+    composition: Option<&Composite>,
+) -> AppResult<Playlist> {
+    details.check()?;
+    let id = PlaylistId::new();
+    if let Some(c) = composition {
+        check_sources(app, user, &id, c).await?;
+    }
+    let playlist = playlists::create(app, user, &id, details).await?;
+    match composition {
+        None => Ok(playlist),
+        Some(c) => {
+            attach(app, &id, c).await?;
+            playlists::current(app, &id).await
+        }
+    }
+}
+
+/// The composition of a playlist `user` owns, with its ledger and last report.
+pub async fn read(app: &App, user: &User, id: &PlaylistId) -> AppResult<StoredComposite> {
+    owned(app, id, user).await?;
+    app.store
+        .composite(id)
+        .await?
+        .ok_or_else(|| not_composite(id))
+}
+
+fn not_composite(id: &PlaylistId) -> AppError {
+    AppError::NotFound(format!("playlist `{id}` is not a composite"))
+}
+
+/// Turns a composite `user` owns back into a plain playlist; its items stay.
+pub async fn remove(app: &App, user: &User, id: &PlaylistId) -> AppResult<()> {
+    owned(app, id, user).await?;
+    app.caches.forget_ledger(id);
+    if !app.store.delete_composite(id).await? {
+        return Err(not_composite(id));
+    }
+    app.caches.forget_playlist(id);
+    Ok(())
+}
+
+/// The tracks the owner removed from a composite, which its sources will not bring back.
+pub async fn suppressed(app: &App, user: &User, id: &PlaylistId) -> AppResult<Vec<Id>> {
+    let stored = read(app, user, id).await?;
+    Ok(stored
+        .ledger
+        .suppressed()
+        .map(|(_, e)| e.track.id.clone())
+        .collect())
+}
+
+/// Syncs a composite `user` owns now, and answers what changed.
+pub async fn sync_now(app: &App, user: &User, id: &PlaylistId) -> AppResult<Report> {
+    owned(app, id, user).await?;
+    sync_with(app, id, |_| {}, true).await
+}
+
+/// Clears the tombstones of 1 to 100 tracks (by URI) in a composite `user` owns, and syncs it:
+/// a restored track comes back if the rule says so.
+pub async fn restore(
+    app: &App,
+    user: &User,
+    id: &PlaylistId,
+    uris: &[String],
+) -> AppResult<Report> {
+    owned(app, id, user).await?;
+    if uris.is_empty() || uris.len() > 100 {
+        return Err(AppError::Invalid(
+            "`uris` must list 1 to 100 track URIs".into(),
+        ));
+    }
+    let ids = playlists::resolve_tracks(app, uris).await?;
+    sync_with(
+        app,
+        id,
+        |ledger| {
+            ledger.restore(&ids);
+        },
+        true,
+    )
+    .await
+}
+
+/// Where a track of a composite came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The URIs of the sources that bring it.
+    pub sources: Vec<String>,
+    /// Whether the owner added it directly.
+    pub direct: bool,
+}
+
+/// Where each of these tracks of playlist `id` came from, by track id (none when the playlist
+/// is not a composite, or for a track its ledger does not know).
+pub async fn origins(
+    app: &App,
+    id: &PlaylistId,
+    track_ids: &[Id],
+) -> AppResult<HashMap<Id, Origin>> {
+    let Some(stored) = app.store.composite(id).await? else {
+        return Ok(HashMap::new());
+    };
+    let mut keys = Keys::new(stored.composite.options.identity);
+    for (key, entry) in &stored.ledger.entries {
+        keys.remember(key, &entry.track);
+    }
+    let tracks = app.store.tracks(track_ids).await?;
+    Ok(tracks
+        .iter()
+        .filter_map(|t| {
+            let entry = stored.ledger.entries.get(&keys.key(&engine_track(t)))?;
+            Some((
+                t.id.clone(),
+                Origin {
+                    sources: entry.contributors.keys().cloned().collect(),
+                    direct: entry.direct,
+                },
+            ))
+        })
+        .collect())
 }

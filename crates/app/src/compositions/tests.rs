@@ -1,68 +1,22 @@
-//! The composition use case over sources held in memory: no Spotify is configured and no HTTP
-//! is spoken, yet the URIs are Spotify's; the app reaches them through its `ends`.
+//! The composition use case over sources held in memory (see `sources::memory`): no Spotify is
+//! configured and no HTTP is spoken, yet the URIs are Spotify's.
 
 use medley_domain::PlaylistId;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
-use medley_compose::{Composite, Mode, Read, SourceItem, Track};
+use medley_compose::{Composite, Mode, Track};
 use medley_domain::catalog::NewTrack;
-use medley_domain::user::User;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::testing::TestDb;
 use medley_store::{NewPlaylist, Store};
 
 use super::{configure, sync};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::playlists::playlist_tracks;
-use crate::sources::{Ends, Source};
-use crate::spotify::collections::Work;
+use crate::sources::memory::{items, InMemory, InMemoryEnds};
 use crate::{accounts, App, AppConfig};
-
-/// A source whose items the test sets.
-struct InMemory {
-    uri: String,
-    items: Mutex<Vec<SourceItem>>,
-}
-
-#[async_trait]
-impl Source for InMemory {
-    fn uri(&self) -> String {
-        self.uri.clone()
-    }
-
-    async fn check_readable(&self, _: &App, _: &User) -> AppResult<()> {
-        Ok(())
-    }
-
-    async fn read(&self, _: &App, _: &User, _: &mut Work) -> AppResult<Read> {
-        Ok(Read::Complete(self.items.lock().unwrap().clone()))
-    }
-}
-
-/// The ends the test holds, by URI.
-struct InMemoryEnds(HashMap<String, Arc<InMemory>>);
-
-impl Ends for InMemoryEnds {
-    fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>> {
-        match self.0.get(uri) {
-            Some(end) => Ok(end.clone()),
-            None => Err(AppError::Invalid(format!("no end `{uri}` in this test"))),
-        }
-    }
-}
-
-fn items(tracks: &[&Track]) -> Vec<SourceItem> {
-    tracks
-        .iter()
-        .map(|t| SourceItem {
-            track: (*t).clone(),
-            added_at_ms: None,
-        })
-        .collect()
-}
 
 /// The track ids the playlist holds, in order.
 async fn held(app: &App, id: &PlaylistId) -> Vec<String> {
@@ -121,18 +75,18 @@ async fn a_composition_syncs_from_sources_in_memory() {
         .id;
 
     let (liked, skip) = ("spotify:user:ana:collection", "spotify:playlist:skip");
-    let source = |uri: &str, tracks: &[&Track]| {
-        Arc::new(InMemory {
-            uri: uri.into(),
-            items: Mutex::new(items(tracks)),
-        })
-    };
-    let ends = HashMap::from([
-        (liked.to_owned(), source(liked, &[&t[0], &t[1], &t[2]])),
-        (skip.to_owned(), source(skip, &[&t[1]])),
+    let sources = HashMap::from([
+        (
+            liked.to_owned(),
+            InMemory::new(liked, &[&t[0], &t[1], &t[2]]),
+        ),
+        (skip.to_owned(), InMemory::new(skip, &[&t[1]])),
     ]);
-    let liked_end = ends[liked].clone();
-    app.ends = Arc::new(InMemoryEnds(ends));
+    let liked_end = sources[liked].clone();
+    app.ends = Arc::new(InMemoryEnds {
+        sources,
+        ..Default::default()
+    });
     assert!(app.spotify.is_none(), "no Spotify: the ends are the test's");
 
     let composite = Composite {

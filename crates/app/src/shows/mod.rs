@@ -11,6 +11,7 @@ pub mod live;
 
 use medley_domain::id::is_id;
 use medley_domain::paging::Page;
+use medley_domain::playlist::Playlist;
 use medley_domain::text::TextEnum;
 use medley_domain::uri::{Kind, Uri};
 use medley_domain::user::User;
@@ -333,4 +334,18 @@ pub async fn audience(app: &App, id: &str) -> AppResult<usize> {
     }
     let recorded = app.store.show_audience(id, crate::clock::now_ms()).await?;
     Ok(recorded.map_or(0, |n| usize::try_from(n).unwrap_or(0)))
+}
+
+/// Who made a show (none if their account is gone) and the playlist it plays (none if it has
+/// none, or the playlist is gone), for describing the show.
+pub async fn creator_and_playlist(
+    app: &App,
+    show: &StoredShow,
+) -> AppResult<(Option<User>, Option<Playlist>)> {
+    let creator = app.store.user(&show.creator_id).await?;
+    let playlist = match &show.playlist_id {
+        Some(id) => app.store.playlist(id).await?,
+        None => None,
+    };
+    Ok((creator, playlist))
 }

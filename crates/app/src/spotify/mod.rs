@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::sealing::Sealer;
 
 pub mod collections;
+pub mod links;
 pub mod plays;
 pub mod reconnect;
 pub mod sign_in;

@@ -7,7 +7,7 @@ use medley_domain::Id;
 use medley_events::Event;
 use medley_history::{Format, Item, Play};
 use medley_imports::LivePlay;
-use medley_store::{ItemRef, Precision};
+use medley_store::{ItemRef, NowPlaying, Precision};
 
 use super::browse::not_found;
 use super::library::Library;
@@ -191,4 +191,9 @@ pub async fn scrobble(
     }
     let recorded = record_live(app, &user.id, plays, "subsonic", Precision::Live).await?;
     Ok(recorded.added)
+}
+
+/// What users are playing now (started within [`NOW_PLAYING_MS`] of `now_ms`).
+pub async fn now_playing(app: &App, now_ms: i64) -> AppResult<Vec<NowPlaying>> {
+    Ok(app.store.now_playing(now_ms - NOW_PLAYING_MS).await?)
 }

@@ -294,6 +294,24 @@ pub async fn has_password(app: &App, user: &User) -> AppResult<bool> {
     Ok(app.store.subsonic_password(&user.id).await?.is_some())
 }
 
+/// The user named `username`, as `caller` may read them: themselves, or anyone for an
+/// administrator.
+pub async fn user_details(app: &App, caller: &User, username: &str) -> AppResult<User> {
+    if username == caller.username {
+        return Ok(caller.clone());
+    }
+    if !caller.is_admin {
+        return Err(AppError::Forbidden(
+            "only administrators may read another user's details".into(),
+        ));
+    }
+    app.store
+        .user_by_username(username)
+        .await?
+        .map(|(u, _)| u)
+        .ok_or_else(|| AppError::NotFound(format!("there is no user `{username}`")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,15 @@
 //! `medley stats --user NAME …`: the listening statistics of the API as tables.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use chrono::TimeZone;
 use clap::{Args, Subcommand};
-use medley_app::now_ms;
 use medley_app::stats::{window, Histories, UserHistory};
+use medley_app::{catalog, now_ms, App, AppConfig, AppError};
+use medley_events::Bus;
+use medley_search::SearchIndex;
 use medley_stats::{self as stats, Bucket, By, Entity};
 use medley_store::Store;
 
@@ -139,8 +142,14 @@ fn entity(kind: &str) -> anyhow::Result<Entity> {
 }
 
 pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    let store: &dyn Store = store.as_ref();
+    let handle = open_store(config).await?;
+    let app = App::new(
+        handle.clone(),
+        Bus::new(),
+        Arc::new(SearchIndex::in_memory()?),
+        AppConfig::default(),
+    );
+    let store: &dyn Store = handle.as_ref();
     let (user, _) = store
         .user_by_username(&args.user)
         .await?
@@ -167,7 +176,7 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
             let by = if by_time { By::Time } else { By::Plays };
             let top = stats::top(&h.history, &q, entity, by, limit.max(1), 0);
             let indices: Vec<u32> = top.rows.iter().map(|r| r.entity).collect();
-            let labels = labels(store, &h, entity, &indices).await?;
+            let labels = labels(&app, &h, entity, &indices).await?;
             println!(
                 "{:>4} {:>7} {:>9}  {}",
                 "#",
@@ -260,7 +269,7 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
                 .iter()
                 .flat_map(|p| p.first.iter().map(|(e, _)| *e))
                 .collect();
-            let mut names = labels(store, &h, entity, &indices).await?.into_iter();
+            let mut names = labels(&app, &h, entity, &indices).await?.into_iter();
             println!("{:<10} {:>6}  FIRST HEARD", "START", "NEW");
             for p in periods {
                 let first: Vec<String> = p.first.iter().filter_map(|_| names.next()).collect();
@@ -271,7 +280,7 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
             let entity = track_or_artist(&kind)?;
             let s = stats::skips(&h.history, &q, entity, limit.max(1));
             let indices: Vec<u32> = s.rows.iter().map(|r| r.entity).collect();
-            let names = labels(store, &h, entity, &indices).await?;
+            let names = labels(&app, &h, entity, &indices).await?;
             println!(
                 "overall: {} of {} listens skipped ({:.1} %)",
                 s.overall.skipped,
@@ -312,7 +321,7 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
             let c = stats::compare(&h.history, &q, &vs, entity, limit.max(1));
             println!("plays: {} against {}", c.a.plays, c.b.plays);
             let indices: Vec<u32> = c.rows.iter().map(|r| r.entity).collect();
-            let names = labels(store, &h, entity, &indices).await?;
+            let names = labels(&app, &h, entity, &indices).await?;
             let rank = |r: Option<usize>| r.map_or("-".to_owned(), |r| r.to_string());
             println!(
                 "{:>6} {:>6} {:>6} {:>6}  {}",
@@ -349,7 +358,7 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
                 limit.max(1),
             );
             let indices: Vec<u32> = rows.iter().map(|r| r.entity).collect();
-            let names = labels(store, &h, entity, &indices).await?;
+            let names = labels(&app, &h, entity, &indices).await?;
             println!(
                 "{:>6}  {:<20}  {}",
                 "PLAYS",
@@ -368,9 +377,13 @@ pub async fn run(config: &Config, args: StatsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn app_error(e: AppError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
 /// "Artist – Title", artist or album names for the engine's indices.
 async fn labels(
-    store: &dyn Store,
+    app: &App,
     h: &UserHistory,
     entity: Entity,
     indices: &[u32],
@@ -384,24 +397,30 @@ async fn labels(
     let mut names: HashMap<String, String> = HashMap::new();
     match entity {
         Entity::Track => {
-            for t in store.tracks(&ids).await? {
+            for t in catalog::tracks(app, &ids).await.map_err(app_error)? {
                 let artist = t.artists.first().map_or("", |a| a.name.as_str());
                 names.insert(t.id.clone(), format!("{artist} – {}", t.name));
             }
         }
         Entity::Artist => {
-            for a in store.artists(&ids).await? {
+            for a in catalog::stored_artists(app, &ids)
+                .await
+                .map_err(app_error)?
+            {
                 names.insert(a.id.clone(), a.name);
             }
         }
         Entity::Album => {
-            for a in store.albums(&ids).await? {
+            for a in catalog::stored_albums(app, &ids).await.map_err(app_error)? {
                 let artist = a.artists.first().map_or("", |x| x.name.as_str());
                 names.insert(a.id.clone(), format!("{artist} – {}", a.name));
             }
         }
     }
-    for (id, p) in store.podcast_entities(&ids).await? {
+    for (id, p) in catalog::podcast_entities(app, &ids)
+        .await
+        .map_err(app_error)?
+    {
         let label = if p.kind == "episode" {
             format!("{} – {}", p.detail, p.name)
         } else {

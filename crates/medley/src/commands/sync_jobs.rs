@@ -7,6 +7,7 @@ use clap::Subcommand;
 use medley_app::jobs::Trigger;
 use medley_app::sync_jobs;
 use medley_app::{App, AppConfig};
+use medley_domain::paging::Page;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 
@@ -80,11 +81,9 @@ pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()>
     let job = |id: String| {
         let state = state.clone();
         async move {
-            state
-                .store
-                .sync_job(&id)
-                .await?
-                .ok_or_else(|| anyhow!("no sync job `{id}`"))
+            sync_jobs::find(&state, &id)
+                .await
+                .map_err(|e| anyhow!("{e}"))
         }
     };
     let api = |e: medley_app::AppError| anyhow!("{e}");
@@ -95,7 +94,7 @@ pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()>
                 "{:<22}  {:<16} {:<15} {:<6} SOURCE → TARGET",
                 "ID", "SCHEDULE", "TIMEZONE", "PAUSED"
             );
-            for j in state.store.user_sync_jobs(&owner.id).await? {
+            for j in sync_jobs::list(&state, &owner).await.map_err(api)? {
                 println!(
                     "{:<22}  {:<16} {:<15} {:<6} {} → {}",
                     j.id, j.schedule, j.timezone, j.paused, j.source_uri, j.target_uri
@@ -139,18 +138,25 @@ pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()>
             }
         }
         SyncJobCommand::Delete { id } => {
-            if !state.store.delete_sync_job(&id).await? {
+            if !sync_jobs::delete(&state, &job(id.clone()).await?)
+                .await
+                .map_err(api)?
+            {
                 return Err(anyhow!("no sync job `{id}`"));
             }
             println!("deleted {id}");
         }
         SyncJobCommand::Runs { id } => {
-            job(id.clone()).await?;
+            let job = job(id.clone()).await?;
             println!(
                 "{:<8} {:<24} {:>6} {:>8}  ERROR",
                 "TRIGGER", "STARTED (ms)", "ADDED", "SKIPPED"
             );
-            for r in state.store.sync_runs(&id, 50, 0).await?.0 {
+            let first = Page {
+                limit: 50,
+                offset: 0,
+            };
+            for r in sync_jobs::runs(&state, &job, first).await.map_err(api)?.0 {
                 println!(
                     "{:<8} {:<24} {:>6} {:>8}  {}",
                     r.trigger,

@@ -45,6 +45,7 @@ mod library;
 mod playlists;
 mod plays;
 mod propagation;
+mod settings;
 mod shows;
 mod subsonic;
 mod users;

@@ -8,6 +8,7 @@ use medley_stats::Entity;
 use super::objects::{GoneItem, PodcastItem, StatsItem};
 use crate::error::ApiResult;
 use crate::state::AppState;
+use medley_app::catalog;
 use medley_app::stats::UserHistory;
 
 /// The items at `indices` of the user's history (of `entity`'s kind), in order.
@@ -35,12 +36,12 @@ pub async fn items(
             }
         }
         Entity::Artist => {
-            for a in state.app.store.artists(&ids).await? {
+            for a in catalog::stored_artists(&state.app, &ids).await? {
                 found.insert(a.id.clone(), StatsItem::Artist(state.render.artist(&a)));
             }
         }
         Entity::Album => {
-            for a in state.app.store.albums(&ids).await? {
+            for a in catalog::stored_albums(&state.app, &ids).await? {
                 found.insert(a.id.clone(), StatsItem::Album(state.render.album(&a)));
             }
         }
@@ -52,7 +53,7 @@ pub async fn items(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        for (id, p) in state.app.store.podcast_entities(&missing).await? {
+        for (id, p) in catalog::podcast_entities(&state.app, &missing).await? {
             // An episode's detail is its show; a show's, whether it is a podcast or audiobook.
             let (show, media_type) = match p.kind {
                 "episode" => (Some(p.detail), None),

@@ -2,7 +2,7 @@
 //! playing now) and `getNowPlaying`.
 
 use medley_app::clock::now_ms;
-use medley_app::subsonic::annotate::{self as uses, NOW_PLAYING_MS};
+use medley_app::subsonic::annotate as uses;
 use serde_json::json;
 
 use super::model::{value, View};
@@ -70,13 +70,7 @@ pub async fn scrobble(c: &Call) -> Result<Reply, Failure> {
 
 pub async fn now_playing(c: &Call) -> Result<Reply, Failure> {
     let now = now_ms();
-    let playing = c
-        .state
-        .app
-        .store
-        .now_playing(now - NOW_PLAYING_MS)
-        .await
-        .map_err(medley_app::AppError::from)?;
+    let playing = uses::now_playing(&c.state.app, now).await?;
     let (lib, marks) = c.library().await?;
     let view = View {
         lib: &lib,

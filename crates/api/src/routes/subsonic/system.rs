@@ -59,23 +59,7 @@ struct UserObject {
 /// The signed-in user, or (for administrators) another one.
 pub async fn user(c: &Call) -> Result<Reply, Failure> {
     let name = c.params.required("username")?;
-    let user = if name == c.user.username {
-        c.user.clone()
-    } else if c.user.is_admin {
-        c.state
-            .app
-            .store
-            .user_by_username(name)
-            .await
-            .map_err(medley_app::AppError::from)?
-            .map(|(u, _)| u)
-            .ok_or_else(|| Failure::new(70, format!("there is no user `{name}`")))?
-    } else {
-        return Err(Failure::new(
-            50,
-            "only administrators may read another user's details",
-        ));
-    };
+    let user = medley_app::subsonic::auth::user_details(&c.state.app, &c.user, name).await?;
     let may_upload = medley_app::library::uploads::may_upload(&c.state.app, &user).is_ok();
     Ok(Reply::Body(
         "user",

@@ -1,6 +1,6 @@
 //! Administration in the browser: accounts (make administrator, disable, enable: a disabled
-//! account is signed out and cannot sign in), registration's state, and a library scan
-//! followed to its end.
+//! account is signed out and cannot sign in), registration closed and opened again, and a
+//! library scan followed to its end.
 
 use medley_audio::testing::Written;
 use medley_store::Backend;
@@ -13,7 +13,7 @@ use crate::cdp::Browser;
 use crate::harness::assert_problem;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_administrator_manages_accounts_and_scans_the_library() {
+async fn an_administrator_manages_accounts_and_registration_and_scans_the_library() {
     let Some(chromium) = chromium() else { return };
     let a = AudioApp::spawn(Backend::Sqlite).await.unwrap();
     let (bob_id, bob) = a.user("bob").await;
@@ -70,6 +70,21 @@ async fn an_administrator_manages_accounts_and_scans_the_library() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Registration closed from the page: nobody new gets in; then open again.
+    tab.click("#registration-open").await;
+    tab.click("#registration button[type=submit]").await;
+    tab.see("#status", "Registration is closed").await;
+    tab.see("#registration-state", "Closed").await;
+    let newcomer = json!({"username": "cleo", "password": "cleo-password"});
+    let r = a.post("/v1/users", None, newcomer.clone()).await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "registration is closed");
+    tab.click("#registration-open").await;
+    tab.click("#registration button[type=submit]").await;
+    tab.see("#status", "Registration is open").await;
+    tab.see("#registration-state", "Open").await;
+    let r = a.post("/v1/users", None, newcomer).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
     // The administrator's own row offers nothing that could lock them out.
     assert_eq!(
         tab.eval("document.querySelectorAll('#users button[aria-label$=\" admin\"]').length")

@@ -136,15 +136,41 @@ export async function adminPage() {
   if (!session.user.is_admin) {
     return page('Administration', h('p', { class: 'error', role: 'alert' }, 'Only administrators can see this page.'));
   }
-  let settings;
-  try { settings = await get('/v1/admin/settings'); } catch (e) { settings = { error: e }; }
   return page('Administration',
     h('section', { 'aria-labelledby': 'users-h' }, h('h2', { id: 'users-h' }, 'Accounts'), await users()),
-    h('section', { 'aria-labelledby': 'reg-h' }, h('h2', { id: 'reg-h' }, 'Registration'),
-      settings.error ? problem(settings.error)
-        : h('p', {}, settings.registration_open
-          ? 'Open: anyone who can reach this server may create an account.'
-          : 'Closed: only administrators add accounts (medley user add).',
-        h('span', { class: 'muted' }, ' Set by MEDLEY_REGISTRATION in the server\'s configuration.'))),
+    h('section', { 'aria-labelledby': 'reg-h' }, h('h2', { id: 'reg-h' }, 'Registration'), await registration()),
     h('section', { 'aria-labelledby': 'scans-h' }, h('h2', { id: 'scans-h' }, 'Library scans'), await scans()));
+}
+
+/** Whether anyone may create an account: a switch, unless the server's configuration fixes it. */
+async function registration() {
+  const holder = h('div', { id: 'registration' });
+  let settings;
+  try { settings = await get('/v1/admin/settings'); } catch (e) { holder.append(problem(e)); return holder; }
+  const state = h('p', { id: 'registration-state' });
+  const say = (open) => {
+    state.textContent = open
+      ? 'Open: anyone who can reach this server may create an account.'
+      : 'Closed: only administrators add accounts (medley user add).';
+  };
+  say(settings.registration_open);
+  if (settings.registration_fixed) {
+    holder.append(state, h('p', { class: 'muted' }, 'Set by MEDLEY_REGISTRATION in the server\'s configuration: change it there.'));
+    return holder;
+  }
+  const open = h('input', { type: 'checkbox', id: 'registration-open', checked: settings.registration_open });
+  const form = h('form', { class: 'card', 'aria-describedby': 'registration-state' },
+    h('div', { class: 'check' }, open, h('label', { for: 'registration-open' }, 'Anyone may create an account')),
+    h('button', { type: 'submit' }, 'Save'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      const saved = await api('PATCH', '/v1/admin/settings', { registration_open: open.checked });
+      open.checked = saved.registration_open;
+      say(saved.registration_open);
+      announce(saved.registration_open ? 'Registration is open.' : 'Registration is closed.');
+    });
+  });
+  holder.append(state, form);
+  return holder;
 }

@@ -1,0 +1,131 @@
+//! Ends held in memory, for the use cases' tests: no Spotify is configured and no HTTP is
+//! spoken, yet the URIs may be Spotify's; the app reaches these through its `ends`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use medley_compose::{Read, SourceItem, Track};
+use medley_domain::user::User;
+use medley_domain::Id;
+
+use super::{Ends, Source, Target};
+use crate::catalog::{engine_track, tracks};
+use crate::error::{AppError, AppResult};
+use crate::spotify::collections::Work;
+use crate::App;
+
+/// An end whose items the test sets, and which a sync may append to while it is `writable`
+/// (when it is not, it is refused as any end the owner may not change is).
+pub struct InMemory {
+    pub uri: String,
+    pub items: Mutex<Vec<SourceItem>>,
+    pub writable: AtomicBool,
+}
+
+impl InMemory {
+    pub fn new(uri: &str, tracks: &[&Track]) -> Arc<InMemory> {
+        Arc::new(InMemory {
+            uri: uri.into(),
+            items: Mutex::new(items(tracks)),
+            writable: AtomicBool::new(true),
+        })
+    }
+
+    /// The ids of the tracks it holds, in order.
+    pub fn held(&self) -> Vec<Id> {
+        let items = self.items.lock().unwrap();
+        items.iter().map(|i| i.track.id.clone()).collect()
+    }
+}
+
+/// Items for `tracks`, in order, without times.
+pub fn items(tracks: &[&Track]) -> Vec<SourceItem> {
+    tracks
+        .iter()
+        .map(|t| SourceItem {
+            track: (*t).clone(),
+            added_at_ms: None,
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Source for InMemory {
+    fn uri(&self) -> String {
+        self.uri.clone()
+    }
+
+    async fn check_readable(&self, _: &App, _: &User) -> AppResult<()> {
+        Ok(())
+    }
+
+    async fn read(&self, _: &App, _: &User, _: &mut Work) -> AppResult<Read> {
+        Ok(Read::Complete(self.items.lock().unwrap().clone()))
+    }
+}
+
+#[async_trait]
+impl Target for InMemory {
+    async fn check_writable(&self, _: &App, _: &User) -> AppResult<()> {
+        if self.writable.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("`{}` is read-only", self.uri)))
+        }
+    }
+
+    async fn check_still_writable(&self, app: &App, owner: &User) -> AppResult<()> {
+        self.check_writable(app, owner).await
+    }
+
+    async fn append(&self, app: &App, _: &User, ids: &[Id], _: &mut Work) -> AppResult<usize> {
+        let found = tracks(app, ids).await?;
+        let by_id: HashMap<&str, &medley_domain::catalog::Track> =
+            found.iter().map(|t| (t.id.as_str(), t)).collect();
+        let mut items = self.items.lock().unwrap();
+        for id in ids {
+            let track = by_id.get(id.as_str()).expect("a catalog track");
+            items.push(SourceItem {
+                track: engine_track(track),
+                added_at_ms: None,
+            });
+        }
+        Ok(0)
+    }
+
+    fn spotify_only(&self) -> bool {
+        false
+    }
+}
+
+/// The ends a test holds, by URI: `sources` can only be read, `targets` read and written.
+#[derive(Default)]
+pub struct InMemoryEnds {
+    pub sources: HashMap<String, Arc<InMemory>>,
+    pub targets: HashMap<String, Arc<InMemory>>,
+}
+
+impl Ends for InMemoryEnds {
+    fn source(&self, uri: &str) -> AppResult<Arc<dyn Source>> {
+        match self.sources.get(uri).or_else(|| self.targets.get(uri)) {
+            Some(end) => Ok(end.clone()),
+            None => Err(AppError::Invalid(format!("no end `{uri}` in this test"))),
+        }
+    }
+
+    fn target(&self, uri: &str) -> AppResult<Arc<dyn Target>> {
+        match self.targets.get(uri) {
+            Some(end) => Ok(end.clone()),
+            None => Err(AppError::Invalid(format!(
+                "`{uri}` cannot be written to: a target is one of {}",
+                self.targets
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+}
