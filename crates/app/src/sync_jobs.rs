@@ -7,11 +7,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use medley_compose::{Composite, Mode, Options, Read, SyncInput};
-use medley_domain::new_id;
 use medley_domain::paging::Page;
 use medley_domain::schedule::Schedule;
 use medley_domain::text::TextEnum;
 use medley_domain::user::User;
+use medley_domain::SyncJobId;
 use medley_events::Event;
 use medley_store::{StoreError, SyncJob, SyncRun};
 
@@ -44,7 +44,7 @@ pub async fn create(
     target_end.check_writable(app, user).await?;
     let now = now_ms();
     let job = SyncJob {
-        id: new_id(),
+        id: SyncJobId::new(),
         owner_id: user.id.clone(),
         source_uri: source_end.uri(),
         target_uri: target_end.uri(),
@@ -94,7 +94,7 @@ pub fn next_runs(
 }
 
 /// A job of `user`'s, or not found.
-pub async fn owned(app: &App, user: &User, id: &str) -> AppResult<SyncJob> {
+pub async fn owned(app: &App, user: &User, id: &SyncJobId) -> AppResult<SyncJob> {
     match app.store.sync_job(id).await? {
         Some(job) if job.owner_id == user.id => Ok(job),
         _ => Err(AppError::NotFound(format!(
@@ -109,7 +109,7 @@ pub async fn list(app: &App, user: &User) -> AppResult<Vec<SyncJob>> {
 }
 
 /// A job by id, whoever owns it (the operator's command line), or not found.
-pub async fn find(app: &App, id: &str) -> AppResult<SyncJob> {
+pub async fn find(app: &App, id: &SyncJobId) -> AppResult<SyncJob> {
     app.store
         .sync_job(id)
         .await?
@@ -160,7 +160,7 @@ pub async fn run_soon(app: &App, job: &SyncJob) -> AppResult<()> {
 
 /// Runs a job once and records the run: how many tracks were copied and how many skipped.
 /// `None` when the job no longer exists (deleted after the run was queued).
-pub async fn run(app: &App, job_id: &str, trigger: Trigger) -> AppResult<Option<SyncRun>> {
+pub async fn run(app: &App, job_id: &SyncJobId, trigger: Trigger) -> AppResult<Option<SyncRun>> {
     let Some(job) = app.store.sync_job(job_id).await? else {
         return Ok(None);
     };

@@ -7,7 +7,7 @@
 //! runs, so a long import is not taken over by another node), and leased work not yet started
 //! is given back to the queue at once; a node that dies instead leaves its leases to run out.
 
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, SyncJobId};
 use std::time::Duration;
 
 use medley_domain::text::TextEnum;
@@ -79,7 +79,8 @@ async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
         JobKind::SyncJob => {
             // A detail that names no trigger is read as a schedule.
             let trigger = Trigger::parse(&job.detail).unwrap_or(Trigger::Schedule);
-            sync_jobs::run(app, subject, trigger).await?;
+            // A sync job's work is queued under the job's id.
+            sync_jobs::run(app, &SyncJobId::from(subject), trigger).await?;
         }
         JobKind::Composite => {
             // A composite's work is queued under its playlist's id.

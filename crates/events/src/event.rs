@@ -1,6 +1,6 @@
 //! The events Medley publishes.
 
-use medley_domain::{Id, PlaylistId, UserId};
+use medley_domain::{Id, PlaylistId, SyncJobId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a playlist's items in one committed change.
@@ -47,7 +47,7 @@ pub enum Event {
     },
     /// A scheduled sync finished a run (successfully or not).
     SyncRunFinished {
-        job_id: Id,
+        job_id: SyncJobId,
         run_id: Id,
     },
     /// A user's liked songs changed.

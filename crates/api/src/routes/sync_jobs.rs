@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use medley_domain::paging::Page;
+use medley_domain::SyncJobId;
 use medley_store::{SyncJob, SyncRun, Trigger};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -66,7 +67,7 @@ pub struct SyncJobView {
 impl From<SyncJob> for SyncJobView {
     fn from(j: SyncJob) -> SyncJobView {
         SyncJobView {
-            id: j.id,
+            id: j.id.into_string(),
             source: j.source_uri,
             target: j.target_uri,
             schedule: j.schedule,
@@ -147,11 +148,11 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::
 }
 
 /// One sync job.
-#[utoipa::path(get, path = "/v1/sync-jobs/{id}", tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/sync-jobs/{id}", params(("id" = String, Path)), tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<SyncJobId>,
 ) -> ApiResult<axum::Json<SyncJobView>> {
     Ok(axum::Json(
         sync_jobs::owned(&state.app, &auth.user, &id).await?.into(),
@@ -159,11 +160,11 @@ pub async fn read(
 }
 
 /// Delete a sync job and its history.
-#[utoipa::path(delete, path = "/v1/sync-jobs/{id}", tag = "composites", responses((status = 204), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/sync-jobs/{id}", params(("id" = String, Path)), tag = "composites", responses((status = 204), (status = 404)), security(("bearer" = [])))]
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<SyncJobId>,
 ) -> ApiResult<StatusCode> {
     let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
     sync_jobs::delete(&state.app, &job).await?;
@@ -171,11 +172,11 @@ pub async fn remove(
 }
 
 /// Stop running on schedule.
-#[utoipa::path(post, path = "/v1/sync-jobs/{id}/pause", tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sync-jobs/{id}/pause", params(("id" = String, Path)), tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
 pub async fn pause(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<SyncJobId>,
 ) -> ApiResult<axum::Json<SyncJobView>> {
     let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(
@@ -184,11 +185,11 @@ pub async fn pause(
 }
 
 /// Run on schedule again, from the next time the schedule says.
-#[utoipa::path(post, path = "/v1/sync-jobs/{id}/resume", tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sync-jobs/{id}/resume", params(("id" = String, Path)), tag = "composites", responses((status = 200, body = SyncJobView), (status = 404)), security(("bearer" = [])))]
 pub async fn resume(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<SyncJobId>,
 ) -> ApiResult<axum::Json<SyncJobView>> {
     let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(
@@ -197,11 +198,11 @@ pub async fn resume(
 }
 
 /// Run now (queued at once; the run appears under `/runs`).
-#[utoipa::path(post, path = "/v1/sync-jobs/{id}/run", tag = "composites", responses((status = 202), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/sync-jobs/{id}/run", params(("id" = String, Path)), tag = "composites", responses((status = 202), (status = 404)), security(("bearer" = [])))]
 pub async fn run_now(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<SyncJobId>,
 ) -> ApiResult<StatusCode> {
     let job = sync_jobs::owned(&state.app, &auth.user, &id).await?;
     sync_jobs::run_soon(&state.app, &job).await?;
@@ -209,11 +210,11 @@ pub async fn run_now(
 }
 
 /// The job's runs, newest first.
-#[utoipa::path(get, path = "/v1/sync-jobs/{id}/runs", tag = "composites", params(PageParams), responses((status = 200, body = Paging<SyncRunView>), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/sync-jobs/{id}/runs", tag = "composites", params(PageParams, ("id" = String, Path)), responses((status = 200, body = Paging<SyncRunView>), (status = 404)), security(("bearer" = [])))]
 pub async fn runs(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<SyncJobId>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<SyncRunView>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;

@@ -1,3 +1,4 @@
+use medley_domain::SyncJobId;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -149,17 +150,17 @@ async fn the_scheduler_queues_due_runs_once_and_moves_to_the_next_time() {
         json!({"uris": [t[0]]}),
     )
     .await;
-    let job = app
-        .post(
+    let job = SyncJobId::from(
+        app.post(
             "/v1/sync-jobs",
             Some(&token),
             json!({"source": pl(&src), "target": pl(&dst), "schedule": "0 3 1 * *"}),
         )
         .await
         .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+            .as_str()
+            .unwrap(),
+    );
     let stored = app.store.sync_job(&job).await.unwrap().unwrap();
     let due = stored.next_run_at_ms.unwrap();
     use medley_app::sync_jobs::schedule_due;

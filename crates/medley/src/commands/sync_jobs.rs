@@ -1,5 +1,6 @@
 //! `medley sync-jobs …`: the scheduled one-way syncs, from the command line.
 
+use medley_domain::SyncJobId;
 use std::sync::Arc;
 
 use anyhow::anyhow;
@@ -38,21 +39,21 @@ pub enum SyncJobCommand {
         timezone: String,
     },
     Pause {
-        id: String,
+        id: SyncJobId,
     },
     Resume {
-        id: String,
+        id: SyncJobId,
     },
     /// Run a job now, here, and print what it did.
     Run {
-        id: String,
+        id: SyncJobId,
     },
     Delete {
-        id: String,
+        id: SyncJobId,
     },
     /// A job's recent runs.
     Runs {
-        id: String,
+        id: SyncJobId,
     },
 }
 
@@ -78,7 +79,7 @@ pub async fn run(config: &Config, command: SyncJobCommand) -> anyhow::Result<()>
                 .ok_or_else(|| anyhow!("no user named `{name}`"))
         }
     };
-    let job = |id: String| {
+    let job = |id: SyncJobId| {
         let state = state.clone();
         async move {
             sync_jobs::find(&state, &id)

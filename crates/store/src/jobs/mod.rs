@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use medley_compose::Ledger;
 use medley_domain::text::TextEnum;
-use medley_domain::{new_id, Id, UserId};
+use medley_domain::{new_id, Id, SyncJobId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -69,7 +69,7 @@ pub(crate) async fn queue_dependents(
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyncJob {
-    pub id: Id,
+    pub id: SyncJobId,
     pub owner_id: UserId,
     pub source_uri: String,
     pub target_uri: String,
@@ -87,7 +87,7 @@ pub struct SyncJob {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncRun {
     pub id: Id,
-    pub job_id: Id,
+    pub job_id: SyncJobId,
     pub trigger: Trigger,
     pub started_at_ms: i64,
     pub finished_at_ms: Option<i64>,
@@ -113,34 +113,39 @@ pub struct QueuedJob {
 #[async_trait]
 pub trait JobStore: Send + Sync {
     async fn create_sync_job(&self, job: &SyncJob) -> Result<()>;
-    async fn sync_job(&self, id: &str) -> Result<Option<SyncJob>>;
+    async fn sync_job(&self, id: &SyncJobId) -> Result<Option<SyncJob>>;
     async fn user_sync_jobs(&self, owner_id: &UserId) -> Result<Vec<SyncJob>>;
     /// Pauses (saying why, if Medley did it) or resumes a job, setting its next run.
     async fn set_sync_job_paused(
         &self,
-        id: &str,
+        id: &SyncJobId,
         paused: bool,
         reason: Option<PauseReason>,
         next_run_at_ms: Option<i64>,
     ) -> Result<()>;
-    async fn delete_sync_job(&self, id: &str) -> Result<bool>;
+    async fn delete_sync_job(&self, id: &SyncJobId) -> Result<bool>;
     /// Unpaused jobs whose next run is due at `now_ms`.
     async fn due_sync_jobs(&self, now_ms: i64) -> Result<Vec<SyncJob>>;
     /// Moves a job's next run, if it is still `expected` (so two schedulers advance it once).
     async fn advance_sync_job(
         &self,
-        id: &str,
+        id: &SyncJobId,
         expected: Option<i64>,
         next_run_at_ms: Option<i64>,
     ) -> Result<bool>;
     /// Stores a job's ledger if its version is still `version`; `StaleSnapshot` otherwise.
-    async fn save_sync_ledger(&self, id: &str, version: i64, ledger: &Ledger) -> Result<()>;
+    async fn save_sync_ledger(&self, id: &SyncJobId, version: i64, ledger: &Ledger) -> Result<()>;
 
-    async fn start_run(&self, job_id: &str, trigger: Trigger, now_ms: i64) -> Result<SyncRun>;
+    async fn start_run(&self, job_id: &SyncJobId, trigger: Trigger, now_ms: i64)
+        -> Result<SyncRun>;
     async fn finish_run(&self, run: &SyncRun) -> Result<()>;
     /// Runs of a job, newest first, and their total.
-    async fn sync_runs(&self, job_id: &str, limit: i64, offset: i64)
-        -> Result<(Vec<SyncRun>, i64)>;
+    async fn sync_runs(
+        &self,
+        job_id: &SyncJobId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<SyncRun>, i64)>;
 
     /// Queues work; an identical pending job is kept (its run time moves earlier if needed).
     async fn enqueue(
@@ -183,7 +188,7 @@ const JOB_COLUMNS: &str =
 fn job_row(r: &AnyRow) -> Result<SyncJob> {
     let ledger: String = r.try_get("ledger")?;
     Ok(SyncJob {
-        id: r.try_get("id")?,
+        id: r.try_get::<String, _>("id")?.into(),
         owner_id: r.try_get::<String, _>("owner_id")?.into(),
         source_uri: r.try_get("source_uri")?,
         target_uri: r.try_get("target_uri")?,
@@ -206,7 +211,7 @@ fn run_row(r: &AnyRow) -> Result<SyncRun> {
     let trigger: String = r.try_get("trigger")?;
     Ok(SyncRun {
         id: r.try_get("id")?,
-        job_id: r.try_get("job_id")?,
+        job_id: r.try_get::<String, _>("job_id")?.into(),
         trigger: Trigger::parse(&trigger)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown sync run trigger `{trigger}`")))?,
         started_at_ms: r.try_get("started_at")?,
@@ -224,7 +229,7 @@ impl JobStore for SqlStore {
         sqlx::query(&format!(
             "INSERT INTO sync_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
-        .bind(&j.id)
+        .bind(j.id.as_str())
         .bind(j.owner_id.as_str())
         .bind(&j.source_uri)
         .bind(&j.target_uri)
@@ -241,11 +246,11 @@ impl JobStore for SqlStore {
         Ok(())
     }
 
-    async fn sync_job(&self, id: &str) -> Result<Option<SyncJob>> {
+    async fn sync_job(&self, id: &SyncJobId) -> Result<Option<SyncJob>> {
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM sync_jobs WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&self.read)
         .await?;
         row.as_ref().map(job_row).transpose()
@@ -263,7 +268,7 @@ impl JobStore for SqlStore {
 
     async fn set_sync_job_paused(
         &self,
-        id: &str,
+        id: &SyncJobId,
         paused: bool,
         reason: Option<PauseReason>,
         next_run_at_ms: Option<i64>,
@@ -274,7 +279,7 @@ impl JobStore for SqlStore {
         .bind(flag(paused))
         .bind(reason.filter(|_| paused).map(PauseReason::as_str))
         .bind(next_run_at_ms)
-        .bind(id)
+        .bind(id.as_str())
         .execute(&self.write)
         .await?;
         if done.rows_affected() == 0 {
@@ -283,15 +288,15 @@ impl JobStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_sync_job(&self, id: &str) -> Result<bool> {
+    async fn delete_sync_job(&self, id: &SyncJobId) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM work_queue WHERE kind = $2 AND subject = $1")
-            .bind(id)
+            .bind(id.as_str())
             .bind(JobKind::SyncJob.as_str())
             .execute(&mut *tx)
             .await?;
         let done = sqlx::query("DELETE FROM sync_jobs WHERE id = $1")
-            .bind(id)
+            .bind(id.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -311,26 +316,26 @@ impl JobStore for SqlStore {
 
     async fn advance_sync_job(
         &self,
-        id: &str,
+        id: &SyncJobId,
         expected: Option<i64>,
         next_run_at_ms: Option<i64>,
     ) -> Result<bool> {
         let done =
             sqlx::query("UPDATE sync_jobs SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3")
                 .bind(next_run_at_ms)
-                .bind(id)
+                .bind(id.as_str())
                 .bind(expected)
                 .execute(&self.write)
                 .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn save_sync_ledger(&self, id: &str, version: i64, ledger: &Ledger) -> Result<()> {
+    async fn save_sync_ledger(&self, id: &SyncJobId, version: i64, ledger: &Ledger) -> Result<()> {
         let done = sqlx::query(
             "UPDATE sync_jobs SET ledger = $1, ledger_version = ledger_version + 1 WHERE id = $2 AND ledger_version = $3",
         )
         .bind(serde_json::to_string(ledger).expect("ledger serialises"))
-        .bind(id)
+        .bind(id.as_str())
         .bind(version)
         .execute(&self.write)
         .await?;
@@ -343,10 +348,15 @@ impl JobStore for SqlStore {
         Ok(())
     }
 
-    async fn start_run(&self, job_id: &str, trigger: Trigger, now_ms: i64) -> Result<SyncRun> {
+    async fn start_run(
+        &self,
+        job_id: &SyncJobId,
+        trigger: Trigger,
+        now_ms: i64,
+    ) -> Result<SyncRun> {
         let run = SyncRun {
             id: new_id(),
-            job_id: job_id.to_owned(),
+            job_id: job_id.clone(),
             trigger,
             started_at_ms: now_ms,
             finished_at_ms: None,
@@ -360,7 +370,7 @@ impl JobStore for SqlStore {
              VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_runs WHERE job_id = $2), $3, $4)",
         )
         .bind(&run.id)
-        .bind(job_id)
+        .bind(job_id.as_str())
         .bind(trigger.as_str())
         .bind(now_ms)
         .execute(&self.write)
@@ -383,7 +393,7 @@ impl JobStore for SqlStore {
 
     async fn sync_runs(
         &self,
-        job_id: &str,
+        job_id: &SyncJobId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<SyncRun>, i64)> {
@@ -391,13 +401,13 @@ impl JobStore for SqlStore {
             "SELECT id, job_id, trigger, started_at, finished_at, added, skipped, error, requests FROM sync_runs \
              WHERE job_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
         )
-        .bind(job_id)
+        .bind(job_id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_runs WHERE job_id = $1")
-            .bind(job_id)
+            .bind(job_id.as_str())
             .fetch_one(&self.read)
             .await?;
         Ok((rows.iter().map(run_row).collect::<Result<_>>()?, total))

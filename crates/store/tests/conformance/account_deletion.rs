@@ -2,7 +2,7 @@
 //! holds nothing of the deleted one afterwards; another user's rows are all still there; the
 //! last administrator is refused inside the transaction, which then changes nothing.
 
-use medley_domain::{new_id, PlaylistId, UserId};
+use medley_domain::{new_id, PlaylistId, SyncJobId, UserId};
 use medley_store::playlists::ItemsEdit;
 use medley_store::shows::NewShow;
 use medley_store::testing::TestDb;
@@ -131,7 +131,7 @@ async fn belongings(store: &SqlStore, user: &UserId, tracks: &[String]) -> Playl
         .unwrap();
     store
         .create_sync_job(&SyncJob {
-            id: new_id(),
+            id: SyncJobId::new(),
             owner_id: user.clone(),
             source_uri: format!("medley:playlist:{playlist}"),
             target_uri: format!("medley:playlist:{playlist}"),

@@ -1,6 +1,6 @@
 //! Sync jobs, their runs, and the queue that leases work to nodes.
 
-use medley_domain::new_id;
+use medley_domain::SyncJobId;
 use medley_store::{
     JobKind, JobStore, PauseReason, SqlStore, StoreError, SyncJob, Trigger, UserStore,
 };
@@ -12,7 +12,7 @@ on_both_backends!(sync_jobs_and_runs, the_queue_leases_each_job_to_one_node);
 async fn sync_jobs_and_runs(store: SqlStore) {
     let owner = store.create_user(new_user("owner")).await.unwrap();
     let job = SyncJob {
-        id: new_id(),
+        id: SyncJobId::new(),
         owner_id: owner.id.clone(),
         source_uri: "medley:playlist:a".into(),
         target_uri: "medley:playlist:b".into(),
