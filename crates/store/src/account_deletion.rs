@@ -23,7 +23,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::{Id, PlaylistId, UserId};
+use medley_domain::{Id, PlaylistId, ShowId, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
@@ -36,7 +36,7 @@ pub struct DeletedAccount {
     pub playlists: Vec<PlaylistId>,
     /// The user's shows that were still live when the transaction ran (the caller ends them
     /// before deleting, so normally none): their actors are to be stopped.
-    pub live_shows: Vec<Id>,
+    pub live_shows: Vec<ShowId>,
     /// The user's imports that had not finished (their spooled uploads are to be removed).
     pub unfinished_imports: Vec<Id>,
     /// Storage keys of uploaded audio that no remaining file uses: the caller deletes the
@@ -131,12 +131,15 @@ async fn delete_user(
     .into_iter()
     .map(PlaylistId::from)
     .collect();
-    let live_shows = ids(
+    let live_shows: Vec<ShowId> = ids(
         &mut tx,
         "SELECT id FROM live_shows WHERE creator_id = $1 AND state = 'live' ORDER BY id",
         user_id,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(ShowId::from)
+    .collect();
     let unfinished_imports = ids(
         &mut tx,
         "SELECT id FROM imports WHERE user_id = $1 AND status = 'running' ORDER BY id",

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use medley_app::shows::{self, ShowEdit, ShowInput};
 use medley_domain::paging::Page;
+use medley_domain::ShowId;
 use medley_store::StoredShow;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -171,7 +172,7 @@ impl AppState {
             ended_at: show.ended_at_ms.map(timestamp),
             audience: shows::audience(&self.app, &show.id).await?,
             state: show.state.to_string(),
-            id: show.id,
+            id: show.id.into_string(),
             href,
             live_url,
         })
@@ -227,24 +228,24 @@ pub async fn list(
 }
 
 /// One show.
-#[utoipa::path(get, path = "/v1/shows/{id}", tag = "shows",
+#[utoipa::path(get, path = "/v1/shows/{id}", params(("id" = String, Path)), tag = "shows",
     responses((status = 200, body = ShowObject), (status = 404)), security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
 ) -> ApiResult<axum::Json<ShowObject>> {
     let show = shows::visible(&state.app, &id, &auth.user).await?;
     Ok(axum::Json(state.show_object(show).await?))
 }
 
 /// Change a show's details (its creator, before it ends; the playlist only before it starts).
-#[utoipa::path(put, path = "/v1/shows/{id}", tag = "shows", request_body = EditShowBody,
+#[utoipa::path(put, path = "/v1/shows/{id}", params(("id" = String, Path)), tag = "shows", request_body = EditShowBody,
     responses((status = 200, body = ShowObject), (status = 400), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn edit(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
     Json(b): Json<EditShowBody>,
 ) -> ApiResult<axum::Json<ShowObject>> {
     let scheduled_for_ms = match &b.scheduled_for {
@@ -264,36 +265,36 @@ pub async fn edit(
 }
 
 /// Start a scheduled show (its creator): people may join over the WebSocket.
-#[utoipa::path(post, path = "/v1/shows/{id}/start", tag = "shows",
+#[utoipa::path(post, path = "/v1/shows/{id}/start", params(("id" = String, Path)), tag = "shows",
     responses((status = 200, body = ShowObject), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn start(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
 ) -> ApiResult<axum::Json<ShowObject>> {
     let show = shows::start(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(state.show_object(show).await?))
 }
 
 /// End a live show (its creator): everyone connected is closed with 4010.
-#[utoipa::path(post, path = "/v1/shows/{id}/end", tag = "shows",
+#[utoipa::path(post, path = "/v1/shows/{id}/end", params(("id" = String, Path)), tag = "shows",
     responses((status = 200, body = ShowObject), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn end(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
 ) -> ApiResult<axum::Json<ShowObject>> {
     let show = shows::end(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(state.show_object(show).await?))
 }
 
 /// A show's comments, oldest first (deleted ones left out).
-#[utoipa::path(get, path = "/v1/shows/{id}/comments", tag = "shows", params(LogParams),
+#[utoipa::path(get, path = "/v1/shows/{id}/comments", tag = "shows", params(LogParams, ("id" = String, Path)),
     responses((status = 200, body = Paging<CommentObject>), (status = 404)), security(("bearer" = [])))]
 pub async fn comments(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
     Query(p): Query<LogParams>,
 ) -> ApiResult<axum::Json<Paging<CommentObject>>> {
     let page = Page::new(p.limit, p.offset, 50, 100)?;
@@ -312,12 +313,12 @@ pub async fn comments(
 }
 
 /// What happened in a show, in order: what played when, role changes, who spoke, moderation.
-#[utoipa::path(get, path = "/v1/shows/{id}/history", tag = "shows", params(LogParams),
+#[utoipa::path(get, path = "/v1/shows/{id}/history", tag = "shows", params(LogParams, ("id" = String, Path)),
     responses((status = 200, body = Paging<HistoryObject>), (status = 404)), security(("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
     Query(p): Query<LogParams>,
 ) -> ApiResult<axum::Json<Paging<HistoryObject>>> {
     let page = Page::new(p.limit, p.offset, 50, 100)?;
@@ -337,12 +338,12 @@ pub async fn history(
 
 /// A new invite code (the creator of an `invite` show, or any show): whoever redeems it may
 /// see and join the show.
-#[utoipa::path(post, path = "/v1/shows/{id}/invites", tag = "shows",
+#[utoipa::path(post, path = "/v1/shows/{id}/invites", params(("id" = String, Path)), tag = "shows",
     responses((status = 201, body = InviteObject), (status = 403), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn invite(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
 ) -> ApiResult<(StatusCode, axum::Json<InviteObject>)> {
     let code = shows::invite(&state.app, &auth.user, &id).await?;
     let href = state.render.href(&format!("shows/{id}/guests"));
@@ -350,12 +351,12 @@ pub async fn invite(
 }
 
 /// Redeem an invite: you become a guest of the show and may see and join it.
-#[utoipa::path(post, path = "/v1/shows/{id}/guests", tag = "shows", request_body = RedeemBody,
+#[utoipa::path(post, path = "/v1/shows/{id}/guests", params(("id" = String, Path)), tag = "shows", request_body = RedeemBody,
     responses((status = 200, body = ShowObject), (status = 404)), security(("bearer" = [])))]
 pub async fn redeem(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
     Json(b): Json<RedeemBody>,
 ) -> ApiResult<axum::Json<ShowObject>> {
     let show = shows::redeem(&state.app, &auth.user, &id, &b.invite).await?;

@@ -11,6 +11,7 @@
 //! most 4 KiB; larger ones up to 64 KiB are read and refused, beyond that the connection
 //! closes with 4002), and frames written as they are sent rather than gathered.
 
+use medley_domain::ShowId;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -38,12 +39,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Join a live show: a WebSocket speaking LIVE.md (send `hello` with your token first).
-#[utoipa::path(get, path = "/v1/shows/{id}/live", tag = "shows",
+#[utoipa::path(get, path = "/v1/shows/{id}/live", params(("id" = String, Path)), tag = "shows",
     responses((status = 101, description = "Switching Protocols: the live show's WebSocket (docs/LIVE.md)"),
         (status = 400, description = "Not a WebSocket request")))]
 pub async fn live(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<ShowId>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
@@ -70,7 +71,7 @@ pub async fn live(
         .on_upgrade(move |socket| run(app, base, id, cookie, socket))
 }
 
-async fn run(app: App, base: String, show: String, cookie: Option<String>, mut socket: WebSocket) {
+async fn run(app: App, base: String, show: ShowId, cookie: Option<String>, mut socket: WebSocket) {
     let config = app.shows.config().clone();
     let mut limits = Limits::new(&config);
     let Some((user, resume)) = hello(&app, &config, cookie, &mut socket, &mut limits).await else {

@@ -15,7 +15,7 @@ use medley_domain::playlist::Playlist;
 use medley_domain::text::TextEnum;
 use medley_domain::uri::{Kind, Uri};
 use medley_domain::user::User;
-use medley_domain::{new_id, PlaylistId};
+use medley_domain::{PlaylistId, ShowId};
 use medley_store::{HistoryEntry, NewShow, ShowChange, ShowComment, ShowState, StoredShow};
 
 use crate::accounts::{hash_token, new_token};
@@ -126,7 +126,7 @@ pub async fn create(app: &App, user: &User, input: ShowInput) -> AppResult<Store
     Ok(app
         .store
         .create_show(NewShow {
-            id: new_id(),
+            id: ShowId::new(),
             creator_id: user.id.clone(),
             title,
             description: input.description,
@@ -158,7 +158,7 @@ pub async fn may_see(app: &App, show: &StoredShow, user: &User) -> AppResult<boo
 }
 
 /// The show, if `user` may see it; "not found" otherwise.
-pub async fn visible(app: &App, id: &str, user: &User) -> AppResult<StoredShow> {
+pub async fn visible(app: &App, id: &ShowId, user: &User) -> AppResult<StoredShow> {
     let not_found = || AppError::not_found(&format!("show `{id}`"));
     if !is_id(id) {
         return Err(not_found());
@@ -172,7 +172,7 @@ pub async fn visible(app: &App, id: &str, user: &User) -> AppResult<StoredShow> 
 }
 
 /// The show, if `user` created it (others who may see it are refused with 403).
-pub async fn created(app: &App, id: &str, user: &User, what: &str) -> AppResult<StoredShow> {
+pub async fn created(app: &App, id: &ShowId, user: &User, what: &str) -> AppResult<StoredShow> {
     let show = visible(app, id, user).await?;
     if show.creator_id != user.id {
         return Err(AppError::Forbidden(format!(
@@ -184,7 +184,7 @@ pub async fn created(app: &App, id: &str, user: &User, what: &str) -> AppResult<
 
 /// Changes details, by the creator, before the show ends. The playlist is fixed once the show
 /// is live (its tracks were copied into the live show at the start).
-pub async fn edit(app: &App, user: &User, id: &str, edit: ShowEdit) -> AppResult<StoredShow> {
+pub async fn edit(app: &App, user: &User, id: &ShowId, edit: ShowEdit) -> AppResult<StoredShow> {
     let show = created(app, id, user, "edit it").await?;
     let title = edit.title.as_deref().map(check_title).transpose()?;
     if let Some(Some(d)) = &edit.description {
@@ -238,7 +238,7 @@ pub async fn list(
 
 /// Starts a scheduled show (its creator): the playlist's tracks are copied into the live
 /// state, and people may join.
-pub async fn start(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
+pub async fn start(app: &App, user: &User, id: &ShowId) -> AppResult<StoredShow> {
     let show = created(app, id, user, "start it").await?;
     if show.state != ShowState::Scheduled {
         return Err(AppError::Conflict(format!(
@@ -252,7 +252,7 @@ pub async fn start(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
 
 /// Ends a live show (its creator): everyone connected is told `show.ended` and closed with
 /// 4010; what the show recorded is stored before this returns.
-pub async fn end(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
+pub async fn end(app: &App, user: &User, id: &ShowId) -> AppResult<StoredShow> {
     let show = created(app, id, user, "end it").await?;
     match show.state {
         ShowState::Live => app.shows.end(app, &show).await?,
@@ -271,7 +271,7 @@ pub async fn end(app: &App, user: &User, id: &str) -> AppResult<StoredShow> {
 
 /// A new invite link's code for an `invite` show (its creator). Whoever redeems it becomes
 /// a guest and may see the show. Only the code's hash is stored.
-pub async fn invite(app: &App, user: &User, id: &str) -> AppResult<String> {
+pub async fn invite(app: &App, user: &User, id: &ShowId) -> AppResult<String> {
     let show = created(app, id, user, "invite people").await?;
     if show.state == ShowState::Ended {
         return Err(AppError::Conflict("the show has ended".into()));
@@ -285,7 +285,7 @@ pub async fn invite(app: &App, user: &User, id: &str) -> AppResult<String> {
 
 /// Redeems an invite code: `user` becomes a guest of the show. A wrong code is "not found",
 /// as the show is to them.
-pub async fn redeem(app: &App, user: &User, id: &str, code: &str) -> AppResult<StoredShow> {
+pub async fn redeem(app: &App, user: &User, id: &ShowId, code: &str) -> AppResult<StoredShow> {
     let not_found = || AppError::not_found(&format!("show `{id}` (with this invite)"));
     if !is_id(id) || code.is_empty() || code.len() > 128 {
         return Err(not_found());
@@ -304,7 +304,7 @@ pub async fn redeem(app: &App, user: &User, id: &str, code: &str) -> AppResult<S
 pub async fn comments(
     app: &App,
     user: &User,
-    id: &str,
+    id: &ShowId,
     page: Page,
 ) -> AppResult<(Vec<ShowComment>, i64)> {
     visible(app, id, user).await?;
@@ -315,7 +315,7 @@ pub async fn comments(
 pub async fn history(
     app: &App,
     user: &User,
-    id: &str,
+    id: &ShowId,
     page: Page,
 ) -> AppResult<(Vec<HistoryEntry>, i64)> {
     visible(app, id, user).await?;
@@ -325,7 +325,7 @@ pub async fn history(
 /// How many are in the show now (0 when it is not live). With several nodes, a node that
 /// neither runs the show nor relays it to listeners of its own answers what the show's owner
 /// last recorded, at most a second old.
-pub async fn audience(app: &App, id: &str) -> AppResult<usize> {
+pub async fn audience(app: &App, id: &ShowId) -> AppResult<usize> {
     if let Some(count) = app.shows.audience(id) {
         return Ok(count);
     }

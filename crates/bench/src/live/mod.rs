@@ -18,6 +18,7 @@ mod report;
 mod run;
 mod wire;
 
+use medley_domain::ShowId;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -50,7 +51,7 @@ pub struct LiveData {
     /// Listener `i` of a run is `users[i]`.
     pub users: Vec<LiveUser>,
     /// Ids of public live shows; a run uses `--shows` of them from `--first-show` on.
-    pub shows: Vec<String>,
+    pub shows: Vec<ShowId>,
     pub prepared_in_secs: f64,
 }
 

@@ -11,6 +11,7 @@
 //! listener of its show, and reports latency percentiles, deliveries against expectations,
 //! and the server's (and the generator's own) CPU and memory.
 
+use medley_domain::ShowId;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -197,7 +198,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             args.listeners
         );
     }
-    let shows: Vec<String> = data.shows[args.first_show..args.first_show + args.shows].to_vec();
+    let shows: Vec<ShowId> = data.shows[args.first_show..args.first_show + args.shows].to_vec();
     let per_show: Vec<usize> = (0..args.shows)
         .map(|s| (args.listeners - s).div_ceil(args.shows))
         .collect();

@@ -6,7 +6,7 @@
 mod sql;
 
 use async_trait::async_trait;
-use medley_domain::{Id, PlaylistId, UserId};
+use medley_domain::{Id, PlaylistId, ShowId, UserId};
 
 use crate::error::Result;
 
@@ -33,7 +33,7 @@ impl ShowState {
 /// A show as stored. `visibility` is `public`, `followers` or `invite`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredShow {
-    pub id: Id,
+    pub id: ShowId,
     pub creator_id: UserId,
     pub title: String,
     pub description: Option<String>,
@@ -49,7 +49,7 @@ pub struct StoredShow {
 
 #[derive(Clone, Debug)]
 pub struct NewShow {
-    pub id: Id,
+    pub id: ShowId,
     pub creator_id: UserId,
     pub title: String,
     pub description: Option<String>,
@@ -189,38 +189,49 @@ impl LiveWrite {
 #[async_trait]
 pub trait ShowStore: Send + Sync {
     async fn create_show(&self, new: NewShow) -> Result<StoredShow>;
-    async fn show(&self, id: &str) -> Result<Option<StoredShow>>;
+    async fn show(&self, id: &ShowId) -> Result<Option<StoredShow>>;
     /// Changes details; `Conflict` once the show has ended, `NotFound` if there is none.
-    async fn update_show(&self, id: &str, change: &ShowChange, now_ms: i64) -> Result<StoredShow>;
+    async fn update_show(
+        &self,
+        id: &ShowId,
+        change: &ShowChange,
+        now_ms: i64,
+    ) -> Result<StoredShow>;
     /// `scheduled` to `live` with its first live state; `Conflict` from any other state.
-    async fn start_show(&self, id: &str, live: &LiveState, now_ms: i64) -> Result<StoredShow>;
-    async fn live_state(&self, id: &str) -> Result<Option<LiveState>>;
+    async fn start_show(&self, id: &ShowId, live: &LiveState, now_ms: i64) -> Result<StoredShow>;
+    async fn live_state(&self, id: &ShowId) -> Result<Option<LiveState>>;
     /// A live show's stored events up to `seq`, in `seq` order.
-    async fn live_events(&self, id: &str, up_to_seq: i64) -> Result<Vec<LiveEvent>>;
+    async fn live_events(&self, id: &ShowId, up_to_seq: i64) -> Result<Vec<LiveEvent>>;
     /// A live show's stored sessions: (session id, user id), by session id.
-    async fn live_sessions(&self, id: &str) -> Result<Vec<(String, Id)>>;
+    async fn live_sessions(&self, id: &ShowId) -> Result<Vec<(String, Id)>>;
     /// Records what a live show's actor wrote, in one transaction; idempotent, so a batch
     /// that failed may be written again.
     /// With `write.owner`, only while that node holds the show's lease (else `Conflict`).
-    async fn write_live(&self, id: &str, write: &LiveWrite) -> Result<()>;
+    async fn write_live(&self, id: &ShowId, write: &LiveWrite) -> Result<()>;
     /// Takes the lease of a live show for `node` until `until_ms`: when nobody holds it, its
     /// holder's lease expired before `now_ms`, or `node` holds it already. Whether it did;
     /// two nodes never both hold one.
-    async fn claim_show(&self, show: &str, node: &str, now_ms: i64, until_ms: i64) -> Result<bool>;
+    async fn claim_show(
+        &self,
+        show: &ShowId,
+        node: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool>;
     /// Extends `node`'s lease of a show and records how many are in it; false when it no
     /// longer holds it.
     async fn renew_show(
         &self,
-        show: &str,
+        show: &ShowId,
         node: &str,
         until_ms: i64,
         audience: i64,
     ) -> Result<bool>;
     /// How many are in a show, as its owner last recorded it, while its lease runs at
     /// `now_ms` (`None`: nobody runs it).
-    async fn show_audience(&self, show: &str, now_ms: i64) -> Result<Option<i64>>;
+    async fn show_audience(&self, show: &ShowId, now_ms: i64) -> Result<Option<i64>>;
     /// Gives up `node`'s lease of a show, if it holds it.
-    async fn release_show(&self, show: &str, node: &str) -> Result<()>;
+    async fn release_show(&self, show: &ShowId, node: &str) -> Result<()>;
     /// The shows `viewer` may see (their own, public ones, their followees' `followers`
     /// shows, `invite` shows they are a guest of), in `state` if given: live ones latest
     /// started first, scheduled ones soonest first, ended ones latest ended first (all shows:
@@ -232,29 +243,35 @@ pub trait ShowStore: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<StoredShow>, i64)>;
-    async fn add_show_invite(&self, show: &str, code_hash: &str, by: &str, now: i64) -> Result<()>;
+    async fn add_show_invite(
+        &self,
+        show: &ShowId,
+        code_hash: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<()>;
     /// Makes `user` a guest of `show` if `code_hash` is one of its invites; whether it was.
     async fn redeem_show_invite(
         &self,
-        show: &str,
+        show: &ShowId,
         code_hash: &str,
         user: &str,
         now: i64,
     ) -> Result<bool>;
-    async fn is_show_guest(&self, show: &str, user: &UserId) -> Result<bool>;
+    async fn is_show_guest(&self, show: &ShowId, user: &UserId) -> Result<bool>;
     /// Comments not deleted, oldest first, and their total.
     async fn show_comments(
         &self,
-        show: &str,
+        show: &ShowId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ShowComment>, i64)>;
     /// History entries in `seq` order, and their total.
     async fn show_history(
         &self,
-        show: &str,
+        show: &ShowId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<HistoryEntry>, i64)>;
-    async fn show_bans(&self, show: &str) -> Result<Vec<ShowBan>>;
+    async fn show_bans(&self, show: &ShowId) -> Result<Vec<ShowBan>>;
 }

@@ -1,7 +1,7 @@
 //! `ShowStore` on SQLite and PostgreSQL (tables `live_show*`, migrations 0009, 0020–0023).
 
 use async_trait::async_trait;
-use medley_domain::{PlaylistId, UserId};
+use medley_domain::{PlaylistId, ShowId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -18,7 +18,7 @@ const SHOW_COLUMNS: &str = "id, creator_id, title, description, playlist_id, vis
 
 fn show_row(row: &AnyRow) -> Result<StoredShow> {
     Ok(StoredShow {
-        id: row.try_get("id")?,
+        id: row.try_get::<String, _>("id")?.into(),
         creator_id: row.try_get::<String, _>("creator_id")?.into(),
         title: row.try_get("title")?,
         description: row.try_get("description")?,
@@ -50,7 +50,7 @@ impl ShowStore for SqlStore {
              state, scheduled_for, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, $8, $8) RETURNING {SHOW_COLUMNS}"
         ))
-        .bind(&n.id)
+        .bind(n.id.as_str())
         .bind(n.creator_id.as_str())
         .bind(&n.title)
         .bind(&n.description)
@@ -63,17 +63,17 @@ impl ShowStore for SqlStore {
         show_row(&row)
     }
 
-    async fn show(&self, id: &str) -> Result<Option<StoredShow>> {
+    async fn show(&self, id: &ShowId) -> Result<Option<StoredShow>> {
         let row = sqlx::query(&format!(
             "SELECT {SHOW_COLUMNS} FROM live_shows WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&self.read)
         .await?;
         row.as_ref().map(show_row).transpose()
     }
 
-    async fn update_show(&self, id: &str, c: &ShowChange, now_ms: i64) -> Result<StoredShow> {
+    async fn update_show(&self, id: &ShowId, c: &ShowChange, now_ms: i64) -> Result<StoredShow> {
         // Each field: keep (flag 0) or set (flag 1) to the value bound beside it.
         let row = sqlx::query(&format!(
             "UPDATE live_shows SET \
@@ -85,7 +85,7 @@ impl ShowStore for SqlStore {
              updated_at = $12 \
              WHERE id = $1 AND state <> 'ended' RETURNING {SHOW_COLUMNS}"
         ))
-        .bind(id)
+        .bind(id.as_str())
         .bind(i64::from(c.title.is_some()))
         .bind(c.title.clone())
         .bind(i64::from(c.description.is_some()))
@@ -107,13 +107,13 @@ impl ShowStore for SqlStore {
         }
     }
 
-    async fn start_show(&self, id: &str, live: &LiveState, now_ms: i64) -> Result<StoredShow> {
+    async fn start_show(&self, id: &ShowId, live: &LiveState, now_ms: i64) -> Result<StoredShow> {
         let row = sqlx::query(&format!(
             "UPDATE live_shows SET state = 'live', started_at = $2, updated_at = $2, \
              live_state = $3, live_seq = $4 \
              WHERE id = $1 AND state = 'scheduled' RETURNING {SHOW_COLUMNS}"
         ))
-        .bind(id)
+        .bind(id.as_str())
         .bind(now_ms)
         .bind(&live.state)
         .bind(live.seq)
@@ -125,11 +125,11 @@ impl ShowStore for SqlStore {
         }
     }
 
-    async fn live_state(&self, id: &str) -> Result<Option<LiveState>> {
+    async fn live_state(&self, id: &ShowId) -> Result<Option<LiveState>> {
         let row = sqlx::query(
             "SELECT live_state, live_seq FROM live_shows WHERE id = $1 AND live_state IS NOT NULL",
         )
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| {
@@ -141,12 +141,12 @@ impl ShowStore for SqlStore {
         .transpose()
     }
 
-    async fn live_events(&self, id: &str, up_to_seq: i64) -> Result<Vec<LiveEvent>> {
+    async fn live_events(&self, id: &ShowId, up_to_seq: i64) -> Result<Vec<LiveEvent>> {
         let rows = sqlx::query(
             "SELECT seq, at, event FROM live_show_events WHERE show_id = $1 AND seq <= $2 \
              ORDER BY seq",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(up_to_seq)
         .fetch_all(&self.read)
         .await?;
@@ -161,12 +161,12 @@ impl ShowStore for SqlStore {
             .collect()
     }
 
-    async fn live_sessions(&self, id: &str) -> Result<Vec<(String, String)>> {
+    async fn live_sessions(&self, id: &ShowId) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query(
             "SELECT session_id, user_id FROM live_show_sessions WHERE show_id = $1 \
              ORDER BY session_id",
         )
-        .bind(id)
+        .bind(id.as_str())
         .fetch_all(&self.read)
         .await?;
         rows.iter()
@@ -174,7 +174,7 @@ impl ShowStore for SqlStore {
             .collect()
     }
 
-    async fn write_live(&self, id: &str, w: &LiveWrite) -> Result<()> {
+    async fn write_live(&self, id: &ShowId, w: &LiveWrite) -> Result<()> {
         let mut tx = self.write.begin().await?;
         if let Some(owner) = &w.owner {
             // Locks the lease row until the commit (on PostgreSQL), so no other node takes
@@ -182,7 +182,7 @@ impl ShowStore for SqlStore {
             let held = sqlx::query(
                 "UPDATE live_show_owners SET node_id = node_id WHERE show_id = $1 AND node_id = $2",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner)
             .execute(&mut *tx)
             .await?;
@@ -197,7 +197,7 @@ impl ShowStore for SqlStore {
                 "INSERT INTO live_show_comments (show_id, id, seq, user_id, body, at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(&c.id)
             .bind(c.seq)
             .bind(&c.user_id)
@@ -211,7 +211,7 @@ impl ShowStore for SqlStore {
                 "UPDATE live_show_comments SET deleted_at = $3, deleted_by = $4 \
                  WHERE show_id = $1 AND id = $2 AND deleted_at IS NULL",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(comment)
             .bind(*at)
             .bind(by)
@@ -220,7 +220,7 @@ impl ShowStore for SqlStore {
         }
         for user in &w.unbans {
             sqlx::query("DELETE FROM live_show_bans WHERE show_id = $1 AND user_id = $2")
-                .bind(id)
+                .bind(id.as_str())
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
@@ -230,7 +230,7 @@ impl ShowStore for SqlStore {
                 "INSERT INTO live_show_bans (show_id, user_id, by_id, at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (show_id, user_id) DO UPDATE SET by_id = $3, at = $4",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(&b.user_id)
             .bind(&b.by_id)
             .bind(b.at_ms)
@@ -242,7 +242,7 @@ impl ShowStore for SqlStore {
                 "INSERT INTO live_show_history (show_id, seq, at, op, data) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (show_id, seq) DO UPDATE SET at = $3, op = $4, data = $5",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(h.seq)
             .bind(h.at_ms)
             .bind(&h.op)
@@ -255,7 +255,7 @@ impl ShowStore for SqlStore {
                 "INSERT INTO live_show_events (show_id, seq, at, event) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (show_id, seq) DO UPDATE SET at = $3, event = $4",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(e.seq)
             .bind(e.at_ms)
             .bind(&e.event)
@@ -264,7 +264,7 @@ impl ShowStore for SqlStore {
         }
         if let Some(from) = w.events_from {
             sqlx::query("DELETE FROM live_show_events WHERE show_id = $1 AND seq < $2")
-                .bind(id)
+                .bind(id.as_str())
                 .bind(from)
                 .execute(&mut *tx)
                 .await?;
@@ -275,13 +275,13 @@ impl ShowStore for SqlStore {
                     "INSERT INTO live_show_sessions (show_id, session_id, user_id) \
                      VALUES ($1, $2, $3) ON CONFLICT (show_id, session_id) DO UPDATE SET user_id = $3",
                 )
-                .bind(id)
+                .bind(id.as_str())
                 .bind(session)
                 .bind(user),
                 SessionChange::Closed { session } => sqlx::query(
                     "DELETE FROM live_show_sessions WHERE show_id = $1 AND session_id = $2",
                 )
-                .bind(id)
+                .bind(id.as_str())
                 .bind(session),
             }
             .execute(&mut *tx)
@@ -289,7 +289,7 @@ impl ShowStore for SqlStore {
         }
         if let Some(live) = &w.snapshot {
             sqlx::query("UPDATE live_shows SET live_state = $2, live_seq = $3 WHERE id = $1")
-                .bind(id)
+                .bind(id.as_str())
                 .bind(&live.state)
                 .bind(live.seq)
                 .execute(&mut *tx)
@@ -300,14 +300,14 @@ impl ShowStore for SqlStore {
                 "UPDATE live_shows SET state = 'ended', ended_at = $2, updated_at = $2 \
                  WHERE id = $1 AND state = 'live'",
             )
-            .bind(id)
+            .bind(id.as_str())
             .bind(at)
             .execute(&mut *tx)
             .await?;
             // Nobody resumes an ended show.
             for table in ["live_show_events", "live_show_sessions"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE show_id = $1"))
-                    .bind(id)
+                    .bind(id.as_str())
                     .execute(&mut *tx)
                     .await?;
             }
@@ -316,13 +316,19 @@ impl ShowStore for SqlStore {
         Ok(())
     }
 
-    async fn claim_show(&self, show: &str, node: &str, now_ms: i64, until_ms: i64) -> Result<bool> {
+    async fn claim_show(
+        &self,
+        show: &ShowId,
+        node: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO live_show_owners (show_id, node_id, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (show_id) DO UPDATE SET node_id = $2, expires_at = $3 \
              WHERE live_show_owners.expires_at < $4 OR live_show_owners.node_id = $2",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(node)
         .bind(until_ms)
         .bind(now_ms)
@@ -333,7 +339,7 @@ impl ShowStore for SqlStore {
 
     async fn renew_show(
         &self,
-        show: &str,
+        show: &ShowId,
         node: &str,
         until_ms: i64,
         audience: i64,
@@ -342,7 +348,7 @@ impl ShowStore for SqlStore {
             "UPDATE live_show_owners SET expires_at = $3, audience = $4 \
              WHERE show_id = $1 AND node_id = $2",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(node)
         .bind(until_ms)
         .bind(audience)
@@ -351,20 +357,20 @@ impl ShowStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn show_audience(&self, show: &str, now_ms: i64) -> Result<Option<i64>> {
+    async fn show_audience(&self, show: &ShowId, now_ms: i64) -> Result<Option<i64>> {
         let audience: Option<i64> = sqlx::query_scalar(
             "SELECT audience FROM live_show_owners WHERE show_id = $1 AND expires_at >= $2",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(now_ms)
         .fetch_optional(&self.read)
         .await?;
         Ok(audience)
     }
 
-    async fn release_show(&self, show: &str, node: &str) -> Result<()> {
+    async fn release_show(&self, show: &ShowId, node: &str) -> Result<()> {
         sqlx::query("DELETE FROM live_show_owners WHERE show_id = $1 AND node_id = $2")
-            .bind(show)
+            .bind(show.as_str())
             .bind(node)
             .execute(&self.write)
             .await?;
@@ -409,13 +415,19 @@ impl ShowStore for SqlStore {
         Ok((rows.iter().map(show_row).collect::<Result<_>>()?, total))
     }
 
-    async fn add_show_invite(&self, show: &str, code_hash: &str, by: &str, now: i64) -> Result<()> {
+    async fn add_show_invite(
+        &self,
+        show: &ShowId,
+        code_hash: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO live_show_invites (code_hash, show_id, created_by, created_at) \
              VALUES ($1, $2, $3, $4)",
         )
         .bind(code_hash)
-        .bind(show)
+        .bind(show.as_str())
         .bind(by)
         .bind(now)
         .execute(&self.write)
@@ -425,7 +437,7 @@ impl ShowStore for SqlStore {
 
     async fn redeem_show_invite(
         &self,
-        show: &str,
+        show: &ShowId,
         code_hash: &str,
         user: &str,
         now: i64,
@@ -435,7 +447,7 @@ impl ShowStore for SqlStore {
              SELECT i.show_id, $3, $4 FROM live_show_invites i \
              WHERE i.show_id = $1 AND i.code_hash = $2 ON CONFLICT DO NOTHING",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(code_hash)
         .bind(user)
         .bind(now)
@@ -448,18 +460,18 @@ impl ShowStore for SqlStore {
         let known: Option<String> = sqlx::query_scalar(
             "SELECT show_id FROM live_show_invites WHERE show_id = $1 AND code_hash = $2",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(code_hash)
         .fetch_optional(&self.read)
         .await?;
         Ok(known.is_some())
     }
 
-    async fn is_show_guest(&self, show: &str, user: &UserId) -> Result<bool> {
+    async fn is_show_guest(&self, show: &ShowId, user: &UserId) -> Result<bool> {
         let found: Option<String> = sqlx::query_scalar(
             "SELECT user_id FROM live_show_guests WHERE show_id = $1 AND user_id = $2",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(user.as_str())
         .fetch_optional(&self.read)
         .await?;
@@ -468,7 +480,7 @@ impl ShowStore for SqlStore {
 
     async fn show_comments(
         &self,
-        show: &str,
+        show: &ShowId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ShowComment>, i64)> {
@@ -476,7 +488,7 @@ impl ShowStore for SqlStore {
             "SELECT id, seq, user_id, body, at FROM live_show_comments \
              WHERE show_id = $1 AND deleted_at IS NULL ORDER BY seq LIMIT $2 OFFSET $3",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
@@ -484,7 +496,7 @@ impl ShowStore for SqlStore {
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM live_show_comments WHERE show_id = $1 AND deleted_at IS NULL",
         )
-        .bind(show)
+        .bind(show.as_str())
         .fetch_one(&self.read)
         .await?;
         let comments = rows
@@ -504,7 +516,7 @@ impl ShowStore for SqlStore {
 
     async fn show_history(
         &self,
-        show: &str,
+        show: &ShowId,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<HistoryEntry>, i64)> {
@@ -512,14 +524,14 @@ impl ShowStore for SqlStore {
             "SELECT seq, at, op, data FROM live_show_history WHERE show_id = $1 \
              ORDER BY seq LIMIT $2 OFFSET $3",
         )
-        .bind(show)
+        .bind(show.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM live_show_history WHERE show_id = $1")
-                .bind(show)
+                .bind(show.as_str())
                 .fetch_one(&self.read)
                 .await?;
         let entries = rows
@@ -536,11 +548,11 @@ impl ShowStore for SqlStore {
         Ok((entries, total))
     }
 
-    async fn show_bans(&self, show: &str) -> Result<Vec<ShowBan>> {
+    async fn show_bans(&self, show: &ShowId) -> Result<Vec<ShowBan>> {
         let rows = sqlx::query(
             "SELECT user_id, by_id, at FROM live_show_bans WHERE show_id = $1 ORDER BY at, user_id",
         )
-        .bind(show)
+        .bind(show.as_str())
         .fetch_all(&self.read)
         .await?;
         rows.iter()
@@ -558,10 +570,10 @@ impl ShowStore for SqlStore {
 impl SqlStore {
     /// Why a conditional update of a show changed nothing: there is no such show, or it is
     /// not in one of `states`.
-    async fn why_not(&self, id: &str, verb: &str, states: &[ShowState]) -> StoreError {
+    async fn why_not(&self, id: &ShowId, verb: &str, states: &[ShowState]) -> StoreError {
         let state: std::result::Result<Option<String>, _> =
             sqlx::query_scalar("SELECT state FROM live_shows WHERE id = $1")
-                .bind(id)
+                .bind(id.as_str())
                 .fetch_optional(&self.read)
                 .await;
         match state {

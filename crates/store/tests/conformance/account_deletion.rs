@@ -2,7 +2,7 @@
 //! holds nothing of the deleted one afterwards; another user's rows are all still there; the
 //! last administrator is refused inside the transaction, which then changes nothing.
 
-use medley_domain::{new_id, PlaylistId, SyncJobId, UserId};
+use medley_domain::{new_id, PlaylistId, ShowId, SyncJobId, UserId};
 use medley_store::playlists::ItemsEdit;
 use medley_store::shows::NewShow;
 use medley_store::testing::TestDb;
@@ -114,7 +114,7 @@ async fn belongings(store: &SqlStore, user: &UserId, tracks: &[String]) -> Playl
     store.insert_subsonic_key(&key, &new_id()).await.unwrap();
     let show = store
         .create_show(NewShow {
-            id: new_id(),
+            id: ShowId::new(),
             creator_id: user.clone(),
             title: "Show".into(),
             description: None,

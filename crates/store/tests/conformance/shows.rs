@@ -2,7 +2,7 @@
 //! `MEDLEY_TEST_DATABASE_URL` is set): details and their states, visibility, invites, and
 //! what a live show's actor writes (comments, bans, history, its live state).
 
-use medley_domain::{new_id, UserId};
+use medley_domain::{ShowId, UserId};
 use medley_store::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, SessionChange, ShowBan,
     ShowChange, ShowComment, ShowState, ShowStore, SqlStore, StoreError, UserStore,
@@ -31,10 +31,10 @@ async fn user(store: &SqlStore, name: &str) -> UserId {
         .id
 }
 
-async fn show(store: &SqlStore, creator: &str, visibility: &str, now: i64) -> String {
+async fn show(store: &SqlStore, creator: &str, visibility: &str, now: i64) -> ShowId {
     store
         .create_show(NewShow {
-            id: new_id(),
+            id: ShowId::new(),
             creator_id: creator.into(),
             title: format!("{visibility} show"),
             description: None,
@@ -99,7 +99,7 @@ async fn shows_move_from_scheduled_to_live_to_ended(store: SqlStore) {
         "{again:?}"
     );
     assert!(matches!(
-        store.start_show(&new_id(), &live(0), 31).await,
+        store.start_show(&ShowId::new(), &live(0), 31).await,
         Err(StoreError::NotFound)
     ));
 
@@ -131,7 +131,7 @@ async fn visibility_decides_who_lists_a_show(store: SqlStore) {
         .await
         .unwrap();
 
-    let ids = |shows: Vec<medley_store::StoredShow>| -> Vec<String> {
+    let ids = |shows: Vec<medley_store::StoredShow>| -> Vec<ShowId> {
         shows.into_iter().map(|s| s.id).collect()
     };
     let (all, total) = store.visible_shows(&ana, None, 10, 0).await.unwrap();

@@ -29,7 +29,7 @@ mod relay;
 mod relay_tests;
 mod sessions;
 
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, ShowId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -118,9 +118,9 @@ pub(crate) struct Handle {
 /// nodes) the relays of the shows it has connections to.
 pub struct Shows {
     config: LiveConfig,
-    actors: Arc<Mutex<HashMap<String, Handle>>>,
+    actors: Arc<Mutex<HashMap<ShowId, Handle>>>,
     cluster: Option<Arc<ClusterLink>>,
-    relays: Arc<Mutex<HashMap<String, RelayHandle>>>,
+    relays: Arc<Mutex<HashMap<ShowId, RelayHandle>>>,
     /// Cancelled when the node stops: its actors store their shows and hand them over.
     stop: CancellationToken,
     /// The actors and the tasks beside them.
@@ -256,7 +256,7 @@ impl Shows {
             return Ok(None);
         }
         tracing::info!(
-            show = show.id,
+            show = %show.id,
             node = link.node,
             "this node runs the live show now"
         );
@@ -308,7 +308,7 @@ impl Shows {
     }
 
     /// This node's relay of a show (several nodes), started if it is not running.
-    async fn relay(&self, link: &ClusterLink, id: &str) -> AppResult<RelayHandle> {
+    async fn relay(&self, link: &ClusterLink, id: &ShowId) -> AppResult<RelayHandle> {
         let existing = {
             let relays = self
                 .relays
@@ -436,7 +436,7 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Option<User>> {
 /// ended, 4012 for a banned user.
 pub async fn connect(
     app: &App,
-    id: &str,
+    id: &ShowId,
     user: &User,
     base: &str,
     resume: Option<Resume>,
@@ -445,7 +445,7 @@ pub async fn connect(
         Ok(show) => show,
         Err(AppError::NotFound(_)) => return Err(Close::NotFound),
         Err(e) => {
-            tracing::error!(error = %e, show = id, "loading a show for a connection failed");
+            tracing::error!(error = %e, show = %id, "loading a show for a connection failed");
             return Err(Close::Restarting);
         }
     };
@@ -460,7 +460,7 @@ pub async fn connect(
     let handle = match app.shows.handle(&app.store, &show).await {
         Ok(h) => h,
         Err(e) => {
-            tracing::error!(error = %e, show = id, "starting a show's actor failed");
+            tracing::error!(error = %e, show = %id, "starting a show's actor failed");
             return Err(Close::Restarting);
         }
     };
@@ -505,7 +505,7 @@ async fn connect_through_relay(
     resume: Option<Resume>,
 ) -> Result<Connected, Close> {
     if let Err(e) = app.shows.owned(&app.store, show).await {
-        tracing::error!(error = %e, show = show.id, "taking a live show over failed");
+        tracing::error!(error = %e, show = %show.id, "taking a live show over failed");
         return Err(Close::Restarting);
     }
     // A relay may go as this arrives (it had nobody for a while): then a new one is started.
@@ -513,7 +513,7 @@ async fn connect_through_relay(
         let relay = match app.shows.relay(link, &show.id).await {
             Ok(r) => r,
             Err(e) => {
-                tracing::error!(error = %e, show = show.id, "starting a live show's relay failed");
+                tracing::error!(error = %e, show = %show.id, "starting a live show's relay failed");
                 return Err(Close::Restarting);
             }
         };
@@ -551,7 +551,7 @@ pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> App
         None => Playlist::default(),
     };
     let info = ShowInfo {
-        id: show.id.clone(),
+        id: show.id.to_string(),
         title: show.title.clone(),
         creator: show.creator_id.to_string(),
         playlist,

@@ -11,6 +11,7 @@
 //! writes are fenced by the show's lease: once another node holds it, this one's writes are
 //! refused, and the persister drops them and what it was to publish after them.
 
+use medley_domain::ShowId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -106,7 +107,7 @@ pub(crate) fn records(events: &[Event]) -> LiveWrite {
 /// after it that the state does not hold yet.
 pub(crate) async fn stored_events(
     store: &Arc<dyn Store>,
-    show: &str,
+    show: &ShowId,
 ) -> medley_store::Result<Vec<Event>> {
     let stored = store.live_events(show, i64::MAX).await?;
     let mut events = Vec::with_capacity(stored.len());
@@ -114,7 +115,7 @@ pub(crate) async fn stored_events(
         match serde_json::from_str::<Event>(&row.event) {
             Ok(event) => events.push(event),
             Err(e) => {
-                tracing::warn!(error = %e, show, seq = row.seq, "an unreadable stored live event")
+                tracing::warn!(error = %e, show = %show, seq = row.seq, "an unreadable stored live event")
             }
         }
     }
@@ -125,7 +126,7 @@ pub(crate) async fn stored_events(
 /// was sent.
 pub(crate) fn spawn(
     store: Arc<dyn Store>,
-    show: String,
+    show: ShowId,
     publisher: Option<Publisher>,
     tasks: &tokio_util::task::TaskTracker,
 ) -> mpsc::UnboundedSender<Persist> {
@@ -136,7 +137,7 @@ pub(crate) fn spawn(
 
 async fn run(
     store: Arc<dyn Store>,
-    show: String,
+    show: ShowId,
     publisher: Option<Publisher>,
     mut rx: mpsc::UnboundedReceiver<Persist>,
 ) {
@@ -163,11 +164,11 @@ async fn run(
             match store.write_live(&show, &batch).await {
                 Ok(()) => break,
                 Err(medley_store::StoreError::Conflict(why)) if publisher.is_some() => {
-                    tracing::warn!(show, %why, "another node took this live show over; its writes here stop");
+                    tracing::warn!(show = %show, %why, "another node took this live show over; its writes here stop");
                     fenced = true;
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, show, "storing a live show's records failed; retrying");
+                    tracing::error!(error = %e, show = %show, "storing a live show's records failed; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(5));
                 }
@@ -176,7 +177,7 @@ async fn run(
         if let (Some(p), false) = (&publisher, fenced) {
             for message in messages {
                 if let Err(e) = p.client.publish(p.subject.clone(), message).await {
-                    tracing::warn!(error = %e, show, "could not send a live show's event to the other nodes");
+                    tracing::warn!(error = %e, show = %show, "could not send a live show's event to the other nodes");
                 }
             }
         }

@@ -9,6 +9,7 @@
 //! ahead of it, a new owner (epoch), or an owner silent for a lease closes its connections
 //! with 1012 (their clients resume, through whichever node owns the show then).
 
+use medley_domain::ShowId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,7 +62,7 @@ struct Conn {
 }
 
 struct Relay {
-    show: String,
+    show: ShowId,
     link: ClusterLink,
     inbox: String,
     queue_frames: usize,
@@ -85,10 +86,10 @@ struct Relay {
 /// Starts the relay of `show` on this node: subscribed before it returns, so that nothing the
 /// owner publishes after a join it sends is missed.
 pub(crate) async fn spawn(
-    show: &str,
+    show: &ShowId,
     link: &ClusterLink,
     config: &LiveConfig,
-    registry: Arc<Mutex<HashMap<String, RelayHandle>>>,
+    registry: Arc<Mutex<HashMap<ShowId, RelayHandle>>>,
     stop: CancellationToken,
     tasks: &TaskTracker,
 ) -> Result<RelayHandle, async_nats::SubscribeError> {
@@ -130,7 +131,7 @@ impl Relay {
         mut subscriber: async_nats::Subscriber,
         mut rx: mpsc::Receiver<RelayCommand>,
         stop: CancellationToken,
-        registry: Arc<Mutex<HashMap<String, RelayHandle>>>,
+        registry: Arc<Mutex<HashMap<ShowId, RelayHandle>>>,
     ) {
         let mut check = tokio::time::interval(Duration::from_millis(250));
         loop {
@@ -142,7 +143,7 @@ impl Relay {
                 message = subscriber.next() => match message {
                     Some(m) => match serde_json::from_slice::<OutMessage>(&m.payload) {
                         Ok(out) => self.out(out).await,
-                        Err(e) => tracing::warn!(error = %e, show = self.show, "an unreadable live show message"),
+                        Err(e) => tracing::warn!(error = %e, show = %self.show, "an unreadable live show message"),
                     },
                     None => {
                         self.close_all(Close::Restarting);
@@ -199,7 +200,7 @@ impl Relay {
             .publish(self.inbox.clone(), payload.into())
             .await
         {
-            tracing::warn!(error = %e, show = self.show, "could not reach a live show's owner");
+            tracing::warn!(error = %e, show = %self.show, "could not reach a live show's owner");
         }
     }
 
@@ -262,7 +263,7 @@ impl Relay {
         match message.body {
             Out::Event { seq, frame } => {
                 if self.last_seq.is_some_and(|last| seq != last + 1) {
-                    tracing::warn!(show = self.show, seq, last = ?self.last_seq, "a gap in a live show's events; its listeners here resume");
+                    tracing::warn!(show = %self.show, seq, last = ?self.last_seq, "a gap in a live show's events; its listeners here resume");
                     self.resync().await;
                 }
                 self.last_seq = Some(seq);
@@ -362,7 +363,7 @@ impl Relay {
             Out::Beat { seq, audience } => {
                 self.audience.store(audience, Ordering::Relaxed);
                 if self.last_seq.is_some_and(|last| seq != last) {
-                    tracing::warn!(show = self.show, seq, last = ?self.last_seq, "missed a live show's events; its listeners here resume");
+                    tracing::warn!(show = %self.show, seq, last = ?self.last_seq, "missed a live show's events; its listeners here resume");
                     self.resync().await;
                 }
                 self.last_seq = Some(seq);
@@ -393,7 +394,7 @@ impl Relay {
         }
         if !self.conns.is_empty() && self.heard.elapsed() > self.link.lease {
             tracing::warn!(
-                show = self.show,
+                show = %self.show,
                 "a live show's owner is silent; its listeners here resume"
             );
             self.close_all(Close::Restarting);

@@ -4,6 +4,7 @@
 //! A missed event, a heartbeat ahead of the last event, a new owner and an owner gone silent
 //! each send the connections here to resume (1012); anything else reaches them in order.
 
+use medley_domain::ShowId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -159,9 +160,9 @@ async fn relay_and_owner(lease: Duration) -> Option<(RelayHandle, Owner, Cancell
     let inbox = client.subscribe(link.inbox(SHOW)).await.unwrap();
     client.flush().await.unwrap();
     let stop = CancellationToken::new();
-    let registry: Arc<Mutex<HashMap<String, RelayHandle>>> = Arc::default();
+    let registry: Arc<Mutex<HashMap<ShowId, RelayHandle>>> = Arc::default();
     let relay = relay::spawn(
-        SHOW,
+        &ShowId::from(SHOW),
         &link,
         &LiveConfig::default(),
         registry,

@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use medley_domain::new_id;
+use medley_domain::{new_id, ShowId};
 use medley_live::{Close, Op, Reply, Resume, Show, Since};
 use medley_store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -70,7 +70,7 @@ pub(crate) struct Start {
     pub saved: Saved,
     pub store: Arc<dyn Store>,
     pub config: LiveConfig,
-    pub registry: Arc<Mutex<HashMap<String, Handle>>>,
+    pub registry: Arc<Mutex<HashMap<ShowId, Handle>>>,
     pub stop: CancellationToken,
     pub tasks: TaskTracker,
     /// With several nodes: this node holds the show's lease; the actor hears the relays
@@ -115,7 +115,7 @@ struct Owner {
 }
 
 struct Actor {
-    id: String,
+    id: ShowId,
     show: Show,
     sessions: Sessions,
     conns: HashMap<u64, Conn>,
@@ -143,7 +143,8 @@ pub(crate) fn spawn(start: Start) -> Handle {
         commands,
         audience: audience.clone(),
     };
-    let id = show.id().to_owned();
+    // The show's state names it by its text; from here it is a show's id.
+    let id = ShowId::from(show.id());
     let publisher = start.owner.as_ref().map(|(link, _)| Publisher {
         client: link.client.clone(),
         subject: link.outbox(&id),
@@ -199,7 +200,7 @@ impl Actor {
         mut self,
         mut rx: mpsc::Receiver<Command>,
         stop: CancellationToken,
-        registry: Arc<Mutex<HashMap<String, Handle>>>,
+        registry: Arc<Mutex<HashMap<ShowId, Handle>>>,
         store: Arc<dyn Store>,
     ) {
         // People taken back from stored state are away until they resume: their windows run.
@@ -260,7 +261,7 @@ impl Actor {
         if let Some(owner) = &self.owner {
             if !lost_lease {
                 if let Err(e) = store.release_show(&self.id, &owner.link.node).await {
-                    tracing::warn!(error = %e, show = self.id, "could not give up a live show's lease; it expires");
+                    tracing::warn!(error = %e, show = %self.id, "could not give up a live show's lease; it expires");
                 }
             }
             if handing_over {

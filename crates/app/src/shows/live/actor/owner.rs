@@ -1,6 +1,7 @@
 //! The owner's side of a show run on several nodes: the tasks beside the actor that feed it
 //! what the relays send and keep the show's lease.
 
+use medley_domain::ShowId;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ const AUDIENCE_RECORDED_EVERY: Duration = Duration::from_secs(1);
 /// within a second when the audience changed, recording it) and tells the actor to beat, or
 /// that the lease is lost. Both end with the actor.
 pub(super) fn spawn_owner_tasks(
-    id: &str,
+    id: &ShowId,
     link: &ClusterLink,
     mut inbox: async_nats::Subscriber,
     handle: &Handle,
@@ -35,7 +36,7 @@ pub(super) fn spawn_owner_tasks(
 ) {
     use futures::StreamExt;
     let (commands, client) = (handle.commands.clone(), link.client.clone());
-    let show = id.to_owned();
+    let show = id.clone();
     tasks.spawn(async move {
         loop {
             let message = tokio::select! {
@@ -48,7 +49,7 @@ pub(super) fn spawn_owner_tasks(
             let incoming: In = match serde_json::from_slice(&message.payload) {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!(error = %e, show, "an unreadable message for a live show's owner");
+                    tracing::warn!(error = %e, show = %show, "an unreadable message for a live show's owner");
                     continue;
                 }
             };
@@ -100,16 +101,16 @@ pub(super) fn spawn_owner_tasks(
                     let _ = commands.try_send(Command::Beat);
                 }
                 Ok(false) => {
-                    tracing::warn!(show, "this node lost a live show's lease; another node runs it");
+                    tracing::warn!(show = %show, "this node lost a live show's lease; another node runs it");
                     lost.cancel();
                     break;
                 }
                 Err(e) if now_ms() >= held_until => {
-                    tracing::error!(error = %e, show, "could not renew a live show's lease in time; letting it go");
+                    tracing::error!(error = %e, show = %show, "could not renew a live show's lease in time; letting it go");
                     lost.cancel();
                     break;
                 }
-                Err(e) => tracing::warn!(error = %e, show, "renewing a live show's lease failed; retrying"),
+                Err(e) => tracing::warn!(error = %e, show = %show, "renewing a live show's lease failed; retrying"),
             }
         }
     });
