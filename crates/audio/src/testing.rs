@@ -3,12 +3,15 @@
 //!
 //! Tests that need ffmpeg ask [`ffmpeg`]: without it they skip, unless `MEDLEY_REQUIRE_FFMPEG`
 //! is set (CI sets it), in which case they fail rather than pass without testing anything.
-//! The S3 settings of tests are read here too ([`s3_settings`]).
+//! The S3 settings of tests are read here too ([`s3_settings`]), and [`nginx`] runs the
+//! front server some of them put beside or before Medley.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::settings::{Secret, StorageConfig};
+
+pub mod nginx;
 
 /// The variable that turns a missing ffmpeg into a failure.
 pub const REQUIRE_FFMPEG_ENV: &str = "MEDLEY_REQUIRE_FFMPEG";

@@ -10,6 +10,7 @@
 //! | `--uploaders` | `MEDLEY_UPLOADERS` | `uploaders` | `admins` (or `everyone`, or usernames `ana,bob`) |
 //! | `--upload-max-bytes` | `MEDLEY_UPLOAD_MAX_BYTES` | `upload_max_bytes` | 2147483648 (uploads to `POST /v1/library/files`) |
 //! | `--stream-url-ttl-secs` | `MEDLEY_STREAM_URL_TTL_SECS` | `stream_url_ttl_secs` | 3600 (signed stream URLs) |
+//! | `--stream-offload` | `MEDLEY_STREAM_OFFLOAD` | `stream_offload` | none; an nginx `internal` location (`/internal/files/`) that sends local audio files once Medley authorized the stream (`X-Accel-Redirect`, docs/OPERATIONS.md) |
 //! | `--library-folder` (repeated) | `MEDLEY_LIBRARY_FOLDERS` (comma-separated) | `library_folders` (array) | none (folders `serve` scans at start, then watches) |
 //!
 //! The secret access key is held in a [`Secret`], which prints as `<redacted>`.
@@ -50,6 +51,10 @@ pub struct LibraryFlags {
     /// How long a signed stream URL is valid, in seconds.
     #[arg(long, env = "MEDLEY_STREAM_URL_TTL_SECS")]
     pub stream_url_ttl_secs: Option<u64>,
+    /// The internal location of the nginx in front that sends local audio files itself
+    /// (`X-Accel-Redirect`), e.g. /internal/files/.
+    #[arg(long, env = "MEDLEY_STREAM_OFFLOAD")]
+    pub stream_offload: Option<String>,
     /// A folder of music `serve` scans at start and then watches (changes are picked up
     /// within seconds). Repeat it for several folders.
     #[arg(
@@ -66,6 +71,7 @@ pub struct LibraryFile {
     pub uploaders: Option<String>,
     pub upload_max_bytes: Option<u64>,
     pub stream_url_ttl_secs: Option<u64>,
+    pub stream_offload: Option<String>,
     pub library_folders: Option<Vec<String>>,
 }
 
@@ -109,6 +115,10 @@ pub fn library(flags: &LibraryFlags, file: LibraryFile) -> anyhow::Result<AudioS
     if !(10..=7 * 24 * 3600).contains(&ttl) {
         bail!("the stream URL lifetime must be between 10 seconds and 7 days, not {ttl} s");
     }
+    let offload_prefix = match flags.stream_offload.clone().or(file.stream_offload) {
+        None => None,
+        Some(prefix) => Some(offload_prefix(prefix.trim())?),
+    };
     let folders = if flags.library_folders.is_empty() {
         file.library_folders.unwrap_or_default()
     } else {
@@ -126,7 +136,25 @@ pub fn library(flags: &LibraryFlags, file: LibraryFile) -> anyhow::Result<AudioS
         watch_folders,
         upload_max_bytes,
         stream_url_ttl: Duration::from_secs(ttl),
+        offload_prefix,
         ..defaults
+    })
+}
+
+/// The front server's internal location for files: a path (`/internal/files/`), ending in `/`
+/// (added when missing), which the file's absolute path follows.
+fn offload_prefix(prefix: &str) -> anyhow::Result<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/-_.~".contains(c);
+    if !prefix.starts_with('/') || prefix.len() < 2 || !prefix.chars().all(plain) {
+        bail!(
+            "the stream offload must be a path on the front server such as /internal/files/ \
+             (letters, digits, `/-_.~`), not `{prefix}`"
+        );
+    }
+    Ok(if prefix.ends_with('/') {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}/")
     })
 }
 
@@ -221,6 +249,7 @@ mod tests {
             uploaders: Some("everyone".into()),
             upload_max_bytes: Some(5_000_000),
             stream_url_ttl_secs: Some(60),
+            stream_offload: Some("/internal/files".into()),
             library_folders: Some(vec!["/srv/music".into()]),
         };
         let s = library(&flags, file).unwrap();
@@ -233,6 +262,15 @@ mod tests {
             (5_000_000, 60)
         );
         assert_eq!(s.watch_folders, ["/srv/music"]);
+        assert_eq!(s.offload_prefix.as_deref(), Some("/internal/files/"));
+        for bad in ["internal", "/", "/files?x=1", "http://nginx/files/"] {
+            let flags = LibraryFlags {
+                stream_offload: Some(bad.into()),
+                ..Default::default()
+            };
+            let e = library(&flags, LibraryFile::default()).unwrap_err();
+            assert!(e.to_string().contains("stream offload"), "{bad}: {e}");
+        }
         let relative = LibraryFlags {
             library_folders: vec!["music".into()],
             ..Default::default()

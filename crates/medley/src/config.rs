@@ -145,6 +145,7 @@ struct FileConfig {
     uploaders: Option<String>,
     upload_max_bytes: Option<u64>,
     stream_url_ttl_secs: Option<u64>,
+    stream_offload: Option<String>,
     ffmpeg: Option<String>,
     transcode_cache_bytes: Option<u64>,
     transcode_jobs: Option<usize>,
@@ -377,6 +378,7 @@ impl Config {
             uploaders: file.uploaders,
             upload_max_bytes: file.upload_max_bytes,
             stream_url_ttl_secs: file.stream_url_ttl_secs,
+            stream_offload: file.stream_offload,
             library_folders: file.library_folders,
         };
         let mut library = crate::audio_config::library(&serve.library, library_file)?;

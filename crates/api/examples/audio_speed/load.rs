@@ -1,19 +1,19 @@
 //! Streaming under load, beside a plain static file server: STREAMS clients, each on its own
 //! keep-alive connection, fetch 256 KiB ranges of random files for a while, once through Medley
 //! (`GET /v1/tracks/{id}/stream`, a Bearer token, the track looked up, the file read in place)
-//! and once through nginx serving the same folder. Then the time to the first byte of
+//! once through nginx serving the same folder, and once through Medley behind an nginx that
+//! sends the files Medley names (X-Accel-Redirect). Then the time to the first byte of
 //! transcodes to Opus, each of a track not transcoded before.
 //!
 //! The load generator runs on its own two-thread runtime, so that Medley's server (on the
 //! example's main runtime) and nginx (its own two workers) each compete with it alike.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use medley_app::library::scan::{scan, ScanOptions, ScanProgress};
 use medley_app::library::{Audio, AudioSettings};
+use medley_audio::testing::nginx::Nginx;
 use medley_audio::testing::{wav, Written};
 use medley_audio::{Storage, TranscodeSettings, Transcoder, UrlSigner};
 use rand::Rng;
@@ -76,16 +76,56 @@ pub async fn run(streams: usize, duration: Duration) -> anyhow::Result<()> {
     let mut medley = drive(streams, duration, medley_urls, Some(token.clone()), size)?;
     medley.print("Medley");
 
-    let nginx = Nginx::start(dir.path(), &music)?;
+    let program = std::env::var("MEDLEY_BENCH_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+    let nginx = Nginx::start(
+        &program,
+        &dir.path().join("static"),
+        2,
+        "",
+        &format!("root {};", music.display()),
+    )?;
     let nginx_urls: Vec<String> = paths
         .iter()
         .map(|p| format!("{}/{}", nginx.base, p.replace(' ', "%20")))
         .collect();
     let mut plain = drive(streams, duration, nginx_urls, None, size)?;
     plain.print("nginx");
+    drop(nginx);
+
+    // The same Medley, on another port, naming each file to an nginx in front that sends it
+    // (X-Accel-Redirect), as docs/OPERATIONS.md sets it up.
+    let mut offloading = state.clone();
+    let mut audio = (*state.app.audio).clone();
+    audio.settings.offload_prefix = Some("/internal/files/".into());
+    offloading.app.audio = std::sync::Arc::new(audio);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let backend = listener.local_addr()?;
+    tokio::spawn(medley_api::serve(
+        listener,
+        offloading,
+        std::future::pending(),
+    ));
+    let front = Nginx::start(
+        &program,
+        &dir.path().join("front"),
+        2,
+        &format!("upstream medley {{ server {backend}; keepalive 64; }}"),
+        "location / { proxy_pass http://medley; proxy_http_version 1.1; \
+         proxy_set_header Connection \"\"; proxy_set_header Host $host; }\n\
+         location /internal/files/ { internal; alias /; }",
+    )?;
+    let front_urls: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{}/v1/tracks/{id}/stream", front.base))
+        .collect();
+    let mut fronted = drive(streams, duration, front_urls, Some(token.clone()), size)?;
+    fronted.print("Medley behind nginx (X-Accel-Redirect)");
+    drop(front);
     println!(
-        "Medley delivers {:.0}% of nginx's throughput (target: at least 80%)",
-        100.0 * medley.bytes_per_sec() / plain.bytes_per_sec()
+        "Medley delivers {:.0}% of nginx's throughput alone, {:.0}% behind nginx sending the files \
+         (target: at least 80%)",
+        100.0 * medley.bytes_per_sec() / plain.bytes_per_sec(),
+        100.0 * fronted.bytes_per_sec() / plain.bytes_per_sec()
     );
 
     first_bytes_of_transcodes(&base, &token, &ids[..TRANSCODES]).await
@@ -193,87 +233,6 @@ fn drive(
     })
     .join()
     .map_err(|_| anyhow::anyhow!("the load generator panicked"))?
-}
-
-/// nginx serving `root` as static files on a free loopback port; stopped when dropped.
-struct Nginx {
-    base: String,
-    child: Child,
-}
-
-impl Nginx {
-    fn start(work: &Path, root: &Path) -> anyhow::Result<Nginx> {
-        let program =
-            std::env::var("MEDLEY_BENCH_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let prefix = work.join("nginx");
-        std::fs::create_dir_all(prefix.join("logs"))?;
-        // Two workers, sendfile, no access log: nginx as one would tune it for static files.
-        let conf = format!(
-            "worker_processes 2;\n\
-             daemon off;\n\
-             pid {prefix}/nginx.pid;\n\
-             error_log {prefix}/logs/error.log;\n\
-             events {{ worker_connections 4096; }}\n\
-             http {{\n\
-               access_log off;\n\
-               sendfile on;\n\
-               tcp_nopush on;\n\
-               keepalive_requests 100000;\n\
-               types {{ audio/wav wav; }}\n\
-               client_body_temp_path {prefix}/body;\n\
-               proxy_temp_path {prefix}/proxy;\n\
-               fastcgi_temp_path {prefix}/fastcgi;\n\
-               uwsgi_temp_path {prefix}/uwsgi;\n\
-               scgi_temp_path {prefix}/scgi;\n\
-               server {{ listen 127.0.0.1:{port}; root {root}; }}\n\
-             }}\n",
-            prefix = prefix.display(),
-            root = root.display(),
-        );
-        let user = if running_as_root() {
-            "user root;\n"
-        } else {
-            ""
-        };
-        let path = prefix.join("nginx.conf");
-        std::fs::write(&path, format!("{user}{conf}"))?;
-        let child = Command::new(&program)
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(&path)
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| anyhow::anyhow!("{program} could not start: {e}"))?;
-        let nginx = Nginx {
-            base: format!("http://127.0.0.1:{port}"),
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "nginx did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(nginx)
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether this process runs as root (nginx's workers must then be told to stay root to read a
-/// private temporary folder).
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
-    })
 }
 
 /// Sequential requests for Opus transcodes of tracks never transcoded before: time until the

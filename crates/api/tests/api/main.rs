@@ -7,6 +7,7 @@ mod admin_users;
 mod audio_covers;
 mod audio_harness;
 mod audio_hot;
+mod audio_offload;
 mod audio_scans;
 mod audio_streams;
 mod audio_transcodes;

@@ -52,6 +52,11 @@ pub struct AudioSettings {
     pub cover_cache_dir: std::path::PathBuf,
     /// Folders `serve` scans at start and then watches (absolute paths).
     pub watch_folders: Vec<String>,
+    /// The internal location of a front server (nginx) that sends local files itself: a
+    /// stream of a file on this node's disk is answered with `X-Accel-Redirect:
+    /// <prefix><path>` once authorized, and nginx sends the bytes (`sendfile`, no copy
+    /// through Medley), ranges and validators included. `None`: Medley sends them.
+    pub offload_prefix: Option<String>,
 }
 
 impl Default for AudioSettings {
@@ -62,6 +67,7 @@ impl Default for AudioSettings {
             stream_url_ttl: Duration::from_secs(3600),
             cover_cache_dir: std::env::temp_dir().join("medley-covers"),
             watch_folders: Vec::new(),
+            offload_prefix: None,
         }
     }
 }

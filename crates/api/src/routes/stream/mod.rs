@@ -16,6 +16,7 @@ use medley_app::library::transcodes;
 use medley_app::stream_plays;
 use medley_audio::{Location, Spec};
 use medley_domain::UserId;
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -165,16 +166,19 @@ pub async fn respond(
     let playable = streams::locate(&state.app, id).await?;
     let response = match spec {
         Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await?,
-        None => {
-            let whole = Whole {
-                size: playable.size,
-                etag: playable.etag.clone(),
-                last_modified_ms: playable.last_modified_ms,
-                content_type: playable.content_type,
-                bytes: Bytes::Original(&playable),
-            };
-            serve(state, &whole, method, headers).await?
-        }
+        None => match offloaded(state, &playable) {
+            Some(offloaded) => offloaded,
+            None => {
+                let whole = Whole {
+                    size: playable.size,
+                    etag: playable.etag.clone(),
+                    last_modified_ms: playable.last_modified_ms,
+                    content_type: playable.content_type,
+                    bytes: Bytes::Original(&playable),
+                };
+                serve(state, &whole, method, headers).await?
+            }
+        },
     };
     let sent = matches!(
         response.status(),
@@ -190,6 +194,43 @@ pub async fn respond(
         );
     }
     Ok(response)
+}
+
+/// Bytes of a path in `X-Accel-Redirect` that are written `%XX`: what a URI path cannot hold
+/// as it is (non-ASCII bytes always are).
+const PATH_ESCAPED: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// With a front server that sends files itself (`offload_prefix`), the original of a file on
+/// this node's disk is answered by naming it (`X-Accel-Redirect`): nginx sends the bytes with
+/// `sendfile`, and answers ranges and conditional requests with its own validators. `None`
+/// where Medley sends the bytes: no front server, an object in S3, a path that is not UTF-8.
+fn offloaded(state: &AppState, playable: &Playable) -> Option<Response> {
+    let prefix = state.app.audio.settings.offload_prefix.as_deref()?;
+    let path = state.app.audio.storage.local_file(&playable.location)?;
+    let path = path.to_str()?.trim_start_matches('/');
+    let target = format!("{prefix}{}", utf8_percent_encode(path, PATH_ESCAPED));
+    let mut response = StatusCode::OK.into_response();
+    let h = response.headers_mut();
+    h.insert("x-accel-redirect", value(&target));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(playable.content_type),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Some(response)
 }
 
 /// Who is listening to a stream (its plays are counted for them), and the URL's playback id.
