@@ -5,7 +5,7 @@
 //! `cargo run --release -p medley-api --example stats_speed [-- PLAYS [POSTGRES_URL]]`
 //! (default 1,000,000 plays on SQLite; a URL runs the same on a new PostgreSQL database).
 
-use medley_domain::UserId;
+use medley_domain::{ImportId, UserId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -88,14 +88,15 @@ async fn main() -> anyhow::Result<()> {
         n += 1;
     }
     let entries = collect(&[dir.path().to_owned()], &ZipLimits::default())?;
+    let import_id = ImportId::from("bench");
     store
-        .create_import("bench", &user_id, "bench", 0, 0)
+        .create_import(&import_id, &user_id, "bench", 0, 0)
         .await?;
     let started = Instant::now();
     let report = Importer::new(store.clone())
         .run(
             &user_id,
-            "bench",
+            &import_id,
             &entries,
             &Arc::new(Progress::default()),
             i64::MAX / 4,

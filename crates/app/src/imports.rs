@@ -7,7 +7,7 @@
 //! copied there (`uploads/<import>.upload`), so whichever node leases the import reads it,
 //! even when the node that received it is gone; the copy is deleted once the import ends.
 
-use medley_domain::UserId;
+use medley_domain::{ImportId, UserId};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -54,12 +54,12 @@ impl Drop for Spooled {
 }
 
 /// Where the upload of import `id` is spooled until it is imported.
-fn spool_path(app: &App, id: &str) -> PathBuf {
+fn spool_path(app: &App, id: &ImportId) -> PathBuf {
     app.config.spool_dir.join(format!("{id}.upload"))
 }
 
 /// Where an accepted upload waits in shared storage, for any node to import.
-fn shared_key(id: &str) -> String {
+fn shared_key(id: &ImportId) -> String {
     format!("uploads/{id}.upload")
 }
 
@@ -71,7 +71,7 @@ fn shared_error(e: medley_audio::StorageError) -> AppError {
 }
 
 /// Copies the shared copy of import `id`'s upload to `path`; false when there is none.
-async fn fetch_shared(app: &App, id: &str, path: &Path) -> AppResult<bool> {
+async fn fetch_shared(app: &App, id: &ImportId, path: &Path) -> AppResult<bool> {
     let location = medley_audio::Location::Object(shared_key(id));
     let mut stream = match app.audio.storage.read(&location, None).await {
         Ok(stream) => stream,
@@ -107,7 +107,7 @@ struct Queued {
 pub async fn spool<E: std::fmt::Display>(
     app: &App,
     body: impl Stream<Item = Result<Bytes, E>>,
-    id: &str,
+    id: &ImportId,
 ) -> AppResult<Spooled> {
     let dir = &app.config.spool_dir;
     tokio::fs::create_dir_all(dir)
@@ -213,7 +213,7 @@ fn check(path: &Path, name: &str, size: u64, limits: &inputs::ZipLimits) -> AppR
 pub async fn accept(
     app: &App,
     user_id: &UserId,
-    import_id: &str,
+    import_id: &ImportId,
     name: &str,
     mut spooled: Spooled,
 ) -> AppResult<()> {
@@ -239,7 +239,7 @@ pub async fn accept(
 
 /// Runs a queued import (the worker calls it). An import already finished is left alone; one
 /// whose upload is not on this node's disk any more is marked failed, saying so.
-pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
+pub async fn run(app: &App, import_id: &ImportId, detail: &str) -> AppResult<()> {
     let queued: Queued = serde_json::from_str(detail)
         .map_err(|e| AppError::internal(e, "reading a queued import"))?;
     let user_id = queued.user;
@@ -300,7 +300,7 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
             return Ok(());
         }
     };
-    import(app, user_id, import_id.to_owned(), entries, Arc::default()).await;
+    import(app, user_id, import_id.clone(), entries, Arc::default()).await;
     drop(spooled);
     forget_shared(app, import_id).await;
     Ok(())
@@ -308,7 +308,7 @@ pub async fn run(app: &App, import_id: &str, detail: &str) -> AppResult<()> {
 
 /// Deletes the shared copy of an upload whose import ended (a failure is only logged: an
 /// object left behind costs space, not correctness).
-async fn forget_shared(app: &App, import_id: &str) {
+async fn forget_shared(app: &App, import_id: &ImportId) {
     if app.audio.storage.is_remote() {
         if let Err(e) = app.audio.storage.delete(&shared_key(import_id)).await {
             tracing::warn!(import = %import_id, error = %e, "could not delete the shared copy of an upload");
@@ -318,7 +318,7 @@ async fn forget_shared(app: &App, import_id: &str) {
 
 /// Deletes what is kept of an import's upload, here and in the shared storage (the import's
 /// account was deleted before it ran). Failures are only logged.
-pub(crate) async fn discard_upload(app: &App, import_id: &str) {
+pub(crate) async fn discard_upload(app: &App, import_id: &ImportId) {
     match tokio::fs::remove_file(spool_path(app, import_id)).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -332,7 +332,7 @@ pub(crate) async fn discard_upload(app: &App, import_id: &str) {
 /// How an import ended.
 #[derive(Debug)]
 pub struct Finished {
-    pub id: String,
+    pub id: ImportId,
     /// What happened to each file and row (the files finished before a failure).
     pub report: ImportReport,
     /// Why it failed, if it did: no file could be read, or the import broke off.
@@ -348,7 +348,7 @@ pub async fn import_now(
     entries: Vec<Entry>,
     progress: Arc<Progress>,
 ) -> AppResult<Finished> {
-    let id = medley_domain::new_id();
+    let id = ImportId::new();
     let total: u64 = entries.iter().map(|e| e.size()).sum();
     app.store
         .create_import(&id, user_id, name, total as i64, now_ms())
@@ -362,7 +362,7 @@ pub async fn import_now(
 async fn import(
     app: &App,
     user_id: UserId,
-    import_id: String,
+    import_id: ImportId,
     entries: Vec<Entry>,
     progress: Arc<Progress>,
 ) -> (ImportReport, Option<String>) {
@@ -471,7 +471,8 @@ pub async fn clean_spool(app: &App) -> AppResult<usize> {
     {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(id) = name.strip_suffix(".upload") {
-            uploads.push(id.to_owned());
+            // Spooled uploads are named by their import's id.
+            uploads.push(ImportId::from(id));
         } else if name.ends_with(".audio") && remove(&entry.path()).await {
             removed += 1;
         }
@@ -504,7 +505,7 @@ fn report_json(report: &ImportReport) -> String {
 
 async fn report_progress(
     app: App,
-    import_id: String,
+    import_id: ImportId,
     progress: Arc<Progress>,
     so_far: Arc<Mutex<ImportReport>>,
 ) {
@@ -522,7 +523,7 @@ async fn report_progress(
 }
 
 /// One of `user`'s imports, or not found.
-pub async fn find(app: &App, user: &User, id: &str) -> AppResult<StoredImport> {
+pub async fn find(app: &App, user: &User, id: &ImportId) -> AppResult<StoredImport> {
     app.store
         .import(&user.id, id)
         .await?

@@ -7,7 +7,7 @@
 //! runs, so a long import is not taken over by another node), and leased work not yet started
 //! is given back to the queue at once; a node that dies instead leaves its leases to run out.
 
-use medley_domain::{PlaylistId, SyncJobId};
+use medley_domain::{ImportId, PlaylistId, SyncJobId};
 use std::time::Duration;
 
 use medley_domain::text::TextEnum;
@@ -105,7 +105,8 @@ async fn run(app: &App, job: &QueuedJob) -> AppResult<()> {
                 tracing::info!(connection = %subject, added = p.added, "recorded plays from Spotify");
             }
         }
-        JobKind::Import => imports::run(app, subject, &job.detail).await?,
+        // An import's work is queued under its id.
+        JobKind::Import => imports::run(app, &ImportId::from(subject), &job.detail).await?,
         JobKind::LibraryScan => crate::library::scans::run_queued(app, subject).await?,
     }
     Ok(())

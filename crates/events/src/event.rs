@@ -1,6 +1,6 @@
 //! The events Medley publishes.
 
-use medley_domain::{Id, PlaylistId, SyncJobId, UserId};
+use medley_domain::{Id, ImportId, PlaylistId, SyncJobId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a playlist's items in one committed change.
@@ -64,7 +64,7 @@ pub enum Event {
     /// An import ended (`failed` or `done`).
     ImportFinished {
         user_id: UserId,
-        import_id: Id,
+        import_id: ImportId,
         status: String,
     },
     /// A library scan ended (`failed` or `done`).

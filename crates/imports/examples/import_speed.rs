@@ -71,7 +71,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         })
         .await?;
     let entries = collect(&[export], &ZipLimits::default())?;
-    let import_id = medley_domain::new_id();
+    let import_id = medley_domain::ImportId::new();
     store
         .create_import(&import_id, &user_id, "bench", bytes as i64, now_ms)
         .await?;

@@ -21,7 +21,7 @@ pub mod matching;
 pub mod pipeline;
 pub mod report;
 
-use medley_domain::UserId;
+use medley_domain::{ImportId, UserId};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -55,7 +55,7 @@ impl Importer {
     pub async fn run(
         &self,
         user_id: &UserId,
-        import_id: &str,
+        import_id: &ImportId,
         entries: &[Entry],
         progress: &Arc<Progress>,
         now_ms: i64,

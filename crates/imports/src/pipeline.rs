@@ -8,7 +8,7 @@
 //! already resolved ([`KnownItems`], filled as files commit). The writer only resolves the
 //! rest, first from the items of the file in progress, then in the store.
 
-use medley_domain::UserId;
+use medley_domain::{ImportId, UserId};
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::mem;
@@ -110,7 +110,7 @@ pub(crate) fn parse_all(
 pub(crate) async fn import_file(
     store: &Arc<dyn Store>,
     user_id: &UserId,
-    import_id: &str,
+    import_id: &ImportId,
     entry: &Entry,
     known: &KnownItems,
     progress: &Progress,
@@ -242,7 +242,7 @@ type WriteResult = (Box<dyn PlayWriter>, Written, ItemCache, Parsed);
 async fn write(
     store: &Arc<dyn Store>,
     user_id: &UserId,
-    import_id: &str,
+    import_id: &ImportId,
     known: &KnownItems,
     progress: &Progress,
     received: &mut mpsc::Receiver<Parsed>,

@@ -61,14 +61,15 @@ async fn listens_without_a_duration_are_confirmed(store: Arc<dyn Store>) {
     ];
     std::fs::write(dir.path().join("listens.jsonl"), rows.join("\n")).unwrap();
     let entries = collect(&[dir.path().to_path_buf()], &ZipLimits::default()).unwrap();
+    let import_id = medley_domain::ImportId::from("i1");
     store
-        .create_import("i1", &ana, "listens", 0, 1)
+        .create_import(&import_id, &ana, "listens", 0, 1)
         .await
         .unwrap();
     let report = Importer::new(store.clone())
         .run(
             &ana,
-            "i1",
+            &import_id,
             &entries,
             &Arc::new(Progress::default()),
             NOW_MS,

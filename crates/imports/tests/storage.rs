@@ -32,7 +32,7 @@ fn new_user(name: &str) -> NewUser {
 
 async fn import(store: &Arc<dyn Store>, user: &UserId, dir: &Path) -> medley_imports::ImportReport {
     let entries = collect(&[dir.to_path_buf()], &ZipLimits::default()).unwrap();
-    let import_id = medley_domain::new_id();
+    let import_id = medley_domain::ImportId::new();
     store
         .create_import(&import_id, user, "test", 0, 1)
         .await

@@ -23,7 +23,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::{Id, PlaylistId, ShowId, UserId};
+use medley_domain::{ImportId, PlaylistId, ShowId, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
@@ -38,7 +38,7 @@ pub struct DeletedAccount {
     /// before deleting, so normally none): their actors are to be stopped.
     pub live_shows: Vec<ShowId>,
     /// The user's imports that had not finished (their spooled uploads are to be removed).
-    pub unfinished_imports: Vec<Id>,
+    pub unfinished_imports: Vec<ImportId>,
     /// Storage keys of uploaded audio that no remaining file uses: the caller deletes the
     /// bytes once the transaction is committed.
     pub unused_objects: Vec<String>,
@@ -140,12 +140,15 @@ async fn delete_user(
     .into_iter()
     .map(ShowId::from)
     .collect();
-    let unfinished_imports = ids(
+    let unfinished_imports: Vec<ImportId> = ids(
         &mut tx,
         "SELECT id FROM imports WHERE user_id = $1 AND status = 'running' ORDER BY id",
         user_id,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(ImportId::from)
+    .collect();
     let uploaded = ids(
         &mut tx,
         "SELECT DISTINCT object_key FROM audio_files \

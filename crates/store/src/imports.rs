@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use medley_domain::text::TextEnum;
-use medley_domain::{Id, UserId};
+use medley_domain::{ImportId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -24,7 +24,7 @@ medley_domain::text_enum! {
 /// An import as stored. `report` is the JSON report the importer wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredImport {
-    pub id: Id,
+    pub id: ImportId,
     pub user_id: UserId,
     /// What was imported: the uploaded file's or the command line's names.
     pub name: String,
@@ -43,7 +43,7 @@ pub struct StoredImport {
 pub trait ImportStore: Send + Sync {
     async fn create_import(
         &self,
-        id: &str,
+        id: &ImportId,
         user_id: &UserId,
         name: &str,
         bytes_total: i64,
@@ -52,7 +52,7 @@ pub trait ImportStore: Send + Sync {
     /// Records progress (and the report so far) of a running import.
     async fn import_progress(
         &self,
-        id: &str,
+        id: &ImportId,
         bytes_done: i64,
         rows_done: i64,
         report: &str,
@@ -61,14 +61,14 @@ pub trait ImportStore: Send + Sync {
     /// Marks the import `done` (no error) or `failed`, with its final report.
     async fn finish_import(
         &self,
-        id: &str,
+        id: &ImportId,
         rows_done: i64,
         report: &str,
         error: Option<&str>,
         now_ms: i64,
     ) -> Result<()>;
     /// The user's import, if it exists and is theirs.
-    async fn import(&self, user_id: &UserId, id: &str) -> Result<Option<StoredImport>>;
+    async fn import(&self, user_id: &UserId, id: &ImportId) -> Result<Option<StoredImport>>;
     /// The user's imports, newest first.
     async fn imports(&self, user_id: &UserId, limit: i64, offset: i64)
         -> Result<Vec<StoredImport>>;
@@ -76,7 +76,7 @@ pub trait ImportStore: Send + Sync {
     /// to run again, as failed (their node stopped); returns how many.
     async fn fail_stale_imports(&self, stale_before_ms: i64, now_ms: i64) -> Result<u64>;
     /// Of `ids`, those of imports still `running` (whoever they belong to).
-    async fn running_imports(&self, ids: &[String]) -> Result<Vec<String>>;
+    async fn running_imports(&self, ids: &[ImportId]) -> Result<Vec<ImportId>>;
 }
 
 const SELECT: &str = "SELECT id, user_id, name, status, bytes_total, bytes_done, rows_done, \
@@ -84,7 +84,7 @@ const SELECT: &str = "SELECT id, user_id, name, status, bytes_total, bytes_done,
 
 fn import_row(r: &AnyRow) -> Result<StoredImport> {
     Ok(StoredImport {
-        id: r.try_get("id")?,
+        id: r.try_get::<String, _>("id")?.into(),
         user_id: r.try_get::<String, _>("user_id")?.into(),
         name: r.try_get("name")?,
         status: stored_status(r.try_get("status")?)?,
@@ -108,7 +108,7 @@ fn stored_status(text: String) -> Result<ImportStatus> {
 impl ImportStore for SqlStore {
     async fn create_import(
         &self,
-        id: &str,
+        id: &ImportId,
         user_id: &UserId,
         name: &str,
         bytes_total: i64,
@@ -118,7 +118,7 @@ impl ImportStore for SqlStore {
             "INSERT INTO imports (id, user_id, name, status, bytes_total, created_at, updated_at) \
              VALUES ($1, $2, $3, $6, $4, $5, $5)",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(user_id.as_str())
         .bind(name)
         .bind(bytes_total)
@@ -131,7 +131,7 @@ impl ImportStore for SqlStore {
 
     async fn import_progress(
         &self,
-        id: &str,
+        id: &ImportId,
         bytes_done: i64,
         rows_done: i64,
         report: &str,
@@ -141,7 +141,7 @@ impl ImportStore for SqlStore {
             "UPDATE imports SET bytes_done = $2, rows_done = $3, report = $4, updated_at = $5 \
              WHERE id = $1 AND status = $6",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(bytes_done)
         .bind(rows_done)
         .bind(report)
@@ -154,7 +154,7 @@ impl ImportStore for SqlStore {
 
     async fn finish_import(
         &self,
-        id: &str,
+        id: &ImportId,
         rows_done: i64,
         report: &str,
         error: Option<&str>,
@@ -165,7 +165,7 @@ impl ImportStore for SqlStore {
              finished_at = $5, rows_done = $6, \
              bytes_done = CASE WHEN $4 IS NULL THEN bytes_total ELSE bytes_done END WHERE id = $1",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(match error {
             None => ImportStatus::Done.as_str(),
             Some(_) => ImportStatus::Failed.as_str(),
@@ -179,9 +179,9 @@ impl ImportStore for SqlStore {
         Ok(())
     }
 
-    async fn import(&self, user_id: &UserId, id: &str) -> Result<Option<StoredImport>> {
+    async fn import(&self, user_id: &UserId, id: &ImportId) -> Result<Option<StoredImport>> {
         let row = sqlx::query(&format!("{SELECT} WHERE id = $1 AND user_id = $2"))
-            .bind(id)
+            .bind(id.as_str())
             .bind(user_id.as_str())
             .fetch_optional(&self.read)
             .await?;
@@ -222,7 +222,7 @@ impl ImportStore for SqlStore {
         Ok(done.rows_affected())
     }
 
-    async fn running_imports(&self, ids: &[String]) -> Result<Vec<String>> {
+    async fn running_imports(&self, ids: &[ImportId]) -> Result<Vec<ImportId>> {
         let mut running = Vec::new();
         for chunk in ids.chunks(500) {
             let sql = format!(
@@ -231,9 +231,10 @@ impl ImportStore for SqlStore {
             );
             let mut query = sqlx::query_scalar(&sql).bind(ImportStatus::Running.as_str());
             for id in chunk {
-                query = query.bind(id);
+                query = query.bind(id.as_str());
             }
-            running.extend(query.fetch_all(&self.read).await?);
+            let found: Vec<String> = query.fetch_all(&self.read).await?;
+            running.extend(found.into_iter().map(ImportId::from));
         }
         Ok(running)
     }

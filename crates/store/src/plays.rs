@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use medley_domain::{Id, UserId};
+use medley_domain::{Id, ImportId, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -210,7 +210,7 @@ pub trait PlayStore: Send + Sync {
     async fn play_writer(
         &self,
         user_id: &UserId,
-        import_id: Option<&str>,
+        import_id: Option<&ImportId>,
     ) -> Result<Box<dyn PlayWriter>>;
     /// The user's plays with `seq > after_seq`, oldest write first, at most `limit`.
     async fn stat_plays_after(
@@ -283,7 +283,7 @@ impl PlayStore for SqlStore {
     async fn play_writer(
         &self,
         user_id: &UserId,
-        import_id: Option<&str>,
+        import_id: Option<&ImportId>,
     ) -> Result<Box<dyn PlayWriter>> {
         match &self.sqlite_writers {
             Some(writers) => writers.open(&self.write, user_id, import_id).await,

@@ -11,6 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use medley_domain::paging::Page;
+use medley_domain::ImportId;
 use medley_imports::ImportReport;
 use medley_store::{ImportStatus, StoredImport};
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ fn object(state: &AppState, i: StoredImport) -> ImportObject {
     };
     ImportObject {
         href: format!("{}/v1/me/imports/{}", state.render.base, i.id),
-        id: i.id,
+        id: i.id.into_string(),
         name: i.name,
         status: i.status,
         created_at: timestamp(i.created_at_ms),
@@ -122,7 +123,7 @@ pub async fn upload(
             ));
         }
     }
-    let id = medley_domain::new_id();
+    let id = ImportId::new();
     let spooled = imports::spool(&state.app, body.into_data_stream(), &id).await?;
     let name = match p.name {
         Some(name) if !name.trim().is_empty() => name.trim().to_owned(),
@@ -142,11 +143,11 @@ pub async fn upload(
 }
 
 /// One of the current user's imports.
-#[utoipa::path(get, path = "/v1/me/imports/{id}", tag = "stats", responses((status = 200, body = ImportObject), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/me/imports/{id}", params(("id" = String, Path)), tag = "stats", responses((status = 200, body = ImportObject), (status = 404)), security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
 ) -> ApiResult<axum::Json<ImportObject>> {
     let found = imports::find(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(object(&state, found)))

@@ -3,7 +3,7 @@
 //! rows per statement, since every statement is a round trip to the server.
 
 use async_trait::async_trait;
-use medley_domain::{Id, UserId};
+use medley_domain::{ImportId, UserId};
 use sqlx::{AnyPool, Row};
 
 use super::statements::{self, insert_plays_sql, PLAY_COLUMN_COUNT};
@@ -22,7 +22,7 @@ pub(super) async fn open(
     pool: &AnyPool,
     backend: Backend,
     user_id: &UserId,
-    import_id: Option<&str>,
+    import_id: Option<&ImportId>,
 ) -> Result<Box<dyn PlayWriter>> {
     let mut tx = pool.begin().await?;
     sqlx::query(statements::NEW_LISTENER)
@@ -37,7 +37,7 @@ pub(super) async fn open(
         tx,
         user_id: user_id.clone(),
         listener,
-        import_id: import_id.map(str::to_owned),
+        import_id: import_id.cloned(),
         backend,
     }))
 }
@@ -46,7 +46,7 @@ struct SqlPlayWriter {
     tx: Tx,
     user_id: UserId,
     listener: i64,
-    import_id: Option<Id>,
+    import_id: Option<ImportId>,
     backend: Backend,
 }
 

@@ -25,7 +25,7 @@
 //! of [`catalog_match`](super::catalog_match)).
 
 use async_trait::async_trait;
-use medley_domain::{Id, UserId};
+use medley_domain::{ImportId, UserId};
 use rusqlite::{params, Connection};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
@@ -48,7 +48,7 @@ impl SqliteWriters {
         &self,
         pool: &AnyPool,
         user_id: &UserId,
-        import_id: Option<&str>,
+        import_id: Option<&ImportId>,
     ) -> Result<Box<dyn PlayWriter>> {
         let turn = pool.acquire().await?;
         let idle = self.idle.lock().expect("idle connection").take();
@@ -69,7 +69,7 @@ impl SqliteWriters {
                 conn,
                 listener,
                 user_id: user_id.clone(),
-                import_id: import_id.map(str::to_owned),
+                import_id: import_id.cloned(),
                 found: Found::default(),
             }),
             writers: self.clone(),
@@ -108,7 +108,7 @@ struct Session {
     conn: Connection,
     listener: i64,
     user_id: UserId,
-    import_id: Option<Id>,
+    import_id: Option<ImportId>,
     /// Catalog entities found so far in this transaction.
     found: Found,
 }

@@ -1,7 +1,7 @@
 //! Interrupted imports end `failed` promptly whichever process notices, and the upload folder
 //! keeps nothing a crash left behind.
 
-use medley_domain::UserId;
+use medley_domain::{ImportId, UserId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ async fn killed_import(store: &dyn Store, user: Option<&UserId>, id: &str, ago_m
     };
     store
         .create_import(
-            id,
+            &ImportId::from(id),
             &user,
             "endsong_0.json",
             1000,
@@ -54,7 +54,11 @@ async fn killed_import(store: &dyn Store, user: Option<&UserId>, id: &str, ago_m
 }
 
 async fn status(store: &dyn Store, user: &UserId, id: &str) -> (String, Option<String>) {
-    let i = store.import(user, id).await.unwrap().expect("the import");
+    let i = store
+        .import(user, &ImportId::from(id))
+        .await
+        .unwrap()
+        .expect("the import");
     (i.status.to_string(), i.error)
 }
 
