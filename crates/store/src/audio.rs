@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use medley_domain::catalog::NewTrack;
-use medley_domain::{Id, UserId};
+use medley_domain::{AudioFileId, Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -14,7 +14,7 @@ use crate::sql::{params, SqlStore};
 /// A file as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AudioFile {
-    pub id: Id,
+    pub id: AudioFileId,
     pub track_id: Id,
     /// `scan` or `upload`.
     pub origin: String,
@@ -94,21 +94,26 @@ pub trait AudioStore: Send + Sync {
     /// Records that a scanned file is now at `path`, found by a scan of `root` (and present).
     async fn move_audio_file(
         &self,
-        id: &str,
+        id: &AudioFileId,
         root: &str,
         path: &str,
         mtime_ms: i64,
         now_ms: i64,
     ) -> Result<()>;
     /// Marks files present or missing; returns how many changed.
-    async fn set_audio_status(&self, ids: &[Id], present: bool, now_ms: i64) -> Result<u64>;
+    async fn set_audio_status(
+        &self,
+        ids: &[AudioFileId],
+        present: bool,
+        now_ms: i64,
+    ) -> Result<u64>;
     /// A track's files, the one to play first: present ones, then higher bitrate, then older.
     async fn track_audio(&self, track_id: &str) -> Result<Vec<AudioFile>>;
     /// Which of `ids` have a present file.
     async fn tracks_with_audio(&self, ids: &[Id]) -> Result<Vec<Id>>;
-    async fn audio_file(&self, id: &str) -> Result<Option<AudioFile>>;
+    async fn audio_file(&self, id: &AudioFileId) -> Result<Option<AudioFile>>;
     /// Removes a file's row (its track stays); whether it existed.
-    async fn delete_audio_file(&self, id: &str) -> Result<bool>;
+    async fn delete_audio_file(&self, id: &AudioFileId) -> Result<bool>;
     /// Whether any file row keeps its bytes in the object `key`.
     async fn object_in_use(&self, key: &str) -> Result<bool>;
     /// Catalog tracks carrying the given ISRCs, as `(isrc, track_id)`.
@@ -123,7 +128,7 @@ const COLUMNS: &str = "id, track_id, origin, root, path, object_key, size, mtime
 
 fn file_row(r: &AnyRow) -> Result<AudioFile> {
     Ok(AudioFile {
-        id: r.try_get("id")?,
+        id: r.try_get::<String, _>("id")?.into(),
         track_id: r.try_get("track_id")?,
         origin: r.try_get("origin")?,
         root: r.try_get("root")?,
@@ -209,7 +214,7 @@ impl AudioStore for SqlStore {
                  missing_since = $22",
                 params(1, 22)
             ))
-            .bind(&f.id)
+            .bind(f.id.as_str())
             .bind(track_id)
             .bind(&f.origin)
             .bind(&f.root)
@@ -286,7 +291,7 @@ impl AudioStore for SqlStore {
 
     async fn move_audio_file(
         &self,
-        id: &str,
+        id: &AudioFileId,
         root: &str,
         path: &str,
         mtime_ms: i64,
@@ -296,7 +301,7 @@ impl AudioStore for SqlStore {
             "UPDATE audio_files SET root = $2, path = $3, mtime_ms = $4, status = 'present', \
              missing_since = NULL, updated_at = $5 WHERE id = $1",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(root)
         .bind(path)
         .bind(mtime_ms)
@@ -306,7 +311,12 @@ impl AudioStore for SqlStore {
         Ok(())
     }
 
-    async fn set_audio_status(&self, ids: &[Id], present: bool, now_ms: i64) -> Result<u64> {
+    async fn set_audio_status(
+        &self,
+        ids: &[AudioFileId],
+        present: bool,
+        now_ms: i64,
+    ) -> Result<u64> {
         let mut changed = 0;
         for chunk in ids.chunks(500) {
             let sql = format!(
@@ -319,7 +329,7 @@ impl AudioStore for SqlStore {
                 .bind(if present { PRESENT } else { MISSING })
                 .bind(now_ms);
             for id in chunk {
-                q = q.bind(id);
+                q = q.bind(id.as_str());
             }
             changed += q.execute(&self.write).await?.rows_affected();
         }
@@ -351,13 +361,13 @@ impl AudioStore for SqlStore {
         Ok(q.fetch_all(&self.read).await?)
     }
 
-    async fn audio_file(&self, id: &str) -> Result<Option<AudioFile>> {
+    async fn audio_file(&self, id: &AudioFileId) -> Result<Option<AudioFile>> {
         Ok(self.files_where("WHERE id = $1", &[id]).await?.pop())
     }
 
-    async fn delete_audio_file(&self, id: &str) -> Result<bool> {
+    async fn delete_audio_file(&self, id: &AudioFileId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM audio_files WHERE id = $1")
-            .bind(id)
+            .bind(id.as_str())
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected() > 0)

@@ -13,7 +13,7 @@ use axum::Router;
 use medley_app::catalog;
 use medley_app::library::uploads;
 use medley_audio::Format;
-use medley_domain::UserId;
+use medley_domain::{AudioFileId, UserId};
 use medley_store::AudioFile;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,7 +96,7 @@ async fn object(state: &AppState, f: AudioFile) -> ApiResult<FileObject> {
             _ => f.path.clone(),
         },
         folder: (f.origin == "scan").then_some(f.root),
-        id: f.id,
+        id: f.id.into_string(),
         origin: f.origin,
         status: f.status,
         format: f.format,
@@ -158,12 +158,12 @@ pub async fn upload(
 }
 
 /// An audio file (administrators, or the user who uploaded it).
-#[utoipa::path(get, path = "/v1/library/files/{id}", tag = "library",
+#[utoipa::path(get, path = "/v1/library/files/{id}", params(("id" = String, Path)), tag = "library",
     responses((status = 200, body = FileObject), (status = 404)), security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<AudioFileId>,
 ) -> ApiResult<axum::Json<FileObject>> {
     let file = uploads::get(&state.app, &auth.user, &id).await?;
     Ok(axum::Json(object(&state, file).await?))
@@ -172,12 +172,12 @@ pub async fn show(
 /// Deletes an uploaded file (administrators, or the user who uploaded it). Its track stays in
 /// the catalog and in playlists, without this audio. A scanned file is a 409: delete it from
 /// its folder and scan again.
-#[utoipa::path(delete, path = "/v1/library/files/{id}", tag = "library",
+#[utoipa::path(delete, path = "/v1/library/files/{id}", params(("id" = String, Path)), tag = "library",
     responses((status = 204), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<AudioFileId>,
 ) -> ApiResult<StatusCode> {
     uploads::delete(&state.app, &auth.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,6 +4,7 @@
 
 use medley_app::library::{AudioSettings, Uploaders};
 use medley_audio::testing::{ffmpeg, wav, Encoding, Written};
+use medley_domain::AudioFileId;
 use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -386,7 +387,7 @@ async fn uploads_to_s3_stream_and_delete() {
         .upload_audio(Some(&a.admin), "cloud.wav", bytes.clone())
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.body["id"].as_str().unwrap().to_owned();
+    let id = AudioFileId::from(r.body["id"].as_str().unwrap());
     let track = r.body["track"]["id"].as_str().unwrap().to_owned();
     let key = a
         .state

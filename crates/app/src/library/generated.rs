@@ -4,7 +4,7 @@
 //! (ranges, validators). Tracks that already have a present file are left alone, so running
 //! it again after an interruption only finishes the work.
 
-use medley_domain::Id;
+use medley_domain::{AudioFileId, Id};
 use medley_store::{AudioFile, TrackChoice};
 
 use super::ingest;
@@ -80,7 +80,7 @@ async fn store_clip(app: &App, dir: &std::path::Path, clip: Clip) -> AppResult<A
         if !storage.exists(&key).await.map_err(storage_error)? {
             storage.put_file(&key, &path).await.map_err(storage_error)?;
         }
-        let mut row = ingest::row(&probed, medley_domain::new_id(), "upload", "", &clip.name);
+        let mut row = ingest::row(&probed, AudioFileId::new(), "upload", "", &clip.name);
         row.object_key = Some(key);
         Ok(row)
     }

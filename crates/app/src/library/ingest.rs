@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use medley_audio::Probed;
 use medley_domain::catalog::{date_precision, name_key, NewTrack};
-use medley_domain::Id;
+use medley_domain::{AudioFileId, Id};
 use medley_events::Event;
 use medley_store::{AudioFile, TrackChoice, TrackToAdd};
 
@@ -109,7 +109,7 @@ pub fn describe(probed: &Probed, stem: &str) -> (Key, TrackToAdd) {
 }
 
 /// The row of a probed file; `track_id` is set when it is written.
-pub fn row(probed: &Probed, id: Id, origin: &str, root: &str, path: &str) -> AudioFile {
+pub fn row(probed: &Probed, id: AudioFileId, origin: &str, root: &str, path: &str) -> AudioFile {
     let p = &probed.properties;
     AudioFile {
         id,

@@ -5,6 +5,7 @@
 //! tracks stay in every playlist. One bad file never stops a scan: the report names it and
 //! why. Files are read on blocking threads, several at once, and written in batches.
 
+use medley_domain::AudioFileId;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -250,7 +251,7 @@ pub async fn scan_scopes(
         on_batch(batch_writer.report);
     }
 
-    let gone: Vec<String> = unseen.into_values().flatten().map(|r| r.id).collect();
+    let gone: Vec<AudioFileId> = unseen.into_values().flatten().map(|r| r.id).collect();
     report.missing += app
         .store
         .set_audio_status(&gone, false, crate::now_ms())
@@ -341,7 +342,7 @@ impl BatchWriter<'_> {
             }
             self.report.added += 1;
             let (key, track) = ingest::describe(&probed, stem(&found.rel));
-            let row = ingest::row(&probed, medley_domain::new_id(), "scan", &root, &found.path);
+            let row = ingest::row(&probed, AudioFileId::new(), "scan", &root, &found.path);
             incoming.push((Incoming { row, key, track }, found.abs, None));
         }
         let mut old_keys = Vec::new();

@@ -4,6 +4,7 @@
 //! audio, or is damaged, is refused with nothing stored; so is one whose recording fails after
 //! its bytes were stored (they are removed again).
 
+use medley_domain::AudioFileId;
 use std::path::PathBuf;
 
 use bytes::Bytes;
@@ -154,7 +155,7 @@ pub async fn upload<E: std::fmt::Display>(
     }
     let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
     let (match_key, track) = ingest::describe(&probed, stem);
-    let mut row = ingest::row(&probed, medley_domain::new_id(), "upload", "", &name);
+    let mut row = ingest::row(&probed, AudioFileId::new(), "upload", "", &name);
     row.object_key = Some(key.clone());
     row.uploaded_by = Some(user.id.clone());
     let file_id = row.id.clone();
@@ -205,7 +206,7 @@ pub async fn upload<E: std::fmt::Display>(
 
 /// A file, for an administrator or the user who uploaded it (to anyone else it does not
 /// exist).
-pub async fn get(app: &App, user: &User, id: &str) -> AppResult<AudioFile> {
+pub async fn get(app: &App, user: &User, id: &AudioFileId) -> AppResult<AudioFile> {
     let file = app.store.audio_file(id).await?;
     match file {
         Some(f) if user.is_admin || f.uploaded_by.as_ref() == Some(&user.id) => Ok(f),
@@ -218,7 +219,7 @@ pub async fn get(app: &App, user: &User, id: &str) -> AppResult<AudioFile> {
 /// Deletes an uploaded file (administrators, or the user who uploaded it). Its track stays in
 /// the catalog and in playlists; its bytes go when no other file shares them. A scanned file
 /// is deleted from its folder, not here.
-pub async fn delete(app: &App, user: &User, id: &str) -> AppResult<()> {
+pub async fn delete(app: &App, user: &User, id: &AudioFileId) -> AppResult<()> {
     let file = get(app, user, id).await?;
     if file.origin != "upload" {
         return Err(AppError::Conflict(format!(

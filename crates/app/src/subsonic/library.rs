@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use medley_audio::{AudioTags, Format};
 use medley_domain::catalog::{ArtistRef, Cover, Track};
-use medley_domain::Id;
+use medley_domain::{AudioFileId, Id};
 use medley_store::{AudioFile, LibraryVersion};
 use tokio::sync::Mutex;
 
@@ -44,7 +44,7 @@ pub struct Song {
     pub genres: Vec<String>,
     pub isrc: Option<String>,
     pub musicbrainz_id: Option<String>,
-    pub file_id: Id,
+    pub file_id: AudioFileId,
     /// `flac`, `mp3`…: the file's format, used as its suffix.
     pub suffix: String,
     pub content_type: &'static str,

@@ -2,8 +2,8 @@
 //! PostgreSQL, each test in a fresh database.
 
 use medley_domain::catalog::NewTrack;
-use medley_domain::new_id;
 use medley_domain::text::TextEnum;
+use medley_domain::AudioFileId;
 use medley_store::{
     AudioFile, AudioStore, CatalogStore, ScanStore, SqlStore, StoreError, TrackChoice, TrackToAdd,
 };
@@ -20,7 +20,7 @@ on_both_backends!(
 /// A scanned file at `root/rel`.
 fn scanned(root: &str, rel: &str, hash: &str) -> AudioFile {
     AudioFile {
-        id: new_id(),
+        id: AudioFileId::new(),
         track_id: String::new(),
         origin: "scan".into(),
         root: root.into(),
