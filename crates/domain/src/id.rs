@@ -18,9 +18,14 @@ pub const ID_LEN: usize = 22;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// An id whose kind has no type of its own yet: the objects that still use it (API tokens,
-/// connections, imports, sessions, comments and other ids that stay inside one area) are named
-/// by plain text. A kind that crosses crates gets its own type below instead.
+/// An id named by plain text. Two uses remain:
+/// - ids that stay inside one area and have no kind another crate could mix up (API tokens,
+///   Spotify connections, library scans, live sessions and comments, queued work, sync runs);
+/// - the catalog's tracks, albums and artists: their ids cross every crate (playlists,
+///   compositions, search, plays, the OpenSubsonic library) and are not typed yet.
+///   [`TrackId`], [`AlbumId`] and [`ArtistId`] exist for them; the catalog, the composition
+///   engine and the search index are to move to them, as users, playlists, shows, sync jobs,
+///   imports and audio files did.
 pub type Id = String;
 
 /// A fresh random id (about 131 bits of entropy), for objects whose id has no type of its own;
