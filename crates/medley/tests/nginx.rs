@@ -17,19 +17,7 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 
 use cluster::{within, Client, Cluster};
-
-fn nginx_binary() -> Option<String> {
-    let path = std::env::var("MEDLEY_TEST_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
-    if std::path::Path::new(&path).exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("MEDLEY_REQUIRE_NGINX").as_deref() != Ok("1"),
-        "MEDLEY_REQUIRE_NGINX=1 but there is no nginx at {path}"
-    );
-    eprintln!("skipped: no nginx at {path}");
-    None
-}
+use medley_audio::testing::nginx::nginx_binary;
 
 /// The configuration of docs/OPERATIONS.md, without TLS, on `port`, in `dir`.
 fn config(dir: &std::path::Path, port: u16, nodes: &[String]) -> String {
