@@ -342,7 +342,7 @@ impl Render {
         SimplifiedArtist {
             external_urls: ExternalUrls::new(),
             href: self.href(&format!("artists/{}", a.id)),
-            id: a.id.clone(),
+            id: a.id.to_string(),
             name: a.name.clone(),
             kind: "artist",
             uri: format!("medley:artist:{}", a.id),
@@ -377,7 +377,7 @@ impl Render {
             available_markets: vec![],
             external_urls: spotify_url("album", &a.spotify_id),
             href: self.href(&format!("albums/{}", a.id)),
-            id: a.id.clone(),
+            id: a.id.to_string(),
             images: self.images(a.cover.as_ref()),
             name: a.name.clone(),
             release_date: a.release_date.clone().unwrap_or_else(|| "0000".into()),

@@ -27,7 +27,7 @@
 //! (`Event::CachesInvalidated`, through [`Caches::announce_to`]), which drop the same entries
 //! ([`Caches::apply_remote`]) within the delay of one NATS message, well before the TTLs.
 
-use medley_domain::PlaylistId;
+use medley_domain::{AlbumId, ArtistId, PlaylistId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -82,8 +82,8 @@ pub struct Caches {
     playlist_generation: Generation,
     ledgers: Cache<PlaylistId, Arc<KeptLedger>>,
     pub tracks: Cache<String, TrackJson>,
-    artists: Cache<String, Artist>,
-    albums: Cache<String, Album>,
+    artists: Cache<ArtistId, Artist>,
+    albums: Cache<AlbumId, Album>,
     catalog_generation: Generation,
     /// The bus that tells other nodes what this one dropped (set with several nodes).
     others: OnceLock<Bus>,
@@ -292,11 +292,11 @@ impl Caches {
 }
 
 impl Caches {
-    pub fn artist(&self, id: &str) -> Option<Artist> {
+    pub fn artist(&self, id: &ArtistId) -> Option<Artist> {
         self.artists.get(id)
     }
 
-    pub fn album(&self, id: &str) -> Option<Album> {
+    pub fn album(&self, id: &AlbumId) -> Option<Album> {
         self.albums.get(id)
     }
 
@@ -360,17 +360,20 @@ mod tests {
         let caches = Caches::default();
         let seen = caches.catalog_generation();
         caches.remember_artists(seen, &[artist("a1")]);
-        assert_eq!(caches.artist("a1").map(|a| a.id), Some("a1".into()));
+        assert_eq!(
+            caches.artist(&ArtistId::from("a1")).map(|a| a.id),
+            Some("a1".into())
+        );
         // A load that started before a catalog write is not kept.
         let seen = caches.catalog_generation();
         caches.forget_tracks(&["t1".to_string()]);
-        assert!(caches.artist("a1").is_none());
+        assert!(caches.artist(&ArtistId::from("a1")).is_none());
         caches.remember_artists(seen, &[artist("a2")]);
-        assert!(caches.artist("a2").is_none());
+        assert!(caches.artist(&ArtistId::from("a2")).is_none());
         // Another node's catalog write drops them too.
         caches.remember_artists(caches.catalog_generation(), &[artist("a3")]);
         caches.apply_remote(&[], &["t2".to_string()], &[], false);
-        assert!(caches.artist("a3").is_none());
+        assert!(caches.artist(&ArtistId::from("a3")).is_none());
     }
 
     #[test]

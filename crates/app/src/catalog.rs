@@ -6,7 +6,7 @@ use std::sync::Arc;
 use medley_domain::catalog::{Album, Artist, NewTrack, Track, MAX_TRACKS_PER_WRITE};
 use medley_domain::paging::Page;
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{AlbumId, ArtistId, Id};
 use medley_events::Event;
 use medley_search::{SearchIndex, TrackDoc};
 use medley_store::plays::PodcastEntity;
@@ -45,9 +45,9 @@ fn doc(t: &Track) -> TrackDoc {
         artists: t
             .artists
             .iter()
-            .map(|a| (a.id.clone(), a.name.clone()))
+            .map(|a| (a.id.to_string(), a.name.clone()))
             .collect(),
-        album_id: t.album.id.clone(),
+        album_id: t.album.id.to_string(),
         album_name: t.album.name.clone(),
         album_artists: t.album.artists.iter().map(|a| a.name.clone()).collect(),
     }
@@ -87,7 +87,7 @@ async fn load_search_index(store: &dyn Store, index: &SearchIndex) -> AppResult<
 }
 
 /// Artists for `ids`, in order, skipping unknown ids: from the cache, the rest from the store.
-pub async fn artists(app: &App, ids: &[Id]) -> AppResult<Vec<Artist>> {
+pub async fn artists(app: &App, ids: &[ArtistId]) -> AppResult<Vec<Artist>> {
     cached_by_id(
         app,
         ids,
@@ -100,7 +100,7 @@ pub async fn artists(app: &App, ids: &[Id]) -> AppResult<Vec<Artist>> {
 }
 
 /// Albums for `ids`, in order, skipping unknown ids: from the cache, the rest from the store.
-pub async fn albums(app: &App, ids: &[Id]) -> AppResult<Vec<Album>> {
+pub async fn albums(app: &App, ids: &[AlbumId]) -> AppResult<Vec<Album>> {
     cached_by_id(
         app,
         ids,
@@ -114,20 +114,21 @@ pub async fn albums(app: &App, ids: &[Id]) -> AppResult<Vec<Album>> {
 
 /// Objects for `ids`, in order, skipping unknown ids: what `cached` has, the rest from `load`,
 /// which `remember` keeps unless a catalog write overlapped the load.
-async fn cached_by_id<T, Fut>(
+async fn cached_by_id<K, T, Fut>(
     app: &App,
-    ids: &[Id],
-    cached: impl Fn(&str) -> Option<T>,
-    load: impl FnOnce(Vec<Id>) -> Fut,
+    ids: &[K],
+    cached: impl Fn(&K) -> Option<T>,
+    load: impl FnOnce(Vec<K>) -> Fut,
     remember: impl FnOnce(u64, &[T]),
-    id_of: impl Fn(&T) -> &Id,
+    id_of: impl Fn(&T) -> &K,
 ) -> AppResult<Vec<T>>
 where
+    K: Clone + Eq + std::hash::Hash,
     Fut: std::future::Future<Output = medley_store::Result<Vec<T>>>,
 {
     let seen = app.caches.catalog_generation();
-    let found: Vec<Option<T>> = ids.iter().map(|id| cached(id)).collect();
-    let missing: Vec<Id> = ids
+    let found: Vec<Option<T>> = ids.iter().map(&cached).collect();
+    let missing: Vec<K> = ids
         .iter()
         .zip(&found)
         .filter(|(_, c)| c.is_none())
@@ -138,7 +139,7 @@ where
     }
     let loaded = load(missing).await?;
     remember(seen, &loaded);
-    let mut loaded: HashMap<Id, T> = loaded.into_iter().map(|x| (id_of(&x).clone(), x)).collect();
+    let mut loaded: HashMap<K, T> = loaded.into_iter().map(|x| (id_of(&x).clone(), x)).collect();
     Ok(ids
         .iter()
         .zip(found)
@@ -231,12 +232,12 @@ pub async fn known_tracks(app: &App, ids: Vec<Id>) -> AppResult<Vec<Id>> {
 
 /// Albums for `ids` as stored now, bypassing the cache (unknown ids left out): what a write
 /// just made shows at once.
-pub async fn stored_albums(app: &App, ids: &[Id]) -> AppResult<Vec<Album>> {
+pub async fn stored_albums(app: &App, ids: &[AlbumId]) -> AppResult<Vec<Album>> {
     Ok(app.store.albums(ids).await?)
 }
 
 /// Artists for `ids` as stored now, bypassing the cache (unknown ids left out).
-pub async fn stored_artists(app: &App, ids: &[Id]) -> AppResult<Vec<Artist>> {
+pub async fn stored_artists(app: &App, ids: &[ArtistId]) -> AppResult<Vec<Artist>> {
     Ok(app.store.artists(ids).await?)
 }
 
@@ -246,7 +247,7 @@ pub async fn podcast_entities(app: &App, ids: &[Id]) -> AppResult<HashMap<Id, Po
 }
 
 /// One album, or not found.
-pub async fn album(app: &App, id: &str) -> AppResult<Album> {
+pub async fn album(app: &App, id: &AlbumId) -> AppResult<Album> {
     app.store
         .album(id)
         .await?
@@ -254,7 +255,7 @@ pub async fn album(app: &App, id: &str) -> AppResult<Album> {
 }
 
 /// A page of an album's tracks, in disc and track order.
-pub async fn album_tracks(app: &App, id: &str, page: Page) -> AppResult<Vec<Track>> {
+pub async fn album_tracks(app: &App, id: &AlbumId, page: Page) -> AppResult<Vec<Track>> {
     let ids = app
         .store
         .album_track_ids(id, page.limit, page.offset)
@@ -263,7 +264,7 @@ pub async fn album_tracks(app: &App, id: &str, page: Page) -> AppResult<Vec<Trac
 }
 
 /// One artist, or not found.
-pub async fn artist(app: &App, id: &str) -> AppResult<Artist> {
+pub async fn artist(app: &App, id: &ArtistId) -> AppResult<Artist> {
     app.store
         .artist(id)
         .await?
@@ -272,14 +273,19 @@ pub async fn artist(app: &App, id: &str) -> AppResult<Artist> {
 
 /// A page of an artist's albums, newest first, and their count; not found for an unknown
 /// artist.
-pub async fn artist_albums(app: &App, id: &str, page: Page) -> AppResult<(Vec<Album>, i64)> {
+pub async fn artist_albums(app: &App, id: &ArtistId, page: Page) -> AppResult<(Vec<Album>, i64)> {
     artist(app, id).await?;
     Ok(app.store.artist_albums(id, page.limit, page.offset).await?)
 }
 
 /// An artist's `limit` most played tracks on this server (plays of at least `min_ms` by every
 /// listener, ties by name); not found for an unknown artist.
-pub async fn artist_top_tracks(app: &App, id: &str, min_ms: i64, limit: i64) -> AppResult<Vec<Id>> {
+pub async fn artist_top_tracks(
+    app: &App,
+    id: &ArtistId,
+    min_ms: i64,
+    limit: i64,
+) -> AppResult<Vec<Id>> {
     artist(app, id).await?;
     Ok(app.store.artist_top_tracks(id, min_ms, limit).await?)
 }

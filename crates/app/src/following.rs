@@ -2,7 +2,7 @@
 
 use medley_domain::catalog::Artist;
 use medley_domain::user::User;
-use medley_domain::{Id, UserId};
+use medley_domain::{ArtistId, Id, UserId};
 use medley_store::StoreError;
 
 use crate::catalog::stored_artists;
@@ -40,13 +40,14 @@ pub async fn follow(app: &App, user: &User, kind: Kind, ids: &[Id]) -> AppResult
                 })?;
         }
         Kind::Artist => {
-            let known = stored_artists(app, ids).await?;
+            let ids = artist_ids(ids);
+            let known = stored_artists(app, &ids).await?;
             if let Some(missing) = ids.iter().find(|id| !known.iter().any(|a| &a.id == *id)) {
                 return Err(AppError::NotFound(format!(
                     "`{missing}` is not an artist in the catalog"
                 )));
             }
-            app.store.follow_artists(&user.id, ids, now_ms()).await?;
+            app.store.follow_artists(&user.id, &ids, now_ms()).await?;
         }
     }
     Ok(())
@@ -56,7 +57,11 @@ pub async fn follow(app: &App, user: &User, kind: Kind, ids: &[Id]) -> AppResult
 pub async fn unfollow(app: &App, user: &User, kind: Kind, ids: &[Id]) -> AppResult<()> {
     match kind {
         Kind::User => app.store.unfollow_users(&user.id, &user_ids(ids)).await?,
-        Kind::Artist => app.store.unfollow_artists(&user.id, ids).await?,
+        Kind::Artist => {
+            app.store
+                .unfollow_artists(&user.id, &artist_ids(ids))
+                .await?
+        }
     }
     Ok(())
 }
@@ -65,14 +70,18 @@ pub async fn unfollow(app: &App, user: &User, kind: Kind, ids: &[Id]) -> AppResu
 pub async fn contains(app: &App, user: &User, kind: Kind, ids: &[Id]) -> AppResult<Vec<bool>> {
     Ok(match kind {
         Kind::User => app.store.follows_users(&user.id, &user_ids(ids)).await?,
-        Kind::Artist => app.store.follows_artists(&user.id, ids).await?,
+        Kind::Artist => {
+            app.store
+                .follows_artists(&user.id, &artist_ids(ids))
+                .await?
+        }
     })
 }
 
 /// A page of the artists `user` follows, in artist id order after the artist `after`.
 pub struct FollowedArtists {
     /// The ids of the page (an id whose artist is gone from the catalog too).
-    pub ids: Vec<Id>,
+    pub ids: Vec<ArtistId>,
     /// The artists of the page, in id order.
     pub artists: Vec<Artist>,
     /// How many artists the user follows in all.
@@ -107,4 +116,9 @@ pub async fn artists(
 /// The ids as users' (the request said which kind they name).
 fn user_ids(ids: &[Id]) -> Vec<UserId> {
     ids.iter().cloned().map(UserId::from).collect()
+}
+
+/// The ids as artists' (the request said which kind they name).
+fn artist_ids(ids: &[Id]) -> Vec<ArtistId> {
+    ids.iter().cloned().map(ArtistId::from).collect()
 }

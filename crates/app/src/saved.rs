@@ -4,7 +4,7 @@
 use medley_domain::catalog::Album;
 use medley_domain::paging::Page;
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{AlbumId, Id};
 use medley_events::Event;
 
 use crate::catalog::{known_tracks, stored_albums};
@@ -59,7 +59,7 @@ pub async fn albums(app: &App, user: &User, page: Page) -> AppResult<(Vec<(Album
         .store
         .saved_albums(&user.id, page.limit, page.offset)
         .await?;
-    let ids: Vec<Id> = rows.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<AlbumId> = rows.iter().map(|(id, _)| id.clone()).collect();
     let albums = stored_albums(app, &ids).await?;
     let saved = rows
         .iter()
@@ -74,7 +74,7 @@ pub async fn albums(app: &App, user: &User, page: Page) -> AppResult<(Vec<(Album
 }
 
 /// Saves catalog albums (an unknown id refuses them all; saved ones keep their date).
-pub async fn save_albums(app: &App, user: &User, ids: &[Id]) -> AppResult<()> {
+pub async fn save_albums(app: &App, user: &User, ids: &[AlbumId]) -> AppResult<()> {
     let known = stored_albums(app, ids).await?;
     if let Some(missing) = ids.iter().find(|id| !known.iter().any(|a| &a.id == *id)) {
         return Err(AppError::Invalid(format!(
@@ -86,12 +86,12 @@ pub async fn save_albums(app: &App, user: &User, ids: &[Id]) -> AppResult<()> {
 }
 
 /// Removes albums from `user`'s saved ones.
-pub async fn unsave_albums(app: &App, user: &User, ids: &[Id]) -> AppResult<()> {
+pub async fn unsave_albums(app: &App, user: &User, ids: &[AlbumId]) -> AppResult<()> {
     app.store.unsave_albums(&user.id, ids).await?;
     Ok(())
 }
 
 /// Whether `user` saved each album.
-pub async fn albums_contain(app: &App, user: &User, ids: &[Id]) -> AppResult<Vec<bool>> {
+pub async fn albums_contain(app: &App, user: &User, ids: &[AlbumId]) -> AppResult<Vec<bool>> {
     Ok(app.store.saved_albums_contain(&user.id, ids).await?)
 }

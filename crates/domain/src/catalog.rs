@@ -5,19 +5,19 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::Id;
+use crate::id::{AlbumId, ArtistId, Id};
 
 /// An artist as embedded in tracks and albums.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtistRef {
-    pub id: Id,
+    pub id: ArtistId,
     pub name: String,
 }
 
 /// A full artist record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artist {
-    pub id: Id,
+    pub id: ArtistId,
     pub name: String,
     /// `YYYY-MM-DD` for people, founding date for groups.
     pub birth_date: Option<String>,
@@ -31,7 +31,7 @@ pub struct Artist {
 /// An album, with its primary artist.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Album {
-    pub id: Id,
+    pub id: AlbumId,
     pub name: String,
     pub artists: Vec<ArtistRef>,
     pub release_date: Option<String>,
@@ -48,7 +48,7 @@ pub struct Album {
 /// its size in pixels.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cover {
-    pub album_id: Id,
+    pub album_id: AlbumId,
     pub hash: String,
     pub width: i64,
     pub height: i64,

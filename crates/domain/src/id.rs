@@ -21,11 +21,13 @@ const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 /// An id named by plain text. Two uses remain:
 /// - ids that stay inside one area and have no kind another crate could mix up (API tokens,
 ///   Spotify connections, library scans, live sessions and comments, queued work, sync runs);
-/// - the catalog's tracks, albums and artists: their ids cross every crate (playlists,
-///   compositions, search, plays, the OpenSubsonic library) and are not typed yet.
-///   [`TrackId`], [`AlbumId`] and [`ArtistId`] exist for them; the catalog, the composition
-///   engine and the search index are to move to them, as users, playlists, shows, sync jobs,
-///   imports and audio files did.
+/// - catalog tracks: their id crosses every crate (playlist items, compositions, search,
+///   plays, the OpenSubsonic library) and is not typed yet. [`TrackId`] exists for it; the
+///   catalog, the composition engine and the search index are to move to it, as users,
+///   playlists, albums, artists, shows, sync jobs, imports and audio files did.
+///
+/// The search index and the OpenSubsonic library keep every id as text on purpose: a search
+/// document and an OpenSubsonic id are one namespace over every kind.
 pub type Id = String;
 
 /// A fresh random id (about 131 bits of entropy), for objects whose id has no type of its own;

@@ -57,9 +57,9 @@ impl From<&medley_domain::catalog::Track> for TrackDoc {
             artists: track
                 .artists
                 .iter()
-                .map(|a| (a.id.clone(), a.name.clone()))
+                .map(|a| (a.id.to_string(), a.name.clone()))
                 .collect(),
-            album_id: track.album.id.clone(),
+            album_id: track.album.id.to_string(),
             album_name: track.album.name.clone(),
             album_artists: track.album.artists.iter().map(|a| a.name.clone()).collect(),
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use medley_domain::catalog::{name_key, Album, Artist, ArtistRef, Cover, NewTrack, Track};
-use medley_domain::{new_id, Id};
+use medley_domain::{new_id, AlbumId, ArtistId, Id};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -23,14 +23,19 @@ pub trait CatalogStore: Send + Sync {
     async fn tracks_by_spotify_ids(&self, spotify_ids: &[String]) -> Result<HashMap<String, Id>>;
     /// Which of `ids` are catalog tracks.
     async fn existing_tracks(&self, ids: &[Id]) -> Result<Vec<Id>>;
-    async fn album(&self, id: &str) -> Result<Option<Album>>;
+    async fn album(&self, id: &AlbumId) -> Result<Option<Album>>;
     /// A page of an album's track ids in disc and track order, and the album's track count.
-    async fn album_track_ids(&self, id: &str, limit: i64, offset: i64) -> Result<Vec<Id>>;
-    async fn artist(&self, id: &str) -> Result<Option<Artist>>;
+    async fn album_track_ids(&self, id: &AlbumId, limit: i64, offset: i64) -> Result<Vec<Id>>;
+    async fn artist(&self, id: &ArtistId) -> Result<Option<Artist>>;
     /// A page of the albums whose primary artist this is, newest first, and their count.
-    async fn artist_albums(&self, id: &str, limit: i64, offset: i64) -> Result<(Vec<Album>, i64)>;
-    async fn albums(&self, ids: &[Id]) -> Result<Vec<Album>>;
-    async fn artists(&self, ids: &[Id]) -> Result<Vec<Artist>>;
+    async fn artist_albums(
+        &self,
+        id: &ArtistId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Album>, i64)>;
+    async fn albums(&self, ids: &[AlbumId]) -> Result<Vec<Album>>;
+    async fn artists(&self, ids: &[ArtistId]) -> Result<Vec<Artist>>;
     /// Tracks in id order after `after`, for rebuilding the search index in batches.
     async fn tracks_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<Track>>;
     async fn track_count(&self) -> Result<i64>;
@@ -54,10 +59,10 @@ const ARTIST_SELECT: &str = "SELECT id, name, birth_date, country, status, spoti
 
 fn album_row(row: &AnyRow) -> Result<Album> {
     Ok(Album {
-        id: row.try_get("id")?,
+        id: row.try_get::<String, _>("id")?.into(),
         name: row.try_get("name")?,
         artists: vec![ArtistRef {
-            id: row.try_get("artist_id")?,
+            id: row.try_get::<String, _>("artist_id")?.into(),
             name: row.try_get("artist_name")?,
         }],
         release_date: row.try_get("release_date")?,
@@ -78,7 +83,7 @@ pub(crate) fn cover_columns(row: &AnyRow, album: &str) -> Result<Option<Cover>> 
         return Ok(None);
     };
     Ok(Some(Cover {
-        album_id: row.try_get(album)?,
+        album_id: row.try_get::<String, _>(album)?.into(),
         hash,
         width: width.unwrap_or(0),
         height: height.unwrap_or(0),
@@ -87,7 +92,7 @@ pub(crate) fn cover_columns(row: &AnyRow, album: &str) -> Result<Option<Cover>> 
 
 fn artist_row(row: &AnyRow) -> Result<Artist> {
     Ok(Artist {
-        id: row.try_get("id")?,
+        id: row.try_get::<String, _>("id")?.into(),
         name: row.try_get("name")?,
         birth_date: row.try_get("birth_date")?,
         country: row.try_get("country")?,
@@ -102,10 +107,10 @@ fn track_row(row: &AnyRow) -> Result<Track> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         album: Album {
-            id: row.try_get("album_id")?,
+            id: row.try_get::<String, _>("album_id")?.into(),
             name: row.try_get("album_name")?,
             artists: vec![ArtistRef {
-                id: row.try_get("album_artist_id")?,
+                id: row.try_get::<String, _>("album_artist_id")?.into(),
                 name: row.try_get("album_artist_name")?,
             }],
             release_date: row.try_get("release_date")?,
@@ -154,7 +159,7 @@ impl SqlStore {
                 .entry(row.try_get(0)?)
                 .or_default()
                 .push(ArtistRef {
-                    id: row.try_get(1)?,
+                    id: row.try_get::<String, _>(1)?.into(),
                     name: row.try_get(2)?,
                 });
         }
@@ -404,59 +409,64 @@ impl CatalogStore for SqlStore {
         Ok(q.fetch_all(&self.read).await?)
     }
 
-    async fn album(&self, id: &str) -> Result<Option<Album>> {
+    async fn album(&self, id: &AlbumId) -> Result<Option<Album>> {
         let row = sqlx::query(&format!("{ALBUM_SELECT} WHERE al.id = $1"))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(album_row).transpose()
     }
 
-    async fn album_track_ids(&self, id: &str, limit: i64, offset: i64) -> Result<Vec<Id>> {
+    async fn album_track_ids(&self, id: &AlbumId, limit: i64, offset: i64) -> Result<Vec<Id>> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM tracks WHERE album_id = $1 \
              ORDER BY disc_number, track_number, id LIMIT $2 OFFSET $3",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?)
     }
 
-    async fn artist(&self, id: &str) -> Result<Option<Artist>> {
+    async fn artist(&self, id: &ArtistId) -> Result<Option<Artist>> {
         let row = sqlx::query(&format!("{ARTIST_SELECT} WHERE id = $1"))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(artist_row).transpose()
     }
 
-    async fn artist_albums(&self, id: &str, limit: i64, offset: i64) -> Result<(Vec<Album>, i64)> {
+    async fn artist_albums(
+        &self,
+        id: &ArtistId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Album>, i64)> {
         let rows = sqlx::query(&format!(
             "{ALBUM_SELECT} WHERE al.artist_id = $1 \
              ORDER BY al.release_date DESC, al.name, al.id LIMIT $2 OFFSET $3"
         ))
-        .bind(id)
+        .bind(id.as_str())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
         .await?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM albums WHERE artist_id = $1")
-            .bind(id)
+            .bind(id.as_str())
             .fetch_one(&self.read)
             .await?;
         Ok((rows.iter().map(album_row).collect::<Result<_>>()?, total))
     }
 
-    async fn albums(&self, ids: &[Id]) -> Result<Vec<Album>> {
+    async fn albums(&self, ids: &[AlbumId]) -> Result<Vec<Album>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
         let sql = format!("{ALBUM_SELECT} WHERE al.id IN ({})", params(1, ids.len()));
         let mut q = sqlx::query(&sql);
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
         let rows = q.fetch_all(&self.read).await?;
         let found = rows.iter().map(album_row).collect::<Result<Vec<_>>>()?;
@@ -466,14 +476,14 @@ impl CatalogStore for SqlStore {
             .collect())
     }
 
-    async fn artists(&self, ids: &[Id]) -> Result<Vec<Artist>> {
+    async fn artists(&self, ids: &[ArtistId]) -> Result<Vec<Artist>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
         let sql = format!("{ARTIST_SELECT} WHERE id IN ({})", params(1, ids.len()));
         let mut q = sqlx::query(&sql);
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
         let rows = q.fetch_all(&self.read).await?;
         let found = rows.iter().map(artist_row).collect::<Result<Vec<_>>>()?;

@@ -2,7 +2,7 @@
 //! artist ranking by plays that `top-tracks` answers.
 
 use async_trait::async_trait;
-use medley_domain::{Id, UserId};
+use medley_domain::{AlbumId, ArtistId, Id, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -11,19 +11,19 @@ use crate::sql::{params, SqlStore};
 #[async_trait]
 pub trait CollectionStore: Send + Sync {
     /// Saves albums (already saved ones keep their date); returns how many were new.
-    async fn save_albums(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<u64>;
-    async fn unsave_albums(&self, user_id: &UserId, ids: &[Id]) -> Result<u64>;
+    async fn save_albums(&self, user_id: &UserId, ids: &[AlbumId], now_ms: i64) -> Result<u64>;
+    async fn unsave_albums(&self, user_id: &UserId, ids: &[AlbumId]) -> Result<u64>;
     /// Most recently saved first: `(album_id, added_at_ms)`, and the total.
     async fn saved_albums(
         &self,
         user_id: &UserId,
         limit: i64,
         offset: i64,
-    ) -> Result<(Vec<(Id, i64)>, i64)>;
-    async fn saved_albums_contain(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>>;
+    ) -> Result<(Vec<(AlbumId, i64)>, i64)>;
+    async fn saved_albums_contain(&self, user_id: &UserId, ids: &[AlbumId]) -> Result<Vec<bool>>;
 
-    async fn follow_artists(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<()>;
-    async fn unfollow_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<()>;
+    async fn follow_artists(&self, user_id: &UserId, ids: &[ArtistId], now_ms: i64) -> Result<()>;
+    async fn unfollow_artists(&self, user_id: &UserId, ids: &[ArtistId]) -> Result<()>;
     /// Followed artists in id order after the artist `after` (at most `limit`), and how many
     /// the user follows in all.
     async fn followed_artists(
@@ -31,21 +31,26 @@ pub trait CollectionStore: Send + Sync {
         user_id: &UserId,
         after: Option<&str>,
         limit: i64,
-    ) -> Result<(Vec<Id>, i64)>;
-    async fn follows_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>>;
+    ) -> Result<(Vec<ArtistId>, i64)>;
+    async fn follows_artists(&self, user_id: &UserId, ids: &[ArtistId]) -> Result<Vec<bool>>;
 
     /// The artist's tracks, most played first (plays of at least `min_ms` by every listener),
     /// then by name; at most `limit`.
-    async fn artist_top_tracks(&self, artist_id: &str, min_ms: i64, limit: i64) -> Result<Vec<Id>>;
+    async fn artist_top_tracks(
+        &self,
+        artist_id: &ArtistId,
+        min_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Id>>;
 }
 
 /// `SELECT <column> FROM <table> WHERE user_id = $1 AND <column> IN (ids)`.
-async fn present(
+async fn present<T: AsRef<str> + Sync>(
     store: &SqlStore,
     table: &str,
     column: &str,
     user_id: &UserId,
-    ids: &[Id],
+    ids: &[T],
 ) -> Result<Vec<bool>> {
     if ids.is_empty() {
         return Ok(vec![]);
@@ -56,18 +61,21 @@ async fn present(
     );
     let mut q = sqlx::query_scalar::<_, String>(&sql).bind(user_id.as_str());
     for id in ids {
-        q = q.bind(id);
+        q = q.bind(id.as_ref());
     }
     let found: Vec<String> = q.fetch_all(&store.read).await?;
-    Ok(ids.iter().map(|id| found.contains(id)).collect())
+    Ok(ids
+        .iter()
+        .map(|id| found.iter().any(|f| f == id.as_ref()))
+        .collect())
 }
 
-async fn remove(
+async fn remove<T: AsRef<str> + Sync>(
     store: &SqlStore,
     table: &str,
     column: &str,
     user_id: &UserId,
-    ids: &[Id],
+    ids: &[T],
 ) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
@@ -78,14 +86,14 @@ async fn remove(
     );
     let mut q = sqlx::query(&sql).bind(user_id.as_str());
     for id in ids {
-        q = q.bind(id);
+        q = q.bind(id.as_ref());
     }
     Ok(q.execute(&store.write).await?.rows_affected())
 }
 
 #[async_trait]
 impl CollectionStore for SqlStore {
-    async fn save_albums(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<u64> {
+    async fn save_albums(&self, user_id: &UserId, ids: &[AlbumId], now_ms: i64) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let mut seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM saved_albums WHERE user_id = $1")
@@ -100,7 +108,7 @@ impl CollectionStore for SqlStore {
                  ON CONFLICT DO NOTHING",
             )
             .bind(user_id.as_str())
-            .bind(id)
+            .bind(id.as_str())
             .bind(now_ms)
             .bind(seq)
             .execute(&mut *tx)
@@ -111,7 +119,7 @@ impl CollectionStore for SqlStore {
         Ok(added)
     }
 
-    async fn unsave_albums(&self, user_id: &UserId, ids: &[Id]) -> Result<u64> {
+    async fn unsave_albums(&self, user_id: &UserId, ids: &[AlbumId]) -> Result<u64> {
         remove(self, "saved_albums", "album_id", user_id, ids).await
     }
 
@@ -120,7 +128,7 @@ impl CollectionStore for SqlStore {
         user_id: &UserId,
         limit: i64,
         offset: i64,
-    ) -> Result<(Vec<(Id, i64)>, i64)> {
+    ) -> Result<(Vec<(AlbumId, i64)>, i64)> {
         let rows = sqlx::query(
             "SELECT album_id, added_at FROM saved_albums WHERE user_id = $1 \
              ORDER BY seq DESC LIMIT $2 OFFSET $3",
@@ -136,16 +144,16 @@ impl CollectionStore for SqlStore {
             .await?;
         let items = rows
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get::<String, _>(0)?.into(), r.try_get(1)?)))
             .collect::<Result<_>>()?;
         Ok((items, total))
     }
 
-    async fn saved_albums_contain(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>> {
+    async fn saved_albums_contain(&self, user_id: &UserId, ids: &[AlbumId]) -> Result<Vec<bool>> {
         present(self, "saved_albums", "album_id", user_id, ids).await
     }
 
-    async fn follow_artists(&self, user_id: &UserId, ids: &[Id], now_ms: i64) -> Result<()> {
+    async fn follow_artists(&self, user_id: &UserId, ids: &[ArtistId], now_ms: i64) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for id in ids {
             sqlx::query(
@@ -153,7 +161,7 @@ impl CollectionStore for SqlStore {
                  ON CONFLICT DO NOTHING",
             )
             .bind(user_id.as_str())
-            .bind(id)
+            .bind(id.as_str())
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
@@ -162,7 +170,7 @@ impl CollectionStore for SqlStore {
         Ok(())
     }
 
-    async fn unfollow_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<()> {
+    async fn unfollow_artists(&self, user_id: &UserId, ids: &[ArtistId]) -> Result<()> {
         remove(self, "followed_artists", "artist_id", user_id, ids).await?;
         Ok(())
     }
@@ -172,7 +180,7 @@ impl CollectionStore for SqlStore {
         user_id: &UserId,
         after: Option<&str>,
         limit: i64,
-    ) -> Result<(Vec<Id>, i64)> {
+    ) -> Result<(Vec<ArtistId>, i64)> {
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT artist_id FROM followed_artists WHERE user_id = $1 AND artist_id > $2 \
              ORDER BY artist_id LIMIT $3",
@@ -187,14 +195,19 @@ impl CollectionStore for SqlStore {
                 .bind(user_id.as_str())
                 .fetch_one(&self.read)
                 .await?;
-        Ok((ids, total))
+        Ok((ids.into_iter().map(ArtistId::from).collect(), total))
     }
 
-    async fn follows_artists(&self, user_id: &UserId, ids: &[Id]) -> Result<Vec<bool>> {
+    async fn follows_artists(&self, user_id: &UserId, ids: &[ArtistId]) -> Result<Vec<bool>> {
         present(self, "followed_artists", "artist_id", user_id, ids).await
     }
 
-    async fn artist_top_tracks(&self, artist_id: &str, min_ms: i64, limit: i64) -> Result<Vec<Id>> {
+    async fn artist_top_tracks(
+        &self,
+        artist_id: &ArtistId,
+        min_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Id>> {
         Ok(sqlx::query_scalar(
             "SELECT t.id FROM tracks t \
              JOIN (SELECT DISTINCT track_id FROM track_artists WHERE artist_id = $1) mine \
@@ -205,7 +218,7 @@ impl CollectionStore for SqlStore {
                ON played.track_id = t.id \
              ORDER BY COALESCE(played.n, 0) DESC, t.name, t.id LIMIT $3",
         )
-        .bind(artist_id)
+        .bind(artist_id.as_str())
         .bind(min_ms)
         .bind(limit)
         .fetch_all(&self.read)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use medley_domain::catalog::Cover;
-use medley_domain::Id;
+use medley_domain::{AlbumId, Id};
 use sqlx::Row;
 
 use crate::catalog::cover_columns;
@@ -31,11 +31,11 @@ pub trait CoverStore: Send + Sync {
     async fn track_albums(
         &self,
         track_ids: &[Id],
-    ) -> Result<(HashMap<Id, Id>, HashMap<Id, AlbumCover>)>;
+    ) -> Result<(HashMap<Id, AlbumId>, HashMap<AlbumId, AlbumCover>)>;
     /// Sets an album's cover; false when there is no such album.
     async fn set_album_cover(
         &self,
-        album_id: &str,
+        album_id: &AlbumId,
         cover: &AlbumCover,
         now_ms: i64,
     ) -> Result<bool>;
@@ -46,7 +46,7 @@ impl CoverStore for SqlStore {
     async fn track_albums(
         &self,
         track_ids: &[Id],
-    ) -> Result<(HashMap<Id, Id>, HashMap<Id, AlbumCover>)> {
+    ) -> Result<(HashMap<Id, AlbumId>, HashMap<AlbumId, AlbumCover>)> {
         let mut albums = HashMap::new();
         let mut covers = HashMap::new();
         for chunk in track_ids.chunks(500) {
@@ -61,7 +61,7 @@ impl CoverStore for SqlStore {
                 q = q.bind(id);
             }
             for row in q.fetch_all(&self.read).await? {
-                let album: Id = row.try_get("album_id")?;
+                let album = AlbumId::from(row.try_get::<String, _>("album_id")?);
                 if let Some(cover) = cover_columns(&row, "album_id")? {
                     let source: Option<String> = row.try_get("cover_source")?;
                     covers.insert(
@@ -80,7 +80,7 @@ impl CoverStore for SqlStore {
 
     async fn set_album_cover(
         &self,
-        album_id: &str,
+        album_id: &AlbumId,
         cover: &AlbumCover,
         now_ms: i64,
     ) -> Result<bool> {
@@ -92,7 +92,7 @@ impl CoverStore for SqlStore {
         .bind(cover.cover.width)
         .bind(cover.cover.height)
         .bind(&cover.source)
-        .bind(album_id)
+        .bind(album_id.as_str())
         .bind(now_ms)
         .execute(&self.write)
         .await?;

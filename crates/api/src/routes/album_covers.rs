@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use medley_app::library::covers::{album_image, check_size, Image};
+use medley_domain::AlbumId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -36,13 +37,13 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "public, no-cache";
 
 /// An album's cover picture, resized when `size` is given.
-#[utoipa::path(get, path = "/v1/albums/{id}/image", tag = "catalog", params(ImageParams),
+#[utoipa::path(get, path = "/v1/albums/{id}/image", tag = "catalog", params(ImageParams, ("id" = String, Path)),
     responses((status = 200, description = "The picture", content_type = "image/jpeg"),
         (status = 304), (status = 400, description = "A size outside 64 to 1200"),
         (status = 404, description = "No such album, or it has no cover")))]
 pub async fn image(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
     Query(p): Query<ImageParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {

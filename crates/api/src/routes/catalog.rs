@@ -1,5 +1,6 @@
 //! Reading the catalog in Spotify's shapes, and adding to it.
 
+use medley_domain::{AlbumId, ArtistId};
 use std::collections::BTreeMap;
 
 use axum::extract::State;
@@ -79,7 +80,7 @@ pub async fn several_tracks(
 
 async fn album_page(
     state: &AppState,
-    id: &str,
+    id: &AlbumId,
     page: Page,
     total: i64,
 ) -> ApiResult<Paging<TrackObject>> {
@@ -91,10 +92,10 @@ async fn album_page(
 }
 
 /// One album with the first page of its tracks.
-#[utoipa::path(get, path = "/v1/albums/{id}", tag = "catalog", responses((status = 200, body = AlbumObject), (status = 404)))]
+#[utoipa::path(get, path = "/v1/albums/{id}", params(("id" = String, Path)), tag = "catalog", responses((status = 200, body = AlbumObject), (status = 404)))]
 pub async fn album(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
 ) -> ApiResult<axum::Json<AlbumObject>> {
     let album = catalog::album(&state.app, &id).await?;
     Ok(axum::Json(album_object(&state, &album).await?))
@@ -122,10 +123,10 @@ pub(crate) async fn album_object(
 }
 
 /// A page of an album's tracks.
-#[utoipa::path(get, path = "/v1/albums/{id}/tracks", tag = "catalog", params(PageParams), responses((status = 200, body = Paging<TrackObject>), (status = 404)))]
+#[utoipa::path(get, path = "/v1/albums/{id}/tracks", tag = "catalog", params(PageParams, ("id" = String, Path)), responses((status = 200, body = Paging<TrackObject>), (status = 404)))]
 pub async fn album_tracks(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<TrackObject>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
@@ -136,20 +137,20 @@ pub async fn album_tracks(
 }
 
 /// One artist, with Medley's birth date, country and status.
-#[utoipa::path(get, path = "/v1/artists/{id}", tag = "catalog", responses((status = 200, body = ArtistObject), (status = 404)))]
+#[utoipa::path(get, path = "/v1/artists/{id}", params(("id" = String, Path)), tag = "catalog", responses((status = 200, body = ArtistObject), (status = 404)))]
 pub async fn artist(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<ArtistId>,
 ) -> ApiResult<axum::Json<ArtistObject>> {
     let artist = catalog::artist(&state.app, &id).await?;
     Ok(axum::Json(state.render.artist(&artist)))
 }
 
 /// A page of an artist's albums, newest first.
-#[utoipa::path(get, path = "/v1/artists/{id}/albums", tag = "catalog", params(PageParams), responses((status = 200, body = Paging<DiscographyAlbum>), (status = 404)))]
+#[utoipa::path(get, path = "/v1/artists/{id}/albums", tag = "catalog", params(PageParams, ("id" = String, Path)), responses((status = 200, body = Paging<DiscographyAlbum>), (status = 404)))]
 pub async fn artist_albums(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<ArtistId>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<Paging<DiscographyAlbum>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;

@@ -3,11 +3,12 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
+use medley_domain::{AlbumId, ArtistId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::{album_object, Tracks};
-use super::split_ids;
+use super::split_ids_of;
 use crate::error::ApiResult;
 use crate::extract::{Path, Query};
 use crate::objects::{AlbumObject, ArtistObject};
@@ -60,7 +61,7 @@ pub async fn several_albums(
     State(state): State<AppState>,
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<axum::Json<Albums>> {
-    let ids = split_ids(&p.ids, 20)?;
+    let ids: Vec<AlbumId> = split_ids_of(&p.ids, 20)?;
     let found = catalog::stored_albums(&state.app, &ids).await?;
     let mut albums = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -79,7 +80,7 @@ pub async fn several_artists(
     State(state): State<AppState>,
     Query(p): Query<ArtistIds>,
 ) -> ApiResult<axum::Json<Artists>> {
-    let ids = split_ids(&p.ids, 50)?;
+    let ids: Vec<ArtistId> = split_ids_of(&p.ids, 50)?;
     let found = catalog::stored_artists(&state.app, &ids).await?;
     let artists = ids
         .iter()
@@ -105,7 +106,7 @@ pub struct MarketParam {
     responses((status = 200, body = Tracks), (status = 404)))]
 pub async fn top_tracks(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<ArtistId>,
     Query(_market): Query<MarketParam>,
 ) -> ApiResult<axum::Json<Tracks>> {
     let ids = catalog::artist_top_tracks(&state.app, &id, TOP_MIN_MS, TOP_TRACKS).await?;

@@ -163,7 +163,9 @@ pub async fn followed(
             href,
             limit,
             next,
-            cursors: last.map(|after| AfterCursor { after }),
+            cursors: last.map(|after| AfterCursor {
+                after: after.into_string(),
+            }),
             total,
             items,
         },

@@ -83,3 +83,8 @@ pub fn split_ids(ids: &str, max: usize) -> crate::error::ApiResult<Vec<String>> 
     }
     Ok(list)
 }
+
+/// Like [`split_ids`], for a parameter whose ids name one kind of object.
+pub fn split_ids_of<T: From<String>>(ids: &str, max: usize) -> crate::error::ApiResult<Vec<T>> {
+    Ok(split_ids(ids, max)?.into_iter().map(T::from).collect())
+}

@@ -5,11 +5,12 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use medley_domain::paging::Page;
+use medley_domain::AlbumId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::catalog::{album_object, PageParams};
-use super::split_ids;
+use super::split_ids_of;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Query};
 use crate::objects::{timestamp, AlbumObject, Paging};
@@ -71,7 +72,7 @@ pub async fn save(
     auth: Auth,
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<StatusCode> {
-    let ids = split_ids(&p.ids, MAX_IDS)?;
+    let ids: Vec<AlbumId> = split_ids_of(&p.ids, MAX_IDS)?;
     saved::save_albums(&state.app, &auth.user, &ids).await?;
     Ok(StatusCode::OK)
 }
@@ -84,7 +85,7 @@ pub async fn unsave(
     auth: Auth,
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<StatusCode> {
-    let ids = split_ids(&p.ids, MAX_IDS)?;
+    let ids: Vec<AlbumId> = split_ids_of(&p.ids, MAX_IDS)?;
     saved::unsave_albums(&state.app, &auth.user, &ids).await?;
     Ok(StatusCode::OK)
 }
@@ -97,7 +98,7 @@ pub async fn contains(
     auth: Auth,
     Query(p): Query<AlbumIds>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
-    let ids = split_ids(&p.ids, MAX_IDS)?;
+    let ids: Vec<AlbumId> = split_ids_of(&p.ids, MAX_IDS)?;
     Ok(axum::Json(
         saved::albums_contain(&state.app, &auth.user, &ids).await?,
     ))

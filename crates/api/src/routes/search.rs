@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use medley_domain::paging::Page;
+use medley_domain::{AlbumId, ArtistId};
 use medley_search::Kind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -109,12 +110,14 @@ pub async fn search(
                 results.tracks = Some(state.render.paging(&path, page, total, items));
             }
             Kind::Artist => {
-                let artists = medley_app::catalog::artists(&state.app, &hits.ids).await?;
+                let ids: Vec<ArtistId> = hits.ids.into_iter().map(ArtistId::from).collect();
+                let artists = medley_app::catalog::artists(&state.app, &ids).await?;
                 let items = artists.iter().map(|a| state.render.artist(a)).collect();
                 results.artists = Some(state.render.paging(&path, page, total, items));
             }
             Kind::Album => {
-                let albums = medley_app::catalog::albums(&state.app, &hits.ids).await?;
+                let ids: Vec<AlbumId> = hits.ids.into_iter().map(AlbumId::from).collect();
+                let albums = medley_app::catalog::albums(&state.app, &ids).await?;
                 let items = albums.iter().map(|a| state.render.album(a)).collect();
                 results.albums = Some(state.render.paging(&path, page, total, items));
             }

@@ -17,7 +17,7 @@ use medley_audio::art::{self, Picture, SIZES};
 use medley_audio::cover::image_mime;
 use medley_audio::Location;
 use medley_domain::catalog::Cover;
-use medley_domain::Id;
+use medley_domain::{AlbumId, Id};
 use medley_store::covers::{FROM_FILE, FROM_FOLDER};
 use medley_store::AlbumCover;
 
@@ -74,7 +74,7 @@ pub async fn attach(app: &App, files: Vec<Written>) -> AppResult<u64> {
     }
     let ids: Vec<Id> = files.iter().map(|f| f.track_id.clone()).collect();
     let (album_of, current) = app.store.track_albums(&ids).await?;
-    let mut by_album: BTreeMap<Id, Vec<Written>> = BTreeMap::new();
+    let mut by_album: BTreeMap<AlbumId, Vec<Written>> = BTreeMap::new();
     for f in files {
         if let Some(album) = album_of.get(&f.track_id) {
             by_album.entry(album.clone()).or_default().push(f);
@@ -165,14 +165,14 @@ async fn store(app: &App, picture: &Picture) -> AppResult<()> {
 }
 
 /// Drops the rendered tracks of an album whose cover changed.
-async fn forget_album(app: &App, album: &str) -> AppResult<()> {
+async fn forget_album(app: &App, album: &AlbumId) -> AppResult<()> {
     let tracks = app.store.album_track_ids(album, 100_000, 0).await?;
     app.caches.forget_tracks(&tracks);
     Ok(())
 }
 
 /// An album's cover: the picture as stored (`size: None`) or fitted within `size` pixels.
-pub async fn album_image(app: &App, album_id: &str, size: Option<u32>) -> AppResult<Image> {
+pub async fn album_image(app: &App, album_id: &AlbumId, size: Option<u32>) -> AppResult<Image> {
     let album = app
         .store
         .album(album_id)

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use medley_audio::{AudioTags, Format};
 use medley_domain::catalog::{ArtistRef, Cover, Track};
-use medley_domain::{AudioFileId, Id};
+use medley_domain::{ArtistId, AudioFileId, Id};
 use medley_store::{AudioFile, LibraryVersion};
 use tokio::sync::Mutex;
 
@@ -166,7 +166,7 @@ impl Library {
                 .or(track.artists.first())
                 .cloned()
                 .unwrap_or(ArtistRef {
-                    id: String::new(),
+                    id: ArtistId::from(String::new()),
                     name: "Unknown artist".into(),
                 });
             let format = Format::parse(&file.format);
@@ -174,7 +174,9 @@ impl Library {
             let song = Song {
                 id: track.id.clone(),
                 title: track.name.clone(),
-                album_id: track.album.id.clone(),
+                // The library names albums and artists by their text: the OpenSubsonic
+                // API's ids are one namespace over every kind.
+                album_id: track.album.id.to_string(),
                 album: track.album.name.clone(),
                 artists: track.artists.clone(),
                 album_artist,
@@ -249,9 +251,9 @@ impl Library {
         for album in &albums {
             let artist = self
                 .artists
-                .entry(album.artist.id.clone())
+                .entry(album.artist.id.to_string())
                 .or_insert_with(|| ArtistEntry {
-                    id: album.artist.id.clone(),
+                    id: album.artist.id.to_string(),
                     name: album.artist.name.clone(),
                     albums: vec![],
                     cover_album: None,

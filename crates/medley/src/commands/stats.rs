@@ -1,5 +1,6 @@
 //! `medley stats --user NAME …`: the listening statistics of the API as tables.
 
+use medley_domain::{AlbumId, ArtistId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -403,17 +404,22 @@ async fn labels(
             }
         }
         Entity::Artist => {
-            for a in catalog::stored_artists(app, &ids)
+            let artists: Vec<ArtistId> = ids.iter().cloned().map(ArtistId::from).collect();
+            for a in catalog::stored_artists(app, &artists)
                 .await
                 .map_err(app_error)?
             {
-                names.insert(a.id.clone(), a.name);
+                names.insert(a.id.into_string(), a.name);
             }
         }
         Entity::Album => {
-            for a in catalog::stored_albums(app, &ids).await.map_err(app_error)? {
+            let albums: Vec<AlbumId> = ids.iter().cloned().map(AlbumId::from).collect();
+            for a in catalog::stored_albums(app, &albums)
+                .await
+                .map_err(app_error)?
+            {
                 let artist = a.artists.first().map_or("", |x| x.name.as_str());
-                names.insert(a.id.clone(), format!("{artist} – {}", a.name));
+                names.insert(a.id.to_string(), format!("{artist} – {}", a.name));
             }
         }
     }

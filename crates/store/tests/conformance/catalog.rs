@@ -1,6 +1,6 @@
 //! The catalog: tracks, albums and artists found or created by name.
 
-use medley_domain::new_id;
+use medley_domain::{new_id, ArtistId};
 use medley_store::{CatalogStore, SqlStore};
 
 use crate::track;
@@ -61,7 +61,7 @@ async fn catalog_finds_or_creates_by_name(store: SqlStore) {
         store.album_track_ids(&album.id, 10, 0).await.unwrap(),
         vec![ids[0].clone(), ids[1].clone()]
     );
-    assert!(store.artist(&new_id()).await.unwrap().is_none());
+    assert!(store.artist(&ArtistId::new()).await.unwrap().is_none());
 
     let mut seen = Vec::new();
     let mut after: Option<String> = None;

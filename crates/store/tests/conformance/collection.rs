@@ -9,7 +9,7 @@ use medley_store::{
 
 use crate::playlists::make_playlist;
 use crate::{new_user, track};
-use medley_domain::PlaylistId;
+use medley_domain::{AlbumId, ArtistId, PlaylistId};
 
 on_both_backends!(
     saved_albums_keep_their_date_and_page_most_recent_first,
@@ -20,7 +20,7 @@ on_both_backends!(
 );
 
 /// Album and artist ids of three tracks on three albums by three artists.
-async fn catalog(store: &SqlStore) -> (Vec<String>, Vec<String>) {
+async fn catalog(store: &SqlStore) -> (Vec<AlbumId>, Vec<ArtistId>) {
     let ids = store
         .upsert_tracks(
             &[

@@ -2,6 +2,7 @@
 //! playlists whose first track is on it; the library version moves.
 
 use medley_domain::catalog::Cover;
+use medley_domain::AlbumId;
 use medley_store::covers::{FROM_FILE, FROM_FOLDER};
 use medley_store::{
     AlbumCover, CatalogStore, CoverStore, ItemsEdit, PlaylistStore, SqlStore, SubsonicStore,
@@ -39,7 +40,7 @@ async fn an_album_cover_shows_on_its_album_tracks_and_playlists(store: SqlStore)
     };
     assert!(store.set_album_cover(&covered, &cover, 5).await.unwrap());
     assert!(!store
-        .set_album_cover("no-such-album", &cover, 5)
+        .set_album_cover(&AlbumId::from("no-such-album"), &cover, 5)
         .await
         .unwrap());
     assert_ne!(store.library_version().await.unwrap(), before);

@@ -1,6 +1,7 @@
 //! The items statistics are about, looked up in one go per answer: the engine's dense indices
 //! become tracks, artists and albums in Spotify's shapes, or episodes and shows.
 
+use medley_domain::{AlbumId, ArtistId};
 use std::collections::HashMap;
 
 use medley_stats::Entity;
@@ -36,13 +37,15 @@ pub async fn items(
             }
         }
         Entity::Artist => {
-            for a in catalog::stored_artists(&state.app, &ids).await? {
-                found.insert(a.id.clone(), StatsItem::Artist(state.render.artist(&a)));
+            let artists: Vec<ArtistId> = ids.iter().cloned().map(ArtistId::from).collect();
+            for a in catalog::stored_artists(&state.app, &artists).await? {
+                found.insert(a.id.to_string(), StatsItem::Artist(state.render.artist(&a)));
             }
         }
         Entity::Album => {
-            for a in catalog::stored_albums(&state.app, &ids).await? {
-                found.insert(a.id.clone(), StatsItem::Album(state.render.album(&a)));
+            let albums: Vec<AlbumId> = ids.iter().cloned().map(AlbumId::from).collect();
+            for a in catalog::stored_albums(&state.app, &albums).await? {
+                found.insert(a.id.to_string(), StatsItem::Album(state.render.album(&a)));
             }
         }
     }

@@ -232,7 +232,7 @@ impl View<'_> {
             starred: self.starred(&s.id),
             user_rating: self.marks.ratings.get(&s.id).copied(),
             album_id: Some(s.album_id.clone()),
-            artist_id: s.artists.first().map(|a| a.id.clone()),
+            artist_id: s.artists.first().map(|a| a.id.to_string()),
             kind: Some("music"),
             media_type: Some("song"),
             music_brainz_id: s.musicbrainz_id.clone(),
@@ -246,13 +246,13 @@ impl View<'_> {
                 s.artists
                     .iter()
                     .map(|a| NamedId {
-                        id: a.id.clone(),
+                        id: a.id.to_string(),
                         name: a.name.clone(),
                     })
                     .collect(),
             ),
             album_artists: Some(vec![NamedId {
-                id: s.album_artist.id.clone(),
+                id: s.album_artist.id.to_string(),
                 name: s.album_artist.name.clone(),
             }]),
             display_artist: Some(display),
@@ -278,7 +278,7 @@ impl View<'_> {
     pub fn album_dir(&self, a: &AlbumEntry) -> Child {
         Child {
             id: a.id.clone(),
-            parent: Some(a.artist.id.clone()),
+            parent: Some(a.artist.id.to_string()),
             is_dir: true,
             title: a.name.clone(),
             album: Some(a.name.clone()),
@@ -292,7 +292,7 @@ impl View<'_> {
             starred: self.starred(&a.id),
             user_rating: self.marks.ratings.get(&a.id).copied(),
             album_id: Some(a.id.clone()),
-            artist_id: Some(a.artist.id.clone()),
+            artist_id: Some(a.artist.id.to_string()),
             ..Child::default()
         }
     }
@@ -302,7 +302,7 @@ impl View<'_> {
             id: a.id.clone(),
             name: a.name.clone(),
             artist: a.artist.name.clone(),
-            artist_id: a.artist.id.clone(),
+            artist_id: a.artist.id.to_string(),
             cover_art: a.cover.as_ref().map(|_| a.id.clone()),
             song_count: a.songs.len() as i64,
             duration: seconds(a.duration_ms),
@@ -319,7 +319,7 @@ impl View<'_> {
                 .map(|g| GenreName { name: g.clone() })
                 .collect(),
             artists: vec![NamedId {
-                id: a.artist.id.clone(),
+                id: a.artist.id.to_string(),
                 name: a.artist.name.clone(),
             }],
             display_artist: a.artist.name.clone(),
