@@ -219,7 +219,13 @@ async fn three_nodes_behind_nginx_with_a_websocket_upgrade() {
     assert!(comment["seq"].as_u64().unwrap() > welcome["d"]["seq"].as_u64().unwrap());
     ws.close(None).await.unwrap();
 
-    nginx.start_kill().unwrap();
-    nginx.wait().await.unwrap();
+    // SIGTERM: the master stops its worker too (SIGKILL would leave the worker running).
+    let pid = nginx.id().expect("nginx runs").to_string();
+    let stopped = Command::new("kill").args(["-TERM", &pid]).status().await;
+    assert!(stopped.is_ok_and(|s| s.success()));
+    tokio::time::timeout(Duration::from_secs(10), nginx.wait())
+        .await
+        .expect("nginx stops on SIGTERM")
+        .unwrap();
     cluster.stop().await;
 }

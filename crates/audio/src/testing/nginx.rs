@@ -108,7 +108,20 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// Stops the master with SIGTERM, which stops its workers too (SIGKILL, what
+    /// `Child::kill` sends, would leave them running); SIGKILL only if it has not gone in time.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                _ => return,
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
