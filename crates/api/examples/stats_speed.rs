@@ -5,11 +5,11 @@
 //! `cargo run --release -p medley-api --example stats_speed [-- PLAYS [POSTGRES_URL]]`
 //! (default 1,000,000 plays on SQLite; a URL runs the same on a new PostgreSQL database).
 
-use medley_domain::{ImportId, UserId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use medley_api::{ApiConfig, AppState};
+use medley_domain::{ImportId, UserId};
 use medley_events::Bus;
 use medley_history::synth::{write_extended, SynthConfig};
 use medley_imports::{collect, Importer, Progress, ZipLimits};

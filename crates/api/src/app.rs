@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::Level;
 
+use medley_domain::causes::Causes;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -107,10 +108,10 @@ pub async fn serve(
             imports = n,
             "imports interrupted by a stop were marked failed"
         ),
-        Err(e) => tracing::error!(error = %e, "checking for interrupted imports failed"),
+        Err(e) => tracing::error!(error = %Causes(&e), "checking for interrupted imports failed"),
     }
     if let Err(e) = medley_app::imports::clean_spool(&state.app).await {
-        tracing::error!(error = %e, "cleaning up the upload folder failed");
+        tracing::error!(error = %Causes(&e), "cleaning up the upload folder failed");
     }
     let state_app = state.app.clone();
     let limits = state.config.connections;
@@ -134,7 +135,7 @@ pub async fn serve(
     state_app.playbacks.shutdown().await;
     stop.cancel();
     if let Err(e) = worker.await {
-        tracing::error!(error = %e, "the worker ended abnormally");
+        tracing::error!(error = %Causes(&e), "the worker ended abnormally");
     }
     let _ = follower.await;
     let _ = sessions.await;

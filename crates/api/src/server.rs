@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, Request};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use medley_domain::causes::Causes;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -65,7 +66,7 @@ where
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tracing::warn!(error = %Causes(&e), "accepting a connection failed");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 }
@@ -129,7 +130,7 @@ async fn serve_one<S>(
     };
     if let Err(e) = result {
         // A client's fault or its going away (a header timeout, a reset): not the server's.
-        tracing::debug!(%remote, error = %e, "connection ended");
+        tracing::debug!(%remote, error = %Causes(&e), "connection ended");
     }
 }
 

@@ -14,10 +14,11 @@
 //! the other users' composites that read one of the deleted playlists (each reports that
 //! source unhealthy and keeps what it gave, as for any deleted playlist).
 
-use medley_domain::UserId;
 use std::net::IpAddr;
 
+use medley_domain::causes::Causes;
 use medley_domain::user::User;
+use medley_domain::UserId;
 use medley_events::Event;
 use medley_store::account_deletion::LAST_ADMIN;
 use medley_store::{DeletedAccount, ShowState};
@@ -169,7 +170,7 @@ async fn finish(app: &App, user: &User, deleted: DeletedAccount) {
     app.shows.expel(&user.id).await;
     for key in &deleted.unused_objects {
         if let Err(e) = app.audio.storage.delete(key).await {
-            tracing::warn!(object = %key, error = %e, "could not delete the audio of a deleted account's upload");
+            tracing::warn!(object = %key, error = %Causes(&e), "could not delete the audio of a deleted account's upload");
         }
     }
     for id in &deleted.unfinished_imports {

@@ -7,6 +7,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use base64::Engine;
+use medley_domain::causes::Causes;
 use medley_domain::user::{validate_password, validate_username, User};
 use medley_domain::UserId;
 use medley_events::{Bus, Event};
@@ -457,7 +458,7 @@ pub async fn watch_sessions(app: App, stop: tokio_util::sync::CancellationToken)
                 Err(e) => {
                     // Not knowing is not knowing it did not move.
                     app.caches.forget_tokens();
-                    tracing::warn!(error = %e, "checking for revoked tokens");
+                    tracing::warn!(error = %Causes(&e), "checking for revoked tokens");
                 }
             },
         }

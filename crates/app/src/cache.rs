@@ -27,7 +27,6 @@
 //! (`Event::CachesInvalidated`, through [`Caches::announce_to`]), which drop the same entries
 //! ([`Caches::apply_remote`]) within the delay of one NATS message, well before the TTLs.
 
-use medley_domain::{AlbumId, ArtistId, PlaylistId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -36,6 +35,7 @@ use medley_compose::Ledger;
 use medley_domain::catalog::{Album, Artist};
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
+use medley_domain::{AlbumId, ArtistId, PlaylistId};
 use medley_events::{Bus, Event};
 use moka::sync::Cache;
 use serde_json::value::RawValue;

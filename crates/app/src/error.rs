@@ -97,7 +97,7 @@ impl AppError {
 
     /// What a caller is told, without the `service unavailable` a status says already: the
     /// message, and for [`AppError::Upstream`] the service's failure too (its first cause; the
-    /// rest of the chain is for logs, see [`chain`]).
+    /// rest of the chain is for logs, see [`medley_domain::causes::Causes`]).
     pub fn detail(&self) -> String {
         match self {
             AppError::Upstream {
@@ -118,23 +118,6 @@ pub(crate) fn storage_error(e: medley_audio::StorageError) -> AppError {
         medley_audio::StorageError::Config(m) => AppError::Unavailable(m),
         e => AppError::internal(e, "using the audio storage"),
     }
-}
-
-/// An error with all its causes, outermost first: `syncing: Spotify: could not reach Spotify:
-/// timed out`. What is stored (a failed run, a retried job) and logged, so no cause is lost.
-pub fn chain(e: &(dyn Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        // A transparent wrapper shows its cause's message as its own: say it once.
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = cause.source();
-    }
-    out
 }
 
 impl From<StoreError> for AppError {
@@ -180,6 +163,7 @@ invalid_from!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medley_domain::causes::Causes;
 
     #[test]
     fn a_stale_snapshot_is_retryable_not_a_conflict() {
@@ -197,7 +181,10 @@ mod tests {
         let e = AppError::upstream("Spotify", cause);
         assert_eq!(e.to_string(), "service unavailable: Spotify");
         assert_eq!(e.detail(), "Spotify: connection reset");
-        assert_eq!(chain(&e), "service unavailable: Spotify: connection reset");
+        assert_eq!(
+            Causes(&e).to_string(),
+            "service unavailable: Spotify: connection reset"
+        );
         let io = e
             .source()
             .and_then(|c| c.downcast_ref::<std::io::Error>())
@@ -205,7 +192,7 @@ mod tests {
         assert_eq!(io.kind(), std::io::ErrorKind::Other);
 
         let internal = AppError::internal(std::io::Error::other("disk full"), "writing");
-        assert_eq!(chain(&internal), "writing: disk full");
+        assert_eq!(Causes(&internal).to_string(), "writing: disk full");
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //! copied there (`uploads/<import>.upload`), so whichever node leases the import reads it,
 //! even when the node that received it is gone; the copy is deleted once the import ends.
 
-use medley_domain::{ImportId, UserId};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -15,8 +14,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
+use medley_domain::causes::Causes;
 use medley_domain::paging::Page;
 use medley_domain::user::User;
+use medley_domain::{ImportId, UserId};
 use medley_events::Event;
 use medley_history::{read_file, FileError, ReadOptions};
 use medley_imports::{first_byte, inputs, Entry, ImportReport, Importer, InputError, Progress};
@@ -311,7 +312,7 @@ pub async fn run(app: &App, import_id: &ImportId, detail: &str) -> AppResult<()>
 async fn forget_shared(app: &App, import_id: &ImportId) {
     if app.audio.storage.is_remote() {
         if let Err(e) = app.audio.storage.delete(&shared_key(import_id)).await {
-            tracing::warn!(import = %import_id, error = %e, "could not delete the shared copy of an upload");
+            tracing::warn!(import = %import_id, error = %Causes(&e), "could not delete the shared copy of an upload");
         }
     }
 }
@@ -323,7 +324,7 @@ pub(crate) async fn discard_upload(app: &App, import_id: &ImportId) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => {
-            tracing::warn!(import = %import_id, error = %e, "could not delete a spooled upload")
+            tracing::warn!(import = %import_id, error = %Causes(&e), "could not delete a spooled upload")
         }
     }
     forget_shared(app, import_id).await;
@@ -410,7 +411,7 @@ async fn import(
         }
         Err(e) => {
             // Files finished before the failure stay imported; the report lists them.
-            tracing::error!(import = %import_id, error = %e, "import failed");
+            tracing::error!(import = %import_id, error = %Causes(&e), "import failed");
             let so_far = so_far.lock().expect("not poisoned").clone();
             (so_far, Some(e.to_string()))
         }
@@ -426,7 +427,7 @@ async fn import(
         )
         .await
     {
-        tracing::error!(import = %import_id, error = %e, "recording the import's end failed");
+        tracing::error!(import = %import_id, error = %Causes(&e), "recording the import's end failed");
     }
     app.bus.publish(Event::ImportFinished {
         user_id,
@@ -493,7 +494,7 @@ async fn remove(path: &Path) -> bool {
     match tokio::fs::remove_file(path).await {
         Ok(()) => true,
         Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "could not remove a left-over upload");
+            tracing::warn!(path = %path.display(), error = %Causes(&e), "could not remove a left-over upload");
             false
         }
     }

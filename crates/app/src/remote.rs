@@ -15,6 +15,7 @@
 //! events may have been missed (the link to NATS was down, or this node fell behind), every
 //! cache is dropped and the search index is filled again from the database.
 
+use medley_domain::causes::Causes;
 use medley_events::{Event, Remote};
 use tokio_util::sync::CancellationToken;
 
@@ -35,9 +36,9 @@ pub async fn follow(app: App, stop: CancellationToken) {
         };
         let Some(notice) = notice else { return };
         if let Err(e) = apply(&app, notice).await {
-            tracing::error!(error = %e, "applying another node's change; reading everything again");
+            tracing::error!(error = %Causes(&e), "applying another node's change; reading everything again");
             if let Err(e) = resync(&app).await {
-                tracing::error!(error = %e, "reading the catalog again for search");
+                tracing::error!(error = %Causes(&e), "reading the catalog again for search");
             }
         }
     }

@@ -19,12 +19,13 @@
 //! ([`Playbacks::shutdown`]), a playback not yet at its threshold is given up (it is not a play
 //! yet), said in the log, and one whose play is being written is waited for.
 
-use medley_domain::UserId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
+use medley_domain::UserId;
 use medley_history::{Format, Item, Play};
 use medley_imports::LivePlay;
 use medley_store::{ItemRef, Precision};
@@ -179,7 +180,7 @@ pub fn stream_started(
         };
         if let Some((track_id, started)) = due {
             if let Err(e) = count(&app, &user_id, &track_id, started, threshold).await {
-                tracing::warn!(error = %e, track = %track_id, "a play from a stream was not recorded");
+                tracing::warn!(error = %Causes(&e), track = %track_id, "a play from a stream was not recorded");
             }
         }
         waiting.fetch_sub(1, Ordering::Relaxed);

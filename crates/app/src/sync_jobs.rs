@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use medley_compose::{Composite, Mode, Options, Read, SyncInput};
+use medley_domain::causes::Causes;
 use medley_domain::paging::Page;
 use medley_domain::schedule::Schedule;
 use medley_domain::text::TextEnum;
@@ -16,7 +17,7 @@ use medley_events::Event;
 use medley_store::{StoreError, SyncJob, SyncRun};
 
 use crate::clock::now_ms;
-use crate::error::{chain, AppError, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::jobs::{self, JobKind, Trigger};
 use crate::spotify::collections::Work;
 use crate::spotify::reconnect::{next_run, pause_for_reconnect, spotify_ends};
@@ -173,11 +174,11 @@ pub async fn run(app: &App, job_id: &SyncJobId, trigger: Trigger) -> AppResult<O
         }
         Err(e) => {
             // Every cause, so the run says why it failed all the way down.
-            run.error = Some(chain(&e));
+            run.error = Some(Causes(&e).to_string());
             // A job its owner resumed before linking the account again waits once more.
             if spotify_ends(&job).next().is_some() {
                 if let Err(e) = pause_for_reconnect(app.store.as_ref(), &job.owner_id).await {
-                    tracing::warn!(job = %job.id, error = %e, "could not pause the owner's Spotify jobs");
+                    tracing::warn!(job = %job.id, error = %Causes(&e), "could not pause the owner's Spotify jobs");
                 }
             }
         }

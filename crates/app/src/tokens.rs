@@ -3,6 +3,7 @@
 //! id with its name, when it was made and when it was last used; revoking one ends it at once
 //! on this node (the token cache is emptied) and within the cache's lifetime elsewhere.
 
+use medley_domain::causes::Causes;
 use medley_domain::user::User;
 use medley_domain::UserId;
 use medley_store::{ApiToken, NewToken};
@@ -88,7 +89,7 @@ pub async fn revoke(app: &App, user_id: &UserId, id: &str) -> AppResult<()> {
 /// most once per cache lifetime per node; the store writes at most once a minute).
 pub async fn note_use(app: &App, token_hash: &str) {
     if let Err(e) = app.store.touch_token(token_hash, now_ms()).await {
-        tracing::warn!(error = %e, "recording a token's last use");
+        tracing::warn!(error = %Causes(&e), "recording a token's last use");
     }
 }
 

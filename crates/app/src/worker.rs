@@ -7,15 +7,16 @@
 //! runs, so a long import is not taken over by another node), and leased work not yet started
 //! is given back to the queue at once; a node that dies instead leaves its leases to run out.
 
-use medley_domain::{ImportId, PlaylistId, SyncJobId};
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
 use medley_domain::text::TextEnum;
+use medley_domain::{ImportId, PlaylistId, SyncJobId};
 use medley_store::QueuedJob;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::now_ms;
-use crate::error::{chain, AppError, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::jobs::{JobKind, Trigger};
 use crate::spotify::{plays, watch};
 use crate::{compositions, imports, sync_jobs, App};
@@ -57,7 +58,7 @@ pub async fn work_once(app: &App, now_ms: i64, stop: &CancellationToken) -> AppR
             Err(e) => {
                 let backoff = 1000 * (1_i64 << job.attempts.clamp(1, 10));
                 // Stored and logged with every cause, so none is lost.
-                let error = chain(&e);
+                let error = Causes(&e).to_string();
                 if let AppError::Internal(_) = e {
                     tracing::error!(kind = %job.kind, subject = %job.subject, error, "queued work failed; retrying")
                 } else {
@@ -139,7 +140,7 @@ pub async fn run_workers(app: App, stop: CancellationToken) {
         Ok(n) => {
             tracing::info!(node = %app.node_id, jobs = n, "took back the work this node held when it last stopped")
         }
-        Err(e) => tracing::error!(error = %e, "giving back this node's earlier leases"),
+        Err(e) => tracing::error!(error = %Causes(&e), "giving back this node's earlier leases"),
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -161,7 +162,7 @@ pub async fn run_workers(app: App, stop: CancellationToken) {
                     imports = n,
                     "imports no process works on any more were marked failed"
                 ),
-                Err(e) => tracing::error!(error = %e, "looking for interrupted imports"),
+                Err(e) => tracing::error!(error = %Causes(&e), "looking for interrupted imports"),
             }
         }
         loop {
@@ -170,7 +171,7 @@ pub async fn run_workers(app: App, stop: CancellationToken) {
                 Ok(_) if stop.is_cancelled() => break,
                 Ok(_) => continue,
                 Err(e) => {
-                    tracing::error!(error = %e, "running queued work");
+                    tracing::error!(error = %Causes(&e), "running queued work");
                     break;
                 }
             }
@@ -182,7 +183,7 @@ pub async fn run_workers(app: App, stop: CancellationToken) {
 /// Queues due sync-job runs and, at their intervals, Spotify watches and polls.
 async fn schedule(app: &App, watches_queued_for: &mut i64, polls_queued_for: &mut i64) {
     if let Err(e) = sync_jobs::schedule_due(app, now_ms()).await {
-        tracing::error!(error = %e, "scheduling due sync jobs");
+        tracing::error!(error = %Causes(&e), "scheduling due sync jobs");
     }
     let Some(spotify) = &app.spotify else {
         return;
@@ -204,7 +205,9 @@ async fn schedule(app: &App, watches_queued_for: &mut i64, polls_queued_for: &mu
             let interval = interval.as_millis().max(1_000) as i64;
             match watch::schedule(app, kind, now, interval).await {
                 Ok(boundary) => *queued_for = boundary,
-                Err(e) => tracing::error!(error = %e, kind = %kind, "queueing Spotify work"),
+                Err(e) => {
+                    tracing::error!(error = %Causes(&e), kind = %kind, "queueing Spotify work")
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
+use medley_domain::causes::Causes;
 use tokio::io::AsyncWriteExt;
 
 use crate::disk_cache::{CachedFile, DiskCache};
@@ -119,7 +120,7 @@ impl HotCache {
             match copied {
                 Ok(()) => {
                     if let Err(e) = cache.commit(&key, &temp) {
-                        tracing::warn!(%object, error = %e, "a hot object could not be kept");
+                        tracing::warn!(%object, error = %Causes(&e), "a hot object could not be kept");
                         let _ = std::fs::remove_file(&temp);
                     }
                 }

@@ -19,11 +19,11 @@ mod prepare;
 mod report;
 mod stats;
 
-use medley_domain::PlaylistId;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use medley_domain::PlaylistId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]

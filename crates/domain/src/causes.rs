@@ -3,7 +3,8 @@
 //! (`%e`) drops what went wrong underneath; `tracing`'s own rendering of an error's sources
 //! is kept by its text format only (not by the JSON format Medley also writes), and the
 //! crates that format a chain write it over several lines, which splits one event in a text
-//! log. Hence this small wrapper: log `error = %Causes(&e)`.
+//! log. Hence this small wrapper: log `error = %Causes(&e)`; what is stored for people to read
+//! (a failed sync run's error) is `Causes(&e).to_string()`.
 
 use std::error::Error;
 use std::fmt;

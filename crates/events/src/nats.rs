@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures::StreamExt;
+use medley_domain::causes::Causes;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -184,7 +185,7 @@ pub async fn link(bus: &Bus, settings: &NatsSettings) -> Result<Linked, LinkErro
             let payload = match serde_json::to_vec(&envelope) {
                 Ok(p) => p,
                 Err(e) => {
-                    tracing::error!(error = %e, event = event.name(), "could not encode an event");
+                    tracing::error!(error = %Causes(&e), event = event.name(), "could not encode an event");
                     continue;
                 }
             };
@@ -192,7 +193,7 @@ pub async fn link(bus: &Bus, settings: &NatsSettings) -> Result<Linked, LinkErro
                 Ok(()) => metrics::counter!("medley_bus_remote_sent_total").increment(1),
                 Err(e) => {
                     metrics::counter!("medley_bus_remote_dropped_total").increment(1);
-                    tracing::warn!(error = %e, event = event.name(), "could not send an event to the other nodes");
+                    tracing::warn!(error = %Causes(&e), event = event.name(), "could not send an event to the other nodes");
                 }
             }
         }
@@ -204,7 +205,7 @@ pub async fn link(bus: &Bus, settings: &NatsSettings) -> Result<Linked, LinkErro
             let incoming: Incoming = match serde_json::from_slice(&message.payload) {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!(error = %e, "an unreadable message on the events subject");
+                    tracing::warn!(error = %Causes(&e), "an unreadable message on the events subject");
                     continue;
                 }
             };
@@ -216,7 +217,7 @@ pub async fn link(bus: &Bus, settings: &NatsSettings) -> Result<Linked, LinkErro
                 Ok(e) => e,
                 Err(e) => {
                     metrics::counter!("medley_bus_remote_unknown_total").increment(1);
-                    tracing::debug!(error = %e, from = %incoming.node, "skipped an event this version does not know");
+                    tracing::debug!(error = %Causes(&e), from = %incoming.node, "skipped an event this version does not know");
                     continue;
                 }
             };

@@ -21,11 +21,11 @@ pub mod matching;
 pub mod pipeline;
 pub mod report;
 
-use medley_domain::{ImportId, UserId};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use medley_domain::{ImportId, UserId};
 use medley_store::Store;
 use tokio::sync::mpsc;
 

@@ -1,9 +1,9 @@
 //! Plays reported live (Medley's player, scrobblers): written one small batch at a time with
 //! the same deduplication as imports, so a play later found in an export counts once.
 
-use medley_domain::UserId;
 use std::sync::Arc;
 
+use medley_domain::UserId;
 use medley_history::Play;
 use medley_store::{ItemRef, Precision, Store};
 

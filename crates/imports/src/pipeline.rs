@@ -8,13 +8,13 @@
 //! already resolved ([`KnownItems`], filled as files commit). The writer only resolves the
 //! rest, first from the items of the file in progress, then in the store.
 
-use medley_domain::{ImportId, UserId};
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use medley_domain::{ImportId, UserId};
 use medley_history::{read_file, FileError, ReadOptions, RowOutcome};
 use medley_store::{ItemRef, NewPlay, PlayWriter, PlayedItem, Store};
 use tokio::sync::mpsc;

@@ -2,12 +2,12 @@
 //! 0007 (plays by listener, time-ordered dedup codes) on databases that already hold plays.
 //! Every test gets its own database; PostgreSQL runs when `MEDLEY_TEST_DATABASE_URL` is set.
 
-use medley_domain::UserId;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use medley_domain::UserId;
 use medley_history::synth::{write_extended, SynthConfig};
 use medley_history::DedupKey;
 use medley_imports::convert::{dedup_code, hash64};

@@ -1,6 +1,7 @@
 //! Reading the server's text frames: events (typed where this client knows them), replies and
 //! pongs.
 
+use medley_domain::causes::Causes;
 use medley_live::{Event, PongTimes, Refusal};
 use serde::Deserialize;
 use serde_json::Value;
@@ -70,7 +71,7 @@ pub fn read(text: &str) -> Result<Inbound, String> {
             match serde_json::from_value::<Event>(value.clone()) {
                 Ok(event) => Ok(Inbound::Event(event)),
                 Err(e) => {
-                    tracing::debug!(error = %e, op, "an event this client does not know");
+                    tracing::debug!(error = %Causes(&e), op, "an event this client does not know");
                     Ok(Inbound::Unknown { seq, frame: value })
                 }
             }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
+use medley_domain::causes::Causes;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::{DefaultMergePolicy, NoMergePolicy};
 use tantivy::schema::Value;
@@ -57,7 +58,7 @@ impl Writers {
     fn rollback(&mut self) {
         for writer in self.each() {
             if let Err(error) = writer.rollback() {
-                tracing::warn!(%error, "search index rollback failed");
+                tracing::warn!(error = %Causes(&error), "search index rollback failed");
             }
         }
     }
@@ -189,7 +190,7 @@ impl SearchIndex {
                 // Fails only when a background merge holds one of the segments (merges were
                 // not paused): searches stay right, on more segments.
                 if let Err(error) = writer.merge(&segments).wait() {
-                    tracing::debug!(%error, "search index segments not merged");
+                    tracing::debug!(error = %Causes(&error), "search index segments not merged");
                 }
             }
             writer.set_merge_policy(Box::<DefaultMergePolicy>::default());

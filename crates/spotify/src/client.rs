@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -145,7 +146,7 @@ impl Session {
                     attempt += 1;
                     let cap = self.api.policy.backoff.as_millis() as u64 * (1 << attempt.min(6));
                     let pause = rand::thread_rng().gen_range(0..=cap);
-                    tracing::debug!(route, attempt, error = %e, "retrying a Spotify read");
+                    tracing::debug!(route, attempt, error = %Causes(&e), "retrying a Spotify read");
                     tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
                 other => return other,

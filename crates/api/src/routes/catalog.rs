@@ -1,6 +1,5 @@
 //! Reading the catalog in Spotify's shapes, and adding to it.
 
-use medley_domain::{AlbumId, ArtistId};
 use std::collections::BTreeMap;
 
 use axum::extract::State;
@@ -9,6 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use medley_domain::catalog::NewTrack;
 use medley_domain::paging::Page;
+use medley_domain::{AlbumId, ArtistId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -1,7 +1,6 @@
 //! A playlist's items: `GET|POST|PUT|DELETE /v1/playlists/{id}/items`, with `/tracks` kept as
 //! an alias for older clients.
 
-use medley_domain::PlaylistId;
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -12,6 +11,7 @@ use axum::Router;
 use bytes::Bytes;
 use medley_domain::paging::Page;
 use medley_domain::playlist::{Playlist, MAX_URIS_PER_WRITE};
+use medley_domain::PlaylistId;
 use medley_store::ItemsEdit;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};

@@ -11,7 +11,6 @@
 //! most 4 KiB; larger ones up to 64 KiB are read and refused, beyond that the connection
 //! closes with 4002), and frames written as they are sent rather than gathered.
 
-use medley_domain::ShowId;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -22,6 +21,8 @@ use axum::routing::get;
 use axum::Router;
 use medley_app::shows::live::{self, Connected, LiveConfig, Outbound};
 use medley_app::{now_ms, App};
+use medley_domain::causes::Causes;
+use medley_domain::ShowId;
 use medley_live::{parse_frame, Close, Frame, Op, Pong, Reply, MAX_FRAME_BYTES};
 use tokio::time::Instant;
 use tokio_stream::wrappers::WatchStream;
@@ -137,7 +138,7 @@ async fn hello(
                         None
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "authenticating a live connection failed");
+                        tracing::error!(error = %Causes(&e), "authenticating a live connection failed");
                         close_with(socket, Close::Restarting).await;
                         None
                     }

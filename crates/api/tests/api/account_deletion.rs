@@ -4,10 +4,10 @@
 //! the source gone; its live show ends for its listeners, and it leaves other people's shows; the username is free again; the
 //! last administrator, a wrong password and a wrong kind of confirmation are refused in words.
 
-use medley_domain::{PlaylistId, UserId};
 use std::time::Duration;
 
 use medley_app::shows::live::LiveConfig;
+use medley_domain::{PlaylistId, UserId};
 use medley_events::Event;
 use medley_store::Backend;
 use reqwest::{Method, StatusCode};

@@ -3,11 +3,11 @@
 //! subscriber lags behind loses nothing. (A crash between commits is tested with the real
 //! binary, in crates/medley/tests/crash.rs.)
 
-use medley_domain::{PlaylistId, UserId};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use medley_domain::user::User;
+use medley_domain::{PlaylistId, UserId};
 use medley_store::{Backend, ItemsEdit};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -9,7 +9,6 @@
 //! `MEDLEY_FAULT_SEED_FROM` moves the first seed (to run a long series in chunks);
 //! `MEDLEY_FAULT_SEED` runs one seed alone.
 
-use medley_domain::{PlaylistId, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +18,7 @@ use medley_api::AppState;
 use medley_app::compositions;
 use medley_app::spotify::Spotify;
 use medley_compose::{Composite, Mode, Options, Source};
+use medley_domain::{PlaylistId, UserId};
 use medley_spotify_emulator::control::types::{AppSettings, FaultKind, FaultSettings};
 use medley_spotify_emulator::{spawn, Config, Control, Running};
 use medley_store::{NewPlaylist, NewUser};

@@ -8,11 +8,11 @@
 //! intent, see `medley_compose::intent`) and the ledger is written after them together with
 //! clearing the intent. A sync cut off anywhere leaves what the next one converges from.
 
-use medley_domain::PlaylistId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medley_compose::{intent, Intent, Ordering, Plan, Read, Report, SyncInput};
 use medley_domain::user::User;
+use medley_domain::PlaylistId;
 use medley_spotify::Collection;
 use medley_store::{ItemsEdit, StoredComposite, SyncWrite};
 

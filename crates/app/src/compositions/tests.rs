@@ -1,12 +1,12 @@
 //! The composition use case over sources held in memory (see `sources::memory`): no Spotify is
 //! configured and no HTTP is spoken, yet the URIs are Spotify's.
 
-use medley_domain::PlaylistId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use medley_compose::{Composite, Mode, Track};
 use medley_domain::catalog::NewTrack;
+use medley_domain::PlaylistId;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_store::testing::TestDb;

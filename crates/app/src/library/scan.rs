@@ -5,7 +5,6 @@
 //! tracks stay in every playlist. One bad file never stops a scan: the report names it and
 //! why. Files are read on blocking threads, several at once, and written in batches.
 
-use medley_domain::AudioFileId;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +12,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use medley_audio::{ProbeError, Probed};
+use medley_domain::AudioFileId;
 use medley_store::audio::{MISSING, PRESENT};
 use medley_store::{AudioFile, TrackChoice};
 use serde::{Deserialize, Serialize};

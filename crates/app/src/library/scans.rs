@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
 use medley_domain::user::User;
 use medley_events::Event;
 use medley_store::StoredScan;
@@ -137,7 +138,7 @@ async fn execute(
     progress: Arc<ScanProgress>,
 ) -> ScanReport {
     if let Err(e) = app.store.start_scan(id, now_ms()).await {
-        tracing::error!(scan = %id, error = %e, "marking a scan running");
+        tracing::error!(scan = %id, error = %Causes(&e), "marking a scan running");
     }
     let so_far = Arc::new(Mutex::new(ScanReport::default()));
     let ticker = tokio::spawn(write_progress(
@@ -185,7 +186,7 @@ async fn execute(
             .await
     };
     if let Err(e) = ended.await {
-        tracing::error!(scan = %id, error = %e, "recording the end of a library scan");
+        tracing::error!(scan = %id, error = %Causes(&e), "recording the end of a library scan");
     }
     tracing::info!(scan = %id, found = report.found, added = report.added, moved = report.moved,
         missing = report.missing, failed = report.failed, elapsed_ms = report.elapsed_ms,

@@ -5,12 +5,13 @@
 //! whose bytes are gone from a scanned folder is marked missing on the spot and the next one
 //! plays.
 
-use medley_domain::UserId;
 use std::ops::Range;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use medley_audio::{Format, Location, StorageError};
+use medley_domain::causes::Causes;
+use medley_domain::UserId;
 use medley_store::audio::PRESENT;
 use medley_store::AudioFile;
 
@@ -140,7 +141,7 @@ pub async fn open(
             {
                 Ok(stream) => return Ok(stream),
                 // Evicted a moment ago: the store has it.
-                Err(e) => tracing::debug!(error = %e, "a hot object could not be read"),
+                Err(e) => tracing::debug!(error = %Causes(&e), "a hot object could not be read"),
             }
         }
     }

@@ -4,7 +4,6 @@
 //! audio, or is damaged, is refused with nothing stored; so is one whose recording fails after
 //! its bytes were stored (they are removed again).
 
-use medley_domain::AudioFileId;
 use std::path::PathBuf;
 
 use bytes::Bytes;
@@ -12,6 +11,7 @@ use futures::{Stream, StreamExt};
 use medley_audio::{ProbeError, Probed};
 use medley_domain::catalog::Track;
 use medley_domain::user::User;
+use medley_domain::AudioFileId;
 use medley_store::AudioFile;
 use tokio::io::AsyncWriteExt;
 

@@ -5,12 +5,12 @@
 //! A read that fails for any reason (no connection, a refused token, a 403, a short page, the
 //! quota) is a failure of that source, never an empty one: callers freeze its contributions.
 
-use medley_domain::UserId;
 use std::collections::HashMap;
 
 use medley_compose::SourceItem;
 use medley_domain::catalog::{NewTrack, MAX_TRACKS_PER_WRITE};
 use medley_domain::user::User;
+use medley_domain::UserId;
 use medley_spotify::objects::Playable;
 use medley_spotify::{uri, Collection, Kind, SpotifyError};
 use medley_store::{Connection, ConnectionStatus};

@@ -2,10 +2,11 @@
 //! sessions for background work (tokens renewed and stored sealed, the app's pauses honoured
 //! and persisted, a fair share of the daily budget), and what each connection costs.
 
-use medley_domain::UserId;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use medley_domain::causes::Causes;
+use medley_domain::UserId;
 use medley_spotify::{
     allowance, Api, App as SpotifyApp, Gate, GateState, Keeper, Meter, OAuth, Policy, Session,
     SinkError, SpotifyError, TokenSink, Tokens,
@@ -307,7 +308,7 @@ impl Spotify {
         tracing::info!(user = %user_id, connection = %connection.id, "Spotify account connected");
         // The account is linked whatever happens to the jobs; they can be resumed by hand.
         if let Err(e) = reconnect::resume_after_reconnect(store, user_id).await {
-            tracing::warn!(user = %user_id, error = %e, "could not resume the sync jobs paused for this account");
+            tracing::warn!(user = %user_id, error = %Causes(&e), "could not resume the sync jobs paused for this account");
         }
         Ok(connection)
     }

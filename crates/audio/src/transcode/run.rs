@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
+use medley_domain::causes::Causes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
@@ -378,7 +379,7 @@ impl Job {
         drop(out);
         // Into the cache before leaving the running ones, so a request in between finds it.
         if let Err(e) = self.cache.commit(&self.key, &self.temp) {
-            tracing::warn!(key = %self.key, error = %e, "a transcode could not be cached");
+            tracing::warn!(key = %self.key, error = %Causes(&e), "a transcode could not be cached");
             let _ = std::fs::remove_file(&self.temp);
         }
         self.leave();

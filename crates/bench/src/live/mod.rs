@@ -18,11 +18,11 @@ mod report;
 mod run;
 mod wire;
 
-use medley_domain::ShowId;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
+use medley_domain::ShowId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Subcommand)]

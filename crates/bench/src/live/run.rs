@@ -11,7 +11,6 @@
 //! listener of its show, and reports latency percentiles, deliveries against expectations,
 //! and the server's (and the generator's own) CPU and memory.
 
-use medley_domain::ShowId;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use medley_domain::ShowId;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio_tungstenite::tungstenite::Message;

@@ -18,6 +18,7 @@ use clap::{Args, Subcommand};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use medley_app::accounts;
+use medley_domain::causes::Causes;
 use medley_live_client::protocol::{Close, ErrorCode, Op};
 use medley_live_client::{
     Ack, Api, Closed, Error, LiveOptions, LiveSender, NewShow, OpError, ShowState, Update,
@@ -285,7 +286,7 @@ async fn learn<'a>(api: &Api, names: &mut Names, ids: impl IntoIterator<Item = &
         match api.user(&id).await {
             Ok(user) => names.insert(&user.id, &user.username),
             Err(e) => {
-                tracing::debug!(error = %e, %id, "looking a user up");
+                tracing::debug!(error = %Causes(&e), %id, "looking a user up");
                 names.not_found(&id);
             }
         }

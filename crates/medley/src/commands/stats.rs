@@ -1,6 +1,5 @@
 //! `medley stats --user NAME …`: the listening statistics of the API as tables.
 
-use medley_domain::{AlbumId, ArtistId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,6 +8,7 @@ use chrono::TimeZone;
 use clap::{Args, Subcommand};
 use medley_app::stats::{window, Histories, UserHistory};
 use medley_app::{catalog, now_ms, App, AppConfig, AppError};
+use medley_domain::{AlbumId, ArtistId};
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_stats::{self as stats, Bucket, By, Entity};

@@ -1,6 +1,5 @@
 //! `medley sync-jobs …`: the scheduled one-way syncs, from the command line.
 
-use medley_domain::SyncJobId;
 use std::sync::Arc;
 
 use anyhow::anyhow;
@@ -9,6 +8,7 @@ use medley_app::jobs::Trigger;
 use medley_app::sync_jobs;
 use medley_app::{App, AppConfig};
 use medley_domain::paging::Page;
+use medley_domain::SyncJobId;
 use medley_events::Bus;
 use medley_search::SearchIndex;
 

@@ -1,11 +1,11 @@
 //! `medley user add|list|passwd|token|delete|subsonic-key`.
 
-use medley_domain::UserId;
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{anyhow, bail, Context};
 use clap::Subcommand;
 use medley_app::accounts;
+use medley_domain::UserId;
 use medley_events::Bus;
 use medley_store::Store;
 

@@ -1,9 +1,9 @@
 //! The items statistics are about, looked up in one go per answer: the engine's dense indices
 //! become tracks, artists and albums in Spotify's shapes, or episodes and shows.
 
-use medley_domain::{AlbumId, ArtistId};
 use std::collections::HashMap;
 
+use medley_domain::{AlbumId, ArtistId};
 use medley_stats::Entity;
 
 use super::objects::{GoneItem, PodcastItem, StatsItem};

@@ -1,11 +1,11 @@
 //! Interrupted imports end `failed` promptly whichever process notices, and the upload folder
 //! keeps nothing a crash left behind.
 
-use medley_domain::{ImportId, UserId};
 use std::sync::Arc;
 use std::time::Duration;
 
 use medley_api::ApiConfig;
+use medley_domain::{ImportId, UserId};
 use medley_store::testing::TestDb;
 use medley_store::{Backend, NewUser, Store};
 use reqwest::StatusCode;

@@ -2,9 +2,9 @@
 //! made it, and through the command line (another process sharing the database) on a running
 //! server within its revocation check, tokens it had cached included.
 
-use medley_domain::UserId;
 use std::time::Duration;
 
+use medley_domain::UserId;
 use medley_events::Event;
 use medley_store::Backend;
 use reqwest::StatusCode;

@@ -1,10 +1,10 @@
 //! Bad input on the live WebSocket: each gets the answer or close code LIVE.md (and
 //! docs/LIVE.md) gives, and the show keeps running for everyone else.
 
-use medley_domain::UserId;
 use std::time::Duration;
 
 use medley_app::shows::live::LiveConfig;
+use medley_domain::UserId;
 use medley_store::Backend;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;

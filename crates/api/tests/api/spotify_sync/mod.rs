@@ -8,10 +8,10 @@
 mod jobs;
 mod written;
 
-use medley_domain::UserId;
 use std::time::Duration;
 
 use medley_app::spotify::watch;
+use medley_domain::UserId;
 use medley_spotify_emulator::control::types::{FaultKind, ScriptedFault};
 use medley_spotify_emulator::Running;
 use reqwest::StatusCode;

@@ -18,9 +18,10 @@
 //! `"stream_url":"` (a quote right after `l`) occurs only as a key and its string value,
 //! never inside a comment, a title or a name.
 
-use medley_domain::UserId;
 use std::borrow::Cow;
 use std::sync::Arc;
+
+use medley_domain::UserId;
 
 use crate::library::{streams, Audio};
 

@@ -29,13 +29,13 @@ mod relay;
 mod relay_tests;
 mod sessions;
 
-use medley_domain::{PlaylistId, ShowId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use medley_domain::user::User;
+use medley_domain::{PlaylistId, ShowId};
 use medley_live::{Close, Playlist, Resume, Settings, Show, ShowInfo, Track};
 use medley_store::{LiveState, Store, StoredShow};
 use tokio::sync::{mpsc, oneshot};
@@ -44,6 +44,7 @@ use tokio_util::task::TaskTracker;
 
 pub use cluster::ClusterLink;
 pub use connection::Connected;
+use medley_domain::causes::Causes;
 pub use queues::{Ephemeral, Outbound};
 
 use crate::accounts::hash_token;
@@ -445,7 +446,7 @@ pub async fn connect(
         Ok(show) => show,
         Err(AppError::NotFound(_)) => return Err(Close::NotFound),
         Err(e) => {
-            tracing::error!(error = %e, show = %id, "loading a show for a connection failed");
+            tracing::error!(error = %Causes(&e), show = %id, "loading a show for a connection failed");
             return Err(Close::Restarting);
         }
     };
@@ -460,7 +461,7 @@ pub async fn connect(
     let handle = match app.shows.handle(&app.store, &show).await {
         Ok(h) => h,
         Err(e) => {
-            tracing::error!(error = %e, show = %id, "starting a show's actor failed");
+            tracing::error!(error = %Causes(&e), show = %id, "starting a show's actor failed");
             return Err(Close::Restarting);
         }
     };
@@ -505,7 +506,7 @@ async fn connect_through_relay(
     resume: Option<Resume>,
 ) -> Result<Connected, Close> {
     if let Err(e) = app.shows.owned(&app.store, show).await {
-        tracing::error!(error = %e, show = %show.id, "taking a live show over failed");
+        tracing::error!(error = %Causes(&e), show = %show.id, "taking a live show over failed");
         return Err(Close::Restarting);
     }
     // A relay may go as this arrives (it had nobody for a while): then a new one is started.
@@ -513,7 +514,7 @@ async fn connect_through_relay(
         let relay = match app.shows.relay(link, &show.id).await {
             Ok(r) => r,
             Err(e) => {
-                tracing::error!(error = %e, show = %show.id, "starting a live show's relay failed");
+                tracing::error!(error = %Causes(&e), show = %show.id, "starting a live show's relay failed");
                 return Err(Close::Restarting);
             }
         };

@@ -11,10 +11,11 @@
 //! writes are fenced by the show's lease: once another node holds it, this one's writes are
 //! refused, and the persister drops them and what it was to publish after them.
 
-use medley_domain::ShowId;
 use std::sync::Arc;
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
+use medley_domain::ShowId;
 use medley_live::{Event, EventKind, Role};
 use medley_store::{HistoryEntry, LiveEvent, LiveWrite, ShowBan, ShowComment, Store};
 use tokio::sync::{mpsc, oneshot};
@@ -115,7 +116,7 @@ pub(crate) async fn stored_events(
         match serde_json::from_str::<Event>(&row.event) {
             Ok(event) => events.push(event),
             Err(e) => {
-                tracing::warn!(error = %e, show = %show, seq = row.seq, "an unreadable stored live event")
+                tracing::warn!(error = %Causes(&e), show = %show, seq = row.seq, "an unreadable stored live event")
             }
         }
     }
@@ -168,7 +169,7 @@ async fn run(
                     fenced = true;
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, show = %show, "storing a live show's records failed; retrying");
+                    tracing::error!(error = %Causes(&e), show = %show, "storing a live show's records failed; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(5));
                 }
@@ -177,7 +178,7 @@ async fn run(
         if let (Some(p), false) = (&publisher, fenced) {
             for message in messages {
                 if let Err(e) = p.client.publish(p.subject.clone(), message).await {
-                    tracing::warn!(error = %e, show = %show, "could not send a live show's event to the other nodes");
+                    tracing::warn!(error = %Causes(&e), show = %show, "could not send a live show's event to the other nodes");
                 }
             }
         }

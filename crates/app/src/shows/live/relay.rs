@@ -9,13 +9,14 @@
 //! ahead of it, a new owner (epoch), or an owner silent for a lease closes its connections
 //! with 1012 (their clients resume, through whichever node owns the show then).
 
-use medley_domain::ShowId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use medley_domain::causes::Causes;
+use medley_domain::ShowId;
 use medley_live::{Close, Resume};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -143,7 +144,7 @@ impl Relay {
                 message = subscriber.next() => match message {
                     Some(m) => match serde_json::from_slice::<OutMessage>(&m.payload) {
                         Ok(out) => self.out(out).await,
-                        Err(e) => tracing::warn!(error = %e, show = %self.show, "an unreadable live show message"),
+                        Err(e) => tracing::warn!(error = %Causes(&e), show = %self.show, "an unreadable live show message"),
                     },
                     None => {
                         self.close_all(Close::Restarting);
@@ -200,7 +201,7 @@ impl Relay {
             .publish(self.inbox.clone(), payload.into())
             .await
         {
-            tracing::warn!(error = %e, show = %self.show, "could not reach a live show's owner");
+            tracing::warn!(error = %Causes(&e), show = %self.show, "could not reach a live show's owner");
         }
     }
 

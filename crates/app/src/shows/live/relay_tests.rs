@@ -4,12 +4,12 @@
 //! A missed event, a heartbeat ahead of the last event, a new owner and an owner gone silent
 //! each send the connections here to resume (1012); anything else reaches them in order.
 
-use medley_domain::ShowId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use medley_domain::ShowId;
 use medley_live::Close;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use medley_domain::causes::Causes;
 use rusqlite::Connection;
 
 /// Opens native writers on one SQLite file, keeping the last connection for the next writer.
@@ -55,7 +56,9 @@ impl SqliteWriters {
             });
             match done {
                 Ok(conn) => *slot = Some(conn),
-                Err(e) => tracing::warn!(error = %e, "checkpointing the SQLite log failed"),
+                Err(e) => {
+                    tracing::warn!(error = %Causes(&e), "checkpointing the SQLite log failed")
+                }
             }
         });
     }

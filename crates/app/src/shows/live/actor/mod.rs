@@ -18,6 +18,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
 use medley_domain::{new_id, ShowId};
 use medley_live::{Close, Op, Reply, Resume, Show, Since};
 use medley_store::Store;
@@ -261,7 +262,7 @@ impl Actor {
         if let Some(owner) = &self.owner {
             if !lost_lease {
                 if let Err(e) = store.release_show(&self.id, &owner.link.node).await {
-                    tracing::warn!(error = %e, show = %self.id, "could not give up a live show's lease; it expires");
+                    tracing::warn!(error = %Causes(&e), show = %self.id, "could not give up a live show's lease; it expires");
                 }
             }
             if handing_over {

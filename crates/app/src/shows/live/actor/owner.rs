@@ -1,11 +1,12 @@
 //! The owner's side of a show run on several nodes: the tasks beside the actor that feed it
 //! what the relays send and keep the show's lease.
 
-use medley_domain::ShowId;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use medley_domain::causes::Causes;
+use medley_domain::ShowId;
 use medley_store::Store;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -49,7 +50,7 @@ pub(super) fn spawn_owner_tasks(
             let incoming: In = match serde_json::from_slice(&message.payload) {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!(error = %e, show = %show, "an unreadable message for a live show's owner");
+                    tracing::warn!(error = %Causes(&e), show = %show, "an unreadable message for a live show's owner");
                     continue;
                 }
             };
@@ -106,11 +107,11 @@ pub(super) fn spawn_owner_tasks(
                     break;
                 }
                 Err(e) if now_ms() >= held_until => {
-                    tracing::error!(error = %e, show = %show, "could not renew a live show's lease in time; letting it go");
+                    tracing::error!(error = %Causes(&e), show = %show, "could not renew a live show's lease in time; letting it go");
                     lost.cancel();
                     break;
                 }
-                Err(e) => tracing::warn!(error = %e, show = %show, "renewing a live show's lease failed; retrying"),
+                Err(e) => tracing::warn!(error = %Causes(&e), show = %show, "renewing a live show's lease failed; retrying"),
             }
         }
     });
