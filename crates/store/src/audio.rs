@@ -3,12 +3,13 @@
 
 use async_trait::async_trait;
 use medley_domain::catalog::NewTrack;
+use medley_domain::text::TextEnum;
 use medley_domain::{AudioFileId, Id, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::catalog::{upsert_track, NameCache};
-use crate::error::{Result, StoreError};
+use crate::error::{stored_enum, Result, StoreError};
 use crate::sql::{params, SqlStore};
 
 /// A file as stored.
@@ -16,8 +17,7 @@ use crate::sql::{params, SqlStore};
 pub struct AudioFile {
     pub id: AudioFileId,
     pub track_id: Id,
-    /// `scan` or `upload`.
-    pub origin: String,
+    pub origin: AudioOrigin,
     /// Scans: the folder the last scan that saw it named. Uploads: empty.
     pub root: String,
     /// Scans: the file's absolute path (what identifies it, whichever folder is scanned).
@@ -37,16 +37,46 @@ pub struct AudioFile {
     pub bit_depth: Option<i64>,
     /// What the tags said, as JSON.
     pub tags: String,
-    /// `present` or `missing`.
-    pub status: String,
+    pub status: AudioStatus,
     pub uploaded_by: Option<UserId>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub missing_since_ms: Option<i64>,
 }
 
-pub const PRESENT: &str = "present";
-pub const MISSING: &str = "missing";
+medley_domain::text_enum! {
+    /// How a file came to the library (stored as this text).
+    pub enum AudioOrigin {
+        /// Found by a scan of a folder, read in place (or copied, when the scan was asked to).
+        Scan = "scan",
+        /// Uploaded through the API (or made for the demo), kept in the audio storage.
+        Upload = "upload",
+    }
+}
+
+medley_domain::text_enum! {
+    /// Whether a file's bytes are there (stored as this text).
+    pub enum AudioStatus {
+        Present = "present",
+        /// Gone from its folder at the last scan or stream: kept (its track stays in playlists)
+        /// and found again if it comes back.
+        Missing = "missing",
+    }
+}
+
+impl AudioStatus {
+    /// The stored spelling, callable without importing the trait.
+    pub fn as_str(self) -> &'static str {
+        TextEnum::as_str(self)
+    }
+}
+
+impl AudioOrigin {
+    /// The stored spelling, callable without importing the trait.
+    pub fn as_str(self) -> &'static str {
+        TextEnum::as_str(self)
+    }
+}
 
 /// A catalog track a file brings, when it matched none.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,7 +160,7 @@ fn file_row(r: &AnyRow) -> Result<AudioFile> {
     Ok(AudioFile {
         id: r.try_get::<String, _>("id")?.into(),
         track_id: r.try_get("track_id")?,
-        origin: r.try_get("origin")?,
+        origin: stored_enum(&r.try_get::<String, _>("origin")?, "audio file origin")?,
         root: r.try_get("root")?,
         path: r.try_get("path")?,
         object_key: r.try_get("object_key")?,
@@ -145,7 +175,7 @@ fn file_row(r: &AnyRow) -> Result<AudioFile> {
         channels: r.try_get("channels")?,
         bit_depth: r.try_get("bit_depth")?,
         tags: r.try_get("tags")?,
-        status: r.try_get("status")?,
+        status: stored_enum(&r.try_get::<String, _>("status")?, "audio file status")?,
         uploaded_by: r
             .try_get::<Option<String>, _>("uploaded_by")?
             .map(UserId::from),
@@ -216,7 +246,7 @@ impl AudioStore for SqlStore {
             ))
             .bind(f.id.as_str())
             .bind(track_id)
-            .bind(&f.origin)
+            .bind(f.origin.as_str())
             .bind(&f.root)
             .bind(&f.path)
             .bind(&f.object_key)
@@ -231,7 +261,7 @@ impl AudioStore for SqlStore {
             .bind(f.channels)
             .bind(f.bit_depth)
             .bind(&f.tags)
-            .bind(&f.status)
+            .bind(f.status.as_str())
             .bind(f.uploaded_by.as_deref())
             .bind(now_ms)
             .bind(now_ms)
@@ -326,7 +356,14 @@ impl AudioStore for SqlStore {
                 params(3, chunk.len())
             );
             let mut q = sqlx::query(&sql)
-                .bind(if present { PRESENT } else { MISSING })
+                .bind(
+                    if present {
+                        AudioStatus::Present
+                    } else {
+                        AudioStatus::Missing
+                    }
+                    .as_str(),
+                )
                 .bind(now_ms);
             for id in chunk {
                 q = q.bind(id.as_str());

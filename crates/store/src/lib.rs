@@ -38,7 +38,9 @@ pub mod testing;
 pub mod users;
 
 pub use account_deletion::{AccountDeletionStore, DeletedAccount};
-pub use audio::{AudioFile, AudioStore, TitleCandidate, TrackChoice, TrackToAdd};
+pub use audio::{
+    AudioFile, AudioOrigin, AudioStatus, AudioStore, TitleCandidate, TrackChoice, TrackToAdd,
+};
 pub use catalog::CatalogStore;
 pub use collection::CollectionStore;
 pub use composites::{CompositeStore, StoredComposite, SyncWrite};
@@ -61,7 +63,7 @@ pub use scans::{ScanStatus, ScanStore, StoredScan};
 pub use settings::SettingsStore;
 pub use shows::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, SessionChange, ShowBan, ShowChange,
-    ShowComment, ShowState, ShowStore, StoredShow,
+    ShowComment, ShowState, ShowStore, ShowVisibility, StoredShow,
 };
 pub use spotify_logins::{PendingSignIn, SpotifyLoginStore};
 pub use sql::{Backend, SqlStore};

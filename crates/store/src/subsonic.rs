@@ -8,7 +8,7 @@ use medley_domain::user::User;
 use medley_domain::{Id, UserId};
 use sqlx::Row;
 
-use crate::audio::{AudioFile, PRESENT};
+use crate::audio::{AudioFile, AudioStatus};
 use crate::error::Result;
 use crate::sql::{params, SqlStore};
 
@@ -349,7 +349,7 @@ impl SubsonicStore for SqlStore {
     async fn present_audio_files(&self) -> Result<Vec<AudioFile>> {
         self.files_where(
             "WHERE status = $1 ORDER BY track_id, COALESCE(bitrate_kbps, 0) DESC, created_at, id",
-            &[PRESENT],
+            &[AudioStatus::Present.as_str()],
         )
         .await
     }

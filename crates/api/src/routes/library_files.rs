@@ -14,7 +14,7 @@ use medley_app::catalog;
 use medley_app::library::uploads;
 use medley_audio::Format;
 use medley_domain::{AudioFileId, UserId};
-use medley_store::AudioFile;
+use medley_store::{AudioFile, AudioOrigin};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -92,13 +92,13 @@ async fn object(state: &AppState, f: AudioFile) -> ApiResult<FileObject> {
             .path
             .strip_prefix(&format!("{}/", f.root.trim_end_matches('/')))
         {
-            Some(rel) if f.origin == "scan" => rel.to_owned(),
+            Some(rel) if f.origin == AudioOrigin::Scan => rel.to_owned(),
             _ => f.path.clone(),
         },
-        folder: (f.origin == "scan").then_some(f.root),
+        folder: (f.origin == AudioOrigin::Scan).then_some(f.root),
         id: f.id.into_string(),
-        origin: f.origin,
-        status: f.status,
+        origin: f.origin.to_string(),
+        status: f.status.to_string(),
         format: f.format,
         codec: f.codec,
         size: f.size,

@@ -166,7 +166,7 @@ impl AppState {
             description: show.description,
             creator: self.render.playlist_user(&show.creator_id, name.as_deref()),
             playlist: playlist.map(|p| self.render.simplified_playlist(&p)),
-            visibility: show.visibility,
+            visibility: show.visibility.to_string(),
             scheduled_for: show.scheduled_for_ms.map(timestamp),
             started_at: show.started_at_ms.map(timestamp),
             ended_at: show.ended_at_ms.map(timestamp),

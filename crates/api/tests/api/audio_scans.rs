@@ -244,7 +244,7 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
         (at("b/renamed.wav"), "present")
     );
     let gone = a.store.track_audio(&two_id).await.unwrap();
-    assert_eq!(gone[0].status, "missing");
+    assert_eq!(gone[0].status, medley_store::AudioStatus::Missing);
     // The track whose file went missing stays in the playlist.
     let uris = a.item_uris(&a.admin, &list).await;
     assert_eq!(uris.len(), 2);

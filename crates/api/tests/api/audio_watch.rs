@@ -117,5 +117,5 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
         .track_audio(older["id"].as_str().unwrap())
         .await
         .unwrap();
-    assert_eq!(files[0].status, "present");
+    assert_eq!(files[0].status, medley_store::AudioStatus::Present);
 }

@@ -4,19 +4,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use medley_compose::{Composite, Mode, Track};
-use medley_domain::catalog::NewTrack;
+use medley_compose::{Composite, Mode};
 use medley_domain::PlaylistId;
-use medley_events::Bus;
-use medley_search::SearchIndex;
-use medley_store::testing::TestDb;
-use medley_store::{NewPlaylist, Store};
+use medley_store::NewPlaylist;
 
 use super::{configure, sync};
 use crate::error::AppError;
 use crate::playlists::playlist_tracks;
-use crate::sources::memory::{items, InMemory, InMemoryEnds};
-use crate::{accounts, App, AppConfig};
+use crate::sources::memory::{items, start, InMemory, InMemoryEnds, Start};
+use crate::App;
 
 /// The track ids the playlist holds, in order.
 async fn held(app: &App, id: &PlaylistId) -> Vec<String> {
@@ -30,37 +26,15 @@ async fn held(app: &App, id: &PlaylistId) -> Vec<String> {
 
 #[tokio::test]
 async fn a_composition_syncs_from_sources_in_memory() {
-    let db = TestDb::sqlite();
-    let store: Arc<dyn Store> = Arc::new(db.connect().await.unwrap());
-    let bus = Bus::new();
-    let search = Arc::new(SearchIndex::in_memory().unwrap());
-    let mut app = App::new(store.clone(), bus.clone(), search, AppConfig::default());
-    let new: Vec<NewTrack> = (0..4)
-        .map(|i| NewTrack {
-            name: format!("Song {i}"),
-            artists: vec!["Band".into()],
-            album: Some("Album".into()),
-            duration_ms: 200_000,
-            ..Default::default()
-        })
-        .collect();
-    let ids = store.upsert_tracks(&new, 1).await.unwrap();
-    let t: Vec<Track> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| Track {
-            id: id.clone(),
-            isrc: None,
-            name: format!("Song {i}"),
-            artists: vec!["Band".into()],
-            duration_ms: 200_000,
-            explicit: false,
-        })
-        .collect();
-    let user = accounts::create_user(store.as_ref(), &bus, "ana", "a long enough password")
-        .await
-        .unwrap();
-    let mix = store
+    let Start {
+        _db,
+        mut app,
+        songs: t,
+        user,
+    } = start(4).await;
+    let ids: Vec<String> = t.iter().map(|t| t.id.clone()).collect();
+    let mix = app
+        .store
         .create_playlist(NewPlaylist {
             id: PlaylistId::new(),
             owner_id: user.id.clone(),

@@ -5,7 +5,7 @@
 //! it again after an interruption only finishes the work.
 
 use medley_domain::{AudioFileId, Id};
-use medley_store::{AudioFile, TrackChoice};
+use medley_store::{AudioFile, AudioOrigin, TrackChoice};
 
 use super::ingest;
 use crate::error::{storage_error, AppError, AppResult};
@@ -80,7 +80,13 @@ async fn store_clip(app: &App, dir: &std::path::Path, clip: Clip) -> AppResult<A
         if !storage.exists(&key).await.map_err(storage_error)? {
             storage.put_file(&key, &path).await.map_err(storage_error)?;
         }
-        let mut row = ingest::row(&probed, AudioFileId::new(), "upload", "", &clip.name);
+        let mut row = ingest::row(
+            &probed,
+            AudioFileId::new(),
+            AudioOrigin::Upload,
+            "",
+            &clip.name,
+        );
         row.object_key = Some(key);
         Ok(row)
     }

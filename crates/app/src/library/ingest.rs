@@ -8,7 +8,7 @@ use medley_audio::Probed;
 use medley_domain::catalog::{date_precision, name_key, NewTrack};
 use medley_domain::{AudioFileId, Id};
 use medley_events::Event;
-use medley_store::{AudioFile, TrackChoice, TrackToAdd};
+use medley_store::{AudioFile, AudioOrigin, AudioStatus, TrackChoice, TrackToAdd};
 
 use super::matching::{Key, Matcher};
 use crate::error::AppResult;
@@ -109,12 +109,18 @@ pub fn describe(probed: &Probed, stem: &str) -> (Key, TrackToAdd) {
 }
 
 /// The row of a probed file; `track_id` is set when it is written.
-pub fn row(probed: &Probed, id: AudioFileId, origin: &str, root: &str, path: &str) -> AudioFile {
+pub fn row(
+    probed: &Probed,
+    id: AudioFileId,
+    origin: AudioOrigin,
+    root: &str,
+    path: &str,
+) -> AudioFile {
     let p = &probed.properties;
     AudioFile {
         id,
         track_id: String::new(),
-        origin: origin.into(),
+        origin,
         root: root.into(),
         path: path.into(),
         object_key: None,
@@ -129,7 +135,7 @@ pub fn row(probed: &Probed, id: AudioFileId, origin: &str, root: &str, path: &st
         channels: p.channels.map(i64::from),
         bit_depth: p.bit_depth.map(i64::from),
         tags: serde_json::to_string(&probed.tags).expect("tags serialise"),
-        status: medley_store::audio::PRESENT.into(),
+        status: AudioStatus::Present,
         uploaded_by: None,
         created_at_ms: 0,
         updated_at_ms: 0,

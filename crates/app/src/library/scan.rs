@@ -13,8 +13,8 @@ use std::time::Instant;
 use futures::StreamExt;
 use medley_audio::{ProbeError, Probed};
 use medley_domain::AudioFileId;
-use medley_store::audio::{MISSING, PRESENT};
 use medley_store::{AudioFile, TrackChoice};
+use medley_store::{AudioOrigin, AudioStatus};
 use serde::{Deserialize, Serialize};
 
 use super::covers;
@@ -191,7 +191,7 @@ pub async fn scan_scopes(
         for found in files {
             match rows.remove(&found.path) {
                 Some(row) if row.size == found.size as i64 && row.mtime_ms == found.mtime_ms => {
-                    if row.status == MISSING {
+                    if row.status == AudioStatus::Missing {
                         report.restored += 1;
                         restore.push(row.id.clone());
                     } else {
@@ -210,7 +210,10 @@ pub async fn scan_scopes(
                 }),
             }
         }
-        for row in rows.into_values().filter(|r| r.status == PRESENT) {
+        for row in rows
+            .into_values()
+            .filter(|r| r.status == AudioStatus::Present)
+        {
             unseen
                 .entry(row.content_hash.clone())
                 .or_default()
@@ -292,7 +295,8 @@ impl BatchWriter<'_> {
                     self.report.updated += 1;
                     let old_key = row.object_key.clone();
                     let (key, track) = ingest::describe(&probed, stem(&found.rel));
-                    let mut new_row = ingest::row(&probed, row.id, "scan", &root, &found.path);
+                    let mut new_row =
+                        ingest::row(&probed, row.id, AudioOrigin::Scan, &root, &found.path);
                     new_row.object_key = old_key.clone();
                     let i = Incoming {
                         row: new_row,
@@ -342,7 +346,13 @@ impl BatchWriter<'_> {
             }
             self.report.added += 1;
             let (key, track) = ingest::describe(&probed, stem(&found.rel));
-            let row = ingest::row(&probed, AudioFileId::new(), "scan", &root, &found.path);
+            let row = ingest::row(
+                &probed,
+                AudioFileId::new(),
+                AudioOrigin::Scan,
+                &root,
+                &found.path,
+            );
             incoming.push((Incoming { row, key, track }, found.abs, None));
         }
         let mut old_keys = Vec::new();
@@ -407,7 +417,7 @@ impl BatchWriter<'_> {
 
     async fn copy_unchanged(&mut self, found: Found, mut row: AudioFile) -> AppResult<()> {
         row.object_key = Some(self.copy(&row, &found.abs).await?);
-        row.status = PRESENT.into();
+        row.status = AudioStatus::Present;
         row.missing_since_ms = None;
         let track = TrackChoice::Existing(row.track_id.clone());
         self.app

@@ -12,8 +12,8 @@ use futures::stream::BoxStream;
 use medley_audio::{Format, Location, StorageError};
 use medley_domain::causes::Causes;
 use medley_domain::UserId;
-use medley_store::audio::PRESENT;
 use medley_store::AudioFile;
+use medley_store::{AudioOrigin, AudioStatus};
 
 use crate::error::{storage_error, AppError, AppResult};
 use crate::App;
@@ -74,14 +74,17 @@ pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
         return Err(AppError::not_found(&format!("track `{track_id}`")));
     }
     let any_missing = !files.is_empty();
-    for file in files.into_iter().filter(|f| f.status == PRESENT) {
+    for file in files
+        .into_iter()
+        .filter(|f| f.status == AudioStatus::Present)
+    {
         let at = location(&file);
         let content_type =
             Format::parse(&file.format).map_or("application/octet-stream", Format::mime);
         let recorded = Playable {
             size: file.size as u64,
             etag: file.content_hash[..32.min(file.content_hash.len())].to_owned(),
-            last_modified_ms: if file.origin == "scan" {
+            last_modified_ms: if file.origin == AudioOrigin::Scan {
                 file.mtime_ms
             } else {
                 file.created_at_ms

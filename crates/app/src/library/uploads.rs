@@ -12,7 +12,7 @@ use medley_audio::{ProbeError, Probed};
 use medley_domain::catalog::Track;
 use medley_domain::user::User;
 use medley_domain::AudioFileId;
-use medley_store::AudioFile;
+use medley_store::{AudioFile, AudioOrigin};
 use tokio::io::AsyncWriteExt;
 
 use super::covers;
@@ -155,7 +155,7 @@ pub async fn upload<E: std::fmt::Display>(
     }
     let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
     let (match_key, track) = ingest::describe(&probed, stem);
-    let mut row = ingest::row(&probed, AudioFileId::new(), "upload", "", &name);
+    let mut row = ingest::row(&probed, AudioFileId::new(), AudioOrigin::Upload, "", &name);
     row.object_key = Some(key.clone());
     row.uploaded_by = Some(user.id.clone());
     let file_id = row.id.clone();
@@ -221,7 +221,7 @@ pub async fn get(app: &App, user: &User, id: &AudioFileId) -> AppResult<AudioFil
 /// is deleted from its folder, not here.
 pub async fn delete(app: &App, user: &User, id: &AudioFileId) -> AppResult<()> {
     let file = get(app, user, id).await?;
-    if file.origin != "upload" {
+    if file.origin != AudioOrigin::Upload {
         return Err(AppError::Conflict(format!(
             "audio file `{id}` was found by a library scan: delete it from its folder ({}) and \
              scan again",

@@ -16,7 +16,9 @@ use medley_domain::text::TextEnum;
 use medley_domain::uri::{Kind, Uri};
 use medley_domain::user::User;
 use medley_domain::{PlaylistId, ShowId};
-use medley_store::{HistoryEntry, NewShow, ShowChange, ShowComment, ShowState, StoredShow};
+use medley_store::{
+    HistoryEntry, NewShow, ShowChange, ShowComment, ShowState, ShowVisibility, StoredShow,
+};
 
 use crate::accounts::{hash_token, new_token};
 use crate::clock::now_ms;
@@ -49,16 +51,13 @@ pub struct ShowEdit {
     pub visibility: Option<String>,
 }
 
-pub const VISIBILITIES: [&str; 3] = ["public", "followers", "invite"];
-
-fn check_visibility(v: &str) -> AppResult<()> {
-    if VISIBILITIES.contains(&v) {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(format!(
-            "`visibility` must be public, followers or invite (got `{v}`)"
-        )))
-    }
+fn visibility(v: &str) -> AppResult<ShowVisibility> {
+    ShowVisibility::parse(v).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "`visibility` must be {} (got `{v}`)",
+            ShowVisibility::accepted()
+        ))
+    })
 }
 
 fn check_title(title: &str) -> AppResult<String> {
@@ -117,8 +116,10 @@ pub async fn create(app: &App, user: &User, input: ShowInput) -> AppResult<Store
     if let Some(d) = &input.description {
         check_description(d)?;
     }
-    let visibility = input.visibility.unwrap_or_else(|| "public".into());
-    check_visibility(&visibility)?;
+    let visibility = match &input.visibility {
+        Some(v) => visibility(v)?,
+        None => ShowVisibility::Public,
+    };
     let playlist_id = match &input.playlist {
         Some(uri) => Some(playlist_of(app, user, uri).await?),
         None => None,
@@ -143,17 +144,16 @@ pub async fn may_see(app: &App, show: &StoredShow, user: &User) -> AppResult<boo
     if show.creator_id == user.id {
         return Ok(true);
     }
-    Ok(match show.visibility.as_str() {
-        "public" => true,
-        "followers" => app
+    Ok(match show.visibility {
+        ShowVisibility::Public => true,
+        ShowVisibility::Followers => app
             .store
             .follows_users(&user.id, std::slice::from_ref(&show.creator_id))
             .await?
             .first()
             .copied()
             .unwrap_or(false),
-        "invite" => app.store.is_show_guest(&show.id, &user.id).await?,
-        _ => false,
+        ShowVisibility::Invite => app.store.is_show_guest(&show.id, &user.id).await?,
     })
 }
 
@@ -190,9 +190,7 @@ pub async fn edit(app: &App, user: &User, id: &ShowId, edit: ShowEdit) -> AppRes
     if let Some(Some(d)) = &edit.description {
         check_description(d)?;
     }
-    if let Some(v) = &edit.visibility {
-        check_visibility(v)?;
-    }
+    let visibility_change = edit.visibility.as_deref().map(visibility).transpose()?;
     let playlist_id = match &edit.playlist {
         None => None,
         Some(_) if show.state != ShowState::Scheduled => {
@@ -208,7 +206,7 @@ pub async fn edit(app: &App, user: &User, id: &ShowId, edit: ShowEdit) -> AppRes
         title,
         description: edit.description,
         playlist_id,
-        visibility: edit.visibility,
+        visibility: visibility_change,
         scheduled_for_ms: edit.scheduled_for_ms,
     };
     Ok(app.store.update_show(id, &change, now_ms()).await?)

@@ -10,11 +10,63 @@ use medley_compose::{Read, SourceItem, Track};
 use medley_domain::user::User;
 use medley_domain::Id;
 
+use medley_domain::catalog::NewTrack;
+use medley_events::Bus;
+use medley_search::SearchIndex;
+use medley_store::testing::TestDb;
+use medley_store::Store;
+
 use super::{Ends, Source, Target};
 use crate::catalog::{engine_track, tracks};
 use crate::error::{AppError, AppResult};
 use crate::spotify::collections::Work;
-use crate::App;
+use crate::{accounts, App, AppConfig};
+
+/// What the use cases' tests start from: an app on a fresh SQLite database (kept as long as
+/// `_db` lives), songs by one band in its catalog, as the engine sees them, and a user, ana.
+pub struct Start {
+    pub _db: TestDb,
+    pub app: App,
+    pub songs: Vec<Track>,
+    pub user: User,
+}
+
+/// [`Start`] with `n` songs, "Song 0" to "Song n-1", in that order.
+pub async fn start(n: usize) -> Start {
+    let db = TestDb::sqlite();
+    let store: Arc<dyn Store> = Arc::new(db.connect().await.unwrap());
+    let search = Arc::new(SearchIndex::in_memory().unwrap());
+    let app = App::new(store, Bus::new(), search, AppConfig::default());
+    let new: Vec<NewTrack> = (0..n)
+        .map(|i| NewTrack {
+            name: format!("Song {i}"),
+            artists: vec!["Band".into()],
+            album: Some("Album".into()),
+            duration_ms: 200_000,
+            ..Default::default()
+        })
+        .collect();
+    let ids = app.store.upsert_tracks(&new, 1).await.unwrap();
+    let found = tracks(&app, &ids).await.unwrap();
+    let songs = ids
+        .iter()
+        .map(|id| engine_track(found.iter().find(|t| &t.id == id).unwrap()))
+        .collect();
+    let user = accounts::create_user(
+        app.store.as_ref(),
+        &app.bus,
+        "ana",
+        "a long enough password",
+    )
+    .await
+    .unwrap();
+    Start {
+        _db: db,
+        app,
+        songs,
+        user,
+    }
+}
 
 /// An end whose items the test sets, and which a sync may append to while it is `writable`
 /// (when it is not, it is refused as any end the owner may not change is).

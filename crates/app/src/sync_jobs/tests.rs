@@ -6,48 +6,24 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use medley_compose::Track;
-use medley_domain::catalog::NewTrack;
-use medley_events::Bus;
-use medley_search::SearchIndex;
-use medley_store::testing::TestDb;
-use medley_store::Store;
 
 use super::{create, run};
 use crate::error::AppError;
 use crate::jobs::Trigger;
-use crate::sources::memory::{items, InMemory, InMemoryEnds};
-use crate::{accounts, App, AppConfig};
+use crate::sources::memory::{items, start, InMemory, InMemoryEnds, Start};
 
 const WEEKLY: &str = "0 9 * * MON";
 
 #[tokio::test]
 async fn a_sync_job_appends_only_what_is_new_and_refuses_targets_it_cannot_write() {
-    let db = TestDb::sqlite();
-    let store: Arc<dyn Store> = Arc::new(db.connect().await.unwrap());
-    let bus = Bus::new();
-    let search = Arc::new(SearchIndex::in_memory().unwrap());
-    let mut app = App::new(store.clone(), bus.clone(), search, AppConfig::default());
-    let new: Vec<NewTrack> = (0..5)
-        .map(|i| NewTrack {
-            name: format!("Song {i}"),
-            artists: vec!["Band".into()],
-            album: Some("Album".into()),
-            duration_ms: 200_000,
-            ..Default::default()
-        })
-        .collect();
-    let ids = store.upsert_tracks(&new, 1).await.unwrap();
-    let t: Vec<Track> = crate::catalog::tracks(&app, &ids)
-        .await
-        .unwrap()
-        .iter()
-        .map(crate::catalog::engine_track)
-        .collect();
-    let by_id = |id: &String| t.iter().find(|x| &x.id == id).unwrap();
-    let t: Vec<&Track> = ids.iter().map(by_id).collect();
-    let user = accounts::create_user(store.as_ref(), &bus, "ana", "a long enough password")
-        .await
-        .unwrap();
+    let Start {
+        _db,
+        mut app,
+        songs,
+        user,
+    } = start(5).await;
+    let t: Vec<&Track> = songs.iter().collect();
+    let ids: Vec<String> = songs.iter().map(|t| t.id.clone()).collect();
 
     let (liked, mix, locked) = ("spotify:user:ana:collection", "memory:mix", "memory:locked");
     let source = InMemory::new(liked, &[t[0], t[1]]);

@@ -30,7 +30,26 @@ impl ShowState {
     }
 }
 
-/// A show as stored. `visibility` is `public`, `followers` or `invite`.
+medley_domain::text_enum! {
+    /// Who may see and join a show besides its creator (stored as this text).
+    pub enum ShowVisibility {
+        /// Anyone signed in.
+        Public = "public",
+        /// Those who follow the creator.
+        Followers = "followers",
+        /// Those who opened one of its invite links.
+        Invite = "invite",
+    }
+}
+
+impl ShowVisibility {
+    /// The stored spelling, callable without importing the trait.
+    pub fn as_str(self) -> &'static str {
+        medley_domain::text::TextEnum::as_str(self)
+    }
+}
+
+/// A show as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredShow {
     pub id: ShowId,
@@ -38,7 +57,7 @@ pub struct StoredShow {
     pub title: String,
     pub description: Option<String>,
     pub playlist_id: Option<PlaylistId>,
-    pub visibility: String,
+    pub visibility: ShowVisibility,
     pub state: ShowState,
     pub scheduled_for_ms: Option<i64>,
     pub started_at_ms: Option<i64>,
@@ -54,7 +73,7 @@ pub struct NewShow {
     pub title: String,
     pub description: Option<String>,
     pub playlist_id: Option<PlaylistId>,
-    pub visibility: String,
+    pub visibility: ShowVisibility,
     pub scheduled_for_ms: Option<i64>,
     pub now_ms: i64,
 }
@@ -65,7 +84,7 @@ pub struct ShowChange {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub playlist_id: Option<Option<PlaylistId>>,
-    pub visibility: Option<String>,
+    pub visibility: Option<ShowVisibility>,
     pub scheduled_for_ms: Option<Option<i64>>,
 }
 

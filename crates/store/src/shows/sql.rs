@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::NewShow;
 use super::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, SessionChange, ShowBan, ShowChange, ShowComment,
-    ShowState, ShowStore, StoredShow,
+    ShowState, ShowStore, ShowVisibility, StoredShow,
 };
 use crate::error::{stored_enum, Result, StoreError};
 use crate::sql::SqlStore;
@@ -25,7 +25,7 @@ fn show_row(row: &AnyRow) -> Result<StoredShow> {
         playlist_id: row
             .try_get::<Option<String>, _>("playlist_id")?
             .map(PlaylistId::from),
-        visibility: row.try_get("visibility")?,
+        visibility: stored_enum(&row.try_get::<String, _>("visibility")?, "show visibility")?,
         state: stored_enum(&row.try_get::<String, _>("state")?, "show state")?,
         scheduled_for_ms: row.try_get("scheduled_for")?,
         started_at_ms: row.try_get("started_at")?,
@@ -55,7 +55,7 @@ impl ShowStore for SqlStore {
         .bind(&n.title)
         .bind(&n.description)
         .bind(n.playlist_id.as_deref())
-        .bind(&n.visibility)
+        .bind(n.visibility.as_str())
         .bind(n.scheduled_for_ms)
         .bind(n.now_ms)
         .fetch_one(&self.write)
@@ -93,7 +93,7 @@ impl ShowStore for SqlStore {
         .bind(i64::from(c.playlist_id.is_some()))
         .bind(c.playlist_id.clone().flatten().map(PlaylistId::into_string))
         .bind(i64::from(c.visibility.is_some()))
-        .bind(c.visibility.clone())
+        .bind(c.visibility.map(ShowVisibility::as_str))
         .bind(i64::from(c.scheduled_for_ms.is_some()))
         .bind(c.scheduled_for_ms.flatten())
         .bind(now_ms)

@@ -119,7 +119,7 @@ async fn belongings(store: &SqlStore, user: &UserId, tracks: &[String]) -> Playl
             title: "Show".into(),
             description: None,
             playlist_id: Some(playlist.clone()),
-            visibility: "invite".into(),
+            visibility: medley_store::ShowVisibility::Invite,
             scheduled_for_ms: None,
             now_ms: 1,
         })

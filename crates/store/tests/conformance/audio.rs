@@ -5,7 +5,8 @@ use medley_domain::catalog::NewTrack;
 use medley_domain::text::TextEnum;
 use medley_domain::AudioFileId;
 use medley_store::{
-    AudioFile, AudioStore, CatalogStore, ScanStore, SqlStore, StoreError, TrackChoice, TrackToAdd,
+    AudioFile, AudioOrigin, AudioStatus, AudioStore, CatalogStore, ScanStore, SqlStore, StoreError,
+    TrackChoice, TrackToAdd,
 };
 
 on_both_backends!(
@@ -22,7 +23,7 @@ fn scanned(root: &str, rel: &str, hash: &str) -> AudioFile {
     AudioFile {
         id: AudioFileId::new(),
         track_id: String::new(),
-        origin: "scan".into(),
+        origin: AudioOrigin::Scan,
         root: root.into(),
         path: format!("{root}/{rel}"),
         object_key: None,
@@ -37,7 +38,7 @@ fn scanned(root: &str, rel: &str, hash: &str) -> AudioFile {
         channels: Some(2),
         bit_depth: Some(16),
         tags: "{}".into(),
-        status: "present".into(),
+        status: AudioStatus::Present,
         uploaded_by: None,
         created_at_ms: 0,
         updated_at_ms: 0,
@@ -144,7 +145,7 @@ async fn files_bring_tracks_or_join_existing_ones(store: SqlStore) {
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     // An upload may share its name with anything.
     let mut upload = scanned("", "a.flac", "h-a");
-    upload.origin = "upload".into();
+    upload.origin = AudioOrigin::Upload;
     upload.object_key = Some("h-/h-a.flac".into());
     store
         .write_audio_files(

@@ -5,7 +5,7 @@
 use medley_domain::{ShowId, UserId};
 use medley_store::{
     HistoryEntry, LiveEvent, LiveState, LiveWrite, NewShow, NewUser, SessionChange, ShowBan,
-    ShowChange, ShowComment, ShowState, ShowStore, SqlStore, StoreError, UserStore,
+    ShowChange, ShowComment, ShowState, ShowStore, ShowVisibility, SqlStore, StoreError, UserStore,
 };
 
 on_both_backends!(
@@ -31,7 +31,7 @@ async fn user(store: &SqlStore, name: &str) -> UserId {
         .id
 }
 
-async fn show(store: &SqlStore, creator: &str, visibility: &str, now: i64) -> ShowId {
+async fn show(store: &SqlStore, creator: &str, visibility: ShowVisibility, now: i64) -> ShowId {
     store
         .create_show(NewShow {
             id: ShowId::new(),
@@ -39,7 +39,7 @@ async fn show(store: &SqlStore, creator: &str, visibility: &str, now: i64) -> Sh
             title: format!("{visibility} show"),
             description: None,
             playlist_id: None,
-            visibility: visibility.into(),
+            visibility,
             scheduled_for_ms: Some(now + 1_000),
             now_ms: now,
         })
@@ -57,7 +57,7 @@ fn live(seq: i64) -> LiveState {
 
 async fn shows_move_from_scheduled_to_live_to_ended(store: SqlStore) {
     let ana = user(&store, "ana").await;
-    let id = show(&store, &ana, "public", 10).await;
+    let id = show(&store, &ana, ShowVisibility::Public, 10).await;
     let s = store.show(&id).await.unwrap().unwrap();
     assert_eq!(
         (s.state.as_str(), s.scheduled_for_ms),
@@ -76,7 +76,11 @@ async fn shows_move_from_scheduled_to_live_to_ended(store: SqlStore) {
     assert_eq!(s.title, "Renamed");
     assert_eq!(s.description.as_deref(), Some("About"));
     assert_eq!((s.scheduled_for_ms, s.updated_at_ms), (None, 20));
-    assert_eq!(s.visibility, "public", "fields not named are kept");
+    assert_eq!(
+        s.visibility,
+        ShowVisibility::Public,
+        "fields not named are kept"
+    );
     let clear = ShowChange {
         description: Some(None),
         ..Default::default()
@@ -123,9 +127,9 @@ async fn visibility_decides_who_lists_a_show(store: SqlStore) {
     let ana = user(&store, "ana").await;
     let bob = user(&store, "bob").await;
     let cy = user(&store, "cy").await;
-    let public = show(&store, &ana, "public", 1).await;
-    let followers = show(&store, &ana, "followers", 2).await;
-    let invite = show(&store, &ana, "invite", 3).await;
+    let public = show(&store, &ana, ShowVisibility::Public, 1).await;
+    let followers = show(&store, &ana, ShowVisibility::Followers, 2).await;
+    let invite = show(&store, &ana, ShowVisibility::Invite, 3).await;
     store
         .follow_users(&bob, std::slice::from_ref(&ana), 5)
         .await
@@ -219,7 +223,7 @@ fn entry(seq: i64, op: &str, data: &str) -> HistoryEntry {
 async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
     let ana = user(&store, "ana").await;
     let bob = user(&store, "bob").await;
-    let id = show(&store, &ana, "public", 1).await;
+    let id = show(&store, &ana, ShowVisibility::Public, 1).await;
     store.start_show(&id, &live(0), 10).await.unwrap();
 
     let first = LiveWrite {
@@ -282,14 +286,14 @@ async fn a_live_show_records_comments_bans_history_and_state(store: SqlStore) {
     store.write_live(&id, &ban).await.unwrap();
     assert_eq!(store.show_bans(&id).await.unwrap(), ban.bans);
     // Another show's records are its own.
-    let other = show(&store, &ana, "public", 2).await;
+    let other = show(&store, &ana, ShowVisibility::Public, 2).await;
     assert_eq!(store.show_comments(&other, 10, 0).await.unwrap().1, 0);
     assert!(store.show_bans(&other).await.unwrap().is_empty());
 }
 
 async fn one_node_at_a_time_holds_a_live_show(store: SqlStore) {
     let ana = user(&store, "ana").await;
-    let id = show(&store, &ana, "public", 10).await;
+    let id = show(&store, &ana, ShowVisibility::Public, 10).await;
     store.start_show(&id, &live(0), 20).await.unwrap();
     // Node a takes it; b cannot while a's lease runs; a may take it again (a restart).
     assert!(store.claim_show(&id, "a", 100, 200).await.unwrap());
@@ -327,8 +331,8 @@ async fn one_node_at_a_time_holds_a_live_show(store: SqlStore) {
 
 async fn a_live_show_keeps_the_events_of_its_replay_buffer(store: SqlStore) {
     let ana = user(&store, "ana").await;
-    let id = show(&store, &ana, "public", 10).await;
-    let other = show(&store, &ana, "public", 11).await;
+    let id = show(&store, &ana, ShowVisibility::Public, 10).await;
+    let other = show(&store, &ana, ShowVisibility::Public, 11).await;
     store.start_show(&id, &live(0), 20).await.unwrap();
     store.start_show(&other, &live(0), 20).await.unwrap();
     let event = |seq: i64, text: &str| LiveEvent {
@@ -377,8 +381,8 @@ async fn a_live_show_keeps_the_events_of_its_replay_buffer(store: SqlStore) {
 
 async fn a_live_show_keeps_its_sessions_as_they_open_and_close(store: SqlStore) {
     let ana = user(&store, "ana").await;
-    let id = show(&store, &ana, "public", 10).await;
-    let other = show(&store, &ana, "public", 11).await;
+    let id = show(&store, &ana, ShowVisibility::Public, 10).await;
+    let other = show(&store, &ana, ShowVisibility::Public, 11).await;
     store.start_show(&id, &live(0), 20).await.unwrap();
     store.start_show(&other, &live(0), 20).await.unwrap();
     let opened = |session: &str, user: &str| SessionChange::Opened {
