@@ -220,8 +220,13 @@ async fn three_nodes_behind_nginx_with_a_websocket_upgrade() {
     ws.close(None).await.unwrap();
 
     // SIGTERM: the master stops its worker too (SIGKILL would leave the worker running).
-    let pid = nginx.id().expect("nginx runs").to_string();
-    let stopped = Command::new("kill").args(["-TERM", &pid]).status().await;
+    // The shell's own `kill`: a `kill` program is not on every machine (procps).
+    let pid = nginx.id().expect("nginx runs");
+    let stopped = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -TERM {pid}"))
+        .status()
+        .await;
     assert!(stopped.is_ok_and(|s| s.success()));
     tokio::time::timeout(Duration::from_secs(10), nginx.wait())
         .await

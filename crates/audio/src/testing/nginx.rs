@@ -111,9 +111,10 @@ impl Drop for Nginx {
     /// Stops the master with SIGTERM, which stops its workers too (SIGKILL, what
     /// `Child::kill` sends, would leave them running); SIGKILL only if it has not gone in time.
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
+        // The shell's own `kill`: a `kill` program is not on every machine (procps).
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -TERM {}", self.child.id()))
             .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
