@@ -7,7 +7,7 @@ use medley_domain::user::User;
 use medley_domain::UserId;
 
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{admin_only, AppError, AppResult};
 use crate::App;
 
 /// A user as an administrator sees them.
@@ -24,13 +24,7 @@ pub struct Change {
 }
 
 pub(crate) fn require_admin(actor: &User) -> AppResult<()> {
-    if actor.is_admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "only an administrator may manage accounts".into(),
-        ))
-    }
+    admin_only(actor, "only an administrator may manage accounts")
 }
 
 pub async fn accounts(app: &App, actor: &User) -> AppResult<Vec<Account>> {

@@ -14,7 +14,7 @@ use medley_store::Store;
 
 use crate::cache::TrackJson;
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{admin_only, AppError, AppResult};
 use crate::App;
 
 /// Validates and adds tracks, then indexes them for search before answering, so a search
@@ -195,12 +195,7 @@ pub fn engine_track(t: &Track) -> medley_compose::Track {
 /// Whether `user` may add to the catalog: administrators only. A front end asks before it
 /// reads what to add, so that anyone else is told so whatever they sent.
 pub fn may_add(user: &User) -> AppResult<()> {
-    if !user.is_admin {
-        return Err(AppError::Forbidden(
-            "only administrators may add to the catalog".into(),
-        ));
-    }
-    Ok(())
+    admin_only(user, "only administrators may add to the catalog")
 }
 
 /// Adds tracks to the catalog on behalf of `user`, who must be an administrator.

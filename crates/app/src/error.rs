@@ -120,6 +120,16 @@ pub(crate) fn storage_error(e: medley_audio::StorageError) -> AppError {
     }
 }
 
+/// Refuses anyone but an administrator (`Forbidden`, `refusal` as the message: what only an
+/// administrator may do).
+pub fn admin_only(user: &medley_domain::user::User, refusal: &str) -> AppResult<()> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(refusal.to_owned()))
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {

@@ -245,21 +245,53 @@ pub struct NewDetails {
     pub collaborative: Option<bool>,
 }
 
+/// A new playlist's details once they follow the rules ([`NewDetails::check`] makes them).
+#[derive(Clone, Debug)]
+pub struct CheckedDetails {
+    name: String,
+    description: Option<String>,
+    public: bool,
+    collaborative: bool,
+}
+
 impl NewDetails {
-    /// Checks the details against the rules, and answers `(public, collaborative)` as the
-    /// playlist will have them.
-    pub fn check(&self) -> AppResult<(bool, bool)> {
-        validate_name(&self.name)?;
-        if let Some(d) = &self.description {
-            validate_description(d)?;
-        }
+    /// Checks the details against the rules, and answers them as the playlist will have them.
+    pub fn check(self) -> AppResult<CheckedDetails> {
         let collaborative = self.collaborative.unwrap_or(false);
         let public = self.public.unwrap_or(!collaborative);
-        if collaborative && public {
-            return Err(DetailsError::CollaborativePublic.into());
-        }
-        Ok((public, collaborative))
+        check_details(
+            Some(&self.name),
+            self.description.as_deref(),
+            public,
+            collaborative,
+        )?;
+        Ok(CheckedDetails {
+            name: self.name.trim().to_owned(),
+            description: self.description,
+            public,
+            collaborative,
+        })
     }
+}
+
+/// The rules of a playlist's details: a name and a description as the domain allows them, and
+/// a collaborative playlist is never public.
+fn check_details(
+    name: Option<&str>,
+    description: Option<&str>,
+    public: bool,
+    collaborative: bool,
+) -> AppResult<()> {
+    if let Some(name) = name {
+        validate_name(name)?;
+    }
+    if let Some(d) = description {
+        validate_description(d)?;
+    }
+    if collaborative && public {
+        return Err(DetailsError::CollaborativePublic.into());
+    }
+    Ok(())
 }
 
 /// Creates a playlist `user` owns, with the id the caller chose (a composition may have been
@@ -268,18 +300,17 @@ pub async fn create(
     app: &App,
     user: &User,
     id: &PlaylistId,
-    details: NewDetails,
+    details: CheckedDetails,
 ) -> AppResult<Playlist> {
-    let (public, collaborative) = details.check()?;
     let playlist = app
         .store
         .create_playlist(NewPlaylist {
             id: id.to_owned(),
             owner_id: user.id.clone(),
-            name: details.name.trim().to_owned(),
+            name: details.name,
             description: details.description,
-            public,
-            collaborative,
+            public: details.public,
+            collaborative: details.collaborative,
             now_ms: now_ms(),
         })
         .await?;
@@ -316,17 +347,22 @@ pub async fn change_details(
     change: DetailsChange,
 ) -> AppResult<Playlist> {
     let current = owned(app, id, user).await?;
-    if let Some(name) = &change.name {
-        validate_name(name)?;
-    }
-    if let Some(d) = &change.description {
-        validate_description(d)?;
-    }
-    let public = change.public.unwrap_or(current.public);
-    let collaborative = change.collaborative.unwrap_or(current.collaborative);
-    if public && collaborative {
-        return Err(DetailsError::CollaborativePublic.into());
-    }
+    check_details(
+        change.name.as_deref(),
+        change.description.as_deref(),
+        change.public.unwrap_or(current.public),
+        change.collaborative.unwrap_or(current.collaborative),
+    )?;
+    write_details(app, id, change).await
+}
+
+/// Writes a change of details the caller checked: the name trimmed, the cached playlist
+/// forgotten, the change announced. Answers the playlist as changed.
+pub(crate) async fn write_details(
+    app: &App,
+    id: &PlaylistId,
+    change: DetailsChange,
+) -> AppResult<Playlist> {
     let change = DetailsChange {
         name: change.name.map(|n| n.trim().to_owned()),
         ..change
@@ -359,15 +395,15 @@ pub async fn unfollow(app: &App, user: &User, id: &PlaylistId) -> AppResult<()> 
     Ok(())
 }
 
-/// Whether each of `user_ids` follows a playlist the caller can see.
+/// Whether each of `user_ids` follows `playlist`, which the caller has seen ([`visible`]
+/// answered it: a front end asks first, so that a playlist one cannot see is not found
+/// whatever ids are asked about).
 pub async fn followers_contain(
     app: &App,
-    viewer: Option<&User>,
-    id: &PlaylistId,
+    playlist: &Playlist,
     user_ids: &[UserId],
 ) -> AppResult<Vec<bool>> {
-    visible(app, id, viewer).await?;
-    Ok(app.store.follows_playlist(id, user_ids).await?)
+    Ok(app.store.follows_playlist(&playlist.id, user_ids).await?)
 }
 
 /// The users invited to edit a playlist the caller can see.

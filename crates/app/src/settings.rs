@@ -5,7 +5,7 @@
 use medley_domain::user::User;
 
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{admin_only, AppError, AppResult};
 use crate::App;
 
 /// The stored setting's name.
@@ -40,22 +40,20 @@ pub async fn registration(app: &App) -> AppResult<Registration> {
 
 /// The settings as an administrator reads them.
 pub async fn for_admin(app: &App, actor: &User) -> AppResult<Registration> {
-    if !actor.is_admin {
-        return Err(AppError::Forbidden(
-            "only an administrator may read the server's settings".into(),
-        ));
-    }
+    admin_only(
+        actor,
+        "only an administrator may read the server's settings",
+    )?;
     registration(app).await
 }
 
 /// An administrator opens or closes registration; refused when the server's configuration
 /// fixes it (the message says where to change it).
 pub async fn set_registration(app: &App, actor: &User, open: bool) -> AppResult<Registration> {
-    if !actor.is_admin {
-        return Err(AppError::Forbidden(
-            "only an administrator may open or close registration".into(),
-        ));
-    }
+    admin_only(
+        actor,
+        "only an administrator may open or close registration",
+    )?;
     if app.config.registration.is_some() {
         return Err(AppError::Conflict(
             "registration is fixed by this server's configuration (MEDLEY_REGISTRATION): \

@@ -48,6 +48,7 @@ pub async fn fill(state: &App) -> anyhow::Result<()> {
             public: Some(p.public),
             collaborative: Some(false),
         };
+        let details = details.check().map_err(|e| anyhow!("{e}"))?;
         let playlist = playlists::create(state, owner, &PlaylistId::new(), details)
             .await
             .map_err(|e| anyhow!("{e}"))?;

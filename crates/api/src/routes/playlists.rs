@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::catalog::PageParams;
 use super::compositions::CompositionBody;
 use super::items::items_page;
-use super::split_ids;
+use super::split_ids_of;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{Followers, Paging, PlaylistObject, SimplifiedPlaylist, SnapshotId};
@@ -242,13 +242,10 @@ pub async fn followers_contains(
 ) -> ApiResult<axum::Json<Vec<bool>>> {
     let viewer = auth.as_ref().map(|a| &a.user);
     // Whether the playlist may be seen is answered before the ids are read.
-    visible(&state.app, &id, viewer).await?;
-    let ids: Vec<UserId> = split_ids(&q.ids, 5)?
-        .into_iter()
-        .map(UserId::from)
-        .collect();
+    let (playlist, _) = visible(&state.app, &id, viewer).await?;
+    let ids: Vec<UserId> = split_ids_of(&q.ids, 5)?;
     Ok(axum::Json(
-        playlists::followers_contain(&state.app, viewer, &id, &ids).await?,
+        playlists::followers_contain(&state.app, &playlist, &ids).await?,
     ))
 }
 

@@ -302,7 +302,7 @@ pub async fn create_playlist(
     details: NewDetails,
     composition: Option<&Composite>,
 ) -> AppResult<Playlist> {
-    details.check()?;
+    let details = details.check()?;
     let id = PlaylistId::new();
     if let Some(c) = composition {
         check_sources(app, user, &id, c).await?;

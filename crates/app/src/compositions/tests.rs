@@ -27,7 +27,7 @@ async fn held(app: &App, id: &PlaylistId) -> Vec<String> {
 #[tokio::test]
 async fn a_composition_syncs_from_sources_in_memory() {
     let Start {
-        _db,
+        db: _db,
         mut app,
         songs: t,
         user,

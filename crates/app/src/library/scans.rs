@@ -16,7 +16,7 @@ use medley_store::StoredScan;
 use super::scan::{scan, ScanOptions, ScanProgress, ScanReport};
 use super::walk::check_root;
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{admin_only, AppError, AppResult};
 use crate::jobs::{self, JobKind};
 use crate::App;
 
@@ -52,11 +52,7 @@ pub async fn request(
     paths: &[String],
     copy: Option<bool>,
 ) -> AppResult<StoredScan> {
-    if !user.is_admin {
-        return Err(AppError::Forbidden(
-            "only administrators may scan folders of the server".into(),
-        ));
-    }
+    admin_only(user, "only administrators may scan folders of the server")?;
     let paths = check_paths(paths)?;
     let id = medley_domain::new_id();
     let copy = copy.unwrap_or_else(|| app.audio.storage.is_remote());
@@ -72,11 +68,7 @@ pub async fn request(
 
 /// A scan, for an administrator.
 pub async fn get(app: &App, user: &User, id: &str) -> AppResult<StoredScan> {
-    if !user.is_admin {
-        return Err(AppError::Forbidden(
-            "only administrators may see library scans".into(),
-        ));
-    }
+    admin_only(user, "only administrators may see library scans")?;
     app.store
         .scan(id)
         .await?
@@ -85,11 +77,7 @@ pub async fn get(app: &App, user: &User, id: &str) -> AppResult<StoredScan> {
 
 /// Scans, newest first, for an administrator.
 pub async fn list(app: &App, user: &User, limit: i64, offset: i64) -> AppResult<Vec<StoredScan>> {
-    if !user.is_admin {
-        return Err(AppError::Forbidden(
-            "only administrators may see library scans".into(),
-        ));
-    }
+    admin_only(user, "only administrators may see library scans")?;
     Ok(app.store.scans(limit, offset).await?)
 }
 

@@ -23,9 +23,9 @@ use crate::spotify::collections::Work;
 use crate::{accounts, App, AppConfig};
 
 /// What the use cases' tests start from: an app on a fresh SQLite database (kept as long as
-/// `_db` lives), songs by one band in its catalog, as the engine sees them, and a user, ana.
+/// `db` lives), songs by one band in its catalog, as the engine sees them, and a user, ana.
 pub struct Start {
-    pub _db: TestDb,
+    pub db: TestDb,
     pub app: App,
     pub songs: Vec<Track>,
     pub user: User,
@@ -61,7 +61,7 @@ pub async fn start(n: usize) -> Start {
     .await
     .unwrap();
     Start {
-        _db: db,
+        db,
         app,
         songs,
         user,

@@ -14,7 +14,7 @@ use medley_store::SubsonicKey;
 
 use crate::accounts::{hash_token, new_token, verify_password};
 use crate::clock::now_ms;
-use crate::error::{AppError, AppResult};
+use crate::error::{admin_only, AppError, AppResult};
 use crate::App;
 
 /// Prefix of every API key, so that a key found in a config file says what it is.
@@ -300,11 +300,10 @@ pub async fn user_details(app: &App, caller: &User, username: &str) -> AppResult
     if username == caller.username {
         return Ok(caller.clone());
     }
-    if !caller.is_admin {
-        return Err(AppError::Forbidden(
-            "only administrators may read another user's details".into(),
-        ));
-    }
+    admin_only(
+        caller,
+        "only administrators may read another user's details",
+    )?;
     app.store
         .user_by_username(username)
         .await?

@@ -10,13 +10,12 @@
 use medley_domain::playlist::{validate_description, validate_name, Playlist, PlaylistItem};
 use medley_domain::user::User;
 use medley_domain::{Id, PlaylistId};
-use medley_events::Event;
-use medley_store::{DetailsChange, ItemsEdit, NewPlaylist};
+use medley_store::{DetailsChange, ItemsEdit};
 
 use super::library::Library;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::playlists::{edit, owned, visible};
+use crate::playlists::{self, edit, owned, visible, NewDetails};
 use crate::App;
 
 /// A playlist and the items a player sees (those with audio), with their positions.
@@ -79,24 +78,15 @@ pub async fn create(
     name: &str,
     song_ids: &[String],
 ) -> AppResult<Playlist> {
-    validate_name(name)?;
+    let details = NewDetails {
+        name: name.to_owned(),
+        description: None,
+        public: Some(false),
+        collaborative: Some(false),
+    }
+    .check()?;
     let tracks = songs(lib, song_ids)?;
-    let playlist = app
-        .store
-        .create_playlist(NewPlaylist {
-            id: PlaylistId::new(),
-            owner_id: user.id.clone(),
-            name: name.trim().to_owned(),
-            description: None,
-            public: false,
-            collaborative: false,
-            now_ms: now_ms(),
-        })
-        .await?;
-    app.bus.publish(Event::PlaylistCreated {
-        playlist_id: playlist.id.clone(),
-        owner_id: user.id.clone(),
-    });
+    let playlist = playlists::create(app, user, &PlaylistId::new(), details).await?;
     if tracks.is_empty() {
         return Ok(playlist);
     }
@@ -193,25 +183,13 @@ pub async fn update(
         at
     };
     if details {
-        let updated = app
-            .store
-            .update_playlist(
-                id,
-                DetailsChange {
-                    name: u.name.map(|n| n.trim().to_owned()),
-                    description: u.comment,
-                    public: u.public,
-                    collaborative: None,
-                },
-                now_ms(),
-            )
-            .await;
-        app.caches.forget_playlist(id);
-        let updated = updated?;
-        app.bus.publish(Event::PlaylistDetailsChanged {
-            playlist_id: id.to_owned(),
-            snapshot_id: updated.snapshot_id,
-        });
+        let change = DetailsChange {
+            name: u.name,
+            description: u.comment,
+            public: u.public,
+            collaborative: None,
+        };
+        playlists::write_details(app, id, change).await?;
     }
     if !removals.is_empty() {
         // Each removal names the song it expects at its position: a playlist changed since

@@ -17,7 +17,7 @@ const WEEKLY: &str = "0 9 * * MON";
 #[tokio::test]
 async fn a_sync_job_appends_only_what_is_new_and_refuses_targets_it_cannot_write() {
     let Start {
-        _db,
+        db: _db,
         mut app,
         songs,
         user,
