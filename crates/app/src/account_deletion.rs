@@ -163,6 +163,8 @@ async fn finish(app: &App, user: &User, deleted: DeletedAccount) {
         app.shows.end_if_running(id).await;
     }
     app.caches.forget_tokens();
+    // Its uploads went with it.
+    app.caches.forget_audio();
     for id in &deleted.playlists {
         app.caches.forget_playlist(id);
     }

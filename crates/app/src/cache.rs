@@ -19,6 +19,11 @@
 //!   only with its tracks, and such writes are rare next to searches); entries also expire
 //!   after [`CATALOG_TTL`], for writes that change an album without a track (a history
 //!   import's track count).
+//! - **audio**: a track's audio files (which plays first, where its bytes are), so a stream
+//!   costs no query. Every write to the audio files (a scan, an upload or its deletion, a
+//!   file found missing, an account deleted) drops them all: such writes are rare next to
+//!   streams, and a scan's writes name files, not tracks. Entries also expire after
+//!   [`CATALOG_TTL`].
 //!
 //! Loads that raced with an invalidation are not cached: [`Generation`] tells a loader whether
 //! any invalidation happened since it started reading.
@@ -37,6 +42,7 @@ use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
 use medley_domain::{AlbumId, ArtistId, PlaylistId};
 use medley_events::{Bus, Event};
+use medley_store::AudioFile;
 use moka::sync::Cache;
 use serde_json::value::RawValue;
 
@@ -85,17 +91,32 @@ pub struct Caches {
     artists: Cache<ArtistId, Artist>,
     albums: Cache<AlbumId, Album>,
     catalog_generation: Generation,
+    audio: Cache<String, Arc<[AudioFile]>>,
+    audio_generation: Generation,
     /// The bus that tells other nodes what this one dropped (set with several nodes).
     others: OnceLock<Bus>,
 }
 
 /// What a node dropped, for the other nodes to drop too.
 #[derive(Default)]
-struct Dropped {
+struct ToTell {
     playlists: Vec<PlaylistId>,
     tracks: Vec<String>,
     ledgers: Vec<PlaylistId>,
     tokens: bool,
+    audio: bool,
+}
+
+/// What another node dropped (or what a change another node made implies), to drop here.
+#[derive(Default)]
+pub struct Dropped<'a> {
+    pub playlists: &'a [PlaylistId],
+    pub tracks: &'a [String],
+    pub ledgers: &'a [PlaylistId],
+    /// Every cached token.
+    pub tokens: bool,
+    /// Every track's audio files.
+    pub audio: bool,
 }
 
 /// About how much memory the kept ledgers of all composites may take.
@@ -128,9 +149,9 @@ impl Caches {
 
     pub fn forget_ledger(&self, id: &PlaylistId) {
         self.ledgers.invalidate(id);
-        self.tell_others(Dropped {
+        self.tell_others(ToTell {
             ledgers: vec![id.to_owned()],
-            ..Dropped::default()
+            ..ToTell::default()
         });
     }
 
@@ -139,25 +160,31 @@ impl Caches {
         let _ = self.others.set(bus);
     }
 
-    fn tell_others(&self, dropped: Dropped) {
+    fn tell_others(&self, dropped: ToTell) {
         if let Some(bus) = self.others.get() {
             bus.publish_to_others(Event::CachesInvalidated {
                 playlists: dropped.playlists,
                 tracks: dropped.tracks,
                 ledgers: dropped.ledgers,
                 tokens: dropped.tokens,
+                audio: dropped.audio,
             });
         }
     }
 
     /// Drops what another node dropped (without telling anyone).
-    pub fn apply_remote(
-        &self,
-        playlists: &[PlaylistId],
-        tracks: &[String],
-        ledgers: &[PlaylistId],
-        tokens: bool,
-    ) {
+    pub fn apply_remote(&self, dropped: Dropped<'_>) {
+        let Dropped {
+            playlists,
+            tracks,
+            ledgers,
+            tokens,
+            audio,
+        } = dropped;
+        if audio {
+            self.audio_generation
+                .invalidate(|| self.audio.invalidate_all());
+        }
         if tokens {
             self.token_generation
                 .invalidate(|| self.tokens.invalidate_all());
@@ -186,6 +213,8 @@ impl Caches {
         self.tracks.invalidate_all();
         self.forget_artists_and_albums();
         self.ledgers.invalidate_all();
+        self.audio_generation
+            .invalidate(|| self.audio.invalidate_all());
     }
 }
 
@@ -223,6 +252,11 @@ impl Default for Caches {
                 .time_to_live(CATALOG_TTL)
                 .build(),
             catalog_generation: Generation::default(),
+            audio: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CATALOG_TTL)
+                .build(),
+            audio_generation: Generation::default(),
             others: OnceLock::new(),
         }
     }
@@ -246,9 +280,9 @@ impl Caches {
     pub fn forget_tokens(&self) {
         self.token_generation
             .invalidate(|| self.tokens.invalidate_all());
-        self.tell_others(Dropped {
+        self.tell_others(ToTell {
             tokens: true,
-            ..Dropped::default()
+            ..ToTell::default()
         });
     }
 
@@ -270,9 +304,9 @@ impl Caches {
     pub fn forget_playlist(&self, id: &PlaylistId) {
         self.playlist_generation
             .invalidate(|| self.playlists.invalidate(id));
-        self.tell_others(Dropped {
+        self.tell_others(ToTell {
             playlists: vec![id.to_owned()],
-            ..Dropped::default()
+            ..ToTell::default()
         });
     }
 
@@ -283,11 +317,38 @@ impl Caches {
         }
         if !ids.is_empty() {
             self.forget_artists_and_albums();
-            self.tell_others(Dropped {
+            self.tell_others(ToTell {
                 tracks: ids.to_vec(),
-                ..Dropped::default()
+                ..ToTell::default()
             });
         }
+    }
+}
+
+impl Caches {
+    /// The audio files of track `id`, best first, if this node holds them.
+    pub fn track_audio(&self, id: &str) -> Option<Arc<[AudioFile]>> {
+        self.audio.get(id)
+    }
+
+    /// Counts the writes that dropped audio files: read it before loading them.
+    pub fn audio_generation(&self) -> u64 {
+        self.audio_generation.current()
+    }
+
+    pub fn remember_track_audio(&self, seen: u64, id: &str, files: Arc<[AudioFile]>) {
+        self.audio_generation
+            .insert_if_unchanged(seen, || self.audio.insert(id.to_owned(), files));
+    }
+
+    /// Drops every track's audio files, here and on the other nodes, after any write to them.
+    pub fn forget_audio(&self) {
+        self.audio_generation
+            .invalidate(|| self.audio.invalidate_all());
+        self.tell_others(ToTell {
+            audio: true,
+            ..ToTell::default()
+        });
     }
 }
 
@@ -372,7 +433,10 @@ mod tests {
         assert!(caches.artist(&ArtistId::from("a2")).is_none());
         // Another node's catalog write drops them too.
         caches.remember_artists(caches.catalog_generation(), &[artist("a3")]);
-        caches.apply_remote(&[], &["t2".to_string()], &[], false);
+        caches.apply_remote(Dropped {
+            tracks: &["t2".to_string()],
+            ..Dropped::default()
+        });
         assert!(caches.artist(&ArtistId::from("a3")).is_none());
     }
 

@@ -3,7 +3,7 @@
 //! one NATS message.
 //!
 //! - caches another node dropped are dropped here too (tokens after a logout or a password
-//!   change, playlist metadata, rendered tracks, kept ledgers);
+//!   change, playlist metadata, rendered tracks, kept ledgers, tracks' audio files);
 //! - tracks another node added or changed are read from the database into this node's search
 //!   index;
 //! - a playlist change wakes this node's worker, so the composites reading it are resynced
@@ -19,6 +19,7 @@ use medley_domain::causes::Causes;
 use medley_events::{Event, Remote};
 use tokio_util::sync::CancellationToken;
 
+use crate::cache::Dropped;
 use crate::catalog::{index_tracks, rebuild_search_index};
 use crate::error::AppResult;
 use crate::App;
@@ -56,24 +57,44 @@ pub async fn apply(app: &App, notice: Remote) -> AppResult<()> {
             tracks,
             ledgers,
             tokens,
-        } => app.caches.apply_remote(playlists, tracks, ledgers, *tokens),
+            audio,
+        } => app.caches.apply_remote(Dropped {
+            playlists,
+            tracks,
+            ledgers,
+            tokens: *tokens,
+            audio: *audio,
+        }),
         Event::TracksUpserted { track_ids } => {
-            app.caches.apply_remote(&[], track_ids, &[], false);
+            app.caches.apply_remote(Dropped {
+                tracks: track_ids,
+                ..Dropped::default()
+            });
             let stored = app.store.tracks(track_ids).await?;
             index_tracks(&app.search, &stored)?;
         }
         Event::PlaylistItemsChanged(change) => {
-            app.caches
-                .apply_remote(std::slice::from_ref(&change.playlist_id), &[], &[], false);
+            app.caches.apply_remote(Dropped {
+                playlists: std::slice::from_ref(&change.playlist_id),
+                ..Dropped::default()
+            });
             app.wake_worker.notify_one();
         }
         Event::PlaylistDetailsChanged { playlist_id, .. } => {
-            app.caches
-                .apply_remote(std::slice::from_ref(playlist_id), &[], &[], false);
+            app.caches.apply_remote(Dropped {
+                playlists: std::slice::from_ref(playlist_id),
+                ..Dropped::default()
+            });
             app.wake_worker.notify_one();
         }
         Event::UserDeleted { user_id, playlists } => {
-            app.caches.apply_remote(playlists, &[], &[], true);
+            // Its uploads went with it.
+            app.caches.apply_remote(Dropped {
+                playlists,
+                tokens: true,
+                audio: true,
+                ..Dropped::default()
+            });
             crate::account_deletion::forget_in_memory(app, user_id);
             app.shows.expel(user_id).await;
             app.wake_worker.notify_one();

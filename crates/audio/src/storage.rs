@@ -357,7 +357,7 @@ async fn read_file(
 
 /// The bytes of `range` of the file at `path`, read at once (on the blocking pool).
 fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
-    use std::os::unix::fs::FileExt;
+    use std::io::{Read, Seek};
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -365,7 +365,19 @@ fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
         }
         Err(e) => return Err(e.into()),
     };
-    let mut buf = vec![0; (range.end - range.start) as usize];
-    file.read_exact_at(&mut buf, range.start)?;
+    // Read into fresh capacity rather than `vec![0; len]` + `read_exact_at`: no zeroing of
+    // bytes about to be overwritten.
+    let len = range.end - range.start;
+    let mut buf = Vec::with_capacity(len as usize);
+    let mut file = file;
+    file.seek(std::io::SeekFrom::Start(range.start))?;
+    file.take(len).read_to_end(&mut buf)?;
+    if (buf.len() as u64) < len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("{} is shorter than it was", path.display()),
+        )
+        .into());
+    }
     Ok(Bytes::from(buf))
 }

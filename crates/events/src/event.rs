@@ -84,6 +84,10 @@ pub enum Event {
         /// Every cached token (a logout, a password change, a revoked token).
         #[serde(default)]
         tokens: bool,
+        /// Every track's audio files (a scan, an upload or its deletion, a file found
+        /// missing).
+        #[serde(default)]
+        audio: bool,
     },
     /// Spotify paused the app (rate limit or daily quota) until these times (Unix ms).
     SpotifyPaused {

@@ -1,7 +1,8 @@
 //! Several nodes with their audio and uploads in one S3 store: an export uploaded to a node
 //! that is killed while importing it is imported by another node, from the shared copy of the
-//! upload. Runs with the multi-node suite's servers and the S3 test server
-//! (`source .ci/s3-server`; `MEDLEY_REQUIRE_S3=1` makes its absence a failure).
+//! upload; audio uploaded through one node streams from another, and stops there once deleted.
+//! Runs with the multi-node suite's servers and the S3 test server (`source .ci/s3-server`;
+//! `MEDLEY_REQUIRE_S3=1` makes its absence a failure).
 
 mod cluster;
 mod common;
@@ -36,15 +37,8 @@ fn export(n: usize) -> Vec<u8> {
     serde_json::to_vec(&rows).unwrap()
 }
 
-#[tokio::test]
-async fn an_upload_to_a_killed_node_is_imported_by_another() {
-    let Some(s3) = medley_audio::testing::s3_settings() else {
-        return;
-    };
-    let Some((db, nats)) = cluster::servers() else {
-        return;
-    };
-    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
+/// Nodes to be spawned by `cluster` keep their audio and uploads in the S3 store `s3`.
+fn on_s3(cluster: &mut Cluster, s3: &medley_audio::StorageConfig) {
     cluster.extra = vec![
         "--storage-url".into(),
         s3.url.clone(),
@@ -62,6 +56,18 @@ async fn an_upload_to_a_killed_node_is_imported_by_another() {
             secret.expose().to_owned(),
         ));
     }
+}
+
+#[tokio::test]
+async fn an_upload_to_a_killed_node_is_imported_by_another() {
+    let Some(s3) = medley_audio::testing::s3_settings() else {
+        return;
+    };
+    let Some((db, nats)) = cluster::servers() else {
+        return;
+    };
+    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
+    on_s3(&mut cluster, &s3);
     let a = cluster.spawn().await;
     cluster.nodes.push(a);
     let http = reqwest::Client::new();
@@ -120,5 +126,78 @@ async fn an_upload_to_a_killed_node_is_imported_by_another() {
     assert_eq!(i["status"], "done", "{i}");
     let totals = on_b.get("/v1/me/stats/totals").await;
     assert_eq!(totals["plays"], PLAYS as u64, "{totals}");
+    cluster.stop().await;
+}
+
+/// Audio uploaded through A streams from B (its bytes are in the shared store). B remembers
+/// which file plays for the track; once the file is deleted through A, B answers 404 within
+/// the delay of one NATS message, not after its cache's minute: A's deletion told B to forget.
+#[tokio::test]
+async fn audio_uploaded_to_one_node_streams_from_another_until_deleted_there() {
+    let Some(s3) = medley_audio::testing::s3_settings() else {
+        return;
+    };
+    let Some((db, nats)) = cluster::servers() else {
+        return;
+    };
+    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
+    on_s3(&mut cluster, &s3);
+    for _ in 0..2 {
+        let node = cluster.spawn().await;
+        cluster.nodes.push(node);
+    }
+    let http = reqwest::Client::new();
+    let token = common::sign_up(&http, &cluster.nodes[0].base, "ana").await;
+    let (on_a, on_b) = (
+        Client::new(&cluster.nodes[0].base, &token),
+        Client::new(&cluster.nodes[1].base, &token),
+    );
+
+    let tags = medley_audio::testing::Written::song("Shared", "Nodes", "Store");
+    let bytes = medley_audio::testing::wav(1_500, 330.0, &tags);
+    let r = http
+        .post(format!("{}/v1/library/files", on_a.base))
+        .query(&[("name", "shared.wav")])
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let file: Value = r.json().await.unwrap();
+    let (file_id, track_id) = (
+        file["id"].as_str().unwrap().to_owned(),
+        file["track"]["id"].as_str().unwrap().to_owned(),
+    );
+    let stream = |base: &str| {
+        http.get(format!("{base}/v1/tracks/{track_id}/stream"))
+            .bearer_auth(&token)
+            .send()
+    };
+    // Twice from B: the second answer comes from what B remembered of the track's files.
+    for _ in 0..2 {
+        let r = stream(&on_b.base).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.bytes().await.unwrap() == bytes, "B streams A's upload");
+    }
+
+    let (status, body) = on_a
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/library/files/{file_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    within(
+        Duration::from_secs(10),
+        "B stopped streaming the deleted file",
+        || {
+            let r = stream(&on_b.base);
+            async move { r.await.unwrap().status() == StatusCode::NOT_FOUND }
+        },
+    )
+    .await;
     cluster.stop().await;
 }

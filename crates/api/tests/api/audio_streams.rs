@@ -291,6 +291,21 @@ async fn a_track_without_audio_is_a_404_that_says_so(backend: Backend) {
         "{}",
         r.body
     );
+
+    // Asked again, the answer is the same (now from what the server remembers of the track's
+    // files); a file of it scanned again plays at once: the scan's writes dropped that.
+    assert_eq!(
+        a.get(&url, Some(&a.admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let back = a.put_wav("twice-c.wav", 1_800, 202.0, &tags);
+    a.scan_music().await;
+    let r = fetch(&a, &url, Some(&a.admin), &[]).await;
+    assert!(
+        r.status == StatusCode::OK && r.body == std::fs::read(&back).unwrap(),
+        "the file scanned again plays: {}",
+        r.status
+    );
 }
 
 #[tokio::test]

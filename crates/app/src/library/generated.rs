@@ -58,6 +58,7 @@ pub async fn attach(
         app.store
             .write_audio_files(&[], &rows, crate::now_ms())
             .await?;
+        app.caches.forget_audio();
         given += rows.len() as u64;
     }
     Ok(given)

@@ -186,6 +186,7 @@ pub async fn write(app: &App, batch: Vec<Incoming>) -> AppResult<(Written, Vec<I
         .store
         .write_audio_files(&tracks, &files, crate::now_ms())
         .await?;
+    app.caches.forget_audio();
     written.created = added.len() as u64;
     let track_of: Vec<Id> = files
         .iter()

@@ -223,6 +223,7 @@ pub async fn scan_scopes(
     app.store
         .set_audio_status(&restore, true, crate::now_ms())
         .await?;
+    app.caches.forget_audio();
 
     // Read what must be read, several files at once, and write in batches.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -259,6 +260,7 @@ pub async fn scan_scopes(
         .store
         .set_audio_status(&gone, false, crate::now_ms())
         .await?;
+    app.caches.forget_audio();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
@@ -405,6 +407,7 @@ impl BatchWriter<'_> {
             .store
             .move_audio_file(&prev.id, root, &found.path, found.mtime_ms, crate::now_ms())
             .await?;
+        self.app.caches.forget_audio();
         if self.options.copy && prev.object_key.is_none() {
             let mut row = prev;
             row.root = root.to_owned();
@@ -424,6 +427,7 @@ impl BatchWriter<'_> {
             .store
             .write_audio_files(&[], &[(row, track)], crate::now_ms())
             .await?;
+        self.app.caches.forget_audio();
         Ok(())
     }
 

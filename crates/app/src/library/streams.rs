@@ -6,6 +6,7 @@
 //! plays.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -61,9 +62,31 @@ fn no_audio(track_id: &str, any_missing: bool) -> AppError {
     }
 }
 
+/// A track's audio files, best first: from this node's cache when it holds them (every write
+/// to audio files drops it, on every node).
+async fn track_audio(app: &App, track_id: &str) -> AppResult<Arc<[AudioFile]>> {
+    if let Some(files) = app.caches.track_audio(track_id) {
+        return Ok(files);
+    }
+    let seen = app.caches.audio_generation();
+    let files: Arc<[AudioFile]> = app.store.track_audio(track_id).await?.into();
+    app.caches
+        .remember_track_audio(seen, track_id, Arc::clone(&files));
+    Ok(files)
+}
+
+/// Marks a file whose bytes are gone as missing, so the next request plays another.
+async fn mark_missing(app: &App, file: &AudioFile) -> AppResult<()> {
+    app.store
+        .set_audio_status(std::slice::from_ref(&file.id), false, crate::now_ms())
+        .await?;
+    app.caches.forget_audio();
+    Ok(())
+}
+
 /// The file to play for `track_id`: the best one whose bytes are there.
 pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
-    let files = app.store.track_audio(track_id).await?;
+    let files = track_audio(app, track_id).await?;
     if files.is_empty()
         && app
             .store
@@ -75,8 +98,9 @@ pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
     }
     let any_missing = !files.is_empty();
     for file in files
-        .into_iter()
+        .iter()
         .filter(|f| f.status == AudioStatus::Present)
+        .cloned()
     {
         let at = location(&file);
         let content_type =
@@ -113,13 +137,7 @@ pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
             }
             Err(StorageError::NotFound(_)) => {
                 tracing::warn!(track = %track_id, file = %recorded.file.id, "an audio file is gone from its folder; marked missing");
-                app.store
-                    .set_audio_status(
-                        std::slice::from_ref(&recorded.file.id),
-                        false,
-                        crate::now_ms(),
-                    )
-                    .await?;
+                mark_missing(app, &recorded.file).await?;
             }
             Err(e) => return Err(storage_error(e)),
         }
@@ -151,13 +169,7 @@ pub async fn open(
     match app.audio.storage.read(&playable.location, range).await {
         Ok(stream) => Ok(stream),
         Err(StorageError::NotFound(_)) => {
-            app.store
-                .set_audio_status(
-                    std::slice::from_ref(&playable.file.id),
-                    false,
-                    crate::now_ms(),
-                )
-                .await?;
+            mark_missing(app, &playable.file).await?;
             Err(no_audio(&playable.file.track_id, true))
         }
         Err(e) => Err(storage_error(e)),

@@ -229,6 +229,7 @@ pub async fn delete(app: &App, user: &User, id: &AudioFileId) -> AppResult<()> {
         )));
     }
     app.store.delete_audio_file(id).await?;
+    app.caches.forget_audio();
     if let Some(key) = &file.object_key {
         if !app.store.object_in_use(key).await? {
             app.audio.storage.delete(key).await.map_err(storage_error)?;
