@@ -35,7 +35,7 @@ use medley_compose::Ledger;
 use medley_domain::catalog::{Album, Artist};
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
-use medley_domain::{AlbumId, ArtistId, PlaylistId};
+use medley_domain::{AlbumId, ArtistId, PlaylistId, TrackId};
 use medley_events::{Bus, Event};
 use moka::sync::Cache;
 use serde_json::value::RawValue;
@@ -81,7 +81,7 @@ pub struct Caches {
     playlists: Cache<PlaylistId, Playlist>,
     playlist_generation: Generation,
     ledgers: Cache<PlaylistId, Arc<KeptLedger>>,
-    pub tracks: Cache<String, TrackJson>,
+    pub tracks: Cache<TrackId, TrackJson>,
     artists: Cache<ArtistId, Artist>,
     albums: Cache<AlbumId, Album>,
     catalog_generation: Generation,
@@ -93,7 +93,7 @@ pub struct Caches {
 #[derive(Default)]
 struct Dropped {
     playlists: Vec<PlaylistId>,
-    tracks: Vec<String>,
+    tracks: Vec<TrackId>,
     ledgers: Vec<PlaylistId>,
     tokens: bool,
 }
@@ -154,7 +154,7 @@ impl Caches {
     pub fn apply_remote(
         &self,
         playlists: &[PlaylistId],
-        tracks: &[String],
+        tracks: &[TrackId],
         ledgers: &[PlaylistId],
         tokens: bool,
     ) {
@@ -277,7 +277,7 @@ impl Caches {
     }
 
     /// Drops rendered tracks after the catalog changed them, and the artists and albums.
-    pub fn forget_tracks(&self, ids: &[String]) {
+    pub fn forget_tracks(&self, ids: &[TrackId]) {
         for id in ids {
             self.tracks.invalidate(id);
         }
@@ -366,13 +366,13 @@ mod tests {
         );
         // A load that started before a catalog write is not kept.
         let seen = caches.catalog_generation();
-        caches.forget_tracks(&["t1".to_string()]);
+        caches.forget_tracks(&[TrackId::from("t1")]);
         assert!(caches.artist(&ArtistId::from("a1")).is_none());
         caches.remember_artists(seen, &[artist("a2")]);
         assert!(caches.artist(&ArtistId::from("a2")).is_none());
         // Another node's catalog write drops them too.
         caches.remember_artists(caches.catalog_generation(), &[artist("a3")]);
-        caches.apply_remote(&[], &["t2".to_string()], &[], false);
+        caches.apply_remote(&[], &[TrackId::from("t2")], &[], false);
         assert!(caches.artist(&ArtistId::from("a3")).is_none());
     }
 

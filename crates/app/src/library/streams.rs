@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use medley_audio::{Format, Location, StorageError};
 use medley_domain::causes::Causes;
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use medley_store::AudioFile;
 use medley_store::{AudioOrigin, AudioStatus};
 
@@ -62,12 +62,12 @@ fn no_audio(track_id: &str, any_missing: bool) -> AppError {
 }
 
 /// The file to play for `track_id`: the best one whose bytes are there.
-pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
+pub async fn locate(app: &App, track_id: &TrackId) -> AppResult<Playable> {
     let files = app.store.track_audio(track_id).await?;
     if files.is_empty()
         && app
             .store
-            .existing_tracks(&[track_id.to_owned()])
+            .existing_tracks(std::slice::from_ref(track_id))
             .await?
             .is_empty()
     {
@@ -169,7 +169,7 @@ pub async fn open(
 pub async fn link(
     app: &App,
     user_id: &UserId,
-    track_id: &str,
+    track_id: &TrackId,
     base: &str,
 ) -> AppResult<StreamLink> {
     let playable = locate(app, track_id).await?;
@@ -189,7 +189,7 @@ pub async fn link(
 /// Checks the signature of a signed stream URL.
 pub fn check_link(
     app: &App,
-    track_id: &str,
+    track_id: &TrackId,
     user_id: &UserId,
     expires_s: i64,
     signature: &str,
