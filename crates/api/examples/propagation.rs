@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
     let mut latencies = Vec::with_capacity(rounds);
     for uri in &uris {
         let mut events = bus.subscribe();
-        let track_id = uri.trim_start_matches("medley:track:").to_owned();
+        let track_id = medley_domain::TrackId::from(uri.trim_start_matches("medley:track:"));
         let started = Instant::now();
         call(
             Method::POST,

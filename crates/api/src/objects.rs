@@ -406,7 +406,7 @@ impl Render {
             },
             external_urls: spotify_url("track", &t.spotify_id),
             href: self.href(&format!("tracks/{}", t.id)),
-            id: t.id.clone(),
+            id: t.id.to_string(),
             is_playable: true,
             is_local: false,
             name: t.name.clone(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use medley_app::cache::TrackJson;
 use medley_app::logins::LoginSettings;
 use medley_app::{App, AppConfig};
-use medley_domain::Id;
+use medley_domain::TrackId;
 use medley_events::Bus;
 use medley_imports::ZipLimits;
 use medley_search::SearchIndex;
@@ -151,7 +151,7 @@ impl AppState {
     }
 
     /// Track objects for `ids` in Spotify's shape, in order, `None` where a track is unknown.
-    pub async fn track_objects(&self, ids: &[Id]) -> ApiResult<Vec<Option<TrackJson>>> {
+    pub async fn track_objects(&self, ids: &[TrackId]) -> ApiResult<Vec<Option<TrackJson>>> {
         let render = |t: &medley_domain::catalog::Track| {
             serde_json::value::to_raw_value(&self.render.track(t))
         };

@@ -40,7 +40,7 @@ use medley_compose::Ledger;
 use medley_domain::catalog::{Album, Artist};
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
-use medley_domain::{AlbumId, ArtistId, PlaylistId};
+use medley_domain::{AlbumId, ArtistId, PlaylistId, TrackId};
 use medley_events::{Bus, Event};
 use medley_store::AudioFile;
 use moka::sync::Cache;
@@ -87,11 +87,11 @@ pub struct Caches {
     playlists: Cache<PlaylistId, Playlist>,
     playlist_generation: Generation,
     ledgers: Cache<PlaylistId, Arc<KeptLedger>>,
-    pub tracks: Cache<String, TrackJson>,
+    pub tracks: Cache<TrackId, TrackJson>,
     artists: Cache<ArtistId, Artist>,
     albums: Cache<AlbumId, Album>,
     catalog_generation: Generation,
-    audio: Cache<String, Arc<[AudioFile]>>,
+    audio: Cache<TrackId, Arc<[AudioFile]>>,
     audio_generation: Generation,
     /// The bus that tells other nodes what this one dropped (set with several nodes).
     others: OnceLock<Bus>,
@@ -101,7 +101,7 @@ pub struct Caches {
 #[derive(Default)]
 struct ToTell {
     playlists: Vec<PlaylistId>,
-    tracks: Vec<String>,
+    tracks: Vec<TrackId>,
     ledgers: Vec<PlaylistId>,
     tokens: bool,
     audio: bool,
@@ -111,7 +111,7 @@ struct ToTell {
 #[derive(Default)]
 pub struct Dropped<'a> {
     pub playlists: &'a [PlaylistId],
-    pub tracks: &'a [String],
+    pub tracks: &'a [TrackId],
     pub ledgers: &'a [PlaylistId],
     /// Every cached token.
     pub tokens: bool,
@@ -311,7 +311,7 @@ impl Caches {
     }
 
     /// Drops rendered tracks after the catalog changed them, and the artists and albums.
-    pub fn forget_tracks(&self, ids: &[String]) {
+    pub fn forget_tracks(&self, ids: &[TrackId]) {
         for id in ids {
             self.tracks.invalidate(id);
         }
@@ -327,7 +327,7 @@ impl Caches {
 
 impl Caches {
     /// The audio files of track `id`, best first, if this node holds them.
-    pub fn track_audio(&self, id: &str) -> Option<Arc<[AudioFile]>> {
+    pub fn track_audio(&self, id: &TrackId) -> Option<Arc<[AudioFile]>> {
         self.audio.get(id)
     }
 
@@ -336,9 +336,9 @@ impl Caches {
         self.audio_generation.current()
     }
 
-    pub fn remember_track_audio(&self, seen: u64, id: &str, files: Arc<[AudioFile]>) {
+    pub fn remember_track_audio(&self, seen: u64, id: &TrackId, files: Arc<[AudioFile]>) {
         self.audio_generation
-            .insert_if_unchanged(seen, || self.audio.insert(id.to_owned(), files));
+            .insert_if_unchanged(seen, || self.audio.insert(id.clone(), files));
     }
 
     /// Drops every track's audio files, here and on the other nodes, after any write to them.
@@ -427,14 +427,14 @@ mod tests {
         );
         // A load that started before a catalog write is not kept.
         let seen = caches.catalog_generation();
-        caches.forget_tracks(&["t1".to_string()]);
+        caches.forget_tracks(&[TrackId::from("t1")]);
         assert!(caches.artist(&ArtistId::from("a1")).is_none());
         caches.remember_artists(seen, &[artist("a2")]);
         assert!(caches.artist(&ArtistId::from("a2")).is_none());
         // Another node's catalog write drops them too.
         caches.remember_artists(caches.catalog_generation(), &[artist("a3")]);
         caches.apply_remote(Dropped {
-            tracks: &["t2".to_string()],
+            tracks: &[TrackId::from("t2")],
             ..Dropped::default()
         });
         assert!(caches.artist(&ArtistId::from("a3")).is_none());

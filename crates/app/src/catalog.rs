@@ -6,7 +6,7 @@ use std::sync::Arc;
 use medley_domain::catalog::{Album, Artist, NewTrack, Track, MAX_TRACKS_PER_WRITE};
 use medley_domain::paging::Page;
 use medley_domain::user::User;
-use medley_domain::{AlbumId, ArtistId, Id};
+use medley_domain::{AlbumId, ArtistId, Id, TrackId};
 use medley_events::Event;
 use medley_search::{SearchIndex, TrackDoc};
 use medley_store::plays::PodcastEntity;
@@ -40,7 +40,7 @@ pub async fn add_tracks(app: &App, tracks: Vec<NewTrack>) -> AppResult<Vec<Track
 
 fn doc(t: &Track) -> TrackDoc {
     TrackDoc {
-        track_id: t.id.clone(),
+        track_id: t.id.to_string(),
         track_name: t.name.clone(),
         artists: t
             .artists
@@ -74,10 +74,10 @@ pub async fn rebuild_search_index(store: &dyn Store, index: &SearchIndex) -> App
 }
 
 async fn load_search_index(store: &dyn Store, index: &SearchIndex) -> AppResult<usize> {
-    let mut after: Option<Id> = None;
+    let mut after: Option<TrackId> = None;
     let mut count = 0;
     loop {
-        let batch = store.tracks_after(after.as_deref(), 5000).await?;
+        let batch = store.tracks_after(after.as_ref(), 5000).await?;
         let Some(last) = batch.last() else { break };
         after = Some(last.id.clone());
         count += batch.len();
@@ -152,11 +152,11 @@ where
 /// JSON shape).
 pub async fn track_objects(
     app: &App,
-    ids: &[Id],
+    ids: &[TrackId],
     render: impl Fn(&Track) -> serde_json::Result<Box<serde_json::value::RawValue>>,
 ) -> AppResult<Vec<Option<TrackJson>>> {
     let mut out: Vec<Option<TrackJson>> = ids.iter().map(|id| app.caches.tracks.get(id)).collect();
-    let missing: Vec<Id> = ids
+    let missing: Vec<TrackId> = ids
         .iter()
         .zip(&out)
         .filter(|(_, t)| t.is_none())
@@ -165,7 +165,7 @@ pub async fn track_objects(
     if missing.is_empty() {
         return Ok(out);
     }
-    let mut loaded: HashMap<Id, TrackJson> = HashMap::new();
+    let mut loaded: HashMap<TrackId, TrackJson> = HashMap::new();
     for track in app.store.tracks(&missing).await? {
         let json = render(&track).map_err(|e| AppError::internal(e, "rendering a track"))?;
         let json: TrackJson = Arc::from(json);
@@ -205,17 +205,17 @@ pub async fn add_tracks_as(app: &App, user: &User, tracks: Vec<NewTrack>) -> App
 }
 
 /// Tracks for `ids` as stored now (unknown ids left out, each track once).
-pub async fn tracks(app: &App, ids: &[Id]) -> AppResult<Vec<Track>> {
+pub async fn tracks(app: &App, ids: &[TrackId]) -> AppResult<Vec<Track>> {
     Ok(app.store.tracks(ids).await?)
 }
 
 /// Which of `ids` are catalog tracks.
-pub async fn existing_tracks(app: &App, ids: &[Id]) -> AppResult<Vec<Id>> {
+pub async fn existing_tracks(app: &App, ids: &[TrackId]) -> AppResult<Vec<TrackId>> {
     Ok(app.store.existing_tracks(ids).await?)
 }
 
 /// `ids` if every one is a catalog track; else the first that is not, named.
-pub async fn known_tracks(app: &App, ids: Vec<Id>) -> AppResult<Vec<Id>> {
+pub async fn known_tracks(app: &App, ids: Vec<TrackId>) -> AppResult<Vec<TrackId>> {
     let existing = existing_tracks(app, &ids).await?;
     if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
         return Err(AppError::Invalid(format!(
@@ -280,7 +280,7 @@ pub async fn artist_top_tracks(
     id: &ArtistId,
     min_ms: i64,
     limit: i64,
-) -> AppResult<Vec<Id>> {
+) -> AppResult<Vec<TrackId>> {
     artist(app, id).await?;
     Ok(app.store.artist_top_tracks(id, min_ms, limit).await?)
 }

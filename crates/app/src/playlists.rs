@@ -12,7 +12,7 @@ use medley_domain::playlist::{
 };
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
-use medley_domain::{Id, PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use medley_events::{Event, ItemsChange};
 use medley_store::{DetailsChange, EditOutcome, ItemsEdit, NewPlaylist};
 
@@ -76,17 +76,17 @@ pub async fn owned(app: &App, id: &PlaylistId, user: &User) -> AppResult<Playlis
 /// Resolves track URIs to catalog ids, in order. `spotify:track:<id>` means Medley's own
 /// track when `<id>` is a Medley id (Spotify clients build such URIs from bare ids), and
 /// otherwise the catalog track carrying that Spotify id. Unknown tracks are a 400 naming them.
-pub async fn resolve_tracks(app: &App, uris: &[String]) -> AppResult<Vec<Id>> {
+pub async fn resolve_tracks(app: &App, uris: &[String]) -> AppResult<Vec<TrackId>> {
     let parsed = uris
         .iter()
         .map(|s| Ok(Uri::parse_kind(s, Kind::Track)?))
         .collect::<AppResult<Vec<Uri>>>()?;
-    let candidates: Vec<Id> = parsed
+    let candidates: Vec<TrackId> = parsed
         .iter()
         .filter(|u| is_id(&u.id))
-        .map(|u| u.id.clone())
+        .map(|u| TrackId::from(u.id.as_str()))
         .collect();
-    let known: std::collections::HashSet<Id> = app
+    let known: std::collections::HashSet<TrackId> = app
         .store
         .existing_tracks(&candidates)
         .await?
@@ -94,15 +94,16 @@ pub async fn resolve_tracks(app: &App, uris: &[String]) -> AppResult<Vec<Id>> {
         .collect();
     let spotify_ids: Vec<String> = parsed
         .iter()
-        .filter(|u| u.namespace == Namespace::Spotify && !known.contains(&u.id))
+        .filter(|u| u.namespace == Namespace::Spotify && !known.contains(u.id.as_str()))
         .map(|u| u.id.clone())
         .collect();
-    let by_spotify: HashMap<String, Id> = app.store.tracks_by_spotify_ids(&spotify_ids).await?;
+    let by_spotify: HashMap<String, TrackId> =
+        app.store.tracks_by_spotify_ids(&spotify_ids).await?;
     let mut ids = Vec::with_capacity(parsed.len());
     let mut unknown = Vec::new();
     for (uri, raw) in parsed.iter().zip(uris) {
-        let found = if known.contains(&uri.id) {
-            Some(uri.id.clone())
+        let found = if known.contains(uri.id.as_str()) {
+            Some(TrackId::from(uri.id.as_str()))
         } else if uri.namespace == Namespace::Spotify {
             by_spotify.get(&uri.id).cloned()
         } else {
@@ -186,7 +187,7 @@ pub fn announce(app: &App, outcome: &EditOutcome, actor_id: &UserId, automatic: 
 /// All items of a playlist with their tracks, in order, and when each was added.
 pub async fn playlist_tracks(app: &App, id: &PlaylistId) -> AppResult<Vec<SourceItem>> {
     let items = app.store.playlist_items(id, i64::MAX, 0).await?;
-    let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
+    let ids: Vec<TrackId> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = app.store.tracks(&ids).await?;
     let by_id: BTreeMap<&str, &Track> = tracks.iter().map(|t| (t.id.as_str(), t)).collect();
     Ok(items
@@ -220,7 +221,7 @@ pub async fn add_as_medley(
     app: &App,
     owner: &User,
     id: &PlaylistId,
-    track_ids: &[Id],
+    track_ids: &[TrackId],
 ) -> AppResult<()> {
     let edit = ItemsEdit::Add {
         track_ids: track_ids.to_vec(),

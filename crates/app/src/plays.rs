@@ -2,8 +2,7 @@
 
 use medley_domain::uri::{Kind, Uri};
 use medley_domain::user::User;
-use medley_domain::Id;
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use medley_events::Event;
 use medley_history::{Format, Item, Play};
 use medley_imports::{record, LivePlay, Recorded};
@@ -43,7 +42,7 @@ pub fn check_times(ended_at_ms: i64, ms_played: i64) -> AppResult<()> {
 
 /// A play of a Medley catalog track through Medley's own player.
 pub struct PlayerPlay {
-    pub track_id: String,
+    pub track_id: TrackId,
     pub name: String,
     pub artist: Option<String>,
     pub album: Option<String>,
@@ -128,20 +127,20 @@ pub struct ReportedPlay {
 pub struct PlayedTrack {
     /// False when this play was already recorded (sent twice).
     pub recorded: bool,
-    pub track_id: Id,
+    pub track_id: TrackId,
     pub ended_at_ms: i64,
     pub ms_played: i64,
 }
 
 /// Records `user`'s play of a catalog track through Medley's player (the track must exist).
 pub async fn play_track(app: &App, user: &User, p: ReportedPlay) -> AppResult<PlayedTrack> {
-    let id = if p.track.contains(':') {
+    let id = TrackId::from(if p.track.contains(':') {
         Uri::parse_kind(&p.track, Kind::Track)
             .map_err(|e| AppError::Invalid(e.to_string()))?
             .id
     } else {
         p.track.clone()
-    };
+    });
     let track = app.store.tracks(std::slice::from_ref(&id)).await?;
     let track = track
         .into_iter()
@@ -189,7 +188,7 @@ pub async fn recent_tracks(
     after: Option<i64>,
     before: Option<i64>,
     limit: i64,
-) -> AppResult<Vec<(Id, i64)>> {
+) -> AppResult<Vec<(TrackId, i64)>> {
     if !(1..=MAX_RECENT).contains(&limit) {
         return Err(AppError::Invalid(format!(
             "`limit` must be between 1 and {MAX_RECENT}, not {limit}"

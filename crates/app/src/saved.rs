@@ -4,7 +4,7 @@
 use medley_domain::catalog::Album;
 use medley_domain::paging::Page;
 use medley_domain::user::User;
-use medley_domain::{AlbumId, Id};
+use medley_domain::{AlbumId, TrackId};
 use medley_events::Event;
 
 use crate::catalog::{known_tracks, stored_albums};
@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::App;
 
 /// A page of `user`'s liked songs, most recent first: `(track_id, added_at_ms)`, and the total.
-pub async fn tracks(app: &App, user: &User, page: Page) -> AppResult<(Vec<(Id, i64)>, i64)> {
+pub async fn tracks(app: &App, user: &User, page: Page) -> AppResult<(Vec<(TrackId, i64)>, i64)> {
     Ok(app
         .store
         .saved_tracks(&user.id, page.limit, page.offset)
@@ -21,7 +21,7 @@ pub async fn tracks(app: &App, user: &User, page: Page) -> AppResult<(Vec<(Id, i
 }
 
 /// Likes catalog tracks (an unknown id refuses them all), and announces the new ones.
-pub async fn save_tracks(app: &App, user: &User, ids: Vec<Id>) -> AppResult<()> {
+pub async fn save_tracks(app: &App, user: &User, ids: Vec<TrackId>) -> AppResult<()> {
     let ids = known_tracks(app, ids).await?;
     let added = app.store.save_tracks(&user.id, &ids, now_ms()).await?;
     if !added.is_empty() {
@@ -35,7 +35,7 @@ pub async fn save_tracks(app: &App, user: &User, ids: Vec<Id>) -> AppResult<()> 
 }
 
 /// Unlikes tracks, and announces the ones that were liked.
-pub async fn unsave_tracks(app: &App, user: &User, ids: &[Id]) -> AppResult<()> {
+pub async fn unsave_tracks(app: &App, user: &User, ids: &[TrackId]) -> AppResult<()> {
     let removed = app.store.unsave_tracks(&user.id, ids).await?;
     if !removed.is_empty() {
         app.bus.publish(Event::SavedTracksChanged {
@@ -48,7 +48,7 @@ pub async fn unsave_tracks(app: &App, user: &User, ids: &[Id]) -> AppResult<()> 
 }
 
 /// Whether `user` likes each track.
-pub async fn tracks_contain(app: &App, user: &User, ids: &[Id]) -> AppResult<Vec<bool>> {
+pub async fn tracks_contain(app: &App, user: &User, ids: &[TrackId]) -> AppResult<Vec<bool>> {
     Ok(app.store.saved_contains(&user.id, ids).await?)
 }
 

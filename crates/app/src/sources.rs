@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use medley_compose::Read;
 use medley_domain::uri::{Kind, Namespace, Uri};
 use medley_domain::user::User;
-use medley_domain::{Id, PlaylistId};
+use medley_domain::{PlaylistId, TrackId};
 use medley_spotify::Collection;
 
 use crate::error::{AppError, AppResult};
@@ -55,7 +55,7 @@ pub trait Target: Source {
         &self,
         app: &App,
         owner: &User,
-        track_ids: &[Id],
+        track_ids: &[TrackId],
         work: &mut Work,
     ) -> AppResult<usize>;
     /// Whether only tracks known to Spotify can be added.
@@ -204,7 +204,7 @@ impl Target for End {
         &self,
         app: &App,
         owner: &User,
-        track_ids: &[Id],
+        track_ids: &[TrackId],
         work: &mut Work,
     ) -> AppResult<usize> {
         match self {

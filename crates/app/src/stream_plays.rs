@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use medley_domain::causes::Causes;
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use medley_history::{Format, Item, Play};
 use medley_imports::LivePlay;
 use medley_store::{ItemRef, Precision};
@@ -50,7 +50,7 @@ pub fn threshold_ms(duration_ms: i64) -> i64 {
 }
 
 struct Current {
-    track_id: String,
+    track_id: TrackId,
     playback: Option<String>,
     started_at_ms: i64,
     until_ms: i64,
@@ -102,10 +102,10 @@ impl Playbacks {
     }
 
     /// The player reported a play of `track_id`: the user's current playback of it is settled.
-    pub fn reported(&self, user_id: &UserId, track_id: &str) {
+    pub fn reported(&self, user_id: &UserId, track_id: &TrackId) {
         let mut current = self.current.lock().expect("playbacks");
         if let Some(c) = current.get_mut(user_id) {
-            if c.track_id == track_id {
+            if c.track_id == *track_id {
                 c.settled = true;
             }
         }
@@ -117,7 +117,7 @@ impl Playbacks {
 pub fn stream_started(
     app: &App,
     user_id: &UserId,
-    track_id: &str,
+    track_id: &TrackId,
     duration_ms: i64,
     playback: Option<&str>,
 ) {
@@ -126,7 +126,7 @@ pub fn stream_started(
     let generation = {
         let mut current = playbacks.current.lock().expect("playbacks");
         if let Some(c) = current.get(user_id) {
-            let same = c.track_id == track_id
+            let same = c.track_id == *track_id
                 && match (playback, &c.playback) {
                     (Some(new), Some(old)) => new == old,
                     (Some(_), None) => false,
@@ -140,7 +140,7 @@ pub fn stream_started(
         current.insert(
             user_id.to_owned(),
             Current {
-                track_id: track_id.to_owned(),
+                track_id: track_id.clone(),
                 playback: playback.map(str::to_owned),
                 started_at_ms: now,
                 until_ms: now + duration_ms.max(0) + SLACK_MS,
@@ -191,13 +191,13 @@ pub fn stream_started(
 async fn count(
     app: &App,
     user_id: &UserId,
-    track_id: &str,
+    track_id: &TrackId,
     started_at_ms: i64,
     ms_played: i64,
 ) -> crate::AppResult<()> {
     let Some(track) = app
         .store
-        .tracks(&[track_id.to_owned()])
+        .tracks(std::slice::from_ref(track_id))
         .await?
         .into_iter()
         .next()
@@ -220,7 +220,7 @@ async fn count(
     play.platform = Some("medley stream".into());
     let live = LivePlay {
         play,
-        item: Some(ItemRef::Track(track_id.to_owned())),
+        item: Some(ItemRef::Track(track_id.clone())),
     };
     crate::plays::record_live(app, user_id, vec![live], "stream", Precision::Stream).await?;
     Ok(())

@@ -12,7 +12,7 @@ use medley_domain::paging::Page;
 use medley_domain::schedule::Schedule;
 use medley_domain::text::TextEnum;
 use medley_domain::user::User;
-use medley_domain::SyncJobId;
+use medley_domain::{SyncJobId, TrackId};
 use medley_events::Event;
 use medley_store::{StoreError, SyncJob, SyncRun};
 
@@ -210,8 +210,8 @@ async fn copy(app: &App, job: &SyncJob, work: &mut Work) -> AppResult<(i64, i64)
     let mut unplayable = 0;
     if let (true, Read::Complete(items)) = (target.spotify_only(), &mut read) {
         // Only tracks Spotify knows can be copied there.
-        let ids: Vec<String> = items.iter().map(|i| i.track.id.clone()).collect();
-        let on_spotify: HashSet<String> = app
+        let ids: Vec<TrackId> = items.iter().map(|i| i.track.id.clone()).collect();
+        let on_spotify: HashSet<TrackId> = app
             .store
             .tracks(&ids)
             .await?
@@ -261,7 +261,7 @@ async fn copy(app: &App, job: &SyncJob, work: &mut Work) -> AppResult<(i64, i64)
         },
     );
     // A one-way copy only adds: the target is the owner's, duplicates and all.
-    let added: Vec<String> = outcome
+    let added: Vec<TrackId> = outcome
         .plan
         .insert
         .iter()

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, TrackId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -64,7 +64,7 @@ pub struct BenchData {
     pub write_playlist: PlaylistId,
     pub write_playlist_items: i64,
     /// Catalog tracks in neither playlist: the adds take 100 of them at a time.
-    pub add_track_ids: Vec<String>,
+    pub add_track_ids: Vec<TrackId>,
     /// Search queries made from the catalog's own words.
     pub queries: Vec<SearchQuery>,
     pub prepared_in_secs: f64,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use medley_app::accounts::{create_user, issue_token};
 use medley_domain::catalog::NewTrack;
-use medley_domain::{PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use medley_events::Bus;
 use medley_store::{CatalogStore, ItemsEdit, NewPlaylist, PlaylistStore, SqlStore};
 use rand::rngs::StdRng;
@@ -106,13 +106,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // distinct tracks; the adds take tracks in neither, so removing them by URI removes only
     // what was added.
     let stride = ids.len() / READ_ITEMS;
-    let read: Vec<String> = (0..READ_ITEMS).map(|i| ids[i * stride].clone()).collect();
-    let write: Vec<String> = (0..WRITE_ITEMS)
+    let read: Vec<TrackId> = (0..READ_ITEMS).map(|i| ids[i * stride].clone()).collect();
+    let write: Vec<TrackId> = (0..WRITE_ITEMS)
         .map(|i| ids[i * stride + 1].clone())
         .collect();
-    let taken: HashSet<&String> = read.iter().chain(&write).collect();
+    let taken: HashSet<&TrackId> = read.iter().chain(&write).collect();
     let mut seen = HashSet::new();
-    let add_track_ids: Vec<String> = ids
+    let add_track_ids: Vec<TrackId> = ids
         .iter()
         .filter(|id| !taken.contains(id) && seen.insert(*id))
         .take(ADD_POOL)
@@ -159,7 +159,7 @@ async fn playlist(
     store: &SqlStore,
     owner: &UserId,
     name: &str,
-    tracks: &[String],
+    tracks: &[TrackId],
 ) -> anyhow::Result<(PlaylistId, i64)> {
     let created = store
         .create_playlist(NewPlaylist {

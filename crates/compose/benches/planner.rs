@@ -33,7 +33,7 @@ const CHANGE_STRIDE: usize = 200;
 
 fn track(id: &str) -> Track {
     Track {
-        id: id.to_owned(),
+        id: id.into(),
         isrc: None,
         name: format!("Song {id}"),
         artists: vec!["Band".to_owned()],

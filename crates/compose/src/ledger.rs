@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use medley_domain::TrackId;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Track;
@@ -177,7 +178,7 @@ impl Ledger {
 
     /// Clears tombstones for these track ids; returns how many were cleared. The next sync
     /// brings a restored track back if the rule says so.
-    pub fn restore(&mut self, track_ids: &[String]) -> usize {
+    pub fn restore(&mut self, track_ids: &[TrackId]) -> usize {
         let keys: Vec<String> = self
             .entries
             .iter()

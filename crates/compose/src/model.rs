@@ -1,11 +1,12 @@
 //! What the engine reads: tracks, source reads, a composite's configuration.
 
+use medley_domain::TrackId;
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs to know of a track: its id, and the facts identity and filters use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
-    pub id: String,
+    pub id: TrackId,
     pub isrc: Option<String>,
     pub name: String,
     pub artists: Vec<String>,

@@ -1,15 +1,16 @@
 //! The edit plan for a target, and its meaning on a list.
 
+use medley_domain::TrackId;
 use serde::{Deserialize, Serialize};
 
 /// The edits that take the target from its current items to the composite's.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// `(position, track id)` of items to remove, positions in the current target, ascending.
-    pub remove: Vec<(usize, String)>,
+    pub remove: Vec<(usize, TrackId)>,
     /// `(position, track id)` to insert after the removals, in ascending final positions:
     /// inserting each in this order at its position gives the final list.
-    pub insert: Vec<(usize, String)>,
+    pub insert: Vec<(usize, TrackId)>,
 }
 
 impl Plan {
@@ -18,8 +19,8 @@ impl Plan {
     }
 
     /// Applies the plan to a list of track ids: the meaning every executor must reproduce.
-    pub fn apply(&self, target: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = target
+    pub fn apply(&self, target: &[TrackId]) -> Vec<TrackId> {
+        let mut out: Vec<TrackId> = target
             .iter()
             .enumerate()
             .filter(|(i, _)| self.remove.binary_search_by_key(i, |(p, _)| *p).is_err())
@@ -33,8 +34,8 @@ impl Plan {
 
     /// Runs of insertions at consecutive positions: `(first position, ids)`. An executor
     /// writes each run in one request (or batches of its API's limit).
-    pub fn insert_runs(&self) -> Vec<(usize, Vec<String>)> {
-        let mut runs: Vec<(usize, Vec<String>)> = Vec::new();
+    pub fn insert_runs(&self) -> Vec<(usize, Vec<TrackId>)> {
+        let mut runs: Vec<(usize, Vec<TrackId>)> = Vec::new();
         for (position, id) in &self.insert {
             match runs.last_mut() {
                 Some((start, ids)) if *start + ids.len() == *position => ids.push(id.clone()),
@@ -49,8 +50,8 @@ impl Plan {
 mod tests {
     use super::*;
 
-    fn ids(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
+    fn ids(s: &[&str]) -> Vec<TrackId> {
+        s.iter().map(|x| TrackId::from(*x)).collect()
     }
 
     #[test]

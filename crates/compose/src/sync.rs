@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use medley_domain::TrackId;
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::Ledger;
@@ -36,15 +37,15 @@ pub struct SyncInput<'a> {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Track ids inserted.
-    pub added: Vec<String>,
+    pub added: Vec<TrackId>,
     /// Track ids removed (duplicates included).
-    pub removed: Vec<String>,
+    pub removed: Vec<TrackId>,
     /// Track ids the rule wants but the cap leaves out.
-    pub overflow: Vec<String>,
+    pub overflow: Vec<TrackId>,
     /// Track ids the owner added behind Medley's back, learned now.
-    pub learned_direct: Vec<String>,
+    pub learned_direct: Vec<TrackId>,
     /// Track ids the owner removed behind Medley's back, learned now.
-    pub learned_suppressed: Vec<String>,
+    pub learned_suppressed: Vec<TrackId>,
     /// Sources that could not be read: `(uri, error)`. Their contributions are frozen.
     pub unhealthy: Vec<(String, String)>,
 }

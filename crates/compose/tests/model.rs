@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use medley_compose::{
     sync, Composite, Ledger, Mode, Options, Read, Source, SourceItem, SyncInput, Track,
 };
+use medley_domain::TrackId;
 use proptest::prelude::*;
 
 const TRACKS: u8 = 12;
@@ -17,7 +18,7 @@ const PLAIN: usize = 4;
 
 fn track(n: u8) -> Track {
     Track {
-        id: format!("t{n}"),
+        id: format!("t{n}").into(),
         isrc: None,
         name: format!("Song {n}"),
         artists: vec!["A".into()],
@@ -180,7 +181,14 @@ impl World {
                 now_ms: 0,
             },
         );
-        let after = outcome.plan.apply(&before);
+        // The reference names tracks by their text; the engine by their typed ids.
+        let before_ids: Vec<TrackId> = before.iter().map(|id| TrackId::from(id.as_str())).collect();
+        let after: Vec<String> = outcome
+            .plan
+            .apply(&before_ids)
+            .into_iter()
+            .map(String::from)
+            .collect();
 
         let unique: BTreeSet<&String> = after.iter().collect();
         prop_assert_eq!(
@@ -261,7 +269,7 @@ impl World {
                 self.sync(c)?;
             }
             Action::Restore(c, t) => {
-                if self.ledgers[c].restore(&[name(t)]) > 0 {
+                if self.ledgers[c].restore(&[name(t).into()]) > 0 {
                     self.reference.suppressed[c].remove(&name(t));
                 }
                 self.sync(c)?;

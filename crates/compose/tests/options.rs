@@ -6,6 +6,7 @@ use medley_compose::{
     sync, Composite, Filters, Identity, Ledger, Mode, Options, Ordering, Read, Source, SourceItem,
     SyncInput, Track,
 };
+use medley_domain::TrackId;
 
 fn t(id: &str) -> Track {
     Track {
@@ -49,7 +50,7 @@ fn run(
     reads: Vec<Read>,
     target: &[Track],
     now_ms: i64,
-) -> (Ledger, Vec<String>, medley_compose::Report) {
+) -> (Ledger, Vec<TrackId>, medley_compose::Report) {
     let reads: BTreeMap<String, Read> =
         c.sources.iter().map(|s| s.uri.clone()).zip(reads).collect();
     let out = sync(
@@ -61,11 +62,11 @@ fn run(
             now_ms,
         },
     );
-    let ids: Vec<String> = target.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<TrackId> = target.iter().map(|t| t.id.clone()).collect();
     (out.ledger, out.plan.apply(&ids), out.report)
 }
 
-fn tracks(ids: &[String]) -> Vec<Track> {
+fn tracks(ids: &[TrackId]) -> Vec<Track> {
     ids.iter().map(|id| t(id)).collect()
 }
 
@@ -148,7 +149,7 @@ fn archive_mode_only_adds() {
         ["a", "b", "c"],
         "nothing leaves because the source dropped it"
     );
-    let owner_removed: Vec<String> = vec!["a".into(), "c".into()];
+    let owner_removed: Vec<TrackId> = vec!["a".into(), "c".into()];
     let (_, ids, r) = run(
         &c,
         &l,
@@ -270,7 +271,7 @@ fn filters_apply_to_contributions() {
 
 #[test]
 fn ordering_of_newcomers() {
-    let owner_first: Vec<String> = vec!["z".into()];
+    let owner_first: Vec<TrackId> = vec!["z".into()];
     let reads = || {
         vec![
             read(&[t("a1"), t("a2"), t("a3")]),

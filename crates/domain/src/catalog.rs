@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::{AlbumId, ArtistId, Id};
+use crate::id::{AlbumId, ArtistId, TrackId};
 
 /// An artist as embedded in tracks and albums.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ pub fn fit(width: i64, height: i64, size: i64) -> (i64, i64) {
 /// A track with everything needed to render Spotify's track object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
-    pub id: Id,
+    pub id: TrackId,
     pub name: String,
     pub album: Album,
     pub artists: Vec<ArtistRef>,

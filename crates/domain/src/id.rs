@@ -5,7 +5,9 @@
 //! [`TrackId`], ...), made by one macro: a user id cannot be passed where a playlist id is
 //! meant, and the compiler says so. Underneath each is the same text as before: it is stored,
 //! sent and compared exactly as it was, and serialises as a plain string (`serde(transparent)`),
-//! so JSON bodies, `Path<PlaylistId>` extraction and the OpenAPI schema do not change.
+//! so JSON bodies, `Path<PlaylistId>` extraction and the OpenAPI schema do not change. Catalog
+//! tracks were the last kind to cross crates as plain text; they are [`TrackId`] from the store
+//! to the HTTP edge too. What still uses plain text is said at [`Id`].
 //!
 //! `From<String>` does not validate: ids read back from storage are trusted, and input from the
 //! outside (a path parameter, a URI in a body) is checked where it enters, by the use case that
@@ -18,16 +20,20 @@ pub const ID_LEN: usize = 22;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// An id named by plain text. Two uses remain:
-/// - ids that stay inside one area and have no kind another crate could mix up (API tokens,
-///   Spotify connections, library scans, live sessions and comments, queued work, sync runs);
-/// - catalog tracks: their id crosses every crate (playlist items, compositions, search,
-///   plays, the OpenSubsonic library) and is not typed yet. [`TrackId`] exists for it; the
-///   catalog, the composition engine and the search index are to move to it, as users,
-///   playlists, albums, artists, shows, sync jobs, imports and audio files did.
+/// An id named by plain text. What still uses it: ids that stay inside one area and have no
+/// kind another crate could mix up (API tokens, Spotify connections, library scans, live
+/// sessions and comments, queued work, sync runs), and items of listening history that may be
+/// a track or an episode. Every kind that crosses crates has its own type: users, playlists,
+/// catalog tracks ([`TrackId`]: playlist items, the catalog, compositions of Medley tracks,
+/// plays, liked songs, audio files, live shows), albums, artists, shows, sync jobs, imports and
+/// audio files.
 ///
-/// The search index and the OpenSubsonic library keep every id as text on purpose: a search
-/// document and an OpenSubsonic id are one namespace over every kind.
+/// The search index and the OpenSubsonic API keep ids as text on purpose: a search document
+/// and an OpenSubsonic id are one namespace over every kind, so a typed id is turned into text
+/// where it enters them and typed again where it leaves (the OpenSubsonic library keys its
+/// songs by [`TrackId`], which a text id looks up through `Borrow<str>`; its albums and artists
+/// by text). Ids of other services (a Spotify track id, a `spotify:track:` URI) are not Medley
+/// ids and stay `String`.
 pub type Id = String;
 
 /// A fresh random id (about 131 bits of entropy), for objects whose id has no type of its own;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::{Id, PlaylistId, UserId};
+use crate::id::{PlaylistId, TrackId, UserId};
 
 /// Most URIs one add, replace or remove request may carry (Spotify's limit).
 pub const MAX_URIS_PER_WRITE: usize = 100;
@@ -47,7 +47,7 @@ pub struct UploadedCover {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaylistItem {
     pub position: i64,
-    pub track_id: Id,
+    pub track_id: TrackId,
     pub added_at_ms: i64,
     pub added_by: UserId,
 }

@@ -1,6 +1,6 @@
 //! The events Medley publishes.
 
-use medley_domain::{Id, ImportId, PlaylistId, SyncJobId, UserId};
+use medley_domain::{Id, ImportId, PlaylistId, SyncJobId, TrackId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a playlist's items in one committed change.
@@ -13,9 +13,9 @@ pub struct ItemsChange {
     /// The snapshot the change produced.
     pub snapshot_id: String,
     /// Track ids added, in the order they were inserted.
-    pub added: Vec<Id>,
+    pub added: Vec<TrackId>,
     /// Track ids removed (one entry per removed item).
-    pub removed: Vec<Id>,
+    pub removed: Vec<TrackId>,
     /// Whether existing items changed places (reorder or insertion in the middle).
     pub reordered: bool,
     /// Number of items after the change.
@@ -40,7 +40,7 @@ pub enum Event {
     PlaylistItemsChanged(ItemsChange),
     /// Tracks were added to or changed in the catalog.
     TracksUpserted {
-        track_ids: Vec<Id>,
+        track_ids: Vec<TrackId>,
     },
     UserCreated {
         user_id: UserId,
@@ -53,8 +53,8 @@ pub enum Event {
     /// A user's liked songs changed.
     SavedTracksChanged {
         user_id: UserId,
-        added: Vec<Id>,
-        removed: Vec<Id>,
+        added: Vec<TrackId>,
+        removed: Vec<TrackId>,
     },
     /// Plays were added to a user's listening history (an import's file, or live plays).
     PlaysRecorded {
@@ -78,7 +78,7 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         playlists: Vec<PlaylistId>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        tracks: Vec<Id>,
+        tracks: Vec<TrackId>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         ledgers: Vec<PlaylistId>,
         /// Every cached token (a logout, a password change, a revoked token).

@@ -11,7 +11,7 @@ use medley_app::playlists::{self, NewDetails};
 use medley_app::{accounts, imports, library, App};
 use medley_demo::clips::ClipTags;
 use medley_domain::catalog::NewTrack;
-use medley_domain::{PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use medley_history::synth::{write_extended, SynthConfig, SynthTrack};
 use medley_imports::Entry;
 use medley_store::ItemsEdit;
@@ -21,7 +21,7 @@ pub async fn fill(state: &App) -> anyhow::Result<()> {
     let store = state.store.as_ref();
     let now = medley_app::now_ms();
     let tracks = medley_demo::chinook();
-    let track_ids: Vec<String> = if store.track_count().await? == 0 {
+    let track_ids: Vec<TrackId> = if store.track_count().await? == 0 {
         let ids = store.upsert_tracks(&tracks, now).await?;
         println!("Demo catalog: {} tracks added.", ids.len());
         ids
@@ -52,7 +52,7 @@ pub async fn fill(state: &App) -> anyhow::Result<()> {
         let playlist = playlists::create(state, owner, &PlaylistId::new(), details)
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        let ids: Vec<String> = p.tracks.iter().map(|&i| track_ids[i].clone()).collect();
+        let ids: Vec<TrackId> = p.tracks.iter().map(|&i| track_ids[i].clone()).collect();
         let edit = ItemsEdit::Add {
             track_ids: ids,
             position: None,
@@ -78,7 +78,7 @@ pub async fn fill(state: &App) -> anyhow::Result<()> {
 }
 
 /// Gives every demo track its clip (see `medley_demo::clips`), playlists' tracks first.
-async fn clips(app: &App, track_ids: &[String], tracks: &[NewTrack]) -> anyhow::Result<u64> {
+async fn clips(app: &App, track_ids: &[TrackId], tracks: &[NewTrack]) -> anyhow::Result<u64> {
     let mut order: Vec<usize> = medley_demo::playlists()
         .iter()
         .flat_map(|p| p.tracks.iter().copied())
@@ -86,7 +86,7 @@ async fn clips(app: &App, track_ids: &[String], tracks: &[NewTrack]) -> anyhow::
     order.extend(0..track_ids.len());
     let mut seen = std::collections::HashSet::new();
     order.retain(|i| *i < track_ids.len() && seen.insert(*i));
-    let ids: Vec<String> = order.iter().map(|&i| track_ids[i].clone()).collect();
+    let ids: Vec<TrackId> = order.iter().map(|&i| track_ids[i].clone()).collect();
     let made = library::generated::attach(app, &ids, |k| {
         let n = order[k];
         let t = &tracks[n];

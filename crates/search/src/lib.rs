@@ -52,7 +52,7 @@ pub struct TrackDoc {
 impl From<&medley_domain::catalog::Track> for TrackDoc {
     fn from(track: &medley_domain::catalog::Track) -> TrackDoc {
         TrackDoc {
-            track_id: track.id.clone(),
+            track_id: track.id.to_string(),
             track_name: track.name.clone(),
             artists: track
                 .artists

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use medley_domain::catalog::NewTrack;
 use medley_domain::text::TextEnum;
-use medley_domain::{AudioFileId, Id, UserId};
+use medley_domain::{AudioFileId, TrackId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -16,7 +16,7 @@ use crate::sql::{params, SqlStore};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AudioFile {
     pub id: AudioFileId,
-    pub track_id: Id,
+    pub track_id: TrackId,
     pub origin: AudioOrigin,
     /// Scans: the folder the last scan that saw it named. Uploads: empty.
     pub root: String,
@@ -90,7 +90,7 @@ pub struct TrackToAdd {
 /// Which track a written file belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TrackChoice {
-    Existing(Id),
+    Existing(TrackId),
     /// The track at this index of the tracks written with it.
     New(usize),
 }
@@ -99,7 +99,7 @@ pub enum TrackChoice {
 /// compares artists and duration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TitleCandidate {
-    pub track_id: Id,
+    pub track_id: TrackId,
     pub name_key: String,
     pub duration_ms: i64,
     pub artist_keys: Vec<String>,
@@ -115,7 +115,7 @@ pub trait AudioStore: Send + Sync {
         tracks: &[TrackToAdd],
         files: &[(AudioFile, TrackChoice)],
         now_ms: i64,
-    ) -> Result<Vec<Id>>;
+    ) -> Result<Vec<TrackId>>;
     /// Every scanned file below the folder `root` (present or missing), whichever folder the
     /// scan that found it named.
     async fn audio_files_under(&self, root: &str) -> Result<Vec<AudioFile>>;
@@ -138,16 +138,16 @@ pub trait AudioStore: Send + Sync {
         now_ms: i64,
     ) -> Result<u64>;
     /// A track's files, the one to play first: present ones, then higher bitrate, then older.
-    async fn track_audio(&self, track_id: &str) -> Result<Vec<AudioFile>>;
+    async fn track_audio(&self, track_id: &TrackId) -> Result<Vec<AudioFile>>;
     /// Which of `ids` have a present file.
-    async fn tracks_with_audio(&self, ids: &[Id]) -> Result<Vec<Id>>;
+    async fn tracks_with_audio(&self, ids: &[TrackId]) -> Result<Vec<TrackId>>;
     async fn audio_file(&self, id: &AudioFileId) -> Result<Option<AudioFile>>;
     /// Removes a file's row (its track stays); whether it existed.
     async fn delete_audio_file(&self, id: &AudioFileId) -> Result<bool>;
     /// Whether any file row keeps its bytes in the object `key`.
     async fn object_in_use(&self, key: &str) -> Result<bool>;
     /// Catalog tracks carrying the given ISRCs, as `(isrc, track_id)`.
-    async fn tracks_by_isrcs(&self, isrcs: &[String]) -> Result<Vec<(String, Id)>>;
+    async fn tracks_by_isrcs(&self, isrcs: &[String]) -> Result<Vec<(String, TrackId)>>;
     /// Catalog tracks whose title key is one of `name_keys`, with their artists' keys.
     async fn title_candidates(&self, name_keys: &[String]) -> Result<Vec<TitleCandidate>>;
 }
@@ -159,7 +159,7 @@ const COLUMNS: &str = "id, track_id, origin, root, path, object_key, size, mtime
 fn file_row(r: &AnyRow) -> Result<AudioFile> {
     Ok(AudioFile {
         id: r.try_get::<String, _>("id")?.into(),
-        track_id: r.try_get("track_id")?,
+        track_id: r.try_get::<String, _>("track_id")?.into(),
         origin: stored_enum(&r.try_get::<String, _>("origin")?, "audio file origin")?,
         root: r.try_get("root")?,
         path: r.try_get("path")?,
@@ -211,7 +211,7 @@ impl AudioStore for SqlStore {
         tracks: &[TrackToAdd],
         files: &[(AudioFile, TrackChoice)],
         now_ms: i64,
-    ) -> Result<Vec<Id>> {
+    ) -> Result<Vec<TrackId>> {
         let mut tx = self.write.begin().await?;
         let mut cache = NameCache::default();
         let mut ids = Vec::with_capacity(tracks.len());
@@ -245,7 +245,7 @@ impl AudioStore for SqlStore {
                 params(1, 22)
             ))
             .bind(f.id.as_str())
-            .bind(track_id)
+            .bind(track_id.as_str())
             .bind(f.origin.as_str())
             .bind(&f.root)
             .bind(&f.path)
@@ -373,7 +373,7 @@ impl AudioStore for SqlStore {
         Ok(changed)
     }
 
-    async fn track_audio(&self, track_id: &str) -> Result<Vec<AudioFile>> {
+    async fn track_audio(&self, track_id: &TrackId) -> Result<Vec<AudioFile>> {
         self.files_where(
             "WHERE track_id = $1 ORDER BY CASE WHEN status = 'present' THEN 0 ELSE 1 END, \
              COALESCE(bitrate_kbps, 0) DESC, created_at, id",
@@ -382,7 +382,7 @@ impl AudioStore for SqlStore {
         .await
     }
 
-    async fn tracks_with_audio(&self, ids: &[Id]) -> Result<Vec<Id>> {
+    async fn tracks_with_audio(&self, ids: &[TrackId]) -> Result<Vec<TrackId>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -393,9 +393,13 @@ impl AudioStore for SqlStore {
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
-        Ok(q.fetch_all(&self.read).await?)
+        Ok(q.fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(TrackId::from)
+            .collect())
     }
 
     async fn audio_file(&self, id: &AudioFileId) -> Result<Option<AudioFile>> {
@@ -418,7 +422,7 @@ impl AudioStore for SqlStore {
         Ok(n > 0)
     }
 
-    async fn tracks_by_isrcs(&self, isrcs: &[String]) -> Result<Vec<(String, Id)>> {
+    async fn tracks_by_isrcs(&self, isrcs: &[String]) -> Result<Vec<(String, TrackId)>> {
         if isrcs.is_empty() {
             return Ok(vec![]);
         }
@@ -432,7 +436,7 @@ impl AudioStore for SqlStore {
         }
         let rows = q.fetch_all(&self.read).await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get::<String, _>(1)?.into())))
             .collect()
     }
 
@@ -457,7 +461,7 @@ impl AudioStore for SqlStore {
             match out.last_mut() {
                 Some(last) if last.track_id == id => last.artist_keys.push(artist),
                 _ => out.push(TitleCandidate {
-                    track_id: id,
+                    track_id: id.into(),
                     name_key: r.try_get(1)?,
                     duration_ms: r.try_get(2)?,
                     artist_keys: vec![artist],

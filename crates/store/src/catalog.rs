@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use medley_domain::catalog::{name_key, Album, Artist, ArtistRef, Cover, NewTrack, Track};
-use medley_domain::{new_id, AlbumId, ArtistId, Id};
+use medley_domain::{new_id, AlbumId, ArtistId, Id, TrackId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -16,16 +16,19 @@ pub trait CatalogStore: Send + Sync {
     /// Adds tracks, finding or creating their artists and album by name, in one transaction.
     /// A track already present (same Spotify id, same ISRC, or same name on the same album) is
     /// found rather than duplicated. Returns the track ids in input order.
-    async fn upsert_tracks(&self, tracks: &[NewTrack], now_ms: i64) -> Result<Vec<Id>>;
+    async fn upsert_tracks(&self, tracks: &[NewTrack], now_ms: i64) -> Result<Vec<TrackId>>;
     /// The tracks among `ids` that exist, in the order of `ids` (duplicates kept).
-    async fn tracks(&self, ids: &[Id]) -> Result<Vec<Track>>;
+    async fn tracks(&self, ids: &[TrackId]) -> Result<Vec<Track>>;
     /// Track ids carrying the given Spotify ids, as `(spotify_id, track_id)` pairs.
-    async fn tracks_by_spotify_ids(&self, spotify_ids: &[String]) -> Result<HashMap<String, Id>>;
+    async fn tracks_by_spotify_ids(
+        &self,
+        spotify_ids: &[String],
+    ) -> Result<HashMap<String, TrackId>>;
     /// Which of `ids` are catalog tracks.
-    async fn existing_tracks(&self, ids: &[Id]) -> Result<Vec<Id>>;
+    async fn existing_tracks(&self, ids: &[TrackId]) -> Result<Vec<TrackId>>;
     async fn album(&self, id: &AlbumId) -> Result<Option<Album>>;
     /// A page of an album's track ids in disc and track order, and the album's track count.
-    async fn album_track_ids(&self, id: &AlbumId, limit: i64, offset: i64) -> Result<Vec<Id>>;
+    async fn album_track_ids(&self, id: &AlbumId, limit: i64, offset: i64) -> Result<Vec<TrackId>>;
     async fn artist(&self, id: &ArtistId) -> Result<Option<Artist>>;
     /// A page of the albums whose primary artist this is, newest first, and their count.
     async fn artist_albums(
@@ -37,7 +40,7 @@ pub trait CatalogStore: Send + Sync {
     async fn albums(&self, ids: &[AlbumId]) -> Result<Vec<Album>>;
     async fn artists(&self, ids: &[ArtistId]) -> Result<Vec<Artist>>;
     /// Tracks in id order after `after`, for rebuilding the search index in batches.
-    async fn tracks_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<Track>>;
+    async fn tracks_after(&self, after: Option<&TrackId>, limit: i64) -> Result<Vec<Track>>;
     async fn track_count(&self) -> Result<i64>;
 }
 
@@ -104,7 +107,7 @@ fn artist_row(row: &AnyRow) -> Result<Artist> {
 fn track_row(row: &AnyRow) -> Result<Track> {
     let external: String = row.try_get("external_ids")?;
     Ok(Track {
-        id: row.try_get("id")?,
+        id: row.try_get::<String, _>("id")?.into(),
         name: row.try_get("name")?,
         album: Album {
             id: row.try_get::<String, _>("album_id")?.into(),
@@ -151,7 +154,7 @@ impl SqlStore {
         );
         let mut q = sqlx::query(&sql);
         for t in &tracks {
-            q = q.bind(&t.id);
+            q = q.bind(t.id.as_str());
         }
         let mut by_track: HashMap<String, Vec<ArtistRef>> = HashMap::new();
         for row in q.fetch_all(&self.read).await? {
@@ -164,7 +167,7 @@ impl SqlStore {
                 });
         }
         for t in &mut tracks {
-            t.artists = by_track.remove(&t.id).unwrap_or_default();
+            t.artists = by_track.remove(t.id.as_str()).unwrap_or_default();
         }
         Ok(tracks)
     }
@@ -248,7 +251,7 @@ async fn existing_track(
     tx: &mut Transaction<'_, Any>,
     t: &NewTrack,
     album_id: &str,
-) -> Result<Option<Id>> {
+) -> Result<Option<TrackId>> {
     let q = match (&t.spotify_id, &t.isrc) {
         (Some(sid), _) => {
             sqlx::query_scalar::<_, String>("SELECT id FROM tracks WHERE spotify_id = $1")
@@ -263,7 +266,7 @@ async fn existing_track(
                 .bind(album_id.to_owned())
         }
     };
-    Ok(q.fetch_optional(&mut **tx).await?)
+    Ok(q.fetch_optional(&mut **tx).await?.map(TrackId::from))
 }
 
 /// Finds or adds one track in `tx`: the album is the album artist's when one is given (a
@@ -276,7 +279,7 @@ pub(crate) async fn upsert_track(
     album_artist: Option<&str>,
     disc_number: Option<i64>,
     now_ms: i64,
-) -> Result<Id> {
+) -> Result<TrackId> {
     let mut artist_ids = Vec::with_capacity(t.artists.len());
     for name in &t.artists {
         artist_ids.push(find_or_create_artist(tx, cache, name, t, now_ms).await?);
@@ -298,7 +301,7 @@ pub(crate) async fn upsert_track(
     if let Some(id) = existing_track(tx, t, &album_id).await? {
         return Ok(id);
     }
-    let id = new_id();
+    let id = TrackId::new();
     let external = serde_json::to_string(&t.external_ids).expect("a string map serialises");
     sqlx::query(
         "INSERT INTO tracks (id, name, name_key, album_id, duration_ms, isrc, explicit, \
@@ -307,7 +310,7 @@ pub(crate) async fn upsert_track(
          COALESCE($8, (SELECT COUNT(*) + 1 FROM tracks WHERE album_id = $4)), $9, $10, $11, \
          COALESCE($12, 1))",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .bind(t.name.trim())
     .bind(name_key(&t.name))
     .bind(&album_id)
@@ -330,7 +333,7 @@ pub(crate) async fn upsert_track(
     })?;
     for (ord, artist_id) in artist_ids.iter().enumerate() {
         sqlx::query("INSERT INTO track_artists (track_id, ord, artist_id) VALUES ($1, $2, $3)")
-            .bind(&id)
+            .bind(id.as_str())
             .bind(ord as i64)
             .bind(artist_id)
             .execute(&mut **tx)
@@ -345,7 +348,7 @@ pub(crate) async fn upsert_track(
 
 #[async_trait]
 impl CatalogStore for SqlStore {
-    async fn upsert_tracks(&self, tracks: &[NewTrack], now_ms: i64) -> Result<Vec<Id>> {
+    async fn upsert_tracks(&self, tracks: &[NewTrack], now_ms: i64) -> Result<Vec<TrackId>> {
         let mut tx = self.write.begin().await?;
         let mut cache = NameCache::default();
         let mut ids = Vec::with_capacity(tracks.len());
@@ -356,11 +359,11 @@ impl CatalogStore for SqlStore {
         Ok(ids)
     }
 
-    async fn tracks(&self, ids: &[Id]) -> Result<Vec<Track>> {
+    async fn tracks(&self, ids: &[TrackId]) -> Result<Vec<Track>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let mut unique: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut unique: Vec<&str> = ids.iter().map(TrackId::as_str).collect();
         unique.sort_unstable();
         unique.dedup();
         let found = self
@@ -376,7 +379,10 @@ impl CatalogStore for SqlStore {
             .collect())
     }
 
-    async fn tracks_by_spotify_ids(&self, spotify_ids: &[String]) -> Result<HashMap<String, Id>> {
+    async fn tracks_by_spotify_ids(
+        &self,
+        spotify_ids: &[String],
+    ) -> Result<HashMap<String, TrackId>> {
         if spotify_ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -390,11 +396,11 @@ impl CatalogStore for SqlStore {
         }
         let rows = q.fetch_all(&self.read).await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get::<String, _>(1)?.into())))
             .collect()
     }
 
-    async fn existing_tracks(&self, ids: &[Id]) -> Result<Vec<Id>> {
+    async fn existing_tracks(&self, ids: &[TrackId]) -> Result<Vec<TrackId>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -404,9 +410,13 @@ impl CatalogStore for SqlStore {
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for id in ids {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
-        Ok(q.fetch_all(&self.read).await?)
+        Ok(q.fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(TrackId::from)
+            .collect())
     }
 
     async fn album(&self, id: &AlbumId) -> Result<Option<Album>> {
@@ -417,8 +427,8 @@ impl CatalogStore for SqlStore {
         row.as_ref().map(album_row).transpose()
     }
 
-    async fn album_track_ids(&self, id: &AlbumId, limit: i64, offset: i64) -> Result<Vec<Id>> {
-        Ok(sqlx::query_scalar(
+    async fn album_track_ids(&self, id: &AlbumId, limit: i64, offset: i64) -> Result<Vec<TrackId>> {
+        Ok(sqlx::query_scalar::<_, String>(
             "SELECT id FROM tracks WHERE album_id = $1 \
              ORDER BY disc_number, track_number, id LIMIT $2 OFFSET $3",
         )
@@ -426,7 +436,10 @@ impl CatalogStore for SqlStore {
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.read)
-        .await?)
+        .await?
+        .into_iter()
+        .map(TrackId::from)
+        .collect())
     }
 
     async fn artist(&self, id: &ArtistId) -> Result<Option<Artist>> {
@@ -493,11 +506,11 @@ impl CatalogStore for SqlStore {
             .collect())
     }
 
-    async fn tracks_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<Track>> {
+    async fn tracks_after(&self, after: Option<&TrackId>, limit: i64) -> Result<Vec<Track>> {
         let limit = limit.to_string();
         self.load_tracks(
             &format!("WHERE t.id > $1 ORDER BY t.id LIMIT {limit}"),
-            &[after.unwrap_or("")],
+            &[after.map_or("", TrackId::as_str)],
         )
         .await
     }

@@ -2,7 +2,7 @@
 //! artist ranking by plays that `top-tracks` answers.
 
 use async_trait::async_trait;
-use medley_domain::{AlbumId, ArtistId, Id, UserId};
+use medley_domain::{AlbumId, ArtistId, TrackId, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -41,7 +41,7 @@ pub trait CollectionStore: Send + Sync {
         artist_id: &ArtistId,
         min_ms: i64,
         limit: i64,
-    ) -> Result<Vec<Id>>;
+    ) -> Result<Vec<TrackId>>;
 }
 
 /// `SELECT <column> FROM <table> WHERE user_id = $1 AND <column> IN (ids)`.
@@ -207,8 +207,8 @@ impl CollectionStore for SqlStore {
         artist_id: &ArtistId,
         min_ms: i64,
         limit: i64,
-    ) -> Result<Vec<Id>> {
-        Ok(sqlx::query_scalar(
+    ) -> Result<Vec<TrackId>> {
+        Ok(sqlx::query_scalar::<_, String>(
             "SELECT t.id FROM tracks t \
              JOIN (SELECT DISTINCT track_id FROM track_artists WHERE artist_id = $1) mine \
                ON mine.track_id = t.id \
@@ -222,6 +222,9 @@ impl CollectionStore for SqlStore {
         .bind(min_ms)
         .bind(limit)
         .fetch_all(&self.read)
-        .await?)
+        .await?
+        .into_iter()
+        .map(TrackId::from)
+        .collect())
     }
 }

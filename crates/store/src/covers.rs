@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use medley_domain::catalog::Cover;
-use medley_domain::{AlbumId, Id};
+use medley_domain::{AlbumId, TrackId};
 use sqlx::Row;
 
 use crate::catalog::cover_columns;
@@ -30,8 +30,8 @@ pub trait CoverStore: Send + Sync {
     /// each of those albums that has one (`album id → cover`).
     async fn track_albums(
         &self,
-        track_ids: &[Id],
-    ) -> Result<(HashMap<Id, AlbumId>, HashMap<AlbumId, AlbumCover>)>;
+        track_ids: &[TrackId],
+    ) -> Result<(HashMap<TrackId, AlbumId>, HashMap<AlbumId, AlbumCover>)>;
     /// Sets an album's cover; false when there is no such album.
     async fn set_album_cover(
         &self,
@@ -45,8 +45,8 @@ pub trait CoverStore: Send + Sync {
 impl CoverStore for SqlStore {
     async fn track_albums(
         &self,
-        track_ids: &[Id],
-    ) -> Result<(HashMap<Id, AlbumId>, HashMap<AlbumId, AlbumCover>)> {
+        track_ids: &[TrackId],
+    ) -> Result<(HashMap<TrackId, AlbumId>, HashMap<AlbumId, AlbumCover>)> {
         let mut albums = HashMap::new();
         let mut covers = HashMap::new();
         for chunk in track_ids.chunks(500) {
@@ -58,7 +58,7 @@ impl CoverStore for SqlStore {
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
-                q = q.bind(id);
+                q = q.bind(id.as_str());
             }
             for row in q.fetch_all(&self.read).await? {
                 let album = AlbumId::from(row.try_get::<String, _>("album_id")?);
@@ -72,7 +72,7 @@ impl CoverStore for SqlStore {
                         },
                     );
                 }
-                albums.insert(row.try_get("track_id")?, album);
+                albums.insert(TrackId::from(row.try_get::<String, _>("track_id")?), album);
             }
         }
         Ok((albums, covers))

@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use medley_domain::{Id, ImportId, UserId};
+use medley_domain::{Id, ImportId, TrackId, UserId};
 use sqlx::Row;
 
 use crate::error::Result;
@@ -118,7 +118,7 @@ impl PlayedItem {
 /// A catalog entity a play points at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ItemRef {
-    Track(Id),
+    Track(TrackId),
     Episode(Id),
 }
 
@@ -233,7 +233,7 @@ pub trait PlayStore: Send + Sync {
         after_ms: Option<i64>,
         before_ms: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<(Id, i64)>>;
+    ) -> Result<Vec<(TrackId, i64)>>;
 }
 
 /// One open transaction writing plays; see the module documentation.
@@ -411,7 +411,7 @@ impl PlayStore for SqlStore {
         after_ms: Option<i64>,
         before_ms: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<(Id, i64)>> {
+    ) -> Result<Vec<(TrackId, i64)>> {
         let rows = sqlx::query(&format!(
             "SELECT track_id, ended_at FROM plays WHERE listener = {LISTENER} AND kind = 0 \
              AND ended_at > $2 AND ended_at < $3 ORDER BY ended_at DESC, seq DESC LIMIT $4",
@@ -423,7 +423,7 @@ impl PlayStore for SqlStore {
         .fetch_all(&self.read)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get::<String, _>(0)?.into(), r.try_get(1)?)))
             .collect()
     }
 }

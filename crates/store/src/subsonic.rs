@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use medley_domain::user::User;
-use medley_domain::{Id, UserId};
+use medley_domain::{Id, TrackId, UserId};
 use sqlx::Row;
 
 use crate::audio::{AudioFile, AudioStatus};
@@ -28,7 +28,7 @@ pub struct NowPlaying {
     pub user_id: UserId,
     pub username: String,
     pub player: String,
-    pub track_id: Id,
+    pub track_id: TrackId,
     pub started_at_ms: i64,
 }
 
@@ -85,7 +85,7 @@ pub trait SubsonicStore: Send + Sync {
         &self,
         user_id: &UserId,
         player: &str,
-        track_id: &str,
+        track_id: &TrackId,
         now_ms: i64,
     ) -> Result<()>;
     /// Everything said to be playing since `since_ms`, latest first.
@@ -307,7 +307,7 @@ impl SubsonicStore for SqlStore {
         &self,
         user_id: &UserId,
         player: &str,
-        track_id: &str,
+        track_id: &TrackId,
         now_ms: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -317,7 +317,7 @@ impl SubsonicStore for SqlStore {
         )
         .bind(user_id.as_str())
         .bind(player)
-        .bind(track_id)
+        .bind(track_id.as_str())
         .bind(now_ms)
         .execute(&self.write)
         .await?;
@@ -339,7 +339,7 @@ impl SubsonicStore for SqlStore {
                     user_id: r.try_get::<String, _>(0)?.into(),
                     username: r.try_get(1)?,
                     player: r.try_get(2)?,
-                    track_id: r.try_get(3)?,
+                    track_id: r.try_get::<String, _>(3)?.into(),
                     started_at_ms: r.try_get(4)?,
                 })
             })

@@ -237,7 +237,11 @@ fn drive(
 
 /// Sequential requests for Opus transcodes of tracks never transcoded before: time until the
 /// first byte of the body.
-async fn first_bytes_of_transcodes(base: &str, token: &str, ids: &[String]) -> anyhow::Result<()> {
+async fn first_bytes_of_transcodes(
+    base: &str,
+    token: &str,
+    ids: &[medley_domain::TrackId],
+) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let mut times = Vec::with_capacity(ids.len());
     for id in ids {

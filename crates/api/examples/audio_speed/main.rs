@@ -172,14 +172,20 @@ async fn admin(base: &str) -> anyhow::Result<String> {
     Ok(session["access_token"].as_str().unwrap().to_owned())
 }
 
-async fn track_ids(state: &AppState, n: usize) -> anyhow::Result<Vec<String>> {
+async fn track_ids(state: &AppState, n: usize) -> anyhow::Result<Vec<medley_domain::TrackId>> {
     let tracks = state.app.store.tracks_after(None, n as i64).await?;
     Ok(tracks.into_iter().map(|t| t.id).collect())
 }
 
 /// Sequential ranged requests over one keep-alive connection: time until the first byte of the
 /// body arrives.
-async fn ttfb(what: &str, base: &str, token: &str, ids: &[String], n: usize) -> anyhow::Result<()> {
+async fn ttfb(
+    what: &str,
+    base: &str,
+    token: &str,
+    ids: &[medley_domain::TrackId],
+    n: usize,
+) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let mut times = Vec::with_capacity(n);
     for i in 0..n + 20 {

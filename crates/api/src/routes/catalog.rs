@@ -8,11 +8,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use medley_domain::catalog::NewTrack;
 use medley_domain::paging::Page;
-use medley_domain::{AlbumId, ArtistId};
+use medley_domain::{AlbumId, ArtistId, TrackId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::split_ids;
+use super::split_ids_of;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::objects::{AlbumObject, ArtistObject, DiscographyAlbum, Paging, TrackObject};
@@ -52,10 +52,10 @@ pub struct Tracks {
 }
 
 /// One track.
-#[utoipa::path(get, path = "/v1/tracks/{id}", tag = "catalog", responses((status = 200, body = TrackObject), (status = 404)))]
+#[utoipa::path(get, path = "/v1/tracks/{id}", params(("id" = String, Path)), tag = "catalog", responses((status = 200, body = TrackObject), (status = 404)))]
 pub async fn track(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TrackId>,
 ) -> ApiResult<axum::Json<TrackJson>> {
     let found = state.track_objects(std::slice::from_ref(&id)).await?;
     found
@@ -72,7 +72,7 @@ pub async fn several_tracks(
     State(state): State<AppState>,
     Query(p): Query<IdsParams>,
 ) -> ApiResult<axum::Json<Tracks>> {
-    let ids = split_ids(&p.ids, 50)?;
+    let ids: Vec<TrackId> = split_ids_of(&p.ids, 50)?;
     Ok(axum::Json(Tracks {
         tracks: state.track_objects(&ids).await?,
     }))
@@ -258,7 +258,7 @@ pub async fn add(
     let inputs = parse_inputs(body)?;
     let inputs = inputs.into_iter().map(NewTrack::from).collect();
     let stored = catalog::add_tracks_as(&state.app, &auth.user, inputs).await?;
-    let ids: Vec<String> = stored.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<TrackId> = stored.iter().map(|t| t.id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     Ok((StatusCode::CREATED, axum::Json(Tracks { tracks })))
 }

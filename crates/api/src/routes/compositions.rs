@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use medley_compose::{Composite, Mode, Options, Report, Source};
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, TrackId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -110,7 +110,7 @@ pub struct ReportView {
     pub unhealthy: Vec<serde_json::Value>,
 }
 
-fn uris(ids: Vec<String>) -> Vec<String> {
+fn uris(ids: Vec<TrackId>) -> Vec<String> {
     ids.into_iter()
         .map(|id| format!("medley:track:{id}"))
         .collect()

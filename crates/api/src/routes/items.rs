@@ -11,7 +11,7 @@ use axum::Router;
 use bytes::Bytes;
 use medley_domain::paging::Page;
 use medley_domain::playlist::{Playlist, MAX_URIS_PER_WRITE};
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, TrackId};
 use medley_store::ItemsEdit;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -37,7 +37,7 @@ pub async fn items_page(
     page: Page,
 ) -> ApiResult<Paging<PlaylistTrack>> {
     let items = playlists::items(&state.app, &p.id, page).await?;
-    let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
+    let ids: Vec<TrackId> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     let origins = if p.composite {
         compositions::origins(&state.app, &p.id, &ids).await?

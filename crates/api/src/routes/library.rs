@@ -5,11 +5,12 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use medley_domain::paging::Page;
+use medley_domain::TrackId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::catalog::PageParams;
-use super::split_ids;
+use super::split_ids_of;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Query};
 use crate::objects::{timestamp, Paging, SavedTrack};
@@ -37,7 +38,7 @@ pub async fn saved(
 ) -> ApiResult<axum::Json<Paging<SavedTrack>>> {
     let page = Page::new(p.limit, p.offset, 20, 50)?;
     let (rows, total) = saved::tracks(&state.app, &auth.user, page).await?;
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<TrackId> = rows.iter().map(|(id, _)| id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     let items = rows
         .iter()
@@ -64,7 +65,7 @@ pub async fn save(
     auth: Auth,
     Query(p): Query<TrackIds>,
 ) -> ApiResult<StatusCode> {
-    let ids = split_ids(&p.ids, 50)?;
+    let ids: Vec<TrackId> = split_ids_of(&p.ids, 50)?;
     saved::save_tracks(&state.app, &auth.user, ids).await?;
     Ok(StatusCode::OK)
 }
@@ -76,7 +77,7 @@ pub async fn unsave(
     auth: Auth,
     Query(p): Query<TrackIds>,
 ) -> ApiResult<StatusCode> {
-    let ids = split_ids(&p.ids, 50)?;
+    let ids: Vec<TrackId> = split_ids_of(&p.ids, 50)?;
     saved::unsave_tracks(&state.app, &auth.user, &ids).await?;
     Ok(StatusCode::OK)
 }
@@ -88,7 +89,7 @@ pub async fn contains(
     auth: Auth,
     Query(p): Query<TrackIds>,
 ) -> ApiResult<axum::Json<Vec<bool>>> {
-    let ids = split_ids(&p.ids, 50)?;
+    let ids: Vec<TrackId> = split_ids_of(&p.ids, 50)?;
     Ok(axum::Json(
         saved::tracks_contain(&state.app, &auth.user, &ids).await?,
     ))

@@ -13,6 +13,7 @@ use crate::extract::{Auth, Json, Query};
 use crate::objects::timestamp;
 use crate::state::AppState;
 use medley_app::plays::{self, play_track, ReportedPlay};
+use medley_domain::TrackId;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -127,7 +128,7 @@ pub async fn recently_played(
 ) -> ApiResult<axum::Json<RecentlyPlayed>> {
     let limit = p.limit.unwrap_or(20);
     let rows = plays::recent_tracks(&state.app, &auth.user, p.after, p.before, limit).await?;
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<TrackId> = rows.iter().map(|(id, _)| id.clone()).collect();
     let tracks = state.track_objects(&ids).await?;
     let items: Vec<PlayHistory> = rows
         .iter()

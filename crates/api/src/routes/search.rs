@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use medley_domain::paging::Page;
-use medley_domain::{AlbumId, ArtistId};
+use medley_domain::{AlbumId, ArtistId, TrackId};
 use medley_search::Kind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -101,8 +101,10 @@ pub async fn search(
         let total = hits.total as i64;
         match kind {
             Kind::Track => {
+                // The index names every kind by its text; tracks are typed again here.
+                let ids: Vec<TrackId> = hits.ids.into_iter().map(TrackId::from).collect();
                 let items = state
-                    .track_objects(&hits.ids)
+                    .track_objects(&ids)
                     .await?
                     .into_iter()
                     .flatten()

@@ -3,6 +3,7 @@
 //! go missing without leaving playlists, bad files are reported and never stop a scan.
 
 use medley_audio::testing::{ffmpeg, Encoding, Written};
+use medley_domain::TrackId;
 use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -84,7 +85,7 @@ async fn a_scan_adds_tracks_and_names_the_bad_files(backend: Backend) {
     assert_eq!(untagged["artists"][0]["name"], "Unknown Artist");
     let files = a
         .store
-        .track_audio(hum["id"].as_str().unwrap())
+        .track_audio(&TrackId::from(hum["id"].as_str().unwrap()))
         .await
         .unwrap();
     assert_eq!(files.len(), 1);
@@ -137,8 +138,20 @@ async fn tracks_already_in_playlists_gain_their_audio(backend: Backend) {
         (&json!(1), &json!(0)),
         "{report}"
     );
-    assert_eq!(a.store.track_audio(&known).await.unwrap().len(), 1);
-    assert!(a.store.track_audio(&too_long).await.unwrap().is_empty());
+    assert_eq!(
+        a.store
+            .track_audio(&TrackId::from(known.as_str()))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(a
+        .store
+        .track_audio(&TrackId::from(too_long.as_str()))
+        .await
+        .unwrap()
+        .is_empty());
 
     // By ISRC, whatever the title says.
     let Some(ff) = ffmpeg() else { return };
@@ -161,7 +174,11 @@ async fn tracks_already_in_playlists_gain_their_audio(backend: Backend) {
         (&json!(1), &json!(1)),
         "{report}"
     );
-    let files = a.store.track_audio(&by_isrc).await.unwrap();
+    let files = a
+        .store
+        .track_audio(&TrackId::from(by_isrc.as_str()))
+        .await
+        .unwrap();
     assert_eq!((files.len(), files[0].format.as_str()), (1, "flac"));
 }
 
@@ -238,12 +255,20 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
     );
     let music = a.music().canonicalize().unwrap();
     let at = |rel: &str| music.join(rel).to_str().unwrap().to_owned();
-    let files = a.store.track_audio(&one_id).await.unwrap();
+    let files = a
+        .store
+        .track_audio(&TrackId::from(one_id.as_str()))
+        .await
+        .unwrap();
     assert_eq!(
         (files[0].path.clone(), files[0].status.as_str()),
         (at("b/renamed.wav"), "present")
     );
-    let gone = a.store.track_audio(&two_id).await.unwrap();
+    let gone = a
+        .store
+        .track_audio(&TrackId::from(two_id.as_str()))
+        .await
+        .unwrap();
     assert_eq!(gone[0].status, medley_store::AudioStatus::Missing);
     // The track whose file went missing stays in the playlist.
     let uris = a.item_uris(&a.admin, &list).await;
@@ -262,7 +287,11 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
         (&json!(1), &json!(0), &json!(0)),
         "{r}"
     );
-    let back = a.store.track_audio(&two_id).await.unwrap();
+    let back = a
+        .store
+        .track_audio(&TrackId::from(two_id.as_str()))
+        .await
+        .unwrap();
     assert_eq!(
         (back[0].status.as_str(), back[0].path.clone()),
         ("present", at("c/two again.wav"))
@@ -425,7 +454,7 @@ async fn every_format_scans_and_reads_like_ffprobe_says() {
         assert!((1_400..=1_600).contains(&ms), "{ext}: {ms} ms");
         let files = a
             .store
-            .track_audio(t["id"].as_str().unwrap())
+            .track_audio(&TrackId::from(t["id"].as_str().unwrap()))
             .await
             .unwrap();
         let format = files[0].format.as_str();
@@ -475,7 +504,7 @@ async fn a_scan_into_s3_copies_the_files_so_every_node_can_stream_them() {
     let one = a.track_named("S3 One").await;
     let files = a
         .store
-        .track_audio(one["id"].as_str().unwrap())
+        .track_audio(&TrackId::from(one["id"].as_str().unwrap()))
         .await
         .unwrap();
     assert_eq!(files.len(), 2);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use medley_app::library::scan::ScanOptions;
 use medley_app::library::watch::scan_and_watch;
 use medley_audio::testing::{wav, Written};
+use medley_domain::TrackId;
 use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -80,7 +81,13 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
     })
     .await;
     let track_id = track["id"].as_str().unwrap().to_owned();
-    let files = a.state.app.store.track_audio(&track_id).await.unwrap();
+    let files = a
+        .state
+        .app
+        .store
+        .track_audio(&TrackId::from(track_id.as_str()))
+        .await
+        .unwrap();
     assert_eq!(files.len(), 1);
     let file_id = files[0].id.clone();
     let stream = a
@@ -92,7 +99,13 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
     let tags = Written::song("Renamed", "Watcher", "Fresh");
     std::fs::write(&placed, wav(700, 330.0, &tags)).unwrap();
     within("a changed file is read again", || async {
-        let files = a.state.app.store.track_audio(&track_id).await.ok()?;
+        let files = a
+            .state
+            .app
+            .store
+            .track_audio(&TrackId::from(track_id.as_str()))
+            .await
+            .ok()?;
         let file = a.state.app.store.audio_file(&file_id).await.ok()??;
         (file.tags.contains("Renamed") || files.is_empty()).then_some(())
     })
@@ -114,7 +127,7 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
         .state
         .app
         .store
-        .track_audio(older["id"].as_str().unwrap())
+        .track_audio(&TrackId::from(older["id"].as_str().unwrap()))
         .await
         .unwrap();
     assert_eq!(files[0].status, medley_store::AudioStatus::Present);

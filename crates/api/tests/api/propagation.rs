@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use medley_domain::user::User;
-use medley_domain::{PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use medley_store::{Backend, ItemsEdit};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -107,7 +107,7 @@ async fn a_burst_of_edits_with_a_lagging_subscriber_reaches_every_composite(back
 
 /// One random edit: add one to three tracks at the end, or remove every copy of one track.
 fn random_edit(rng: &mut StdRng, tracks: &[String]) -> ItemsEdit {
-    let pick = |rng: &mut StdRng| tracks[rng.gen_range(0..tracks.len())].clone();
+    let pick = |rng: &mut StdRng| TrackId::from(tracks[rng.gen_range(0..tracks.len())].as_str());
     if rng.gen_bool(0.65) {
         let n = rng.gen_range(1..=3);
         ItemsEdit::Add {
@@ -165,7 +165,7 @@ async fn items(app: &TestApp, id: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|i| i.track_id)
+        .map(|i| i.track_id.into_string())
         .collect()
 }
 

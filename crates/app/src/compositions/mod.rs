@@ -13,7 +13,7 @@ use medley_compose::identity::Keys;
 use medley_compose::{Composite, Ledger, Mode, Outcome, Report, SyncInput};
 use medley_domain::playlist::Playlist;
 use medley_domain::user::User;
-use medley_domain::{Id, PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use medley_store::{StoreError, StoredComposite, SyncWrite};
 
 use crate::cache::KeptLedger;
@@ -342,7 +342,7 @@ pub async fn remove(app: &App, user: &User, id: &PlaylistId) -> AppResult<()> {
 }
 
 /// The tracks the owner removed from a composite, which its sources will not bring back.
-pub async fn suppressed(app: &App, user: &User, id: &PlaylistId) -> AppResult<Vec<Id>> {
+pub async fn suppressed(app: &App, user: &User, id: &PlaylistId) -> AppResult<Vec<TrackId>> {
     let stored = read(app, user, id).await?;
     Ok(stored
         .ledger
@@ -397,8 +397,8 @@ pub struct Origin {
 pub async fn origins(
     app: &App,
     id: &PlaylistId,
-    track_ids: &[Id],
-) -> AppResult<HashMap<Id, Origin>> {
+    track_ids: &[TrackId],
+) -> AppResult<HashMap<TrackId, Origin>> {
     let Some(stored) = app.store.composite(id).await? else {
         return Ok(HashMap::new());
     };

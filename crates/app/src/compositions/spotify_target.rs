@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medley_compose::{intent, Intent, Ordering, Plan, Read, Report, SyncInput};
 use medley_domain::user::User;
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, TrackId};
 use medley_spotify::Collection;
 use medley_store::{ItemsEdit, StoredComposite, SyncWrite};
 
@@ -76,8 +76,8 @@ async fn attempt(
         reads.insert(source.uri.clone(), read);
     }
     // Only tracks Spotify knows can be written there.
-    let mut known: HashMap<String, String> = HashMap::new();
-    let mut source_ids: Vec<String> = Vec::new();
+    let mut known: HashMap<TrackId, String> = HashMap::new();
+    let mut source_ids: Vec<TrackId> = Vec::new();
     for read in reads.values() {
         if let Read::Complete(items) = read {
             source_ids.extend(items.iter().map(|i| i.track.id.clone()));
@@ -126,7 +126,7 @@ async fn attempt(
     );
     // A frozen source's contributions come from the ledger, not from this sync's reads: learn
     // the Spotify ids of everything the plan touches.
-    let unknown: Vec<String> = outcome
+    let unknown: Vec<TrackId> = outcome
         .plan
         .insert
         .iter()
@@ -141,7 +141,7 @@ async fn attempt(
             }
         }
     }
-    let before_ids: Vec<String> = target_tracks.iter().map(|t| t.id.clone()).collect();
+    let before_ids: Vec<TrackId> = target_tracks.iter().map(|t| t.id.clone()).collect();
     let final_ids = outcome.plan.apply(&before_ids);
     let writes = spotify_writes(&outcome.plan, &final_ids, &known);
     let by_id: HashMap<&str, &medley_compose::Track> = target_tracks
@@ -180,7 +180,7 @@ async fn attempt(
         app.store
             .set_composite_intent(id, stored.ledger_version, Some(&planned))
             .await?;
-        let uris = |ids: &[String]| -> Vec<String> {
+        let uris = |ids: &[TrackId]| -> Vec<String> {
             ids.iter()
                 .filter_map(|i| known.get(i))
                 .map(|s| format!("spotify:track:{s}"))
@@ -219,19 +219,19 @@ async fn attempt(
 /// The requests that carry out a plan on Spotify, where removal goes by URI and takes every
 /// copy: a URI removed whose track stays (a duplicate cleaned up) is added back.
 struct Writes {
-    remove: Vec<String>,
-    add: Vec<String>,
+    remove: Vec<TrackId>,
+    add: Vec<TrackId>,
 }
 
-fn spotify_writes(plan: &Plan, final_ids: &[String], known: &HashMap<String, String>) -> Writes {
+fn spotify_writes(plan: &Plan, final_ids: &[TrackId], known: &HashMap<TrackId, String>) -> Writes {
     let mut seen = HashSet::new();
-    let remove: Vec<String> = plan
+    let remove: Vec<TrackId> = plan
         .remove
         .iter()
         .map(|(_, id)| id.clone())
         .filter(|id| known.contains_key(id) && seen.insert(id.clone()))
         .collect();
-    let inserted: HashSet<&String> = plan.insert.iter().map(|(_, id)| id).collect();
+    let inserted: HashSet<&TrackId> = plan.insert.iter().map(|(_, id)| id).collect();
     let add = final_ids
         .iter()
         .filter(|id| inserted.contains(id) || seen.contains(*id))
@@ -241,8 +241,8 @@ fn spotify_writes(plan: &Plan, final_ids: &[String], known: &HashMap<String, Str
 }
 
 /// Makes the Medley playlist show what the Spotify target now holds.
-async fn mirror(app: &App, id: &PlaylistId, owner: &User, final_ids: &[String]) -> AppResult<()> {
-    let current: Vec<String> = app
+async fn mirror(app: &App, id: &PlaylistId, owner: &User, final_ids: &[TrackId]) -> AppResult<()> {
+    let current: Vec<TrackId> = app
         .store
         .playlist_items(id, i64::MAX, 0)
         .await?

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use medley_compose::{Composite, Mode};
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, TrackId};
 use medley_store::NewPlaylist;
 
 use super::{configure, sync};
@@ -15,7 +15,7 @@ use crate::sources::memory::{items, start, InMemory, InMemoryEnds, Start};
 use crate::App;
 
 /// The track ids the playlist holds, in order.
-async fn held(app: &App, id: &PlaylistId) -> Vec<String> {
+async fn held(app: &App, id: &PlaylistId) -> Vec<TrackId> {
     playlist_tracks(app, id)
         .await
         .unwrap()
@@ -32,7 +32,7 @@ async fn a_composition_syncs_from_sources_in_memory() {
         songs: t,
         user,
     } = start(4).await;
-    let ids: Vec<String> = t.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<TrackId> = t.iter().map(|t| t.id.clone()).collect();
     let mix = app
         .store
         .create_playlist(NewPlaylist {

@@ -17,7 +17,7 @@ use medley_audio::art::{self, Picture, SIZES};
 use medley_audio::cover::image_mime;
 use medley_audio::Location;
 use medley_domain::catalog::Cover;
-use medley_domain::{AlbumId, Id};
+use medley_domain::{AlbumId, TrackId};
 use medley_store::covers::{FROM_FILE, FROM_FOLDER};
 use medley_store::AlbumCover;
 
@@ -27,7 +27,7 @@ use crate::App;
 /// A file just written to the library, as far as covers are concerned.
 #[derive(Clone, Debug)]
 pub struct Written {
-    pub track_id: Id,
+    pub track_id: TrackId,
     /// Where its bytes can be read on this machine (the scanned file, or the upload's spool).
     pub path: PathBuf,
     /// Whether its tags carry a picture.
@@ -72,7 +72,7 @@ pub async fn attach(app: &App, files: Vec<Written>) -> AppResult<u64> {
     if files.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<Id> = files.iter().map(|f| f.track_id.clone()).collect();
+    let ids: Vec<TrackId> = files.iter().map(|f| f.track_id.clone()).collect();
     let (album_of, current) = app.store.track_albums(&ids).await?;
     let mut by_album: BTreeMap<AlbumId, Vec<Written>> = BTreeMap::new();
     for f in files {

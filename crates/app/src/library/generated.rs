@@ -4,7 +4,7 @@
 //! (ranges, validators). Tracks that already have a present file are left alone, so running
 //! it again after an interruption only finishes the work.
 
-use medley_domain::{AudioFileId, Id};
+use medley_domain::{AudioFileId, TrackId};
 use medley_store::{AudioFile, AudioOrigin, TrackChoice};
 
 use super::ingest;
@@ -16,7 +16,7 @@ const BATCH: usize = 64;
 
 /// A clip for a track.
 pub struct Clip {
-    pub track_id: Id,
+    pub track_id: TrackId,
     /// The file name it is known by (`demo/0001.wav`).
     pub name: String,
     pub bytes: Vec<u8>,
@@ -26,7 +26,7 @@ pub struct Clip {
 /// `make` is called only for the tracks that need one, in batches.
 pub async fn attach(
     app: &App,
-    track_ids: &[Id],
+    track_ids: &[TrackId],
     mut make: impl FnMut(usize) -> Clip,
 ) -> AppResult<u64> {
     let dir = app.config.spool_dir.join("generated");
@@ -35,7 +35,7 @@ pub async fn attach(
         .map_err(|e| AppError::internal(e, "creating the folder of generated audio"))?;
     let mut given = 0;
     for (chunk_no, chunk) in track_ids.chunks(BATCH).enumerate() {
-        let with_audio: std::collections::HashSet<Id> = app
+        let with_audio: std::collections::HashSet<TrackId> = app
             .store
             .tracks_with_audio(chunk)
             .await?

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use medley_audio::Probed;
 use medley_domain::catalog::{date_precision, name_key, NewTrack};
-use medley_domain::{AudioFileId, Id};
+use medley_domain::{AudioFileId, TrackId};
 use medley_events::Event;
 use medley_store::{AudioFile, AudioOrigin, AudioStatus, TrackChoice, TrackToAdd};
 
@@ -119,7 +119,7 @@ pub fn row(
     let p = &probed.properties;
     AudioFile {
         id,
-        track_id: String::new(),
+        track_id: TrackId::from(String::new()),
         origin,
         root: root.into(),
         path: path.into(),
@@ -146,7 +146,7 @@ pub fn row(
 /// Writes a batch: matches each file (ISRC, then title, artist and duration; then the tracks
 /// the batch adds), adds the tracks none matched, and writes the rows, in one transaction.
 /// Returns the counts and each file's track, in order.
-pub async fn write(app: &App, batch: Vec<Incoming>) -> AppResult<(Written, Vec<Id>)> {
+pub async fn write(app: &App, batch: Vec<Incoming>) -> AppResult<(Written, Vec<TrackId>)> {
     if batch.is_empty() {
         return Ok((Written::default(), vec![]));
     }
@@ -188,7 +188,7 @@ pub async fn write(app: &App, batch: Vec<Incoming>) -> AppResult<(Written, Vec<I
         .await?;
     app.caches.forget_audio();
     written.created = added.len() as u64;
-    let track_of: Vec<Id> = files
+    let track_of: Vec<TrackId> = files
         .iter()
         .map(|(_, choice)| match choice {
             TrackChoice::Existing(id) => id.clone(),

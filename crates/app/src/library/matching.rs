@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use medley_domain::Id;
+use medley_domain::TrackId;
 use medley_store::{TitleCandidate, TrackChoice};
 
 /// Durations within this much are the same recording.
@@ -35,7 +35,7 @@ impl Key {
 /// Matches the files of one batch, remembering the tracks the batch adds.
 #[derive(Default)]
 pub struct Matcher {
-    by_isrc: HashMap<String, Id>,
+    by_isrc: HashMap<String, TrackId>,
     by_title: HashMap<String, Vec<TitleCandidate>>,
     added: Vec<Key>,
 }
@@ -43,7 +43,7 @@ pub struct Matcher {
 impl Matcher {
     /// A matcher over the catalog tracks read for the batch: `(isrc, track)` pairs (the first of
     /// several tracks with one ISRC wins) and tracks by title.
-    pub fn new(isrcs: Vec<(String, Id)>, titles: Vec<TitleCandidate>) -> Matcher {
+    pub fn new(isrcs: Vec<(String, TrackId)>, titles: Vec<TitleCandidate>) -> Matcher {
         let mut by_isrc = HashMap::new();
         for (isrc, id) in isrcs {
             by_isrc.entry(isrc).or_insert(id);

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use medley_audio::{Format, Location, StorageError};
 use medley_domain::causes::Causes;
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use medley_store::AudioFile;
 use medley_store::{AudioOrigin, AudioStatus};
 
@@ -64,7 +64,7 @@ fn no_audio(track_id: &str, any_missing: bool) -> AppError {
 
 /// A track's audio files, best first: from this node's cache when it holds them (every write
 /// to audio files drops it, on every node).
-async fn track_audio(app: &App, track_id: &str) -> AppResult<Arc<[AudioFile]>> {
+async fn track_audio(app: &App, track_id: &TrackId) -> AppResult<Arc<[AudioFile]>> {
     if let Some(files) = app.caches.track_audio(track_id) {
         return Ok(files);
     }
@@ -85,12 +85,12 @@ async fn mark_missing(app: &App, file: &AudioFile) -> AppResult<()> {
 }
 
 /// The file to play for `track_id`: the best one whose bytes are there.
-pub async fn locate(app: &App, track_id: &str) -> AppResult<Playable> {
+pub async fn locate(app: &App, track_id: &TrackId) -> AppResult<Playable> {
     let files = track_audio(app, track_id).await?;
     if files.is_empty()
         && app
             .store
-            .existing_tracks(&[track_id.to_owned()])
+            .existing_tracks(std::slice::from_ref(track_id))
             .await?
             .is_empty()
     {
@@ -181,7 +181,7 @@ pub async fn open(
 pub async fn link(
     app: &App,
     user_id: &UserId,
-    track_id: &str,
+    track_id: &TrackId,
     base: &str,
 ) -> AppResult<StreamLink> {
     let playable = locate(app, track_id).await?;
@@ -201,7 +201,7 @@ pub async fn link(
 /// Checks the signature of a signed stream URL.
 pub fn check_link(
     app: &App,
-    track_id: &str,
+    track_id: &TrackId,
     user_id: &UserId,
     expires_s: i64,
     signature: &str,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use medley_compose::{Read, SourceItem, Track};
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::TrackId;
 
 use medley_domain::catalog::NewTrack;
 use medley_events::Bus;
@@ -86,7 +86,7 @@ impl InMemory {
     }
 
     /// The ids of the tracks it holds, in order.
-    pub fn held(&self) -> Vec<Id> {
+    pub fn held(&self) -> Vec<TrackId> {
         let items = self.items.lock().unwrap();
         items.iter().map(|i| i.track.id.clone()).collect()
     }
@@ -132,7 +132,7 @@ impl Target for InMemory {
         self.check_writable(app, owner).await
     }
 
-    async fn append(&self, app: &App, _: &User, ids: &[Id], _: &mut Work) -> AppResult<usize> {
+    async fn append(&self, app: &App, _: &User, ids: &[TrackId], _: &mut Work) -> AppResult<usize> {
         let found = tracks(app, ids).await?;
         let by_id: HashMap<&str, &medley_domain::catalog::Track> =
             found.iter().map(|t| (t.id.as_str(), t)).collect();

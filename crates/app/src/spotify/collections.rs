@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use medley_compose::SourceItem;
 use medley_domain::catalog::{NewTrack, MAX_TRACKS_PER_WRITE};
 use medley_domain::user::User;
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use medley_spotify::objects::Playable;
 use medley_spotify::{uri, Collection, Kind, SpotifyError};
 use medley_store::{Connection, ConnectionStatus};
@@ -151,7 +151,7 @@ pub async fn read(
         Err(e) => return Ok(Err(e.to_string())),
     };
     let ids = catalog_ids(app, read.iter().map(|(p, _)| p)).await?;
-    let items: Vec<(String, Option<i64>)> = ids
+    let items: Vec<(TrackId, Option<i64>)> = ids
         .into_iter()
         .zip(read.iter().map(|(_, at)| *at))
         .filter_map(|(id, at)| Some((id?, at)))
@@ -202,7 +202,7 @@ pub async fn add(
     app: &App,
     owner: &User,
     collection: &Collection,
-    track_ids: &[String],
+    track_ids: &[TrackId],
     work: &mut Work,
 ) -> AppResult<usize> {
     let tracks = app.store.tracks(track_ids).await?;
@@ -217,7 +217,7 @@ pub async fn add(
         .filter_map(|t| t.spotify_id.as_ref())
         .map(|i| format!("spotify:track:{i}"))
         .collect();
-    let added: Vec<String> = on_spotify.iter().map(|t| t.id.clone()).collect();
+    let added: Vec<TrackId> = on_spotify.iter().map(|t| t.id.clone()).collect();
     write(
         app,
         owner,
@@ -234,9 +234,9 @@ pub async fn add(
 /// What a collection holds after a write, as far as Medley can tell without reading it.
 pub enum After<'a> {
     /// Exactly these catalog tracks, in order.
-    Exactly(&'a [String]),
+    Exactly(&'a [TrackId]),
     /// What it held before, with these appended.
-    Appended(&'a [String]),
+    Appended(&'a [TrackId]),
 }
 
 /// Removes URIs (every copy), then appends URIs, in batches. Afterwards the stored read is
@@ -293,7 +293,7 @@ pub async fn write(
     })?;
     let now = now_ms();
     let previous = decode(cached.items.as_deref()).filter(|_| cached.fresh());
-    let items: Option<Vec<(String, Option<i64>)>> = match after {
+    let items: Option<Vec<(TrackId, Option<i64>)>> = match after {
         After::Exactly(ids) => {
             let known: HashMap<&str, Option<i64>> = previous
                 .iter()
@@ -331,7 +331,7 @@ pub async fn write(
     Ok(())
 }
 
-fn decode(items: Option<&str>) -> Option<Vec<(String, Option<i64>)>> {
+fn decode(items: Option<&str>) -> Option<Vec<(TrackId, Option<i64>)>> {
     serde_json::from_str(items?).ok()
 }
 
@@ -342,8 +342,8 @@ pub fn parse_time(text: &str) -> Option<i64> {
         .map(|t| t.as_millisecond())
 }
 
-async fn source_items(app: &App, items: &[(String, Option<i64>)]) -> AppResult<Vec<SourceItem>> {
-    let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+async fn source_items(app: &App, items: &[(TrackId, Option<i64>)]) -> AppResult<Vec<SourceItem>> {
+    let ids: Vec<TrackId> = items.iter().map(|(id, _)| id.clone()).collect();
     let tracks = app.store.tracks(&ids).await?;
     let by_id: HashMap<&str, _> = tracks.iter().map(|t| (t.id.as_str(), t)).collect();
     Ok(items
@@ -362,7 +362,7 @@ async fn source_items(app: &App, items: &[(String, Option<i64>)]) -> AppResult<V
 pub async fn catalog_ids<'a>(
     app: &App,
     playables: impl Iterator<Item = &'a Playable>,
-) -> AppResult<Vec<Option<String>>> {
+) -> AppResult<Vec<Option<TrackId>>> {
     let playables: Vec<&Playable> = playables.collect();
     let spotify_ids: Vec<Option<String>> = playables
         .iter()

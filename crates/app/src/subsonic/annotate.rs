@@ -3,7 +3,7 @@
 //! and what is playing now.
 
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, TrackId};
 use medley_events::Event;
 use medley_history::{Format, Item, Play};
 use medley_imports::LivePlay;
@@ -22,7 +22,7 @@ pub const NOW_PLAYING_MS: i64 = 15 * 60_000;
 /// What ids name, sorted by kind.
 #[derive(Debug, Default)]
 struct Targets {
-    songs: Vec<Id>,
+    songs: Vec<TrackId>,
     albums: Vec<Id>,
     artists: Vec<Id>,
 }
@@ -37,8 +37,8 @@ fn targets(
 ) -> AppResult<Targets> {
     let mut t = Targets::default();
     for id in ids {
-        if lib.song(id).is_some() {
-            t.songs.push(id.clone());
+        if let Some(song) = lib.song(id) {
+            t.songs.push(song.id.clone());
         } else if lib.album(id).is_some() {
             t.albums.push(id.clone());
         } else if lib.artist(id).is_some() {

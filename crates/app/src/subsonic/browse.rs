@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use medley_domain::user::User;
-use medley_domain::Id;
+use medley_domain::{Id, TrackId};
 use medley_stats::{Kind, DEFAULT_MIN_MS};
 use rand::seq::SliceRandom;
 
@@ -41,7 +41,9 @@ impl Marks {
 pub async fn marks(app: &App, user: &User, lib: &Library) -> AppResult<Marks> {
     let mut marks = Marks::default();
     let (saved, _) = app.store.saved_tracks(&user.id, i64::MAX, 0).await?;
-    marks.starred.extend(saved);
+    marks
+        .starred
+        .extend(saved.into_iter().map(|(id, at)| (id.into_string(), at)));
     for kind in ["album", "artist"] {
         marks.starred.extend(app.store.stars(&user.id, kind).await?);
     }
@@ -200,8 +202,8 @@ pub fn random_songs(
     genre: Option<&str>,
     from_year: Option<i64>,
     to_year: Option<i64>,
-) -> Vec<Id> {
-    let mut songs: Vec<&Id> = lib
+) -> Vec<TrackId> {
+    let mut songs: Vec<&TrackId> = lib
         .song_order
         .iter()
         .filter(|id| {
@@ -232,7 +234,7 @@ pub struct SearchPages {
 pub struct Found {
     pub artists: Vec<Id>,
     pub albums: Vec<Id>,
-    pub songs: Vec<Id>,
+    pub songs: Vec<TrackId>,
 }
 
 /// Searches names: every word of the query must start a word of the artist's name, of the
@@ -254,7 +256,10 @@ pub fn search(lib: &Library, query: &str, pages: SearchPages) -> Found {
             .iter()
             .all(|w| have.iter().any(|h| h.starts_with(w.as_str())))
     };
-    fn page<'a>(ids: impl Iterator<Item = &'a Id>, (count, offset): (usize, usize)) -> Vec<Id> {
+    fn page<'a, T: Clone + 'a>(
+        ids: impl Iterator<Item = &'a T>,
+        (count, offset): (usize, usize),
+    ) -> Vec<T> {
         ids.skip(offset)
             .take(count.min(MAX_SIZE))
             .cloned()
@@ -300,8 +305,8 @@ pub fn starred(lib: &Library, marks: &Marks) -> Found {
             out.artists.push(id.clone());
         } else if lib.albums.contains_key(id) {
             out.albums.push(id.clone());
-        } else if lib.songs.contains_key(id) {
-            out.songs.push(id.clone());
+        } else if let Some(song) = lib.songs.get(id.as_str()) {
+            out.songs.push(song.id.clone());
         }
     }
     out

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use medley_audio::{AudioTags, Format};
 use medley_domain::catalog::{ArtistRef, Cover, Track};
-use medley_domain::{ArtistId, AudioFileId, Id};
+use medley_domain::{ArtistId, AudioFileId, Id, TrackId};
 use medley_store::{AudioFile, LibraryVersion};
 use tokio::sync::Mutex;
 
@@ -29,7 +29,8 @@ const BATCH: usize = 500;
 /// A song: a catalog track with its best present file.
 #[derive(Clone, Debug)]
 pub struct Song {
-    pub id: Id,
+    /// The catalog track's id, which is also the song's OpenSubsonic id.
+    pub id: TrackId,
     pub title: String,
     pub album_id: Id,
     pub album: String,
@@ -83,7 +84,7 @@ pub struct AlbumEntry {
     pub year: Option<i64>,
     pub genres: Vec<String>,
     /// In disc and track order.
-    pub songs: Vec<Id>,
+    pub songs: Vec<TrackId>,
     pub duration_ms: i64,
     /// When its first file was added.
     pub created_ms: i64,
@@ -111,11 +112,12 @@ pub struct GenreEntry {
 /// The whole library, built at one version.
 #[derive(Debug, Default)]
 pub struct Library {
-    pub songs: HashMap<Id, Song>,
+    /// By track id; looked up by the text of an OpenSubsonic id as well.
+    pub songs: HashMap<TrackId, Song>,
     pub albums: HashMap<Id, AlbumEntry>,
     pub artists: HashMap<Id, ArtistEntry>,
     /// Songs by album artist, album, disc and track: the order a full walk pages through.
-    pub song_order: Vec<Id>,
+    pub song_order: Vec<TrackId>,
     /// Albums by name.
     pub album_order: Vec<Id>,
     /// Artists by name.
@@ -351,7 +353,7 @@ pub async fn current(app: &App) -> AppResult<Arc<Library>> {
         }
     }
     let files = app.store.present_audio_files().await?;
-    let ids: Vec<Id> = files
+    let ids: Vec<TrackId> = files
         .iter()
         .map(|f| f.track_id.clone())
         .collect::<BTreeSet<_>>()

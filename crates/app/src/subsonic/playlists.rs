@@ -9,7 +9,7 @@
 
 use medley_domain::playlist::{validate_description, validate_name, Playlist, PlaylistItem};
 use medley_domain::user::User;
-use medley_domain::{Id, PlaylistId};
+use medley_domain::{PlaylistId, TrackId};
 use medley_store::{DetailsChange, ItemsEdit};
 
 use super::library::Library;
@@ -60,7 +60,7 @@ pub async fn get(app: &App, user: &User, lib: &Library, id: &PlaylistId) -> AppR
 }
 
 /// Checks that every id is a song of the library.
-fn songs(lib: &Library, ids: &[String]) -> AppResult<Vec<Id>> {
+fn songs(lib: &Library, ids: &[String]) -> AppResult<Vec<TrackId>> {
     ids.iter()
         .map(|id| {
             lib.song(id)

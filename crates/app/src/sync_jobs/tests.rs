@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use medley_compose::Track;
+use medley_domain::TrackId;
 
 use super::{create, run};
 use crate::error::AppError;
@@ -23,7 +24,7 @@ async fn a_sync_job_appends_only_what_is_new_and_refuses_targets_it_cannot_write
         user,
     } = start(5).await;
     let t: Vec<&Track> = songs.iter().collect();
-    let ids: Vec<String> = songs.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<TrackId> = songs.iter().map(|t| t.id.clone()).collect();
 
     let (liked, mix, locked) = ("spotify:user:ana:collection", "memory:mix", "memory:locked");
     let source = InMemory::new(liked, &[t[0], t[1]]);

@@ -8,7 +8,7 @@ use chrono::TimeZone;
 use clap::{Args, Subcommand};
 use medley_app::stats::{window, Histories, UserHistory};
 use medley_app::{catalog, now_ms, App, AppConfig, AppError};
-use medley_domain::{AlbumId, ArtistId};
+use medley_domain::{AlbumId, ArtistId, TrackId};
 use medley_events::Bus;
 use medley_search::SearchIndex;
 use medley_stats::{self as stats, Bucket, By, Entity};
@@ -398,9 +398,10 @@ async fn labels(
     let mut names: HashMap<String, String> = HashMap::new();
     match entity {
         Entity::Track => {
-            for t in catalog::tracks(app, &ids).await.map_err(app_error)? {
+            let tracks: Vec<TrackId> = ids.iter().cloned().map(TrackId::from).collect();
+            for t in catalog::tracks(app, &tracks).await.map_err(app_error)? {
                 let artist = t.artists.first().map_or("", |a| a.name.as_str());
-                names.insert(t.id.clone(), format!("{artist} – {}", t.name));
+                names.insert(t.id.into_string(), format!("{artist} – {}", t.name));
             }
         }
         Entity::Artist => {

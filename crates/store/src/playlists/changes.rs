@@ -3,7 +3,7 @@
 
 use medley_domain::edit::{check_positions, insert_position, reorder_shifts, EditError};
 use medley_domain::playlist::snapshot_id;
-use medley_domain::{Id, UserId};
+use medley_domain::{TrackId, UserId};
 use sqlx::{Any, Row, Transaction};
 
 use super::ItemsEdit;
@@ -50,7 +50,7 @@ async fn insert_items(
     tx: &mut Transaction<'_, Any>,
     id: &str,
     at: i64,
-    track_ids: &[Id],
+    track_ids: &[TrackId],
     actor: &UserId,
     now_ms: i64,
 ) -> Result<()> {
@@ -66,7 +66,7 @@ async fn insert_items(
         let mut q = sqlx::query(&sql).bind(id).bind(now_ms).bind(actor.as_str());
         let base = at + (chunk_no * 100) as i64;
         for (i, track_id) in chunk.iter().enumerate() {
-            q = q.bind(base + i as i64).bind(track_id);
+            q = q.bind(base + i as i64).bind(track_id.as_str());
         }
         q.execute(&mut **tx).await?;
     }
@@ -91,8 +91,8 @@ async fn delete_where(
     tx: &mut Transaction<'_, Any>,
     id: &str,
     column: &str,
-    values: &[String],
-) -> Result<Vec<Id>> {
+    values: &[TrackId],
+) -> Result<Vec<TrackId>> {
     let mut removed = Vec::new();
     for chunk in values.chunks(500) {
         let sql = format!(
@@ -101,9 +101,9 @@ async fn delete_where(
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql).bind(id);
         for v in chunk {
-            q = q.bind(v);
+            q = q.bind(v.as_str());
         }
-        removed.extend(q.fetch_all(&mut **tx).await?);
+        removed.extend(q.fetch_all(&mut **tx).await?.into_iter().map(TrackId::from));
     }
     Ok(removed)
 }
@@ -116,7 +116,7 @@ pub(crate) async fn apply_edit(
     cap: i64,
     actor: &UserId,
     now_ms: i64,
-) -> Result<(Vec<Id>, Vec<Id>, bool)> {
+) -> Result<(Vec<TrackId>, Vec<TrackId>, bool)> {
     Ok(match edit {
         ItemsEdit::Add {
             track_ids,
@@ -156,7 +156,9 @@ pub(crate) async fn apply_edit(
             for (position, track_id) in &items {
                 let holds = found.iter().any(|r| {
                     r.try_get::<i64, _>(0).ok() == Some(*position)
-                        && r.try_get::<String, _>(1).ok().as_ref() == Some(track_id)
+                        && r.try_get::<String, _>(1)
+                            .ok()
+                            .is_some_and(|t| t == *track_id)
                 });
                 if !holds {
                     return Err(EditError::Mismatch {
@@ -176,7 +178,11 @@ pub(crate) async fn apply_edit(
             .fetch_all(&mut **tx)
             .await?;
             renumber(tx, id).await?;
-            (vec![], removed, false)
+            (
+                vec![],
+                removed.into_iter().map(TrackId::from).collect(),
+                false,
+            )
         }
         ItemsEdit::Reorder {
             range_start,
@@ -218,6 +224,7 @@ pub(crate) async fn apply_edit(
             .fetch_all(&mut **tx)
             .await?;
             insert_items(tx, id, 0, &track_ids, actor, now_ms).await?;
+            let removed = removed.into_iter().map(TrackId::from).collect();
             (track_ids, removed, false)
         }
     })

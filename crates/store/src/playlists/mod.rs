@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use medley_domain::playlist::{snapshot_id, Playlist, PlaylistItem, UploadedCover};
-use medley_domain::{Id, PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -39,16 +39,16 @@ pub struct DetailsChange {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ItemsEdit {
     Add {
-        track_ids: Vec<Id>,
+        track_ids: Vec<TrackId>,
         position: Option<i64>,
     },
     /// Removes every occurrence of each track.
     RemoveTracks {
-        track_ids: Vec<Id>,
+        track_ids: Vec<TrackId>,
     },
     /// Removes the items at these positions, each of which must hold the given track.
     RemoveAt {
-        items: Vec<(i64, Id)>,
+        items: Vec<(i64, TrackId)>,
     },
     Reorder {
         range_start: i64,
@@ -56,7 +56,7 @@ pub enum ItemsEdit {
         insert_before: i64,
     },
     Replace {
-        track_ids: Vec<Id>,
+        track_ids: Vec<TrackId>,
     },
 }
 
@@ -64,8 +64,8 @@ pub enum ItemsEdit {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EditOutcome {
     pub playlist: Playlist,
-    pub added: Vec<Id>,
-    pub removed: Vec<Id>,
+    pub added: Vec<TrackId>,
+    pub removed: Vec<TrackId>,
     pub reordered: bool,
 }
 
@@ -314,7 +314,7 @@ impl PlaylistStore for SqlStore {
             .map(|r| {
                 Ok(PlaylistItem {
                     position: r.try_get(0)?,
-                    track_id: r.try_get(1)?,
+                    track_id: r.try_get::<String, _>(1)?.into(),
                     added_at_ms: r.try_get(2)?,
                     added_by: r.try_get::<String, _>(3)?.into(),
                 })

@@ -3,7 +3,7 @@
 //! rows per statement, since every statement is a round trip to the server.
 
 use async_trait::async_trait;
-use medley_domain::{ImportId, UserId};
+use medley_domain::{ImportId, TrackId, UserId};
 use sqlx::{AnyPool, Row};
 
 use super::statements::{self, insert_plays_sql, PLAY_COLUMN_COUNT};
@@ -70,7 +70,7 @@ impl PlayWriter for SqlPlayWriter {
             .iter()
             .zip(resolve_tracks(&mut self.tx, self.backend, &wants, now_ms).await?)
         {
-            out[*i] = Some(ItemRef::Track(id));
+            out[*i] = Some(ItemRef::Track(TrackId::from(id)));
         }
         let episode_items: Vec<&PlayedItem> = episodes.iter().map(|&i| &items[i]).collect();
         for (i, id) in episodes

@@ -25,7 +25,7 @@
 //! of [`catalog_match`](super::catalog_match)).
 
 use async_trait::async_trait;
-use medley_domain::{ImportId, UserId};
+use medley_domain::{ImportId, TrackId, UserId};
 use rusqlite::{params, Connection};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
@@ -161,7 +161,8 @@ impl PlayWriter for SqliteWriter {
                     PlayedItem::Track { .. } => {
                         let track = item.as_track().expect("a track");
                         let (conn, found) = (&session.conn, &mut session.found);
-                        resolve_track(conn, found, &track, now_ms, &mut grown).map(ItemRef::Track)
+                        resolve_track(conn, found, &track, now_ms, &mut grown)
+                            .map(|id| ItemRef::Track(TrackId::from(id)))
                     }
                     PlayedItem::Episode {
                         spotify_id,

@@ -2,7 +2,7 @@
 //! holds nothing of the deleted one afterwards; another user's rows are all still there; the
 //! last administrator is refused inside the transaction, which then changes nothing.
 
-use medley_domain::{new_id, PlaylistId, ShowId, SyncJobId, UserId};
+use medley_domain::{new_id, PlaylistId, ShowId, SyncJobId, TrackId, UserId};
 use medley_store::playlists::ItemsEdit;
 use medley_store::shows::NewShow;
 use medley_store::testing::TestDb;
@@ -70,7 +70,7 @@ async fn rows_of(pool: &AnyPool, refs: &[(String, String)], user_id: &str) -> Ve
 }
 
 /// Gives `user` one of most things a user has; their playlist's id.
-async fn belongings(store: &SqlStore, user: &UserId, tracks: &[String]) -> PlaylistId {
+async fn belongings(store: &SqlStore, user: &UserId, tracks: &[TrackId]) -> PlaylistId {
     store
         .insert_token(NewToken {
             token_hash: new_id(),

@@ -3,7 +3,7 @@
 
 use medley_domain::catalog::NewTrack;
 use medley_domain::text::TextEnum;
-use medley_domain::AudioFileId;
+use medley_domain::{AudioFileId, TrackId};
 use medley_store::{
     AudioFile, AudioOrigin, AudioStatus, AudioStore, CatalogStore, ScanStore, SqlStore, StoreError,
     TrackChoice, TrackToAdd,
@@ -22,7 +22,7 @@ on_both_backends!(
 fn scanned(root: &str, rel: &str, hash: &str) -> AudioFile {
     AudioFile {
         id: AudioFileId::new(),
-        track_id: String::new(),
+        track_id: TrackId::from(String::new()),
         origin: AudioOrigin::Scan,
         root: root.into(),
         path: format!("{root}/{rel}"),

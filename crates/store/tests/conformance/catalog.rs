@@ -1,6 +1,6 @@
 //! The catalog: tracks, albums and artists found or created by name.
 
-use medley_domain::{new_id, ArtistId};
+use medley_domain::{ArtistId, TrackId};
 use medley_store::{CatalogStore, SqlStore};
 
 use crate::track;
@@ -21,7 +21,12 @@ async fn catalog_finds_or_creates_by_name(store: SqlStore) {
     assert_eq!(store.track_count().await.unwrap(), 3);
 
     let tracks = store
-        .tracks(&[ids[2].clone(), ids[0].clone(), new_id(), ids[0].clone()])
+        .tracks(&[
+            ids[2].clone(),
+            ids[0].clone(),
+            TrackId::new(),
+            ids[0].clone(),
+        ])
         .await
         .unwrap();
     assert_eq!(
@@ -64,9 +69,9 @@ async fn catalog_finds_or_creates_by_name(store: SqlStore) {
     assert!(store.artist(&ArtistId::new()).await.unwrap().is_none());
 
     let mut seen = Vec::new();
-    let mut after: Option<String> = None;
+    let mut after: Option<TrackId> = None;
     loop {
-        let batch = store.tracks_after(after.as_deref(), 2).await.unwrap();
+        let batch = store.tracks_after(after.as_ref(), 2).await.unwrap();
         let Some(last) = batch.last() else { break };
         after = Some(last.id.clone());
         seen.extend(batch.into_iter().map(|t| t.id));

@@ -2,7 +2,7 @@
 //! playlists whose first track is on it; the library version moves.
 
 use medley_domain::catalog::Cover;
-use medley_domain::AlbumId;
+use medley_domain::{AlbumId, TrackId};
 use medley_store::covers::{FROM_FILE, FROM_FOLDER};
 use medley_store::{
     AlbumCover, CatalogStore, CoverStore, ItemsEdit, PlaylistStore, SqlStore, SubsonicStore,
@@ -71,7 +71,7 @@ async fn an_album_cover_shows_on_its_album_tracks_and_playlists(store: SqlStore)
         store.playlist(&playlist).await.unwrap().unwrap().cover,
         None
     );
-    let add = |track_ids: Vec<String>| ItemsEdit::Add {
+    let add = |track_ids: Vec<TrackId>| ItemsEdit::Add {
         track_ids,
         position: None,
     };

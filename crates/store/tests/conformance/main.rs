@@ -6,7 +6,7 @@
 //! (`cargo test -p medley-store --test conformance sqlite` runs one backend).
 
 use medley_domain::catalog::NewTrack;
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use medley_store::{CatalogStore, NewUser, SqlStore};
 
 /// Makes a test per backend of each scenario, an `async fn(SqlStore)` of the calling module.
@@ -70,7 +70,7 @@ pub(crate) fn track(name: &str, artist: &str, album: &str) -> NewTrack {
     }
 }
 
-pub(crate) async fn seed_tracks(store: &SqlStore, n: usize) -> Vec<String> {
+pub(crate) async fn seed_tracks(store: &SqlStore, n: usize) -> Vec<TrackId> {
     let tracks: Vec<NewTrack> = (0..n)
         .map(|i| track(&format!("Song {i}"), "Band", "Album"))
         .collect();

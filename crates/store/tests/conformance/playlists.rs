@@ -1,7 +1,7 @@
 //! Playlists: edits against a reference model, snapshots and caps, details and membership.
 
 use medley_domain::edit::{apply, Edit, EditError};
-use medley_domain::{PlaylistId, UserId};
+use medley_domain::{PlaylistId, TrackId, UserId};
 use medley_store::{
     DetailsChange, ItemsEdit, NewPlaylist, PlaylistStore, SqlStore, StoreError, UserStore,
 };
@@ -32,7 +32,7 @@ pub(crate) async fn make_playlist(store: &SqlStore, owner: &UserId) -> PlaylistI
     id
 }
 
-pub(crate) async fn items_of(store: &SqlStore, playlist: &PlaylistId) -> Vec<String> {
+pub(crate) async fn items_of(store: &SqlStore, playlist: &PlaylistId) -> Vec<TrackId> {
     let items = store.playlist_items(playlist, 100_000, 0).await.unwrap();
     for (i, item) in items.iter().enumerate() {
         assert_eq!(item.position, i as i64, "positions stay dense");
@@ -47,7 +47,7 @@ async fn playlist_edits_match_the_reference_model(store: SqlStore) {
     let catalog = seed_tracks(&store, 12).await;
     let playlist = make_playlist(&store, &owner.id).await;
     let cap = 40;
-    let mut model: Vec<String> = Vec::new();
+    let mut model: Vec<TrackId> = Vec::new();
     let mut snapshot = store
         .playlist(&playlist)
         .await
@@ -57,7 +57,7 @@ async fn playlist_edits_match_the_reference_model(store: SqlStore) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for step in 0..150 {
         let len = model.len() as i64;
-        let pick = |rng: &mut rand::rngs::StdRng, n: usize| -> Vec<String> {
+        let pick = |rng: &mut rand::rngs::StdRng, n: usize| -> Vec<TrackId> {
             (0..n)
                 .map(|_| catalog[rng.gen_range(0..catalog.len())].clone())
                 .collect()
@@ -179,7 +179,7 @@ async fn stale_snapshots_and_caps_change_nothing(store: SqlStore) {
         .unwrap()
         .unwrap()
         .snapshot_id;
-    let add = |ids: &[String]| ItemsEdit::Add {
+    let add = |ids: &[TrackId]| ItemsEdit::Add {
         track_ids: ids.to_vec(),
         position: None,
     };

@@ -1,5 +1,6 @@
 //! Listening history: plays, the catalog items they name, and what statistics read of them.
 
+use medley_domain::TrackId;
 use medley_store::{
     CatalogStore, ItemRef, NewPlay, PlayStore, PlayedItem, PlayedKind, Precision, SqlStore,
     UserStore,
@@ -171,7 +172,7 @@ fn played_on(spotify_id: Option<&str>, album: Option<&str>) -> PlayedItem {
     }
 }
 
-fn track_id(item: &ItemRef) -> String {
+fn track_id(item: &ItemRef) -> TrackId {
     match item {
         ItemRef::Track(id) => id.clone(),
         ItemRef::Episode(_) => panic!("a track was meant: {item:?}"),
@@ -223,7 +224,7 @@ async fn plays_break_ties_between_catalog_tracks_alike(store: SqlStore) {
         )
         .await
         .unwrap();
-    let got: Vec<String> = refs.iter().map(track_id).collect();
+    let got: Vec<TrackId> = refs.iter().map(track_id).collect();
     assert_eq!(
         got,
         [

@@ -135,7 +135,7 @@ async fn stars_ratings_and_now_playing(store: SqlStore) {
         store.ratings(&ann.id).await.unwrap(),
         [
             ("album".to_owned(), "album-a".to_owned(), 5),
-            ("song".to_owned(), ids[0].clone(), 2)
+            ("song".to_owned(), ids[0].to_string(), 2)
         ]
     );
     store

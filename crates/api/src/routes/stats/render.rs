@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use medley_domain::{AlbumId, ArtistId};
+use medley_domain::{AlbumId, ArtistId, TrackId};
 use medley_stats::Entity;
 
 use super::objects::{GoneItem, PodcastItem, StatsItem};
@@ -28,7 +28,10 @@ pub async fn items(
     let mut found: HashMap<String, StatsItem> = HashMap::new();
     match entity {
         Entity::Track => {
-            for (id, t) in ids.iter().zip(state.track_objects(&ids).await?) {
+            // History items are tracks or episodes, named by their text; the catalog's are
+            // typed here (an episode id finds no track and is looked up below).
+            let tracks: Vec<TrackId> = ids.iter().map(|id| TrackId::from(id.as_str())).collect();
+            for (id, t) in ids.iter().zip(state.track_objects(&tracks).await?) {
                 if let Some(t) = t {
                     let object = serde_json::from_str(t.get())
                         .map_err(|e| anyhow::Error::new(e).context("reading a rendered track"))?;

@@ -15,7 +15,7 @@ use medley_app::library::streams::{self, Playable};
 use medley_app::library::transcodes;
 use medley_app::stream_plays;
 use medley_audio::{Location, Spec};
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -78,7 +78,7 @@ pub struct StreamUrl {
 /// Who may fetch: the signed-in user, or the holder of a valid signed URL.
 fn authorize(
     state: &AppState,
-    track_id: &str,
+    track_id: &TrackId,
     auth: Option<&Auth>,
     p: &StreamParams,
 ) -> ApiResult<()> {
@@ -111,7 +111,7 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 /// and 416 past the end), `ETag` with `If-None-Match`, `Last-Modified` with
 /// `If-Modified-Since`, and `If-Range`; a range of a transcode is answered once it is complete.
 /// Authorized by a Bearer token or by the query of a signed URL.
-#[utoipa::path(get, path = "/v1/tracks/{id}/stream", tag = "library", params(StreamParams),
+#[utoipa::path(get, path = "/v1/tracks/{id}/stream", tag = "library", params(StreamParams, ("id" = String, Path)),
     responses((status = 200, description = "The audio", content_type = "audio/*"),
         (status = 206, description = "The requested range"), (status = 304),
         (status = 400, description = "A bad `format`, `bitrate` or `offset`"),
@@ -122,7 +122,7 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     security(("bearer" = []), ()))]
 pub async fn stream(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TrackId>,
     method: Method,
     auth: Option<Auth>,
     Query(p): Query<StreamParams>,
@@ -157,7 +157,7 @@ pub async fn stream(
 /// asks for one. The OpenSubsonic `stream` and `download` methods answer through it too.
 pub async fn respond(
     state: &AppState,
-    id: &str,
+    id: &TrackId,
     method: &Method,
     headers: &HeaderMap,
     spec: Option<Spec>,
@@ -366,14 +366,14 @@ async fn body(
 /// A short-lived signed URL that streams the track without an `Authorization` header, for
 /// `<audio src>` and players like it; with `format` (and `bitrate`, `offset`) the URL asks for
 /// that transcode. 404 when the track has no audio.
-#[utoipa::path(get, path = "/v1/tracks/{id}/stream-url", tag = "library", params(LinkParams),
+#[utoipa::path(get, path = "/v1/tracks/{id}/stream-url", tag = "library", params(LinkParams, ("id" = String, Path)),
     responses((status = 200, body = StreamUrl), (status = 400), (status = 401), (status = 404),
         (status = 501, description = "A transcode was asked for and this server has no ffmpeg")),
     security(("bearer" = [])))]
 pub async fn stream_url(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    Path(id): Path<TrackId>,
     Query(p): Query<LinkParams>,
 ) -> ApiResult<axum::Json<StreamUrl>> {
     let spec = transcodes::spec(

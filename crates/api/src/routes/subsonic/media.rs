@@ -13,6 +13,7 @@ use medley_app::subsonic::browse::not_found;
 use medley_app::subsonic::covers::cover;
 use medley_app::subsonic::library::current;
 use medley_audio::{Spec, Target};
+use medley_domain::TrackId;
 
 use super::response::{Failure, Reply};
 use super::Call;
@@ -31,7 +32,7 @@ fn failure(e: ApiError) -> Failure {
 }
 
 /// The song `id` names, which must be in the library.
-async fn song_id(c: &Call) -> Result<String, Failure> {
+async fn song_id(c: &Call) -> Result<TrackId, Failure> {
     let id = c.params.required("id")?;
     let lib = current(&c.state.app).await?;
     lib.song(id)
@@ -67,7 +68,7 @@ pub async fn stream(c: &Call) -> Result<Reply, Failure> {
 }
 
 /// The transcode a `stream` call asks for, if any (and if this server can make it).
-async fn transcode_for(c: &Call, id: &str) -> Result<Option<Spec>, Failure> {
+async fn transcode_for(c: &Call, id: &TrackId) -> Result<Option<Spec>, Failure> {
     let format = c.params.get("format").map(str::trim).unwrap_or_default();
     let max = c.params.opt_int("maxBitRate")?.unwrap_or(0);
     let offset = c.params.opt_int("timeOffset")?.unwrap_or(0);

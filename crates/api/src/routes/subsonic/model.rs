@@ -6,6 +6,7 @@ use medley_app::clock::timestamp;
 use medley_app::subsonic::browse::Marks;
 use medley_app::subsonic::{AlbumEntry, ArtistEntry, Library, Song};
 use medley_domain::playlist::Playlist;
+use medley_domain::TrackId;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -205,7 +206,7 @@ impl View<'_> {
         let rg = &s.replay_gain;
         let has_gain = rg.track_gain_db.is_some() || rg.album_gain_db.is_some();
         Child {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             parent: Some(s.album_id.clone()),
             is_dir: false,
             title: s.title.clone(),
@@ -230,7 +231,7 @@ impl View<'_> {
             disc_number: Some(s.disc),
             created: Some(timestamp(s.created_ms)),
             starred: self.starred(&s.id),
-            user_rating: self.marks.ratings.get(&s.id).copied(),
+            user_rating: self.marks.ratings.get(s.id.as_str()).copied(),
             album_id: Some(s.album_id.clone()),
             artist_id: s.artists.first().map(|a| a.id.to_string()),
             kind: Some("music"),
@@ -267,7 +268,7 @@ impl View<'_> {
         }
     }
 
-    pub fn songs<'b>(&self, ids: impl IntoIterator<Item = &'b String>) -> Vec<Child> {
+    pub fn songs<'b>(&self, ids: impl IntoIterator<Item = &'b TrackId>) -> Vec<Child> {
         ids.into_iter()
             .filter_map(|id| self.lib.song(id))
             .map(|s| self.song(s))
@@ -357,7 +358,7 @@ impl View<'_> {
     pub fn playlist(
         &self,
         p: &Playlist,
-        songs: &[String],
+        songs: &[TrackId],
         readonly: bool,
         with_entries: bool,
     ) -> PlaylistObject {

@@ -5,7 +5,7 @@
 use medley_app::playlists::visible;
 use medley_app::subsonic::playlists::{self as uses, Update};
 use medley_domain::playlist::{Access, Playlist};
-use medley_domain::PlaylistId;
+use medley_domain::{PlaylistId, TrackId};
 use serde_json::json;
 
 use super::model::{value, View};
@@ -36,7 +36,7 @@ pub async fn list(c: &Call) -> Result<Reply, Failure> {
     let mut out = Vec::with_capacity(playlists.len());
     for p in &playlists {
         let listed = uses::get(&c.state.app, &c.user, &lib, &p.id).await?;
-        let songs: Vec<String> = listed.items.into_iter().map(|i| i.track_id).collect();
+        let songs: Vec<TrackId> = listed.items.into_iter().map(|i| i.track_id).collect();
         out.push(view.playlist(p, &songs, readonly(c, p).await?, false));
     }
     Ok(Reply::Body("playlists", json!({ "playlist": value(out) })))
@@ -46,7 +46,7 @@ pub async fn list(c: &Call) -> Result<Reply, Failure> {
 async fn answer(c: &Call, id: &PlaylistId) -> Result<Reply, Failure> {
     let (lib, marks) = c.library().await?;
     let listed = uses::get(&c.state.app, &c.user, &lib, id).await?;
-    let songs: Vec<String> = listed.items.into_iter().map(|i| i.track_id).collect();
+    let songs: Vec<TrackId> = listed.items.into_iter().map(|i| i.track_id).collect();
     let view = View {
         lib: &lib,
         marks: &marks,

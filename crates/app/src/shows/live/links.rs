@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use medley_domain::UserId;
+use medley_domain::{TrackId, UserId};
 
 use crate::library::{streams, Audio};
 
@@ -33,7 +33,7 @@ const MARGIN_S: i64 = 300;
 const ROUND_S: i64 = 600;
 
 /// The stream path a show's state holds for a track with audio.
-pub(crate) fn stream_path(track_id: &str) -> String {
+pub(crate) fn stream_path(track_id: &TrackId) -> String {
     format!("/v1/tracks/{track_id}/stream")
 }
 

@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use medley_domain::user::User;
-use medley_domain::{PlaylistId, ShowId};
+use medley_domain::{PlaylistId, ShowId, TrackId};
 use medley_live::{Close, Playlist, Resume, Settings, Show, ShowInfo, Track};
 use medley_store::{LiveState, Store, StoredShow};
 use tokio::sync::{mpsc, oneshot};
@@ -567,9 +567,9 @@ pub(crate) async fn initial_state(app: &App, show: &StoredShow, now: i64) -> App
 async fn playlist(app: &App, id: &PlaylistId) -> AppResult<Playlist> {
     let stored = app.store.playlist(id).await?;
     let items = app.store.playlist_items(id, i64::MAX, 0).await?;
-    let ids: Vec<String> = items.iter().map(|i| i.track_id.clone()).collect();
+    let ids: Vec<TrackId> = items.iter().map(|i| i.track_id.clone()).collect();
     let tracks = app.store.tracks(&ids).await?;
-    let audible: std::collections::HashSet<String> = app
+    let audible: std::collections::HashSet<TrackId> = app
         .store
         .tracks_with_audio(&ids)
         .await?

@@ -10,7 +10,7 @@ pub(super) const SOURCES: usize = 4;
 
 pub(super) fn track(n: usize) -> Track {
     Track {
-        id: format!("t{n}"),
+        id: format!("t{n}").into(),
         // Pairs of tracks share an ISRC; some have none.
         isrc: (n % 5 != 4).then(|| format!("isrc{}", n / 2)),
         name: format!("Song {n}"),

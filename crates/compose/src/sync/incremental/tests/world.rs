@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
+use medley_domain::TrackId;
 use proptest::prelude::*;
 
 use super::history::{track, Action, SOURCES, TRACKS};
@@ -88,7 +89,7 @@ impl World {
             None => slow,
         };
         if applied {
-            let ids: Vec<String> = target.iter().map(|t| t.id.clone()).collect();
+            let ids: Vec<TrackId> = target.iter().map(|t| t.id.clone()).collect();
             self.target = outcome
                 .plan
                 .apply(&ids)
@@ -154,7 +155,7 @@ impl World {
                 self.target.insert(b % len, item);
             }
             Action::Restore(t) => {
-                self.ledger.restore(&[format!("t{t}")]);
+                self.ledger.restore(&[format!("t{t}").into()]);
             }
             Action::Sync(applied) => self.sync(applied)?,
             Action::Restart => {
