@@ -37,7 +37,7 @@ pub use format::Format;
 pub use probe::{probe, AudioProperties, ProbeError, Probed};
 pub use settings::{Secret, StorageConfig};
 pub use signing::{SignatureError, UrlSigner};
-pub use storage::{Location, ObjectMeta, Storage, StorageError};
+pub use storage::{read_range_if_unchanged, Location, ObjectMeta, Storage, StorageError, ONE_READ};
 pub use tags::AudioTags;
 pub use transcode::{Spec, Target, TranscodeSettings, Transcoder};
 

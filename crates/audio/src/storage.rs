@@ -29,7 +29,7 @@ const READ_CHUNK: usize = 256 * 1024;
 /// A range of a local file at most this long is read in one blocking call (open, read at the
 /// offset) and sent as one chunk: players ask for ranges of this order, and each hop to the
 /// blocking pool costs more than the read.
-const ONE_READ: u64 = 1024 * 1024;
+pub const ONE_READ: u64 = 1024 * 1024;
 
 /// Where the bytes of one audio file are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -357,7 +357,6 @@ async fn read_file(
 
 /// The bytes of `range` of the file at `path`, read at once (on the blocking pool).
 fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
-    use std::io::{Read, Seek};
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -365,6 +364,41 @@ fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
         }
         Err(e) => return Err(e.into()),
     };
+    read_range(file, path, range)
+}
+
+/// `range` of the local file at `path` (at most [`ONE_READ`] bytes), read in one blocking call
+/// only if the file's size is still `size` and its modification time `modified_ms` (when
+/// given: an object is never changed in place), checked on the opened file, so the bytes read
+/// are those of the file checked. A stream of a file whose validators are already known needs
+/// no separate look at it first. `None` when the file changed or is gone.
+pub async fn read_range_if_unchanged(
+    path: &Path,
+    range: Range<u64>,
+    size: u64,
+    modified_ms: Option<i64>,
+) -> Result<Option<Bytes>> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let meta = file.metadata()?;
+        let changed =
+            meta.len() != size || modified_ms.is_some_and(|ms| ms != crate::probe::mtime_ms(&meta));
+        if !meta.is_file() || changed || range.end > size {
+            return Ok(None);
+        }
+        read_range(file, &path, range).map(Some)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+fn read_range(file: std::fs::File, path: &Path, range: Range<u64>) -> Result<Bytes> {
+    use std::io::{Read, Seek};
     // Read into fresh capacity rather than `vec![0; len]` + `read_exact_at`: no zeroing of
     // bytes about to be overwritten.
     let len = range.end - range.start;

@@ -1,7 +1,7 @@
 //! Streams through real HTTP: the original bytes, ranges (206, 416), conditional requests
 //! (304, If-Range), HEAD, signed URLs, tracks without audio, files gone from disk, S3.
 
-use medley_audio::testing::{ffmpeg, Encoding, Written};
+use medley_audio::testing::{ffmpeg, wav, Encoding, Written};
 use medley_store::Backend;
 use reqwest::header::{self, HeaderMap};
 use reqwest::StatusCode;
@@ -214,6 +214,22 @@ async fn streams_serve_the_original_bytes_with_ranges_and_validators(backend: Ba
     assert_eq!(r.header(header::CONTENT_LENGTH), size.to_string());
     assert_eq!(r.header(header::ETAG), etag);
 
+    // Rewritten in place, and not scanned since: a range is of the file as it is now, with
+    // validators of its own (the server remembered the file as scanned).
+    let longer = wav(3_000, 331.0, &Written::song("Ranged", "Streamer", "Live"));
+    std::fs::write(a.music().join("Ranged.wav"), &longer).unwrap();
+    let r = fetch(&a, &url, Some(&listener), &[("range", "bytes=0-99")]).await;
+    assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
+    assert!(
+        r.body == longer[..100],
+        "the bytes of the file as it is now"
+    );
+    assert_eq!(
+        r.header(header::CONTENT_RANGE),
+        format!("bytes 0-99/{}", longer.len())
+    );
+    assert_ne!(r.header(header::ETAG), etag);
+
     // Without a token: 401 that says how.
     let r = fetch(&a, &url, None, &[]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -278,6 +294,11 @@ async fn a_track_without_audio_is_a_404_that_says_so(backend: Backend) {
     };
     let expected = std::fs::read(&other).unwrap();
     std::fs::remove_file(&gone).unwrap();
+    let r = fetch(&a, &url, Some(&a.admin), &[("range", "bytes=0-99")]).await;
+    assert!(
+        r.status == StatusCode::PARTIAL_CONTENT && r.body == expected[..100],
+        "a range comes from the remaining file"
+    );
     let r = fetch(&a, &url, Some(&a.admin), &[]).await;
     assert!(
         r.status == StatusCode::OK && r.body == expected,

@@ -102,21 +102,8 @@ pub async fn locate(app: &App, track_id: &TrackId) -> AppResult<Playable> {
         .filter(|f| f.status == AudioStatus::Present)
         .cloned()
     {
-        let at = location(&file);
-        let content_type =
-            Format::parse(&file.format).map_or("application/octet-stream", Format::mime);
-        let recorded = Playable {
-            size: file.size as u64,
-            etag: file.content_hash[..32.min(file.content_hash.len())].to_owned(),
-            last_modified_ms: if file.origin == AudioOrigin::Scan {
-                file.mtime_ms
-            } else {
-                file.created_at_ms
-            },
-            location: at.clone(),
-            content_type,
-            file,
-        };
+        let recorded = recorded(file);
+        let at = recorded.location.clone();
         if matches!(at, Location::Object(_)) {
             return Ok(recorded);
         }
@@ -143,6 +130,61 @@ pub async fn locate(app: &App, track_id: &TrackId) -> AppResult<Playable> {
         }
     }
     Err(no_audio(track_id, any_missing))
+}
+
+/// A file as it was recorded when scanned or uploaded, with the validators of that moment.
+fn recorded(file: AudioFile) -> Playable {
+    Playable {
+        size: file.size as u64,
+        etag: file.content_hash[..32.min(file.content_hash.len())].to_owned(),
+        last_modified_ms: if file.origin == AudioOrigin::Scan {
+            file.mtime_ms
+        } else {
+            file.created_at_ms
+        },
+        location: location(&file),
+        content_type: Format::parse(&file.format).map_or("application/octet-stream", Format::mime),
+        file,
+    }
+}
+
+/// The file that plays for `track_id` as this node remembers it, without looking at the file,
+/// when its bytes are in a file on this machine (read in place, or an object of a local
+/// folder): for [`read_remembered`], which checks the file as it reads it. `None` otherwise
+/// (no file present, or one in S3), and then [`locate`] decides.
+pub async fn remembered(app: &App, track_id: &TrackId) -> AppResult<Option<Playable>> {
+    let files = track_audio(app, track_id).await?;
+    let Some(file) = files.iter().find(|f| f.status == AudioStatus::Present) else {
+        return Ok(None);
+    };
+    let playable = recorded(file.clone());
+    Ok(app
+        .audio
+        .storage
+        .local_file(&playable.location)
+        .is_some()
+        .then_some(playable))
+}
+
+/// `range` of a [`remembered`] file (at most [`medley_audio::ONE_READ`] bytes), in one read
+/// that first checks the opened file is as recorded (its size, and its modification time for
+/// a file read in place). `None` when it changed or is gone: [`locate`] then finds out what
+/// plays now and marks what is missing.
+pub async fn read_remembered(
+    app: &App,
+    playable: &Playable,
+    range: Range<u64>,
+) -> AppResult<Option<Bytes>> {
+    let Some(path) = app.audio.storage.local_file(&playable.location) else {
+        return Ok(None);
+    };
+    let modified_ms = match playable.location {
+        Location::Disk(_) => Some(playable.file.mtime_ms),
+        Location::Object(_) => None,
+    };
+    medley_audio::read_range_if_unchanged(&path, range, playable.size, modified_ms)
+        .await
+        .map_err(storage_error)
 }
 
 /// The bytes of a playable file, or of `range` of them: from this node's copy of a hot object

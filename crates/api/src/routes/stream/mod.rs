@@ -163,22 +163,23 @@ pub async fn respond(
     spec: Option<Spec>,
     listener: Option<Listener<'_>>,
 ) -> ApiResult<Response> {
-    let playable = streams::locate(&state.app, id).await?;
-    let response = match spec {
-        Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await?,
-        None => match offloaded(state, &playable) {
-            Some(offloaded) => offloaded,
-            None => {
-                let whole = Whole {
-                    size: playable.size,
-                    etag: playable.etag.clone(),
-                    last_modified_ms: playable.last_modified_ms,
-                    content_type: playable.content_type,
-                    bytes: Bytes::Original(&playable),
-                };
-                serve(state, &whole, method, headers).await?
-            }
-        },
+    let remembered = match spec {
+        None => remembered_range(state, id, method, headers).await?,
+        Some(_) => None,
+    };
+    let (response, playable) = match remembered {
+        Some(answered) => answered,
+        None => {
+            let playable = streams::locate(&state.app, id).await?;
+            let response = match spec {
+                Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await?,
+                None => match offloaded(state, &playable) {
+                    Some(offloaded) => offloaded,
+                    None => serve(state, &whole(&playable), method, headers).await?,
+                },
+            };
+            (response, playable)
+        }
     };
     let sent = matches!(
         response.status(),
@@ -194,6 +195,56 @@ pub async fn respond(
         );
     }
     Ok(response)
+}
+
+fn whole(playable: &Playable) -> Whole<'_> {
+    Whole {
+        size: playable.size,
+        etag: playable.etag.clone(),
+        last_modified_ms: playable.last_modified_ms,
+        content_type: playable.content_type,
+        bytes: Bytes::Original(playable),
+    }
+}
+
+/// What a player asks for while it plays, a range of the original of a file on this machine,
+/// answered from what the node remembers of the track's files, with the file checked in the
+/// same read that takes its bytes (one trip to the blocking pool instead of two). Anything
+/// else (a whole file, a transcode, HEAD, 304, 416, a file sent by nginx or kept in S3), or a
+/// file changed or gone since it was recorded, is left to the full path: `None`.
+async fn remembered_range(
+    state: &AppState,
+    id: &TrackId,
+    method: &Method,
+    headers: &HeaderMap,
+) -> ApiResult<Option<(Response, Playable)>> {
+    if method != Method::GET || state.app.audio.settings.offload_prefix.is_some() {
+        return Ok(None);
+    }
+    let Some(playable) = streams::remembered(&state.app, id).await? else {
+        return Ok(None);
+    };
+    let whole = whole(&playable);
+    let Plan::Partial(range) = plan(&validators(headers), &current(&whole)) else {
+        return Ok(None);
+    };
+    if range.end - range.start > medley_audio::ONE_READ {
+        return Ok(None);
+    }
+    let Some(bytes) = streams::read_remembered(&state.app, &playable, range.clone()).await? else {
+        return Ok(None);
+    };
+    let mut response = with_body(&whole, Some(range), Body::from(bytes));
+    stream_headers(response.headers_mut(), &whole.etag, whole.last_modified_ms);
+    Ok(Some((response, playable)))
+}
+
+fn current<'a>(whole: &'a Whole<'_>) -> Current<'a> {
+    Current {
+        size: whole.size,
+        etag: &whole.etag,
+        modified_s: whole_seconds(whole.last_modified_ms),
+    }
 }
 
 /// Bytes of a path in `X-Accel-Redirect` that are written `%XX`: what a URI path cannot hold
@@ -285,12 +336,7 @@ pub(crate) async fn serve(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let validators = validators(headers);
-    let current = Current {
-        size: whole.size,
-        etag: &whole.etag,
-        modified_s: whole_seconds(whole.last_modified_ms),
-    };
-    let decision = plan(&validators, &current);
+    let decision = plan(&validators, &current(whole));
     let mut response = match &decision {
         Plan::NotModified => StatusCode::NOT_MODIFIED.into_response(),
         Plan::Unsatisfiable => {
@@ -324,10 +370,6 @@ async fn body(
     range: Option<std::ops::Range<u64>>,
     method: &Method,
 ) -> ApiResult<Response> {
-    let (status, len) = match &range {
-        Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),
-        None => (StatusCode::OK, whole.size),
-    };
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
@@ -346,6 +388,15 @@ async fn body(
             ),
         }
     };
+    Ok(with_body(whole, range, body))
+}
+
+/// A 200 or 206 with `body`, the bytes of `range` of `whole` (all of them without a range).
+fn with_body(whole: &Whole<'_>, range: Option<std::ops::Range<u64>>, body: Body) -> Response {
+    let (status, len) = match &range {
+        Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),
+        None => (StatusCode::OK, whole.size),
+    };
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let h = response.headers_mut();
@@ -360,7 +411,7 @@ async fn body(
             value(&format!("bytes {}-{}/{}", r.start, r.end - 1, whole.size)),
         );
     }
-    Ok(response)
+    response
 }
 
 /// A short-lived signed URL that streams the track without an `Authorization` header, for
