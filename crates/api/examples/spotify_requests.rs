@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?,
     );
-    state.app.spotify = Some(spotify.clone());
+    Arc::make_mut(&mut state.app).spotify = Some(spotify.clone());
     let user = store
         .create_user(NewUser {
             id: medley_domain::UserId::new(),

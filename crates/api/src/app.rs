@@ -117,13 +117,16 @@ pub async fn serve(
     let limits = state.config.connections;
     let stop = CancellationToken::new();
     let worker = tokio::spawn(medley_app::worker::run_workers(
-        state.app.clone(),
+        (*state.app).clone(),
         stop.clone(),
     ));
     // With several nodes: caches and the search index follow the other nodes' writes.
-    let follower = tokio::spawn(medley_app::remote::follow(state.app.clone(), stop.clone()));
+    let follower = tokio::spawn(medley_app::remote::follow(
+        (*state.app).clone(),
+        stop.clone(),
+    ));
     let sessions = tokio::spawn(medley_app::accounts::watch_sessions(
-        state.app.clone(),
+        (*state.app).clone(),
         stop.clone(),
     ));
     // Spotify clients sometimes add a trailing slash (`me/`); paths are matched without it.

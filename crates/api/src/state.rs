@@ -113,7 +113,7 @@ impl ApiConfig {
 #[derive(Clone)]
 pub struct AppState {
     /// The use cases, and what they reach (storage, bus, search, caches).
-    pub app: App,
+    pub app: Arc<App>,
     pub config: Arc<ApiConfig>,
     pub render: Render,
     pub metrics: Option<PrometheusHandle>,
@@ -142,7 +142,7 @@ impl AppState {
             base: config.public_url.trim_end_matches('/').to_owned(),
         };
         AppState {
-            app,
+            app: Arc::new(app),
             config: Arc::new(config),
             render,
             metrics: None,

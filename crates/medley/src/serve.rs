@@ -61,15 +61,16 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let mut state = state_for(public_url.clone());
-    state.app.spotify = crate::commands::spotify(&config, &public_url)?;
-    state.app.audio = Arc::new(crate::commands::library::serving_audio(&config)?);
-    state.app.sealer = Arc::new(crate::commands::sealer(&config)?);
+    Arc::make_mut(&mut state.app).spotify = crate::commands::spotify(&config, &public_url)?;
+    Arc::make_mut(&mut state.app).audio =
+        Arc::new(crate::commands::library::serving_audio(&config)?);
+    Arc::make_mut(&mut state.app).sealer = Arc::new(crate::commands::sealer(&config)?);
     tracing::info!(storage = %state.app.audio.storage.describe(), "audio storage");
     tracing::info!(transcoding = %state.app.audio.transcoder.describe(), "transcoding");
-    state.app.node_id = node_id(&config.data_dir)?;
+    Arc::make_mut(&mut state.app).node_id = node_id(&config.data_dir)?;
     let mut app_config = (*state.app.config).clone();
     app_config.lease = config.cluster.lease;
-    state.app.config = Arc::new(app_config);
+    Arc::make_mut(&mut state.app).config = Arc::new(app_config);
     // Several nodes: link the bus before the search index is built, so no write made on
     // another node meanwhile is missed.
     let linked = match &config.cluster.nats_url {
@@ -89,7 +90,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             // Live shows: each run by the node holding its lease, which a dead node's
             // shows lose within the lease (the work queue's, at most 10 s: listeners wait
             // that long for another node to take the show over).
-            state.app.shows = Arc::new(Shows::clustered(
+            Arc::make_mut(&mut state.app).shows = Arc::new(Shows::clustered(
                 LiveConfig::default(),
                 ClusterLink {
                     client: linked.client().clone(),

@@ -9,6 +9,7 @@
 //! example's main runtime) and nginx (its own two workers) each compete with it alike.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use medley_app::library::scan::{scan, ScanOptions, ScanProgress};
@@ -97,7 +98,7 @@ pub async fn run(streams: usize, duration: Duration) -> anyhow::Result<()> {
     let mut offloading = state.clone();
     let mut audio = (*state.app.audio).clone();
     audio.settings.offload_prefix = Some("/internal/files/".into());
-    offloading.app.audio = std::sync::Arc::new(audio);
+    Arc::make_mut(&mut offloading.app).audio = Arc::new(audio);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let backend = listener.local_addr()?;
     tokio::spawn(medley_api::serve(

@@ -146,7 +146,7 @@ async fn server_with(audio: Audio) -> anyhow::Result<(AppState, String, TestDb)>
             ..ApiConfig::default()
         },
     );
-    state.app.audio = Arc::new(audio);
+    Arc::make_mut(&mut state.app).audio = Arc::new(audio);
     tokio::spawn(medley_api::serve(
         listener,
         state.clone(),

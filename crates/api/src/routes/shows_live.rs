@@ -59,7 +59,7 @@ pub async fn live(
             .into_response()
         }
     };
-    let app = state.app.clone();
+    let app = (*state.app).clone();
     // A browser's session cookie, for a `hello` that carries its CSRF token instead of a token.
     let cookie = crate::cookie::session_in(&headers);
     let base = state.render.base.clone();

@@ -136,7 +136,7 @@ impl AudioApp {
             audio = audio.with_hot_cache(hot);
         }
         let app = TestApp::spawn_full(db, config, move |state, _| {
-            state.app.audio = Arc::new(audio);
+            Arc::make_mut(&mut state.app).audio = Arc::new(audio);
         })
         .await;
         let (admin_id, admin) = app.user("admin").await;

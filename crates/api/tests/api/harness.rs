@@ -120,7 +120,8 @@ impl TestApp {
             TestDb::sqlite(),
             ApiConfig::default(),
             move |state, base| {
-                state.app.spotify = Some(spotify_for(&api_url, &accounts_url, base, daily_budget));
+                Arc::make_mut(&mut state.app).spotify =
+                    Some(spotify_for(&api_url, &accounts_url, base, daily_budget));
             },
         )
         .await

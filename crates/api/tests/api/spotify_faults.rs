@@ -64,7 +64,7 @@ fn side(emu: &Running, app: &TestApp, client: &str, impatient: bool) -> Arc<Spot
 
 fn with(app: &TestApp, spotify: &Arc<Spotify>) -> AppState {
     let mut state = app.state.clone();
-    state.app.spotify = Some(spotify.clone());
+    Arc::make_mut(&mut state.app).spotify = Some(spotify.clone());
     state
 }
 

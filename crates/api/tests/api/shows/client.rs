@@ -27,7 +27,7 @@ pub async fn server(backend: Backend, config: LiveConfig) -> Option<TestApp> {
         Backend::Postgres => TestDb::postgres().await?,
     };
     let app = TestApp::spawn_full(db, medley_api::ApiConfig::default(), move |state, _| {
-        state.app.shows = Arc::new(Shows::new(config));
+        Arc::make_mut(&mut state.app).shows = Arc::new(Shows::new(config));
     })
     .await;
     Some(app)

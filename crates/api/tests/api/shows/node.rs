@@ -32,7 +32,7 @@ impl Node {
             ..ApiConfig::default()
         };
         let mut state = AppState::new(store, Bus::new(), search, api);
-        state.app.shows = Arc::new(Shows::new(config));
+        Arc::make_mut(&mut state.app).shows = Arc::new(Shows::new(config));
         let (stop, stopped) = oneshot::channel::<()>();
         let served = tokio::spawn(medley_api::serve(listener, state, async {
             let _ = stopped.await;
