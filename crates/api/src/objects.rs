@@ -3,6 +3,7 @@
 //! knows the server's public URL for `href`s.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use medley_domain::catalog::{date_precision, Album, Artist, ArtistRef, Cover, Track};
 use medley_domain::paging::Page;
@@ -276,7 +277,7 @@ pub struct SavedTrack {
 /// Builds API objects; holds the public base URL (no trailing slash).
 #[derive(Clone, Debug)]
 pub struct Render {
-    pub base: String,
+    pub base: Arc<str>,
 }
 
 fn spotify_url(kind: &str, id: &Option<String>) -> ExternalUrls {

@@ -139,7 +139,7 @@ impl AppState {
     /// The HTTP API over an application already built (with Spotify, say).
     pub fn over(app: App, config: ApiConfig) -> AppState {
         let render = Render {
-            base: config.public_url.trim_end_matches('/').to_owned(),
+            base: Arc::from(config.public_url.trim_end_matches('/')),
         };
         AppState {
             app: Arc::new(app),

@@ -62,7 +62,7 @@ pub async fn live(
     let app = (*state.app).clone();
     // A browser's session cookie, for a `hello` that carries its CSRF token instead of a token.
     let cookie = crate::cookie::session_in(&headers);
-    let base = state.render.base.clone();
+    let base = state.render.base.to_string();
     upgrade
         .read_buffer_size(MAX_FRAME_BYTES)
         .write_buffer_size(0)
