@@ -37,8 +37,12 @@ fn export(n: usize) -> Vec<u8> {
     serde_json::to_vec(&rows).unwrap()
 }
 
-/// Nodes to be spawned by `cluster` keep their audio and uploads in the S3 store `s3`.
-fn on_s3(cluster: &mut Cluster, s3: &medley_audio::StorageConfig) {
+/// A cluster (no node yet) on the test servers, whose nodes will keep their audio and uploads
+/// in the S3 test store; `None` when those servers are not configured.
+async fn s3_cluster() -> Option<Cluster> {
+    let s3 = medley_audio::testing::s3_settings()?;
+    let (db, nats) = cluster::servers()?;
+    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
     cluster.extra = vec![
         "--storage-url".into(),
         s3.url.clone(),
@@ -56,18 +60,14 @@ fn on_s3(cluster: &mut Cluster, s3: &medley_audio::StorageConfig) {
             secret.expose().to_owned(),
         ));
     }
+    Some(cluster)
 }
 
 #[tokio::test]
 async fn an_upload_to_a_killed_node_is_imported_by_another() {
-    let Some(s3) = medley_audio::testing::s3_settings() else {
+    let Some(mut cluster) = s3_cluster().await else {
         return;
     };
-    let Some((db, nats)) = cluster::servers() else {
-        return;
-    };
-    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
-    on_s3(&mut cluster, &s3);
     let a = cluster.spawn().await;
     cluster.nodes.push(a);
     let http = reqwest::Client::new();
@@ -134,14 +134,9 @@ async fn an_upload_to_a_killed_node_is_imported_by_another() {
 /// the delay of one NATS message, not after its cache's minute: A's deletion told B to forget.
 #[tokio::test]
 async fn audio_uploaded_to_one_node_streams_from_another_until_deleted_there() {
-    let Some(s3) = medley_audio::testing::s3_settings() else {
+    let Some(mut cluster) = s3_cluster().await else {
         return;
     };
-    let Some((db, nats)) = cluster::servers() else {
-        return;
-    };
-    let mut cluster = Cluster::start_on(&db, &nats, 0, 5).await;
-    on_s3(&mut cluster, &s3);
     for _ in 0..2 {
         let node = cluster.spawn().await;
         cluster.nodes.push(node);
