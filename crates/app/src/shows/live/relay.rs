@@ -246,9 +246,15 @@ impl Relay {
         }
         self.heard = Instant::now();
         if self.epoch.as_deref() != Some(message.epoch.as_str()) {
-            // A new owner: connections joined under another one resume through it.
+            // A new owner: connections joined under another one resume through it, and so do
+            // joins still waiting: the owner they were sent to may have taken them along when
+            // it stopped, and the new one, heard from now on, would keep them waiting to the
+            // limit. A join the new owner answers anyway is forgotten (`Gone`, below).
             if let Some(old) = self.epoch.replace(message.epoch.clone()) {
                 self.retire(old);
+                for (_, (reply, _)) in self.pending.drain() {
+                    let _ = reply.send(Err(Close::Restarting));
+                }
             }
             self.last_seq = None;
             let stale: Vec<u64> = self

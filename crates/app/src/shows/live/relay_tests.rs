@@ -2,7 +2,9 @@
 //! (`MEDLEY_TEST_NATS_URL`), with the test in the owner's place: it answers joins and
 //! publishes events, heartbeats and a new epoch, and sees what the relay's connections get.
 //! A missed event, a heartbeat ahead of the last event, a new owner and an owner gone silent
-//! each send the connections here to resume (1012); anything else reaches them in order.
+//! each send the connections here to resume (1012); anything else reaches them in order. A
+//! join waits for a busy owner, and is told to come back by a silent one, or at once when
+//! another owner takes the show over.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -306,5 +308,27 @@ async fn a_join_waits_for_a_busy_owner_and_is_told_to_come_back_by_a_silent_one(
     let asked = tokio::time::Instant::now();
     assert_eq!(answered(answer).await.err(), Some(Close::Restarting));
     assert!(asked.elapsed() >= JOIN_TIMEOUT, "{:?}", asked.elapsed());
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_join_waiting_when_the_owner_changes_is_told_to_come_back_at_once() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    let _first = owner.join(&relay).await;
+    // A join the owner never answers (it stopped with the join in hand), and another node
+    // takes the show over and is heard from at once: the join must not wait for the new owner,
+    // which never saw it, until the limit.
+    let (answer, _, _) = owner.asked(&relay).await;
+    owner.epoch = "second".into();
+    let asked = tokio::time::Instant::now();
+    owner.event(1).await;
+    assert_eq!(answered(answer).await.err(), Some(Close::Restarting));
+    assert!(
+        asked.elapsed() < JOIN_TIMEOUT,
+        "told only after {:?}",
+        asked.elapsed()
+    );
     stop.cancel();
 }
