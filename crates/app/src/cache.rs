@@ -182,8 +182,7 @@ impl Caches {
             audio,
         } = dropped;
         if audio {
-            self.audio_generation
-                .invalidate(|| self.audio.invalidate_all());
+            self.drop_audio();
         }
         if tokens {
             self.token_generation
@@ -213,8 +212,7 @@ impl Caches {
         self.tracks.invalidate_all();
         self.forget_artists_and_albums();
         self.ledgers.invalidate_all();
-        self.audio_generation
-            .invalidate(|| self.audio.invalidate_all());
+        self.drop_audio();
     }
 }
 
@@ -343,12 +341,16 @@ impl Caches {
 
     /// Drops every track's audio files, here and on the other nodes, after any write to them.
     pub fn forget_audio(&self) {
-        self.audio_generation
-            .invalidate(|| self.audio.invalidate_all());
+        self.drop_audio();
         self.tell_others(ToTell {
             audio: true,
             ..ToTell::default()
         });
+    }
+
+    fn drop_audio(&self) {
+        self.audio_generation
+            .invalidate(|| self.audio.invalidate_all());
     }
 }
 

@@ -397,13 +397,12 @@ pub async fn read_range_if_unchanged(
     .map_err(std::io::Error::other)?
 }
 
-fn read_range(file: std::fs::File, path: &Path, range: Range<u64>) -> Result<Bytes> {
+fn read_range(mut file: std::fs::File, path: &Path, range: Range<u64>) -> Result<Bytes> {
     use std::io::{Read, Seek};
     // Read into fresh capacity rather than `vec![0; len]` + `read_exact_at`: no zeroing of
     // bytes about to be overwritten.
     let len = range.end - range.start;
     let mut buf = Vec::with_capacity(len as usize);
-    let mut file = file;
     file.seek(std::io::SeekFrom::Start(range.start))?;
     file.take(len).read_to_end(&mut buf)?;
     if (buf.len() as u64) < len {

@@ -148,11 +148,18 @@ fn recorded(file: AudioFile) -> Playable {
     }
 }
 
+/// The file that plays for a track as this node remembers it, with the file on this machine
+/// that holds its bytes (see [`remembered`]).
+pub struct Remembered {
+    pub playable: Playable,
+    path: std::path::PathBuf,
+}
+
 /// The file that plays for `track_id` as this node remembers it, without looking at the file,
 /// when its bytes are in a file on this machine (read in place, or an object of a local
 /// folder): for [`read_remembered`], which checks the file as it reads it. `None` otherwise
 /// (no file present, or one in S3), and then [`locate`] decides.
-pub async fn remembered(app: &App, track_id: &TrackId) -> AppResult<Option<Playable>> {
+pub async fn remembered(app: &App, track_id: &TrackId) -> AppResult<Option<Remembered>> {
     let files = track_audio(app, track_id).await?;
     let Some(file) = files.iter().find(|f| f.status == AudioStatus::Present) else {
         return Ok(None);
@@ -162,8 +169,7 @@ pub async fn remembered(app: &App, track_id: &TrackId) -> AppResult<Option<Playa
         .audio
         .storage
         .local_file(&playable.location)
-        .is_some()
-        .then_some(playable))
+        .map(|path| Remembered { playable, path }))
 }
 
 /// `range` of a [`remembered`] file (at most [`medley_audio::ONE_READ`] bytes), in one read
@@ -171,18 +177,15 @@ pub async fn remembered(app: &App, track_id: &TrackId) -> AppResult<Option<Playa
 /// a file read in place). `None` when it changed or is gone: [`locate`] then finds out what
 /// plays now and marks what is missing.
 pub async fn read_remembered(
-    app: &App,
-    playable: &Playable,
+    remembered: &Remembered,
     range: Range<u64>,
 ) -> AppResult<Option<Bytes>> {
-    let Some(path) = app.audio.storage.local_file(&playable.location) else {
-        return Ok(None);
-    };
+    let Remembered { playable, path } = remembered;
     let modified_ms = match playable.location {
         Location::Disk(_) => Some(playable.file.mtime_ms),
         Location::Object(_) => None,
     };
-    medley_audio::read_range_if_unchanged(&path, range, playable.size, modified_ms)
+    medley_audio::read_range_if_unchanged(path, range, playable.size, modified_ms)
         .await
         .map_err(storage_error)
 }

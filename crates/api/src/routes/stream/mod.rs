@@ -221,22 +221,22 @@ async fn remembered_range(
     if method != Method::GET || state.app.audio.settings.offload_prefix.is_some() {
         return Ok(None);
     }
-    let Some(playable) = streams::remembered(&state.app, id).await? else {
+    let Some(remembered) = streams::remembered(&state.app, id).await? else {
         return Ok(None);
     };
-    let whole = whole(&playable);
+    let whole = whole(&remembered.playable);
     let Plan::Partial(range) = plan(&validators(headers), &current(&whole)) else {
         return Ok(None);
     };
     if range.end - range.start > medley_audio::ONE_READ {
         return Ok(None);
     }
-    let Some(bytes) = streams::read_remembered(&state.app, &playable, range.clone()).await? else {
+    let Some(bytes) = streams::read_remembered(&remembered, range.clone()).await? else {
         return Ok(None);
     };
     let mut response = with_body(&whole, Some(range), Body::from(bytes));
     stream_headers(response.headers_mut(), &whole.etag, whole.last_modified_ms);
-    Ok(Some((response, playable)))
+    Ok(Some((response, remembered.playable)))
 }
 
 fn current<'a>(whole: &'a Whole<'_>) -> Current<'a> {
