@@ -9,8 +9,9 @@
 //!
 //! Subjects, under the deployment's prefix:
 //! - `<prefix>.live.<show>.in`: to the owner. Joins, ops and departures of connections,
-//!   each naming its node and that node's connection number, with the user the edge node
-//!   authenticated; and `end` requests from the REST API of another node.
+//!   each naming the relay it came through (in `node`: the node's name and a number of the
+//!   relay's own, never used twice) and that relay's connection number, with the user the
+//!   edge node authenticated; and `end` requests from the REST API of another node.
 //! - `<prefix>.live.<show>.out`: from the owner, in the actor's order. Reliable events with
 //!   their `seq`, ephemeral ones, the answers to joins (`welcome` or `resumed` and the missed
 //!   events), replies and closes addressed to one connection, closes for everyone, and a

@@ -71,9 +71,11 @@ impl Connected {
                 };
                 handle.commands.send(command).await.is_ok()
             }
-            Via::Relay { link, inbox, .. } => {
+            Via::Relay {
+                relay, link, inbox, ..
+            } => {
                 let message = In::Op {
-                    node: link.node.clone(),
+                    node: relay.address.to_string(),
                     conn: self.conn,
                     op,
                     reference,

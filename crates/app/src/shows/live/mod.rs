@@ -32,7 +32,7 @@ mod sessions;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use medley_domain::user::User;
 use medley_domain::{PlaylistId, ShowId, TrackId};
@@ -122,6 +122,9 @@ pub struct Shows {
     actors: Arc<Mutex<HashMap<ShowId, Handle>>>,
     cluster: Option<Arc<ClusterLink>>,
     relays: Arc<Mutex<HashMap<ShowId, RelayHandle>>>,
+    /// Several nodes: one claim of a show's lease at a time on this node (see
+    /// [`Shows::owned`]), with when the last one was refused.
+    claims: Mutex<HashMap<ShowId, Arc<tokio::sync::Mutex<Option<Instant>>>>>,
     /// Cancelled when the node stops: its actors store their shows and hand them over.
     stop: CancellationToken,
     /// The actors and the tasks beside them.
@@ -144,6 +147,7 @@ impl Shows {
             actors: Arc::default(),
             cluster: None,
             relays: Arc::default(),
+            claims: Mutex::default(),
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
             relays_stop: CancellationToken::new(),
@@ -232,6 +236,14 @@ impl Shows {
 
     /// Several nodes: the show's actor if this node owns the show, taking it (and starting
     /// the actor from the stored state) when nobody holds its lease or its holder's expired.
+    ///
+    /// One claim at a time per show on this node: the actor listens on the subscription made
+    /// before the claim that won, so every join another node sends once it finds the show
+    /// taken reaches it. Two claims at once here (both win: the lease is this node's) would
+    /// each listen, and the joins heard by the one whose actor did not start were lost, their
+    /// clients waiting to the limit. Joins that waited for a claim refused meanwhile share
+    /// its answer (the show had another owner since they arrived): a burst of joins costs
+    /// no burst of writes.
     async fn owned(&self, store: &Arc<dyn Store>, show: &StoredShow) -> AppResult<Option<Handle>> {
         let Some(link) = &self.cluster else {
             return self.handle(store, show).await.map(Some);
@@ -240,6 +252,16 @@ impl Shows {
             return Ok(Some(h));
         }
         if self.stop.is_cancelled() {
+            return Ok(None);
+        }
+        let claim = self.claim_of(&show.id);
+        let arrived = Instant::now();
+        let mut refused = claim.lock().await;
+        // Taken by the claim this one waited for, or refused to it: another node's.
+        if let Some(h) = self.running(&show.id) {
+            return Ok(Some(h));
+        }
+        if refused.is_some_and(|at| at >= arrived) {
             return Ok(None);
         }
         // Listening before claiming: another node's relay that finds the show taken sends
@@ -254,8 +276,10 @@ impl Shows {
         let now = now_ms();
         let until = now + link.lease.as_millis() as i64;
         if !store.claim_show(&show.id, &link.node, now, until).await? {
+            *refused = Some(Instant::now());
             return Ok(None);
         }
+        *refused = None;
         tracing::info!(
             show = %show.id,
             node = link.node,
@@ -264,6 +288,25 @@ impl Shows {
         self.start(store, show, Some((ClusterLink::clone(link), inbox)))
             .await
             .map(Some)
+    }
+
+    /// The lock a claim of `show` takes (made on first use; those of shows nobody claims any
+    /// more are dropped meanwhile).
+    fn claim_of(&self, show: &ShowId) -> Arc<tokio::sync::Mutex<Option<Instant>>> {
+        let mut claims = self
+            .claims
+            .lock()
+            .expect("the registry lock is never poisoned");
+        if let Some(claim) = claims.get(show) {
+            return claim.clone();
+        }
+        let running = self
+            .actors
+            .lock()
+            .expect("the registry lock is never poisoned");
+        claims.retain(|id, claim| Arc::strong_count(claim) > 1 || running.contains_key(id));
+        drop(running);
+        claims.entry(show.clone()).or_default().clone()
     }
 
     async fn start(

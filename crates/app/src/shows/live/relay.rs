@@ -9,7 +9,7 @@
 //! ahead of it, a new owner (epoch), or an owner silent for a lease closes its connections
 //! with 1012 (their clients resume, through whichever node owns the show then).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -41,6 +41,11 @@ const JOIN_LIMIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub(crate) struct RelayHandle {
     pub commands: mpsc::Sender<RelayCommand>,
+    /// How the owner names this relay: its node's name and a number of its own. Connection
+    /// numbers are the relay's, so a relay that follows another on the same node (or a
+    /// node's next run) is never answered, closed or forgotten for the connections of the
+    /// one before.
+    pub address: Arc<str>,
     pub audience: Arc<AtomicUsize>,
 }
 
@@ -65,11 +70,13 @@ struct Conn {
 struct Relay {
     show: ShowId,
     link: ClusterLink,
+    address: Arc<str>,
     inbox: String,
     queue_frames: usize,
     conns: HashMap<u64, Conn>,
-    /// Joins sent to the owner and not answered yet, with when they were sent.
-    pending: HashMap<u64, (oneshot::Sender<Result<Parts, Close>>, Instant)>,
+    /// Joins sent to the owner and not answered yet, with when they were sent, in the order
+    /// they were sent (their numbers grow).
+    pending: BTreeMap<u64, (oneshot::Sender<Result<Parts, Close>>, Instant)>,
     next_conn: u64,
     epoch: Option<String>,
     /// Owners' epochs this relay moved on from: late messages of theirs are ignored.
@@ -99,17 +106,20 @@ pub(crate) async fn spawn(
     let _ = link.client.flush().await;
     let (commands, rx) = mpsc::channel(1_024);
     let audience = Arc::new(AtomicUsize::new(0));
+    let address: Arc<str> = format!("{}/{:016x}", link.node, rand::random::<u64>()).into();
     let handle = RelayHandle {
         commands,
+        address: address.clone(),
         audience: audience.clone(),
     };
     let relay = Relay {
         show: show.to_owned(),
+        address,
         inbox: link.inbox(show),
         link: link.clone(),
         queue_frames: config.queue_frames,
         conns: HashMap::new(),
-        pending: HashMap::new(),
+        pending: BTreeMap::new(),
         next_conn: 1,
         epoch: None,
         retired: std::collections::VecDeque::new(),
@@ -187,7 +197,7 @@ impl Relay {
                 let _ = reply.send(Err(Close::Restarting));
             }
         }
-        for (_, (reply, _)) in self.pending.drain() {
+        for (_, (reply, _)) in std::mem::take(&mut self.pending) {
             let _ = reply.send(Err(Close::Restarting));
         }
         let _ = subscriber.unsubscribe().await;
@@ -216,7 +226,7 @@ impl Relay {
                 self.next_conn += 1;
                 self.pending.insert(conn, (reply, Instant::now()));
                 self.publish(In::Connect {
-                    node: self.link.node.clone(),
+                    node: self.address.to_string(),
                     conn,
                     user,
                     resume,
@@ -226,7 +236,7 @@ impl Relay {
             RelayCommand::Gone { conn } => {
                 if self.conns.remove(&conn).is_some() {
                     self.publish(In::Gone {
-                        node: self.link.node.clone(),
+                        node: self.address.to_string(),
                         conn,
                     })
                     .await;
@@ -235,8 +245,8 @@ impl Relay {
         }
     }
 
-    fn mine(&self, node: &str) -> bool {
-        node == self.link.node
+    fn mine(&self, address: &str) -> bool {
+        address == &*self.address
     }
 
     async fn out(&mut self, message: OutMessage) {
@@ -252,7 +262,7 @@ impl Relay {
             // limit. A join the new owner answers anyway is forgotten (`Gone`, below).
             if let Some(old) = self.epoch.replace(message.epoch.clone()) {
                 self.retire(old);
-                for (_, (reply, _)) in self.pending.drain() {
+                for (_, (reply, _)) in std::mem::take(&mut self.pending) {
                     let _ = reply.send(Err(Close::Restarting));
                 }
             }
@@ -307,6 +317,7 @@ impl Relay {
                 initial,
                 longest_track_ms,
             } if self.mine(&node) => {
+                self.never_heard_before(conn);
                 let Some((reply, _)) = self.pending.remove(&conn) else {
                     // Given up on meanwhile: the owner may forget it.
                     self.publish(In::Gone { node, conn }).await;
@@ -336,6 +347,7 @@ impl Relay {
                 );
             }
             Out::Refused { node, conn, close } if self.mine(&node) => {
+                self.never_heard_before(conn);
                 if let Some((reply, _)) = self.pending.remove(&conn) {
                     let _ = reply.send(Err(close_of(close)));
                 }
@@ -413,6 +425,19 @@ impl Relay {
         }
     }
 
+    /// The owner answers joins in the order it hears them, and this relay sends them in the
+    /// order of their numbers: joins still waiting when a later one is answered never reached
+    /// the owner (sent before it listened, or heard by a subscription it dropped). Their
+    /// clients come back at once (1012) instead of waiting for an answer that cannot come.
+    fn never_heard_before(&mut self, conn: u64) {
+        let lost: Vec<u64> = self.pending.range(..conn).map(|(id, _)| *id).collect();
+        for id in lost {
+            if let Some((reply, _)) = self.pending.remove(&id) {
+                let _ = reply.send(Err(Close::Restarting));
+            }
+        }
+    }
+
     fn retire(&mut self, epoch: String) {
         self.retired.push_back(epoch);
         if self.retired.len() > 8 {
@@ -427,7 +452,7 @@ impl Relay {
         for conn in conns {
             self.close(conn, Close::Restarting);
             self.publish(In::Gone {
-                node: self.link.node.clone(),
+                node: self.address.to_string(),
                 conn,
             })
             .await;
@@ -440,7 +465,7 @@ impl Relay {
                 let _ = signal.send(());
             }
             self.publish(In::Gone {
-                node: self.link.node.clone(),
+                node: self.address.to_string(),
                 conn,
             })
             .await;

@@ -4,7 +4,8 @@
 //! A missed event, a heartbeat ahead of the last event, a new owner and an owner gone silent
 //! each send the connections here to resume (1012); anything else reaches them in order. A
 //! join waits for a busy owner, and is told to come back by a silent one, or at once when
-//! another owner takes the show over.
+//! another owner takes the show over or the owner answers a later join. Two relays on one node
+//! are told apart.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,8 @@ const SHOW: &str = "show";
 
 /// The test, as the show's owner.
 struct Owner {
+    /// The link the relays here are made with.
+    link: ClusterLink,
     client: async_nats::Client,
     inbox: async_nats::Subscriber,
     outbox: String,
@@ -162,24 +165,30 @@ async fn relay_and_owner(lease: Duration) -> Option<(RelayHandle, Owner, Cancell
     let inbox = client.subscribe(link.inbox(SHOW)).await.unwrap();
     client.flush().await.unwrap();
     let stop = CancellationToken::new();
+    let relay = spawn_relay(&link, &stop).await;
+    let owner = Owner {
+        outbox: link.outbox(SHOW),
+        link,
+        client,
+        inbox,
+        epoch: "first".into(),
+    };
+    Some((relay, owner, stop))
+}
+
+/// A relay of the show on the node `link` names.
+async fn spawn_relay(link: &ClusterLink, stop: &CancellationToken) -> RelayHandle {
     let registry: Arc<Mutex<HashMap<ShowId, RelayHandle>>> = Arc::default();
-    let relay = relay::spawn(
+    relay::spawn(
         &ShowId::from(SHOW),
-        &link,
+        link,
         &LiveConfig::default(),
         registry,
         stop.clone(),
         &TaskTracker::new(),
     )
     .await
-    .unwrap();
-    let owner = Owner {
-        client,
-        inbox,
-        outbox: link.outbox(SHOW),
-        epoch: "first".into(),
-    };
-    Some((relay, owner, stop))
+    .unwrap()
 }
 
 const LONG_LEASE: Duration = Duration::from_secs(60);
@@ -303,9 +312,10 @@ async fn a_join_waits_for_a_busy_owner_and_is_told_to_come_back_by_a_silent_one(
     owner.event(seq + 1).await;
     gets_event(&mut parts, seq + 1).await;
 
-    // A join the owner never answers, and nothing else from it: the client comes back.
-    let (answer, _, _) = owner.asked(&relay).await;
+    // A join the owner never answers, and nothing else from it: the client comes back (timed
+    // from before the join is sent, as the relay times it).
     let asked = tokio::time::Instant::now();
+    let (answer, _, _) = owner.asked(&relay).await;
     assert_eq!(answered(answer).await.err(), Some(Close::Restarting));
     assert!(asked.elapsed() >= JOIN_TIMEOUT, "{:?}", asked.elapsed());
     stop.cancel();
@@ -325,6 +335,79 @@ async fn a_join_waiting_when_the_owner_changes_is_told_to_come_back_at_once() {
     let asked = tokio::time::Instant::now();
     owner.event(1).await;
     assert_eq!(answered(answer).await.err(), Some(Close::Restarting));
+    assert!(
+        asked.elapsed() < JOIN_TIMEOUT,
+        "told only after {:?}",
+        asked.elapsed()
+    );
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn two_relays_on_one_node_are_never_answered_for_each_others_connections() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    // Another relay of the show on the same node: one started beside it by a second
+    // connection at the same moment, or the next run of the node. Each numbers its
+    // connections from one.
+    let other = spawn_relay(&owner.link, &stop).await;
+    let (answer, node, conn) = owner.asked(&relay).await;
+    let (other_answer, other_node, other_conn) = owner.asked(&other).await;
+    assert_eq!(conn, other_conn);
+    assert_ne!(node, other_node, "the owner tells the two relays apart");
+
+    // Each welcome reaches its own relay's connection, and the other relay leaves it alone:
+    // had it taken the welcome for a join it gave up on, the owner would hear that
+    // connection gone next.
+    for (node, conn) in [(node, conn), (other_node.clone(), other_conn)] {
+        owner
+            .send(Out::Welcome {
+                node,
+                conn,
+                initial: vec!["welcome".into()],
+                longest_track_ms: 0,
+            })
+            .await;
+    }
+    let mut first = answered(answer).await.expect("the join welcomed");
+    let second = answered(other_answer).await.expect("the join welcomed");
+    other
+        .commands
+        .send(RelayCommand::Gone { conn: second.conn })
+        .await
+        .unwrap();
+    match owner.next().await {
+        In::Gone { node, conn } => assert_eq!((node, conn), (other_node, second.conn)),
+        other => panic!("expected the second relay's connection gone, the owner heard {other:?}"),
+    }
+
+    // An event reaches the connection still there.
+    owner.event(1).await;
+    gets_event(&mut first, 1).await;
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_join_the_owner_never_heard_is_told_to_come_back_once_a_later_one_is_answered() {
+    let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
+        return;
+    };
+    // The first join reaches nobody who answers (the owner's node dropped the subscription
+    // that heard it); the owner is alive and answers the next one.
+    let asked = tokio::time::Instant::now();
+    let (lost, _, _) = owner.asked(&relay).await;
+    let (answer, node, conn) = owner.asked(&relay).await;
+    owner
+        .send(Out::Welcome {
+            node,
+            conn,
+            initial: vec!["welcome".into()],
+            longest_track_ms: 0,
+        })
+        .await;
+    answered(answer).await.expect("the later join welcomed");
+    assert_eq!(answered(lost).await.err(), Some(Close::Restarting));
     assert!(
         asked.elapsed() < JOIN_TIMEOUT,
         "told only after {:?}",
