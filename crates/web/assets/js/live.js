@@ -18,6 +18,8 @@ const FINAL = new Map([
   [4012, 'You are banned from this show.'],
   [4013, 'You joined this show from another window or device.'],
 ]);
+/** The events that end the connection of the user they name, with its close code. */
+const REMOVALS = { removed: 4011, banned: 4012 };
 const PING_EVERY_MS = 10000;
 const CLOCK_SAMPLES = 8;
 
@@ -114,6 +116,19 @@ export class LiveConnection {
       this.seq = frame.seq;
     }
     this.handlers.event(op, d, frame.ts);
+    // Removed or banned: final as soon as the event says so. The close (4011, 4012) follows
+    // it, but a connection that drops before its close frame arrives must not come back.
+    const code = REMOVALS[op];
+    if (code && d && session.user && d.user === session.user.id) this.end(code);
+  }
+
+  /** The connection is over for good, with `code` (one of FINAL's). */
+  end(code) {
+    if (this.closedFor !== null) return;
+    this.closedFor = code;
+    clearInterval(this.pinger);
+    clearTimeout(this.retry);
+    this.handlers.closed(code, FINAL.get(code));
   }
 
   startPinging() {
@@ -140,10 +155,9 @@ export class LiveConnection {
     clearInterval(this.pinger);
     for (const { reject } of this.pending.values()) reject(new Error('The connection dropped before the show answered; try again.'));
     this.pending.clear();
-    if (this.closedFor === 1000) return;
+    if (this.closedFor !== null) return;
     if (FINAL.has(code)) {
-      this.closedFor = code;
-      this.handlers.closed(code, FINAL.get(code));
+      this.end(code);
       return;
     }
     // 1006 (network), 1012 (restart), 4003, 4008, 4009: come back and resume.
