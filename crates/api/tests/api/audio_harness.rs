@@ -254,3 +254,76 @@ impl AudioApp {
         found[0].clone()
     }
 }
+
+/// A TCP proxy before the S3 test server that holds what Medley sends while it is shut: a
+/// request waits at the gate on its connection (pooled connections included), and goes on
+/// once the gate opens. A test holds a scan in the middle this way.
+pub struct S3Gate {
+    /// The endpoint to give Medley instead of the S3 server's.
+    pub endpoint: String,
+    open: tokio::sync::watch::Sender<bool>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl S3Gate {
+    /// Opens a gate before the S3 server at `upstream` (`http://host:port`).
+    pub async fn before(upstream: &str) -> S3Gate {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let (open, is_open) = tokio::sync::watch::channel(true);
+        let accepting = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (upstream, mut is_open) = (upstream.clone(), is_open.clone());
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let (mut from_client, mut to_client) = client.into_split();
+                    let (mut from_server, mut to_server) = server.into_split();
+                    let requests = async move {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = from_client.read(&mut buf).await.unwrap_or(0);
+                            if n == 0 || is_open.wait_for(|open| *open).await.is_err() {
+                                let _ = to_server.shutdown().await;
+                                return;
+                            }
+                            if to_server.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let answers = tokio::io::copy(&mut from_server, &mut to_client);
+                    let _ = tokio::join!(requests, answers);
+                });
+            }
+        });
+        S3Gate {
+            endpoint,
+            open,
+            accepting,
+        }
+    }
+
+    /// Requests wait here from now on.
+    pub fn shut(&self) {
+        self.open.send_replace(false);
+    }
+
+    /// Requests go on.
+    pub fn open(&self) {
+        self.open.send_replace(true);
+    }
+}
+
+impl Drop for S3Gate {
+    fn drop(&mut self) {
+        self.open.send_replace(true);
+        self.accepting.abort();
+    }
+}

@@ -1,14 +1,15 @@
 //! Administration in the browser: accounts (make administrator, disable, enable: a disabled
 //! account is signed out and cannot sign in), registration closed and opened again, and a
-//! library scan followed to its end.
+//! library scan followed to its end; and a scan held in the middle, its progress shown.
 
+use medley_app::library::AudioSettings;
 use medley_audio::testing::Written;
 use medley_store::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::{chromium, looks_right};
-use crate::audio_harness::AudioApp;
+use crate::audio_harness::{AudioApp, S3Gate};
 use crate::cdp::Browser;
 use crate::harness::assert_problem;
 
@@ -120,4 +121,87 @@ async fn an_administrator_manages_accounts_and_registration_and_scans_the_librar
     tab.see("ul[aria-label='Library scans']", "done").await;
     tab.see("ul[aria-label='Library scans']", "3 added").await;
     looks_right(&tab, "admin-scans").await;
+}
+
+/// A scan's progress while it runs. Its copies into storage wait at a gate before the S3
+/// server, so the scan stays in the middle, half done, for as long as the test looks: the
+/// page shows it running with how far it got, then how it ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_in_progress_shows_how_far_it_got() {
+    let Some(chromium) = chromium() else { return };
+    let Some(mut s3) = medley_audio::testing::s3_settings() else {
+        return;
+    };
+    let gate = S3Gate::before(s3.endpoint.as_deref().expect("an S3 endpoint")).await;
+    s3.endpoint = Some(gate.endpoint.clone());
+    let a = AudioApp::spawn_with(Backend::Sqlite, Some(s3), AudioSettings::default())
+        .await
+        .unwrap();
+    let points = |names: [&str; 3], from: f64| {
+        for (i, title) in names.iter().enumerate() {
+            a.put_wav(
+                &format!("compass/{title}.wav"),
+                800,
+                from + i as f64 * 50.0,
+                &Written::song(title, "Compass", "Points"),
+            );
+        }
+    };
+    // Three songs copied into storage by a first scan; three more found later, whose copies
+    // wait at the gate.
+    points(["North", "South", "East"], 300.0);
+    let first = a.scan(&[&a.music()], json!({"copy": true})).await;
+    assert_eq!(first["status"], "done", "{first}");
+    points(["West", "Up", "Down"], 500.0);
+    gate.shut();
+
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&chromium, profile.path()).await;
+    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
+    tab.type_into("#username", "admin").await;
+    tab.type_into("#password", "admin-password").await;
+    tab.click("button[type=submit]").await;
+    tab.click("nav a[href='/admin']").await;
+    tab.type_into("#scan-paths", a.music().to_str().unwrap())
+        .await;
+    tab.click("#scan-copy").await;
+    tab.click("form:has(#scan-paths) button[type=submit]").await;
+
+    // The three songs already copied are done at once; the three new ones wait.
+    let scans = "ul[aria-label='Library scans']";
+    tab.see(scans, "running").await;
+    tab.see(scans, "50% (3 of 6 files)").await;
+    tab.wait(
+        "the scan's bar half full",
+        "[...document.querySelectorAll(\"ul[aria-label='Library scans'] progress\")] \
+         .some((bar) => bar.value === 50)",
+    )
+    .await;
+    looks_right(&tab, "admin-scan-running").await;
+    let listed = a.get("/v1/admin/library/scans", Some(&a.admin)).await;
+    let running: Vec<&serde_json::Value> = listed
+        .body
+        .as_array()
+        .expect("scans listed")
+        .iter()
+        .filter(|s| s["status"] == "running")
+        .collect();
+    assert_eq!(running.len(), 1, "{}", listed.body);
+    assert_eq!(running[0]["progress"]["files_done"], 3, "{}", listed.body);
+
+    // Let the copies through: the scan ends, and the page says how.
+    gate.open();
+    tab.see(scans, "3 unchanged").await;
+    tab.wait(
+        "no scan running",
+        "!document.querySelector(\"ul[aria-label='Library scans']\").innerText.includes('running')",
+    )
+    .await;
+    let id = running[0]["id"].as_str().unwrap();
+    let ended = a
+        .get(&format!("/v1/admin/library/scans/{id}"), Some(&a.admin))
+        .await;
+    assert_eq!(ended.body["status"], "done", "{}", ended.body);
+    assert_eq!(ended.body["report"]["added"], 3, "{}", ended.body);
+    assert_eq!(ended.body["report"]["unchanged"], 3, "{}", ended.body);
 }
