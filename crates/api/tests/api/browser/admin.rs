@@ -10,8 +10,19 @@ use serde_json::json;
 
 use super::{chromium, looks_right};
 use crate::audio_harness::{AudioApp, S3Gate};
-use crate::cdp::Browser;
+use crate::cdp::{Browser, Tab};
 use crate::harness::assert_problem;
+
+/// The administrator signed in, on the administration page.
+async fn administration<'a>(browser: &'a Browser, a: &AudioApp) -> Tab<'a> {
+    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
+    tab.type_into("#username", "admin").await;
+    tab.type_into("#password", "admin-password").await;
+    tab.click("button[type=submit]").await;
+    tab.click("nav a[href='/admin']").await;
+    tab.see("h1", "Administration").await;
+    tab
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_manages_accounts_and_registration_and_scans_the_library() {
@@ -29,12 +40,7 @@ async fn an_administrator_manages_accounts_and_registration_and_scans_the_librar
 
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
-    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
-    tab.type_into("#username", "admin").await;
-    tab.type_into("#password", "admin-password").await;
-    tab.click("button[type=submit]").await;
-    tab.click("nav a[href='/admin']").await;
-    tab.see("h1", "Administration").await;
+    let tab = administration(&browser, &a).await;
     tab.see("#users", "admin (you)").await;
     tab.see("#users", "bob").await;
     tab.see("main", "Open: anyone").await;
@@ -157,11 +163,7 @@ async fn a_scan_in_progress_shows_how_far_it_got() {
 
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&chromium, profile.path()).await;
-    let tab = browser.open(&format!("{}/sign-in", a.base)).await;
-    tab.type_into("#username", "admin").await;
-    tab.type_into("#password", "admin-password").await;
-    tab.click("button[type=submit]").await;
-    tab.click("nav a[href='/admin']").await;
+    let tab = administration(&browser, &a).await;
     tab.type_into("#scan-paths", a.music().to_str().unwrap())
         .await;
     tab.click("#scan-copy").await;

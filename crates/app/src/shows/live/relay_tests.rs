@@ -86,9 +86,8 @@ impl Owner {
         (answer, node, conn)
     }
 
-    /// A connection joins through the relay; the owner welcomes it.
-    async fn join(&mut self, relay: &RelayHandle) -> Parts {
-        let (answer, node, conn) = self.asked(relay).await;
+    /// The owner welcomes the connection `conn` of the relay `node`.
+    async fn welcome(&self, node: String, conn: u64) {
         self.send(Out::Welcome {
             node,
             conn,
@@ -96,6 +95,12 @@ impl Owner {
             longest_track_ms: 0,
         })
         .await;
+    }
+
+    /// A connection joins through the relay; the owner welcomes it.
+    async fn join(&mut self, relay: &RelayHandle) -> Parts {
+        let (answer, node, conn) = self.asked(relay).await;
+        self.welcome(node, conn).await;
         let parts = answered(answer).await.expect("the join welcomed");
         assert_eq!(parts.initial, vec![Arc::from("welcome")]);
         parts
@@ -300,14 +305,7 @@ async fn a_join_waits_for_a_busy_owner_and_is_told_to_come_back_by_a_silent_one(
         seq += 1;
         owner.event(seq).await;
     }
-    owner
-        .send(Out::Welcome {
-            node,
-            conn,
-            initial: vec!["welcome".into()],
-            longest_track_ms: 0,
-        })
-        .await;
+    owner.welcome(node, conn).await;
     let mut parts = answered(answer).await.expect("the join welcomed");
     owner.event(seq + 1).await;
     gets_event(&mut parts, seq + 1).await;
@@ -361,14 +359,7 @@ async fn two_relays_on_one_node_are_never_answered_for_each_others_connections()
     // had it taken the welcome for a join it gave up on, the owner would hear that
     // connection gone next.
     for (node, conn) in [(node, conn), (other_node.clone(), other_conn)] {
-        owner
-            .send(Out::Welcome {
-                node,
-                conn,
-                initial: vec!["welcome".into()],
-                longest_track_ms: 0,
-            })
-            .await;
+        owner.welcome(node, conn).await;
     }
     let mut first = answered(answer).await.expect("the join welcomed");
     let second = answered(other_answer).await.expect("the join welcomed");
@@ -398,14 +389,7 @@ async fn a_join_the_owner_never_heard_is_told_to_come_back_once_a_later_one_is_a
     let asked = tokio::time::Instant::now();
     let (lost, _, _) = owner.asked(&relay).await;
     let (answer, node, conn) = owner.asked(&relay).await;
-    owner
-        .send(Out::Welcome {
-            node,
-            conn,
-            initial: vec!["welcome".into()],
-            longest_track_ms: 0,
-        })
-        .await;
+    owner.welcome(node, conn).await;
     answered(answer).await.expect("the later join welcomed");
     assert_eq!(answered(lost).await.err(), Some(Close::Restarting));
     assert!(
