@@ -241,9 +241,9 @@ impl Shows {
     /// before the claim that won, so every join another node sends once it finds the show
     /// taken reaches it. Two claims at once here (both win: the lease is this node's) would
     /// each listen, and the joins heard by the one whose actor did not start were lost, their
-    /// clients waiting to the limit. Joins that waited for a claim refused meanwhile share
-    /// its answer (the show had another owner since they arrived): a burst of joins costs
-    /// no burst of writes.
+    /// clients waiting to the limit. Joins that waited for a claim asked after they arrived
+    /// and refused share its answer (the show had another owner since they arrived): a burst
+    /// of joins costs no burst of writes.
     async fn owned(&self, store: &Arc<dyn Store>, show: &StoredShow) -> AppResult<Option<Handle>> {
         let Some(link) = &self.cluster else {
             return self.handle(store, show).await.map(Some);
@@ -257,7 +257,8 @@ impl Shows {
         let claim = self.claim_of(&show.id);
         let arrived = Instant::now();
         let mut refused = claim.lock().await;
-        // Taken by the claim this one waited for, or refused to it: another node's.
+        // Taken by the claim this one waited for, or refused to a claim asked after this
+        // one arrived: another node's.
         if let Some(h) = self.running(&show.id) {
             return Ok(Some(h));
         }
@@ -273,10 +274,11 @@ impl Shows {
             .await
             .map_err(|e| AppError::internal(e, "listening for a live show's listeners"))?;
         let _ = link.client.flush().await;
+        let asked = Instant::now();
         let now = now_ms();
         let until = now + link.lease.as_millis() as i64;
         if !store.claim_show(&show.id, &link.node, now, until).await? {
-            *refused = Some(Instant::now());
+            *refused = Some(asked);
             return Ok(None);
         }
         *refused = None;
