@@ -262,7 +262,7 @@ impl Shows {
         if let Some(h) = self.running(&show.id) {
             return Ok(Some(h));
         }
-        if refused.is_some_and(|at| at >= arrived) {
+        if refused.is_some_and(|at| at >= arrived) || self.stop.is_cancelled() {
             return Ok(None);
         }
         // Listening before claiming: another node's relay that finds the show taken sends
