@@ -150,6 +150,13 @@ async fn a_show_runs_from_start_to_end(backend: Backend) {
     host.ok("remove", json!({"user": cy})).await;
     assert_eq!(cy_c.expect("removed").await["d"]["user"], cy.as_str());
     assert_eq!(cy_c.closed().await, Some(4011));
+    // Resuming the removed session is refused as well: a client that never saw its close
+    // frame does not come back unasked. A fresh join is allowed.
+    let mut back = Client::open(&app, &show).await;
+    back.send(json!({"op": "hello", "d": {"v": 1, "token": cy_token,
+        "resume": {"session": cy_c.session, "seq": cy_c.seq}}}))
+        .await;
+    assert_eq!(back.closed().await, Some(4011));
     let (mut cy_c, welcome) = Client::join(&app, &show, &cy_token).await;
     assert_eq!(welcome["d"]["you"]["role"], "listener");
     host.ok("ban", json!({"user": cy})).await;

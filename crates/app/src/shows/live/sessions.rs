@@ -102,6 +102,11 @@ impl Sessions {
         self.by_id.get(id)
     }
 
+    /// The id of the user's session, if they have one.
+    pub fn id_of(&self, user: &str) -> Option<&str> {
+        self.by_user.get(user).map(String::as_str)
+    }
+
     #[cfg(test)]
     pub fn of_user(&self, user: &str) -> Option<(&str, &Session)> {
         let id = self.by_user.get(user)?;

@@ -18,7 +18,7 @@ impl Actor {
     /// Sends events (see [`Actor::broadcast`]), then closes the connections they name.
     pub(super) fn publish(&mut self, events: Vec<Event>, now: i64) {
         let closings = self.broadcast(events, now);
-        self.close_named(closings);
+        self.close_named(closings, now);
     }
 
     /// Sends events: reliable ones to every connection in order, ephemeral ones to the
@@ -97,16 +97,28 @@ impl Actor {
         closings
     }
 
-    pub(super) fn close_named(&mut self, closings: Vec<(Option<String>, Close)>) {
+    pub(super) fn close_named(&mut self, closings: Vec<(Option<String>, Close)>, now: i64) {
         for (user, close) in closings {
             match user {
                 Some(user) => {
+                    if close == Close::Removed {
+                        self.remember_removed(&user, now);
+                    }
                     if let Some(conn) = self.sessions.remove_user(&user) {
                         self.close(conn, close);
                     }
                 }
                 None => self.close_all(close),
             }
+        }
+    }
+
+    /// The user's session, removed by a moderator: its resume is refused for the window.
+    fn remember_removed(&mut self, user: &str, now: i64) {
+        let window = self.config.resume_window.as_millis() as i64;
+        self.removed.retain(|_, at| now - *at <= window);
+        if let Some(session) = self.sessions.id_of(user) {
+            self.removed.insert(session.to_owned(), now);
         }
     }
 

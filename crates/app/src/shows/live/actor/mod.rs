@@ -132,6 +132,10 @@ struct Actor {
     ended: bool,
     waiting_end: Vec<oneshot::Sender<()>>,
     owner: Option<Owner>,
+    /// Sessions closed by a moderator's `remove`, with when: their resume is refused (4011)
+    /// for the resume window, so a client that never saw its close frame does not come back
+    /// unasked. A fresh join is allowed.
+    removed: HashMap<String, i64>,
 }
 
 /// Starts the actor of a show (taken back from `start.saved`) and returns its handle.
@@ -189,6 +193,7 @@ pub(crate) fn spawn(start: Start) -> Handle {
         ended: false,
         waiting_end: Vec::new(),
         owner,
+        removed: HashMap::new(),
     };
     start
         .tasks
@@ -389,6 +394,12 @@ impl Actor {
         if self.show.is_banned(&user) {
             return Err(Close::Banned);
         }
+        if resume
+            .as_ref()
+            .is_some_and(|r| self.removed.contains_key(&r.session))
+        {
+            return Err(Close::Removed);
+        }
         let joiner = match resume {
             Some(resume) => match self.resume(&user, &resume, now, joiner) {
                 Ok(parts) => return Ok(parts),
@@ -522,7 +533,7 @@ impl Actor {
         if let Some(reply) = reply {
             self.send(conn, reply.into());
         }
-        self.close_named(closings);
+        self.close_named(closings, now);
         if left {
             self.sessions.remove_user(&user);
             self.close(conn, Close::Normal);
