@@ -1,8 +1,10 @@
 //! Running live shows: one actor per live show (a tokio task, the single writer of its
 //! `medley_live::Show`), connections that talk to it through channels, and a persister per
-//! show that writes what the show records. Nothing holds a lock across an await: the registry
-//! below is a map behind a `std` mutex, taken only to look up or insert a handle.
+//! show that writes what the show records. The registries below are maps behind `std`
+//! mutexes, taken only to look up or insert a handle, never across an await; the one lock
+//! held across awaits is a show's claim of its lease on this node (see `Shows::owned`).
 //!
+//! - `join`: a `hello`'s user, and the way into the show's actor or this node's relay.
 //! - [`queues`]: what a connection reads from (a bounded queue of reliable frames, a
 //!   latest-wins slot of ephemeral ones, a signal for "too slow"), filled by the actor or a
 //!   relay; [`connection`]: what it sends them (ops, "gone").
@@ -21,6 +23,7 @@
 mod actor;
 pub mod cluster;
 pub mod connection;
+mod join;
 pub mod links;
 mod persist;
 pub mod queues;
@@ -34,9 +37,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use medley_domain::user::User;
 use medley_domain::{PlaylistId, ShowId, TrackId};
-use medley_live::{Close, Playlist, Resume, Settings, Show, ShowInfo, Track};
+use medley_live::{Playlist, Settings, Show, ShowInfo, Track};
 use medley_store::{LiveState, Store, StoredShow};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -44,16 +46,14 @@ use tokio_util::task::TaskTracker;
 
 pub use cluster::ClusterLink;
 pub use connection::Connected;
-use medley_domain::causes::Causes;
+pub use join::{authenticate, connect};
 pub use queues::{Ephemeral, Outbound};
 
-use crate::accounts::hash_token;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::App;
 use actor::Command;
-use connection::Via;
-use relay::{RelayCommand, RelayHandle};
+use relay::RelayHandle;
 use sessions::Saved;
 
 /// How live shows behave at the edges; [`LiveConfig::default`] is LIVE.md's numbers.
@@ -458,136 +458,6 @@ async fn end_elsewhere(link: &ClusterLink, id: &str) -> AppResult<()> {
                 .into(),
         )),
     }
-}
-
-/// The user a `hello` token belongs to, if it is valid now (the same tokens as the REST API,
-/// through the same cache).
-pub async fn authenticate(app: &App, token: &str) -> AppResult<Option<User>> {
-    let token_hash = hash_token(token);
-    if let Some(user) = app.caches.token(&token_hash) {
-        return Ok(Some(user));
-    }
-    let seen = app.caches.token_generation();
-    let user = app.store.user_for_token(&token_hash, now_ms()).await?;
-    if let Some(user) = &user {
-        app.caches.remember_token(seen, token_hash, user.clone());
-    }
-    Ok(user)
-}
-
-/// Joins (or resumes) `user` in show `id`: the connection's queues and the first frames to
-/// send (`welcome`, or `resumed` and the missed events); `base` is the server's public URL,
-/// which the stream URLs in the user's frames start with. Refused with the close code to send:
-/// 4004 for a show that is unknown, invisible to the user or not started, 4010 once it
-/// ended, 4012 for a banned user.
-pub async fn connect(
-    app: &App,
-    id: &ShowId,
-    user: &User,
-    base: &str,
-    resume: Option<Resume>,
-) -> Result<Connected, Close> {
-    let show = match super::visible(app, id, user).await {
-        Ok(show) => show,
-        Err(AppError::NotFound(_)) => return Err(Close::NotFound),
-        Err(e) => {
-            tracing::error!(error = %Causes(&e), show = %id, "loading a show for a connection failed");
-            return Err(Close::Restarting);
-        }
-    };
-    match show.state.as_str() {
-        "live" => {}
-        "ended" => return Err(Close::ShowEnded),
-        _ => return Err(Close::NotFound),
-    }
-    if let Some(link) = &app.shows.cluster {
-        return connect_through_relay(app, link, &show, user, base, resume).await;
-    }
-    let handle = match app.shows.handle(&app.store, &show).await {
-        Ok(h) => h,
-        Err(e) => {
-            tracing::error!(error = %Causes(&e), show = %id, "starting a show's actor failed");
-            return Err(Close::Restarting);
-        }
-    };
-    let (reply, answer) = oneshot::channel();
-    let command = Command::Connect {
-        // The protocol crate names users by their text.
-        user: user.id.to_string(),
-        resume,
-        reply,
-    };
-    // An actor that stops without answering is ending its show, or stopping for a restart.
-    let stopped = || {
-        if app.shows.stop.is_cancelled() {
-            Close::Restarting
-        } else {
-            Close::ShowEnded
-        }
-    };
-    if handle.commands.send(command).await.is_err() {
-        return Err(stopped());
-    }
-    match answer.await {
-        Ok(Ok(parts)) => {
-            let links =
-                links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
-            Ok(Connected::new(parts, Via::Actor(handle), links))
-        }
-        Ok(Err(close)) => Err(close),
-        Err(_) => Err(stopped()),
-    }
-}
-
-/// Several nodes: joins through this node's relay of the show, after taking the show over
-/// if nobody runs it. Refused with 1012 when no owner answers in time (it may have just
-/// died: the client comes back, and a node takes the show over once its lease ran out).
-async fn connect_through_relay(
-    app: &App,
-    link: &Arc<ClusterLink>,
-    show: &StoredShow,
-    user: &User,
-    base: &str,
-    resume: Option<Resume>,
-) -> Result<Connected, Close> {
-    if let Err(e) = app.shows.owned(&app.store, show).await {
-        tracing::error!(error = %Causes(&e), show = %show.id, "taking a live show over failed");
-        return Err(Close::Restarting);
-    }
-    // A relay may go as this arrives (it had nobody for a while): then a new one is started.
-    for _ in 0..2 {
-        let relay = match app.shows.relay(link, &show.id).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %Causes(&e), show = %show.id, "starting a live show's relay failed");
-                return Err(Close::Restarting);
-            }
-        };
-        let (reply, answer) = oneshot::channel();
-        let join = RelayCommand::Join {
-            user: user.id.to_string(),
-            resume: resume.clone(),
-            reply,
-        };
-        if relay.commands.send(join).await.is_err() {
-            continue;
-        }
-        return match answer.await {
-            Ok(Ok(parts)) => {
-                let links =
-                    links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
-                let via = Via::Relay {
-                    relay,
-                    link: link.clone(),
-                    inbox: link.inbox(&show.id).into(),
-                };
-                Ok(Connected::new(parts, via, links))
-            }
-            Ok(Err(close)) => Err(close),
-            Err(_) => Err(Close::Restarting),
-        };
-    }
-    Err(Close::Restarting)
 }
 
 /// The live state a show starts with: nobody present, its playlist's tracks copied in.
