@@ -394,10 +394,13 @@ impl Actor {
         if self.show.is_banned(&user) {
             return Err(Close::Banned);
         }
-        if resume
-            .as_ref()
-            .is_some_and(|r| self.removed.contains_key(&r.session))
-        {
+        let window = self.config.resume_window.as_millis() as i64;
+        let removed = |r: &Resume| {
+            self.removed
+                .get(&r.session)
+                .is_some_and(|at| now - at <= window)
+        };
+        if resume.as_ref().is_some_and(removed) {
             return Err(Close::Removed);
         }
         let joiner = match resume {
