@@ -148,6 +148,16 @@ impl AudioApp {
         })
     }
 
+    /// The audio files of track `id`, best first, as stored.
+    pub async fn track_files(&self, id: &str) -> Vec<medley_store::AudioFile> {
+        self.state
+            .app
+            .store
+            .track_audio(&medley_domain::TrackId::from(id))
+            .await
+            .unwrap()
+    }
+
     /// The folder tests put music in.
     pub fn music(&self) -> PathBuf {
         self.dir.path().join("music")

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use medley_audio::Location;
-use medley_domain::TrackId;
 use reqwest::StatusCode;
 
 use crate::audio_harness::AudioApp;
@@ -60,11 +59,7 @@ async fn the_second_stream_of_an_s3_object_is_a_local_hit_with_the_same_bytes() 
     assert_eq!(hot_metrics(&a).await, (2, 1, bytes.len() as u64));
 
     // Served from this disk indeed: the object deleted from S3 still plays here.
-    let file = &a
-        .store
-        .track_audio(&TrackId::from(id.as_str()))
-        .await
-        .unwrap()[0];
+    let file = &a.track_files(id.as_str()).await[0];
     let key = file.object_key.clone().expect("copied into S3");
     a.state.app.audio.storage.delete(&key).await.unwrap();
     assert!(a

@@ -3,7 +3,6 @@
 //! go missing without leaving playlists, bad files are reported and never stop a scan.
 
 use medley_audio::testing::{ffmpeg, Encoding, Written};
-use medley_domain::TrackId;
 use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -83,11 +82,7 @@ async fn a_scan_adds_tracks_and_names_the_bad_files(backend: Backend) {
     // An untagged file is named after itself, by an unknown artist.
     let untagged = a.track_named("untagged tune").await;
     assert_eq!(untagged["artists"][0]["name"], "Unknown Artist");
-    let files = a
-        .store
-        .track_audio(&TrackId::from(hum["id"].as_str().unwrap()))
-        .await
-        .unwrap();
+    let files = a.track_files(hum["id"].as_str().unwrap()).await;
     assert_eq!(files.len(), 1);
     let tags: serde_json::Value = serde_json::from_str(&files[0].tags).unwrap();
     assert_eq!(tags["genres"], json!(["Ambient"]));
@@ -138,20 +133,8 @@ async fn tracks_already_in_playlists_gain_their_audio(backend: Backend) {
         (&json!(1), &json!(0)),
         "{report}"
     );
-    assert_eq!(
-        a.store
-            .track_audio(&TrackId::from(known.as_str()))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(a
-        .store
-        .track_audio(&TrackId::from(too_long.as_str()))
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(a.track_files(known.as_str()).await.len(), 1);
+    assert!(a.track_files(too_long.as_str()).await.is_empty());
 
     // By ISRC, whatever the title says.
     let Some(ff) = ffmpeg() else { return };
@@ -174,11 +157,7 @@ async fn tracks_already_in_playlists_gain_their_audio(backend: Backend) {
         (&json!(1), &json!(1)),
         "{report}"
     );
-    let files = a
-        .store
-        .track_audio(&TrackId::from(by_isrc.as_str()))
-        .await
-        .unwrap();
+    let files = a.track_files(by_isrc.as_str()).await;
     assert_eq!((files.len(), files[0].format.as_str()), (1, "flac"));
 }
 
@@ -255,20 +234,12 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
     );
     let music = a.music().canonicalize().unwrap();
     let at = |rel: &str| music.join(rel).to_str().unwrap().to_owned();
-    let files = a
-        .store
-        .track_audio(&TrackId::from(one_id.as_str()))
-        .await
-        .unwrap();
+    let files = a.track_files(one_id.as_str()).await;
     assert_eq!(
         (files[0].path.clone(), files[0].status.as_str()),
         (at("b/renamed.wav"), "present")
     );
-    let gone = a
-        .store
-        .track_audio(&TrackId::from(two_id.as_str()))
-        .await
-        .unwrap();
+    let gone = a.track_files(two_id.as_str()).await;
     assert_eq!(gone[0].status, medley_store::AudioStatus::Missing);
     // The track whose file went missing stays in the playlist.
     let uris = a.item_uris(&a.admin, &list).await;
@@ -287,11 +258,7 @@ async fn rescans_skip_unchanged_files_follow_moves_and_mark_missing(backend: Bac
         (&json!(1), &json!(0), &json!(0)),
         "{r}"
     );
-    let back = a
-        .store
-        .track_audio(&TrackId::from(two_id.as_str()))
-        .await
-        .unwrap();
+    let back = a.track_files(two_id.as_str()).await;
     assert_eq!(
         (back[0].status.as_str(), back[0].path.clone()),
         ("present", at("c/two again.wav"))
@@ -452,11 +419,7 @@ async fn every_format_scans_and_reads_like_ffprobe_says() {
         assert_eq!(t["album"]["name"], "Formats");
         let ms = t["duration_ms"].as_i64().unwrap();
         assert!((1_400..=1_600).contains(&ms), "{ext}: {ms} ms");
-        let files = a
-            .store
-            .track_audio(&TrackId::from(t["id"].as_str().unwrap()))
-            .await
-            .unwrap();
+        let files = a.track_files(t["id"].as_str().unwrap()).await;
         let format = files[0].format.as_str();
         let expected = match ext {
             "ogg" => "vorbis",
@@ -502,11 +465,7 @@ async fn a_scan_into_s3_copies_the_files_so_every_node_can_stream_them() {
         (&json!(3), &json!(2))
     );
     let one = a.track_named("S3 One").await;
-    let files = a
-        .store
-        .track_audio(&TrackId::from(one["id"].as_str().unwrap()))
-        .await
-        .unwrap();
+    let files = a.track_files(one["id"].as_str().unwrap()).await;
     assert_eq!(files.len(), 2);
     let key = files[0].object_key.clone().expect("copied into the store");
     assert_eq!(files[1].object_key.as_ref(), Some(&key));

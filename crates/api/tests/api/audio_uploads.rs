@@ -4,7 +4,7 @@
 
 use medley_app::library::{AudioSettings, Uploaders};
 use medley_audio::testing::{ffmpeg, wav, Encoding, Written};
-use medley_domain::{AudioFileId, TrackId};
+use medley_domain::AudioFileId;
 use medley_store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -160,13 +160,7 @@ async fn uploads_become_tracks_that_stream_and_deleting_keeps_the_track(backend:
         .as_str()
         .unwrap()
         .to_owned();
-    let rows = a
-        .state
-        .app
-        .store
-        .track_audio(&TrackId::from(scanned.as_str()))
-        .await
-        .unwrap();
+    let rows = a.track_files(scanned.as_str()).await;
     let r = a
         .delete(
             &format!("/v1/library/files/{}", rows[0].id),

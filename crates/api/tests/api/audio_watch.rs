@@ -81,13 +81,7 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
     })
     .await;
     let track_id = track["id"].as_str().unwrap().to_owned();
-    let files = a
-        .state
-        .app
-        .store
-        .track_audio(&TrackId::from(track_id.as_str()))
-        .await
-        .unwrap();
+    let files = a.track_files(track_id.as_str()).await;
     assert_eq!(files.len(), 1);
     let file_id = files[0].id.clone();
     let stream = a
@@ -123,12 +117,6 @@ async fn files_added_changed_and_deleted_in_a_watched_folder_are_picked_up(backe
     assert_eq!(r.status, StatusCode::OK, "the track stays in the catalog");
     // The file seen at start is untouched.
     let older = search_track(&a, "Older").await.unwrap();
-    let files = a
-        .state
-        .app
-        .store
-        .track_audio(&TrackId::from(older["id"].as_str().unwrap()))
-        .await
-        .unwrap();
+    let files = a.track_files(older["id"].as_str().unwrap()).await;
     assert_eq!(files[0].status, medley_store::AudioStatus::Present);
 }
