@@ -264,10 +264,23 @@ impl Tab<'_> {
     pub async fn click(&self, selector: &str) {
         let js = serde_json::to_string(selector).unwrap();
         self.wait(&format!("{selector} to be clickable"), &format!("(() => {{ const e = document.querySelector({js}); return e && !e.disabled && e.getClientRects().length; }})()")).await;
-        let rect = self
-            .eval(&format!("(() => {{ const e = document.querySelector({js}); e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"))
-            .await
-            .unwrap();
+        // The element's middle, once nothing else is there: a layout that moves under the
+        // pointer (a spinner appearing beside a button) would send the click elsewhere.
+        let start = Instant::now();
+        let rect = loop {
+            let rect = self
+                .eval(&format!("(() => {{ const e = document.querySelector({js}); e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.y + r.height / 2; return e.contains(document.elementFromPoint(x, y)) ? [x, y] : null; }})()"))
+                .await
+                .unwrap();
+            if !rect.is_null() {
+                break rect;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "{selector} is covered by something else"
+            );
+            tokio::task::yield_now().await;
+        };
         for kind in ["mousePressed", "mouseReleased"] {
             self.send("Input.dispatchMouseEvent", json!({"type": kind, "x": rect[0], "y": rect[1], "button": "left", "clickCount": 1})).await;
         }

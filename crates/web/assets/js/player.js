@@ -24,6 +24,7 @@ const state = {
   heardMs: 0, // of the current entry
   lastTime: null, // audio.currentTime at the last timeupdate while playing
   loading: 0, // ticket of the latest load
+  position: 0, // where the listener last put the current entry (seconds): a recovery resumes there
 };
 
 const audio = h('audio', { preload: 'auto', id: 'audio' });
@@ -160,7 +161,7 @@ function next() {
 function previous() {
   // Like most players: back to the start, unless it has only just begun.
   if (audio.currentTime > 3 || state.index <= 0) {
-    audio.currentTime = 0;
+    seekTo(0);
     return;
   }
   leave(false);
@@ -194,7 +195,8 @@ function setVolume(v) {
 
 function seekTo(seconds) {
   const max = Number.isFinite(audio.duration) ? audio.duration : Number(seek.max);
-  audio.currentTime = Math.min(Math.max(0, seconds), max || 0);
+  state.position = Math.min(Math.max(0, seconds), max || 0);
+  audio.currentTime = state.position;
 }
 
 /** The current entry is left: report it once if enough was heard. */
@@ -332,8 +334,9 @@ audio.addEventListener('ended', () => {
 });
 audio.addEventListener('error', async () => {
   if (!audio.src || state.index < 0) return;
-  // A signed URL that ran out: get a fresh one and carry on from where it stopped.
-  const at = audio.currentTime;
+  // A signed URL that ran out: get a fresh one and carry on from where it stopped, or from
+  // where the listener moved it meanwhile (a seek or Previous while the new URL comes).
+  state.position = audio.currentTime;
   const wasPlaying = !audio.paused || audio.autoplay;
   const track = state.queue[state.index];
   if (state.retried === track) {
@@ -345,7 +348,7 @@ audio.addEventListener('error', async () => {
   try {
     const link = await get(`/v1/tracks/${track.id}/stream-url`);
     audio.src = link.url;
-    audio.currentTime = at;
+    audio.currentTime = state.position;
     if (wasPlaying) await audio.play();
   } catch (e) {
     spinner.hidden = true;
