@@ -1,12 +1,17 @@
 //! [`Constant`]: the documents a query matches, each with the same score, and the query
-//! itself unscored.
+//! itself unscored; [`Holds`]: the documents holding a term, unscored.
 //!
 //! tantivy's `ConstScoreQuery` scores its inner query anyway and throws the score away; for a
 //! union of terms, that is BM25 for every posting and a buffer of scores per union. Built with
 //! scoring disabled, the inner query only finds documents.
 
-use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, QueryClone, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError};
+use tantivy::query::{
+    ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, QueryClone, Scorer, Weight,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Score, SegmentReader, Term};
+
+use crate::tier::explain;
 
 /// Matches what `query` matches, every document scoring `score`.
 #[derive(Debug)]
@@ -56,13 +61,35 @@ impl Weight for ConstantWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("constant", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )))
-        }
+        explain(self.scorer(reader, 1.0)?, doc, "constant")
+    }
+}
+
+/// Matches the documents holding a term, each scoring 1: for clauses that only decide whether
+/// a document matches. tantivy's `TermQuery` makes a BM25 table even with scoring disabled
+/// (a kilobyte per clause, computed for the weight and copied for each scorer), which cost a
+/// search more than reading the postings.
+#[derive(Clone, Debug)]
+pub struct Holds(pub Term);
+
+impl Query for Holds {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for Holds {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let inverted = reader.inverted_index(self.0.field())?;
+        Ok(
+            match inverted.read_postings(&self.0, IndexRecordOption::Basic)? {
+                Some(postings) => Box::new(ConstScorer::new(postings, boost)),
+                None => Box::new(EmptyScorer),
+            },
+        )
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        explain(self.scorer(reader, 1.0)?, doc, "holds")
     }
 }

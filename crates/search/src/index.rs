@@ -5,14 +5,14 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use medley_domain::causes::Causes;
-use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::{DefaultMergePolicy, NoMergePolicy};
 use tantivy::schema::Value;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term};
 
 use crate::normalize::{self, ANALYZER};
 use crate::query::{self, Parsed};
 use crate::schema::{Entry, Fields};
+use crate::top::Ranking;
 use crate::{Hits, Kind, SearchError, TrackDoc};
 
 /// Indexing memory for the track writer (tracks outnumber artists and albums).
@@ -230,23 +230,26 @@ impl SearchIndex {
         let num_docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let limit = limit.min(num_docs);
         if limit == 0 || offset >= num_docs {
-            let total = searcher.search(&plan.matching, &Count)?;
+            let total = plan.matching.count(&searcher)?;
             return Ok(Hits {
                 ids: Vec::new(),
                 total,
             });
         }
-        let page = TopDocs::with_limit(limit).and_offset(offset);
+        let ranking = Ranking::new(&searcher, &plan.parts)?;
+        let k = offset.saturating_add(limit);
         // Documents matching every term come first: when they fill the page, only they are
-        // scored, and the others are only counted.
-        let first = match &plan.first_tier {
-            Some(first_tier) => Some(searcher.search(first_tier, &page)?),
+        // looked at.
+        let first = match plan.first_tier {
+            Some(floor) => Some(ranking.top(&searcher, k, floor)?),
             None => None,
         };
-        let (top, total) = match first {
-            Some(top) if top.len() == limit => (top, searcher.search(&plan.matching, &Count)?),
-            _ => searcher.search(&plan.ranked, &(page, Count))?,
+        let mut top = match first {
+            Some(top) if top.len() == k => top,
+            _ => ranking.top(&searcher, k, Score::NEG_INFINITY)?,
         };
+        top.drain(..offset.min(top.len()));
+        let total = plan.matching.count(&searcher)?;
         let mut ids = Vec::with_capacity(top.len());
         for (_score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -267,6 +270,12 @@ impl SearchIndex {
         [Kind::Track, Kind::Artist, Kind::Album]
             .into_iter()
             .all(|kind| self.len(kind) == 0)
+    }
+
+    /// The searcher of `kind` and the fields, for tests of the query's parts.
+    #[cfg(test)]
+    pub(crate) fn searcher(&self, kind: Kind) -> (tantivy::Searcher, Fields) {
+        (self.shard(kind).reader.searcher(), self.fields)
     }
 
     fn shard(&self, kind: Kind) -> &Shard {

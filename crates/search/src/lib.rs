@@ -13,9 +13,11 @@
 //!   query), never through tantivy's query parser, so no user text is a syntax error. Constant
 //!   score tiers put whole-name matches first, then documents by the number of query terms they
 //!   match, own-name matches before related-name ones; BM25 orders the rest. The last term
-//!   also matches as a prefix, for search-as-you-type (`prefix.rs`). With several terms the
-//!   documents matching all of them are searched first, by seeking (`tier.rs`), and the costly
-//!   union of all clauses is scored only when they do not fill the page.
+//!   also matches as a prefix, for search-as-you-type (`prefix.rs`). The union of a query's
+//!   parts is ranked by WAND (`top.rs`): a document is looked at only where parts worth the
+//!   page meet on it. With several terms the documents matching all of them are ranked first
+//!   and alone; the whole union only when they do not fill the page. The total is counted
+//!   from the postings, unscored (`count.rs`).
 //! - [`SearchIndex::index_tracks`] upserts by id (delete by id, then add), deduplicates the
 //!   artists and albums the tracks name, commits and reloads the readers before returning.
 //!   A bulk load pauses background merges and merges each kind into one segment at the end
@@ -25,13 +27,17 @@
 #![forbid(unsafe_code)]
 
 mod constant;
+mod count;
 mod error;
 mod index;
 pub mod normalize;
 mod prefix;
 mod query;
+#[cfg(test)]
+mod sample;
 mod schema;
 mod tier;
+mod top;
 
 pub use error::SearchError;
 pub use index::SearchIndex;

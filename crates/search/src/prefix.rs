@@ -13,9 +13,11 @@ use tantivy::query::{
     BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError};
+use tantivy::{DocId, Score, SegmentReader};
 use tantivy_common::BitSet;
 use tantivy_fst::Automaton;
+
+use crate::tier::explain;
 
 /// Matches documents having a term in `field` that starts with `prefix`.
 #[derive(Clone, Debug)]
@@ -53,7 +55,7 @@ impl Query for PrefixQuery {
 
 impl PrefixQuery {
     /// The documents of `reader` with a term starting with the prefix.
-    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<BitSet> {
+    pub(crate) fn docs(&self, reader: &SegmentReader) -> tantivy::Result<BitSet> {
         let segment = reader.segment_id();
         let mut found = self.found.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, docs)) = found.iter().find(|(id, _)| *id == segment) {
@@ -87,15 +89,7 @@ impl Weight for PrefixQuery {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("prefix", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!(
-                "document {doc} has no term starting with {:?}",
-                self.prefix
-            )))
-        }
+        explain(self.scorer(reader, 1.0)?, doc, "prefix")
     }
 }
 

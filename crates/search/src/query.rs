@@ -19,21 +19,24 @@
 //! come first, then documents by the number of query terms they match (all terms first),
 //! among equals those matching more terms in their own name, then by BM25.
 //!
-//! A search runs up to three queries ([`Plan`]): with several terms, first the documents
-//! matching every term, found by intersecting the terms' postings and scored one by one
-//! (`tier.rs`); only when they do not fill the page, the union of every clause, scored
-//! (the costly part: common words match a large part of the catalog). The total is a count
-//! of that union without scoring. Each prefix expansion is read once per field and search.
+//! A search ranks the union of its parts ([`Plan`], one part per query term) at most twice,
+//! through `top.rs`, which looks only at documents the parts meeting on them can lift onto the
+//! page: with several terms, first with a floor that only documents matching every term pass,
+//! so that only they are walked; only when they do not fill the page, the whole union (the
+//! costly part: common words match a large part of the catalog). The total is counted apart,
+//! from the postings (`count.rs`). Each prefix expansion is read once per field and search.
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
+use tantivy::{Score, Term};
 
-use crate::constant::Constant;
+use crate::constant::{Constant, Holds};
+use crate::count::Matching;
 use crate::normalize;
 use crate::prefix::PrefixQuery;
 use crate::schema::Fields;
 use crate::tier::{SumWhere, Tier};
+use crate::top::{Bound, Part};
 
 /// Score of a document whose squashed own name equals the squashed query. Above
 /// `MAX_TERMS * TERM_IN_NAME`, so it outranks any number of matched terms.
@@ -92,18 +95,21 @@ impl Parsed {
 
 /// The queries of one search (`SearchIndex::search` runs them).
 pub struct Plan {
-    /// Every document matching any clause, scored as the module documents; with several
-    /// terms, documents in [`Plan::first_tier`] score [`ALL_TERMS`] more.
-    pub ranked: Box<dyn Query>,
-    /// With several terms: only documents matching every term or the whole name, scored as in
-    /// `ranked`. They outrank every other document, so when they fill the page, the page is
-    /// theirs, and the union of all clauses (the costly part) is never scored.
-    pub first_tier: Option<Box<dyn Query>>,
-    /// The documents `ranked` matches, unscored: to count them.
-    pub matching: Box<dyn Query>,
+    /// Every document matching any part, scored by the sum of the parts it matches, as the
+    /// module documents; ranked by `top::top`. One part per query term (its constant with
+    /// its BM25 clauses), and one for the whole name, the phrase and, with several terms,
+    /// [`ALL_TERMS`].
+    pub parts: Vec<Part>,
+    /// With several terms: every document matching every term or the whole name scores
+    /// above this, and no other does. They outrank every other document, so when enough of
+    /// them fill the page, only they are looked at (`Ranking::top` with this floor), and the
+    /// union of all parts (the costly part) is never ranked.
+    pub first_tier: Option<Score>,
+    /// What decides whether a document matches `parts`: to count them.
+    pub matching: Matching,
 }
 
-/// The scored queries for `parsed` over an index with `fields`.
+/// The queries for `parsed` over an index with `fields`.
 pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
     let f = fields;
     let last = parsed.terms.len() - 1;
@@ -122,12 +128,17 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
     let squashed_prefix = (parsed.squashed.len() >= MIN_PREFIX_BYTES)
         .then(|| PrefixQuery::new(f.name_sq, &parsed.squashed));
 
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    clauses.push(should(constant(exact(), EXACT_NAME)));
+    let mut parts: Vec<Part> = Vec::new();
     // Per term: what matches it, in the own name or in related names.
     let mut matchers: Vec<Box<dyn Query>> = Vec::new();
-    // Every clause that decides whether a document matches at all, flat: to count.
-    let mut leaves: Vec<Box<dyn Query>> = vec![exact()];
+    // Every term and prefix that decides whether a document matches at all: to count.
+    let mut matching = Matching {
+        terms: vec![Term::from_field_text(f.name_sq, &parsed.squashed)],
+        prefixes: prefix
+            .iter()
+            .flat_map(|(name, related)| [name.clone(), related.clone()])
+            .collect(),
+    };
     for (i, t) in parsed.terms.iter().enumerate() {
         // Counted once per term: in the own name if it matches there, else in related names.
         let any_of = |fields: [Field; 2]| -> Vec<Box<dyn Query>> {
@@ -144,64 +155,99 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
             own_score: TERM_IN_NAME,
             related_score: TERM_IN_RELATED,
         };
-        leaves.extend(tier.own.iter().chain(&tier.related).map(|q| q.box_clone()));
+        matching.terms.extend(
+            [f.name, f.name_alt, f.related, f.related_alt]
+                .map(|field| Term::from_field_text(field, t)),
+        );
         matchers.push(Box::new(tier.clone()));
-        clauses.push(should(Box::new(tier)));
 
-        // Relevance among equals.
-        clauses.push(should(boost(
-            term(f.name, t, IndexRecordOption::WithFreqs),
-            NAME_BOOST,
-        )));
-        clauses.push(should(boost(
-            term(f.name_alt, t, IndexRecordOption::WithFreqs),
-            NAME_ALT_BOOST,
-        )));
-        clauses.push(should(term(f.related, t, IndexRecordOption::WithFreqs)));
-        clauses.push(should(term(f.related_alt, t, IndexRecordOption::WithFreqs)));
+        // Relevance among equals: BM25 in each field, each matching only documents the
+        // term's tier matches.
+        let mut bounds = vec![Bound::Constant(TERM_IN_NAME.max(TERM_IN_RELATED))];
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for (field, factor) in [
+            (f.name, NAME_BOOST),
+            (f.name_alt, NAME_ALT_BOOST),
+            (f.related, 1.0),
+            (f.related_alt, 1.0),
+        ] {
+            clauses.push(boost(term(field, t, IndexRecordOption::WithFreqs), factor));
+            bounds.push(Bound::Bm25 {
+                terms: vec![Term::from_field_text(field, t)],
+                factor,
+            });
+        }
+        parts.push(Part {
+            query: Box::new(SumWhere {
+                filter: Box::new(tier),
+                clauses,
+            }),
+            bound: Bound::Sum(bounds),
+        });
     }
     if let Some(p) = squashed_prefix {
-        leaves.push(Box::new(p.clone()));
-        clauses.push(should(constant(Box::new(p), SQUASHED_PREFIX_SCORE)));
+        matching.prefixes.push(p.clone());
+        parts.push(Part {
+            query: constant(Box::new(p), SQUASHED_PREFIX_SCORE),
+            bound: Bound::Constant(SQUASHED_PREFIX_SCORE),
+        });
     }
-    if parsed.terms.len() > 1 {
-        let phrase = PhraseQuery::new(
-            parsed
-                .terms
-                .iter()
-                .map(|t| Term::from_field_text(f.name, t))
-                .collect(),
-        );
-        clauses.push(should(boost(Box::new(phrase), PHRASE_BOOST)));
-    }
-    let matching: Box<dyn Query> = Box::new(BooleanQuery::union(leaves));
     if parsed.terms.len() == 1 {
+        parts.push(Part {
+            query: constant(exact(), EXACT_NAME),
+            bound: Bound::Constant(EXACT_NAME),
+        });
         return Plan {
-            ranked: Box::new(BooleanQuery::new(clauses)),
+            parts,
             first_tier: None,
             matching,
         };
     }
 
-    // Every term, or the whole name.
+    // Every term, or the whole name; the whole name and the phrase match only such
+    // documents, so they are scored with them.
     let tier: Box<dyn Query> = Box::new(BooleanQuery::union(vec![
         Box::new(BooleanQuery::intersection(matchers)),
         exact(),
     ]));
-    let first_tier = SumWhere {
-        filter: constant(tier.box_clone(), ALL_TERMS),
-        clauses: clauses.iter().map(|(_, q)| q.box_clone()).collect(),
+    let phrase: Vec<Term> = parsed
+        .terms
+        .iter()
+        .map(|t| Term::from_field_text(f.name, t))
+        .collect();
+    let all_terms = SumWhere {
+        filter: constant(tier, ALL_TERMS),
+        clauses: vec![
+            constant(exact(), EXACT_NAME),
+            boost(Box::new(PhraseQuery::new(phrase.clone())), PHRASE_BOOST),
+        ],
     };
-    clauses.push(should(constant(tier, ALL_TERMS)));
+    parts.push(Part {
+        query: Box::new(all_terms),
+        bound: Bound::Sum(vec![
+            Bound::Constant(ALL_TERMS),
+            Bound::Constant(EXACT_NAME),
+            Bound::Bm25 {
+                terms: phrase,
+                factor: PHRASE_BOOST,
+            },
+        ]),
+    });
     Plan {
-        ranked: Box::new(BooleanQuery::new(clauses)),
-        first_tier: Some(Box::new(first_tier)),
+        parts,
+        first_tier: Some(ALL_TERMS),
         matching,
     }
 }
 
+/// `text` in `field`: with its BM25 when `record` has the frequencies, else only whether a
+/// document holds it.
 fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), record))
+    let term = Term::from_field_text(field, text);
+    match record {
+        IndexRecordOption::Basic => Box::new(Holds(term)),
+        _ => Box::new(TermQuery::new(term, record)),
+    }
 }
 
 fn constant(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
@@ -210,10 +256,6 @@ fn constant(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
 
 fn boost(query: Box<dyn Query>, factor: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, factor))
-}
-
-fn should(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
-    (Occur::Should, query)
 }
 
 #[cfg(test)]

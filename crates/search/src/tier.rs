@@ -249,12 +249,17 @@ impl Scorer for SumWhereScorer {
     }
 }
 
-fn explain(
+/// The score `scorer` gives `doc`, or an error if it does not match it. tantivy's `seek` wants
+/// a target at or after the current document: a fresh scorer may already be past `doc`.
+pub(crate) fn explain(
     mut scorer: Box<dyn Scorer>,
     doc: DocId,
     what: &'static str,
 ) -> tantivy::Result<Explanation> {
-    if scorer.seek(doc) == doc {
+    if scorer.doc() < doc {
+        scorer.seek(doc);
+    }
+    if scorer.doc() == doc {
         Ok(Explanation::new(what, scorer.score()))
     } else {
         Err(TantivyError::InvalidArgument(format!(
