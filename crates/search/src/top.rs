@@ -155,13 +155,25 @@ impl Segment<'_> {
             }
             let on = cursors.iter().take_while(|&&i| docs[i] == target).count();
             if !self.alive.is_some_and(|alive| alive.is_deleted(target)) {
+                // Scored part by part while the scores so far and the bounds of the parts
+                // left can still pass the threshold.
                 scores.fill(None);
+                let mut rest: Score = cursors[..on].iter().map(|&i| bounds[i]).sum();
+                let mut partial = 0.0;
                 for &i in &cursors[..on] {
-                    scores[i] = Some(scorers[i].score());
+                    let score = scorers[i].score();
+                    scores[i] = Some(score);
+                    partial += score;
+                    rest -= bounds[i];
+                    if partial + rest <= threshold {
+                        break;
+                    }
                 }
-                // Added in the parts' own order, so that equal documents get equal sums.
-                let score: Score = scores.iter().flatten().sum();
-                best.offer(score, DocAddress::new(self.segment_ord, target));
+                if partial + rest > threshold {
+                    // Added in the parts' own order, so that equal documents get equal sums.
+                    let score: Score = scores.iter().flatten().sum();
+                    best.offer(score, DocAddress::new(self.segment_ord, target));
+                }
             }
             for &i in &cursors[..on] {
                 docs[i] = scorers[i].advance();
