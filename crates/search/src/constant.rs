@@ -67,8 +67,8 @@ impl Weight for ConstantWeight {
 
 /// Matches the documents holding a term, each scoring 1: for clauses that only decide whether
 /// a document matches. tantivy's `TermQuery` makes a BM25 table even with scoring disabled
-/// (a kilobyte per clause, computed for the weight and copied for each scorer), which cost a
-/// search more than reading the postings.
+/// (a kilobyte per clause, computed for the weight and copied for each scorer): making those
+/// weights took about a seventh of a search's time in its profile.
 #[derive(Clone, Debug)]
 pub struct Holds(pub Term);
 

@@ -96,9 +96,10 @@ impl Parsed {
 /// The queries of one search (`SearchIndex::search` runs them).
 pub struct Plan {
     /// Every document matching any part, scored by the sum of the parts it matches, as the
-    /// module documents; ranked by `top::top`. One part per query term (its constant with
-    /// its BM25 clauses), and one for the whole name, the phrase and, with several terms,
-    /// [`ALL_TERMS`].
+    /// module documents; ranked by `top::Ranking`. One part per query term (its constant with
+    /// its BM25 clauses), one for the squashed prefix, and one for the whole name (with
+    /// several terms, the documents matching every term: [`ALL_TERMS`], with the whole name
+    /// and the phrase).
     pub parts: Vec<Part>,
     /// With several terms: every document matching every term or the whole name scores
     /// above this, and no other does. They outrank every other document, so when enough of
