@@ -13,9 +13,9 @@
 //!   query), never through tantivy's query parser, so no user text is a syntax error. Constant
 //!   score tiers put whole-name matches first, then documents by the number of query terms they
 //!   match, own-name matches before related-name ones; BM25 orders the rest. The last term
-//!   also matches as a prefix, for search-as-you-type (`prefix.rs`). The union of a query's
-//!   parts is ranked by WAND (`top.rs`): a document is looked at only where parts worth the
-//!   page meet on it. With several terms the documents matching all of them are ranked first
+//!   also matches as a prefix, for search-as-you-type (`prefix.rs`). Each word is one part,
+//!   scored from one cursor per field (`word.rs`); the union of a query's parts is ranked by
+//!   WAND (`top.rs`): a document is looked at only where parts worth the page meet on it. With several terms the documents matching all of them are ranked first
 //!   and alone; the whole union only when they do not fill the page. The total is counted
 //!   from the postings, unscored (`count.rs`).
 //! - [`SearchIndex::index_tracks`] upserts by id (delete by id, then add), deduplicates the
@@ -38,6 +38,7 @@ mod sample;
 mod schema;
 mod tier;
 mod top;
+mod word;
 
 pub use error::SearchError;
 pub use index::SearchIndex;

@@ -37,6 +37,7 @@ use crate::prefix::PrefixQuery;
 use crate::schema::Fields;
 use crate::tier::{SumWhere, Tier};
 use crate::top::{Bound, Part};
+use crate::word::{self, Word};
 
 /// Score of a document whose squashed own name equals the squashed query. Above
 /// `MAX_TERMS * TERM_IN_NAME`, so it outranks any number of matched terms.
@@ -162,26 +163,33 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
         );
         matchers.push(Box::new(tier.clone()));
 
-        // Relevance among equals: BM25 in each field, each matching only documents the
-        // term's tier matches.
+        // Relevance among equals: BM25 in each field.
         let mut bounds = vec![Bound::Constant(TERM_IN_NAME.max(TERM_IN_RELATED))];
-        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
-        for (field, factor) in [
-            (f.name, NAME_BOOST),
-            (f.name_alt, NAME_ALT_BOOST),
-            (f.related, 1.0),
-            (f.related_alt, 1.0),
+        let mut fields = Vec::new();
+        for (field, factor, own) in [
+            (f.name, NAME_BOOST, true),
+            (f.name_alt, NAME_ALT_BOOST, true),
+            (f.related, 1.0, false),
+            (f.related_alt, 1.0, false),
         ] {
-            clauses.push(boost(term(field, t, IndexRecordOption::WithFreqs), factor));
+            let term = Term::from_field_text(field, t);
             bounds.push(Bound::Bm25 {
-                terms: vec![Term::from_field_text(field, t)],
+                terms: vec![term.clone()],
                 factor,
             });
+            fields.push(word::Field { term, factor, own });
         }
+        let prefixes = prefix
+            .iter()
+            .filter(|_| i == last)
+            .flat_map(|(name, related)| [(name.clone(), true), (related.clone(), false)])
+            .collect();
         parts.push(Part {
-            query: Box::new(SumWhere {
-                filter: Box::new(tier),
-                clauses,
+            query: Box::new(Word {
+                fields,
+                prefixes,
+                own_score: TERM_IN_NAME,
+                related_score: TERM_IN_RELATED,
             }),
             bound: Bound::Sum(bounds),
         });

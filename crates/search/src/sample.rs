@@ -3,7 +3,7 @@
 
 use crate::{SearchIndex, TrackDoc};
 
-const WORDS: &[&str] = &[
+pub const WORDS: &[&str] = &[
     "the", "of", "in", "love", "night", "live", "sydney", "devil", "speak", "blue", "moon",
     "river", "5", "2", "rock", "roll", "dance", "midnight", "city", "lights",
 ];
