@@ -11,7 +11,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Score, SegmentReader, Term};
 
-use crate::tier::explain;
+use crate::sum_where::explain;
 
 /// Matches what `query` matches, every document scoring `score`.
 #[derive(Debug)]

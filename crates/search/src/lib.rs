@@ -36,7 +36,7 @@ mod query;
 #[cfg(test)]
 mod sample;
 mod schema;
-mod tier;
+mod sum_where;
 mod top;
 mod word;
 

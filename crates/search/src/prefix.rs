@@ -17,7 +17,7 @@ use tantivy::{DocId, Score, SegmentReader};
 use tantivy_common::BitSet;
 use tantivy_fst::Automaton;
 
-use crate::tier::explain;
+use crate::sum_where::explain;
 
 /// Matches documents having a term in `field` that starts with `prefix`.
 #[derive(Clone, Debug)]

@@ -35,7 +35,7 @@ use crate::count::Matching;
 use crate::normalize;
 use crate::prefix::PrefixQuery;
 use crate::schema::Fields;
-use crate::tier::{SumWhere, Tier};
+use crate::sum_where::SumWhere;
 use crate::top::{Bound, Part};
 use crate::word::{self, Word};
 
@@ -120,12 +120,6 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
         let p = &parsed.terms[last];
         (PrefixQuery::new(f.name, p), PrefixQuery::new(f.related, p))
     });
-    let prefix_in = |i: usize, field: Field| -> Option<Box<dyn Query>> {
-        let (name, related) = prefix.as_ref().filter(|_| i == last)?;
-        Some(Box::new(
-            if field == f.name { name } else { related }.clone(),
-        ))
-    };
     let exact = || term(f.name_sq, &parsed.squashed, IndexRecordOption::Basic);
     let squashed_prefix = (parsed.squashed.len() >= MIN_PREFIX_BYTES)
         .then(|| PrefixQuery::new(f.name_sq, &parsed.squashed));
@@ -142,27 +136,10 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
             .collect(),
     };
     for (i, t) in parsed.terms.iter().enumerate() {
-        // Counted once per term: in the own name if it matches there, else in related names.
-        let any_of = |fields: [Field; 2]| -> Vec<Box<dyn Query>> {
-            let mut any: Vec<Box<dyn Query>> = fields
-                .into_iter()
-                .map(|field| term(field, t, IndexRecordOption::Basic))
-                .collect();
-            any.extend(prefix_in(i, fields[0]));
-            any
-        };
-        let tier = Tier {
-            own: any_of([f.name, f.name_alt]),
-            related: any_of([f.related, f.related_alt]),
-            own_score: TERM_IN_NAME,
-            related_score: TERM_IN_RELATED,
-        };
         matching.terms.extend(
             [f.name, f.name_alt, f.related, f.related_alt]
                 .map(|field| Term::from_field_text(field, t)),
         );
-        matchers.push(Box::new(tier.clone()));
-
         // Relevance among equals: BM25 in each field.
         let mut bounds = vec![Bound::Constant(TERM_IN_NAME.max(TERM_IN_RELATED))];
         let mut fields = Vec::new();
@@ -184,13 +161,16 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
             .filter(|_| i == last)
             .flat_map(|(name, related)| [(name.clone(), true), (related.clone(), false)])
             .collect();
+        // Counted once per term: in the own name if it matches there, else in related names.
+        let word = Word {
+            fields,
+            prefixes,
+            own_score: TERM_IN_NAME,
+            related_score: TERM_IN_RELATED,
+        };
+        matchers.push(Box::new(word.clone()));
         parts.push(Part {
-            query: Box::new(Word {
-                fields,
-                prefixes,
-                own_score: TERM_IN_NAME,
-                related_score: TERM_IN_RELATED,
-            }),
+            query: Box::new(word),
             bound: Bound::Sum(bounds),
         });
     }
