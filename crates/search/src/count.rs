@@ -82,10 +82,7 @@ mod tests {
                 .sum();
             assert!(kind == Kind::Album || deleted > 0);
             for round in 0..150 {
-                let mut text = rng.words(8);
-                if round % 2 == 0 {
-                    text.truncate(text.len() - 1);
-                }
+                let text = rng.query(round % 2 == 0);
                 let Some(parsed) = Parsed::new(&text) else {
                     continue;
                 };

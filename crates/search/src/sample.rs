@@ -31,6 +31,16 @@ impl Rng {
             .collect::<Vec<_>>()
             .join(" ")
     }
+
+    /// A query of up to eight words; with `typing`, the last one cut short by a letter, as
+    /// while typing.
+    pub fn query(&mut self, typing: bool) -> String {
+        let mut text = self.words(8);
+        if typing {
+            text.truncate(text.len() - 1);
+        }
+        text
+    }
 }
 
 /// A catalog in several segments, with some tracks written twice (deleted documents).

@@ -282,11 +282,7 @@ mod tests {
         assert!(searcher.segment_readers().len() > 1);
         let mut compared = 0;
         for round in 0..300 {
-            let mut text = rng.words(8);
-            if round % 3 == 0 {
-                // Search as you type: the last word cut short.
-                text.truncate(text.len() - 1);
-            }
+            let text = rng.query(round % 3 == 0);
             let Some(parsed) = Parsed::new(&text) else {
                 continue;
             };
