@@ -15,9 +15,10 @@
 //!   match, own-name matches before related-name ones; BM25 orders the rest. The last term
 //!   also matches as a prefix, for search-as-you-type (`prefix.rs`). Each word is one part,
 //!   scored from one cursor per field (`word.rs`); the union of a query's parts is ranked by
-//!   WAND (`top.rs`): a document is looked at only where parts worth the page meet on it. With several terms the documents matching all of them are ranked first
-//!   and alone; the whole union only when they do not fill the page. The total is counted
-//!   from the postings, unscored (`count.rs`).
+//!   WAND (`top.rs`): a document is looked at only where parts worth the page meet on it.
+//!   With several terms the documents matching all of them are ranked first and alone; the
+//!   whole union only when they do not fill the page. The total is counted from the
+//!   postings, unscored (`count.rs`).
 //! - [`SearchIndex::index_tracks`] upserts by id (delete by id, then add), deduplicates the
 //!   artists and albums the tracks name, commits and reloads the readers before returning.
 //!   A bulk load pauses background merges and merges each kind into one segment at the end
