@@ -26,8 +26,7 @@
 //! costly part: common words match a large part of the catalog). The total is counted apart,
 //! from the postings (`count.rs`). Each prefix expansion is read once per field and search.
 
-use tantivy::query::{BooleanQuery, BoostQuery, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{BooleanQuery, BoostQuery, PhraseQuery, Query};
 use tantivy::{Score, Term};
 
 use crate::constant::{Constant, Holds};
@@ -120,7 +119,9 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
         let p = &parsed.terms[last];
         (PrefixQuery::new(f.name, p), PrefixQuery::new(f.related, p))
     });
-    let exact = || term(f.name_sq, &parsed.squashed, IndexRecordOption::Basic);
+    let exact = || -> Box<dyn Query> {
+        Box::new(Holds(Term::from_field_text(f.name_sq, &parsed.squashed)))
+    };
     let squashed_prefix = (parsed.squashed.len() >= MIN_PREFIX_BYTES)
         .then(|| PrefixQuery::new(f.name_sq, &parsed.squashed));
 
@@ -226,16 +227,6 @@ pub fn build(fields: &Fields, parsed: &Parsed) -> Plan {
         parts,
         first_tier: Some(ALL_TERMS),
         matching,
-    }
-}
-
-/// `text` in `field`: with its BM25 when `record` has the frequencies, else only whether a
-/// document holds it.
-fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
-    let term = Term::from_field_text(field, text);
-    match record {
-        IndexRecordOption::Basic => Box::new(Holds(term)),
-        _ => Box::new(TermQuery::new(term, record)),
     }
 }
 

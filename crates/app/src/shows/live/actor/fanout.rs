@@ -115,7 +115,7 @@ impl Actor {
 
     /// The user's session, removed by a moderator: its resume is refused for the window.
     fn remember_removed(&mut self, user: &str, now: i64) {
-        let window = self.config.resume_window.as_millis() as i64;
+        let window = self.resume_window_ms();
         self.removed.retain(|_, at| now - *at <= window);
         if let Some(session) = self.sessions.id_of(user) {
             self.removed.insert(session.to_owned(), now);

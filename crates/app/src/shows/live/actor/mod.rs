@@ -394,7 +394,7 @@ impl Actor {
         if self.show.is_banned(&user) {
             return Err(Close::Banned);
         }
-        let window = self.config.resume_window.as_millis() as i64;
+        let window = self.resume_window_ms();
         let removed = |r: &Resume| {
             self.removed
                 .get(&r.session)
@@ -435,7 +435,7 @@ impl Actor {
         now: i64,
         joiner: Joiner,
     ) -> Result<Option<Parts>, Joiner> {
-        let window = self.config.resume_window.as_millis() as i64;
+        let window = self.resume_window_ms();
         let Some(session) = self.sessions.get(&resume.session) else {
             return Err(joiner);
         };
@@ -550,8 +550,13 @@ impl Actor {
         }
     }
 
+    /// How long a dropped session may come back (LIVE.md's 120 s by default), in ms.
+    fn resume_window_ms(&self) -> i64 {
+        self.config.resume_window.as_millis() as i64
+    }
+
     fn tick(&mut self, now: i64) {
-        let window = self.config.resume_window.as_millis() as i64;
+        let window = self.resume_window_ms();
         let mut events = Vec::new();
         for user in self.sessions.expire(now - window) {
             events.extend(self.show.leave(&user, now));
@@ -564,7 +569,7 @@ impl Actor {
     }
 
     fn next_wake(&self) -> Option<i64> {
-        let window = self.config.resume_window.as_millis() as i64;
+        let window = self.resume_window_ms();
         let expiry = self.sessions.next_expiry(window).map(|t| t + 1);
         [self.show.next_wake(), expiry, self.snapshot_due]
             .into_iter()
