@@ -38,6 +38,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod text_enums;
+pub mod zero_copy;
 
 pub use app::{router, serve};
 pub use error::{ApiError, ApiResult};

@@ -1,7 +1,8 @@
 //! Serving connections: HTTP/1.1 (with upgrades, for the live shows' WebSockets) on each
 //! accepted socket, within [`ConnectionLimits`]: a header timeout that also closes idle
 //! kept-alive connections, a cap on connections at once (beyond it a new connection gets a 503
-//! and is closed), and a graceful stop that lets requests in flight finish.
+//! and is closed), and a graceful stop that lets requests in flight finish. Audio goes out from
+//! the page cache without a copy ([`crate::zero_copy`]).
 //!
 //! Why not `axum::serve`: it offers no header timeout, no idle timeout and no connection cap,
 //! and a server without them is held open by clients that send nothing.
@@ -22,6 +23,7 @@ use tokio_util::task::TaskTracker;
 use tower::{Service, ServiceExt};
 
 use crate::state::ConnectionLimits;
+use crate::zero_copy::Connection;
 
 /// What a connection over the cap is told before it is closed.
 const OVER_CAPACITY: &str = "HTTP/1.1 503 Service Unavailable\r\n\
@@ -108,17 +110,23 @@ async fn serve_one<S>(
         + 'static,
     S::Future: Send + 'static,
 {
+    let (io, zero_copy) = Connection::new(tcp);
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(remote));
+        if let Some(zero_copy) = &zero_copy {
+            request.extensions_mut().insert(zero_copy.clone());
+        }
         app.clone().oneshot(request)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .keep_alive(true);
+        .keep_alive(true)
+        // Body chunks written by reference, never copied: what `zero_copy` relies on.
+        .writev(true);
     let connection = builder
-        .serve_connection(TokioIo::new(tcp), service)
+        .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
     tokio::pin!(connection);
     let result = tokio::select! {

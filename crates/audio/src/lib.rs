@@ -24,6 +24,7 @@ pub mod cover;
 pub mod disk_cache;
 pub mod format;
 pub mod hot;
+pub mod local;
 pub mod probe;
 pub mod settings;
 pub mod signing;
@@ -34,10 +35,11 @@ pub mod transcode;
 
 pub use cover::{embedded_cover, embedded_cover_file, CoverImage};
 pub use format::Format;
+pub use local::{read_range_if_unchanged, LocalRange};
 pub use probe::{probe, AudioProperties, ProbeError, Probed};
 pub use settings::{Secret, StorageConfig};
 pub use signing::{SignatureError, UrlSigner};
-pub use storage::{read_range_if_unchanged, Location, ObjectMeta, Storage, StorageError, ONE_READ};
+pub use storage::{Location, ObjectMeta, Storage, StorageError, ONE_READ};
 pub use tags::AudioTags;
 pub use transcode::{Spec, Target, TranscodeSettings, Transcoder};
 

@@ -367,37 +367,8 @@ fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
     read_range(file, path, range)
 }
 
-/// `range` of the local file at `path` (at most [`ONE_READ`] bytes), read in one blocking call
-/// only if the file's size is still `size` and its modification time `modified_ms` (when
-/// given: an object is never changed in place), checked on the opened file, so the bytes read
-/// are those of the file checked. A stream of a file whose validators are already known needs
-/// no separate look at it first. `None` when the file changed or is gone.
-pub async fn read_range_if_unchanged(
-    path: &Path,
-    range: Range<u64>,
-    size: u64,
-    modified_ms: Option<i64>,
-) -> Result<Option<Bytes>> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let meta = file.metadata()?;
-        let changed =
-            meta.len() != size || modified_ms.is_some_and(|ms| ms != crate::probe::mtime_ms(&meta));
-        if !meta.is_file() || changed || range.end > size {
-            return Ok(None);
-        }
-        read_range(file, &path, range).map(Some)
-    })
-    .await
-    .map_err(std::io::Error::other)?
-}
-
-fn read_range(mut file: std::fs::File, path: &Path, range: Range<u64>) -> Result<Bytes> {
+/// `range` of the opened `file` (at `path`, for the error), read at once.
+pub(crate) fn read_range(mut file: std::fs::File, path: &Path, range: Range<u64>) -> Result<Bytes> {
     use std::io::{Read, Seek};
     // Read into fresh capacity rather than `vec![0; len]` + `read_exact_at`: no zeroing of
     // bytes about to be overwritten.

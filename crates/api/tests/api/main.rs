@@ -13,6 +13,7 @@ mod audio_streams;
 mod audio_transcodes;
 mod audio_uploads;
 mod audio_watch;
+mod audio_zero_copy;
 mod browser;
 mod catalog;
 mod cdp;

@@ -172,20 +172,23 @@ pub async fn remembered(app: &App, track_id: &TrackId) -> AppResult<Option<Remem
         .map(|path| Remembered { playable, path }))
 }
 
-/// `range` of a [`remembered`] file (at most [`medley_audio::ONE_READ`] bytes), in one read
-/// that first checks the opened file is as recorded (its size, and its modification time for
-/// a file read in place). `None` when it changed or is gone: [`locate`] then finds out what
-/// plays now and marks what is missing.
+/// `range` of a [`remembered`] file, found in one trip to the blocking pool that first checks
+/// the opened file is as recorded (its size, and its modification time for a file read in
+/// place): read, or with `send_cached` and its pages in the page cache, the opened file for the
+/// caller to send from there (see [`medley_audio::LocalRange`]). `None` when the file changed
+/// or is gone, or a range longer than [`medley_audio::ONE_READ`] is not cached: [`locate`] then
+/// finds out what plays now and marks what is missing.
 pub async fn read_remembered(
     remembered: &Remembered,
     range: Range<u64>,
-) -> AppResult<Option<Bytes>> {
+    send_cached: bool,
+) -> AppResult<Option<medley_audio::LocalRange>> {
     let Remembered { playable, path } = remembered;
     let modified_ms = match playable.location {
         Location::Disk(_) => Some(playable.file.mtime_ms),
         Location::Object(_) => None,
     };
-    medley_audio::read_range_if_unchanged(path, range, playable.size, modified_ms)
+    medley_audio::read_range_if_unchanged(path, range, playable.size, modified_ms, send_cached)
         .await
         .map_err(storage_error)
 }

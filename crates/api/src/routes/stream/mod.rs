@@ -10,11 +10,12 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use medley_app::library::streams::{self, Playable};
 use medley_app::library::transcodes;
 use medley_app::stream_plays;
-use medley_audio::{Location, Spec};
+use medley_audio::{LocalRange, Location, Spec};
 use medley_domain::{TrackId, UserId};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Path, Query};
 use crate::objects::timestamp;
 use crate::state::AppState;
+use crate::zero_copy::ZeroCopy;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -126,6 +128,7 @@ pub async fn stream(
     method: Method,
     auth: Option<Auth>,
     Query(p): Query<StreamParams>,
+    zero_copy: Option<Extension<ZeroCopy>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     authorize(&state, &id, auth.as_ref(), &p)?;
@@ -149,7 +152,21 @@ pub async fn stream(
         user_id,
         playback: p.playback.as_deref(),
     };
-    respond(&state, &id, &method, &headers, spec, Some(listener)).await
+    let asked = Asked {
+        method: &method,
+        headers: &headers,
+        zero_copy: zero_copy.as_deref(),
+    };
+    respond(&state, &id, asked, spec, Some(listener)).await
+}
+
+/// A request for a track's audio: its method and headers, and how its connection sends files
+/// without a copy, where it can.
+#[derive(Clone, Copy)]
+pub struct Asked<'a> {
+    pub method: &'a Method,
+    pub headers: &'a HeaderMap,
+    pub zero_copy: Option<&'a ZeroCopy>,
 }
 
 /// The answer to a request for a track's audio, once the caller is authorized: the original
@@ -158,13 +175,15 @@ pub async fn stream(
 pub async fn respond(
     state: &AppState,
     id: &TrackId,
-    method: &Method,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
     spec: Option<Spec>,
     listener: Option<Listener<'_>>,
 ) -> ApiResult<Response> {
+    let Asked {
+        method, headers, ..
+    } = asked;
     let remembered = match spec {
-        None => remembered_range(state, id, method, headers).await?,
+        None => remembered_range(state, id, asked).await?,
         Some(_) => None,
     };
     let (response, playable) = match remembered {
@@ -207,34 +226,42 @@ fn whole(playable: &Playable) -> Whole<'_> {
     }
 }
 
-/// What a player asks for while it plays, a range of the original of a file on this machine,
-/// answered from what the node remembers of the track's files, with the file checked in the
-/// same read that takes its bytes (one trip to the blocking pool instead of two). Anything
-/// else (a whole file, a transcode, HEAD, 304, 416, a file sent by nginx or kept in S3), or a
-/// file changed or gone since it was recorded, is left to the full path: `None`.
+/// What a player asks for while it plays, the original of a file on this machine or a range of
+/// it, answered from what the node remembers of the track's files, with the file checked in
+/// the same trip to the blocking pool that reads its bytes or finds them in the page cache
+/// (sent from there when the connection can: [`ZeroCopy`]). Anything else (HEAD, 304, 416, a
+/// transcode, a file sent by nginx or kept in S3, a range over [`medley_audio::ONE_READ`] that
+/// is not cached), or a file changed or gone since it was recorded, is left to the full path:
+/// `None`.
 async fn remembered_range(
     state: &AppState,
     id: &TrackId,
-    method: &Method,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
 ) -> ApiResult<Option<(Response, Playable)>> {
-    if method != Method::GET || state.app.audio.settings.offload_prefix.is_some() {
+    if asked.method != Method::GET || state.app.audio.settings.offload_prefix.is_some() {
         return Ok(None);
     }
     let Some(remembered) = streams::remembered(&state.app, id).await? else {
         return Ok(None);
     };
     let whole = whole(&remembered.playable);
-    let Plan::Partial(range) = plan(&validators(headers), &current(&whole)) else {
-        return Ok(None);
+    let (range, partial) = match plan(&validators(asked.headers), &current(&whole)) {
+        Plan::Partial(range) => (range, true),
+        Plan::Full => (0..whole.size, false),
+        Plan::NotModified | Plan::Unsatisfiable => return Ok(None),
     };
-    if range.end - range.start > medley_audio::ONE_READ {
+    if asked.zero_copy.is_none() && range.end - range.start > medley_audio::ONE_READ {
         return Ok(None);
     }
-    let Some(bytes) = streams::read_remembered(&remembered, range.clone()).await? else {
-        return Ok(None);
+    let found =
+        streams::read_remembered(&remembered, range.clone(), asked.zero_copy.is_some()).await?;
+    let body = match (found, asked.zero_copy) {
+        (Some(LocalRange::Read(bytes)), _) => Body::from(bytes),
+        // Found cached only when asked with a connection that sends files.
+        (Some(LocalRange::Cached(file)), Some(zero_copy)) => zero_copy.body(file, range.clone()),
+        (Some(LocalRange::Cached(_)), None) | (None, _) => return Ok(None),
     };
-    let mut response = with_body(&whole, Some(range), Body::from(bytes));
+    let mut response = with_body(&whole, partial.then_some(range), body);
     stream_headers(response.headers_mut(), &whole.etag, whole.last_modified_ms);
     Ok(Some((response, remembered.playable)))
 }

@@ -18,7 +18,7 @@ use medley_domain::TrackId;
 use super::response::{Failure, Reply};
 use super::Call;
 use crate::error::ApiError;
-use crate::routes::stream::{respond, Listener};
+use crate::routes::stream::{respond, Asked, Listener};
 
 /// What a failure of the stream responder is in Subsonic's codes.
 fn failure(e: ApiError) -> Failure {
@@ -61,7 +61,7 @@ pub async fn stream(c: &Call) -> Result<Reply, Failure> {
         user_id: &c.user.id,
         playback: None,
     };
-    let response = respond(&c.state, &id, &c.method, &c.headers, spec, Some(listener))
+    let response = respond(&c.state, &id, asked(c), spec, Some(listener))
         .await
         .map_err(failure)?;
     Ok(Reply::Raw(response))
@@ -117,9 +117,18 @@ async fn transcode_for(c: &Call, id: &TrackId) -> Result<Option<Spec>, Failure> 
     }))
 }
 
+/// The request as the stream's answer needs it.
+fn asked(c: &Call) -> Asked<'_> {
+    Asked {
+        method: &c.method,
+        headers: &c.headers,
+        zero_copy: c.zero_copy.as_ref(),
+    }
+}
+
 pub async fn download(c: &Call) -> Result<Reply, Failure> {
     let id = song_id(c).await?;
-    let mut response = respond(&c.state, &id, &c.method, &c.headers, None, None)
+    let mut response = respond(&c.state, &id, asked(c), None, None)
         .await
         .map_err(failure)?;
     response.headers_mut().insert(

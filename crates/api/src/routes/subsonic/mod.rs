@@ -27,7 +27,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use medley_app::subsonic::auth::{authenticate, AuthFailure, Credentials};
 use medley_app::subsonic::browse::{marks, Marks};
 use medley_app::subsonic::library::{current, Library};
@@ -35,6 +35,7 @@ use medley_domain::user::User;
 
 use self::response::{render, Failure, Format, Reply};
 use crate::state::AppState;
+use crate::zero_copy::ZeroCopy;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/rest/{method}", get(rest).post(rest))
@@ -133,6 +134,8 @@ pub struct Call {
     pub params: Params,
     pub method: Method,
     pub headers: HeaderMap,
+    /// How the connection sends audio files without a copy, where it can.
+    pub zero_copy: Option<ZeroCopy>,
 }
 
 impl Call {
@@ -166,6 +169,7 @@ async fn rest(
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    zero_copy: Option<Extension<ZeroCopy>>,
     body: Bytes,
 ) -> Response {
     let is_form = headers
@@ -191,6 +195,7 @@ async fn rest(
         params,
         method,
         headers,
+        zero_copy: zero_copy.map(|Extension(z)| z),
     };
     let result = dispatch(&name, call).await;
     render(&format, result)
