@@ -179,9 +179,7 @@ pub async fn respond(
     spec: Option<Spec>,
     listener: Option<Listener<'_>>,
 ) -> ApiResult<Response> {
-    let Asked {
-        method, headers, ..
-    } = asked;
+    let method = asked.method;
     let remembered = match spec {
         None => remembered_range(state, id, asked).await?,
         Some(_) => None,
@@ -191,10 +189,10 @@ pub async fn respond(
         None => {
             let playable = streams::locate(&state.app, id).await?;
             let response = match spec {
-                Some(spec) => transcoded::respond(state, &playable, &spec, method, headers).await?,
+                Some(spec) => transcoded::respond(state, &playable, &spec, asked).await?,
                 None => match offloaded(state, &playable) {
                     Some(offloaded) => offloaded,
-                    None => serve(state, &whole(&playable), method, headers).await?,
+                    None => serve(state, &whole(&playable), asked).await?,
                 },
             };
             (response, playable)
@@ -359,10 +357,9 @@ pub(crate) fn stream_headers(h: &mut HeaderMap, etag: &str, last_modified_ms: i6
 pub(crate) async fn serve(
     state: &AppState,
     whole: &Whole<'_>,
-    method: &Method,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
 ) -> ApiResult<Response> {
-    let validators = validators(headers);
+    let validators = validators(asked.headers);
     let decision = plan(&validators, &current(whole));
     let mut response = match &decision {
         Plan::NotModified => StatusCode::NOT_MODIFIED.into_response(),
@@ -379,8 +376,8 @@ pub(crate) async fn serve(
             );
             r
         }
-        Plan::Full => body(state, whole, None, method).await?,
-        Plan::Partial(range) => body(state, whole, Some(range.clone()), method).await?,
+        Plan::Full => body(state, whole, None, asked).await?,
+        Plan::Partial(range) => body(state, whole, Some(range.clone()), asked).await?,
     };
     stream_headers(response.headers_mut(), &whole.etag, whole.last_modified_ms);
     Ok(response)
@@ -395,27 +392,55 @@ async fn body(
     state: &AppState,
     whole: &Whole<'_>,
     range: Option<std::ops::Range<u64>>,
-    method: &Method,
+    asked: Asked<'_>,
 ) -> ApiResult<Response> {
-    let body = if method == Method::HEAD {
+    let body = if asked.method == Method::HEAD {
         Body::empty()
     } else {
         match &whole.bytes {
             Bytes::Original(playable) => {
                 Body::from_stream(streams::open(&state.app, playable, range.clone()).await?)
             }
-            Bytes::Cached(path) => Body::from_stream(
-                state
-                    .app
-                    .audio
-                    .storage
-                    .read(&Location::Disk(path.clone()), range.clone())
-                    .await
-                    .map_err(|e| anyhow::Error::new(e).context("reading a cached stream"))?,
-            ),
+            Bytes::Cached(path) => cached_body(state, whole, path, range.clone(), asked).await?,
         }
     };
     Ok(with_body(whole, range, body))
+}
+
+/// The bytes of a file of this node's cache (it never changes in place): sent from the page
+/// cache when the connection can and they are there, else read.
+async fn cached_body(
+    state: &AppState,
+    whole: &Whole<'_>,
+    path: &std::path::Path,
+    range: Option<std::ops::Range<u64>>,
+    asked: Asked<'_>,
+) -> ApiResult<Body> {
+    let wanted = range.clone().unwrap_or(0..whole.size);
+    let found = medley_audio::read_range_if_unchanged(
+        path,
+        wanted.clone(),
+        whole.size,
+        None,
+        asked.zero_copy.is_some(),
+    )
+    .await;
+    match (found, asked.zero_copy) {
+        (Ok(Some(LocalRange::Cached(file))), Some(zero_copy)) => {
+            return Ok(zero_copy.body(file, wanted))
+        }
+        (Ok(Some(LocalRange::Read(bytes))), _) => return Ok(Body::from(bytes)),
+        // Longer than one read and not cached, or evicted a moment ago: the stream says which.
+        _ => {}
+    }
+    let stream = state
+        .app
+        .audio
+        .storage
+        .read(&Location::Disk(path.to_owned()), range)
+        .await
+        .map_err(|e| anyhow::Error::new(e).context("reading a cached stream"))?;
+    Ok(Body::from_stream(stream))
 }
 
 /// A 200 or 206 with `body`, the bytes of `range` of `whole` (all of them without a range).

@@ -3,7 +3,7 @@
 //! output is bit-exact).
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use medley_app::library::streams::Playable;
 use medley_app::library::transcodes::{self, transcode};
@@ -11,7 +11,7 @@ use medley_audio::transcode::Transcoded;
 use medley_audio::Spec;
 
 use super::ranges::{plan, whole_seconds, Current, Plan};
-use super::{serve, stream_headers, validators, Bytes, Whole};
+use super::{serve, stream_headers, validators, Asked, Bytes, Whole};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -19,9 +19,11 @@ pub async fn respond(
     state: &AppState,
     playable: &Playable,
     spec: &Spec,
-    method: &Method,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
 ) -> ApiResult<Response> {
+    let Asked {
+        method, headers, ..
+    } = asked;
     transcodes::check(&state.app, spec.target)?;
     let etag = transcodes::key(playable, spec);
     let content_type = spec.target.mime();
@@ -62,7 +64,7 @@ pub async fn respond(
                 content_type,
                 bytes: Bytes::Cached(file.path),
             };
-            serve(state, &whole, method, headers).await
+            serve(state, &whole, asked).await
         }
         Transcoded::Live(bytes) => {
             let mut r = Response::new(Body::from_stream(bytes));
