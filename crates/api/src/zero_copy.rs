@@ -7,10 +7,10 @@
 //! stream cost Medley (docs/BENCHMARKS.md, "Audio library"). hyper has no way to be handed a
 //! file, so each connection is a [`Connection`]: the socket, and a queue of file ranges due. A
 //! stream's body ([`ZeroCopy::body`]) yields, for each chunk of its range, the chunk's file
-//! range queued and, in its place, a slice of [`PLACEHOLDER`], a static block that nothing else
-//! points into. hyper counts and frames those bytes like any body's, and hands them by
-//! reference to [`Connection`]'s write, which knows them by their address and sends the file
-//! range queued first instead, with `sendfile`. The placeholder's bytes are never written.
+//! range queued and, in its place, a slice of [`PLACEHOLDER`], memory that nothing else points
+//! into. hyper counts and frames those bytes like any body's, and hands them by reference to
+//! [`Connection`]'s write, which knows them by their address and sends the file range queued
+//! first instead, with `sendfile`. The placeholder's bytes are never written.
 //!
 //! What this relies on, each held by a test of the streams over a real socket
 //! (`crates/api/tests/api/audio_zero_copy.rs`):
@@ -29,7 +29,7 @@ use std::fs::File;
 use std::io;
 use std::ops::Range;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{ready, Context, Poll};
 
 use axum::body::Body;
@@ -42,7 +42,10 @@ use tokio::net::TcpStream;
 const CHUNK: usize = 1024 * 1024;
 
 /// What stands in a body for a file's bytes; its address is how [`Connection`] knows them.
-static PLACEHOLDER: [u8; CHUNK] = [0; CHUNK];
+/// Zeroed memory from the allocator that nothing reads: it takes no room in the binary and, its
+/// pages never touched, none in memory.
+static PLACEHOLDER: LazyLock<&'static [u8]> =
+    LazyLock::new(|| Box::leak(vec![0u8; CHUNK].into_boxed_slice()));
 
 /// Whether `buf` lies within [`PLACEHOLDER`].
 fn is_placeholder(buf: &[u8]) -> bool {
