@@ -172,6 +172,24 @@ impl AudioApp {
         path
     }
 
+    /// Writes a generated WAV of `duration_ms` titled `title`, scans the music folder, and
+    /// returns the track's id and the file's path.
+    pub async fn scanned_wav(&self, title: &str, duration_ms: u32) -> (String, PathBuf) {
+        let path = self.put_wav(
+            &format!("{title}.wav"),
+            duration_ms,
+            330.0,
+            &Written::song(title, "Streamer", "Live"),
+        );
+        let report = self.scan_music().await;
+        assert_eq!(report["failed"], 0, "{report}");
+        let id = self.track_named(title).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (id, path)
+    }
+
     /// Asks for a scan of `paths` as the administrator and waits (on the server's events, with
     /// a deadline) until it has ended; returns the scan object.
     pub async fn scan(&self, paths: &[&Path], body: Value) -> Value {

@@ -68,18 +68,7 @@ pub(crate) async fn fetch_as(
 
 /// Scans one generated WAV; returns (track id, the file's bytes).
 pub(crate) async fn one_track(a: &AudioApp, title: &str) -> (String, Vec<u8>) {
-    let path = a.put_wav(
-        &format!("{title}.wav"),
-        2_000,
-        330.0,
-        &Written::song(title, "Streamer", "Live"),
-    );
-    let report = a.scan_music().await;
-    assert_eq!(report["failed"], 0, "{report}");
-    let id = a.track_named(title).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (id, path) = a.scanned_wav(title, 2_000).await;
     (id, std::fs::read(path).unwrap())
 }
 

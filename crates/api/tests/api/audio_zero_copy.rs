@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use medley_audio::testing::Written;
 use medley_store::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -122,18 +121,7 @@ impl Client {
 
 /// A scanned track of `seconds` of audio; its id and the file's path and bytes.
 async fn track(a: &AudioApp, title: &str, seconds: u32) -> (String, std::path::PathBuf, Vec<u8>) {
-    let path = a.put_wav(
-        &format!("{title}.wav"),
-        seconds * 1000,
-        331.7,
-        &Written::song(title, "Sender", "Zero"),
-    );
-    let report = a.scan_music().await;
-    assert_eq!(report["failed"], 0, "{report}");
-    let id = a.track_named(title).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (id, path) = a.scanned_wav(title, seconds * 1000).await;
     let bytes = std::fs::read(&path).unwrap();
     (id, path, bytes)
 }
