@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replay {
@@ -125,6 +125,15 @@ impl Replay {
         self.prune(now);
     }
 
+    /// Whether an event held from `since` (Unix ms) on removes `user` (a moderator's `remove`).
+    pub fn removed_since(&self, user: &str, since: i64) -> bool {
+        self.events
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= since)
+            .any(|e| matches!(&e.kind, EventKind::Removed(b) if b.user == user))
+    }
+
     /// How many events are held.
     pub fn len(&self) -> usize {
         self.events.len()
@@ -138,7 +147,6 @@ impl Replay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::EventKind;
 
     fn event(seq: u64, ts: i64) -> Event {
         Event {
@@ -232,6 +240,29 @@ mod tests {
         holed.restore(rows[..3].to_vec(), 0);
         assert!(holed.is_empty());
         assert_eq!(holed.first_seq(), 6);
+    }
+
+    #[test]
+    fn a_removal_is_found_while_the_buffer_holds_it() {
+        let mut r = Replay::new(120_000, 100);
+        r.push(event(1, 1_000));
+        r.push(Event {
+            kind: EventKind::Removed(crate::ByUser {
+                user: "cy".into(),
+                by: "ana".into(),
+            }),
+            seq: Some(2),
+            ts: 2_000,
+        });
+        r.push(event(3, 3_000));
+        assert!(r.removed_since("cy", 0));
+        assert!(r.removed_since("cy", 2_000));
+        assert!(!r.removed_since("cy", 2_001), "not since after it");
+        assert!(
+            !r.removed_since("u1", 0),
+            "another user's events are not removals"
+        );
+        assert!(!r.removed_since("ana", 0), "the moderator was not removed");
     }
 
     #[test]

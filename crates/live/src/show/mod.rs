@@ -188,6 +188,13 @@ impl Show {
         self.replay.first_seq()
     }
 
+    /// Whether `user` was removed by a moderator from `since` (Unix ms) on, as far as the
+    /// replay buffer still holds: what a show taken back from storage knows of removals, for
+    /// refusing the resume of a removed session it never saw.
+    pub fn removed_since(&self, user: &str, since: i64) -> bool {
+        self.replay.removed_since(user, since)
+    }
+
     /// A user's role whether present or not: the creator, a granted role, or listener.
     fn standing(&self, user: &str) -> Role {
         if user == self.info.creator {

@@ -242,3 +242,37 @@ async fn a_restart_closes_with_1012_and_everyone_resumes_on_the_new_server() {
     );
     node.stop().await;
 }
+
+#[tokio::test]
+async fn a_removed_session_is_refused_after_a_restart_too() {
+    let db = TestDb::sqlite();
+    let node = Node::start(&db, LiveConfig::default()).await;
+    let (_, ana) = node.user("ana").await;
+    let (cy_id, cy) = node.user("cyd").await;
+    let created = node
+        .post("/v1/shows", Some(&ana), json!({"title": "Removals"}))
+        .await;
+    let show = created["id"].as_str().unwrap().to_owned();
+    node.post(&format!("/v1/shows/{show}/start"), Some(&ana), json!({}))
+        .await;
+    let (mut host, _) = Client::join_on(&node.base, &show, &ana).await;
+    let (mut cy_c, _) = Client::join_on(&node.base, &show, &cy).await;
+    host.ok("remove", json!({"user": cy_id})).await;
+    assert_eq!(cy_c.expect("removed").await["d"]["user"], cy_id.as_str());
+    assert_eq!(cy_c.closed().await, Some(4011));
+    node.stop().await;
+
+    // The new server never saw cy's session; the removal is in the replay it took back.
+    let node = Node::start(&db, LiveConfig::default()).await;
+    let mut back = Client::open_on(&node.base, &show).await;
+    back.send(json!({"op": "hello", "d": {"v": 1, "token": cy,
+        "resume": {"session": cy_c.session, "seq": cy_c.seq}}}))
+        .await;
+    assert_eq!(back.closed().await, Some(4011));
+    // A fresh join is allowed, and so is resuming the session it gives.
+    let (cy_c, welcome) = Client::join_on(&node.base, &show, &cy).await;
+    assert_eq!(welcome["d"]["you"]["role"], "listener");
+    let (_again, first) = Client::resume(&node.base, &show, &cy, &cy_c).await;
+    assert_eq!(first["op"], "resumed", "{first}");
+    node.stop().await;
+}

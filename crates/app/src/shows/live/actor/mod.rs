@@ -395,10 +395,15 @@ impl Actor {
             return Err(Close::Banned);
         }
         let window = self.resume_window_ms();
+        // A removed session is remembered by this actor; one removed before the show was
+        // taken back here (a restart, another node's) is unknown, and the removal is in the
+        // replay of stored events.
         let removed = |r: &Resume| {
             self.removed
                 .get(&r.session)
                 .is_some_and(|at| now - at <= window)
+                || (self.sessions.get(&r.session).is_none()
+                    && self.show.removed_since(&user, now - window))
         };
         if resume.as_ref().is_some_and(removed) {
             return Err(Close::Removed);
