@@ -200,18 +200,35 @@ pub async fn open(
     playable: &Playable,
     range: Option<Range<u64>>,
 ) -> AppResult<BoxStream<'static, Result<Bytes, StorageError>>> {
-    if let (Some(hot), Location::Object(key)) = (&app.audio.hot, &playable.location) {
-        if let Some(path) = hot.lookup(&app.audio.storage, key, playable.size) {
-            match app
-                .audio
-                .storage
-                .read(&Location::Disk(path), range.clone())
-                .await
-            {
-                Ok(stream) => return Ok(stream),
-                // Evicted a moment ago: the store has it.
-                Err(e) => tracing::debug!(error = %Causes(&e), "a hot object could not be read"),
-            }
+    open_from(app, playable, hot_copy(app, playable), range).await
+}
+
+/// This node's copy of the hot object that holds a playable file's bytes, if it has one; a
+/// miss starts making one. `None` too for a file that is not an object in S3.
+pub fn hot_copy(app: &App, playable: &Playable) -> Option<std::path::PathBuf> {
+    match (&app.audio.hot, &playable.location) {
+        (Some(hot), Location::Object(key)) => hot.lookup(&app.audio.storage, key, playable.size),
+        _ => None,
+    }
+}
+
+/// [`open`], with the hot copy already looked up ([`hot_copy`]).
+pub async fn open_from(
+    app: &App,
+    playable: &Playable,
+    hot: Option<std::path::PathBuf>,
+    range: Option<Range<u64>>,
+) -> AppResult<BoxStream<'static, Result<Bytes, StorageError>>> {
+    if let Some(path) = hot {
+        match app
+            .audio
+            .storage
+            .read(&Location::Disk(path), range.clone())
+            .await
+        {
+            Ok(stream) => return Ok(stream),
+            // Evicted a moment ago: the store has it.
+            Err(e) => tracing::debug!(error = %Causes(&e), "a hot object could not be read"),
         }
     }
     match app.audio.storage.read(&playable.location, range).await {

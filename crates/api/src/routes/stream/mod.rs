@@ -397,50 +397,56 @@ async fn body(
     let body = if asked.method == Method::HEAD {
         Body::empty()
     } else {
+        let wanted = range.clone().unwrap_or(0..whole.size);
         match &whole.bytes {
             Bytes::Original(playable) => {
-                Body::from_stream(streams::open(&state.app, playable, range.clone()).await?)
+                let hot = streams::hot_copy(&state.app, playable);
+                let local = match &hot {
+                    Some(path) => local_body(path, wanted, whole.size, asked).await,
+                    None => None,
+                };
+                match local {
+                    Some(body) => body,
+                    None => Body::from_stream(
+                        streams::open_from(&state.app, playable, hot, range.clone()).await?,
+                    ),
+                }
             }
-            Bytes::Cached(path) => cached_body(state, whole, path, range.clone(), asked).await?,
+            Bytes::Cached(path) => match local_body(path, wanted, whole.size, asked).await {
+                Some(body) => body,
+                None => Body::from_stream(
+                    state
+                        .app
+                        .audio
+                        .storage
+                        .read(&Location::Disk(path.clone()), range.clone())
+                        .await
+                        .map_err(|e| anyhow::Error::new(e).context("reading a cached stream"))?,
+                ),
+            },
         }
     };
     Ok(with_body(whole, range, body))
 }
 
-/// The bytes of a file of this node's cache (it never changes in place): sent from the page
-/// cache when the connection can and they are there, else read.
-async fn cached_body(
-    state: &AppState,
-    whole: &Whole<'_>,
+/// `wanted` of a file this node keeps (a transcode, a hot copy of an S3 object: neither
+/// changes in place) of `size` bytes: sent from the page cache when the connection can and
+/// they are there, else read in one go when short. `None` for a longer range not cached, or a
+/// file evicted a moment ago: the caller streams it, and finds out which.
+async fn local_body(
     path: &std::path::Path,
-    range: Option<std::ops::Range<u64>>,
+    wanted: std::ops::Range<u64>,
+    size: u64,
     asked: Asked<'_>,
-) -> ApiResult<Body> {
-    let wanted = range.clone().unwrap_or(0..whole.size);
-    let found = medley_audio::read_range_if_unchanged(
-        path,
-        wanted.clone(),
-        whole.size,
-        None,
-        asked.zero_copy.is_some(),
-    )
-    .await;
+) -> Option<Body> {
+    let send_cached = asked.zero_copy.is_some();
+    let found =
+        medley_audio::read_range_if_unchanged(path, wanted.clone(), size, None, send_cached).await;
     match (found, asked.zero_copy) {
-        (Ok(Some(LocalRange::Cached(file))), Some(zero_copy)) => {
-            return Ok(zero_copy.body(file, wanted))
-        }
-        (Ok(Some(LocalRange::Read(bytes))), _) => return Ok(Body::from(bytes)),
-        // Longer than one read and not cached, or evicted a moment ago: the stream says which.
-        _ => {}
+        (Ok(Some(LocalRange::Cached(file))), Some(zero_copy)) => Some(zero_copy.body(file, wanted)),
+        (Ok(Some(LocalRange::Read(bytes))), _) => Some(Body::from(bytes)),
+        _ => None,
     }
-    let stream = state
-        .app
-        .audio
-        .storage
-        .read(&Location::Disk(path.to_owned()), range)
-        .await
-        .map_err(|e| anyhow::Error::new(e).context("reading a cached stream"))?;
-    Ok(Body::from_stream(stream))
 }
 
 /// A 200 or 206 with `body`, the bytes of `range` of `whole` (all of them without a range).
