@@ -169,7 +169,16 @@ impl Connection {
                     }
                     return Poll::Ready(Ok(n));
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                // The socket is full (its readiness was cleared: wait for it), or a signal
+                // came first.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    continue
+                }
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }

@@ -1,7 +1,8 @@
-//! A range of a file on this machine that a player asks for while it plays, found in one trip to
-//! the blocking pool: the file opened and checked against what was recorded of it, then either
-//! read, or, when its pages are already in the page cache and the caller can send them from
-//! there (`sendfile`), left unread.
+//! A range of a file on this machine that a player asks for (a file read in place, an object of
+//! a local folder, a transcode or a hot copy of an S3 object the node keeps), found in one trip
+//! to the blocking pool: the file opened and checked against what was recorded of it, then
+//! either read, or, when its pages are already in the page cache and the caller can send them
+//! from there (`sendfile`), left unread.
 //!
 //! Why check the page cache first: `sendfile` runs on the server's async workers, and a page that
 //! is not in memory would be read from the disk inside the call, holding up every connection on

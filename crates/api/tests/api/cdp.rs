@@ -422,6 +422,16 @@ impl Tab<'_> {
     /// the middle of one, moved there in steps, released in the middle of the other. (These
     /// are pointer events; headless Chromium starts no HTML drag and drop from them.)
     pub async fn drag(&self, from: &str, to: &str) {
+        self.drag_while(from, to, async {}).await;
+    }
+
+    /// [`Tab::drag`], with `midway` done while the pointer is held halfway.
+    pub async fn drag_while(
+        &self,
+        from: &str,
+        to: &str,
+        midway: impl std::future::Future<Output = ()>,
+    ) {
         let mut points = Vec::new();
         for selector in [from, to] {
             let js = serde_json::to_string(selector).unwrap();
@@ -447,11 +457,15 @@ impl Tab<'_> {
         let mouse = |kind: &str, x: f64, y: f64| json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1});
         self.send("Input.dispatchMouseEvent", mouse("mousePressed", x0, y0))
             .await;
+        let mut midway = Some(midway);
         for step in 1..=5 {
             let f = f64::from(step) / 5.0;
             let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
             self.send("Input.dispatchMouseEvent", mouse("mouseMoved", x, y))
                 .await;
+            if step == 2 {
+                midway.take().expect("once").await;
+            }
         }
         self.send("Input.dispatchMouseEvent", mouse("mouseReleased", x1, y1))
             .await;

@@ -94,7 +94,18 @@ async fn an_owner_renames_shares_and_reorders_a_playlist_by_dragging() {
         app.item_uris(&ana, &list).await,
         order(&["Dune", "Amber", "Basalt", "Cinder"])
     );
-    tab.drag(&row(1), &row(3)).await;
+    // A reload that lands mid-drag (here a rename's) waits for the drop: the rows under the
+    // pointer stay, and the drop still moves the song.
+    tab.drag_while(&row(1), &row(3), async {
+        tab.eval(
+            "document.querySelector('#pl-name').value = 'Later night'; \
+             document.querySelector('form.card button[type=submit]').click()",
+        )
+        .await
+        .unwrap();
+        tab.see("h1", "Later night").await;
+    })
+    .await;
     tab.wait(
         "Dune dragged down to third",
         &format!("{names} === 'Amber,Basalt,Dune,Cinder'"),

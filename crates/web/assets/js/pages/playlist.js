@@ -26,10 +26,28 @@ export async function playlistPage(id) {
   const items = h('div', { id: 'items' });
   const count = h('p', { class: 'muted' });
 
+  // While a row is dragged, the rows stay as they are: the drop's positions refer to them, and
+  // a row replaced under the pointer would lose the drag. A list that arrives meanwhile (a
+  // rename's, a sharing change's) is taken at the drop when it holds the same songs in the
+  // same order, so that the move names the newest snapshot; then the page reloads.
   let dragging = false;
+  let arrived = null;
+  const songs = (l) => l.items.items.map((i) => i.track?.uri).join(' ');
+  const dragBusy = (on) => {
+    dragging = on;
+    if (on || !arrived) return;
+    if (songs(arrived) === songs(list)) list = arrived;
+    arrived = null;
+    setTimeout(reload, 0);
+  };
+  let loads = 0; // only the latest reload is drawn: answers can arrive out of order
   const reload = async () => {
+    const load = ++loads;
     try {
-      list = await get(`/v1/playlists/${id}`);
+      const now = await get(`/v1/playlists/${id}`);
+      if (load !== loads) return;
+      if (dragging) { arrived = now; return; }
+      list = now;
       draw();
     } catch (e) { items.replaceChildren(problem(e)); }
   };
@@ -79,7 +97,7 @@ export async function playlistPage(id) {
         h('button', { type: 'button', class: 'small', 'aria-label': `Remove ${item.track.name}`, onclick: () => change('DELETE', { items: [{ uri: item.track.uri, positions: [i] }] }, `Removed ${item.track.name}.`) }, 'Remove'),
       ] : null,
     })), { numbered: true }));
-    if (editable) draggable(items.querySelector('ol'), (a, b) => move(a, b, rows[a].track.name), (on) => { dragging = on; });
+    if (editable) draggable(items.querySelector('ol'), (a, b) => move(a, b, rows[a].track.name), dragBusy);
   }
   draw();
 
