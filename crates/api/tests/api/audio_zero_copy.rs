@@ -20,11 +20,15 @@ struct Answer {
 
 impl Answer {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// A client on one connection, requests one after another.
@@ -119,6 +123,23 @@ impl Client {
     }
 }
 
+/// A client with a receive window of `window` bytes that asked for the whole of track `id`
+/// (200), and the answer's headers.
+async fn asked_whole(
+    a: &AudioApp,
+    id: &str,
+    token: &str,
+    window: u32,
+) -> (Client, Vec<(String, String)>) {
+    let mut client = Client::connect(a, Some(window)).await;
+    client
+        .send(&format!("/v1/tracks/{id}/stream"), token, None)
+        .await;
+    let (status, headers) = client.head().await;
+    assert_eq!(status, 200);
+    (client, headers)
+}
+
 /// A scanned track of `seconds` of audio; its id and the file's path and bytes.
 async fn track(a: &AudioApp, title: &str, seconds: u32) -> (String, std::path::PathBuf, Vec<u8>) {
     let (id, path) = a.scanned_wav(title, seconds * 1000).await;
@@ -181,12 +202,7 @@ async fn a_client_that_reads_slowly_gets_every_byte() {
     let (id, _, bytes) = track(&a, "Slow", 60).await;
     let (_, token) = a.user("listener").await;
     // A small receive window: the server's sends find the socket full again and again.
-    let mut client = Client::connect(&a, Some(8 * 1024)).await;
-    client
-        .send(&format!("/v1/tracks/{id}/stream"), &token, None)
-        .await;
-    let (status, _) = client.head().await;
-    assert_eq!(status, 200);
+    let (mut client, _) = asked_whole(&a, &id, &token, 8 * 1024).await;
     // What came with the headers, then the rest in small reads.
     let mut all = std::mem::take(&mut client.rest);
     while all.len() < bytes.len() {
@@ -206,19 +222,8 @@ async fn a_file_cut_short_while_it_is_sent_ends_the_answer_early() {
     // 120 s: 10.6 MB, more than the socket buffers between the two ends can hold.
     let (id, path, bytes) = track(&a, "Cut", 120).await;
     let (_, token) = a.user("listener").await;
-    let mut client = Client::connect(&a, Some(16 * 1024)).await;
-    client
-        .send(&format!("/v1/tracks/{id}/stream"), &token, None)
-        .await;
-    let (status, headers) = client.head().await;
-    assert_eq!(status, 200);
-    let declared: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .unwrap()
-        .1
-        .parse()
-        .unwrap();
+    let (mut client, headers) = asked_whole(&a, &id, &token, 16 * 1024).await;
+    let declared: usize = header(&headers, "content-length").unwrap().parse().unwrap();
     assert_eq!(declared, bytes.len());
     let first = client.body(64 * 1024).await;
     assert!(first == bytes[..64 * 1024]);

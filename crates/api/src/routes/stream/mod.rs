@@ -253,11 +253,8 @@ async fn remembered_range(
     }
     let found =
         streams::read_remembered(&remembered, range.clone(), asked.zero_copy.is_some()).await?;
-    let body = match (found, asked.zero_copy) {
-        (Some(LocalRange::Read(bytes)), _) => Body::from(bytes),
-        // Found cached only when asked with a connection that sends files.
-        (Some(LocalRange::Cached(file)), Some(zero_copy)) => zero_copy.body(file, range.clone()),
-        (Some(LocalRange::Cached(_)), None) | (None, _) => return Ok(None),
+    let Some(body) = local_range_body(found, asked, range.clone()) else {
+        return Ok(None);
     };
     let mut response = with_body(&whole, partial.then_some(range), body);
     stream_headers(response.headers_mut(), &whole.etag, whole.last_modified_ms);
@@ -442,10 +439,21 @@ async fn local_body(
     let send_cached = asked.zero_copy.is_some();
     let found =
         medley_audio::read_range_if_unchanged(path, wanted.clone(), size, None, send_cached).await;
-    match (found, asked.zero_copy) {
-        (Ok(Some(LocalRange::Cached(file))), Some(zero_copy)) => Some(zero_copy.body(file, wanted)),
-        (Ok(Some(LocalRange::Read(bytes))), _) => Some(Body::from(bytes)),
-        _ => None,
+    local_range_body(found.ok().flatten(), asked, wanted)
+}
+
+/// The body of `range` of a local file as [`medley_audio::read_range_if_unchanged`] found it:
+/// its bytes read, or sent from the page cache by the connection (found cached only when asked
+/// with a connection that sends files). `None` when nothing was found.
+fn local_range_body(
+    found: Option<LocalRange>,
+    asked: Asked<'_>,
+    range: std::ops::Range<u64>,
+) -> Option<Body> {
+    match (found?, asked.zero_copy) {
+        (LocalRange::Read(bytes), _) => Some(Body::from(bytes)),
+        (LocalRange::Cached(file), Some(zero_copy)) => Some(zero_copy.body(file, range)),
+        (LocalRange::Cached(_), None) => None,
     }
 }
 

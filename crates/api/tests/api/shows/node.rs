@@ -69,6 +69,17 @@ impl Node {
         response.json().await.unwrap()
     }
 
+    /// A show of `token`'s user titled `title`, started; returns its id.
+    pub async fn live_show(&self, token: &str, title: &str) -> String {
+        let created = self
+            .post("/v1/shows", Some(token), json!({ "title": title }))
+            .await;
+        let show = created["id"].as_str().unwrap().to_owned();
+        self.post(&format!("/v1/shows/{show}/start"), Some(token), json!({}))
+            .await;
+        show
+    }
+
     /// Registers and signs in; returns (user id, token).
     pub async fn user(&self, name: &str) -> (String, String) {
         let body = json!({"username": name, "password": format!("{name}-password")});

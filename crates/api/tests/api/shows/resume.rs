@@ -202,12 +202,7 @@ async fn a_restart_closes_with_1012_and_everyone_resumes_on_the_new_server() {
     let node = Node::start(&db, LiveConfig::default()).await;
     let (_, ana) = node.user("ana").await;
     let (bob_id, bob) = node.user("bob").await;
-    let created = node
-        .post("/v1/shows", Some(&ana), json!({"title": "Restarts"}))
-        .await;
-    let show = created["id"].as_str().unwrap().to_owned();
-    node.post(&format!("/v1/shows/{show}/start"), Some(&ana), json!({}))
-        .await;
+    let show = node.live_show(&ana, "Restarts").await;
     let (mut host, _) = Client::join_on(&node.base, &show, &ana).await;
     let (mut b, _) = Client::join_on(&node.base, &show, &bob).await;
     // Bob will come back from before the next event: the new server replays it (stored as an
@@ -249,12 +244,7 @@ async fn a_removed_session_is_refused_after_a_restart_too() {
     let node = Node::start(&db, LiveConfig::default()).await;
     let (_, ana) = node.user("ana").await;
     let (cy_id, cy) = node.user("cyd").await;
-    let created = node
-        .post("/v1/shows", Some(&ana), json!({"title": "Removals"}))
-        .await;
-    let show = created["id"].as_str().unwrap().to_owned();
-    node.post(&format!("/v1/shows/{show}/start"), Some(&ana), json!({}))
-        .await;
+    let show = node.live_show(&ana, "Removals").await;
     let (mut host, _) = Client::join_on(&node.base, &show, &ana).await;
     let (mut cy_c, _) = Client::join_on(&node.base, &show, &cy).await;
     host.ok("remove", json!({"user": cy_id})).await;
