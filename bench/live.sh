@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Live shows under load (docs/BENCHMARKS.md, "Live shows"): Medley against a Socket.IO 4.8
-# baseline, driven by the same load generator (`medley-bench live run`), one after the other
-# on this machine, in one run:
+# baseline and against the floor (`medley-bench live floor`: a server that does nothing but
+# one `send` per listener, what the machine allows any server), driven by the same load
+# generator (`medley-bench live run`), one after the other on this machine, in one run:
 #   A. 10,000 listeners in one show, 10 comments a second (connect time, idle memory, latency)
 #   B. 100 shows of 100 listeners, 10 comments a second in each show
 # Each server is started fresh for each scenario; the generator reads the server's memory and
@@ -13,7 +14,8 @@
 # Settings (environment): LIVE_DIR (target/live-data), LIVE_LISTENERS (10000), LIVE_RATE (10
 # comments a second a show), LIVE_SECONDS (30), LIVE_IDLE (10 s idle before comments),
 # LIVE_SHOWS_B (100: shows of scenario B, LIVE_LISTENERS spread over them),
-# LIVE_THREADS (1 generator thread), LIVE_SCENARIOS ("A B"), LIVE_PROTOCOLS ("medley socketio"),
+# LIVE_THREADS (1 generator thread), LIVE_SCENARIOS ("A B"),
+# LIVE_PROTOCOLS ("medley floor socketio"),
 # LIVE_REUSE=1 to keep an already prepared folder, LIVE_SKIP_BUILD=1 to use the binaries built.
 set -euo pipefail
 
@@ -27,7 +29,7 @@ IDLE=${LIVE_IDLE:-10}
 SHOWS_B=${LIVE_SHOWS_B:-100}
 THREADS=${LIVE_THREADS:-1}
 SCENARIOS=${LIVE_SCENARIOS:-A B}
-PROTOCOLS=${LIVE_PROTOCOLS:-medley socketio}
+PROTOCOLS=${LIVE_PROTOCOLS:-medley floor socketio}
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 RESULTS=$DIR/results
 SIO=$ROOT/bench/socketio
@@ -87,6 +89,11 @@ start_server() {
         SERVER=$!
         pattern=$MEDLEY_URL_PATTERN
         ready=/readyz
+    elif [ "$protocol" = floor ]; then
+        "$BIN/medley-bench" live floor --data-dir "$DIR" >"$log" 2>&1 &
+        SERVER=$!
+        pattern='s/^floor is listening on \(http:\/\/[^ ]*\).*/\1/p'
+        ready=""
     else
         node "$SIO/server.js" "$DIR" 0 >"$log" 2>&1 &
         SERVER=$!
@@ -105,7 +112,10 @@ for scenario in $SCENARIOS; do
     for protocol in $PROTOCOLS; do
         say "scenario $scenario, $protocol: $LISTENERS listeners in $shows show(s), $RATE comments/s a show, $SECONDS_ s; $(uptime)"
         start_server "$protocol" "$protocol-$scenario"
-        "$BIN/medley-bench" live run --protocol "$protocol" --url "$URL" --data-dir "$DIR" \
+        # The floor speaks the part of LIVE.md the generator uses.
+        wire=$protocol
+        [ "$protocol" = floor ] && wire=medley
+        "$BIN/medley-bench" live run --protocol "$wire" --url "$URL" --data-dir "$DIR" \
             --listeners "$LISTENERS" --shows "$shows" --first-show "$first" --rate "$RATE" \
             --seconds "$SECONDS_" --idle-seconds "$IDLE" --threads "$THREADS" \
             --server-pid "$SERVER" --out "$RESULTS/$protocol-$scenario.json"
@@ -116,8 +126,10 @@ done
 for scenario in $SCENARIOS; do
     if [ -f "$RESULTS/medley-$scenario.json" ] && [ -f "$RESULTS/socketio-$scenario.json" ]; then
         say "scenario $scenario"
+        floor=()
+        [ -f "$RESULTS/floor-$scenario.json" ] && floor=(--floor "$RESULTS/floor-$scenario.json")
         "$BIN/medley-bench" live report --medley "$RESULTS/medley-$scenario.json" \
-            --socketio "$RESULTS/socketio-$scenario.json"
+            --socketio "$RESULTS/socketio-$scenario.json" "${floor[@]}"
     fi
 done
 echo

@@ -8,8 +8,8 @@
 //!   concurrency 1 and 8, each request timed on the client; results to `results/latency.json`.
 //! - `index`: the search index alone, in process, over the same catalog and queries.
 //! - `report`: the figures of one run (wrk's and ours) against the targets, as Markdown.
-//! - `live`: the live-show load tool (`live prepare`, `live run`, `live report`; see
-//!   [`live`] and `bench/live.sh`).
+//! - `live`: the live-show load tool (`live prepare`, `live run`, `live floor`,
+//!   `live report`; see [`live`] and `bench/live.sh`).
 #![forbid(unsafe_code)]
 
 mod index;

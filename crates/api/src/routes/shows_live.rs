@@ -7,9 +7,10 @@
 //! actor; frames not understood get a `bad_request` reply and, past a few a minute, 4002;
 //! more frames than the rate allows, 4008; a client silent for 60 s is dropped.
 //!
-//! Buffers are sized for many idle connections: a 4 KiB read buffer (client frames are at
-//! most 4 KiB; larger ones up to 64 KiB are read and refused, beyond that the connection
-//! closes with 4002), and frames written as they are sent rather than gathered.
+//! Buffers are sized for many idle connections: reads of at most 512 bytes into a buffer that
+//! grows to the frame being read (client frames are at most 4 KiB; larger ones up to 64 KiB
+//! are read and refused, beyond that the connection closes with 4002), and frames written as
+//! they are sent rather than gathered.
 
 use std::time::Duration;
 
@@ -34,6 +35,13 @@ use crate::state::AppState;
 
 /// The largest message read at all; larger ones close the connection with 4002.
 const MAX_MESSAGE_BYTES: usize = 16 * MAX_FRAME_BYTES;
+
+/// What one read of the socket asks for, and the read buffer's size between frames. Most
+/// client frames fit (a comment, a ping); a larger one takes a few reads, the buffer growing to
+/// its length. tungstenite zeroes this much before every read, and the connection polls its
+/// socket after every frame it sends: 4 KiB there was 2.4% of the server's time at 10,000
+/// listeners, and 4 KiB of memory each.
+const READ_CHUNK_BYTES: usize = 512;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/shows/{id}/live", get(live))
@@ -64,7 +72,7 @@ pub async fn live(
     let cookie = crate::cookie::session_in(&headers);
     let base = state.render.base.to_string();
     upgrade
-        .read_buffer_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_CHUNK_BYTES)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_MESSAGE_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)

@@ -10,8 +10,13 @@
 //!   each comment carries its send time, and every listener records, for every comment, the
 //!   time from send to receipt. It reports delivery latency, losses, the time to connect
 //!   everyone, and the server's memory and CPU (from `/proc/<pid>`), idle and under load.
-//! - `live report`: two runs of a scenario (Medley, Socket.IO) as a table with ratios.
+//! - `live floor`: the least a server can do for `live run` (each event framed once, then one
+//!   `send` per listener from writer threads, nothing stored or checked), to measure in the
+//!   same run what the machine allows any server.
+//! - `live report`: two runs of a scenario (Medley, Socket.IO) as a table with ratios, and the
+//!   floor's run beside them when there is one.
 
+mod floor;
 mod prepare;
 mod procfs;
 mod report;
@@ -31,6 +36,9 @@ pub enum Command {
     Prepare(prepare::Args),
     /// Connect listeners to a running server, send comments, measure their delivery.
     Run(run::Args),
+    /// The least a server can do for `live run` (one `send` per listener and nothing else),
+    /// to measure what the machine allows.
+    Floor(floor::Args),
     /// Medley's and Socket.IO's runs of a scenario side by side, with the ratios.
     Report(report::Args),
 }
@@ -39,6 +47,7 @@ pub fn main(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Prepare(args) => crate::runtime()?.block_on(prepare::run(args)),
         Command::Run(args) => run::main(args),
+        Command::Floor(args) => floor::main(args),
         Command::Report(args) => report::run(args),
     }
 }

@@ -425,10 +425,14 @@ async fn listen(
     let protocol = shared.protocol;
     let mut next: Option<(Instant, Instant, Duration)> = None;
     let mut plan_open = seat.speaks.is_some();
+    // Made once: a wait made anew at every frame joins and leaves the token's shared list of
+    // waiters each time, ten thousand listeners at once.
+    let stopped = stop.cancelled();
+    tokio::pin!(stopped);
     loop {
         let due = next.map(|(at, _, _)| at);
         tokio::select! {
-            _ = stop.cancelled() => break,
+            _ = &mut stopped => break,
             changed = plan.changed(), if plan_open => {
                 plan_open = false;
                 if changed.is_ok() {
