@@ -230,8 +230,8 @@ fn writer(rx: mpsc::Receiver<Job>) {
                 }
             }
             Job::One { show, id, frame } => {
-                let sockets = shows.get_mut(&show).into_iter().flatten();
-                if let Some((_, s)) = sockets.into_iter().find(|(i, _)| *i == id) {
+                let sockets = shows.get(&show).map(Vec::as_slice).unwrap_or_default();
+                if let Some((_, s)) = sockets.iter().find(|(i, _)| *i == id) {
                     write_all(s, &frame);
                 }
             }
