@@ -112,7 +112,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("floor", f.as_ref()),
         ("Socket.IO", Some(&s)),
     ];
-    let blanks = if f.is_some() { " | | | | |" } else { " | | |" };
+    // The text's cell closed, then the other columns left empty.
+    let columns = if f.is_some() { 6 } else { 4 };
+    let blanks = " |".repeat(columns - 1);
     for (name, r) in runs.into_iter().filter_map(|(n, r)| Some((n, r?))) {
         println!(
             "| deliveries, {name} | {} of {} ({} not arrived 10 s after the speakers stopped; {} comments sent, {} refused; {} joins failed, {} disconnected){blanks}",
