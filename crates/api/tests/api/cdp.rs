@@ -199,7 +199,12 @@ impl Tab<'_> {
                 Ok(_) => return,
                 // A page being replaced (navigation, reload) has no context to evaluate in yet.
                 Err(e) if start.elapsed() < DEADLINE && !e.contains("timed out") => continue,
-                Err(e) => panic!("waiting for {what}: {e}\npage: {}", self.text().await),
+                // The page's text on one line: CI shows the end of a failed run's output, and
+                // the step that failed must be in it.
+                Err(e) => panic!(
+                    "waiting for {what}: {e}\npage: {}",
+                    self.text().await.replace('\n', " | ")
+                ),
             }
         }
     }
