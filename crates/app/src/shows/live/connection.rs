@@ -25,6 +25,16 @@ pub(crate) enum Via {
     },
 }
 
+/// Signs a connection's frames: [`Connected::personal`], borrowed apart from the connection.
+pub struct Signer<'a>(&'a Links);
+
+impl Signer<'_> {
+    /// See [`Connected::personal`].
+    pub fn personal<'a>(&self, frame: &'a str) -> std::borrow::Cow<'a, str> {
+        self.0.sign(frame, crate::clock::now_ms() / 1000)
+    }
+}
+
 /// A connection joined to a live show.
 pub struct Connected {
     conn: u64,
@@ -56,7 +66,19 @@ impl Connected {
     /// A frame as this connection's user receives it: its tracks' stream paths signed for
     /// them, now (see [`super::links`]). Every frame goes through this before it is sent.
     pub fn personal<'a>(&self, frame: &'a str) -> std::borrow::Cow<'a, str> {
-        self.links.sign(frame, crate::clock::now_ms() / 1000)
+        Signer(&self.links).personal(frame)
+    }
+
+    /// What a write needs at once, borrowed apart: the signer, the queue (for the frames
+    /// waiting behind the one being written) and the too-slow signal it watches meanwhile.
+    pub fn sending(
+        &mut self,
+    ) -> (
+        Signer<'_>,
+        &mut mpsc::Receiver<Outbound>,
+        &mut oneshot::Receiver<()>,
+    ) {
+        (Signer(&self.links), &mut self.queue, &mut self.too_slow)
     }
 
     /// Sends an op to the show as this connection's user; its events and reply (if

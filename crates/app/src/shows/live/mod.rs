@@ -45,7 +45,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use cluster::ClusterLink;
-pub use connection::Connected;
+pub use connection::{Connected, Signer};
 pub use join::{authenticate, connect};
 pub use queues::{Ephemeral, Outbound};
 
