@@ -11,9 +11,10 @@
 //! grows to the frame being read (client frames are at most 4 KiB; larger ones up to 64 KiB
 //! are read and refused, beyond that the connection closes with 4002), and frames written as
 //! soon as the connection runs. What has queued up by then (the first frames of a join or a
-//! resume, events that came while the connection waited its turn) goes out in one write of
-//! about 2 KiB at most: one TCP segment and one wake-up of the client instead of one per
-//! frame, so that a busy server writes less per frame the further it falls behind.
+//! resume, events that came while the connection waited its turn) goes out together, up to
+//! 2 KiB and within the largest frame the connection has written: one TCP segment and one
+//! wake-up of the client instead of one per frame, so that a busy server writes less per
+//! frame the further it falls behind.
 
 use std::sync::Arc;
 use std::time::Duration;

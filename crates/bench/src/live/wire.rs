@@ -55,8 +55,8 @@ pub fn comment_text(sent_us: u64) -> String {
 /// How far joining may take.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The generator's sockets: a small read buffer and frames written as they are sent, as the
-/// server's, so that ten thousand of them fit beside the server.
+/// The generator's sockets: a small read buffer and frames written as they are sent, so
+/// that ten thousand of them fit beside the server.
 fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
