@@ -32,6 +32,7 @@ use medley_domain::causes::Causes;
 use medley_domain::ShowId;
 use medley_live::{parse_frame, Close, Frame, Op, Pong, Reply, MAX_FRAME_BYTES};
 use tokio::sync::mpsc::error::TryRecvError;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_stream::wrappers::WatchStream;
 use tokio_stream::StreamExt;
@@ -63,12 +64,7 @@ const BATCH_BYTES: usize = 2 * 1024;
 struct Room(usize);
 
 /// A frame's length on the wire: its payload and the server's (unmasked) header.
-fn wire_len(message: &Message) -> usize {
-    let payload = match message {
-        Message::Text(t) => t.len(),
-        Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.len(),
-        Message::Close(f) => f.as_ref().map_or(0, |f| 2 + f.reason.len()),
-    };
+fn wire_len(payload: usize) -> usize {
     payload
         + match payload {
             0..=125 => 2,
@@ -361,12 +357,22 @@ async fn deliver(
     c: &mut Connected,
     slow_open: &mut bool,
 ) -> Step {
-    let send = socket.send(message);
+    let send = async { socket.send(message).await.map(|()| Step::Go) };
+    unless_too_slow(send, &mut c.too_slow, slow_open).await
+}
+
+/// What `send` comes to (a socket that fails is dropped), unless the actor finds the
+/// connection too slow first: then 4009 at once.
+async fn unless_too_slow(
+    send: impl std::future::Future<Output = Result<Step, axum::Error>>,
+    too_slow: &mut oneshot::Receiver<()>,
+    slow_open: &mut bool,
+) -> Step {
     tokio::pin!(send);
     loop {
         tokio::select! {
-            sent = &mut send => return if sent.is_ok() { Step::Go } else { Step::Drop },
-            slow = &mut c.too_slow, if *slow_open => match slow {
+            sent = &mut send => return sent.unwrap_or(Step::Drop),
+            slow = &mut *too_slow, if *slow_open => match slow {
                 Ok(()) => return Step::Close(Close::TooSlow),
                 Err(_) => *slow_open = false,
             },
@@ -414,16 +420,7 @@ async fn deliver_all(
         }
         socket.flush().await.map(|()| then)
     };
-    tokio::pin!(send);
-    loop {
-        tokio::select! {
-            sent = &mut send => return sent.unwrap_or(Step::Drop),
-            slow = &mut *too_slow, if *slow_open => match slow {
-                Ok(()) => return Step::Close(Close::TooSlow),
-                Err(_) => *slow_open = false,
-            },
-        }
-    }
+    unless_too_slow(send, too_slow, slow_open).await
 }
 
 /// Feeds one frame to the socket, writing out what it holds first when the frame would not
@@ -435,8 +432,9 @@ async fn hold(
     held: &mut usize,
     room: &mut Room,
 ) -> Result<(), axum::Error> {
-    let message = Message::Text(signer.personal(frame).as_ref().into());
-    let len = wire_len(&message);
+    let text = signer.personal(frame);
+    let len = wire_len(text.len());
+    let message = Message::Text(text.as_ref().into());
     if *held > 0 && *held + len > room.0 {
         socket.flush().await?;
         *held = 0;
