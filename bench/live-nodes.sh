@@ -9,8 +9,9 @@
 # without a database, default postgres://postgres@127.0.0.1:5432), LIVE_DB (database to create,
 # medley_live_nodes: dropped first), LIVE_NATS (nats://127.0.0.1:4222), LIVE_NODES (3),
 # LIVE_DIR (target/live-nodes), LIVE_LISTENERS (10000), LIVE_RATE (10 comments a second),
-# LIVE_SECONDS (30), LIVE_IDLE (10), LIVE_THREADS (1), LIVE_SKIP_BUILD=1 to use the binaries
-# built.
+# LIVE_SECONDS (30), LIVE_IDLE (10), LIVE_THREADS (1), LIVE_WORKERS (each node's `--workers`:
+# the machine's cores shared out between the nodes, at least 1; `default` for one per core
+# each), LIVE_SKIP_BUILD=1 to use the binaries built.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,6 +26,9 @@ RATE=${LIVE_RATE:-10}
 SECONDS_=${LIVE_SECONDS:-30}
 IDLE=${LIVE_IDLE:-10}
 THREADS=${LIVE_THREADS:-1}
+# Three nodes on one machine share its cores, as three machines would not: each node gets its
+# share of them, so that the nodes' threads do not outnumber the cores (and the generator).
+WORKERS=${LIVE_WORKERS:-$(( $(nproc) / NODES > 1 ? $(nproc) / NODES : 1 ))}
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 RESULTS=$DIR/results
 # Every node of a deployment shares one secret key; this one is for loopback benchmarks only.
@@ -68,20 +72,22 @@ trap stop_nodes EXIT
 # Each node: its own data folder (its node name), the shared database, NATS and key; the
 # subject prefix is this run's own. Room for every listener's connection on every node.
 prefix="bench$$"
+WORKER_FLAG=()
+[ "$WORKERS" = default ] || WORKER_FLAG=(--workers "$WORKERS")
 for k in $(seq 0 $((NODES - 1))); do
     log=$RESULTS/node$k.log
     mkdir -p "$DIR/node$k"
     env -u MEDLEY_CONFIG -u MEDLEY_PUBLIC_URL RUST_LOG=warn MEDLEY_SECRET_KEY=$KEY \
         "$BIN/medley" serve --data-dir "$DIR/node$k" --bind 127.0.0.1:0 \
         --database-url "$PG/$DB" --nats-url "$NATS" --nats-subject-prefix "$prefix" \
-        --max-connections $((LISTENERS + 1000)) >"$log" 2>&1 &
+        --max-connections $((LISTENERS + 1000)) ${WORKER_FLAG[@]+"${WORKER_FLAG[@]}"} >"$log" 2>&1 &
     PIDS+=($!)
     url=$(wait_listening "${PIDS[-1]}" "$log" "$MEDLEY_URL_PATTERN" /readyz)
     URLS+=("$url")
     echo "node $k at $url (pid ${PIDS[-1]})"
 done
 
-say "$LISTENERS listeners over $NODES nodes, $RATE comments/s, $SECONDS_ s; $(uptime)"
+say "$LISTENERS listeners over $NODES nodes ($WORKERS workers each), $RATE comments/s, $SECONDS_ s; $(uptime)"
 "$BIN/medley-bench" live run --protocol medley --url "$(IFS=,; echo "${URLS[*]}")" \
     --data-dir "$DIR" --listeners "$LISTENERS" --shows 1 --rate "$RATE" \
     --seconds "$SECONDS_" --idle-seconds "$IDLE" --threads "$THREADS" \

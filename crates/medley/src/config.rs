@@ -14,6 +14,7 @@
 //! | `--import-max-bytes` | `MEDLEY_IMPORT_MAX_BYTES` | `import_max_bytes` | 4294967296 (uploads to `POST /v1/me/imports`) |
 //! | `--request-timeout-secs` | `MEDLEY_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 30 |
 //! | `--log-format` | `MEDLEY_LOG_FORMAT` | `log_format` | `text` (`text`/`json`) |
+//! | `--workers` | `MEDLEY_WORKERS` | `workers` | one per core (threads running requests and connections) |
 //! | `--spotify-client-id` | `MEDLEY_SPOTIFY_CLIENT_ID` | `spotify_client_id` | none (Spotify off) |
 //! | | `MEDLEY_SPOTIFY_CLIENT_SECRET` | `spotify_client_secret` | none (PKCE alone) |
 //! | `--spotify-api-url` | `MEDLEY_SPOTIFY_API_URL` | `spotify_api_url` | `https://api.spotify.com/v1` |
@@ -105,6 +106,10 @@ pub struct ServeArgs {
     /// `text` or `json`.
     #[arg(long, env = "MEDLEY_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Threads running requests and connections (default: one per core). Fewer when several
+    /// nodes share one machine.
+    #[arg(long, env = "MEDLEY_WORKERS")]
+    pub workers: Option<usize>,
     #[command(flatten)]
     pub library: crate::audio_config::LibraryFlags,
     #[command(flatten)]
@@ -129,6 +134,7 @@ struct FileConfig {
     import_max_bytes: Option<u64>,
     request_timeout_secs: Option<u64>,
     log_format: Option<String>,
+    workers: Option<usize>,
     spotify_client_id: Option<String>,
     spotify_client_secret: Option<String>,
     spotify_api_url: Option<String>,
@@ -227,6 +233,8 @@ pub struct Config {
     pub import_max_bytes: u64,
     pub request_timeout: Duration,
     pub json_logs: bool,
+    /// Worker threads of the server's runtime; `None`: one per core.
+    pub workers: Option<usize>,
     pub spotify: Option<SpotifySettings>,
     pub secret_key: SecretKey,
     /// Where audio objects are kept (the secret prints as `<redacted>`).
@@ -257,6 +265,7 @@ impl std::fmt::Debug for Config {
             .field("import_max_bytes", &self.import_max_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("json_logs", &self.json_logs)
+            .field("workers", &self.workers)
             .field("spotify", &self.spotify)
             .field("secret_key", &self.secret_key)
             .field("storage", &self.storage)
@@ -303,6 +312,10 @@ impl Config {
             "json" => true,
             other => bail!("log format must be `text` or `json`, not `{other}`"),
         };
+        let workers = serve.workers.or(file.workers);
+        if workers == Some(0) {
+            bail!("workers must be at least 1 (or unset: one per core)");
+        }
         let max_playlist_items = serve
             .max_playlist_items
             .or(file.max_playlist_items)
@@ -435,6 +448,7 @@ impl Config {
                 .unwrap_or(4 * 1024 * 1024 * 1024),
             request_timeout: Duration::from_secs(timeout),
             json_logs,
+            workers,
         })
     }
 }
@@ -477,12 +491,14 @@ mod tests {
             ("0.0.0.0:9000", Some(false))
         );
         assert_eq!(c.database_url, "sqlite:///srv/medley/medley.db");
+        assert_eq!(c.workers, None, "one per core");
         let serve = ServeArgs {
             bind: Some("127.0.0.1:1".into()),
+            workers: Some(1),
             ..Default::default()
         };
         let c = Config::resolve(&storage, Some(&serve)).unwrap();
-        assert_eq!(c.bind, "127.0.0.1:1");
+        assert_eq!((c.bind.as_str(), c.workers), ("127.0.0.1:1", Some(1)));
     }
 
     #[test]
@@ -493,6 +509,12 @@ mod tests {
         };
         let e = Config::resolve(&StorageArgs::default(), Some(&serve)).unwrap_err();
         assert!(e.to_string().contains("registration"));
+        let serve = ServeArgs {
+            workers: Some(0),
+            ..Default::default()
+        };
+        let e = Config::resolve(&StorageArgs::default(), Some(&serve)).unwrap_err();
+        assert!(e.to_string().contains("workers must be at least 1"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "bnd = 1").unwrap();

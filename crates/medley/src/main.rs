@@ -67,48 +67,35 @@ enum Command {
     Show(commands::show::ShowArgs),
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve { args, demo } => {
-            let config = config::Config::resolve(&cli.storage, Some(args.as_ref()))?;
-            logging::init(config.json_logs);
-            serve::run(config, demo).await
-        }
-        Command::User { command } => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
-            commands::user::run(&config, command).await
-        }
-        Command::Import(args) => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
-            commands::import::run(&config, args).await
-        }
-        Command::Stats(args) => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
-            commands::stats::run(&config, args).await
-        }
-        Command::Spotify { command } => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
-            commands::spotify::run(&config, command).await
-        }
-        Command::SyncJobs { command } => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
-            commands::sync_jobs::run(&config, command).await
-        }
-        Command::Library { command } => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
-            commands::library::run(&config, command).await
-        }
+    let serve = match &cli.command {
+        Command::Serve { args, .. } => Some(args.as_ref()),
+        _ => None,
+    };
+    let config = config::Config::resolve(&cli.storage, serve)?;
+    // The log format is the server's; the other commands print for a person.
+    logging::init(serve.is_some() && config.json_logs);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = config.workers {
+        runtime.worker_threads(workers);
+    }
+    runtime
+        .enable_all()
+        .build()?
+        .block_on(run(config, cli.command))
+}
+
+async fn run(config: config::Config, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, .. } => serve::run(config, demo).await,
+        Command::User { command } => commands::user::run(&config, command).await,
+        Command::Import(args) => commands::import::run(&config, args).await,
+        Command::Stats(args) => commands::stats::run(&config, args).await,
+        Command::Spotify { command } => commands::spotify::run(&config, command).await,
+        Command::SyncJobs { command } => commands::sync_jobs::run(&config, command).await,
+        Command::Library { command } => commands::library::run(&config, command).await,
         Command::Show(args) => {
-            let config = config::Config::resolve(&cli.storage, None)?;
-            logging::init(false);
             let status = commands::show::run(&config, args).await?;
             if status != 0 {
                 std::process::exit(status);

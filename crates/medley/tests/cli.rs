@@ -43,7 +43,8 @@ async fn user_commands_manage_accounts_and_tokens() {
     .await;
     assert!(!ok && err.contains("no user named"), "{err}");
 
-    let (child, url, _, _) = serve(dir.path(), &[]).await;
+    // One worker thread, as for several nodes sharing a machine: the server runs the same.
+    let (child, url, _, _) = serve(dir.path(), &["--workers", "1"]).await;
     let http = reqwest::Client::new();
     let me: serde_json::Value = http
         .get(format!("{url}/v1/me"))
@@ -322,6 +323,8 @@ async fn bad_configuration_is_refused_with_the_setting_named() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, _, err) = run(medley(dir.path()).args(["serve", "--registration", "maybe"])).await;
     assert!(!ok && err.contains("registration"), "{err}");
+    let (ok, _, err) = run(medley(dir.path()).args(["serve", "--workers", "0"])).await;
+    assert!(!ok && err.contains("workers must be at least 1"), "{err}");
     let (ok, _, err) =
         run(medley(dir.path()).args(["--database-url", "mysql://x", "user", "list"])).await;
     assert!(!ok && err.contains("unsupported database URL"), "{err}");
