@@ -14,7 +14,8 @@
 //! resume, events that came while the connection waited its turn) goes out together, up to
 //! 2 KiB and within the largest frame the connection has written: one TCP segment and one
 //! wake-up of the client instead of one per frame, so that a busy server writes less per
-//! frame the further it falls behind.
+//! frame the further it falls behind. Arrivals, departures and audience counts wait up to
+//! [`ARRIVALS_WAIT`] for the frames after them; any other frame takes them along at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,16 +53,36 @@ const MAX_MESSAGE_BYTES: usize = 16 * MAX_FRAME_BYTES;
 const READ_CHUNK_BYTES: usize = 512;
 
 /// Frames waiting in a connection's queue are taken together up to this many bytes, and
-/// written together as far as [`Room`] allows; a larger frame is written at once, alone.
+/// written together as far as the room of [`Out`] allows; a larger frame is written at once, alone.
 const BATCH_BYTES: usize = 2 * 1024;
 
-/// The largest frame this connection has written, header included. tungstenite's write
-/// buffer keeps the capacity of the most it ever held (one frame at a time, it is the
-/// largest frame), so frames written together up to this size cost no memory the
-/// connection does not hold already, where a batch of 2 KiB behind a small welcome would
-/// double the buffer for the connection's life.
+/// How long an arrival, a departure or an audience count may wait for the frames after it
+/// ([`medley_live::event::may_wait`]): when 100 people come into a show of 100 at once, each
+/// of them gets 99 `joined` and the counts between them; written together, they cost a few
+/// writes instead of 99.
+const ARRIVALS_WAIT: Duration = Duration::from_millis(200);
+
+/// What the connection has fed its socket. `room` is the largest frame it has written,
+/// header included: tungstenite's write buffer keeps the capacity of the most it ever held
+/// (one frame at a time, it is the largest frame), so frames written together up to this
+/// size cost no memory the connection does not hold already, where a batch of 2 KiB behind a
+/// small welcome would double the buffer for the connection's life.
 #[derive(Default)]
-struct Room(usize);
+struct Out {
+    room: usize,
+    /// Bytes fed and not yet written.
+    held: usize,
+    /// The bytes held are frames that may wait ([`ARRIVALS_WAIT`]).
+    waiting: bool,
+}
+
+impl Out {
+    /// Everything fed was written (a flush, or a `send`, which flushes).
+    fn written(&mut self) {
+        self.held = 0;
+        self.waiting = false;
+    }
+}
 
 /// A frame's length on the wire: its payload and the server's (unmasked) header.
 fn wire_len(payload: usize) -> usize {
@@ -211,14 +232,14 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
     let mut slow_open = true;
     let mut ephemeral_open = true;
     let initial = std::mem::take(&mut c.initial);
-    let mut room = Room::default();
+    let mut out = Out::default();
     let mut step = deliver_all(
         &mut socket,
         &initial,
         false,
         &mut c,
         &mut slow_open,
-        &mut room,
+        &mut out,
     )
     .await;
     // Not kept for the connection's life: a welcome lists up to 100 participants (4 KB).
@@ -234,7 +255,9 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
     // per listener.
     let ping = tokio::time::sleep(config.next_ping());
     let idle = tokio::time::sleep(config.idle_timeout);
-    tokio::pin!(ping, idle);
+    // Set when frames that may wait are held; only polled while they are.
+    let arrivals = tokio::time::sleep(ARRIVALS_WAIT);
+    tokio::pin!(ping, idle, arrivals);
     while matches!(step, Step::Go) {
         step = tokio::select! {
             biased;
@@ -245,9 +268,17 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                     Step::Go
                 }
             },
-            out = c.queue.recv() => match out {
+            _ = &mut arrivals, if out.waiting => {
+                out.written();
+                match socket.flush().await {
+                    Ok(()) => Step::Go,
+                    Err(_) => Step::Drop,
+                }
+            }
+            queued = c.queue.recv() => match queued {
                 Some(Outbound::Frame(frame)) => {
-                    deliver_all(&mut socket, &[frame], true, &mut c, &mut slow_open, &mut room).await
+                    let deadline = arrivals.as_mut();
+                    deliver_taken(&mut socket, &[frame], &mut c, &mut slow_open, &mut out, deadline).await
                 }
                 Some(Outbound::Close(close)) => Step::Close(close),
                 None => Step::Close(Close::Restarting),
@@ -261,14 +292,13 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                             frames.push(frame.clone());
                         }
                     }
-                    let mut step = Step::Go;
-                    for frame in frames {
-                        step = deliver(&mut socket, Message::Text(frame.as_ref().into()), &mut c, &mut slow_open).await;
-                        if !matches!(step, Step::Go) {
-                            break;
-                        }
+                    if frames.is_empty() {
+                        Step::Go
+                    } else {
+                        let deadline = arrivals.as_mut();
+                        deliver_taken(&mut socket, &frames, &mut c, &mut slow_open, &mut out, deadline)
+                            .await
                     }
-                    step
                 }
                 None => {
                     ephemeral_open = false;
@@ -279,9 +309,10 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
                 idle.as_mut().reset(Instant::now() + config.idle_timeout);
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        incoming(&mut socket, &mut c, &mut limits, &text, &mut slow_open).await
+                        incoming(&mut socket, &mut c, &mut limits, &text, &mut slow_open, &mut out).await
                     }
                     Some(Ok(Message::Binary(_))) => {
+                        out.written();
                         if refuse(&mut socket, &mut limits, None, binary_refusal()).await {
                             Step::Drop
                         } else {
@@ -296,6 +327,7 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
             }
             _ = &mut ping => {
                 ping.as_mut().reset(Instant::now() + config.next_ping());
+                out.written();
                 match socket.send(Message::Ping(Default::default())).await {
                     Ok(()) => Step::Go,
                     Err(_) => Step::Drop,
@@ -318,6 +350,7 @@ async fn incoming(
     limits: &mut Limits,
     text: &str,
     slow_open: &mut bool,
+    out: &mut Out,
 ) -> Step {
     let received = now_ms();
     if !limits.take() {
@@ -329,6 +362,8 @@ async fn incoming(
             reference,
         }) => {
             let pong = Pong::answer(reference, t0, received, now_ms()).to_json();
+            // A `send` writes what is held first.
+            out.written();
             deliver(socket, Message::Text(pong.into()), c, slow_open).await
         }
         Ok(Frame { op, reference }) => {
@@ -341,6 +376,7 @@ async fn incoming(
             }
         }
         Err(e) => {
+            out.written();
             if refuse(socket, limits, e.reference, e.refusal).await {
                 Step::Drop
             } else {
@@ -380,24 +416,44 @@ async fn unless_too_slow(
     }
 }
 
+/// [`deliver_all`] for frames the connection took from its queue or its ephemeral slot: they
+/// may wait, and when they start a wait its deadline is set.
+async fn deliver_taken(
+    socket: &mut WebSocket,
+    frames: &[Arc<str>],
+    c: &mut Connected,
+    slow_open: &mut bool,
+    out: &mut Out,
+    arrivals: std::pin::Pin<&mut tokio::time::Sleep>,
+) -> Step {
+    let waiting = out.waiting;
+    let step = deliver_all(socket, frames, true, c, slow_open, out).await;
+    if out.waiting && !waiting {
+        arrivals.reset(Instant::now() + ARRIVALS_WAIT);
+    }
+    step
+}
+
 /// Sends `frames` in order and, when `drain`, the frames already waiting behind them in the
 /// queue (up to [`BATCH_BYTES`]), each signed for the connection's user, in as few writes as
-/// its [`Room`] allows; then what follows (a close queued behind them). Unless the actor finds
-/// the connection too slow meanwhile. Each frame is copied for the socket only as it is
-/// written, as a lone frame would be.
+/// its [`Out`] allows; then what follows (a close queued behind them). Unless the actor finds
+/// the connection too slow meanwhile. When `drain` and every frame fed may wait
+/// ([`ARRIVALS_WAIT`]), they are held, not written, with anything already held. Each frame is
+/// copied for the socket only as it is written, as a lone frame would be.
 async fn deliver_all(
     socket: &mut WebSocket,
     frames: &[Arc<str>],
     drain: bool,
     c: &mut Connected,
     slow_open: &mut bool,
-    room: &mut Room,
+    out: &mut Out,
 ) -> Step {
     let (signer, queue, too_slow) = c.sending();
     let send = async {
-        let mut held = 0;
+        let mut may_wait = drain && (out.held == 0 || out.waiting);
         for frame in frames {
-            hold(socket, &signer, frame, &mut held, room).await?;
+            may_wait &= medley_live::event::may_wait(frame);
+            hold(socket, &signer, frame, out).await?;
         }
         let mut taken = 0;
         let mut then = Step::Go;
@@ -405,7 +461,8 @@ async fn deliver_all(
             match queue.try_recv() {
                 Ok(Outbound::Frame(frame)) => {
                     taken += frame.len();
-                    hold(socket, &signer, &frame, &mut held, room).await?;
+                    may_wait &= medley_live::event::may_wait(&frame);
+                    hold(socket, &signer, &frame, out).await?;
                 }
                 Ok(Outbound::Close(close)) => {
                     then = Step::Close(close);
@@ -418,29 +475,33 @@ async fn deliver_all(
                 }
             }
         }
+        if may_wait && matches!(then, Step::Go) {
+            out.waiting = true;
+            return Ok(then);
+        }
+        out.written();
         socket.flush().await.map(|()| then)
     };
     unless_too_slow(send, too_slow, slow_open).await
 }
 
 /// Feeds one frame to the socket, writing out what it holds first when the frame would not
-/// fit beside it in the connection's [`Room`].
+/// fit beside it in the connection's room ([`Out`]).
 async fn hold(
     socket: &mut WebSocket,
     signer: &Signer<'_>,
     frame: &str,
-    held: &mut usize,
-    room: &mut Room,
+    out: &mut Out,
 ) -> Result<(), axum::Error> {
     let text = signer.personal(frame);
     let len = wire_len(text.len());
     let message = Message::Text(text.as_ref().into());
-    if *held > 0 && *held + len > room.0 {
+    if out.held > 0 && out.held + len > out.room {
         socket.flush().await?;
-        *held = 0;
+        out.held = 0;
     }
-    room.0 = room.0.max(len);
-    *held += len;
+    out.room = out.room.max(len);
+    out.held += len;
     socket.feed(message).await
 }
 
