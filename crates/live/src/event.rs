@@ -157,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn arrivals_and_departures_may_wait_and_nothing_else() {
+    fn arrivals_departures_and_counts_may_wait_and_nothing_else() {
         let member = Member {
             user: "u1".into(),
             role: Role::Speaker,
