@@ -270,10 +270,8 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
             },
             _ = &mut arrivals, if out.waiting => {
                 out.written();
-                match socket.flush().await {
-                    Ok(()) => Step::Go,
-                    Err(_) => Step::Drop,
-                }
+                let flush = async { socket.flush().await.map(|()| Step::Go) };
+                unless_too_slow(flush, &mut c.too_slow, &mut slow_open).await
             }
             queued = c.queue.recv() => match queued {
                 Some(Outbound::Frame(frame)) => {
@@ -328,10 +326,7 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
             _ = &mut ping => {
                 ping.as_mut().reset(Instant::now() + config.next_ping());
                 out.written();
-                match socket.send(Message::Ping(Default::default())).await {
-                    Ok(()) => Step::Go,
-                    Err(_) => Step::Drop,
-                }
+                deliver(&mut socket, Message::Ping(Default::default()), &mut c, &mut slow_open).await
             }
             // Silent too long (not even a pong): dropped; the user may still resume.
             _ = &mut idle => Step::Drop,
