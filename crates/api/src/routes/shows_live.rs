@@ -325,8 +325,8 @@ async fn pump(config: &LiveConfig, mut socket: WebSocket, mut c: Connected, mut 
             }
             _ = &mut ping => {
                 ping.as_mut().reset(Instant::now() + config.next_ping());
-                out.written();
-                deliver(&mut socket, Message::Ping(Default::default()), &mut c, &mut slow_open).await
+                let ping = Message::Ping(Default::default());
+                deliver(&mut socket, ping, &mut c, &mut slow_open, &mut out).await
             }
             // Silent too long (not even a pong): dropped; the user may still resume.
             _ = &mut idle => Step::Drop,
@@ -357,9 +357,7 @@ async fn incoming(
             reference,
         }) => {
             let pong = Pong::answer(reference, t0, received, now_ms()).to_json();
-            // A `send` writes what is held first.
-            out.written();
-            deliver(socket, Message::Text(pong.into()), c, slow_open).await
+            deliver(socket, Message::Text(pong.into()), c, slow_open, out).await
         }
         Ok(Frame { op, reference }) => {
             if c.send(op, reference).await {
@@ -387,7 +385,10 @@ async fn deliver(
     message: Message,
     c: &mut Connected,
     slow_open: &mut bool,
+    out: &mut Out,
 ) -> Step {
+    // A `send` writes what is held first.
+    out.written();
     let send = async { socket.send(message).await.map(|()| Step::Go) };
     unless_too_slow(send, &mut c.too_slow, slow_open).await
 }
@@ -445,7 +446,8 @@ async fn deliver_all(
 ) -> Step {
     let (signer, queue, too_slow) = c.sending();
     let send = async {
-        let mut may_wait = drain && (out.held == 0 || out.waiting);
+        // Anything held already may wait: every other write leaves nothing held.
+        let mut may_wait = drain;
         for frame in frames {
             may_wait &= medley_live::event::may_wait(frame);
             hold(socket, &signer, frame, out).await?;
