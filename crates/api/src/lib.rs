@@ -31,6 +31,7 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod jpeg;
+pub mod live_socket;
 pub mod metrics;
 pub mod objects;
 pub mod openapi;

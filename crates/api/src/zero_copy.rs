@@ -141,6 +141,11 @@ impl Connection {
         (Connection { tcp, queue }, zero_copy)
     }
 
+    /// The socket, for a connection upgraded to something else (a live show's WebSocket).
+    pub fn into_tcp(self) -> TcpStream {
+        self.tcp
+    }
+
     /// Sends at most `max` bytes of the file range due first.
     fn send_file(&mut self, cx: &mut Context<'_>, max: usize) -> Poll<io::Result<usize>> {
         loop {

@@ -83,20 +83,6 @@ pub enum Closing<'a> {
     Everyone(Close),
 }
 
-/// Whether a frame the server sends may wait a moment to go out with the frames after it: an
-/// arrival, a departure or the audience count (`joined`, `left`, `audience`), which nobody's
-/// next step waits on. In a show of up to 100 people every arrival is a frame to everyone
-/// there, and the count follows; when many arrive at once, a connection writes several of
-/// them at a time instead of one each.
-pub fn may_wait(frame: &str) -> bool {
-    ["joined", "left", "audience"].iter().any(|op| {
-        frame
-            .strip_prefix(r#"{"op":""#)
-            .and_then(|rest| rest.strip_prefix(op))
-            .is_some_and(|rest| rest.starts_with(r#"","#))
-    })
-}
-
 impl EventKind {
     /// Whether the event counts in `seq` and is kept for replay.
     pub fn is_reliable(&self) -> bool {
@@ -154,31 +140,6 @@ mod tests {
         assert_eq!(value, expected);
         let back: Event = serde_json::from_value(value).unwrap();
         assert_eq!(back, event, "an event reads back as itself");
-    }
-
-    #[test]
-    fn arrivals_departures_and_counts_may_wait_and_nothing_else() {
-        let member = Member {
-            user: "u1".into(),
-            role: Role::Speaker,
-        };
-        let frame = |kind| Event::unsequenced(kind, 5).to_json();
-        assert!(may_wait(&frame(EventKind::Joined(member.clone()))));
-        assert!(may_wait(&frame(EventKind::Left(member))));
-        assert!(may_wait(&frame(EventKind::Audience { count: 3 })));
-        let comment = Comment {
-            id: "9".into(),
-            user: "u1".into(),
-            text: "{\"op\":\"joined\",".into(),
-            at: 5,
-        };
-        assert!(!may_wait(&frame(EventKind::Comment(comment))));
-        assert!(!may_wait(&frame(EventKind::ShowEnded {})));
-        let reaction = EventKind::Reaction {
-            emoji: "🔥".into(),
-            count: 2,
-        };
-        assert!(!may_wait(&frame(reaction)));
     }
 
     fn by(user: &str, by: &str) -> ByUser {

@@ -19,12 +19,15 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+
+use medley_app::shows::live::outlet::text_frame;
 
 use super::LiveData;
 
@@ -50,13 +53,9 @@ enum Job {
         socket: Arc<TcpStream>,
     },
     /// Write this frame to every socket of `show` this thread owns.
-    Broadcast { show: String, frame: Arc<[u8]> },
+    Broadcast { show: String, frame: Bytes },
     /// Write this frame to one socket of `show` (a reply).
-    One {
-        show: String,
-        id: u64,
-        frame: Arc<[u8]>,
-    },
+    One { show: String, id: u64, frame: Bytes },
 }
 
 pub fn main(args: Args) -> anyhow::Result<()> {
@@ -177,7 +176,7 @@ async fn connection(
                     serde_json::Value::from(author.as_str()),
                     frame["d"]["text"]
                 );
-                let event = framed(&event);
+                let event = text_frame(&event);
                 for writer in all {
                     writer.send(Job::Broadcast {
                         show: show.clone(),
@@ -191,31 +190,13 @@ async fn connection(
                 mine.send(Job::One {
                     show: show.clone(),
                     id,
-                    frame: framed(&reply),
+                    frame: text_frame(&reply),
                 })?;
             }
             _ => {}
         }
     }
     Ok(())
-}
-
-/// A text frame from the server (unmasked), header and payload, ready to write as it is.
-fn framed(text: &str) -> Arc<[u8]> {
-    let len = text.len();
-    let mut out = Vec::with_capacity(len + 10);
-    out.push(0x81);
-    if len < 126 {
-        out.push(len as u8);
-    } else if len <= usize::from(u16::MAX) {
-        out.push(126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(127);
-        out.extend_from_slice(&(len as u64).to_be_bytes());
-    }
-    out.extend_from_slice(text.as_bytes());
-    out.into()
 }
 
 /// A writer thread: its sockets by show, each written in turn.
@@ -306,25 +287,4 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
-    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
-
-    use super::framed;
-
-    /// The floor's frames are the bytes tungstenite would write, for each length encoding.
-    #[test]
-    fn frames_are_what_a_websocket_server_writes() {
-        for len in [0, 125, 126, 65_535, 65_536] {
-            let text = "x".repeat(len);
-            let mut expected = Vec::new();
-            Frame::message(text.clone(), OpCode::Data(Data::Text), true)
-                .format(&mut expected)
-                .unwrap();
-            assert_eq!(&*framed(&text), expected.as_slice(), "length {len}");
-        }
-    }
 }

@@ -1,6 +1,6 @@
 //! Joining a live show: the `hello` token's user, then the show's actor (one node) or this
-//! node's relay of it (several nodes), which answer with the connection's queues and first
-//! frames.
+//! node's relay of it (several nodes), which write the connection's first frames to its
+//! outlet and answer with its number.
 
 use std::sync::Arc;
 
@@ -13,8 +13,10 @@ use tokio::sync::oneshot;
 
 use super::actor::Command;
 use super::connection::{Connected, Via};
+use super::links::Links;
+use super::outlet::Outlet;
 use super::relay::RelayCommand;
-use super::{links, ClusterLink};
+use super::ClusterLink;
 use crate::accounts::hash_token;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -35,9 +37,10 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Option<User>> {
     Ok(user)
 }
 
-/// Joins (or resumes) `user` in show `id`: the connection's queues and the first frames to
-/// send (`welcome`, or `resumed` and the missed events); `base` is the server's public URL,
-/// which the stream URLs in the user's frames start with. Refused with the close code to send:
+/// Joins (or resumes) `user` in show `id` on `outlet`, to which the first frames (`welcome`,
+/// or `resumed` and the missed events) and then the show's go; `base` is the server's public
+/// URL, which the stream URLs in the user's frames start with. Refused with the close code to
+/// send:
 /// 4004 for a show that is unknown, invisible to the user or not started, 4010 once it
 /// ended, 4012 for a banned user.
 pub async fn connect(
@@ -46,6 +49,7 @@ pub async fn connect(
     user: &User,
     base: &str,
     resume: Option<Resume>,
+    outlet: Arc<Outlet>,
 ) -> Result<Connected, Close> {
     let show = match crate::shows::visible(app, id, user).await {
         Ok(show) => show,
@@ -61,7 +65,7 @@ pub async fn connect(
         _ => return Err(Close::NotFound),
     }
     if let Some(link) = &app.shows.cluster {
-        return connect_through_relay(app, link, &show, user, base, resume).await;
+        return connect_through_relay(app, link, &show, user, base, resume, outlet).await;
     }
     let handle = match app.shows.handle(&app.store, &show).await {
         Ok(h) => h,
@@ -75,6 +79,8 @@ pub async fn connect(
         // The protocol crate names users by their text.
         user: user.id.to_string(),
         resume,
+        outlet,
+        links: Links::new(app.audio.clone(), base, &user.id),
         reply,
     };
     // An actor that stops without answering is ending its show, or stopping for a restart.
@@ -89,11 +95,7 @@ pub async fn connect(
         return Err(stopped());
     }
     match answer.await {
-        Ok(Ok(parts)) => {
-            let links =
-                links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
-            Ok(Connected::new(parts, Via::Actor(handle), links))
-        }
+        Ok(Ok(conn)) => Ok(Connected::new(conn, Via::Actor(handle))),
         Ok(Err(close)) => Err(close),
         Err(_) => Err(stopped()),
     }
@@ -109,6 +111,7 @@ async fn connect_through_relay(
     user: &User,
     base: &str,
     resume: Option<Resume>,
+    outlet: Arc<Outlet>,
 ) -> Result<Connected, Close> {
     if let Err(e) = app.shows.owned(&app.store, show).await {
         tracing::error!(error = %Causes(&e), show = %show.id, "taking a live show over failed");
@@ -127,21 +130,21 @@ async fn connect_through_relay(
         let join = RelayCommand::Join {
             user: user.id.to_string(),
             resume: resume.clone(),
+            outlet: outlet.clone(),
+            links: Links::new(app.audio.clone(), base, &user.id),
             reply,
         };
         if relay.commands.send(join).await.is_err() {
             continue;
         }
         return match answer.await {
-            Ok(Ok(parts)) => {
-                let links =
-                    links::Links::new(app.audio.clone(), base, &user.id, parts.longest_track_ms);
+            Ok(Ok(conn)) => {
                 let via = Via::Relay {
                     relay,
                     link: link.clone(),
                     inbox: link.inbox(&show.id).into(),
                 };
-                Ok(Connected::new(parts, via, links))
+                Ok(Connected::new(conn, via))
             }
             Ok(Err(close)) => Err(close),
             Err(_) => Err(Close::Restarting),

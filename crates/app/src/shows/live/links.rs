@@ -47,22 +47,30 @@ pub struct Links {
 }
 
 impl Links {
-    /// Links for `user`, from the server's public URL `base`, in a show whose longest track
-    /// lasts `longest_track_ms`.
-    pub(crate) fn new(
-        audio: Arc<Audio>,
-        base: &str,
-        user: &UserId,
-        longest_track_ms: i64,
-    ) -> Links {
+    /// Links for `user`, from the server's public URL `base` (see [`Links::covering`]).
+    pub(crate) fn new(audio: Arc<Audio>, base: &str, user: &UserId) -> Links {
         let ttl = audio.settings.stream_url_ttl.as_secs() as i64;
-        let longest_s = (longest_track_ms.max(0) + 999) / 1000;
         Links {
             audio,
             base: base.trim_end_matches('/').to_owned(),
             user: user.clone(),
-            lifetime_s: ttl.max(longest_s + MARGIN_S).max(1),
+            lifetime_s: ttl.max(1),
         }
+    }
+
+    /// These links in a show whose longest track lasts `longest_track_ms`.
+    pub(crate) fn covering(self, longest_track_ms: i64) -> Links {
+        let ttl = self.audio.settings.stream_url_ttl.as_secs() as i64;
+        let longest_s = (longest_track_ms.max(0) + 999) / 1000;
+        Links {
+            lifetime_s: ttl.max(longest_s + MARGIN_S).max(1),
+            ..self
+        }
+    }
+
+    /// Whether a frame has stream paths to sign.
+    pub(crate) fn signs(frame: &str) -> bool {
+        frame.contains(MARK)
     }
 
     /// Until when a URL signed at `now_s` holds.
@@ -74,7 +82,7 @@ impl Links {
     /// `frame` with each stream path replaced by a URL signed for this user at `now_s`
     /// (Unix seconds); the frame itself when it has none.
     pub fn sign<'a>(&self, frame: &'a str, now_s: i64) -> Cow<'a, str> {
-        if !frame.contains(MARK) {
+        if !Links::signs(frame) {
             return Cow::Borrowed(frame);
         }
         let expires = self.expires(now_s);
@@ -124,12 +132,7 @@ mod tests {
             UrlSigner::from_secret(b"k"),
             crate::library::AudioSettings::default(),
         );
-        Links::new(
-            Arc::new(audio),
-            "http://host:8080/",
-            &UserId::from("u1"),
-            longest_ms,
-        )
+        Links::new(Arc::new(audio), "http://host:8080/", &UserId::from("u1")).covering(longest_ms)
     }
 
     fn query(url: &str) -> Vec<(String, String)> {

@@ -5,9 +5,10 @@
 //! held across awaits is a show's claim of its lease on this node (see `Shows::owned`).
 //!
 //! - `join`: a `hello`'s user, and the way into the show's actor or this node's relay.
-//! - [`queues`]: what a connection reads from (a bounded queue of reliable frames, a
-//!   latest-wins slot of ephemeral ones, a signal for "too slow"), filled by the actor or a
-//!   relay; [`connection`]: what it sends them (ops, "gone").
+//! - [`outlet`]: a connection's socket as everyone writes to it, whole frames in order, what
+//!   the socket would not take held (up to a bound: beyond it, "too slow");
+//!   [`writers`]: the threads that write each show's frames to its connections' outlets;
+//!   [`connection`]: what a connection sends the show (ops, "gone").
 //! - [`actor`]: the loop that applies ops, fans events out in `seq` order, closes whom an
 //!   event names, keeps dropped users for the resume window, and wakes for the show's timers.
 //! - [`sessions`]: resumable sessions, and the state that is stored (the show and its
@@ -25,12 +26,13 @@ pub mod cluster;
 pub mod connection;
 mod join;
 pub mod links;
+pub mod outlet;
 mod persist;
-pub mod queues;
 mod relay;
 #[cfg(test)]
 mod relay_tests;
 mod sessions;
+mod writers;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,9 +47,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use cluster::ClusterLink;
-pub use connection::{Connected, Signer};
+pub use connection::Connected;
 pub use join::{authenticate, connect};
-pub use queues::{Ephemeral, Outbound};
+pub use outlet::{End, Outlet, Wire};
 
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
@@ -55,6 +57,7 @@ use crate::App;
 use actor::Command;
 use relay::RelayHandle;
 use sessions::Saved;
+use writers::Writers;
 
 /// How live shows behave at the edges; [`LiveConfig::default`] is LIVE.md's numbers.
 #[derive(Clone, Debug)]
@@ -68,8 +71,8 @@ pub struct LiveConfig {
     pub idle_timeout: Duration,
     /// A dropped user stays in the show this long, so that they may resume unseen.
     pub resume_window: Duration,
-    /// Reliable frames queued for one connection at most; past it the connection is too
-    /// slow and closed with 4009.
+    /// Reliable frames held for one connection at most (those its socket would not take
+    /// yet); past it the connection is too slow and closed with 4009.
     pub queue_frames: usize,
     /// Frames a connection may send per second on average (twice that in a burst); past it
     /// it is closed with 4008.
@@ -132,6 +135,8 @@ pub struct Shows {
     /// Cancelled once the actors are gone: the relays close what connections remain.
     relays_stop: CancellationToken,
     relay_tasks: TaskTracker,
+    /// The threads that write the shows' frames to this node's connections.
+    writers: Arc<Writers>,
 }
 
 impl Default for Shows {
@@ -152,6 +157,7 @@ impl Shows {
             tasks: TaskTracker::new(),
             relays_stop: CancellationToken::new(),
             relay_tasks: TaskTracker::new(),
+            writers: Arc::new(Writers::new()),
         }
     }
 
@@ -345,6 +351,7 @@ impl Shows {
             store: store.clone(),
             config: self.config.clone(),
             registry: self.actors.clone(),
+            room: self.writers.room(),
             stop: self.stop.clone(),
             tasks: self.tasks.clone(),
             owner,
@@ -371,7 +378,7 @@ impl Shows {
         let started = relay::spawn(
             id,
             link,
-            &self.config,
+            self.writers.room(),
             self.relays.clone(),
             self.relays_stop.clone(),
             &self.relay_tasks,

@@ -1,9 +1,9 @@
 //! A node's relay of one live show (several nodes, see [`super::cluster`]): the task that
 //! serves this node's connections of a show whose actor runs on the owner, possibly another
 //! node. It subscribes to the show's outgoing subject, hands joins to the owner and their
-//! answers back, and delivers the owner's events to its connections with the actor's rules:
-//! a bounded queue of reliable frames per connection (full: closed as too slow, 4009), a
-//! latest-wins slot of ephemeral frames. Ops go from the connection to the owner directly.
+//! answers back, and delivers the owner's events to its connections as the actor does, through
+//! a room of the writer threads (a connection too slow is closed with 4009; ephemeral frames
+//! go to those keeping up). Ops go from the connection to the owner directly.
 //!
 //! It watches the stream: an event whose `seq` does not follow the last one, a heartbeat
 //! ahead of it, a new owner (epoch), or an owner silent for a lease closes its connections
@@ -18,15 +18,15 @@ use futures::StreamExt;
 use medley_domain::causes::Causes;
 use medley_domain::ShowId;
 use medley_live::{Close, Resume};
-use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::cluster::{close_of, ClusterLink, In, Out, OutMessage};
-use super::queues::{Ephemeral, Outbound, Parts};
-use super::LiveConfig;
+use super::links::Links;
+use super::outlet::Outlet;
+use super::writers::Room;
 
 /// How long a join waits for the owner's answer while the owner says nothing at all, before
 /// the client is told to come back (1012): the owner may have just died, and the next node
@@ -51,10 +51,13 @@ pub(crate) struct RelayHandle {
 
 pub(crate) enum RelayCommand {
     /// A user authenticated by the transport arrives, or resumes.
+    /// The connection is `outlet`, its frames signed with `links`; answered with its number.
     Join {
         user: String,
         resume: Option<Resume>,
-        reply: oneshot::Sender<Result<Parts, Close>>,
+        outlet: Arc<Outlet>,
+        links: Links,
+        reply: oneshot::Sender<Result<u64, Close>>,
     },
     /// A connection closed or dropped.
     Gone { conn: u64 },
@@ -63,8 +66,14 @@ pub(crate) enum RelayCommand {
 struct Conn {
     /// The owner's epoch the connection joined under.
     epoch: String,
-    queue: mpsc::Sender<Outbound>,
-    too_slow: Option<oneshot::Sender<()>>,
+}
+
+/// A join waiting for the owner's answer.
+struct Joining {
+    reply: oneshot::Sender<Result<u64, Close>>,
+    outlet: Arc<Outlet>,
+    links: Links,
+    sent: Instant,
 }
 
 struct Relay {
@@ -72,11 +81,11 @@ struct Relay {
     link: ClusterLink,
     address: Arc<str>,
     inbox: String,
-    queue_frames: usize,
+    room: Room,
     conns: HashMap<u64, Conn>,
-    /// Joins sent to the owner and not answered yet, with when they were sent, in the order
-    /// they were sent (their numbers grow).
-    pending: BTreeMap<u64, (oneshot::Sender<Result<Parts, Close>>, Instant)>,
+    /// Joins sent to the owner and not answered yet, in the order they were sent (their
+    /// numbers grow).
+    pending: BTreeMap<u64, Joining>,
     next_conn: u64,
     epoch: Option<String>,
     /// Owners' epochs this relay moved on from: late messages of theirs are ignored.
@@ -84,9 +93,6 @@ struct Relay {
     last_seq: Option<u64>,
     heard: Instant,
     idle_since: Instant,
-    ephemeral: watch::Sender<Arc<Ephemeral>>,
-    ephemeral_version: u64,
-    audience_frame: Option<(u64, Arc<str>)>,
     audience: Arc<AtomicUsize>,
     ended: bool,
 }
@@ -96,7 +102,7 @@ struct Relay {
 pub(crate) async fn spawn(
     show: &ShowId,
     link: &ClusterLink,
-    config: &LiveConfig,
+    room: Room,
     registry: Arc<Mutex<HashMap<ShowId, RelayHandle>>>,
     stop: CancellationToken,
     tasks: &TaskTracker,
@@ -117,7 +123,7 @@ pub(crate) async fn spawn(
         address,
         inbox: link.inbox(show),
         link: link.clone(),
-        queue_frames: config.queue_frames,
+        room,
         conns: HashMap::new(),
         pending: BTreeMap::new(),
         next_conn: 1,
@@ -126,9 +132,6 @@ pub(crate) async fn spawn(
         last_seq: None,
         heard: Instant::now(),
         idle_since: Instant::now(),
-        ephemeral: watch::Sender::new(Arc::default()),
-        ephemeral_version: 0,
-        audience_frame: None,
         audience,
         ended: false,
     };
@@ -197,8 +200,8 @@ impl Relay {
                 let _ = reply.send(Err(Close::Restarting));
             }
         }
-        for (_, (reply, _)) in std::mem::take(&mut self.pending) {
-            let _ = reply.send(Err(Close::Restarting));
+        for (_, joining) in std::mem::take(&mut self.pending) {
+            let _ = joining.reply.send(Err(Close::Restarting));
         }
         let _ = subscriber.unsubscribe().await;
     }
@@ -220,11 +223,19 @@ impl Relay {
             RelayCommand::Join {
                 user,
                 resume,
+                outlet,
+                links,
                 reply,
             } => {
                 let conn = self.next_conn;
                 self.next_conn += 1;
-                self.pending.insert(conn, (reply, Instant::now()));
+                let joining = Joining {
+                    reply,
+                    outlet,
+                    links,
+                    sent: Instant::now(),
+                };
+                self.pending.insert(conn, joining);
                 self.publish(In::Connect {
                     node: self.address.to_string(),
                     conn,
@@ -235,6 +246,7 @@ impl Relay {
             }
             RelayCommand::Gone { conn } => {
                 if self.conns.remove(&conn).is_some() {
+                    self.room.leave(conn);
                     self.publish(In::Gone {
                         node: self.address.to_string(),
                         conn,
@@ -262,8 +274,8 @@ impl Relay {
             // limit. A join the new owner answers anyway is forgotten (`Gone`, below).
             if let Some(old) = self.epoch.replace(message.epoch.clone()) {
                 self.retire(old);
-                for (_, (reply, _)) in std::mem::take(&mut self.pending) {
-                    let _ = reply.send(Err(Close::Restarting));
+                for (_, joining) in std::mem::take(&mut self.pending) {
+                    let _ = joining.reply.send(Err(Close::Restarting));
                 }
             }
             self.last_seq = None;
@@ -284,32 +296,14 @@ impl Relay {
                     self.resync().await;
                 }
                 self.last_seq = Some(seq);
-                let frame: Arc<str> = frame.into();
-                let mut slow = Vec::new();
-                for (id, conn) in &self.conns {
-                    if let Err(TrySendError::Full(_)) =
-                        conn.queue.try_send(Outbound::Frame(frame.clone()))
-                    {
-                        slow.push(*id);
-                    }
-                }
-                for id in slow {
-                    self.too_slow(id).await;
-                }
+                self.room.event(frame.into());
             }
             Out::Ephemeral {
                 reactions,
                 audience,
             } => {
-                self.ephemeral_version += 1;
-                if let Some(frame) = audience {
-                    self.audience_frame = Some((self.ephemeral_version, frame.into()));
-                }
-                self.ephemeral.send_replace(Arc::new(Ephemeral {
-                    version: self.ephemeral_version,
-                    reactions: reactions.into_iter().map(Arc::from).collect(),
-                    audience: self.audience_frame.clone(),
-                }));
+                let reactions: Vec<Arc<str>> = reactions.into_iter().map(Arc::from).collect();
+                self.room.ephemeral(&reactions, audience.as_deref());
             }
             Out::Welcome {
                 node,
@@ -318,49 +312,35 @@ impl Relay {
                 longest_track_ms,
             } if self.mine(&node) => {
                 self.never_heard_before(conn);
-                let Some((reply, _)) = self.pending.remove(&conn) else {
+                let Some(joining) = self.pending.remove(&conn) else {
                     // Given up on meanwhile: the owner may forget it.
                     self.publish(In::Gone { node, conn }).await;
                     return;
                 };
-                let (queue, rx) = mpsc::channel(self.queue_frames);
-                let (too_slow, slow) = oneshot::channel();
-                let parts = Parts {
-                    conn,
-                    initial: initial.into_iter().map(Arc::from).collect(),
-                    queue: rx,
-                    ephemeral: self.ephemeral.subscribe(),
-                    too_slow: slow,
-                    longest_track_ms,
-                };
-                if reply.send(Ok(parts)).is_err() {
+                if joining.reply.send(Ok(conn)).is_err() {
                     self.publish(In::Gone { node, conn }).await;
                     return;
                 }
+                let outlet = joining.outlet;
+                outlet.sign_with(joining.links.covering(longest_track_ms));
+                let initial = initial.into_iter().map(Arc::from).collect();
+                self.room.attach(conn, outlet, initial);
                 self.conns.insert(
                     conn,
                     Conn {
                         epoch: message.epoch,
-                        queue,
-                        too_slow: Some(too_slow),
                     },
                 );
             }
             Out::Refused { node, conn, close } if self.mine(&node) => {
                 self.never_heard_before(conn);
-                if let Some((reply, _)) = self.pending.remove(&conn) {
-                    let _ = reply.send(Err(close_of(close)));
+                if let Some(joining) = self.pending.remove(&conn) {
+                    let _ = joining.reply.send(Err(close_of(close)));
                 }
             }
             Out::Frame { node, conn, frame } if self.mine(&node) => {
-                let full = self.conns.get(&conn).is_some_and(|c| {
-                    matches!(
-                        c.queue.try_send(Outbound::Frame(frame.into())),
-                        Err(TrySendError::Full(_))
-                    )
-                });
-                if full {
-                    self.too_slow(conn).await;
+                if self.conns.contains_key(&conn) {
+                    self.room.one(conn, frame.into());
                 }
             }
             Out::Close {
@@ -400,15 +380,15 @@ impl Relay {
         let late: Vec<u64> = self
             .pending
             .iter()
-            .filter(|(_, (_, sent))| {
-                let waited = sent.elapsed();
+            .filter(|(_, joining)| {
+                let waited = joining.sent.elapsed();
                 waited > JOIN_LIMIT || (waited > JOIN_TIMEOUT && owner_silent)
             })
             .map(|(id, _)| *id)
             .collect();
         for conn in late {
-            if let Some((reply, _)) = self.pending.remove(&conn) {
-                let _ = reply.send(Err(Close::Restarting));
+            if let Some(joining) = self.pending.remove(&conn) {
+                let _ = joining.reply.send(Err(Close::Restarting));
             }
         }
         if !self.conns.is_empty() && self.heard.elapsed() > self.link.lease {
@@ -432,8 +412,8 @@ impl Relay {
     fn never_heard_before(&mut self, conn: u64) {
         let lost: Vec<u64> = self.pending.range(..conn).map(|(id, _)| *id).collect();
         for id in lost {
-            if let Some((reply, _)) = self.pending.remove(&id) {
-                let _ = reply.send(Err(Close::Restarting));
+            if let Some(joining) = self.pending.remove(&id) {
+                let _ = joining.reply.send(Err(Close::Restarting));
             }
         }
     }
@@ -459,34 +439,15 @@ impl Relay {
         }
     }
 
-    async fn too_slow(&mut self, conn: u64) {
-        if let Some(mut c) = self.conns.remove(&conn) {
-            if let Some(signal) = c.too_slow.take() {
-                let _ = signal.send(());
-            }
-            self.publish(In::Gone {
-                node: self.address.to_string(),
-                conn,
-            })
-            .await;
-        }
-    }
-
     /// Closes a connection with `close` after the frames queued before it.
     fn close(&mut self, conn: u64, close: Close) {
-        if let Some(mut c) = self.conns.remove(&conn) {
-            if let Err(TrySendError::Full(_)) = c.queue.try_send(Outbound::Close(close)) {
-                if let Some(signal) = c.too_slow.take() {
-                    let _ = signal.send(());
-                }
-            }
+        if self.conns.remove(&conn).is_some() {
+            self.room.close(conn, close);
         }
     }
 
     fn close_all(&mut self, close: Close) {
-        let conns: Vec<u64> = self.conns.keys().copied().collect();
-        for conn in conns {
-            self.close(conn, close);
-        }
+        self.conns.clear();
+        self.room.close_all(close);
     }
 }

@@ -18,10 +18,11 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::cluster::{ClusterLink, In, Out, OutMessage};
-use super::queues::{Outbound, Parts};
+use super::cluster::{close_of, ClusterLink, In, Out, OutMessage};
+use super::links::Links;
+use super::outlet::{Outlet, Wire};
 use super::relay::{self, RelayCommand, RelayHandle, JOIN_TIMEOUT};
-use super::LiveConfig;
+use super::writers::Writers;
 
 /// How long anything the test waits for may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -70,12 +71,15 @@ impl Owner {
     /// A connection asks to join through the relay, which passes the join on to the owner:
     /// the connection's wait for its answer, and the node and number the owner is told.
     async fn asked(&mut self, relay: &RelayHandle) -> (Answer, String, u64) {
+        let wire = Arc::new(Recorder::default());
         let (reply, answer) = oneshot::channel();
         relay
             .commands
             .send(RelayCommand::Join {
                 user: "listener".into(),
                 resume: None,
+                outlet: Arc::new(Outlet::new(wire.clone(), 256)),
+                links: links(),
                 reply,
             })
             .await
@@ -83,7 +87,7 @@ impl Owner {
         let In::Connect { node, conn, .. } = self.next().await else {
             panic!("a join is the first the owner hears of a connection")
         };
-        (answer, node, conn)
+        (Answer { answer, wire }, node, conn)
     }
 
     /// The owner welcomes the connection `conn` of the relay `node`.
@@ -98,12 +102,10 @@ impl Owner {
     }
 
     /// A connection joins through the relay; the owner welcomes it.
-    async fn join(&mut self, relay: &RelayHandle) -> Parts {
+    async fn join(&mut self, relay: &RelayHandle) -> Listener {
         let (answer, node, conn) = self.asked(relay).await;
         self.welcome(node, conn).await;
-        let parts = answered(answer).await.expect("the join welcomed");
-        assert_eq!(parts.initial, vec![Arc::from("welcome")]);
-        parts
+        welcomed(answer).await
     }
 
     /// The relay tells the owner the connection `conn` is gone.
@@ -115,37 +117,134 @@ impl Owner {
     }
 }
 
-type Answer = oneshot::Receiver<Result<Parts, Close>>;
+/// A socket that takes everything, for the test to read back frame by frame.
+#[derive(Default)]
+struct Recorder {
+    bytes: Mutex<Vec<u8>>,
+    written: tokio::sync::Notify,
+}
+
+impl Wire for Recorder {
+    fn try_write(&self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.bytes.lock().unwrap().extend_from_slice(bytes);
+        self.written.notify_one();
+        Ok(bytes.len())
+    }
+
+    fn poll_writable(
+        &self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+fn links() -> Links {
+    let audio = crate::library::Audio::new(
+        medley_audio::Storage::local(&std::env::temp_dir()),
+        medley_audio::UrlSigner::from_secret(b"k"),
+        crate::library::AudioSettings::default(),
+    );
+    Links::new(Arc::new(audio), "http://host/", &"listener".into())
+}
+
+/// A join in flight: the relay's answer, and the connection's socket.
+struct Answer {
+    answer: oneshot::Receiver<Result<u64, Close>>,
+    wire: Arc<Recorder>,
+}
+
+/// A connection joined through the relay, as its socket sees it.
+struct Listener {
+    conn: u64,
+    wire: Arc<Recorder>,
+    read: usize,
+}
+
+/// What a connection is given.
+enum Got {
+    Frame(String),
+    Close(Close),
+}
+
+impl Listener {
+    /// The next frame written to the connection.
+    async fn next(&mut self) -> Got {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            if let Some((got, len)) = frame_in(&self.wire.bytes.lock().unwrap()[self.read..]) {
+                self.read += len;
+                return got;
+            }
+            tokio::time::timeout_at(deadline, self.wire.written.notified())
+                .await
+                .expect("something for the connection in time");
+        }
+    }
+}
+
+/// The first whole server frame in `bytes`, and its length.
+fn frame_in(bytes: &[u8]) -> Option<(Got, usize)> {
+    let (&first, rest) = bytes.split_first()?;
+    let (&len, rest) = rest.split_first()?;
+    let (len, rest, head) = match len {
+        126 => (
+            usize::from(u16::from_be_bytes(rest.get(..2)?.try_into().ok()?)),
+            &rest[2..],
+            4,
+        ),
+        127 => (
+            u64::from_be_bytes(rest.get(..8)?.try_into().ok()?) as usize,
+            &rest[8..],
+            10,
+        ),
+        n => (usize::from(n), rest, 2),
+    };
+    let payload = rest.get(..len)?;
+    let got = match first {
+        0x81 => Got::Frame(String::from_utf8(payload.to_vec()).unwrap()),
+        0x88 => Got::Close(close_of(u16::from_be_bytes([payload[0], payload[1]]))),
+        other => panic!("an unexpected frame {other:#x}"),
+    };
+    Some((got, head + len))
+}
 
 /// What the relay answers a join.
-async fn answered(answer: Answer) -> Result<Parts, Close> {
-    tokio::time::timeout(DEADLINE, answer)
+async fn answered(answer: Answer) -> Result<Listener, Close> {
+    let conn = tokio::time::timeout(DEADLINE, answer.answer)
         .await
         .expect("the join answered in time")
-        .expect("the relay answers every join")
+        .expect("the relay answers every join")?;
+    Ok(Listener {
+        conn,
+        wire: answer.wire,
+        read: 0,
+    })
 }
 
-/// The next thing a connection is given.
-async fn next(parts: &mut Parts) -> Outbound {
-    tokio::time::timeout(DEADLINE, parts.queue.recv())
-        .await
-        .expect("something for the connection in time")
-        .expect("the connection's queue is open")
+/// A join the owner welcomed: the connection, its welcome read.
+async fn welcomed(answer: Answer) -> Listener {
+    let mut listener = answered(answer).await.expect("the join welcomed");
+    match listener.next().await {
+        Got::Frame(frame) => assert_eq!(frame, "welcome"),
+        Got::Close(close) => panic!("expected the welcome, the connection was closed: {close:?}"),
+    }
+    listener
 }
 
-async fn gets_event(parts: &mut Parts, seq: u64) {
-    match next(parts).await {
-        Outbound::Frame(frame) => assert_eq!(&*frame, format!("event {seq}")),
-        Outbound::Close(close) => {
+async fn gets_event(listener: &mut Listener, seq: u64) {
+    match listener.next().await {
+        Got::Frame(frame) => assert_eq!(frame, format!("event {seq}")),
+        Got::Close(close) => {
             panic!("expected event {seq}, the connection was closed: {close:?}")
         }
     }
 }
 
-async fn told_to_resume(parts: &mut Parts) {
-    match next(parts).await {
-        Outbound::Close(close) => assert_eq!(close, Close::Restarting),
-        Outbound::Frame(frame) => panic!("expected a close (1012), the connection got {frame}"),
+async fn told_to_resume(listener: &mut Listener) {
+    match listener.next().await {
+        Got::Close(close) => assert_eq!(close, Close::Restarting),
+        Got::Frame(frame) => panic!("expected a close (1012), the connection got {frame}"),
     }
 }
 
@@ -187,7 +286,7 @@ async fn spawn_relay(link: &ClusterLink, stop: &CancellationToken) -> RelayHandl
     relay::spawn(
         &ShowId::from(SHOW),
         link,
-        &LiveConfig::default(),
+        Writers::with_threads(2).room(),
         registry,
         stop.clone(),
         &TaskTracker::new(),
@@ -226,7 +325,7 @@ async fn a_heartbeat_ahead_of_the_last_event_sends_them_to_resume() {
     let Some((relay, mut owner, stop)) = relay_and_owner(LONG_LEASE).await else {
         return;
     };
-    let mut parts = owner.join(&relay).await;
+    let mut listener = owner.join(&relay).await;
     owner.event(1).await;
     owner
         .send(Out::Beat {
@@ -235,8 +334,8 @@ async fn a_heartbeat_ahead_of_the_last_event_sends_them_to_resume() {
         })
         .await;
     owner.event(2).await;
-    gets_event(&mut parts, 1).await;
-    gets_event(&mut parts, 2).await;
+    gets_event(&mut listener, 1).await;
+    gets_event(&mut listener, 2).await;
 
     // The owner says it is at 5: events 3 to 5 were lost on the way.
     owner
@@ -245,8 +344,8 @@ async fn a_heartbeat_ahead_of_the_last_event_sends_them_to_resume() {
             audience: 1,
         })
         .await;
-    told_to_resume(&mut parts).await;
-    owner.hears_gone(parts.conn).await;
+    told_to_resume(&mut listener).await;
+    owner.hears_gone(listener.conn).await;
     assert_eq!(relay.audience.load(std::sync::atomic::Ordering::Relaxed), 1);
     stop.cancel();
 }
@@ -281,11 +380,11 @@ async fn an_owner_silent_for_a_lease_sends_them_to_resume() {
     let Some((relay, mut owner, stop)) = relay_and_owner(Duration::from_secs(1)).await else {
         return;
     };
-    let mut parts = owner.join(&relay).await;
+    let mut listener = owner.join(&relay).await;
     owner.event(1).await;
-    gets_event(&mut parts, 1).await;
+    gets_event(&mut listener, 1).await;
     // Nothing more from the owner: within a lease and a check, the connection is told.
-    told_to_resume(&mut parts).await;
+    told_to_resume(&mut listener).await;
     stop.cancel();
 }
 
@@ -306,9 +405,9 @@ async fn a_join_waits_for_a_busy_owner_and_is_told_to_come_back_by_a_silent_one(
         owner.event(seq).await;
     }
     owner.welcome(node, conn).await;
-    let mut parts = answered(answer).await.expect("the join welcomed");
+    let mut listener = welcomed(answer).await;
     owner.event(seq + 1).await;
-    gets_event(&mut parts, seq + 1).await;
+    gets_event(&mut listener, seq + 1).await;
 
     // A join the owner never answers, and nothing else from it: the client comes back (timed
     // from before the join is sent, as the relay times it).
@@ -361,7 +460,7 @@ async fn two_relays_on_one_node_are_never_answered_for_each_others_connections()
     for (node, conn) in [(node, conn), (other_node.clone(), other_conn)] {
         owner.welcome(node, conn).await;
     }
-    let mut first = answered(answer).await.expect("the join welcomed");
+    let mut first = welcomed(answer).await;
     let second = answered(other_answer).await.expect("the join welcomed");
     other
         .commands

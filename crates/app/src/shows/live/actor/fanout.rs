@@ -1,18 +1,16 @@
 //! How the actor sends: events to every connection in order (and to the persister), ephemeral
-//! ones to the latest-wins slot, frames and closes to one connection or all, and what it does
-//! with a connection too slow to keep up.
+//! ones to whoever keeps up, frames and closes to one connection or all. Its own connections
+//! are written to by the writer threads of its room (`super::super::writers`), which also
+//! find the ones too slow to keep up; the relays' are told through the show's subject.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use medley_live::{Close, Closing, Event, EventKind};
-use tokio::sync::mpsc::error::TrySendError;
 
 use super::{Actor, Sink};
-use crate::clock::now_ms;
 use crate::shows::live::cluster::Out;
 use crate::shows::live::persist::{self, Persist};
-use crate::shows::live::queues::{Ephemeral, Outbound};
 
 impl Actor {
     /// Sends events (see [`Actor::broadcast`]), then closes the connections they name.
@@ -22,7 +20,7 @@ impl Actor {
     }
 
     /// Sends events: reliable ones to every connection in order, ephemeral ones to the
-    /// latest-wins slot; records what is stored. Returns the closes the events ask for (the
+    /// connections keeping up; records what is stored. Returns the closes the events ask for (the
     /// user's, or everyone's), for the caller to do once it queued its own reply.
     pub(super) fn broadcast(
         &mut self,
@@ -35,17 +33,13 @@ impl Actor {
         }
         let mut reactions = Vec::new();
         let mut ephemeral = false;
-        let mut audience_changed = false;
+        let mut audience: Option<Arc<str>> = None;
         for event in &events {
             let Some(seq) = event.seq else {
                 ephemeral = true;
                 let frame: Arc<str> = event.to_json().into();
                 match event.kind {
-                    EventKind::Audience { .. } => {
-                        self.ephemeral_version += 1;
-                        self.audience_frame = Some((self.ephemeral_version, frame));
-                        audience_changed = true;
-                    }
+                    EventKind::Audience { .. } => audience = Some(frame),
                     _ => reactions.push(frame),
                 }
                 continue;
@@ -57,7 +51,7 @@ impl Actor {
                     frame: frame.to_string(),
                 });
             }
-            self.fan_out(frame, now);
+            self.room.event(frame);
             match event.closes() {
                 Some(Closing::User(user, close)) => closings.push((Some(user.to_owned()), close)),
                 Some(Closing::Everyone(close)) => {
@@ -68,21 +62,13 @@ impl Actor {
             }
         }
         if ephemeral && self.owner.is_some() {
-            let audience = audience_changed
-                .then(|| self.audience_frame.as_ref().map(|(_, f)| f.to_string()))
-                .flatten();
             self.out(Out::Ephemeral {
                 reactions: reactions.iter().map(|f| f.to_string()).collect(),
-                audience,
+                audience: audience.as_ref().map(|f| f.to_string()),
             });
         }
         if ephemeral {
-            self.ephemeral_version += 1;
-            self.ephemeral.send_replace(Arc::new(Ephemeral {
-                version: self.ephemeral_version,
-                reactions,
-                audience: self.audience_frame.clone(),
-            }));
+            self.room.ephemeral(&reactions, audience.as_deref());
         }
         self.audience.store(self.show.audience(), Ordering::Relaxed);
         // Each reliable event is stored as a row (records hold nothing else), ahead of what the
@@ -122,42 +108,10 @@ impl Actor {
         }
     }
 
-    pub(super) fn fan_out(&mut self, frame: Arc<str>, now: i64) {
-        let mut slow = Vec::new();
-        for (id, conn) in &self.conns {
-            let Sink::Local { queue, .. } = &conn.sink else {
-                continue;
-            };
-            if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Frame(frame.clone())) {
-                slow.push(*id);
-            }
-        }
-        for id in slow {
-            self.too_slow(id, now);
-        }
-    }
-
-    /// A connection whose queue is full: closed with 4009 at once; its user may resume.
-    pub(super) fn too_slow(&mut self, conn: u64, now: i64) {
-        if let Some(mut c) = self.conns.remove(&conn) {
-            if let Sink::Local { too_slow, .. } = &mut c.sink {
-                if let Some(signal) = too_slow.take() {
-                    let _ = signal.send(());
-                }
-            }
-            self.sessions.dropped(&c.session, now);
-        }
-    }
-
     /// Sends a frame to one connection (a reply).
     pub(super) fn send(&mut self, conn: u64, frame: Arc<str>) {
         let remote = match self.conns.get(&conn).map(|c| &c.sink) {
-            Some(Sink::Local { queue, .. }) => {
-                if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Frame(frame)) {
-                    self.too_slow(conn, now_ms());
-                }
-                return;
-            }
+            Some(Sink::Local) => return self.room.one(conn, frame),
             Some(Sink::Remote { node, conn }) => (node.clone(), *conn),
             None => return,
         };
@@ -170,19 +124,12 @@ impl Actor {
 
     /// Closes a connection with `close` after the frames queued before it.
     pub(super) fn close(&mut self, conn: u64, close: Close) {
-        let Some(mut c) = self.conns.remove(&conn) else {
+        let Some(c) = self.conns.remove(&conn) else {
             return;
         };
-        match &mut c.sink {
-            Sink::Local { queue, too_slow } => {
-                if let Err(TrySendError::Full(_)) = queue.try_send(Outbound::Close(close)) {
-                    if let Some(signal) = too_slow.take() {
-                        let _ = signal.send(());
-                    }
-                }
-            }
+        match c.sink {
+            Sink::Local => self.room.close(conn, close),
             Sink::Remote { node, conn } => {
-                let (node, conn) = (node.clone(), *conn);
                 if let Some(owner) = &mut self.owner {
                     owner.remote.remove(&(node.clone(), conn));
                 }
@@ -195,16 +142,10 @@ impl Actor {
         }
     }
 
-    /// Closes every connection; the relays are told once.
+    /// Closes every connection; the writer threads and the relays are told once.
     pub(super) fn close_all(&mut self, close: Close) {
-        let conns: Vec<u64> = self.conns.keys().copied().collect();
-        for conn in conns {
-            if matches!(self.conns[&conn].sink, Sink::Local { .. }) {
-                self.close(conn, close);
-            } else {
-                self.conns.remove(&conn);
-            }
-        }
+        self.conns.clear();
+        self.room.close_all(close);
         if let Some(owner) = &mut self.owner {
             owner.remote.clear();
             self.out(Out::Close {

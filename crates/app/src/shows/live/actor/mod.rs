@@ -1,9 +1,9 @@
 //! The actor of one live show: a task that alone owns the show's state and its connections'
 //! senders, takes commands one at a time from a bounded channel, and wakes for the show's
 //! timers (a track's end, merged reactions), the end of resume windows, and storing its
-//! state. It never awaits anything but its next command or timer while running: events go
-//! to connections with `try_send` (a full queue means a slow connection, closed with 4009),
-//! records to the persister through a channel.
+//! state. It never awaits anything but its next command or timer while running: what it
+//! sends goes to its room of the writer threads (`super::writers`), records to the persister,
+//! both through channels that never wait.
 //!
 //! With several nodes (see [`super::cluster`]) the actor runs on the show's owner only, and
 //! its connections are remote: each is a connection of some node's relay, reached through
@@ -22,15 +22,17 @@ use medley_domain::causes::Causes;
 use medley_domain::{new_id, ShowId};
 use medley_live::{Close, Op, Reply, Resume, Show, Since};
 use medley_store::Store;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::cluster::{ClusterLink, In, Out, OutMessage};
+use super::links::Links;
+use super::outlet::Outlet;
 use super::persist::{self, Persist, Publisher};
-use super::queues::{Ephemeral, Outbound, Parts};
 use super::sessions::{Saved, Sessions};
+use super::writers::Room;
 use super::{Handle, LiveConfig};
 use crate::clock::now_ms;
 use owner::spawn_owner_tasks;
@@ -42,10 +44,13 @@ mod storing;
 /// What connections and the REST API ask of a show's actor.
 pub(crate) enum Command {
     /// A user authenticated by the transport arrives, or resumes.
+    /// The connection is `outlet`, its frames signed with `links`; answered with its number.
     Connect {
         user: String,
         resume: Option<Resume>,
-        reply: oneshot::Sender<Result<Parts, Close>>,
+        outlet: Arc<Outlet>,
+        links: Links,
+        reply: oneshot::Sender<Result<u64, Close>>,
     },
     /// An op from a connection, as its user.
     Op {
@@ -72,6 +77,8 @@ pub(crate) struct Start {
     pub store: Arc<dyn Store>,
     pub config: LiveConfig,
     pub registry: Arc<Mutex<HashMap<ShowId, Handle>>>,
+    /// How its connections of this process are written to.
+    pub room: Room,
     pub stop: CancellationToken,
     pub tasks: TaskTracker,
     /// With several nodes: this node holds the show's lease; the actor hears the relays
@@ -87,18 +94,15 @@ struct Conn {
 
 /// Where a connection's frames go.
 enum Sink {
-    /// A connection of this process.
-    Local {
-        queue: mpsc::Sender<Outbound>,
-        too_slow: Option<oneshot::Sender<()>>,
-    },
+    /// A connection of this process, in the actor's room.
+    Local,
     /// A connection of a relay: `conn` of `node`.
     Remote { node: String, conn: u64 },
 }
 
 /// Who is joining.
 enum Joiner {
-    Local,
+    Local { outlet: Arc<Outlet>, links: Links },
     Remote { node: String, conn: u64 },
 }
 
@@ -123,9 +127,7 @@ struct Actor {
     next_conn: u64,
     config: LiveConfig,
     persist: mpsc::UnboundedSender<Persist>,
-    ephemeral: watch::Sender<Arc<Ephemeral>>,
-    ephemeral_version: u64,
-    audience_frame: Option<(u64, Arc<str>)>,
+    room: Room,
     audience: Arc<AtomicUsize>,
     /// When the state must next be stored, if it changed since it last was.
     snapshot_due: Option<i64>,
@@ -180,14 +182,12 @@ pub(crate) fn spawn(start: Start) -> Handle {
     let actor = Actor {
         sessions: Sessions::restored(&start.saved, now),
         persist: persist::spawn(start.store.clone(), id.clone(), publisher, &start.tasks),
-        ephemeral: watch::Sender::new(Arc::default()),
+        room: start.room,
         id,
         show,
         conns: HashMap::new(),
         next_conn: 1,
         config: start.config,
-        ephemeral_version: 0,
-        audience_frame: None,
         audience,
         snapshot_due: None,
         ended: false,
@@ -306,14 +306,17 @@ impl Actor {
             Command::Connect {
                 user,
                 resume,
+                outlet,
+                links,
                 reply,
             } => {
+                let joiner = Joiner::Local { outlet, links };
                 let outcome = self
-                    .connect(user, resume, now, Joiner::Local)
-                    .map(|parts| parts.expect("a local join has parts"));
-                if let Err(Ok(parts)) = reply.send(outcome) {
+                    .connect(user, resume, now, joiner)
+                    .map(|conn| conn.expect("a local join has a number"));
+                if let Err(Ok(conn)) = reply.send(outcome) {
                     // The transport gave up waiting: the connection is gone already.
-                    self.gone(parts.conn, now);
+                    self.gone(conn, now);
                 }
             }
             Command::Remote(In::Connect {
@@ -383,14 +386,14 @@ impl Actor {
         }
     }
 
-    /// A join: the local connection's parts (a remote one was answered through the relay).
+    /// A join: the local connection's number (a remote one was answered through the relay).
     fn connect(
         &mut self,
         user: String,
         resume: Option<Resume>,
         now: i64,
         joiner: Joiner,
-    ) -> Result<Option<Parts>, Close> {
+    ) -> Result<Option<u64>, Close> {
         if self.show.is_banned(&user) {
             return Err(Close::Banned);
         }
@@ -410,7 +413,7 @@ impl Actor {
         }
         let joiner = match resume {
             Some(resume) => match self.resume(&user, &resume, now, joiner) {
-                Ok(parts) => return Ok(parts),
+                Ok(conn) => return Ok(conn),
                 Err(joiner) => joiner,
             },
             None => joiner,
@@ -424,10 +427,10 @@ impl Actor {
         self.publish(joined.events, now);
         let session = new_id();
         let welcome = self.show.welcome(&user, &session, now);
-        let (conn, parts) = self.register(&user, &session, vec![welcome.to_json().into()], joiner);
+        let (conn, local) = self.register(&user, &session, vec![welcome.to_json().into()], joiner);
         self.sessions.insert(session, user, Some(conn));
         self.changed(now);
-        Ok(parts)
+        Ok(local)
     }
 
     /// Takes a session back, if it is the user's, still within its window, and the show
@@ -439,7 +442,7 @@ impl Actor {
         resume: &Resume,
         now: i64,
         joiner: Joiner,
-    ) -> Result<Option<Parts>, Joiner> {
+    ) -> Result<Option<u64>, Joiner> {
         let window = self.resume_window_ms();
         let Some(session) = self.sessions.get(&resume.session) else {
             return Err(joiner);
@@ -458,20 +461,20 @@ impl Actor {
         let mut initial: Vec<Arc<str>> =
             vec![self.show.resumed(&resume.session, now).to_json().into()];
         initial.extend(missed.iter().map(|e| Arc::from(e.to_json())));
-        let (conn, parts) = self.register(user, &resume.session, initial, joiner);
+        let (conn, local) = self.register(user, &resume.session, initial, joiner);
         self.sessions.attach(&resume.session, conn);
-        Ok(parts)
+        Ok(local)
     }
 
-    /// A new connection for `joiner`: its number, and a local one's parts (a remote one's
-    /// first frames go to its relay).
+    /// A new connection for `joiner`: its number, and again if it is local (its first frames
+    /// go to its outlet; a remote one's to its relay).
     fn register(
         &mut self,
         user: &str,
         session: &str,
         initial: Vec<Arc<str>>,
         joiner: Joiner,
-    ) -> (u64, Option<Parts>) {
+    ) -> (u64, Option<u64>) {
         let conn = self.next_conn;
         self.next_conn += 1;
         let longest_track_ms = self
@@ -482,23 +485,11 @@ impl Actor {
             .map(|t| t.duration_ms)
             .max()
             .unwrap_or(0);
-        let (sink, parts) = match joiner {
-            Joiner::Local => {
-                let (queue, rx) = mpsc::channel(self.config.queue_frames);
-                let (too_slow, slow) = oneshot::channel();
-                let parts = Parts {
-                    conn,
-                    initial,
-                    queue: rx,
-                    ephemeral: self.ephemeral.subscribe(),
-                    too_slow: slow,
-                    longest_track_ms,
-                };
-                let sink = Sink::Local {
-                    queue,
-                    too_slow: Some(too_slow),
-                };
-                (sink, Some(parts))
+        let (sink, local) = match joiner {
+            Joiner::Local { outlet, links } => {
+                outlet.sign_with(links.covering(longest_track_ms));
+                self.room.attach(conn, outlet, initial);
+                (Sink::Local, Some(conn))
             }
             Joiner::Remote { node, conn: theirs } => {
                 if let Some(owner) = &mut self.owner {
@@ -521,7 +512,7 @@ impl Actor {
                 sink,
             },
         );
-        (conn, parts)
+        (conn, local)
     }
 
     fn op(&mut self, conn: u64, op: Op, reference: Option<String>, now: i64) {
@@ -551,6 +542,9 @@ impl Actor {
     /// A connection closed or dropped: its session waits for a resume.
     fn gone(&mut self, conn: u64, now: i64) {
         if let Some(c) = self.conns.remove(&conn) {
+            if let Sink::Local = c.sink {
+                self.room.leave(conn);
+            }
             self.sessions.dropped(&c.session, now);
         }
     }
