@@ -14,7 +14,7 @@
 //! | `--import-max-bytes` | `MEDLEY_IMPORT_MAX_BYTES` | `import_max_bytes` | 4294967296 (uploads to `POST /v1/me/imports`) |
 //! | `--request-timeout-secs` | `MEDLEY_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 30 |
 //! | `--log-format` | `MEDLEY_LOG_FORMAT` | `log_format` | `text` (`text`/`json`) |
-//! | `--workers` | `MEDLEY_WORKERS` | `workers` | one per core (threads running requests and connections) |
+//! | `--workers` | `MEDLEY_WORKERS` | `workers` | one per core (threads running requests and connections, and as many writing live shows' frames) |
 //! | `--spotify-client-id` | `MEDLEY_SPOTIFY_CLIENT_ID` | `spotify_client_id` | none (Spotify off) |
 //! | | `MEDLEY_SPOTIFY_CLIENT_SECRET` | `spotify_client_secret` | none (PKCE alone) |
 //! | `--spotify-api-url` | `MEDLEY_SPOTIFY_API_URL` | `spotify_api_url` | `https://api.spotify.com/v1` |
