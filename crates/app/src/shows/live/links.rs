@@ -60,10 +60,9 @@ impl Links {
 
     /// These links in a show whose longest track lasts `longest_track_ms`.
     pub(crate) fn covering(self, longest_track_ms: i64) -> Links {
-        let ttl = self.audio.settings.stream_url_ttl.as_secs() as i64;
         let longest_s = (longest_track_ms.max(0) + 999) / 1000;
         Links {
-            lifetime_s: ttl.max(longest_s + MARGIN_S).max(1),
+            lifetime_s: self.lifetime_s.max(longest_s + MARGIN_S),
             ..self
         }
     }

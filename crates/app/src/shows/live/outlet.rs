@@ -201,9 +201,10 @@ impl Outlet {
                 self.broken(&mut state);
                 return false;
             };
+            // What the socket left starts the held frames, the first from where it stopped.
             rest = &framed[done..];
-            if let (Some(begun), true) = (rest.first(), offset > 0) {
-                state.held.push_back(Bytes::clone(begun));
+            if let Some(first) = rest.first() {
+                state.held.push_back(Bytes::clone(first));
                 state.offset = offset;
                 rest = &rest[1..];
             }
@@ -336,21 +337,15 @@ impl Outlet {
             state.held.push_back(bytes.clone());
             return;
         }
-        let mut written = 0;
-        while written < bytes.len() {
-            match self.wire.try_write(&bytes[written..]) {
-                Ok(0) => return self.broken(state),
-                Ok(n) => written += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    state.held.push_back(bytes.clone());
-                    state.offset = written;
-                    // The connection's task writes the rest when the socket takes it.
-                    self.task.wake();
-                    return;
-                }
-                Err(_) => return self.broken(state),
+        match self.write_together(&[&bytes[..]], 0) {
+            Ok((1, _)) => {}
+            Ok((_, written)) => {
+                state.held.push_back(bytes.clone());
+                state.offset = written;
+                // The connection's task writes the rest when the socket takes it.
+                self.task.wake();
             }
+            Err(()) => self.broken(state),
         }
     }
 
